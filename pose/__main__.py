@@ -1,0 +1,5 @@
+import sys
+
+from pose.cli import main
+
+sys.exit(main())

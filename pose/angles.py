@@ -1,0 +1,288 @@
+"""Named joint angles, computed for many frames at once.
+
+Conventions (all angles in degrees):
+
+* 0 means straight / neutral: a straight knee, a hip in line with the trunk, an arm hanging by
+  the side, an upright trunk, a level head.
+* Flexion-type angles are signed within the body's own planes, built from the hips and
+  shoulders: ``up`` runs from mid-hip to mid-shoulder, ``left`` from the right to the left side,
+  ``forward`` is ``left x up`` (the way the chest faces). Signed angles never wrap: those that can
+  go past 180 (a shoulder raised overhead) live in (-90, 270], the others in (-180, 180].
+* ``knee_to_chest_*`` is a distance, not an angle: knee to chest (two thirds up the trunk), in
+  torso lengths (mid-hip to mid-shoulder), so it does not depend on the person's size.
+* World landmarks (metres, hip-centred, y down, z away from the camera) are used when a frame has
+  them. Otherwise the image landmarks (pixels, y down) are used as a 2-D fallback: the image plane
+  then stands for the body plane the camera faces, ``forward`` is the in-image perpendicular of the
+  trunk towards the face (or the toes), and angles that need depth (``knee_drop``) are NaN.
+* An angle whose joints are not visible (visibility below ``min_visibility``) is NaN: unknown,
+  never a guess.
+
+Angles (``side`` is ``left`` or ``right``):
+
+=============================  =============================================================
+``hip_flexion_<side>``         thigh against the trunk in the sagittal plane; + flexion
+                               (knee forward/up), - extension (thigh behind the trunk)
+``hip_abduction_<side>``       thigh against the trunk in the frontal plane; + away from the
+                               midline, - across it
+``knee_flexion_<side>``        180 - the hip-knee-ankle angle; 0 straight, ~135 fully bent
+``shoulder_flexion_<side>``    upper arm against the trunk, sagittal plane; 90 forward, 180
+                               overhead, - behind
+``shoulder_abduction_<side>``  upper arm against the trunk, frontal plane; 90 out to the side,
+                               180 overhead, - across the chest
+``elbow_flexion_<side>``       180 - the shoulder-elbow-wrist angle
+``trunk_thigh_<side>``         unsigned angle between trunk (hip to shoulder) and thigh; 180
+                               standing, 90 sitting, ~50 knee hugged to the chest
+``knee_to_chest_<side>``       knee-to-chest distance in torso lengths
+``thigh_inclination_<side>``   thigh (hip to knee) against straight down; 0 standing, 90
+                               horizontal (seated, on all fours), 180 pointing up
+``trunk_inclination``          trunk against vertical; 0 upright, 90 lying or on all fours
+``chest_up``                   how far ``forward`` points above the horizontal: +90 lying on
+                               the back, 0 upright, -90 lying face down or on all fours
+``trunk_lateral_tilt``         trunk against vertical in the frontal plane; + leaning left
+``neck_lateral_tilt``          ear line against shoulder line; + head tilted to the left
+``neck_flexion``               head (mid-shoulder to mid-ear) against the trunk in the sagittal
+                               plane; + chin towards the chest
+``knee_drop``                  both thighs against ``forward`` in the transverse plane; + knees
+                               dropped to the person's left (supine twist)
+=============================  =============================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from pose import landmarks as lm
+
+SIDES = ("left", "right")
+
+_BILATERAL = (
+    "hip_flexion", "hip_abduction", "knee_flexion", "shoulder_flexion",
+    "shoulder_abduction", "elbow_flexion", "trunk_thigh", "knee_to_chest", "thigh_inclination",
+)
+_AXIAL = ("trunk_inclination", "chest_up", "trunk_lateral_tilt", "neck_lateral_tilt",
+          "neck_flexion", "knee_drop")
+
+ANGLE_NAMES: tuple[str, ...] = tuple(
+    f"{base}_{side}" for base in _BILATERAL for side in SIDES
+) + _AXIAL
+
+#: Unit of each named measure: degrees, except the knee-to-chest distances.
+UNITS: dict[str, str] = {
+    name: ("torso" if name.startswith("knee_to_chest") else "deg") for name in ANGLE_NAMES
+}
+
+_L, _R = 0, 1
+_JOINTS = {
+    "shoulder": (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER),
+    "elbow": (lm.LEFT_ELBOW, lm.RIGHT_ELBOW),
+    "wrist": (lm.LEFT_WRIST, lm.RIGHT_WRIST),
+    "hip": (lm.LEFT_HIP, lm.RIGHT_HIP),
+    "knee": (lm.LEFT_KNEE, lm.RIGHT_KNEE),
+    "ankle": (lm.LEFT_ANKLE, lm.RIGHT_ANKLE),
+}
+_SHOULDERS = _JOINTS["shoulder"]
+_HIPS = _JOINTS["hip"]
+_EARS = (lm.LEFT_EAR, lm.RIGHT_EAR)
+
+
+def _requirements() -> dict[str, tuple[tuple[int, ...], ...]]:
+    """Landmarks each measure needs, as groups of which at least one must be visible.
+
+    The trunk axes only need one hip and one shoulder: in a side view the far side is hidden
+    but the model still places it well enough to orient the trunk. The working limb itself must
+    be seen.
+    """
+    trunk = (_SHOULDERS, _HIPS)
+    req: dict[str, tuple[tuple[int, ...], ...]] = {}
+    for s, side in enumerate(SIDES):
+        sh, el, wr = _JOINTS["shoulder"][s], _JOINTS["elbow"][s], _JOINTS["wrist"][s]
+        hip, knee, ankle = _JOINTS["hip"][s], _JOINTS["knee"][s], _JOINTS["ankle"][s]
+        req[f"hip_flexion_{side}"] = trunk + ((hip,), (knee,))
+        req[f"hip_abduction_{side}"] = trunk + ((hip,), (knee,))
+        req[f"knee_flexion_{side}"] = ((hip,), (knee,), (ankle,))
+        req[f"shoulder_flexion_{side}"] = trunk + ((sh,), (el,))
+        req[f"shoulder_abduction_{side}"] = trunk + ((sh,), (el,))
+        req[f"elbow_flexion_{side}"] = ((sh,), (el,), (wr,))
+        req[f"trunk_thigh_{side}"] = trunk + ((hip,), (knee,))
+        req[f"knee_to_chest_{side}"] = trunk + ((hip,), (knee,))
+        req[f"thigh_inclination_{side}"] = ((hip,), (knee,))
+    req["trunk_inclination"] = trunk
+    req["chest_up"] = trunk
+    req["trunk_lateral_tilt"] = trunk
+    req["neck_lateral_tilt"] = ((lm.LEFT_EAR,), (lm.RIGHT_EAR,), (lm.LEFT_SHOULDER,),
+                                (lm.RIGHT_SHOULDER,))
+    req["neck_flexion"] = trunk + (_EARS,)
+    req["knee_drop"] = trunk + ((lm.LEFT_KNEE,), (lm.RIGHT_KNEE,))
+    return req
+
+
+REQUIRED_LANDMARKS: dict[str, tuple[tuple[int, ...], ...]] = _requirements()
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(v, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(norm > 1e-9, v / norm, np.nan)
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("...i,...i->...", a, b)
+
+
+def _between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Unsigned angle between vectors, degrees in [0, 180]."""
+    cos = np.clip(_dot(_unit(a), _unit(b)), -1.0, 1.0)
+    return np.degrees(np.arccos(cos))
+
+
+def _in_plane(v: np.ndarray, zero: np.ndarray, positive: np.ndarray, low: float) -> np.ndarray:
+    """Signed angle of ``v`` from ``zero`` towards ``positive``, in (low, low + 360].
+
+    ``zero`` and ``positive`` are orthogonal unit vectors spanning the plane; the part of ``v``
+    out of that plane is ignored.
+    """
+    deg = np.degrees(np.arctan2(_dot(v, positive), _dot(v, zero)))
+    return np.where(deg <= low, deg + 360.0, deg)
+
+
+def _as_frames(a: np.ndarray | None, width: int) -> np.ndarray | None:
+    if a is None:
+        return None
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 2:
+        a = a[None]
+    if a.shape[1:] != (lm.N_LANDMARKS, width):
+        raise ValueError(f"expected landmarks shaped (N, 33, {width}), got {a.shape}")
+    return a
+
+
+def _points(image: np.ndarray | None, world: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 33, 3) points to measure on, and a (N,) mask of frames using the 2-D fallback."""
+    if world is None and image is None:
+        raise ValueError("need image or world landmarks")
+    if world is None:
+        flat = np.concatenate([image, np.zeros(image.shape[:2] + (1,))], axis=-1)
+        return flat, np.ones(len(image), dtype=bool)
+    has_world = np.isfinite(world).all(axis=(1, 2))
+    if image is None or has_world.all():
+        return world, ~has_world
+    flat = np.concatenate([image, np.zeros(image.shape[:2] + (1,))], axis=-1)
+    return np.where(has_world[:, None, None], world, flat), ~has_world
+
+
+def _body_axes(p: np.ndarray, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit ``up``, ``left`` and ``forward`` axes of the trunk, each (N, 3)."""
+    hip_mid = p[:, _HIPS].mean(axis=1)
+    sh_mid = p[:, _SHOULDERS].mean(axis=1)
+    up = _unit(sh_mid - hip_mid)
+    across = (p[:, lm.LEFT_HIP] - p[:, lm.RIGHT_HIP]) + (p[:, lm.LEFT_SHOULDER]
+                                                         - p[:, lm.RIGHT_SHOULDER])
+    left = _unit(across - _dot(across, up)[:, None] * up)
+    forward = _unit(np.cross(left, up))
+
+    if flat.any():
+        # In one image plane "left" and "forward" collapse onto the same in-image normal of
+        # the trunk; orient it by what the face (or, failing that, the toes) points at.
+        normal = np.stack([-up[:, 1], up[:, 0], np.zeros(len(up))], axis=1)
+        ear_mid = p[:, _EARS].mean(axis=1)
+        toes = (p[:, [lm.LEFT_FOOT_INDEX, lm.RIGHT_FOOT_INDEX]]
+                - p[:, [lm.LEFT_HEEL, lm.RIGHT_HEEL]]).sum(axis=1)
+        face = _dot(normal, p[:, lm.NOSE] - ear_mid)
+        facing = np.where(np.abs(face) > 1e-9, np.sign(face), np.sign(_dot(normal, toes)))
+        facing = np.where(facing == 0, 1.0, facing)
+        sided = np.sign(_dot(normal, across))
+        sided = np.where(sided == 0, 1.0, sided)
+        forward = np.where(flat[:, None], normal * facing[:, None], forward)
+        left = np.where(flat[:, None], normal * sided[:, None], left)
+    return up, left, forward
+
+
+def _visible_mask(visibility: np.ndarray, min_visibility: float) -> dict[str, np.ndarray]:
+    seen = visibility >= min_visibility
+    return {
+        name: np.logical_and.reduce([seen[:, list(group)].any(axis=1) for group in groups])
+        for name, groups in REQUIRED_LANDMARKS.items()
+    }
+
+
+def joint_angles(
+    image: np.ndarray | None = None,
+    world: np.ndarray | None = None,
+    visibility: np.ndarray | None = None,
+    min_visibility: float = 0.5,
+) -> dict[str, np.ndarray]:
+    """All named measures for a run of frames.
+
+    Args:
+        image: (N, 33, 2) image landmarks in pixels (or (33, 2) for one frame), or None.
+        world: (N, 33, 3) world landmarks in metres, or None; a frame whose world landmarks
+            are not all finite falls back to its image landmarks.
+        visibility: (N, 33) in [0, 1]; None means every landmark is visible.
+        min_visibility: landmarks below this are treated as unseen.
+
+    Returns:
+        ``{name: (N,) float array}`` for every name in ``ANGLE_NAMES``; NaN where unknown.
+    """
+    image = _as_frames(image, 2)
+    world = _as_frames(world, 3)
+    p, flat = _points(image, world)
+    n = len(p)
+    vis = np.ones((n, lm.N_LANDMARKS)) if visibility is None else np.asarray(visibility, float)
+    vis = vis.reshape(n, lm.N_LANDMARKS)
+
+    up, left, forward = _body_axes(p, flat)
+    down = -up
+    hip_mid = p[:, _HIPS].mean(axis=1)
+    sh_mid = p[:, _SHOULDERS].mean(axis=1)
+    torso = np.linalg.norm(sh_mid - hip_mid, axis=1)
+    chest = hip_mid + (2.0 / 3.0) * (sh_mid - hip_mid)
+
+    out: dict[str, np.ndarray] = {}
+    for s, side in enumerate(SIDES):
+        outward = left if s == _L else -left
+        sh, el, wr = (p[:, _JOINTS[j][s]] for j in ("shoulder", "elbow", "wrist"))
+        hip, knee, ankle = (p[:, _JOINTS[j][s]] for j in ("hip", "knee", "ankle"))
+        thigh, upper_arm = knee - hip, el - sh
+        out[f"hip_flexion_{side}"] = _in_plane(thigh, down, forward, -180.0)
+        out[f"hip_abduction_{side}"] = _in_plane(thigh, down, outward, -180.0)
+        out[f"knee_flexion_{side}"] = 180.0 - _between(hip - knee, ankle - knee)
+        out[f"shoulder_flexion_{side}"] = _in_plane(upper_arm, down, forward, -90.0)
+        out[f"shoulder_abduction_{side}"] = _in_plane(upper_arm, down, outward, -90.0)
+        out[f"elbow_flexion_{side}"] = 180.0 - _between(sh - el, wr - el)
+        out[f"trunk_thigh_{side}"] = _between(up, thigh)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[f"knee_to_chest_{side}"] = np.linalg.norm(knee - chest, axis=1) / torso
+
+    vertical = np.array([0.0, -1.0, 0.0])
+    for s, side in enumerate(SIDES):
+        thigh = p[:, _JOINTS["knee"][s]] - p[:, _JOINTS["hip"][s]]
+        out[f"thigh_inclination_{side}"] = _between(thigh, -vertical)
+    out["trunk_inclination"] = _between(up, vertical)
+    out["chest_up"] = 90.0 - _between(forward, vertical)
+    level_left = _unit(left - _dot(left, vertical)[:, None] * vertical)
+    out["trunk_lateral_tilt"] = _in_plane(up, vertical, level_left, -180.0)
+
+    ears = p[:, lm.LEFT_EAR] - p[:, lm.RIGHT_EAR]
+    shoulders = p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER]
+    # In the flat fallback the face is assumed towards the camera (a front view): the only
+    # view in which a lateral head tilt can be seen at all.
+    facing_axis = np.where(flat[:, None], np.array([0.0, 0.0, -1.0]), forward)
+    out["neck_lateral_tilt"] = np.degrees(np.arctan2(
+        _dot(np.cross(ears, shoulders), facing_axis), _dot(ears, shoulders)))
+
+    head = p[:, _EARS].mean(axis=1) - sh_mid
+    out["neck_flexion"] = _in_plane(head, up, forward, -180.0)
+
+    thighs = p[:, [lm.LEFT_KNEE, lm.RIGHT_KNEE]].mean(axis=1) - hip_mid
+    drop = _in_plane(thighs, forward, left, -180.0)
+    out["knee_drop"] = np.where(flat, np.nan, drop)
+
+    visible = _visible_mask(vis, min_visibility)
+    return {name: np.where(visible[name], out[name], np.nan) for name in ANGLE_NAMES}
+
+
+def first_frame(angles: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """The first frame of a ``joint_angles`` result as plain floats (handy for one frame)."""
+    return {name: float(values[0]) for name, values in angles.items()}

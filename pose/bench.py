@@ -1,0 +1,108 @@
+"""Throughput figures for one clip, all measured in one run so their ratios are fair.
+
+Shared machines are noisy: compare the ratios, not the milliseconds, between runs.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from pose.angles import joint_angles
+from pose.estimator import PoseEstimator
+from pose.video import read_video
+
+
+def _median_ms(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1000.0, 3) if samples else float("nan")
+
+
+def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
+               extra: Callable[[], dict[str, float]] | None = None) -> dict[str, object]:
+    """Median per-frame milliseconds for decoding, the model alone and the whole pipeline.
+
+    The pipeline is decode + model + smoothing + angles (+ the checks, once they exist), timed
+    frame by frame exactly as analysis runs it. ``overhead_ratio`` is the pipeline over
+    decode + model: what our own code adds on top of the parts we do not write.
+    """
+    decode, frames = [], []
+    with read_video(clip) as reader:
+        info = reader.info
+        it = iter(reader)
+        while len(frames) < max_frames:
+            t0 = time.perf_counter()
+            frame = next(it, None)
+            if frame is None:
+                break
+            decode.append(time.perf_counter() - t0)
+            frames.append(frame)
+
+    model_s = []
+    with PoseEstimator(model, smoothing=None) as est:
+        for f in frames:
+            t0 = time.perf_counter()
+            est.process(f.rgb, f.t_s)
+            model_s.append(time.perf_counter() - t0)
+
+    from pose.pipeline import Pipeline  # the same code path analysis and the live page use
+
+    pipeline_s = []
+    found = 0
+    with read_video(clip) as reader, PoseEstimator(model) as est:
+        pipeline = Pipeline(est)
+        it = iter(reader)
+        for _ in range(len(frames)):
+            t0 = time.perf_counter()
+            frame = next(it)
+            result = pipeline.step(frame.rgb, frame.t_s)
+            pipeline_s.append(time.perf_counter() - t0)
+            found += result.pose is not None
+
+    # The vectorised angle maths on its own, over the same number of frames at once.
+    n = max(len(frames), 1)
+    rng = np.random.default_rng(0)
+    world = rng.normal(size=(n, 33, 3))
+    t0 = time.perf_counter()
+    joint_angles(world=world, visibility=np.ones((n, 33)))
+    angles_batch_ms = (time.perf_counter() - t0) * 1000.0 / n
+
+    decode_ms, model_ms, pipeline_ms = map(_median_ms, (decode, model_s, pipeline_s))
+    result: dict[str, object] = {
+        "clip": str(clip),
+        "model": model,
+        "frames": len(frames),
+        "frames_with_pose": found,
+        "width": info.width,
+        "height": info.height,
+        "decode_ms": decode_ms,
+        "model_ms": model_ms,
+        "pipeline_ms": pipeline_ms,
+        "overhead_ratio": round(pipeline_ms / (decode_ms + model_ms), 3),
+        "angles_batch_ms_per_frame": round(angles_batch_ms, 4),
+    }
+    if extra is not None:
+        result.update(extra())
+    return result
+
+
+def format_bench(r: dict[str, object]) -> str:
+    lines = [
+        f"clip       {r['clip']} ({r['width']}x{r['height']}, {r['frames']} frames, "
+        f"pose in {r['frames_with_pose']})",
+        f"model      {r['model']}",
+        f"decode     {r['decode_ms']:8.2f} ms/frame",
+        f"model      {r['model_ms']:8.2f} ms/frame",
+        f"pipeline   {r['pipeline_ms']:8.2f} ms/frame  (decode + model + smoothing + angles"
+        " + checks)",
+        f"overhead   {r['overhead_ratio']:8.3f} x  pipeline / (decode + model)",
+        f"angles     {r['angles_batch_ms_per_frame']:8.4f} ms/frame  (vectorised over the clip)",
+    ]
+    for key in sorted(set(r) - {"clip", "model", "frames", "frames_with_pose", "width", "height",
+                                "decode_ms", "model_ms", "pipeline_ms", "overhead_ratio",
+                                "angles_batch_ms_per_frame"}):
+        lines.append(f"{key:<10} {r[key]}")
+    return "\n".join(lines)

@@ -1,0 +1,102 @@
+"""Spotting bouncing: fast back-and-forth of a working angle while in a stretch.
+
+Bouncing (ballistic stretching) is what back-pain advice forbids. It shows as repeated
+reversals of several degrees at about 1 Hz or faster. Slow deepening never reverses; landmark
+jitter reverses often but by too little; breathing is too slow. Reversals are found with
+hysteresis: a turning point only counts once the angle has come back ``min_swing_deg`` from it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from statistics import median
+
+
+@dataclass(frozen=True)
+class Bounce:
+    t_s: float
+    angle: str
+    amplitude_deg: float
+    """Half the typical peak-to-peak swing: a +-8 degree bounce has amplitude 8."""
+    frequency_hz: float
+
+
+class BounceDetector:
+    """Watches one angle; ``update`` returns a ``Bounce`` when an episode of bouncing starts.
+
+    Args:
+        min_swing_deg: smallest reversal that counts (peak to trough).
+        max_half_period_s: turning points further apart than this are slow motion, not bouncing
+            (0.65 s: about 0.8 Hz and faster counts).
+        min_half_period_s: closer turning points are jitter, not a body moving.
+        min_turns: turning points in a row needed to call it bouncing (4: two full swings).
+        rearm_s: after a bounce is reported, quiet time before another episode is reported.
+    """
+
+    def __init__(self, angle: str, min_swing_deg: float = 5.0, max_half_period_s: float = 0.65,
+                 min_half_period_s: float = 0.1, min_turns: int = 4,
+                 rearm_s: float = 2.0) -> None:
+        self.angle = angle
+        self.min_swing = min_swing_deg
+        self.max_half = max_half_period_s
+        self.min_half = min_half_period_s
+        self.min_turns = min_turns
+        self.rearm_s = rearm_s
+        self.reset()
+
+    def reset(self) -> None:
+        self._direction = 0
+        self._lo: tuple[float, float] | None = None
+        self._hi: tuple[float, float] | None = None
+        self._turns: deque[tuple[float, float]] = deque(maxlen=self.min_turns)
+        self._last_report: float | None = None
+        self._last_t: float | None = None
+        self._frame_dt = 0.0
+
+    def update(self, t_s: float, value: float) -> Bounce | None:
+        if self._last_t is not None and t_s > self._last_t:
+            self._frame_dt = t_s - self._last_t
+        self._last_t = t_s
+        if not math.isfinite(value):
+            last = self._last_report
+            self.reset()
+            self._last_report = last
+            return None
+        if self._lo is None or self._hi is None:
+            self._lo = self._hi = (t_s, value)
+            return None
+        if value <= self._lo[1]:
+            self._lo = (t_s, value)
+        if value >= self._hi[1]:
+            self._hi = (t_s, value)
+
+        turned = None
+        if self._direction >= 0 and self._hi[1] - value >= self.min_swing:
+            turned, self._direction = self._hi, -1
+        elif self._direction <= 0 and value - self._lo[1] >= self.min_swing:
+            turned, self._direction = self._lo, +1
+        if turned is None:
+            return None
+        self._turns.append(turned)
+        self._lo = self._hi = (t_s, value)
+        return self._judge(t_s)
+
+    def _judge(self, t_s: float) -> Bounce | None:
+        if len(self._turns) < self.min_turns:
+            return None
+        times = [t for t, _ in self._turns]
+        values = [v for _, v in self._turns]
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        # Turning points one frame apart are noise at any frame rate: a swing must span frames.
+        shortest = max(self.min_half, 1.5 * self._frame_dt)
+        if not all(shortest <= g <= self.max_half for g in gaps):
+            return None
+        if self._last_report is not None and t_s - self._last_report < self.rearm_s:
+            self._last_report = t_s  # still the same episode: keep it quiet
+            return None
+        self._last_report = t_s
+        swings = [abs(b - a) for a, b in zip(values, values[1:])]
+        return Bounce(t_s, self.angle, round(median(swings) / 2.0, 1),
+                      round(1.0 / (2.0 * median(gaps)), 2))

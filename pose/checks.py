@@ -1,0 +1,189 @@
+"""Per-frame position checks: each criterion met or not, which side, over-range, one cue.
+
+Pure functions of one frame's angles and visibility: no state, no I/O. Timing (holds,
+bouncing) lives in ``pose.coach`` on top of these.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pose import landmarks as lm
+from pose.angles import REQUIRED_LANDMARKS
+from pose.routines import SIDES, Criterion, Limit, Stretch, resolve
+
+#: Form status of a frame, from best to worst for the overlay and the cue.
+IN_FORM, NEARLY, OUT_OF_FORM, OVER_RANGE, UNKNOWN = (
+    "in_form", "nearly", "out_of_form", "over_range", "unknown")
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    angle: str
+    value: float
+    state: str
+    """"met", "low", "high" or "unknown"."""
+    miss_deg: float
+    """How far outside the range (0 when met or unknown)."""
+    cue: str
+
+
+@dataclass(frozen=True)
+class OverRange:
+    angle: str
+    value: float
+    limit: float
+    cue: str
+
+
+@dataclass(frozen=True)
+class Position:
+    """The verdict on one frame for one stretch."""
+
+    side: str | None
+    status: str
+    criteria: tuple[CriterionResult, ...]
+    over_range: tuple[OverRange, ...]
+    cue: str
+
+    @property
+    def met(self) -> int:
+        return sum(c.state == "met" for c in self.criteria)
+
+
+def unseen_part(angle: str, visibility: np.ndarray | None, min_visibility: float = 0.5) -> str:
+    """The body part to bring into view for ``angle`` to be measured ("left knee")."""
+    if visibility is None:
+        return "body"
+    for group in REQUIRED_LANDMARKS[angle]:
+        if not any(visibility[i] >= min_visibility for i in group):
+            return lm.PART.get(group[0], lm.NAMES[group[0]].replace("_", " "))
+    return "body"
+
+
+def _fill(template: str, side: str) -> str:
+    return resolve(template, side)
+
+
+def _judge(c: Criterion, side: str, angles: Mapping[str, float],
+           visibility: np.ndarray | None) -> CriterionResult:
+    sides = SIDES if (side == "both" and "{side}" in c.angle) else (side,)
+    results = []
+    for s in sides:
+        name = c.resolve(s)
+        v = angles.get(name, math.nan)
+        if not math.isfinite(v):
+            cue = f"I can't see your {unseen_part(name, visibility)}: bring it into view"
+            results.append(CriterionResult(name, math.nan, "unknown", 0.0, cue))
+        elif c.low is not None and v < c.low:
+            results.append(CriterionResult(name, v, "low", c.low - v, _fill(c.low_cue, s)))
+        elif c.high is not None and v > c.high:
+            results.append(CriterionResult(name, v, "high", v - c.high, _fill(c.high_cue, s)))
+        else:
+            results.append(CriterionResult(name, v, "met", 0.0, ""))
+    if len(results) == 1:
+        return results[0]
+    # Both sides at once: judge on the sides that can be seen (a side view hides one).
+    known = [r for r in results if r.state != "unknown"]
+    if not known:
+        return results[0]
+    return max(known, key=lambda r: r.miss_deg)
+
+
+def _over_range(limits: Sequence[Limit], side: str,
+                angles: Mapping[str, float]) -> tuple[OverRange, ...]:
+    out = []
+    for limit in limits:
+        sides = SIDES if (side == "both" and "{side}" in limit.angle) else (side,)
+        for s in sides:
+            name = resolve(limit.angle, s)
+            v = angles.get(name, math.nan)
+            if not math.isfinite(v):
+                continue
+            if limit.high is not None and v > limit.high:
+                out.append(OverRange(name, v, limit.high, _fill(limit.cue, s)))
+            elif limit.low is not None and v < limit.low:
+                out.append(OverRange(name, v, limit.low, _fill(limit.cue, s)))
+    return tuple(out)
+
+
+def evaluate(stretch: Stretch, side: str, angles: Mapping[str, float],
+             visibility: np.ndarray | None = None,
+             extra_limits: Sequence[Limit] = ()) -> Position:
+    """Judge one frame of ``stretch`` done on ``side`` ("left", "right" or "both")."""
+    criteria = tuple(_judge(c, side, angles, visibility) for c in stretch.criteria)
+    over = _over_range(tuple(stretch.limits) + tuple(extra_limits), side, angles)
+    failing = [c for c in criteria if c.state in ("low", "high")]
+    unknown = [c for c in criteria if c.state == "unknown"]
+    nearly_deg = {c.resolve("left" if side == "both" else side): c.nearly_deg
+                  for c in stretch.criteria}
+    if over:
+        status, cue = OVER_RANGE, over[0].cue
+    elif failing:
+        worst = max(failing, key=lambda c: c.miss_deg)
+        close = all(c.miss_deg <= nearly_deg.get(c.angle, 10.0) for c in failing)
+        status = NEARLY if close and not unknown else OUT_OF_FORM
+        cue = worst.cue
+    elif unknown:
+        status, cue = UNKNOWN, unknown[0].cue
+    else:
+        status, cue = IN_FORM, "Good - hold it there and breathe slowly"
+    return Position(side, status, criteria, over, cue)
+
+
+def side_candidates(stretch: Stretch, angles: Mapping[str, float]) -> tuple[str, ...]:
+    """The sides this frame may show being stretched, most likely first.
+
+    "both" for stretches done on both sides at once. Otherwise the side rule decides; when it
+    cannot (its angle hidden, or too close to neutral to say), both sides are candidates and the
+    caller keeps whichever fits the position better.
+    """
+    if stretch.sides == "both":
+        return ("both",)
+    rule = stretch.side_by
+    if rule is None:
+        return SIDES
+    if rule.positive is not None:
+        v = angles.get(rule.angle, math.nan)
+        if math.isfinite(v) and abs(v) >= max(rule.threshold or 0.0, 1e-9):
+            other = "left" if rule.positive == "right" else "right"
+            return (rule.positive,) if v > 0 else (other,)
+        return SIDES
+    values = {s: angles.get(resolve(rule.angle, s), math.nan) for s in SIDES}
+    sign = 1.0 if rule.pick == "max" else -1.0
+    known = {s: sign * v for s, v in values.items() if math.isfinite(v)}
+    if not known:
+        return SIDES
+    ranked = sorted(known, key=known.get, reverse=True)
+    best = ranked[0]
+    if rule.threshold is not None and known[best] < sign * rule.threshold:
+        return SIDES  # no side is doing it yet: let the position checks decide
+    return (best,) + tuple(s for s in SIDES if s != best)
+
+
+def judge_frame(stretch: Stretch, angles: Mapping[str, float],
+                visibility: np.ndarray | None = None, side: str | None = None,
+                extra_limits: Sequence[Limit] = ()) -> Position:
+    """Judge a frame, finding the side unless ``side`` is given.
+
+    With a side given (a routine says which side is next) and the other side in form instead,
+    the cue says to switch.
+    """
+    if side is not None:
+        pos = evaluate(stretch, side, angles, visibility, extra_limits)
+        if pos.status != IN_FORM and side in SIDES:
+            other = "right" if side == "left" else "left"
+            alt = evaluate(stretch, other, angles, visibility, extra_limits)
+            if alt.status == IN_FORM:
+                return Position(side, OUT_OF_FORM, pos.criteria, pos.over_range,
+                                f"That is your {other} side: now stretch your {side} side")
+        return pos
+    rank = {IN_FORM: 0, OVER_RANGE: 1, NEARLY: 2, OUT_OF_FORM: 3, UNKNOWN: 4}
+    candidates = side_candidates(stretch, angles)
+    results = [evaluate(stretch, s, angles, visibility, extra_limits) for s in candidates]
+    # Keep the first candidate unless another fits clearly better.
+    return min(results, key=lambda p: (rank[p.status], -p.met))

@@ -1,0 +1,170 @@
+"""The ``stretchcheck`` command line (also ``python -m pose``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pose.errors import StretchCheckError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _progress_bar(desc: str):
+    """A terminal progress bar as a ``(done, total)`` callback, and a function to close it."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, unit="frame", file=sys.stderr, dynamic_ncols=True,
+               disable=None)  # None: only on a terminal
+
+    def update(done: int, total: int) -> None:
+        if total and bar.total != max(total, done):
+            bar.total = max(total, done)
+        bar.update(done - bar.n)
+
+    return update, bar.close
+
+
+def _default_clip() -> Path:
+    here = Path(__file__).resolve().parents[1]
+    for candidate in (here.parent / "shared" / "samples" / "A06_sports2d_lateral_raise_reps_front.mp4",
+                      *sorted((here / "sample_videos").glob("*.mp4"))):
+        if candidate.is_file():
+            return candidate
+    raise StretchCheckError("no clip to benchmark: pass one with --clip FILE")
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from pose.analysis import track_video
+    from pose.report import check_track
+    from pose.routines import load_catalogue
+    from pose.track import write_frames_csv
+
+    catalogue = load_catalogue()  # before the long part: a typo in a routine fails fast
+    routine = catalogue.routine(args.routine) if args.routine else None
+    if args.stretch not in (None, "auto"):
+        catalogue.stretch(args.stretch)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    update, close = _progress_bar(f"analysing {Path(args.video).name}")
+    try:
+        track = track_video(args.video, model=args.model, progress=update,
+                            annotate_to=out / "annotated.mp4" if args.annotate else None)
+    finally:
+        close()
+    write_frames_csv(track, out / "frames.csv")
+    report = check_track(track, catalogue, routine=routine, stretch=args.stretch)
+    (out / "report.json").write_text(json.dumps(report.to_dict(), indent=1) + "\n")
+    for warning in track.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.save:
+        from pose.store import open_store
+
+        with open_store(args.db) as store:
+            session_id = store.save_analysis(track, report)
+        print(f"saved as session {session_id} in {store.url}")
+    print(report.summary())
+    print(f"wrote {out / 'frames.csv'}, {out / 'report.json'}"
+          + (f" and {out / 'annotated.mp4'}" if args.annotate else ""))
+    return 0
+
+
+def cmd_routines_check(args: argparse.Namespace) -> int:
+    from pose.routines import check_file
+
+    print(check_file(Path(args.file)))
+    return 0
+
+
+def cmd_routines_list(args: argparse.Namespace) -> int:
+    from pose.routines import load_catalogue
+
+    catalogue = load_catalogue()
+    for rid, routine in catalogue.routines.items():
+        steps = ", ".join(st.stretch.id for st in routine.steps)
+        print(f"{rid}: {routine.name} - {steps}")
+    print(f"catalogue: {', '.join(catalogue.stretches)}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from pose.bench import bench_clip, format_bench
+
+    clip = Path(args.clip) if args.clip else _default_clip()
+    result = bench_clip(clip, model=args.model, max_frames=args.frames)
+    print(json.dumps(result) if args.json else format_bench(result))
+    return 0
+
+
+def cmd_models_build(args: argparse.Namespace) -> int:
+    from pose.model import SHA256, bundle_path
+    from pose.model_build import build_bundle
+
+    variants = ("full", "lite") if args.variant == "all" else (args.variant,)
+    for variant in variants:
+        out = Path(args.out) / bundle_path(variant).name if args.out else bundle_path(variant)
+        build_bundle(variant, out, progress=lambda msg: print(msg, file=sys.stderr))
+        print(f"{out}: sha256 {SHA256[variant]} (matches the release)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stretchcheck",
+        description="StretchCheck: a webcam coach for back-pain stretches.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("analyze", help="run the pose model and the checks over a video file")
+    p.add_argument("video", help="a video or image file (mp4, mov, avi, webm, gif, jpg, ...)")
+    p.add_argument("--out", required=True, help="folder for frames.csv (and the other outputs)")
+    p.add_argument("--model", choices=("full", "lite"), default="full")
+    p.add_argument("--annotate", action="store_true", help="also write annotated.mp4")
+    p.add_argument("--routine", help="check this routine's stretches (a name or a .toml file)")
+    p.add_argument("--stretch", help="check only this stretch id, or 'auto' (the default "
+                                     "without --routine: recognise any catalogue stretch)")
+    p.add_argument("--save", action="store_true", help="record the analysis in the session store")
+    p.add_argument("--db", help="session store (a path or sqlite:/// URL; default: "
+                                "$STRETCHCHECK_DB or the user data folder)")
+    p.set_defaults(run=cmd_analyze)
+
+    p = sub.add_parser("bench", help="measure decode, model and pipeline speed on one clip")
+    p.add_argument("--clip", help="video to measure (default: a sample clip)")
+    p.add_argument("--model", choices=("full", "lite"), default="full")
+    p.add_argument("--frames", type=int, default=300, help="at most this many frames")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=cmd_bench)
+
+    p = sub.add_parser("models", help="the packaged pose models")
+    models = p.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    b = models.add_parser("build", help="rebuild the model bundles from registry packages")
+    b.add_argument("--variant", choices=("full", "lite", "all"), default="full")
+    b.add_argument("--out", help="write into this folder instead of the package")
+    b.set_defaults(run=cmd_models_build)
+    p = sub.add_parser("routines", help="the stretch catalogue and routines")
+    routines = p.add_subparsers(dest="routines_command", required=True, metavar="ACTION")
+    c = routines.add_parser("check", help="validate a catalogue or routine TOML file")
+    c.add_argument("file")
+    c.set_defaults(run=cmd_routines_check)
+    c = routines.add_parser("list", help="list the routines and stretches")
+    c.set_defaults(run=cmd_routines_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except StretchCheckError as exc:
+        print(f"stretchcheck: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stretchcheck: interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"stretchcheck: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return 2

@@ -1,0 +1,350 @@
+"""Checks over time: holds, bouncing, over-range and the events they raise.
+
+``StretchChecker`` follows one stretch through a recording or a live session, on whichever side
+is being stretched. ``Coach`` steps a person through a routine (live). Both are driven by frame
+timestamps only, so a video analysed faster than real time gives the same answers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pose.bounce import Bounce, BounceDetector
+from pose.checks import IN_FORM, NEARLY, OVER_RANGE, Position, judge_frame
+from pose.estimator import PoseFrame
+from pose.hold import Form, Hold, HoldTimer
+from pose.routines import SIDES, Limit, Routine, Stretch, resolve
+
+EVENT_KINDS = ("position_entered", "position_left", "hold_started", "hold_ended",
+               "hold_completed", "bounce", "over_range", "pose_lost", "pose_found",
+               "several_people", "pain_stop", "step_started", "routine_finished")
+
+
+@dataclass(frozen=True)
+class Event:
+    t_s: float
+    kind: str
+    stretch: str | None = None
+    side: str | None = None
+    message: str = ""
+    data: Mapping[str, float | str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        d: dict[str, object] = {"t_s": round(self.t_s, 3), "kind": self.kind,
+                                "stretch": self.stretch, "side": self.side,
+                                "message": self.message}
+        d.update(self.data)
+        return d
+
+
+@dataclass
+class SideRecord:
+    """What happened on one side of one stretch."""
+
+    holds: list[Hold] = field(default_factory=list)
+    bounces: list[Bounce] = field(default_factory=list)
+    over_range: list[dict[str, float | str]] = field(default_factory=list)
+    pain_stops: list[float] = field(default_factory=list)
+
+    @property
+    def held_s(self) -> float:
+        return sum(h.duration_s for h in self.holds)
+
+    @property
+    def longest_s(self) -> float:
+        return max((h.duration_s for h in self.holds), default=0.0)
+
+
+_FORM = {IN_FORM: Form.GOOD, NEARLY: Form.CLOSE}
+
+
+def _seconds(s: float) -> str:
+    return f"{max(0, math.ceil(s - 1e-6)):d} s"
+
+
+class StretchChecker:
+    """Follows one stretch frame by frame.
+
+    Args:
+        stretch: what to check.
+        target_hold_s: hold wanted on each side.
+        side: the side a routine asks for, or None to find it each frame.
+        extra_limits: personal over-range limits (from the user's profile) on top of the
+            stretch's safe limits.
+    """
+
+    def __init__(self, stretch: Stretch, target_hold_s: float | None = None,
+                 side: str | None = None, extra_limits: Sequence[Limit] = (),
+                 confirm_s: float = 0.5, grace_s: float = 1.0) -> None:
+        self.stretch = stretch
+        self.target_hold_s = target_hold_s or stretch.hold_s
+        self.side = side
+        self.extra_limits = tuple(extra_limits)
+        keys = ("both",) if stretch.sides == "both" else SIDES
+        self.timers = {k: HoldTimer(confirm_s, grace_s) for k in keys}
+        self.records = {k: SideRecord() for k in keys}
+        self._detectors = {
+            k: [BounceDetector(name) for name in self._watched(k)] for k in keys
+        }
+        self._completed: set[int] = set()
+        self._over_since: dict[str, float] = {}
+        self.last: Position | None = None
+
+    def _watched(self, side: str) -> list[str]:
+        sides = SIDES if side == "both" else (side,)
+        names = [resolve(a, s) for a in self.stretch.working_angles for s in sides]
+        return list(dict.fromkeys(names))
+
+    def update(self, t_s: float, angles: Mapping[str, float],
+               visibility: np.ndarray | None) -> tuple[Position | None, list[Event]]:
+        """Judge one frame; ``angles`` empty and ``visibility`` None when there is no pose."""
+        events: list[Event] = []
+        pos = None
+        if angles:
+            pos = judge_frame(self.stretch, angles, visibility, self.side, self.extra_limits)
+        self.last = pos
+        active = pos.side if pos is not None and pos.side in self.timers else None
+        for key, timer in self.timers.items():
+            form = _FORM.get(pos.status, Form.BAD) if (pos and key == active) else Form.BAD
+            for what, hold in timer.update(t_s, form):
+                events.extend(self._hold_event(t_s, key, what, hold))
+            if timer.current is not None:
+                events.extend(self._completion(t_s, key, timer.current))
+        if pos is not None and active is not None:
+            events.extend(self._watch_bounce(t_s, active, pos, angles))
+            events.extend(self._watch_range(t_s, active, pos))
+        return pos, events
+
+    def finish(self, t_s: float) -> list[Event]:
+        """Close holds still open at the end of a recording."""
+        events = []
+        for key, timer in self.timers.items():
+            hold = timer.finish()
+            if hold is not None:
+                events.extend(self._hold_event(t_s, key, "ended", hold))
+        return events
+
+    def stop_for_pain(self, t_s: float) -> list[Event]:
+        side = self.last.side if self.last and self.last.side in self.timers else None
+        key = side or self.side or next(iter(self.timers))
+        self.records[key].pain_stops.append(t_s)
+        events = self.finish(t_s)
+        events.append(Event(t_s, "pain_stop", self.stretch.id, key,
+                            "Stopped because it hurt. Rest, and only go as far as is comfortable"))
+        return events
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _hold_event(self, t_s: float, side: str, what: str, hold: Hold | None) -> list[Event]:
+        sid = self.stretch.id
+        if what == "entered":
+            return [Event(t_s, "position_entered", sid, side, "In position - keep still")]
+        if what == "left":
+            return [Event(t_s, "position_left", sid, side, "Out of position")]
+        assert hold is not None
+        if what == "started":
+            left = self.target_hold_s - hold.duration_s
+            return [Event(hold.start_s, "hold_started", sid, side,
+                          f"Holding - {_seconds(left)} to go")]
+        self.records[side].holds.append(hold)
+        self._completed.discard(id(hold))
+        return [
+            Event(hold.end_s, "hold_ended", sid, side,
+                  f"Hold ended after {hold.duration_s:.1f} s",
+                  {"duration_s": round(hold.duration_s, 2)}),
+            Event(hold.end_s, "position_left", sid, side, "Out of position"),
+        ]
+
+    def _completion(self, t_s: float, side: str, hold: Hold) -> list[Event]:
+        if id(hold) in self._completed or hold.duration_s < self.target_hold_s:
+            return []
+        self._completed.add(id(hold))
+        return [Event(t_s, "hold_completed", self.stretch.id, side,
+                      f"Well done - {self.target_hold_s:.0f} s held. Release slowly")]
+
+    def _in_or_entering(self, side: str, pos: Position) -> bool:
+        return pos.status in (IN_FORM, NEARLY, OVER_RANGE) or \
+            self.timers[side].current is not None
+
+    def _watch_bounce(self, t_s: float, side: str, pos: Position,
+                      angles: Mapping[str, float]) -> list[Event]:
+        events = []
+        watching = self._in_or_entering(side, pos)
+        for det in self._detectors[side]:
+            bounce = det.update(t_s, angles.get(det.angle, math.nan)) if watching else \
+                det.update(t_s, math.nan)
+            if bounce is not None:
+                self.records[side].bounces.append(bounce)
+                events.append(Event(t_s, "bounce", self.stretch.id, side,
+                                    "Don't bounce - ease in slowly and hold still",
+                                    {"angle": bounce.angle,
+                                     "amplitude_deg": bounce.amplitude_deg,
+                                     "frequency_hz": bounce.frequency_hz}))
+        return events
+
+    def _watch_range(self, t_s: float, side: str, pos: Position) -> list[Event]:
+        events = []
+        now = {o.angle for o in pos.over_range}
+        for o in pos.over_range:
+            if o.angle not in self._over_since:
+                record = {"t_s": round(t_s, 3), "angle": o.angle,
+                          "value_deg": round(o.value, 1), "limit_deg": o.limit}
+                self.records[side].over_range.append(record)
+                events.append(Event(t_s, "over_range", self.stretch.id, side, o.cue,
+                                    {"angle": o.angle, "value_deg": round(o.value, 1),
+                                     "limit_deg": o.limit}))
+            self._over_since[o.angle] = t_s
+        for angle in list(self._over_since):
+            # One event per episode: re-arm once back inside the limit for a second.
+            if angle not in now and t_s - self._over_since[angle] > 1.0:
+                del self._over_since[angle]
+        return events
+
+
+class PoseWatch:
+    """Raises pose_lost / pose_found / several_people events, debounced."""
+
+    def __init__(self, lost_after_s: float = 0.5) -> None:
+        self.lost_after_s = lost_after_s
+        self._seen = False
+        self._last_pose: float | None = None
+        self._crowd = False
+
+    def update(self, t_s: float, pose: PoseFrame | None) -> list[Event]:
+        events = []
+        if pose is not None:
+            if not self._seen:
+                events.append(Event(t_s, "pose_found", message="I can see you"))
+            self._seen, self._last_pose = True, t_s
+            crowd = pose.people > 1
+            if crowd and not self._crowd:
+                events.append(Event(t_s, "several_people",
+                                    message="More than one person in view: I can coach one"))
+            self._crowd = crowd
+        elif self._seen and (self._last_pose is None or
+                             t_s - self._last_pose >= self.lost_after_s):
+            self._seen = False
+            events.append(Event(t_s, "pose_lost",
+                                message="I can't see you - step back into view"))
+        return events
+
+
+def usable(pose: PoseFrame | None) -> bool:
+    """Checks run only on one clearly seen person: several people could mix up the coaching."""
+    return pose is not None and pose.people == 1
+
+
+@dataclass
+class StepState:
+    index: int
+    side: str
+    started_s: float
+
+
+class Coach:
+    """Steps through a routine live: each stretch, each side, in turn.
+
+    It moves on once the target hold is completed (after ``rest_s`` to release), on ``skip``,
+    or after a pain stop. ``feedback`` after each update holds what the page shows.
+    """
+
+    def __init__(self, routine: Routine, personal_limits: Mapping[str, Sequence[Limit]] | None = None,
+                 rest_s: float = 5.0) -> None:
+        self.routine = routine
+        self.personal = dict(personal_limits or {})
+        self.rest_s = rest_s
+        self.plan = [(i, side) for i, step in enumerate(routine.steps) for side in step.sides]
+        self.position = 0
+        self.paused = False
+        self.finished = False
+        self.checkers: list[StretchChecker] = []
+        self.watch = PoseWatch()
+        self._rest_until: float | None = None
+        self._started_at: float | None = None
+        self.last: Position | None = None
+        self.events: list[Event] = []
+        self._new_checker()
+
+    # -- what the page shows ---------------------------------------------------------------
+
+    @property
+    def step(self):
+        return self.routine.steps[self.plan[min(self.position, len(self.plan) - 1)][0]]
+
+    @property
+    def side(self) -> str:
+        return self.plan[min(self.position, len(self.plan) - 1)][1]
+
+    @property
+    def checker(self) -> StretchChecker:
+        return self.checkers[-1]
+
+    def hold_progress(self) -> tuple[float, float]:
+        """(seconds held in the current hold, target seconds)."""
+        timer = self.checker.timers[self.side]
+        current = timer.current.duration_s if timer.current else 0.0
+        return current, self.checker.target_hold_s
+
+    # -- control ---------------------------------------------------------------------------
+
+    def _new_checker(self) -> None:
+        step = self.step
+        self.checkers.append(StretchChecker(step.stretch, step.hold_s, self.side,
+                                            self.personal.get(step.stretch.id, ())))
+        self._started_at = None
+
+    def _advance(self, t_s: float) -> list[Event]:
+        events = self.checker.finish(t_s)
+        self.position += 1
+        self._rest_until = None
+        if self.position >= len(self.plan):
+            self.finished = True
+            events.append(Event(t_s, "routine_finished", message="Routine finished - well done"))
+            return events
+        self._new_checker()
+        step = self.step
+        events.append(Event(t_s, "step_started", step.stretch.id, self.side,
+                            f"Next: {step.stretch.name}"
+                            + ("" if self.side == "both" else f", {self.side} side")))
+        return events
+
+    def skip(self, t_s: float) -> list[Event]:
+        if self.finished:
+            return []
+        return self._record(self._advance(t_s))
+
+    def stop_for_pain(self, t_s: float) -> list[Event]:
+        if self.finished:
+            return []
+        events = self.checker.stop_for_pain(t_s)
+        return self._record(events + self._advance(t_s))
+
+    def _record(self, events: list[Event]) -> list[Event]:
+        self.events.extend(events)
+        return events
+
+    def update(self, t_s: float, pose: PoseFrame | None,
+               angles: Mapping[str, float]) -> tuple[Position | None, list[Event]]:
+        if self.finished or self.paused:
+            return None, []
+        events = self.watch.update(t_s, pose)
+        if self._started_at is None:
+            self._started_at = t_s
+            step = self.step
+            events.append(Event(t_s, "step_started", step.stretch.id, self.side,
+                                f"{step.stretch.name}"
+                                + ("" if self.side == "both" else f", {self.side} side")))
+        seen = usable(pose)
+        pos, checks = self.checker.update(t_s, angles if seen else {},
+                                          pose.visibility if seen else None)
+        events.extend(checks)
+        self.last = pos
+        if any(e.kind == "hold_completed" for e in checks):
+            self._rest_until = t_s + self.rest_s
+        if self._rest_until is not None and t_s >= self._rest_until:
+            events.extend(self._advance(t_s))
+        return pos, self._record(events)

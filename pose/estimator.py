@@ -1,0 +1,162 @@
+"""MediaPipe Pose (Tasks API) turned into a stream of smoothed ``PoseFrame`` objects."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from pose import landmarks as lm
+from pose.errors import ModelError
+from pose.model import verified_bundle
+from pose.smoothing import OneEuroFilter, OneEuroParams
+
+
+@dataclass(frozen=True)
+class PoseFrame:
+    """One person's pose in one frame.
+
+    Attributes:
+        t_s: timestamp in seconds (the frame's own, from the container or the camera).
+        image: (33, 2) landmark positions in pixels of the displayed frame.
+        world: (33, 3) landmark positions in metres, origin at mid-hip, x right, y down,
+            z away from the camera.
+        visibility: (33,) in [0, 1]; landmarks outside the frame count as not visible.
+        size: (width, height) of the frame in pixels.
+        people: how many people the model found (only the largest is described).
+    """
+
+    t_s: float
+    image: np.ndarray
+    world: np.ndarray
+    visibility: np.ndarray
+    size: tuple[int, int]
+    people: int = 1
+
+
+def letterbox(rgb: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Pad a frame to a square, centred, without resizing.
+
+    The pose model reads square crops; squashing a portrait frame into a landscape one distorts
+    the body and raised the landmark error from ~6 px to 26-58 px. Returns the square image and
+    the (x, y) offset of the original inside it.
+    """
+    h, w = rgb.shape[:2]
+    side = max(h, w)
+    if h == w:
+        return rgb, 0, 0
+    ox, oy = (side - w) // 2, (side - h) // 2
+    square = np.zeros((side, side, 3), dtype=np.uint8)
+    square[oy:oy + h, ox:ox + w] = rgb
+    return square, ox, oy
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Keep the model runtime's C-level log lines (dozens on start-up) off the terminal."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+class PoseEstimator:
+    """Runs the pose model on RGB frames in video mode and smooths the landmarks.
+
+    Use as a context manager (or call ``close``): the native landmarker must be closed
+    explicitly. Frames must come in time order.
+    """
+
+    def __init__(self, model: str = "full", smoothing: OneEuroParams | None = OneEuroParams(),
+                 num_poses: int = 1, min_confidence: float = 0.5) -> None:
+        from mediapipe.tasks.python import BaseOptions
+        from mediapipe.tasks.python import vision
+
+        bundle = verified_bundle(model)
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_buffer=bundle),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=num_poses,
+            min_pose_detection_confidence=min_confidence,
+            min_pose_presence_confidence=min_confidence,
+            min_tracking_confidence=min_confidence,
+        )
+        try:
+            with _quiet_native_stderr():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"the pose model {model} could not be loaded: {exc}") from None
+        self.model = model
+        self._smooth_image = OneEuroFilter(smoothing) if smoothing else None
+        self._smooth_world = OneEuroFilter(smoothing) if smoothing else None
+        self._last_ms = -1
+        self._warm = False
+
+    def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame | None:
+        """The pose in one (H, W, 3) uint8 RGB frame taken at ``t_s``; None if no one is seen."""
+        import mediapipe as mp
+
+        h, w = rgb.shape[:2]
+        square, ox, oy = letterbox(rgb)
+        ts_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
+        self._last_ms = ts_ms
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(square))
+        if self._warm:
+            result = self._landmarker.detect_for_video(image, ts_ms)
+        else:
+            with _quiet_native_stderr():
+                result = self._landmarker.detect_for_video(image, ts_ms)
+            self._warm = True
+        if not result.pose_landmarks:
+            return None
+
+        side = square.shape[0]
+        people = [np.array([(p.x, p.y, p.visibility or 0.0, p.presence or 0.0) for p in pose])
+                  for pose in result.pose_landmarks]
+        areas = [np.ptp(p[:, 0]) * np.ptp(p[:, 1]) for p in people]
+        best = int(np.argmax(areas))
+        raw = people[best]
+        image_px = raw[:, :2] * side - (ox, oy)
+        world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[best]])
+        visibility = np.minimum(raw[:, 2], raw[:, 3])
+        inside = ((image_px[:, 0] >= 0) & (image_px[:, 0] < w)
+                  & (image_px[:, 1] >= 0) & (image_px[:, 1] < h))
+        visibility = np.where(inside, visibility, 0.0)
+
+        if self._smooth_image is not None and self._smooth_world is not None:
+            # Image landmarks are filtered in frame-height units so one set of filter
+            # parameters suits every resolution.
+            image_px = self._smooth_image(image_px / h, t_s) * h
+            world = self._smooth_world(world, t_s)
+        return PoseFrame(t_s, image_px, world, visibility, (w, h), len(people))
+
+    def close(self) -> None:
+        if getattr(self, "_landmarker", None) is not None:
+            with _quiet_native_stderr():
+                self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+__all__ = ["PoseEstimator", "PoseFrame", "letterbox", "lm"]

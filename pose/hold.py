@@ -1,0 +1,117 @@
+"""Timing a held position from frame timestamps (never the wall clock).
+
+A video analysed faster than real time must give the same holds as the live camera, so every
+duration here is a difference of frame timestamps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Form(Enum):
+    """What one frame says about the position, as far as holding it goes."""
+
+    GOOD = "good"      # every criterion met: starts a hold, counts as full form
+    CLOSE = "close"    # nearly there: keeps a hold going, not counted as full form
+    BAD = "bad"        # out of position, over-range, unseen or no pose: ends a hold if it lasts
+
+
+@dataclass
+class Hold:
+    """One hold, from the first to the last frame in full form.
+
+    ``start_s`` is when the position was reached (not when the timer confirmed it).
+    """
+
+    start_s: float
+    end_s: float
+    in_form_s: float = 0.0
+
+    @property
+    def duration_s(self) -> float:
+        return max(0.0, self.end_s - self.start_s)
+
+    @property
+    def in_form_fraction(self) -> float:
+        return min(1.0, self.in_form_s / self.duration_s) if self.duration_s > 0 else 1.0
+
+
+class HoldTimer:
+    """Turns a stream of per-frame ``Form`` verdicts into holds.
+
+    A hold starts once the position has been held ``confirm_s`` without a break. Being nearly
+    in form keeps it going; other drop-outs (lost pose, a wobble out of form) are survived when
+    shorter than ``grace_s``. It ends at its last frame in full form.
+
+    ``update`` returns the transitions of that frame: "entered" (first good frame), "started"
+    (confirmed; the hold's ``start_s`` is the entry time), "ended" (with the finished hold) and
+    "left" (position lost before a hold was confirmed).
+    """
+
+    def __init__(self, confirm_s: float = 0.5, grace_s: float = 1.0) -> None:
+        self.confirm_s = confirm_s
+        self.grace_s = grace_s
+        self.holds: list[Hold] = []
+        self.current: Hold | None = None
+        self._entered_at: float | None = None
+        self._last_in_position: float | None = None
+        self._prev_t: float | None = None
+        self._prev_form = Form.BAD
+        self._pending_good_s = 0.0
+
+    @property
+    def held_s(self) -> float:
+        """Total time held so far, including a hold still going on."""
+        done = sum(h.duration_s for h in self.holds)
+        return done + (self.current.duration_s if self.current else 0.0)
+
+    def update(self, t_s: float, form: Form) -> list[tuple[str, Hold | None]]:
+        out: list[tuple[str, Hold | None]] = []
+        dt = 0.0 if self._prev_t is None else max(0.0, t_s - self._prev_t)
+        # Time between two frames counts as full form only when both ends were good.
+        good_span = dt if (form is Form.GOOD and self._prev_form is Form.GOOD) else 0.0
+        self._prev_t, self._prev_form = t_s, form
+
+        if self.current is not None:
+            if form is Form.GOOD:
+                self.current.end_s = t_s
+                self.current.in_form_s += good_span
+            if form is not Form.BAD:
+                self._last_in_position = t_s
+            elif t_s - (self._last_in_position or t_s) > self.grace_s:
+                out.append(("ended", self._finish()))
+            return out
+
+        if form is Form.GOOD:
+            if self._entered_at is None:
+                self._entered_at = t_s
+                self._pending_good_s = 0.0
+                out.append(("entered", None))
+            else:
+                self._pending_good_s += good_span
+            self._last_in_position = t_s
+            if t_s - self._entered_at >= self.confirm_s:
+                self.current = Hold(self._entered_at, t_s, self._pending_good_s)
+                out.append(("started", self.current))
+        elif self._entered_at is not None:
+            lost_for = t_s - (self._last_in_position or t_s)
+            if form is Form.CLOSE:
+                self._last_in_position = t_s
+            elif lost_for > min(self.grace_s, self.confirm_s):
+                self._entered_at = None
+                out.append(("left", None))
+        return out
+
+    def finish(self) -> Hold | None:
+        """Close a hold still open at the end of a recording."""
+        return self._finish() if self.current is not None else None
+
+    def _finish(self) -> Hold:
+        hold = self.current
+        assert hold is not None
+        self.holds.append(hold)
+        self.current = None
+        self._entered_at = None
+        return hold

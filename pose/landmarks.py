@@ -1,0 +1,65 @@
+"""The 33 BlazePose landmarks: indices, names and the skeleton drawn over them.
+
+"Left" and "right" are always the person's own sides, as MediaPipe reports them.
+"""
+
+from __future__ import annotations
+
+N_LANDMARKS = 33
+
+NAMES: tuple[str, ...] = (
+    "nose",
+    "left_eye_inner", "left_eye", "left_eye_outer",
+    "right_eye_inner", "right_eye", "right_eye_outer",
+    "left_ear", "right_ear",
+    "mouth_left", "mouth_right",
+    "left_shoulder", "right_shoulder",
+    "left_elbow", "right_elbow",
+    "left_wrist", "right_wrist",
+    "left_pinky", "right_pinky",
+    "left_index", "right_index",
+    "left_thumb", "right_thumb",
+    "left_hip", "right_hip",
+    "left_knee", "right_knee",
+    "left_ankle", "right_ankle",
+    "left_heel", "right_heel",
+    "left_foot_index", "right_foot_index",
+)
+INDEX: dict[str, int] = {name: i for i, name in enumerate(NAMES)}
+
+NOSE = 0
+LEFT_EAR, RIGHT_EAR = 7, 8
+LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
+LEFT_ELBOW, RIGHT_ELBOW = 13, 14
+LEFT_WRIST, RIGHT_WRIST = 15, 16
+LEFT_HIP, RIGHT_HIP = 23, 24
+LEFT_KNEE, RIGHT_KNEE = 25, 26
+LEFT_ANKLE, RIGHT_ANKLE = 27, 28
+LEFT_HEEL, RIGHT_HEEL = 29, 30
+LEFT_FOOT_INDEX, RIGHT_FOOT_INDEX = 31, 32
+
+#: Body-part name used in cues ("I can't see your left knee") for each landmark.
+PART: dict[int, str] = {
+    NOSE: "face", LEFT_EAR: "head", RIGHT_EAR: "head",
+    LEFT_SHOULDER: "left shoulder", RIGHT_SHOULDER: "right shoulder",
+    LEFT_ELBOW: "left elbow", RIGHT_ELBOW: "right elbow",
+    LEFT_WRIST: "left hand", RIGHT_WRIST: "right hand",
+    LEFT_HIP: "left hip", RIGHT_HIP: "right hip",
+    LEFT_KNEE: "left knee", RIGHT_KNEE: "right knee",
+    LEFT_ANKLE: "left ankle", RIGHT_ANKLE: "right ankle",
+    LEFT_HEEL: "left heel", RIGHT_HEEL: "right heel",
+    LEFT_FOOT_INDEX: "left foot", RIGHT_FOOT_INDEX: "right foot",
+}
+
+#: Bones of the overlay, as (from, to) landmark index pairs.
+SKELETON: tuple[tuple[int, int], ...] = (
+    (LEFT_SHOULDER, RIGHT_SHOULDER), (LEFT_HIP, RIGHT_HIP),
+    (LEFT_SHOULDER, LEFT_HIP), (RIGHT_SHOULDER, RIGHT_HIP),
+    (LEFT_SHOULDER, LEFT_ELBOW), (LEFT_ELBOW, LEFT_WRIST),
+    (RIGHT_SHOULDER, RIGHT_ELBOW), (RIGHT_ELBOW, RIGHT_WRIST),
+    (LEFT_HIP, LEFT_KNEE), (LEFT_KNEE, LEFT_ANKLE), (LEFT_ANKLE, LEFT_HEEL),
+    (LEFT_HEEL, LEFT_FOOT_INDEX), (LEFT_ANKLE, LEFT_FOOT_INDEX),
+    (RIGHT_HIP, RIGHT_KNEE), (RIGHT_KNEE, RIGHT_ANKLE), (RIGHT_ANKLE, RIGHT_HEEL),
+    (RIGHT_HEEL, RIGHT_FOOT_INDEX), (RIGHT_ANKLE, RIGHT_FOOT_INDEX),
+    (NOSE, LEFT_EAR), (NOSE, RIGHT_EAR),
+)

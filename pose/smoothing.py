@@ -1,0 +1,80 @@
+"""One-Euro filtering of landmark tracks.
+
+The MediaPipe Tasks API does no smoothing of its own, and raw landmarks jitter by a few pixels
+even on a still person. Holds and bounce detection need steady angles, so every landmark
+coordinate is filtered here with the One-Euro filter (Casiez, Roussel & Vogel, CHI 2012): a
+low-pass whose cut-off rises with speed, so slow drift is smoothed hard and real motion passes
+with little lag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class OneEuroParams:
+    """Filter settings.
+
+    Attributes:
+        min_cutoff_hz: cut-off at rest; lower removes more jitter but lags more.
+        beta: how fast the cut-off rises with speed (per unit of the signal per second).
+        d_cutoff_hz: cut-off of the speed estimate itself.
+        max_gap_s: a gap in the track longer than this restarts the filter, so a person who
+            walks out and back is not dragged across the frame.
+    """
+
+    min_cutoff_hz: float = 1.5
+    beta: float = 20.0
+    d_cutoff_hz: float = 1.0
+    max_gap_s: float = 0.5
+
+
+def _alpha(cutoff_hz: np.ndarray | float, dt: float) -> np.ndarray | float:
+    tau = 1.0 / (2.0 * np.pi * cutoff_hz)
+    return 1.0 / (1.0 + tau / dt)
+
+
+class OneEuroFilter:
+    """Filters a stream of same-shaped arrays, element by element, in one vectorised step.
+
+    Non-finite input elements pass through as NaN and restart those elements' filters.
+    """
+
+    def __init__(self, params: OneEuroParams = OneEuroParams()) -> None:
+        self.params = params
+        self._x: np.ndarray | None = None
+        self._dx: np.ndarray | None = None
+        self._t: float | None = None
+
+    def reset(self) -> None:
+        self._x = self._dx = self._t = None
+
+    def __call__(self, x: np.ndarray, t_s: float) -> np.ndarray:
+        """Filter one sample ``x`` taken at ``t_s`` seconds; returns the smoothed array."""
+        x = np.asarray(x, dtype=np.float64)
+        p = self.params
+        if self._x is None or self._t is None or self._x.shape != x.shape or \
+                not (0.0 < t_s - self._t <= p.max_gap_s):
+            self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t_s
+            return x.copy()
+        dt = t_s - self._t
+        fresh = ~np.isfinite(self._x)
+        dx = np.where(fresh, 0.0, (x - self._x) / dt)
+        a_d = _alpha(p.d_cutoff_hz, dt)
+        dx_hat = a_d * dx + (1.0 - a_d) * self._dx
+        a = _alpha(p.min_cutoff_hz + p.beta * np.abs(dx_hat), dt)
+        x_hat = np.where(fresh, x, a * x + (1.0 - a) * self._x)
+        self._x = x_hat
+        self._dx = np.where(np.isfinite(dx_hat), dx_hat, 0.0)
+        self._t = t_s
+        return x_hat.copy()
+
+
+def smooth_track(values: np.ndarray, t_s: np.ndarray,
+                 params: OneEuroParams = OneEuroParams()) -> np.ndarray:
+    """Filter a whole track: ``values`` shaped (N, ...) sampled at ``t_s`` (N,) seconds."""
+    filt = OneEuroFilter(params)
+    return np.stack([filt(v, float(t)) for v, t in zip(values, t_s)]) if len(values) else values

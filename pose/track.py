@@ -1,0 +1,151 @@
+"""A ``Track``: the landmarks of a whole recording, frame by frame.
+
+It is what analysis produces from a video, what the store keeps of a session, and what replay
+re-checks: the pose model runs once, everything after it works on this.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pose import landmarks as lm
+from pose.angles import ANGLE_NAMES, joint_angles
+from pose.estimator import PoseFrame
+
+N = lm.N_LANDMARKS
+
+
+@dataclass
+class Track:
+    """Landmarks of N frames. Frames without a pose hold NaN landmarks and zero visibility.
+
+    Attributes:
+        t_s: (N,) timestamps in seconds.
+        image: (N, 33, 2) pixels.
+        world: (N, 33, 3) metres.
+        visibility: (N, 33) in [0, 1].
+        people: (N,) number of people the model found (0 = no pose).
+        size: (width, height) of the frames in pixels.
+        fps: nominal frame rate of the source.
+    """
+
+    t_s: np.ndarray
+    image: np.ndarray
+    world: np.ndarray
+    visibility: np.ndarray
+    people: np.ndarray
+    size: tuple[int, int]
+    fps: float
+    source: str = ""
+    model: str = "full"
+    warnings: list[str] = field(default_factory=list)
+    _angles: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.t_s)
+
+    @property
+    def has_pose(self) -> np.ndarray:
+        return self.people > 0
+
+    @property
+    def duration_s(self) -> float:
+        if not len(self):
+            return 0.0
+        step = 1.0 / self.fps if self.fps else 0.0
+        return float(self.t_s[-1] - self.t_s[0] + step)
+
+    def angles(self) -> dict[str, np.ndarray]:
+        """All named angles for every frame, computed once, vectorised over frames."""
+        if self._angles is None:
+            self._angles = joint_angles(self.image, self.world, self.visibility)
+        return self._angles
+
+    def frame(self, i: int) -> PoseFrame | None:
+        if not self.people[i]:
+            return None
+        return PoseFrame(float(self.t_s[i]), self.image[i], self.world[i], self.visibility[i],
+                         self.size, int(self.people[i]))
+
+    @classmethod
+    def from_frames(cls, times: Iterable[float], frames: Iterable[PoseFrame | None],
+                    size: tuple[int, int], fps: float, source: str = "",
+                    model: str = "full") -> Track:
+        builder = TrackBuilder(size, fps, source, model)
+        for t, f in zip(times, frames):
+            builder.add(t, f)
+        return builder.build()
+
+
+class TrackBuilder:
+    """Collects frames one at a time (live or while decoding) into a ``Track``."""
+
+    def __init__(self, size: tuple[int, int], fps: float, source: str = "",
+                 model: str = "full") -> None:
+        self.size, self.fps, self.source, self.model = size, fps, source, model
+        self._t: list[float] = []
+        self._image: list[np.ndarray] = []
+        self._world: list[np.ndarray] = []
+        self._vis: list[np.ndarray] = []
+        self._people: list[int] = []
+
+    @property
+    def count(self) -> int:
+        return len(self._t)
+
+    def add(self, t_s: float, frame: PoseFrame | None) -> None:
+        self._t.append(t_s)
+        if frame is None:
+            self._image.append(np.full((N, 2), np.nan))
+            self._world.append(np.full((N, 3), np.nan))
+            self._vis.append(np.zeros(N))
+            self._people.append(0)
+        else:
+            self._image.append(frame.image)
+            self._world.append(frame.world)
+            self._vis.append(frame.visibility)
+            self._people.append(frame.people)
+
+    def build(self) -> Track:
+        n = len(self._t)
+        return Track(
+            t_s=np.asarray(self._t, dtype=np.float64),
+            image=np.asarray(self._image, dtype=np.float64).reshape(n, N, 2),
+            world=np.asarray(self._world, dtype=np.float64).reshape(n, N, 3),
+            visibility=np.asarray(self._vis, dtype=np.float64).reshape(n, N),
+            people=np.asarray(self._people, dtype=np.int64),
+            size=self.size, fps=self.fps, source=self.source, model=self.model,
+        )
+
+
+def frames_csv_header() -> list[str]:
+    return (["frame", "t_s", "pose"] + [f"x{i}" for i in range(N)] + [f"y{i}" for i in range(N)]
+            + [f"v{i}" for i in range(N)] + list(ANGLE_NAMES))
+
+
+def write_frames_csv(track: Track, path: Path) -> None:
+    """One row per frame: landmarks in pixels, visibility, then every named angle in degrees.
+
+    Unknown values (no pose, hidden joint) are left empty.
+    """
+    angles = track.angles()
+    table = np.column_stack(
+        [np.arange(len(track)), track.t_s, track.has_pose.astype(int),
+         track.image[:, :, 0], track.image[:, :, 1], track.visibility]
+        + [angles[name] for name in ANGLE_NAMES]
+    ) if len(track) else np.zeros((0, len(frames_csv_header())))
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(frames_csv_header())
+        for row in table:
+            writer.writerow(_format_row(row))
+
+
+def _format_row(row: np.ndarray) -> list[str]:
+    head = [str(int(row[0])), f"{row[1]:.4f}", str(int(row[2]))]
+    return head + ["" if not np.isfinite(v) else f"{v:.3f}" for v in row[3:]]

@@ -1,0 +1,135 @@
+"""Decoding video files (and single images) into RGB frames with their container timestamps.
+
+PyAV (FFmpeg) reads whatever FFmpeg decodes: mp4, mov, avi, webm, mkv, gif, and still images.
+Timestamps come from the container, so variable-frame-rate phone clips keep their true timing,
+and rotation metadata is applied so frames come out the way a player shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from pose.errors import VideoError
+
+
+@dataclass(frozen=True)
+class VideoFrame:
+    """One decoded frame: ``rgb`` is (height, width, 3) uint8 in displayed orientation."""
+
+    index: int
+    t_s: float
+    rgb: np.ndarray
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: str
+    width: int
+    height: int
+    fps: float
+    frames: int
+    """Frame count from the container header; an estimate (0 when unknown)."""
+    duration_s: float
+    rotation: int
+    """Clockwise degrees applied to decoded frames to show them upright."""
+
+
+def _rotation_of(frame: av.VideoFrame) -> int:
+    # PyAV reports the display matrix rotation counter-clockwise; players turn the picture by it.
+    return int(round(getattr(frame, "rotation", 0) or 0)) % 360
+
+
+def _upright(rgb: np.ndarray, rotation_ccw: int) -> np.ndarray:
+    k = rotation_ccw // 90
+    return np.ascontiguousarray(np.rot90(rgb, k=k)) if k else rgb
+
+
+class VideoReader:
+    """Iterates over a file's frames. Use as a context manager so the file is closed."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if not Path(self.path).is_file():
+            raise VideoError(f"{self.path}: no such file")
+        try:
+            self._container = av.open(self.path)
+        except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise VideoError(f"{self.path}: not a video or image FFmpeg can read ({reason})") from None
+        if not self._container.streams.video:
+            self._container.close()
+            raise VideoError(f"{self.path}: the file has no video stream")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self._first: av.VideoFrame | None = None
+        self._frames = self._decode()
+        try:
+            self._first = next(self._frames)
+        except StopIteration:
+            self.close()
+            raise VideoError(f"{self.path}: the video has no frames") from None
+        self.info = self._describe(self._first)
+
+    def _describe(self, first: av.VideoFrame) -> VideoInfo:
+        s = self._stream
+        rate = s.average_rate or s.guessed_rate or s.base_rate
+        fps = float(rate) if rate else 0.0
+        duration = 0.0
+        if s.duration is not None and s.time_base is not None:
+            duration = float(s.duration * s.time_base)
+        elif self._container.duration:
+            duration = self._container.duration / av.time_base
+        frames = s.frames or (int(round(duration * fps)) if duration and fps else 0)
+        rotation = _rotation_of(first)
+        w, h = first.width, first.height
+        if rotation in (90, 270):
+            w, h = h, w
+        return VideoInfo(self.path, w, h, fps, frames, duration, (360 - rotation) % 360)
+
+    def _decode(self) -> Iterator[av.VideoFrame]:
+        try:
+            yield from self._container.decode(self._stream)
+        except av.error.FFmpegError as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise VideoError(f"{self.path}: the video is damaged and stops here ({reason})") from None
+
+    def __iter__(self) -> Iterator[VideoFrame]:
+        fps = self.info.fps or 30.0
+        last_t = -np.inf
+        index = 0
+        frames = self._frames
+        if self._first is not None:
+            first, self._first = self._first, None
+            frames = _chain(first, frames)
+        for frame in frames:
+            t = float(frame.time) if frame.time is not None else index / fps
+            if t <= last_t:  # broken or missing pts: keep time moving forward
+                t = last_t + 1.0 / fps
+            last_t = t
+            rgb = _upright(frame.to_ndarray(format="rgb24"), _rotation_of(frame))
+            yield VideoFrame(index, t, rgb)
+            index += 1
+
+    def close(self) -> None:
+        self._container.close()
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _chain(first: av.VideoFrame, rest: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
+    yield first
+    yield from rest
+
+
+def read_video(path: str | Path) -> VideoReader:
+    """Open ``path`` for reading; raises ``VideoError`` with a one-line reason if it cannot."""
+    return VideoReader(path)
