@@ -29,6 +29,9 @@ Angles (``side`` is ``left`` or ``right``):
                                overhead, - behind
 ``shoulder_abduction_<side>``  upper arm against the trunk, frontal plane; 90 out to the side,
                                180 overhead, - across the chest
+``shoulder_horizontal_adduction_<side>``
+                               upper arm in the transverse plane, from straight ahead; + across
+                               the chest, -90 out to the side (cross-body stretch)
 ``elbow_flexion_<side>``       180 - the shoulder-elbow-wrist angle
 ``trunk_thigh_<side>``         unsigned angle between trunk (hip to shoulder) and thigh; 180
                                standing, 90 sitting, ~50 knee hugged to the chest
@@ -43,7 +46,8 @@ Angles (``side`` is ``left`` or ``right``):
 ``neck_flexion``               head (mid-shoulder to mid-ear) against the trunk in the sagittal
                                plane; + chin towards the chest
 ``knee_drop``                  both thighs against ``forward`` in the transverse plane; + knees
-                               dropped to the person's left (supine twist)
+                               dropped to the person's left (supine twist); NaN when the hips
+                               are too straight for it to mean anything
 =============================  =============================================================
 """
 
@@ -59,7 +63,7 @@ SIDES = ("left", "right")
 
 _BILATERAL = (
     "hip_flexion", "hip_abduction", "knee_flexion", "shoulder_flexion",
-    "shoulder_abduction", "elbow_flexion", "trunk_thigh", "knee_to_chest", "thigh_inclination",
+    "shoulder_abduction", "shoulder_horizontal_adduction", "elbow_flexion", "trunk_thigh", "knee_to_chest", "thigh_inclination",
 )
 _AXIAL = ("trunk_inclination", "chest_up", "trunk_lateral_tilt", "neck_lateral_tilt",
           "neck_flexion", "knee_drop")
@@ -104,6 +108,7 @@ def _requirements() -> dict[str, tuple[tuple[int, ...], ...]]:
         req[f"knee_flexion_{side}"] = ((hip,), (knee,), (ankle,))
         req[f"shoulder_flexion_{side}"] = trunk + ((sh,), (el,))
         req[f"shoulder_abduction_{side}"] = trunk + ((sh,), (el,))
+        req[f"shoulder_horizontal_adduction_{side}"] = trunk + ((sh,), (el,))
         req[f"elbow_flexion_{side}"] = ((sh,), (el,), (wr,))
         req[f"trunk_thigh_{side}"] = trunk + ((hip,), (knee,))
         req[f"knee_to_chest_{side}"] = trunk + ((hip,), (knee,))
@@ -250,6 +255,8 @@ def joint_angles(
         out[f"knee_flexion_{side}"] = 180.0 - _between(hip - knee, ankle - knee)
         out[f"shoulder_flexion_{side}"] = _in_plane(upper_arm, down, forward, -90.0)
         out[f"shoulder_abduction_{side}"] = _in_plane(upper_arm, down, outward, -90.0)
+        out[f"shoulder_horizontal_adduction_{side}"] = _in_plane(upper_arm, forward, -outward,
+                                                                  -180.0)
         out[f"elbow_flexion_{side}"] = 180.0 - _between(sh - el, wr - el)
         out[f"trunk_thigh_{side}"] = _between(up, thigh)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -277,7 +284,11 @@ def joint_angles(
 
     thighs = p[:, [lm.LEFT_KNEE, lm.RIGHT_KNEE]].mean(axis=1) - hip_mid
     drop = _in_plane(thighs, forward, left, -180.0)
-    out["knee_drop"] = np.where(flat, np.nan, drop)
+    # With the hips straight the thighs run along the trunk and their direction across it is
+    # noise: only measure the drop when the thighs point well away from the trunk axis.
+    across_trunk = np.linalg.norm(thighs - _dot(thighs, up)[:, None] * up, axis=1)
+    defined = across_trunk >= 0.5 * np.linalg.norm(thighs, axis=1)
+    out["knee_drop"] = np.where(flat | ~defined, np.nan, drop)
 
     visible = _visible_mask(vis, min_visibility)
     return {name: np.where(visible[name], out[name], np.nan) for name in ANGLE_NAMES}

@@ -29,13 +29,13 @@ class BounceDetector:
     Args:
         min_swing_deg: smallest reversal that counts (peak to trough).
         max_half_period_s: turning points further apart than this are slow motion, not bouncing
-            (0.65 s: about 0.8 Hz and faster counts).
+            (0.55 s: about 0.9 Hz and faster counts).
         min_half_period_s: closer turning points are jitter, not a body moving.
         min_turns: turning points in a row needed to call it bouncing (4: two full swings).
         rearm_s: after a bounce is reported, quiet time before another episode is reported.
     """
 
-    def __init__(self, angle: str, min_swing_deg: float = 5.0, max_half_period_s: float = 0.65,
+    def __init__(self, angle: str, min_swing_deg: float = 5.0, max_half_period_s: float = 0.55,
                  min_half_period_s: float = 0.1, min_turns: int = 4,
                  rearm_s: float = 2.0) -> None:
         self.angle = angle

@@ -75,7 +75,7 @@ def _judge(c: Criterion, side: str, angles: Mapping[str, float],
     results = []
     for s in sides:
         name = c.resolve(s)
-        v = angles.get(name, math.nan)
+        v = c.reading(angles.get(name, math.nan), s)
         if not math.isfinite(v):
             cue = f"I can't see your {unseen_part(name, visibility)}: bring it into view"
             results.append(CriterionResult(name, math.nan, "unknown", 0.0, cue))
@@ -101,7 +101,7 @@ def _over_range(limits: Sequence[Limit], side: str,
         sides = SIDES if (side == "both" and "{side}" in limit.angle) else (side,)
         for s in sides:
             name = resolve(limit.angle, s)
-            v = angles.get(name, math.nan)
+            v = limit.reading(angles.get(name, math.nan), s)
             if not math.isfinite(v):
                 continue
             if limit.high is not None and v > limit.high:

@@ -43,9 +43,15 @@ class Criterion:
     low_cue: str = ""
     high_cue: str = ""
     nearly_deg: float = 10.0
+    positive_side: str | None = None
+    """For a signed axial angle (``knee_drop``): the side for which it is read as it is; for
+    the other side it is mirrored, so one range serves both sides."""
 
     def resolve(self, side: str) -> str:
         return resolve(self.angle, side)
+
+    def reading(self, value: float, side: str) -> float:
+        return -value if self.positive_side not in (None, side) else value
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,10 @@ class Limit:
     low: float | None = None
     high: float | None = None
     cue: str = ""
+    positive_side: str | None = None
+
+    def reading(self, value: float, side: str) -> float:
+        return -value if self.positive_side not in (None, side) else value
 
 
 @dataclass(frozen=True)
@@ -195,13 +205,16 @@ def _check_keys(table: dict[str, Any], allowed: tuple[str, ...], required: tuple
             problems.add(where, f"missing field {key!r}")
 
 
+ANGLE_TEMPLATES = tuple(dict.fromkeys(
+    name.removesuffix("_left").removesuffix("_right") + "_{side}"
+    if name.endswith(("_left", "_right")) else name for name in ANGLE_NAMES))
+
+
 def _angle_ok(template: str, where: str, problems: _Problems) -> bool:
     for side in SIDES:
-        name = resolve(template, side)
-        if name not in ANGLE_NAMES:
-            base = template.replace("{side}", "left").replace("{other}", "right")
-            problems.add(where, f"unknown angle {template!r}{_suggest(base, ANGLE_NAMES)}; "
-                                "see the angle list in routines/README.md")
+        if resolve(template, side) not in ANGLE_NAMES:
+            problems.add(where, f"unknown angle {template!r}{_suggest(template, ANGLE_TEMPLATES)}"
+                                "; see the angle list in routines/README.md")
             return False
     return True
 
@@ -231,8 +244,8 @@ def _range(table: dict[str, Any], where: str, problems: _Problems
     return low, high
 
 
-_CRITERION_KEYS = ("angle", "min", "max", "low_cue", "high_cue", "nearly_deg")
-_LIMIT_KEYS = ("angle", "min", "max", "cue")
+_CRITERION_KEYS = ("angle", "min", "max", "low_cue", "high_cue", "nearly_deg", "positive_side")
+_LIMIT_KEYS = ("angle", "min", "max", "cue", "positive_side")
 _SIDE_KEYS = ("angle", "pick", "positive", "threshold")
 _CYCLE_KEYS = ("angle", "min", "max", "min_period_s")
 _STRETCH_KEYS = ("name", "instructions", "position", "view", "camera", "sides", "kind", "hold_s",
@@ -250,8 +263,17 @@ def _criterion(t: dict[str, Any], where: str, problems: _Problems) -> Criterion 
     if high is not None and not t.get("high_cue"):
         problems.add(where, "has a max but no high_cue (what to tell the user when above it)")
     nearly = _number(t.get("nearly_deg", 10.0), f"{where}.nearly_deg", problems)
+    positive = _positive_side(t, where, problems)
     return Criterion(str(t["angle"]), low, high, str(t.get("low_cue", "")),
-                     str(t.get("high_cue", "")), nearly if nearly is not None else 10.0)
+                     str(t.get("high_cue", "")), nearly if nearly is not None else 10.0, positive)
+
+
+def _positive_side(t: dict[str, Any], where: str, problems: _Problems) -> str | None:
+    if "positive_side" not in t:
+        return None
+    if "{side}" in str(t.get("angle", "")):
+        problems.add(f"{where}.positive_side", "only for angles without {side}")
+    return _choice(t["positive_side"], SIDES, f"{where}.positive_side", problems)
 
 
 def _limit(t: dict[str, Any], where: str, problems: _Problems) -> Limit | None:
@@ -259,7 +281,8 @@ def _limit(t: dict[str, Any], where: str, problems: _Problems) -> Limit | None:
     if "angle" not in t or not _angle_ok(str(t["angle"]), f"{where}.angle", problems):
         return None
     low, high = _range(t, where, problems)
-    return Limit(str(t["angle"]), low, high, str(t.get("cue", "")))
+    return Limit(str(t["angle"]), low, high, str(t.get("cue", "")),
+                 _positive_side(t, where, problems))
 
 
 def _stretch(sid: str, t: Any, problems: _Problems) -> Stretch | None:
@@ -300,7 +323,7 @@ def _stretch(sid: str, t: Any, problems: _Problems) -> Stretch | None:
             threshold = (_number(sb["threshold"], f"{w}.threshold", problems)
                          if "threshold" in sb else None)
             side_by = SideRule(str(sb["angle"]), sb.get("pick"), sb.get("positive"), threshold)
-    if sides == "alternate" and side_by is None:
+    if sides == "alternate" and "side_by" not in t:
         problems.add(where, "sides = \"alternate\" needs a side_by rule to tell the sides apart")
 
     cycle = None
