@@ -22,8 +22,8 @@ Angles (``side`` is ``left`` or ``right``):
 =============================  =============================================================
 ``hip_flexion_<side>``         thigh against the trunk in the sagittal plane; + flexion
                                (knee forward/up), - extension (thigh behind the trunk)
-``hip_abduction_<side>``       thigh against the trunk in the frontal plane; + away from the
-                               midline, - across it
+``hip_abduction_<side>``       how far the thigh leaves the sagittal plane; + away from the
+                               midline, - across it; in [-90, 90], defined whatever the flexion
 ``knee_flexion_<side>``        180 - the hip-knee-ankle angle; 0 straight, ~135 fully bent
 ``shoulder_flexion_<side>``    upper arm against the trunk, sagittal plane; 90 forward, 180
                                overhead, - behind
@@ -31,7 +31,8 @@ Angles (``side`` is ``left`` or ``right``):
                                180 overhead, - across the chest
 ``shoulder_horizontal_adduction_<side>``
                                upper arm in the transverse plane, from straight ahead; + across
-                               the chest, -90 out to the side (cross-body stretch)
+                               the chest, -90 out to the side (cross-body stretch); NaN when
+                               the arm hangs along the trunk
 ``elbow_flexion_<side>``       180 - the shoulder-elbow-wrist angle
 ``trunk_thigh_<side>``         unsigned angle between trunk (hip to shoulder) and thigh; 180
                                standing, 90 sitting, ~50 knee hugged to the chest
@@ -63,7 +64,8 @@ SIDES = ("left", "right")
 
 _BILATERAL = (
     "hip_flexion", "hip_abduction", "knee_flexion", "shoulder_flexion",
-    "shoulder_abduction", "shoulder_horizontal_adduction", "elbow_flexion", "trunk_thigh", "knee_to_chest", "thigh_inclination",
+    "shoulder_abduction", "shoulder_horizontal_adduction", "elbow_flexion", "trunk_thigh",
+    "knee_to_chest", "thigh_inclination",
 )
 _AXIAL = ("trunk_inclination", "chest_up", "trunk_lateral_tilt", "neck_lateral_tilt",
           "neck_flexion", "knee_drop")
@@ -150,6 +152,14 @@ def _in_plane(v: np.ndarray, zero: np.ndarray, positive: np.ndarray, low: float)
     """
     deg = np.degrees(np.arctan2(_dot(v, positive), _dot(v, zero)))
     return np.where(deg <= low, deg + 360.0, deg)
+
+
+def _off_axis(v: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """Sine of the angle between ``v`` and a unit ``axis``: how far it points across it."""
+    norm = np.linalg.norm(v, axis=-1)
+    across = np.linalg.norm(v - _dot(v, axis)[..., None] * axis, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(norm > 1e-9, across / norm, 0.0)
 
 
 def _as_frames(a: np.ndarray | None, width: int) -> np.ndarray | None:
@@ -251,12 +261,16 @@ def joint_angles(
         hip, knee, ankle = (p[:, _JOINTS[j][s]] for j in ("hip", "knee", "ankle"))
         thigh, upper_arm = knee - hip, el - sh
         out[f"hip_flexion_{side}"] = _in_plane(thigh, down, forward, -180.0)
-        out[f"hip_abduction_{side}"] = _in_plane(thigh, down, outward, -180.0)
+        # An elevation out of the sagittal plane rather than a projected angle: a projection
+        # flips by 180 degrees once the hip is flexed past horizontal (a knee hug).
+        out[f"hip_abduction_{side}"] = np.degrees(np.arcsin(np.clip(
+            _dot(_unit(thigh), outward), -1.0, 1.0)))
         out[f"knee_flexion_{side}"] = 180.0 - _between(hip - knee, ankle - knee)
         out[f"shoulder_flexion_{side}"] = _in_plane(upper_arm, down, forward, -90.0)
         out[f"shoulder_abduction_{side}"] = _in_plane(upper_arm, down, outward, -90.0)
-        out[f"shoulder_horizontal_adduction_{side}"] = _in_plane(upper_arm, forward, -outward,
-                                                                  -180.0)
+        across = _in_plane(upper_arm, forward, -outward, -180.0)
+        out[f"shoulder_horizontal_adduction_{side}"] = np.where(
+            _off_axis(upper_arm, up) >= 0.5, across, np.nan)
         out[f"elbow_flexion_{side}"] = 180.0 - _between(sh - el, wr - el)
         out[f"trunk_thigh_{side}"] = _between(up, thigh)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -273,9 +287,9 @@ def joint_angles(
 
     ears = p[:, lm.LEFT_EAR] - p[:, lm.RIGHT_EAR]
     shoulders = p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER]
-    # In the flat fallback the face is assumed towards the camera (a front view): the only
-    # view in which a lateral head tilt can be seen at all.
-    facing_axis = np.where(flat[:, None], np.array([0.0, 0.0, -1.0]), forward)
+    # In the flat fallback "forward" lies in the image; a head tilt turns about the axis through
+    # the image instead, pointing to the camera when the person faces it (seen from "left").
+    facing_axis = np.where(flat[:, None], _unit(np.cross(left, up)), forward)
     out["neck_lateral_tilt"] = np.degrees(np.arctan2(
         _dot(np.cross(ears, shoulders), facing_axis), _dot(ears, shoulders)))
 
@@ -286,9 +300,7 @@ def joint_angles(
     drop = _in_plane(thighs, forward, left, -180.0)
     # With the hips straight the thighs run along the trunk and their direction across it is
     # noise: only measure the drop when the thighs point well away from the trunk axis.
-    across_trunk = np.linalg.norm(thighs - _dot(thighs, up)[:, None] * up, axis=1)
-    defined = across_trunk >= 0.5 * np.linalg.norm(thighs, axis=1)
-    out["knee_drop"] = np.where(flat | ~defined, np.nan, drop)
+    out["knee_drop"] = np.where(flat | (_off_axis(thighs, up) < 0.5), np.nan, drop)
 
     visible = _visible_mask(vis, min_visibility)
     return {name: np.where(visible[name], out[name], np.nan) for name in ANGLE_NAMES}

@@ -55,14 +55,20 @@ class BounceDetector:
         self._last_t: float | None = None
         self._frame_dt = 0.0
 
+    @property
+    def idle(self) -> bool:
+        """No motion under watch (fresh, or reset by a gap)."""
+        return self._lo is None
+
     def update(self, t_s: float, value: float) -> Bounce | None:
         if self._last_t is not None and t_s > self._last_t:
             self._frame_dt = t_s - self._last_t
         self._last_t = t_s
         if not math.isfinite(value):
-            last = self._last_report
-            self.reset()
-            self._last_report = last
+            if self._lo is not None:  # a gap: what came before cannot pair with what follows
+                last, dt = self._last_report, self._frame_dt
+                self.reset()
+                self._last_report, self._frame_dt = last, dt
             return None
         if self._lo is None or self._hi is None:
             self._lo = self._hi = (t_s, value)

@@ -117,15 +117,18 @@ def evaluate(stretch: Stretch, side: str, angles: Mapping[str, float],
     """Judge one frame of ``stretch`` done on ``side`` ("left", "right" or "both")."""
     criteria = tuple(_judge(c, side, angles, visibility) for c in stretch.criteria)
     over = _over_range(tuple(stretch.limits) + tuple(extra_limits), side, angles)
-    failing = [c for c in criteria if c.state in ("low", "high")]
+    failing = [(c, spec) for c, spec in zip(criteria, stretch.criteria)
+               if c.state in ("low", "high")]
     unknown = [c for c in criteria if c.state == "unknown"]
-    nearly_deg = {c.resolve("left" if side == "both" else side): c.nearly_deg
-                  for c in stretch.criteria}
-    if over:
+    # Over-range means "in this stretch, too far": the criteria on the angles past their limit
+    # fail of course, but every other criterion must be (nearly) met.
+    past = {o.angle for o in over}
+    in_stretch = all(c.miss_deg <= spec.nearly_deg for c, spec in failing if c.angle not in past)
+    if over and in_stretch:
         status, cue = OVER_RANGE, over[0].cue
     elif failing:
-        worst = max(failing, key=lambda c: c.miss_deg)
-        close = all(c.miss_deg <= nearly_deg.get(c.angle, 10.0) for c in failing)
+        worst = max(failing, key=lambda f: f[0].miss_deg)[0]
+        close = all(c.miss_deg <= spec.nearly_deg for c, spec in failing)
         status = NEARLY if close and not unknown else OUT_OF_FORM
         cue = worst.cue
     elif unknown:
@@ -187,3 +190,88 @@ def judge_frame(stretch: Stretch, angles: Mapping[str, float],
     results = [evaluate(stretch, s, angles, visibility, extra_limits) for s in candidates]
     # Keep the first candidate unless another fits clearly better.
     return min(results, key=lambda p: (rank[p.status], -p.met))
+
+
+def camera_view(image_px: np.ndarray, visibility: np.ndarray,
+                min_visibility: float = 0.5) -> str | None:
+    """Which way the person faces the camera: "front" (or back), "side", or None if unsure.
+
+    Judged from the image: shoulders far apart compared with the trunk's length mean the camera
+    sees the chest or back; shoulders nearly on top of each other mean a side view.
+    """
+    need = (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, lm.LEFT_HIP, lm.RIGHT_HIP)
+    if not all(visibility[i] >= min_visibility for i in need[:2]):
+        return None
+    shoulders = np.linalg.norm(image_px[lm.LEFT_SHOULDER] - image_px[lm.RIGHT_SHOULDER])
+    trunk = np.linalg.norm(image_px[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(axis=0)
+                           - image_px[[lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=0))
+    if trunk < 1e-6:
+        return None
+    ratio = shoulders / trunk
+    if ratio >= 0.45:
+        return "front"
+    if ratio <= 0.25:
+        return "side"
+    return None
+
+
+def camera_check(stretch: Stretch, side: str, image_px: np.ndarray | None,
+                 visibility: np.ndarray | None, people: int = 1) -> list[str]:
+    """What stops the camera from seeing ``stretch`` on ``side``; empty when all is well."""
+    if image_px is None or visibility is None or people == 0:
+        return ["I can't see anyone - step into view"]
+    problems = []
+    if people > 1:
+        problems.append("More than one person in view: I can coach one person at a time")
+    sides = SIDES if side == "both" else (side,)
+    missing: list[str] = []
+    for c in stretch.criteria:
+        for s in sides:
+            part = unseen_part(c.resolve(s), visibility)
+            if part != "body" and part not in missing:
+                missing.append(part)
+    if missing:
+        problems.append(f"I can't see your {', '.join(missing)}: move so the camera sees "
+                        "the whole body this stretch needs")
+    view = camera_view(image_px, visibility)
+    if view is not None and view != stretch.view:
+        problems.append("Turn side-on to the camera for this stretch" if stretch.view == "side"
+                        else "Face the camera for this stretch")
+    return problems
+
+
+def joints_of(angle: str) -> tuple[int, ...]:
+    """Landmarks an angle is measured on (for highlighting them in the overlay)."""
+    return tuple(i for group in REQUIRED_LANDMARKS[angle] for i in group)
+
+
+def plausible_frames(stretch: Stretch, angles: Mapping[str, np.ndarray]) -> np.ndarray:
+    """(N,) mask of the frames in which ``stretch`` could be (nearly) in position on some side.
+
+    Vectorised over frames. In every other frame ``evaluate`` would find a criterion missed by
+    more than its ``nearly_deg`` on every side: out of form, whatever else. Replay skips those
+    frames, which keeps re-checking a long session cheap.
+    """
+    n = len(next(iter(angles.values())))
+    sides = ("both",) if stretch.sides == "both" else SIDES
+    limited = {resolve(x.angle, s) for x in stretch.limits for s in SIDES}
+    any_side = np.zeros(n, dtype=bool)
+    for side in sides:
+        ok = np.ones(n, dtype=bool)
+        for c in stretch.criteria:
+            names = SIDES if (side == "both" and "{side}" in c.angle) else (side,)
+            per_side = np.zeros(n, dtype=bool)
+            for s in names:
+                name = c.resolve(s)
+                v = c.reading(angles[name], s)
+                close = ~np.isfinite(v)
+                low = -np.inf if c.low is None else c.low - c.nearly_deg
+                high = np.inf if c.high is None else c.high + c.nearly_deg
+                with np.errstate(invalid="ignore"):
+                    close |= (v >= low) & (v <= high)
+                    if name in limited:  # past a limit may still be "in the stretch"
+                        close |= v > high if c.high is not None else v < low
+                per_side |= close
+            ok &= per_side
+        any_side |= ok
+    return any_side

@@ -61,15 +61,98 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     for warning in track.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.save:
+        from pose.sessions import remember
         from pose.store import open_store
 
         with open_store(args.db) as store:
-            session_id = store.save_analysis(track, report)
+            profile = store.profile(args.profile)
+            session_id = store.save_analysis(track, report, profile_id=profile.id)
+            remember(store, session_id, report, profile.id)
         print(f"saved as session {session_id} in {store.url}")
     print(report.summary())
     print(f"wrote {out / 'frames.csv'}, {out / 'report.json'}"
           + (f" and {out / 'annotated.mp4'}" if args.annotate else ""))
     return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    import time
+
+    from pose.replay import parse_settings, replay, tuned
+    from pose.routines import load_catalogue
+    from pose.store import open_store
+
+    catalogue = tuned(load_catalogue(), parse_settings(args.set))
+    with open_store(args.db) as store:
+        info = store.session(args.session)
+        track = store.load_track(args.session)
+        t0 = time.perf_counter()
+        routine = args.routine or (info.routine if args.stretch is None else None)
+        report = replay(track, catalogue, routine=routine, stretch=args.stretch)
+        took = time.perf_counter() - t0
+        if args.save:
+            from pose.sessions import remember
+
+            remember(store, args.session, report, info.profile_id)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "report.json").write_text(json.dumps(report.to_dict(), indent=1) + "\n")
+    print(report.summary())
+    speed = track.duration_s / took if took > 0 else float("inf")
+    print(f"replayed {len(track)} frames in {took * 1000:.0f} ms ({speed:.0f}x real time)")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import csv
+
+    from pose.review import events_rows, results_rows
+    from pose.store import open_store
+
+    with open_store(args.db) as store:
+        info = store.session(args.session)
+        results = store.results(args.session)
+        events = store.events(args.session)
+    if args.format == "json":
+        print(json.dumps({"session": args.session, "source": info.source_name,
+                          "routine": info.routine, "started_at": info.started_at,
+                          "stretches": results, "events": [e.to_dict() for e in events]},
+                         indent=1))
+        return 0
+    rows = results_rows(results)
+    if args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["stretch"])
+        writer.writeheader()
+        writer.writerows(rows)
+        return 0
+    print(f"session {args.session}: {info.source} {info.source_name}, "
+          f"{info.started:%Y-%m-%d %H:%M}, {info.duration_s:.0f} s"
+          + (f", routine {info.routine}" if info.routine else ""))
+    print(_table(rows) if rows else "no results")
+    if any(e["event"] == "pain stop" for e in events_rows(events)):
+        print("pain stops were recorded: see the events with --format json")
+    return 0
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    from pose.store import open_store
+
+    with open_store(args.db) as store:
+        sessions = store.sessions()
+    for s in sessions:
+        print(f"{s.id:5d}  {s.started:%Y-%m-%d %H:%M}  {s.source:5s}  {s.duration_s:6.0f} s  "
+              f"{s.profile or '-':10s}  {s.routine or 'auto':12s}  {s.source_name}")
+    if not sessions:
+        print("no sessions yet")
+    return 0
+
+
+def _table(rows: list[dict]) -> str:
+    keys = list(rows[0])
+    widths = {k: max(len(k), *(len(str(r[k])) for r in rows)) for k in keys}
+    line = lambda r: "  ".join(str(r[k]).ljust(widths[k]) for k in keys)  # noqa: E731
+    return "\n".join([line({k: k for k in keys})] + [line(r) for r in rows])
 
 
 def cmd_routines_check(args: argparse.Namespace) -> int:
@@ -128,7 +211,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save", action="store_true", help="record the analysis in the session store")
     p.add_argument("--db", help="session store (a path or sqlite:/// URL; default: "
                                 "$STRETCHCHECK_DB or the user data folder)")
+    p.add_argument("--profile", default="me", help="whose session it is (with --save)")
     p.set_defaults(run=cmd_analyze)
+
+    p = sub.add_parser("replay", help="re-run the checks on a stored session (no pose model)")
+    p.add_argument("session", type=int, help="session id (see `stretchcheck sessions`)")
+    p.add_argument("--routine", help="check this routine instead of the session's own")
+    p.add_argument("--stretch", help="check only this stretch id, or 'auto'")
+    p.add_argument("--set", action="append", default=[], metavar="STRETCH.FIELD=VALUE",
+                   help="change a stretch for this replay, e.g. "
+                        "knee_to_chest.hip_flexion_{side}.min=90 or knee_to_chest.hold_s=45")
+    p.add_argument("--out", help="also write report.json here")
+    p.add_argument("--save", action="store_true", help="store the new results on the session")
+    p.add_argument("--db", help="session store (default: $STRETCHCHECK_DB or the user data folder)")
+    p.set_defaults(run=cmd_replay)
+
+    p = sub.add_parser("report", help="a stored session's results per stretch and side")
+    p.add_argument("session", type=int)
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--db", help="session store (default: $STRETCHCHECK_DB or the user data folder)")
+    p.set_defaults(run=cmd_report)
+
+    p = sub.add_parser("sessions", help="list the stored sessions")
+    p.add_argument("--db", help="session store (default: $STRETCHCHECK_DB or the user data folder)")
+    p.set_defaults(run=cmd_sessions)
 
     p = sub.add_parser("bench", help="measure decode, model and pipeline speed on one clip")
     p.add_argument("--clip", help="video to measure (default: a sample clip)")
@@ -159,7 +265,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except StretchCheckError as exc:
-        print(f"stretchcheck: error: {exc}", file=sys.stderr)
+        lines = str(exc).splitlines() or [type(exc).__name__]
+        if len(lines) > 1 and args.run is not cmd_routines_check:
+            lines = [f"{lines[0]} (and {len(lines) - 1} more: see `stretchcheck routines check`)"]
+        for line in lines:
+            print(f"stretchcheck: error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("stretchcheck: interrupted", file=sys.stderr)

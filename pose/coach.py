@@ -116,8 +116,26 @@ class StretchChecker:
                 events.extend(self._completion(t_s, key, timer.current))
         if pos is not None and active is not None:
             events.extend(self._watch_bounce(t_s, active, pos, angles))
-            events.extend(self._watch_range(t_s, active, pos))
+            if self._in_or_entering(active, pos):
+                events.extend(self._watch_range(t_s, active, pos))
         return pos, events
+
+    @property
+    def idle(self) -> bool:
+        """Nothing under way: no hold, no position being entered, no motion being watched."""
+        return all(t.current is None and not t.entering for t in self.timers.values()) and \
+            all(d.idle for dets in self._detectors.values() for d in dets) and \
+            not self._over_since
+
+    def out_of_position(self, t_s: float) -> None:
+        """Same as ``update`` for a frame known to be out of position (see
+        ``pose.checks.plausible_frames``), when the checker is ``idle``: only time moves on."""
+        for timer in self.timers.values():
+            timer.update(t_s, Form.BAD)
+        for dets in self._detectors.values():
+            for d in dets:
+                d.update(t_s, math.nan)
+        self.last = None
 
     def finish(self, t_s: float) -> list[Event]:
         """Close holds still open at the end of a recording."""

@@ -52,3 +52,46 @@ def draw_skeleton(
             cv2.circle(out, tuple(pts[i]), thickness + 2, special.get(int(i), colour), -1,
                        cv2.LINE_AA)
     return out
+
+
+def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, colour: RGB,
+          thickness: int) -> None:
+    # A dark outline keeps the text legible on any background.
+    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thickness + 3,
+                cv2.LINE_AA)
+    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thickness, cv2.LINE_AA)
+
+
+def _wrap(text: str, width_chars: int) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width_chars:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return lines + ([line] if line else [])
+
+
+def draw_coaching(rgb: np.ndarray, title: str, cue: str, status: str,
+                  hold_fraction: float | None = None, hold_label: str = "") -> np.ndarray:
+    """Draw the coaching layer in place: title, the one cue in large type, and a hold bar."""
+    h, w = rgb.shape[:2]
+    colour = STATUS_COLOURS.get(status, STATUS_COLOURS["unknown"])
+    scale = max(0.5, w / 900)
+    thick = max(1, round(scale * 2))
+    _text(rgb, title, (12, int(28 * scale + 6)), scale * 0.8, (255, 255, 255), thick)
+    chars = max(12, int(w / (22 * scale)))
+    y = int(70 * scale + 10)
+    for line in _wrap(cue, chars)[:3]:
+        _text(rgb, line, (12, y), scale * 1.1, colour, thick + 1)
+        y += int(40 * scale)
+    if hold_fraction is not None:
+        bar_h = max(10, h // 28)
+        top = h - bar_h - 12
+        cv2.rectangle(rgb, (12, top), (w - 12, top + bar_h), (40, 40, 40), -1)
+        filled = int((w - 24) * min(1.0, max(0.0, hold_fraction)))
+        cv2.rectangle(rgb, (12, top), (12 + filled, top + bar_h), colour, -1)
+        if hold_label:
+            _text(rgb, hold_label, (16, top - 8), scale * 0.8, (255, 255, 255), thick)
+    return rgb

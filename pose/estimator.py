@@ -116,11 +116,12 @@ class PoseEstimator:
         if self._warm:
             result = self._landmarker.detect_for_video(image, ts_ms)
         else:
+            # The graph logs a warning the first time it finds a person: keep it quiet too.
             with _quiet_native_stderr():
                 result = self._landmarker.detect_for_video(image, ts_ms)
-            self._warm = True
         if not result.pose_landmarks:
             return None
+        self._warm = True
 
         side = square.shape[0]
         people = [np.array([(p.x, p.y, p.visibility or 0.0, p.presence or 0.0) for p in pose])

@@ -62,6 +62,11 @@ class HoldTimer:
         self._pending_good_s = 0.0
 
     @property
+    def entering(self) -> bool:
+        """The position was reached but the hold is not confirmed yet."""
+        return self._entered_at is not None
+
+    @property
     def held_s(self) -> float:
         """Total time held so far, including a hold still going on."""
         done = sum(h.duration_s for h in self.holds)

@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pose.checks import plausible_frames
 from pose.coach import Event, PoseWatch, SideRecord, StretchChecker, usable
 from pose.routines import Catalogue, Limit, Routine, Stretch
 from pose.track import Track
@@ -101,6 +102,7 @@ def _frame_angles(arrays: dict, i: int) -> dict[str, float]:
 def run_checkers(track: Track, checkers: Sequence[StretchChecker]) -> list[Event]:
     """Feed every frame of ``track`` to ``checkers``; returns all events in time order."""
     arrays = track.angles()
+    plausible = [plausible_frames(c.stretch, arrays) for c in checkers]
     watch = PoseWatch()
     events: list[Event] = []
     for i in range(len(track)):
@@ -110,8 +112,11 @@ def run_checkers(track: Track, checkers: Sequence[StretchChecker]) -> list[Event
         seen = usable(pose)
         angles = _frame_angles(arrays, i) if seen else {}
         vis = track.visibility[i] if seen else None
-        for checker in checkers:
-            events.extend(checker.update(t, angles, vis)[1])
+        for checker, maybe in zip(checkers, plausible):
+            if seen and not maybe[i] and checker.idle:
+                checker.out_of_position(t)
+            else:
+                events.extend(checker.update(t, angles, vis)[1])
     end = float(track.t_s[-1]) if len(track) else 0.0
     for checker in checkers:
         events.extend(checker.finish(end))

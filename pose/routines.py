@@ -15,6 +15,7 @@ import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -154,8 +155,9 @@ class Catalogue:
         return self.stretches[stretch_id]
 
 
+@cache
 def resolve(template: str, side: str) -> str:
-    """An angle or cue template for one side ("both" leaves ``{side}`` as "left")."""
+    """An angle or cue template for one side ("both" reads ``{side}`` as "left")."""
     side = "left" if side == "both" else side
     other = "right" if side == "left" else "left"
     return template.replace("{side}", side).replace("{other}", other)

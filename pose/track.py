@@ -7,9 +7,11 @@ re-checks: the pose model runs once, everything after it works on this.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -133,17 +135,27 @@ def write_frames_csv(track: Track, path: Path) -> None:
 
     Unknown values (no pose, hidden joint) are left empty.
     """
+    with open(path, "w", newline="") as f:
+        _write_frames(track, f)
+
+
+def frames_csv_text(track: Track) -> str:
+    """The same table as ``write_frames_csv``, as text (for a download)."""
+    buf = io.StringIO()
+    _write_frames(track, buf)
+    return buf.getvalue()
+
+
+def _write_frames(track: Track, f: TextIO) -> None:
     angles = track.angles()
     table = np.column_stack(
         [np.arange(len(track)), track.t_s, track.has_pose.astype(int),
          track.image[:, :, 0], track.image[:, :, 1], track.visibility]
         + [angles[name] for name in ANGLE_NAMES]
     ) if len(track) else np.zeros((0, len(frames_csv_header())))
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(frames_csv_header())
-        for row in table:
-            writer.writerow(_format_row(row))
+    writer = csv.writer(f)
+    writer.writerow(frames_csv_header())
+    writer.writerows(_format_row(row) for row in table)
 
 
 def _format_row(row: np.ndarray) -> list[str]:

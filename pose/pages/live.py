@@ -1,0 +1,126 @@
+"""Live: the webcam through the pipeline, coached through a routine, recorded as it goes."""
+
+import streamlit as st
+import streamlit.components.v1 as components
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from pose.app_state import camera_enabled, catalogue, db_url, rtc_configuration
+from pose.estimator import PoseEstimator
+from pose.live import LiveSession
+from pose.review import results_rows, speech_script
+from pose.sessions import limits_for, remember
+from pose.store import open_store
+
+st.title("Live coaching")
+cat = catalogue()
+
+with st.sidebar:
+    profile_name = st.text_input("Profile", value=st.session_state.get("profile", "me"),
+                                 key="profile").strip() or "me"
+    routine_ids = list(cat.routines)
+    linked = st.query_params.get("routine")  # a link can pick the routine: ?routine=desk-break
+    routine_id = st.selectbox("Routine", routine_ids,
+                              index=routine_ids.index(linked) if linked in routine_ids else 0,
+                              format_func=lambda r: cat.routines[r].name, key="routine")
+    model = st.radio("Pose model", ["full", "lite"], horizontal=True, key="model",
+                     help="lite is faster on slow computers, full is more accurate")
+    speak = st.toggle("Speak the cues", key="speak",
+                      help="For stretches on the floor, when you cannot read the screen")
+
+routine = cat.routines[routine_id]
+
+
+def new_session() -> LiveSession:
+    url = db_url()
+    with open_store(url) as store:
+        profile = store.profile(profile_name)
+        limits = limits_for(store, profile, cat)
+
+    def recorder_factory(width: int, height: int):
+        store = open_store(url)
+        sid = store.start_session("live", "webcam", routine.id, model, 0.0, (width, height),
+                                  profile_id=profile.id)
+        return sid, store.recorder(sid)
+
+    def on_finish(session_id, report) -> None:
+        with open_store(url) as store:
+            remember(store, session_id, report, profile.id)
+
+    return LiveSession(routine, lambda: PoseEstimator(model), recorder_factory, limits,
+                       on_finish)
+
+
+wanted = (profile_name, routine_id, model)
+session: LiveSession | None = st.session_state.get("live_session")
+if session is None or session.closed or st.session_state.get("live_for") != wanted:
+    if session is not None and not session.closed:
+        session.close()
+    session = new_session()
+    st.session_state.live_session = session
+    st.session_state.live_for = wanted
+
+video, panel = st.columns([3, 2])
+with video:
+    if camera_enabled():
+        webrtc_streamer(
+            key="live",
+            mode=WebRtcMode.SENDRECV,
+            rtc_configuration=rtc_configuration(),
+            media_stream_constraints={"video": True, "audio": False},
+            video_frame_callback=session.on_frame,
+            on_video_ended=session.close,
+            async_processing=True,
+        )
+    else:
+        st.info("The camera is switched off (STRETCHCHECK_CAMERA=off).")
+    first = routine.steps[0].stretch
+    st.caption(f"Camera for the first stretch, {first.name}: {first.camera} "
+               "Your camera's picture stays on this computer.")
+
+
+@st.fragment(run_every=0.5)
+def coaching_panel() -> None:
+    snap = session.snapshot()
+    if snap.finished or (session.closed and snap.frames):
+        st.success("Routine finished - here is how it went." if snap.finished
+                   else "Session ended - here is how it went.")
+        st.dataframe(results_rows(session.results()), hide_index=True)
+        if snap.session_id is not None:
+            st.caption(f"Saved as session {snap.session_id}: see Review for the details.")
+        return
+    if not snap.frames:
+        st.info(f"**{routine.name}**: {len(session.coach.plan)} stretches and sides. Press START, "
+                "then step back until the camera sees you.")
+        return
+    side = "" if snap.side == "both" else f" - {snap.side} side"
+    st.subheader(f"{snap.step}/{snap.steps} {snap.stretch_name}{side}")
+    st.caption(snap.instructions)
+    for problem in snap.camera:
+        st.warning(problem, icon=":material/photo_camera:")
+    if snap.warning:
+        st.error(snap.warning, icon=":material/warning:")
+    st.markdown(f"<div data-testid='live-cue' style='font-size:2rem;font-weight:700'>"
+                f"{snap.cue}</div>", unsafe_allow_html=True)
+    left = max(0.0, snap.target_s - snap.held_s)
+    st.progress(min(1.0, snap.held_s / snap.target_s) if snap.target_s else 0.0,
+                text=f"Held {snap.held_s:.0f} s - {left:.0f} s to go")
+    c1, c2, c3 = st.columns(3)
+    if c1.button("Resume" if snap.paused else "Pause", use_container_width=True):
+        session.request("resume" if snap.paused else "pause")
+    if c2.button("Skip", use_container_width=True):
+        session.request("skip")
+    if c3.button("Stop - it hurts", type="primary", use_container_width=True):
+        session.request("pain")
+    recent = [e for e in snap.events if e.kind not in ("pose_found",)][-4:]
+    if recent:
+        st.markdown("\n".join(f"- `{e.t_s:5.1f} s` {e.kind.replace('_', ' ')}: {e.message}"
+                              for e in reversed(recent)))
+    st.caption(f"{snap.frames} frames, {snap.fps:.0f} fps"
+               + (f", recording session {snap.session_id}" if snap.session_id else ""))
+    if speak and snap.cue != st.session_state.get("spoken"):
+        st.session_state.spoken = snap.cue
+        components.html(speech_script(snap.cue), height=0)
+
+
+with panel:
+    coaching_panel()

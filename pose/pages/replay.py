@@ -1,0 +1,123 @@
+"""Replay: a stored session or a video file through the same checks, played back with cues."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from pose.analysis import track_video
+from pose.app_state import catalogue, db_url
+from pose.errors import StretchCheckError
+from pose.replay import render_playback, replay
+from pose.report import check_track
+from pose.review import events_rows, results_rows
+from pose.sessions import remember
+from pose.store import open_store
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_videos"
+UPLOAD_TYPES = ["mp4", "mov", "avi", "webm", "mkv", "gif"]
+
+st.title("Replay")
+cat = catalogue()
+url = db_url()
+
+
+def analyse(path: Path, name: str, keep_video: bool) -> int:
+    """Run a video through the pipeline with a progress bar and store it; returns the session."""
+    bar = st.progress(0.0, text=f"Analysing {name}")
+
+    def progress(done: int, total: int) -> None:
+        if total:
+            bar.progress(min(1.0, done / total), text=f"Analysing {name}: frame {done} of {total}")
+
+    track = track_video(path, progress=progress)
+    track.source = name
+    report = check_track(track, cat)
+    with open_store(url) as store:
+        profile = store.profile(st.session_state.get("profile", "me"))
+        sid = store.save_analysis(track, report, profile_id=profile.id,
+                                  video_path=str(path) if keep_video else None)
+        remember(store, sid, report, profile.id)
+    bar.empty()
+    return sid
+
+
+source = st.radio("Source", ["Stored session", "Video file", "Sample video"], horizontal=True)
+session_id = st.session_state.get("replay_session")
+
+if source == "Video file":
+    upload = st.file_uploader("A recording of your stretches", type=UPLOAD_TYPES)
+    keep = st.checkbox("Keep a copy of the video with the session",
+                       help="Off by default: only the body landmarks are stored, not the picture")
+    if upload is not None and st.button("Analyse", type="primary"):
+        folder = Path(tempfile.mkdtemp(prefix="stretchcheck-"))
+        path = folder / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        try:
+            session_id = analyse(path, upload.name, keep)
+        except StretchCheckError as exc:
+            st.error(str(exc))
+            st.stop()
+        st.session_state.replay_session = session_id
+elif source == "Sample video":
+    samples = sorted(p for p in SAMPLES.glob("*") if p.suffix.lstrip(".") in UPLOAD_TYPES)
+    if not samples:
+        st.info("No sample videos are installed.")
+        st.stop()
+    sample = st.selectbox("Sample", samples, format_func=lambda p: p.name)
+    if st.button("Analyse sample", type="primary"):
+        session_id = analyse(sample, sample.name, keep_video=True)
+        st.session_state.replay_session = session_id
+else:
+    with open_store(url) as store:
+        sessions = store.sessions()
+    if not sessions:
+        st.info("No stored sessions yet: analyse a video or a sample.")
+        st.stop()
+    labels = {s.id: f"#{s.id} {s.started:%Y-%m-%d %H:%M} {s.source} {s.source_name} "
+                    f"({s.duration_s:.0f} s)" for s in sessions}
+    ids = list(labels)
+    session_id = st.selectbox("Session", ids, format_func=labels.get,
+                              index=ids.index(session_id) if session_id in ids else 0)
+
+if session_id is None:
+    st.stop()
+
+with open_store(url) as store:
+    info = store.session(session_id)
+    track = store.load_track(session_id)
+
+routine_ids = ["(auto: recognise any stretch)"] + list(cat.routines)
+default = routine_ids.index(info.routine) if info.routine in routine_ids else 0
+choice = st.selectbox("Check as", routine_ids, index=default)
+report = replay(track, cat, routine=None if choice.startswith("(") else choice)
+
+st.subheader(f"Session {session_id}: {info.source_name}")
+rows = results_rows(report.results)
+if rows:
+    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+else:
+    st.caption("No stretch held.")
+
+key = (session_id, choice)
+if st.session_state.get("playback_for") != key:
+    bar = st.progress(0.0, text="Drawing the playback")
+    out = Path(tempfile.mkdtemp(prefix="stretchcheck-")) / "playback.mp4"
+    render_playback(track, report, out, Path(info.video_path) if info.video_path else None,
+                    progress=lambda d, n: bar.progress(d / n if n else 1.0,
+                                                       text="Drawing the playback"))
+    bar.empty()
+    st.session_state.playback = out.read_bytes()
+    st.session_state.playback_for = key
+
+events = [e for e in report.events if e.kind not in ("pose_found",)]
+jump = 0.0
+if events:
+    labels = [f"{e.t_s:6.1f} s  {e.kind.replace('_', ' ')}  {e.stretch or ''} {e.side or ''}"
+              for e in events]
+    pick = st.selectbox("Jump to event", range(len(events)), format_func=lambda i: labels[i])
+    jump = max(0.0, events[pick].t_s - 1.0)
+st.video(st.session_state.playback, start_time=int(jump))
+with st.expander("Timeline of events"):
+    st.dataframe(pd.DataFrame(events_rows(events)), hide_index=True)

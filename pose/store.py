@@ -1,0 +1,871 @@
+"""The session store: profiles, sessions, landmarks, events, results and personal ranges.
+
+Everything StretchCheck keeps between runs goes through this one module, addressed by a
+database URL. Only SQLite is implemented (stdlib ``sqlite3``: embedded, one file, nothing to
+start); the default file is ``stretchcheck.db`` in the platform's user data folder, and
+``--db`` or ``$STRETCHCHECK_DB`` (a path or a ``sqlite:///abs/path.db`` URL) point elsewhere.
+
+The SQL is kept standard where that costs nothing (``?`` placeholders apart), and what is
+SQLite's own - PRAGMAs, the id column type, ``BEGIN IMMEDIATE`` - sits in the "SQLite" section
+below, so that a clinic can later point many users at one PostgreSQL server by adding a second
+connection function there.
+
+Landmarks are stored as compact little-endian float32 blobs (``numpy.tobytes``), one row per
+frame; frames without a pose hold NaN landmarks and zero visibility, as in ``Track``.
+
+A live session writes through a ``Recorder``: the video callback only puts frames and events
+on a queue, and a background thread commits them in small transactions (at least every
+``batch_s`` seconds) on its own connection. In WAL mode a committed transaction survives the
+process being killed, so a crash loses at most the last fraction of a second.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import queue
+import re
+import sqlite3
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+import numpy as np
+
+from pose import landmarks as lm
+from pose.coach import Event
+from pose.errors import StoreError
+from pose.track import Track
+
+if TYPE_CHECKING:
+    from pose.estimator import PoseFrame
+    from pose.report import Report, StretchResult
+
+ENV_VAR = "STRETCHCHECK_DB"
+APP_NAME = "stretchcheck"
+DB_FILENAME = "stretchcheck.db"
+SOURCES = ("live", "video")
+
+N = lm.N_LANDMARKS
+_F32 = np.dtype("<f4")
+_FRAME_BATCH = 1000  # rows per executemany when saving a whole track
+
+# -- schema ----------------------------------------------------------------------------------
+# Ordered migrations: MIGRATIONS[k] takes a database from version k to version k + 1. Never
+# edit a step once released; add a new one. ``{id}`` and ``{blob}`` are filled in with the
+# dialect's types (see _SQLITE_TYPES).
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: the first schema.
+    (
+        """CREATE TABLE profiles (
+            id {id},
+            name TEXT NOT NULL UNIQUE,
+            created_at DOUBLE PRECISION NOT NULL
+        )""",
+        """CREATE TABLE sessions (
+            id {id},
+            profile_id INTEGER REFERENCES profiles (id) ON DELETE SET NULL,
+            source TEXT NOT NULL CHECK (source IN ('live', 'video')),
+            source_name TEXT NOT NULL,
+            routine TEXT,
+            model TEXT NOT NULL,
+            started_at DOUBLE PRECISION NOT NULL,
+            ended_at DOUBLE PRECISION,
+            fps DOUBLE PRECISION NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            video_path TEXT
+        )""",
+        "CREATE INDEX sessions_by_profile ON sessions (profile_id, started_at)",
+        """CREATE TABLE frames (
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            t_s DOUBLE PRECISION NOT NULL,
+            people INTEGER NOT NULL,
+            image {blob} NOT NULL,
+            world {blob} NOT NULL,
+            visibility {blob} NOT NULL,
+            PRIMARY KEY (session_id, idx)
+        )""",
+        # Covering index: frame counts and durations of a session without reading the blobs.
+        "CREATE INDEX frames_by_time ON frames (session_id, t_s)",
+        """CREATE TABLE events (
+            id {id},
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            t_s DOUBLE PRECISION NOT NULL,
+            kind TEXT NOT NULL,
+            stretch TEXT,
+            side TEXT,
+            message TEXT NOT NULL,
+            data TEXT NOT NULL
+        )""",
+        "CREATE INDEX events_by_session ON events (session_id, t_s)",
+        """CREATE TABLE results (
+            id {id},
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            stretch TEXT NOT NULL,
+            side TEXT NOT NULL,
+            target_hold_s DOUBLE PRECISION NOT NULL,
+            held_s DOUBLE PRECISION NOT NULL,
+            longest_s DOUBLE PRECISION NOT NULL,
+            completed BOOLEAN NOT NULL,
+            in_form_fraction DOUBLE PRECISION,
+            n_bounces INTEGER NOT NULL,
+            n_over_range INTEGER NOT NULL,
+            n_pain_stops INTEGER NOT NULL,
+            detail TEXT NOT NULL
+        )""",
+        "CREATE INDEX results_by_session ON results (session_id)",
+    ),
+    # 2: flexion-sensitive profiles (no forward bends) and personal comfortable ranges.
+    (
+        "ALTER TABLE profiles ADD COLUMN flexion_sensitive BOOLEAN NOT NULL DEFAULT FALSE",
+        """CREATE TABLE ranges (
+            id {id},
+            profile_id INTEGER NOT NULL REFERENCES profiles (id) ON DELETE CASCADE,
+            stretch TEXT NOT NULL,
+            angle TEXT NOT NULL,
+            comfortable_deg DOUBLE PRECISION NOT NULL,
+            session_id INTEGER REFERENCES sessions (id) ON DELETE SET NULL,
+            updated_at DOUBLE PRECISION NOT NULL
+        )""",
+        "CREATE INDEX ranges_by_profile ON ranges (profile_id, stretch, angle, updated_at)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+
+
+# -- SQLite ----------------------------------------------------------------------------------
+# Everything specific to SQLite. A PostgreSQL backend would supply its own versions of these
+# (identity column, BYTEA, plain BEGIN, no PRAGMAs, %s placeholders).
+
+_SQLITE_TYPES = {"id": "INTEGER PRIMARY KEY", "blob": "BLOB"}
+_BEGIN = "BEGIN IMMEDIATE"  # take the write lock up front: no deadlock between writers
+_BUSY_TIMEOUT_S = 10.0
+
+
+def migration_sql(version: int) -> list[str]:
+    """The SQLite statements of the step that brings a database to ``version`` (1-based)."""
+    return [sql.format(**_SQLITE_TYPES) for sql in MIGRATIONS[version - 1]]
+
+
+def _connect_sqlite(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, synchronous=NORMAL.
+
+    WAL lets the Review page read while a live session writes; with synchronous=NORMAL a
+    commit is not fsynced, but it survives the process being killed (only a power cut can
+    lose the last commits).
+    """
+    conn = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None,
+                           check_same_thread=False)
+    try:
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise StoreError(f"the session store {path} cannot use WAL mode (got {mode}); "
+                             "put it on a local disk")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+# -- URLs ------------------------------------------------------------------------------------
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
+
+
+def default_db_path() -> Path:
+    """``stretchcheck.db`` in the platform's user data folder."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME)) / DB_FILENAME
+
+
+def resolve_db(db: str | os.PathLike[str] | None = None) -> Path:
+    """The SQLite file that ``db`` names: a path or a ``sqlite:///`` URL.
+
+    None means ``$STRETCHCHECK_DB`` if set (and not empty), else ``default_db_path()``.
+    ``sqlite:///abs/path.db`` is the file ``/abs/path.db`` (on Windows ``sqlite:///C:/x.db``).
+    Any other scheme raises ``StoreError``.
+    """
+    if db is None or str(db) == "":
+        db = os.environ.get(ENV_VAR) or None
+    if db is None:
+        return default_db_path()
+    text = os.fspath(db)
+    match = _SCHEME.match(text)
+    if match is None:
+        return Path(text).expanduser().absolute()
+    scheme = match.group(1).lower()
+    if scheme != "sqlite":
+        raise StoreError(f"cannot use {scheme}:// for the session store: only SQLite is "
+                         "supported so far (a file path or sqlite:///path/to/file.db)")
+    parts = urlsplit(text)
+    path = unquote(parts.path)
+    if parts.netloc or not path or path == "/":
+        raise StoreError(f"{text} is not a SQLite URL of a file: write sqlite:///path/to/file.db")
+    if re.match(r"^/[A-Za-z]:", path):  # sqlite:///C:/Users/... on Windows
+        path = path[1:]
+    return Path(path).expanduser().absolute()
+
+
+def sqlite_url(path: Path) -> str:
+    """The ``sqlite:///`` URL of a file (the inverse of ``resolve_db``)."""
+    return "sqlite:///" + path.as_posix().lstrip("/")
+
+
+# -- value conversions -----------------------------------------------------------------------
+
+def _blob(values: Any, shape: tuple[int, ...]) -> bytes:
+    """Little-endian float32 bytes of an array of ``shape``."""
+    return np.ascontiguousarray(values, dtype=_F32).reshape(shape).tobytes()
+
+
+_NO_POSE = (_blob(np.full((N, 2), np.nan), (N, 2)), _blob(np.full((N, 3), np.nan), (N, 3)),
+            _blob(np.zeros(N), (N,)))
+
+
+def _frame_row(session_id: int, idx: int, t_s: float,
+               pose: PoseFrame | None) -> tuple[Any, ...]:
+    if pose is None:
+        return (session_id, idx, float(t_s), 0, *_NO_POSE)
+    return (session_id, idx, float(t_s), int(pose.people), _blob(pose.image, (N, 2)),
+            _blob(pose.world, (N, 3)), _blob(pose.visibility, (N,)))
+
+
+def _track_rows(session_id: int, track: Track) -> Iterator[tuple[Any, ...]]:
+    image = np.ascontiguousarray(track.image, dtype=_F32).reshape(-1, N, 2)
+    world = np.ascontiguousarray(track.world, dtype=_F32).reshape(-1, N, 3)
+    vis = np.ascontiguousarray(track.visibility, dtype=_F32).reshape(-1, N)
+    for i in range(len(track)):
+        yield (session_id, i, float(track.t_s[i]), int(track.people[i]),
+               image[i].tobytes(), world[i].tobytes(), vis[i].tobytes())
+
+
+def _chunks(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    it = iter(rows)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def _unblob(blobs: Sequence[bytes], shape: tuple[int, ...]) -> np.ndarray:
+    """(len(blobs), *shape) float64 from float32 blobs."""
+    size = int(np.prod(shape)) * _F32.itemsize
+    if any(len(b) != size for b in blobs):
+        raise StoreError("the session store holds a damaged frame (wrong landmark size)")
+    flat = np.frombuffer(b"".join(blobs), dtype=_F32)
+    return flat.reshape((len(blobs), *shape)).astype(np.float64)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+
+
+def _to_json(value: Any) -> str:
+    return json.dumps(value, default=_plain, separators=(",", ":"))
+
+
+def _event_row(session_id: int, e: Event) -> tuple[Any, ...]:
+    return (session_id, float(e.t_s), e.kind, e.stretch, e.side, e.message,
+            _to_json(dict(e.data)))
+
+
+def _result_row(session_id: int, result: StretchResult) -> tuple[Any, ...]:
+    d, holds = result.to_dict(), result.record.holds
+    total = sum(h.duration_s for h in holds)
+    in_form = (sum(h.duration_s * h.in_form_fraction for h in holds) / total
+               if total > 0 else None)  # share of the time held in full form
+    return (session_id, d["stretch"], d["side"], float(d["target_hold_s"]), float(d["held_s"]),
+            float(d["longest_hold_s"]), bool(d["completed"]), in_form, len(d["bounces"]),
+            len(d["over_range"]), len(d["pain_stops"]), _to_json(d))
+
+
+def _day(epoch_s: float) -> str:
+    """The local calendar day of a timestamp, as YYYY-MM-DD."""
+    return datetime.fromtimestamp(epoch_s).date().isoformat()
+
+
+# -- records ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Profile:
+    id: int
+    name: str
+    flexion_sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One session as listed by ``Store.sessions``. Times are seconds since the epoch.
+
+    ``ended_at`` is None for a live session that never ended (the app was killed).
+    ``duration_s`` is measured on the stored frames, like ``Track.duration_s``.
+    """
+
+    id: int
+    profile_id: int | None
+    profile: str | None
+    source: str
+    source_name: str
+    routine: str | None
+    model: str
+    started_at: float
+    ended_at: float | None
+    n_frames: int
+    duration_s: float
+    fps: float
+    size: tuple[int, int]
+    video_path: str | None
+
+    @property
+    def started(self) -> datetime:
+        """``started_at`` as a local datetime."""
+        return datetime.fromtimestamp(self.started_at)
+
+
+_SESSION_SQL = """
+    SELECT s.id, s.profile_id, p.name, s.source, s.source_name, s.routine, s.model,
+           s.started_at, s.ended_at, s.fps, s.width, s.height, s.video_path,
+           (SELECT COUNT(*) FROM frames f WHERE f.session_id = s.id),
+           (SELECT MIN(f.t_s) FROM frames f WHERE f.session_id = s.id),
+           (SELECT MAX(f.t_s) FROM frames f WHERE f.session_id = s.id)
+    FROM sessions s LEFT JOIN profiles p ON p.id = s.profile_id
+"""
+
+
+def _session_info(row: Sequence[Any]) -> SessionInfo:
+    (sid, pid, pname, source, source_name, routine, model, started, ended, fps, width, height,
+     video_path, n, t0, t1) = row
+    duration = (t1 - t0 + (1.0 / fps if fps else 0.0)) if n else 0.0
+    return SessionInfo(sid, pid, pname, source, source_name, routine, model, started, ended,
+                       int(n), float(duration), float(fps), (int(width), int(height)),
+                       video_path)
+
+
+# -- the store -------------------------------------------------------------------------------
+
+def open_store(db: str | os.PathLike[str] | None = None) -> Store:
+    """Open (creating or migrating as needed) the session store ``db`` names.
+
+    ``db`` is a path, a ``sqlite:///abs/path.db`` URL, or None for ``$STRETCHCHECK_DB`` and
+    then the user data folder. Raises ``StoreError`` with a one-line message when it cannot.
+    """
+    return Store(resolve_db(db))
+
+
+@contextmanager
+def _errors(what: str) -> Iterator[None]:
+    """Turn database errors into ``StoreError`` naming the store."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(f"session store {what}: {exc}") from exc
+
+
+class Store:
+    """The session store. Use as a context manager, or call ``close``.
+
+    One ``Store`` may be shared between threads (calls are serialised); each ``Recorder``
+    writes on a connection of its own.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.url = sqlite_url(self.path)
+        self._lock = threading.RLock()
+        self._recorders: list[Recorder] = []
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder of the session store {self.path}: "
+                             f"{exc.strerror or exc}") from None
+        self._conn = self._open_connection()
+        try:
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _open_connection(self) -> sqlite3.Connection:
+        try:
+            return _connect_sqlite(self.path)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the session store {self.path}: {exc}") from None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Cursor]:
+        """One write transaction; rolled back if the block raises."""
+        with self._lock, _errors(self.url):
+            cur = self._conn.cursor()
+            cur.execute(_BEGIN)
+            try:
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.rollback()
+                raise
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock, _errors(self.url):
+            return self._conn.execute(sql, params).fetchall()
+
+    def _migrate(self) -> None:
+        """Bring the schema to ``SCHEMA_VERSION`` in one transaction."""
+        with self._transaction() as cur:
+            cur.execute(_VERSION_TABLE)
+            row = cur.execute("SELECT MAX(version) FROM schema_version").fetchone()
+            version = int(row[0]) if row and row[0] is not None else 0
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the session store {self.path} was written by a newer StretchCheck "
+                    f"(schema version {version}; this one knows up to {SCHEMA_VERSION}): "
+                    "upgrade StretchCheck")
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for sql in migration_sql(step):
+                    cur.execute(sql)
+            if version == 0:
+                cur.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            elif version < SCHEMA_VERSION:
+                cur.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._rows("SELECT MAX(version) FROM schema_version")[0][0])
+
+    def _require_session(self, session_id: int) -> None:
+        if not self._rows("SELECT 1 FROM sessions WHERE id = ?", (session_id,)):
+            raise StoreError(f"no session {session_id}")
+
+    def _require_profile(self, profile_id: int) -> None:
+        if not self._rows("SELECT 1 FROM profiles WHERE id = ?", (profile_id,)):
+            raise StoreError(f"no profile {profile_id}")
+
+    def close(self) -> None:
+        """Close open recorders (writing what they hold), then the connection."""
+        try:
+            for rec in list(self._recorders):
+                rec.close()
+        finally:
+            with self._lock:
+                self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    # -- profiles --------------------------------------------------------------------------
+
+    def profile(self, name: str, create: bool = True) -> Profile:
+        """The profile called ``name``, created if missing (unless ``create`` is False)."""
+        name = name.strip()
+        if not name:
+            raise StoreError("a profile needs a name")
+        sql = "SELECT id, name, flexion_sensitive FROM profiles WHERE name = ?"
+        rows = self._rows(sql, (name,))
+        if not rows and create:
+            with self._transaction() as cur:
+                cur.execute("INSERT INTO profiles (name, created_at) VALUES (?, ?) "
+                            "ON CONFLICT (name) DO NOTHING", (name, time.time()))
+            rows = self._rows(sql, (name,))
+        if not rows:
+            raise StoreError(f"no profile {name!r}")
+        pid, pname, flex = rows[0]
+        return Profile(pid, pname, bool(flex))
+
+    def profiles(self) -> list[Profile]:
+        """Every profile, by name."""
+        rows = self._rows("SELECT id, name, flexion_sensitive FROM profiles ORDER BY name")
+        return [Profile(pid, name, bool(flex)) for pid, name, flex in rows]
+
+    def set_flexion_sensitive(self, profile_id: int, flag: bool) -> None:
+        """Mark a profile as flexion-sensitive (forward bends to be avoided) or not."""
+        with self._transaction() as cur:
+            cur.execute("UPDATE profiles SET flexion_sensitive = ? WHERE id = ?",
+                        (bool(flag), profile_id))
+            if cur.rowcount == 0:
+                raise StoreError(f"no profile {profile_id}")
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def start_session(self, source: str, source_name: str, routine: str | None, model: str,
+                      fps: float, size: tuple[int, int], profile_id: int | None = None,
+                      video_path: str | os.PathLike[str] | None = None,
+                      started_at: float | None = None) -> int:
+        """Record the start of a session; returns its id.
+
+        Args:
+            source: "live" (camera) or "video" (an analysed file).
+            source_name: the camera's or the file's name (``Track.source``).
+            size: (width, height) of the frames in pixels.
+            video_path: where the video was saved, if the user opted in.
+            started_at: seconds since the epoch (default: now).
+        """
+        with self._transaction() as cur:
+            return self._insert_session(cur, source, source_name, routine, model, fps, size,
+                                        profile_id, video_path, started_at)
+
+    def _insert_session(self, cur: sqlite3.Cursor, source: str, source_name: str,
+                        routine: str | None, model: str, fps: float, size: tuple[int, int],
+                        profile_id: int | None, video_path: str | os.PathLike[str] | None,
+                        started_at: float | None, ended_at: float | None = None) -> int:
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
+        if profile_id is not None:
+            self._require_profile(profile_id)
+        cur.execute(
+            "INSERT INTO sessions (profile_id, source, source_name, routine, model, started_at,"
+            " ended_at, fps, width, height, video_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (profile_id, source, source_name or "", routine, model,
+             time.time() if started_at is None else float(started_at), ended_at, float(fps),
+             int(size[0]), int(size[1]), os.fspath(video_path) if video_path else None))
+        assert cur.lastrowid is not None
+        return int(cur.lastrowid)
+
+    def end_session(self, session_id: int, ended_at: float | None = None) -> None:
+        """Record the end of a session (default: now)."""
+        with self._transaction() as cur:
+            cur.execute("UPDATE sessions SET ended_at = ? WHERE id = ?",
+                        (time.time() if ended_at is None else float(ended_at), session_id))
+            if cur.rowcount == 0:
+                raise StoreError(f"no session {session_id}")
+
+    def sessions(self, profile_id: int | None = None) -> list[SessionInfo]:
+        """Sessions, newest first: all of them, or one profile's."""
+        if profile_id is None:
+            rows = self._rows(_SESSION_SQL + " ORDER BY s.started_at DESC, s.id DESC")
+        else:
+            rows = self._rows(_SESSION_SQL + " WHERE s.profile_id = ?"
+                              " ORDER BY s.started_at DESC, s.id DESC", (profile_id,))
+        return [_session_info(r) for r in rows]
+
+    def session(self, session_id: int) -> SessionInfo:
+        """One session; ``StoreError`` if there is none with this id."""
+        rows = self._rows(_SESSION_SQL + " WHERE s.id = ?", (session_id,))
+        if not rows:
+            raise StoreError(f"no session {session_id}")
+        return _session_info(rows[0])
+
+    # -- landmarks, events, results --------------------------------------------------------
+
+    def load_track(self, session_id: int) -> Track:
+        """The stored landmarks of a session (float32 precision) as a ``Track``."""
+        info = self.session(session_id)
+        rows = self._rows("SELECT t_s, people, image, world, visibility FROM frames"
+                          " WHERE session_id = ? ORDER BY idx", (session_id,))
+        return Track(
+            t_s=np.array([r[0] for r in rows], dtype=np.float64),
+            image=_unblob([r[2] for r in rows], (N, 2)),
+            world=_unblob([r[3] for r in rows], (N, 3)),
+            visibility=_unblob([r[4] for r in rows], (N,)),
+            people=np.array([r[1] for r in rows], dtype=np.int64),
+            size=info.size, fps=info.fps, source=info.source_name, model=info.model)
+
+    def events(self, session_id: int) -> list[Event]:
+        """A session's events in time order."""
+        self._require_session(session_id)
+        rows = self._rows("SELECT t_s, kind, stretch, side, message, data FROM events"
+                          " WHERE session_id = ? ORDER BY t_s, id", (session_id,))
+        return [Event(t, kind, stretch, side, message, json.loads(data))
+                for t, kind, stretch, side, message, data in rows]
+
+    def results(self, session_id: int) -> list[dict[str, Any]]:
+        """A session's results: the ``StretchResult.to_dict()`` of each, in saved order."""
+        self._require_session(session_id)
+        rows = self._rows("SELECT detail FROM results WHERE session_id = ? ORDER BY id",
+                          (session_id,))
+        return [json.loads(r[0]) for r in rows]
+
+    def save_analysis(self, track: Track, report: Report, profile_id: int | None = None,
+                      video_path: str | os.PathLike[str] | None = None) -> int:
+        """Save an analysed video - session, frames, events, results - in one transaction."""
+        now = time.time()
+        with self._transaction() as cur:
+            sid = self._insert_session(cur, "video", track.source, report.routine, track.model,
+                                       track.fps, track.size, profile_id, video_path, now, now)
+            for chunk in _chunks(_track_rows(sid, track), _FRAME_BATCH):
+                cur.executemany(_INSERT_FRAME, chunk)
+            cur.executemany(_INSERT_EVENT, [_event_row(sid, e) for e in report.events])
+            _replace_results(cur, sid, report)
+        return sid
+
+    def save_results(self, session_id: int, report: Report | Sequence[StretchResult]) -> None:
+        """Replace a session's results (after a live session, or a replay with ``--save``).
+
+        ``report`` is a ``Report`` or just its ``results``.
+        """
+        with self._transaction() as cur:
+            cur.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,))
+            if cur.fetchone() is None:
+                raise StoreError(f"no session {session_id}")
+            _replace_results(cur, session_id, report)
+
+    def recorder(self, session_id: int, batch_s: float = 0.25) -> Recorder:
+        """A ``Recorder`` writing a live session's frames and events in the background."""
+        self._require_session(session_id)
+        start = self._rows("SELECT COALESCE(MAX(idx) + 1, 0) FROM frames WHERE session_id = ?",
+                           (session_id,))[0][0]
+        rec = Recorder(self, session_id, batch_s, first_idx=int(start))
+        self._recorders.append(rec)
+        return rec
+
+    # -- personal ranges and goals ---------------------------------------------------------
+
+    def update_range(self, profile_id: int, stretch: str, angle: str, comfortable_deg: float,
+                     session_id: int | None = None) -> bool:
+        """Record a comfortable range reached; True if it beats the best so far.
+
+        Every value is kept (history); the best - the largest - is what
+        ``comfortable_ranges`` returns.
+        """
+        deg = float(comfortable_deg)
+        if not math.isfinite(deg):
+            raise ValueError(f"comfortable_deg must be a finite angle, not {comfortable_deg!r}")
+        self._require_profile(profile_id)
+        with self._transaction() as cur:
+            cur.execute("SELECT MAX(comfortable_deg) FROM ranges"
+                        " WHERE profile_id = ? AND stretch = ? AND angle = ?",
+                        (profile_id, stretch, angle))
+            best = cur.fetchone()[0]
+            cur.execute("INSERT INTO ranges (profile_id, stretch, angle, comfortable_deg,"
+                        " session_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        (profile_id, stretch, angle, deg, session_id, time.time()))
+        return best is None or deg > best
+
+    def comfortable_ranges(self, profile_id: int) -> dict[str, dict[str, float]]:
+        """The best comfortable range of each stretch and angle: stretch -> angle -> degrees."""
+        rows = self._rows("SELECT stretch, angle, MAX(comfortable_deg) FROM ranges"
+                          " WHERE profile_id = ? GROUP BY stretch, angle ORDER BY stretch, angle",
+                          (profile_id,))
+        out: dict[str, dict[str, float]] = {}
+        for stretch, angle, deg in rows:
+            out.setdefault(stretch, {})[angle] = float(deg)
+        return out
+
+    def range_history(self, profile_id: int) -> list[tuple[str, str, str, float]]:
+        """(stretch, angle, YYYY-MM-DD, degrees): the best range of each day, by date."""
+        rows = self._rows("SELECT stretch, angle, updated_at, comfortable_deg FROM ranges"
+                          " WHERE profile_id = ?", (profile_id,))
+        best: dict[tuple[str, str, str], float] = {}
+        for stretch, angle, at, deg in rows:
+            key = (stretch, angle, _day(at))
+            best[key] = max(best.get(key, -math.inf), float(deg))
+        return sorted(((s, a, d, v) for (s, a, d), v in best.items()),
+                      key=lambda r: (r[2], r[0], r[1]))
+
+    def daily_seconds(self, profile_id: int | None) -> list[tuple[str, float]]:
+        """(YYYY-MM-DD, seconds held) per day with results, by date; None: every session.
+
+        A session counts on the (local) day it started.
+        """
+        sql = ("SELECT s.started_at, r.held_s FROM results r"
+               " JOIN sessions s ON s.id = r.session_id")
+        rows = (self._rows(sql) if profile_id is None
+                else self._rows(sql + " WHERE s.profile_id = ?", (profile_id,)))
+        days: dict[str, float] = defaultdict(float)
+        for started, held in rows:
+            days[_day(started)] += float(held)
+        return sorted(days.items())
+
+
+_INSERT_FRAME = ("INSERT INTO frames (session_id, idx, t_s, people, image, world, visibility)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?)")
+_INSERT_EVENT = ("INSERT INTO events (session_id, t_s, kind, stretch, side, message, data)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?)")
+_INSERT_RESULT = ("INSERT INTO results (session_id, stretch, side, target_hold_s, held_s,"
+                  " longest_s, completed, in_form_fraction, n_bounces, n_over_range,"
+                  " n_pain_stops, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _replace_results(cur: sqlite3.Cursor, session_id: int,
+                     results: Report | Sequence[StretchResult]) -> None:
+    items = getattr(results, "results", results)
+    cur.execute("DELETE FROM results WHERE session_id = ?", (session_id,))
+    cur.executemany(_INSERT_RESULT, [_result_row(session_id, r) for r in items])
+
+
+# -- live recording --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Ending:
+    """The last item a recorder's queue holds."""
+
+    ended_at: float
+    results: Report | Sequence[StretchResult] | None
+
+
+class Recorder:
+    """Writes a live session's frames and events from a background thread.
+
+    ``add_frame`` and ``add_event`` only put the item on a queue, so the video callback never
+    waits on the disk. The writer thread commits what has arrived in one transaction at least
+    every ``batch_s`` seconds, on a connection of its own. Poses handed over must not be
+    modified afterwards (``PoseEstimator`` makes new arrays for every frame).
+
+    Write errors do not reach the callback: they are kept and raised (as ``StoreError``) by
+    ``flush`` and ``close``.
+    """
+
+    def __init__(self, store: Store, session_id: int, batch_s: float = 0.25,
+                 first_idx: int = 0) -> None:
+        self.store = store
+        self.session_id = session_id
+        self.batch_s = float(batch_s)
+        self._idx = itertools.count(first_idx)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._errors: list[str] = []
+        self._closed = False
+        with _errors(store.url):
+            self._conn = _connect_sqlite(store.path)
+        self._thread = threading.Thread(target=self._run, name=f"recorder-{session_id}",
+                                        daemon=True)
+        self._thread.start()
+
+    # -- caller side (never blocks) --------------------------------------------------------
+
+    def add_frame(self, t_s: float, pose: PoseFrame | None) -> None:
+        """Queue one frame (``pose`` None when no one was seen)."""
+        self._check_open()
+        self._queue.put(("frame", next(self._idx), t_s, pose))
+
+    def add_event(self, event: Event) -> None:
+        """Queue one event."""
+        self._check_open()
+        self._queue.put(("event", event))
+
+    def flush(self) -> None:
+        """Wait until everything queued so far is written."""
+        if self._thread.is_alive():
+            done = threading.Event()
+            self._queue.put(done)
+            done.wait()
+        self._raise_errors()
+
+    def close(self, ended_at: float | None = None,
+              results: Report | Sequence[StretchResult] | None = None) -> None:
+        """Write everything queued, stop the thread and record the end of the session.
+
+        With ``results`` (a ``Report`` or a list of ``StretchResult``), they replace the
+        session's results in the same last transaction. A session started with ``fps`` 0
+        (unknown) gets the frame rate measured on its frames.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_Ending(time.time() if ended_at is None else float(ended_at), results))
+        self._thread.join()
+        self._conn.close()
+        if self in self.store._recorders:
+            self.store._recorders.remove(self)
+        self._raise_errors()
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"the recorder of session {self.session_id} is closed")
+
+    def _raise_errors(self) -> None:
+        if self._errors:
+            first, n = self._errors[0], len(self._errors)
+            self._errors.clear()
+            more = f" (and {n - 1} more)" if n > 1 else ""
+            raise StoreError(f"recording session {self.session_id} failed: {first}{more}")
+
+    # -- writer thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            items, waiters, ending = self._collect()
+            self._write(items, ending)
+            for w in waiters:
+                w.set()
+            if ending is not None:
+                return
+
+    def _collect(self) -> tuple[list[Any], list[threading.Event], _Ending | None]:
+        """Block for the first item, then gather more until ``batch_s`` after it has passed,
+        a flush is asked for, or the recorder is closing."""
+        items: list[Any] = []
+        item = self._queue.get()
+        deadline = time.monotonic() + self.batch_s
+        while True:
+            if isinstance(item, threading.Event):
+                return items, [item], None
+            if isinstance(item, _Ending):
+                return items, [], item
+            items.append(item)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return items, [], None
+            try:
+                item = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                return items, [], None
+
+    def _write(self, items: list[Any], ending: _Ending | None) -> None:
+        """One transaction: the frames and events of a batch (and the ending, if last)."""
+        sid = self.session_id
+        try:
+            frames = [_frame_row(sid, idx, t, pose) for _, idx, t, pose in
+                      (i for i in items if i[0] == "frame")]
+            events = [_event_row(sid, i[1]) for i in items if i[0] == "event"]
+            if not frames and not events and ending is None:
+                return
+            cur = self._conn.cursor()
+            cur.execute(_BEGIN)
+            try:
+                cur.executemany(_INSERT_FRAME, frames)
+                cur.executemany(_INSERT_EVENT, events)
+                if ending is not None:
+                    self._end(cur, ending)
+                cur.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.rollback()
+                raise
+        except Exception as exc:  # noqa: BLE001 - kept for flush/close, never for the callback
+            self._errors.append(f"{type(exc).__name__}: {exc}")
+
+    def _end(self, cur: sqlite3.Cursor, ending: _Ending) -> None:
+        sid = self.session_id
+        cur.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", (ending.ended_at, sid))
+        n, t0, t1 = cur.execute("SELECT COUNT(*), MIN(t_s), MAX(t_s) FROM frames"
+                                " WHERE session_id = ?", (sid,)).fetchone()
+        if n > 1 and t1 > t0:
+            cur.execute("UPDATE sessions SET fps = ? WHERE id = ? AND fps <= 0",
+                        ((n - 1) / (t1 - t0), sid))
+        if ending.results is not None:
+            _replace_results(cur, sid, ending.results)
+
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Profile", "Recorder", "SessionInfo", "Store",
+           "default_db_path", "migration_sql", "open_store", "resolve_db", "sqlite_url"]
