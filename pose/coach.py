@@ -366,3 +366,23 @@ class Coach:
         if self._rest_until is not None and t_s >= self._rest_until:
             events.extend(self._advance(t_s))
         return pos, self._record(events)
+
+
+class CatalogueChecker:
+    """Every catalogue stretch checked at once, frame by frame (auto mode, live or in a bench).
+
+    ``update`` has the pipeline's checker signature; events of all stretches come back together.
+    """
+
+    def __init__(self, stretches: Sequence[Stretch]) -> None:
+        self.checkers = [StretchChecker(s) for s in stretches]
+        self.watch = PoseWatch()
+
+    def update(self, t_s: float, pose: PoseFrame | None,
+               angles: Mapping[str, float]) -> tuple[None, list[Event]]:
+        events = self.watch.update(t_s, pose)
+        seen = usable(pose)
+        for checker in self.checkers:
+            events.extend(checker.update(t_s, angles if seen else {},
+                                         pose.visibility if seen else None)[1])
+        return None, events

@@ -40,7 +40,8 @@ are exact.
   reports: ``shoulder_abduction=180`` alone is an arm straight overhead and measures shoulder
   flexion 180. At exactly +-90 in one plane (a horizontal arm) the other projection shrinks to
   a point and the other angle has no effect; that is also where ``pose.angles`` cannot measure
-  it.
+  it. For a horizontal arm across the chest, set ``shoulder_horizontal_adduction`` instead of
+  the abduction (see ``Pose``): the arm then has that transverse angle and the given flexion.
 * Knee and elbow: a hinge about the limb's own ``left`` axis. Each limb's frame is the body's
   frame turned by the smallest rotation taking ``down`` onto the limb (for a limb straight
   overhead, half a turn about ``left``, as if raised forwards). The knee bends the shank
@@ -76,6 +77,7 @@ landmarks projected outside the image and for those named in ``hidden``.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Union
@@ -104,6 +106,12 @@ class Pose:
 
     Field names and meanings are those of ``pose.angles.ANGLE_NAMES``. In ``sequence`` a field
     may also hold an (N,) array, one value per frame.
+
+    ``shoulder_horizontal_adduction_<side>`` is NaN (unused) by default. When set, the arm is
+    placed by ``shoulder_flexion`` (its sagittal projection) and this transverse angle instead,
+    and ``shoulder_abduction`` is ignored: ``shoulder_flexion=90,
+    shoulder_horizontal_adduction=40`` is an arm at shoulder height, 40 deg across the chest
+    (a cross-body stretch). It needs 0 < flexion < 180 and |adduction| < 90.
     """
 
     hip_flexion_left: float = 0.0
@@ -122,6 +130,8 @@ class Pose:
     neck_flexion: float = 0.0
     neck_lateral_tilt: float = 0.0
     knee_drop: float = 0.0
+    shoulder_horizontal_adduction_left: float = math.nan
+    shoulder_horizontal_adduction_right: float = math.nan
 
     @classmethod
     def symmetric(cls, **angles: float) -> Pose:
@@ -304,6 +314,17 @@ def leg_direction(flexion: np.ndarray, abduction: np.ndarray, outward: float) ->
                           axis=-1))
 
 
+def arm_direction_across(flexion: np.ndarray, across: np.ndarray, outward: float) -> np.ndarray:
+    """Unit (N, 3) body-axes arm direction whose sagittal projection makes ``flexion`` with
+    ``down`` and whose transverse projection makes ``across`` with ``forward`` (towards the
+    midline for +). Well defined for 0 < flexion < 180 and |across| < 90."""
+    f, h = np.radians(np.asarray(flexion, float)), np.radians(np.asarray(across, float))
+    f, h = np.broadcast_arrays(f, h)
+    # (up, forward) ~ (-cos f, sin f) and (outward, forward) ~ (-sin h, cos h): scale to agree.
+    return _unit(np.stack([-outward * np.sin(h) * np.sin(f), -np.cos(f) * np.cos(h),
+                           np.sin(f) * np.cos(h)], axis=-1))
+
+
 def limb_direction(flexion: np.ndarray, abduction: np.ndarray, outward: float) -> np.ndarray:
     """Unit (N, 3) body-axes direction with the given sagittal and frontal projected angles.
 
@@ -392,6 +413,9 @@ def _skeleton(a: Mapping[str, np.ndarray], dims: Dimensions) -> np.ndarray:
         # Arm: the same, with the elbow bending the forearm forwards.
         shoulder = sh_mid + s * dims.shoulder_width / 2.0 * _LEFT
         upper = limb_direction(a[f"shoulder_flexion_{side}"], a[f"shoulder_abduction_{side}"], s)
+        across = a[f"shoulder_horizontal_adduction_{side}"]
+        upper = np.where(np.isfinite(across)[:, None], arm_direction_across(
+            a[f"shoulder_flexion_{side}"], np.nan_to_num(across), s), upper)
         r_upper = _align_down(upper)
         r_fore = r_upper @ _rotation(_LEFT, -a[f"elbow_flexion_{side}"])  # forearm forwards
         elbow = shoulder + dims.upper_arm * (r_upper @ _DOWN)

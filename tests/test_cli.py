@@ -1,0 +1,123 @@
+"""The command line as a user runs it: real files in, files and one-line errors out."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, sample
+from pose.angles import ANGLE_NAMES
+from pose.video import read_video
+
+A03 = "A03_physiocore_glute_bridge_side_floor.mp4"
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pose", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=300)
+
+
+@pytest.mark.slow
+def test_analyze_writes_frames_report_and_annotated_video(tmp_path):
+    out = tmp_path / "out"
+    result = run("analyze", str(sample(A03)), "--out", str(out), "--annotate")
+    assert result.returncode == 0, result.stderr
+    assert "Glute bridge" in result.stdout
+    # The model runtime's start-up chatter stays off the terminal.
+    assert "INFO" not in result.stderr and "W0000" not in result.stderr
+
+    rows = list(csv.reader(open(out / "frames.csv")))
+    header = rows[0]
+    assert header[:3] == ["frame", "t_s", "pose"]
+    assert header[3:36] == [f"x{i}" for i in range(33)]
+    assert header[36:69] == [f"y{i}" for i in range(33)]
+    assert header[69:102] == [f"v{i}" for i in range(33)]
+    assert header[102:] == list(ANGLE_NAMES)
+    assert len(rows) == 92
+    assert float(rows[31][1]) == pytest.approx(1.0, abs=1e-3)
+
+    report = json.loads((out / "report.json").read_text())
+    assert report["schema"] == "stretchcheck.report/1"
+    assert report["frames"] == 91 and report["frames_with_pose"] == 91
+    assert report["fps"] == pytest.approx(30.0)
+    assert report["stretches"][0]["stretch"] == "glute_bridge"
+    assert report["stretches"][0]["side"] == "both"
+    assert {"t_s", "kind", "stretch", "side", "message"} <= set(report["events"][0])
+
+    with read_video(out / "annotated.mp4") as video:
+        frames = list(video)
+    assert len(frames) == 91
+    assert frames[0].rgb.shape == (480, 640, 3)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: d / "missing.mp4", "no such file"),
+    (lambda d: _write(d / "notes.mp4", b"these are not video bytes" * 100),
+     "not a video or image"),
+    (lambda d: _write(d / "empty.avi", b""), "not a video or image"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, make, message):
+    result = run("analyze", str(make(tmp_path)), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_truncated_video_keeps_what_was_read(tmp_path):
+    data = sample(A03).read_bytes()
+    cut = _write(tmp_path / "cut.mp4", data[: len(data) // 2])
+    result = run("analyze", str(cut), "--out", str(tmp_path / "out"))
+    if result.returncode == 0:
+        rows = list(csv.reader(open(tmp_path / "out" / "frames.csv")))
+        assert len(rows) > 1
+    else:
+        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_routine_with_a_typo_fails_before_the_video_is_read(tmp_path):
+    bad = tmp_path / "routines"
+    bad.mkdir()
+    text = (ROOT / "routines" / "catalogue.toml").read_text()
+    (bad / "catalogue.toml").write_text(text.replace('view = "side"', 'veiw = "side"', 1))
+    env = {**__import__("os").environ, "STRETCHCHECK_ROUTINES": str(bad)}
+    result = run("analyze", str(tmp_path / "whatever.mp4"), "--out", str(tmp_path / "o"), env=env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "catalogue.toml: stretch cat_cow" in lines[0] and "'veiw'" in lines[0]
+    assert "did you mean 'view'" in lines[0]
+
+
+def test_routines_check_lists_every_mistake(tmp_path):
+    text = (ROOT / "routines" / "catalogue.toml").read_text()
+    text = text.replace('position = "all_fours"', 'position = "all-fours"', 1)
+    text = text.replace('angle = "knee_flexion_{side}"', 'angle = "knee_flexon_{side}"', 1)
+    path = _write(tmp_path / "catalogue.toml", text.encode())
+    result = run("routines", "check", str(path))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert any("position" in line and "did you mean 'all_fours'" in line for line in lines)
+    assert any("knee_flexon_{side}" in line and "knee_flexion_{side}" in line for line in lines)
+    assert run("routines", "check", str(ROOT / "routines" / "lower-back.toml")).returncode == 0
+
+
+def test_bench_prints_the_figures_as_json():
+    result = run("bench", "--clip", str(sample(A03)), "--frames", "30", "--json")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    for key in ("clip", "model", "frames", "decode_ms", "model_ms", "pipeline_ms",
+                "overhead_ratio"):
+        assert key in figures
+    assert figures["frames"] == 30 and figures["model"] == "full"
+    assert figures["pipeline_ms"] > 0 and figures["overhead_ratio"] > 0
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
