@@ -119,7 +119,8 @@ def evaluate(stretch: Stretch, side: str, angles: Mapping[str, float],
     over = _over_range(tuple(stretch.limits) + tuple(extra_limits), side, angles)
     failing = [(c, spec) for c, spec in zip(criteria, stretch.criteria)
                if c.state in ("low", "high")]
-    unknown = [c for c in criteria if c.state == "unknown"]
+    unknown = [c for c, spec in zip(criteria, stretch.criteria)
+               if c.state == "unknown" and not spec.optional]
     # Over-range means "in this stretch, too far": the criteria on the angles past their limit
     # fail of course, but every other criterion must be (nearly) met.
     past = {o.angle for o in over}
@@ -161,11 +162,10 @@ def side_candidates(stretch: Stretch, angles: Mapping[str, float]) -> tuple[str,
     known = {s: sign * v for s, v in values.items() if math.isfinite(v)}
     if not known:
         return SIDES
-    ranked = sorted(known, key=known.get, reverse=True)
-    best = ranked[0]
+    best = max(known, key=known.get)
     if rule.threshold is not None and known[best] < sign * rule.threshold:
         return SIDES  # no side is doing it yet: let the position checks decide
-    return (best,) + tuple(s for s in SIDES if s != best)
+    return (best,)
 
 
 def judge_frame(stretch: Stretch, angles: Mapping[str, float],

@@ -47,6 +47,9 @@ class Criterion:
     positive_side: str | None = None
     """For a signed axial angle (``knee_drop``): the side for which it is read as it is; for
     the other side it is mirrored, so one range serves both sides."""
+    optional: bool = False
+    """An optional criterion that cannot be seen (the far leg in a side view) does not hold the
+    position back; when it is seen it must be met like any other."""
 
     def resolve(self, side: str) -> str:
         return resolve(self.angle, side)
@@ -246,7 +249,8 @@ def _range(table: dict[str, Any], where: str, problems: _Problems
     return low, high
 
 
-_CRITERION_KEYS = ("angle", "min", "max", "low_cue", "high_cue", "nearly_deg", "positive_side")
+_CRITERION_KEYS = ("angle", "min", "max", "low_cue", "high_cue", "nearly_deg", "positive_side",
+                   "optional")
 _LIMIT_KEYS = ("angle", "min", "max", "cue", "positive_side")
 _SIDE_KEYS = ("angle", "pick", "positive", "threshold")
 _CYCLE_KEYS = ("angle", "min", "max", "min_period_s")
@@ -266,8 +270,12 @@ def _criterion(t: dict[str, Any], where: str, problems: _Problems) -> Criterion 
         problems.add(where, "has a max but no high_cue (what to tell the user when above it)")
     nearly = _number(t.get("nearly_deg", 10.0), f"{where}.nearly_deg", problems)
     positive = _positive_side(t, where, problems)
+    optional = t.get("optional", False)
+    if not isinstance(optional, bool):
+        problems.add(f"{where}.optional", f"must be true or false, got {optional!r}")
     return Criterion(str(t["angle"]), low, high, str(t.get("low_cue", "")),
-                     str(t.get("high_cue", "")), nearly if nearly is not None else 10.0, positive)
+                     str(t.get("high_cue", "")), nearly if nearly is not None else 10.0, positive,
+                     optional is True)
 
 
 def _positive_side(t: dict[str, Any], where: str, problems: _Problems) -> str | None:

@@ -153,7 +153,9 @@ def start_server(log: Path, db: Path, timeout_s: float = 30.0,
     port = free_port()
     env = clean_env(STRETCHCHECK_DB=str(db), PYTHONUNBUFFERED="1", **(extra_env or {}))
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+           "--server.port", str(port), "--browser.gatherUsageStats", "false",
+           # Set explicitly, or a headless server asks checkip.amazonaws.com for its address.
+           "--browser.serverAddress", "localhost"]
     with open(log, "wb") as out:
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)

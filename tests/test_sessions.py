@@ -1,0 +1,256 @@
+"""Sessions end to end: store, replay, report numbers, the pages (AppTest), live without a browser."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from body import Camera, posture, sequence
+from conftest import ROOT, sample
+from pose.draw import STATUS_COLOURS
+from pose.estimator import PoseEstimator
+from pose.live import LiveSession
+from pose.replay import parse_settings, replay, tuned
+from pose.report import check_track
+from pose.routines import load_catalogue
+from pose.sessions import remember
+from pose.store import open_store
+from pose.track import Track
+from pose.video import read_video
+
+A03 = "A03_physiocore_glute_bridge_side_floor.mp4"
+
+
+def holds_of(report):
+    return [(r.stretch.id, r.side, round(h.start_s, 3), round(h.end_s, 3))
+            for r in report.results for h in r.record.holds]
+
+
+@pytest.fixture()
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "sessions.db"
+    monkeypatch.setenv("STRETCHCHECK_DB", str(path))
+    return path
+
+
+@pytest.fixture()
+def saved_a03(db, track_of):
+    """A03 analysed, checked and stored as a video session of profile "me"."""
+    track = track_of(A03)
+    report = check_track(track, load_catalogue())
+    with open_store(db) as store:
+        profile = store.profile("me")
+        sid = store.save_analysis(track, report, profile_id=profile.id)
+        remember(store, sid, report, profile.id)
+    return sid, report
+
+
+@pytest.mark.slow
+def test_replay_equals_the_original_analysis(db, saved_a03):
+    sid, original = saved_a03
+    with open_store(db) as store:
+        stored = store.load_track(sid)
+        assert [r["stretch"] for r in store.results(sid)] == ["glute_bridge"]
+    again = replay(stored, load_catalogue())
+    assert holds_of(again) == holds_of(original)
+    assert [(e.kind, round(e.t_s, 3)) for e in again.events] == \
+        [(e.kind, round(e.t_s, 3)) for e in original.events]
+
+
+@pytest.mark.slow
+def test_replay_cli_applies_a_changed_range(db, saved_a03):
+    sid, _ = saved_a03
+    base = [sys.executable, "-m", "pose", "replay", str(sid), "--db", str(db)]
+    plain = subprocess.run(base, capture_output=True, text=True, cwd=ROOT)
+    assert plain.returncode == 0, plain.stderr
+    assert "Glute bridge: 1 hold(s)" in plain.stdout
+    assert "x real time" in plain.stdout
+    # A stricter therapist: the hips must be fully extended, so this bridge no longer counts.
+    strict = subprocess.run(base + ["--stretch", "glute_bridge", "--set",
+                                    "glute_bridge.hip_flexion_{side}.max=0"],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert strict.returncode == 0, strict.stderr
+    assert "Glute bridge: 0 hold(s)" in strict.stdout
+    bad = subprocess.run(base + ["--set", "glute_bridge.hip_flexion.max=0"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "cannot set" in bad.stderr
+
+
+@pytest.mark.slow
+def test_report_cli_formats(db, saved_a03):
+    sid, _ = saved_a03
+    base = [sys.executable, "-m", "pose", "report", str(sid), "--db", str(db)]
+    table = subprocess.run(base, capture_output=True, text=True, cwd=ROOT)
+    assert table.returncode == 0 and "Glute bridge" in table.stdout
+    data = json.loads(subprocess.run(base + ["--format", "json"], capture_output=True,
+                                     text=True, cwd=ROOT).stdout)
+    assert data["stretches"][0]["stretch"] == "glute_bridge"
+    csv_text = subprocess.run(base + ["--format", "csv"], capture_output=True, text=True,
+                              cwd=ROOT).stdout
+    assert csv_text.splitlines()[0].startswith("stretch,side,target (s),longest hold (s)")
+    missing = subprocess.run(base[:-3] + ["999", "--db", str(db)], capture_output=True, text=True,
+                             cwd=ROOT)
+    assert missing.returncode == 2 and "no session 999" in missing.stderr
+
+
+def test_parse_settings_rejects_malformed_items():
+    assert parse_settings(["knee_to_chest.hold_s=45"]) == {"knee_to_chest": {"hold_s": "45"}}
+    cat = tuned(load_catalogue(), parse_settings(["knee_to_chest.hold_s=45"]))
+    assert cat.stretches["knee_to_chest"].hold_s == 45
+    assert cat.routines["lower-back"].steps[2].stretch.hold_s == 45
+    with pytest.raises(Exception, match="STRETCH.FIELD=VALUE"):
+        parse_settings(["knee_to_chest"])
+
+
+def synthetic_knee_to_chest(hold_from: float, hold_to: float, length: float) -> Track:
+    """Lying on the back; the left knee hugged between two times, the foot down otherwise."""
+    fps = 30.0
+    t = np.arange(0.0, length, 1.0 / fps)
+    pose, place = posture("supine", knee_flexion=90.0, hip_flexion=45.0)
+    held = (t >= hold_from) & (t <= hold_to)
+    image, world, vis = sequence(
+        lambda times: type(pose)(**{**pose.__dict__,
+                                    "hip_flexion_left": np.where(held, 120.0, 45.0),
+                                    "knee_flexion_left": np.where(held, 110.0, 90.0)}),
+        t, place, Camera("side_left"), rng=1, noise_m=0.002, noise_px=0.5)
+    people = np.ones(len(t), dtype=np.int64)
+    return Track(t, image, world, vis, people, (640, 480), fps, "synthetic", "full")
+
+
+def test_report_numbers_match_a_synthetic_session_with_known_holds():
+    catalogue = load_catalogue()
+    track = synthetic_knee_to_chest(2.0, 34.0, 40.0)
+    report = check_track(track, catalogue, stretch="knee_to_chest")
+    result = {r.side: r.to_dict() for r in report.results}
+    left = result["left"]
+    assert len(left["holds"]) == 1
+    hold = left["holds"][0]
+    assert hold["start_s"] == pytest.approx(2.0, abs=0.1)
+    assert hold["end_s"] == pytest.approx(34.0, abs=0.1)
+    assert left["held_s"] == pytest.approx(32.0, abs=0.2)
+    assert left["longest_hold_s"] == pytest.approx(32.0, abs=0.2)
+    assert left["completed"] is True  # 32 s >= the 30 s target
+    assert hold["in_form_fraction"] > 0.95
+    assert left["bounces"] == [] and left["over_range"] == []
+    assert result["right"]["holds"] == [] and result["right"]["completed"] is False
+    kinds = [e.kind for e in report.events]
+    assert kinds.count("hold_started") == 1 and kinds.count("hold_completed") == 1
+    completed = next(e for e in report.events if e.kind == "hold_completed")
+    assert completed.t_s == pytest.approx(32.0, abs=0.1)  # 30 s after the hold started
+
+
+@pytest.mark.slow
+def test_live_session_without_a_browser(tmp_path, monkeypatch):
+    """The live page's engine: frames in, overlay out, everything recorded as it goes."""
+    db = tmp_path / "live.db"
+    catalogue = load_catalogue()
+    routine = catalogue.routine("floor-flow")  # starts with the glute bridge
+    store = open_store(db)
+    profile = store.profile("me")
+
+    def recorder_factory(width, height):
+        sid = store.start_session("live", "webcam", routine.id, "full", 0.0, (width, height),
+                                  profile_id=profile.id)
+        return sid, store.recorder(sid)
+
+    finished = []
+    session = LiveSession(routine, lambda: PoseEstimator("full"), recorder_factory,
+                          on_finish=lambda sid, report: finished.append((sid, report)))
+    in_form_pixels = 0
+    with read_video(sample(A03)) as video:
+        for frame in video:
+            out = session.process(frame.rgb, frame.t_s)
+            assert out.shape == frame.rgb.shape
+            in_form_pixels += int(np.all(np.abs(out.astype(int) - STATUS_COLOURS["in_form"])
+                                         <= 12, axis=2).sum())
+    snap = session.snapshot()
+    assert snap.frames == 91 and snap.stretch == "glute_bridge"
+    assert in_form_pixels > 200  # the skeleton turned "in form" during the bridge
+    kinds = [e.kind for e in snap.events]
+    assert "hold_started" in kinds
+
+    sid = session.close()
+    with open_store(db) as reader:
+        assert reader.session(sid).n_frames == 91
+        stored = [e.kind for e in reader.events(sid)]
+    assert "hold_started" in stored and "hold_ended" in stored
+    assert finished and finished[0][0] == sid
+    assert finished[0][1].results[0].stretch.id == "glute_bridge"
+
+
+def test_live_session_pain_stop_and_skip_move_on():
+    catalogue = load_catalogue()
+    routine = catalogue.routine("desk-break")
+
+    class NoOne:  # a camera looking at an empty room: the real model finds no one
+        def process(self, rgb, t):
+            return None
+
+        def close(self):
+            pass
+
+    session = LiveSession(routine, NoOne)
+    blank = np.zeros((120, 160, 3), np.uint8)
+    session.process(blank, 0.0)
+    assert session.snapshot().stretch == "neck_side_bend"
+    session.request("pain")
+    session.process(blank, 0.1)
+    snap = session.snapshot()
+    assert snap.side == "right"  # the pain stop ended the left side
+    assert any(e.kind == "pain_stop" for e in snap.events)
+    session.request("skip")
+    session.process(blank, 0.2)
+    assert session.snapshot().stretch == "cross_body_shoulder"
+    results = {(r.stretch.id, r.side): r.record for r in session.results()}
+    assert results[("neck_side_bend", "left")].pain_stops == [pytest.approx(0.1)]
+
+
+PAGES = ROOT / "pose" / "pages"
+
+
+def page(name: str) -> AppTest:
+    return AppTest.from_file(str(PAGES / name), default_timeout=120)
+
+
+@pytest.mark.slow
+def test_review_page_on_a_recorded_sample_session(db, saved_a03):
+    at = page("review.py").run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.subheader][:2] == ["Hold accuracy per stretch and side",
+                                                    "Angles over time"]
+    table = at.dataframe[0].value
+    assert list(table["stretch"]) == ["Glute bridge"]
+    assert list(table["completed"]) == ["no"]
+
+
+@pytest.mark.slow
+def test_replay_page_plays_a_stored_session(db, saved_a03):
+    sid, _ = saved_a03
+    at = page("replay.py").run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value.startswith(f"Session {sid}")
+    assert at.dataframe[0].value["stretch"].tolist() == ["Glute bridge"]
+    assert any("Jump to event" == s.label for s in at.selectbox)
+
+
+def test_routines_page_lists_the_catalogue():
+    at = page("routines.py").run()
+    assert not at.exception
+    labels = [e.label for e in at.expander]
+    assert any("Knee to chest" in label for label in labels)
+    assert any("Lower back" in label for label in labels)
+
+
+def test_live_page_setup_without_a_camera(db, monkeypatch):
+    monkeypatch.setenv("STRETCHCHECK_CAMERA", "off")
+    at = page("live.py")
+    at.query_params["routine"] = "desk-break"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox[0].value == "desk-break"
+    assert any("Desk break" in i.value for i in at.info)
