@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from pose.bounce import Bounce, BounceDetector
 from pose.checks import IN_FORM, NEARLY, OVER_RANGE, Position, judge_frame
+from pose.cycles import CycleCounter
 from pose.estimator import PoseFrame
 from pose.hold import Form, Hold, HoldTimer
 from pose.routines import SIDES, Limit, Routine, Stretch, resolve
@@ -49,6 +50,7 @@ class SideRecord:
     bounces: list[Bounce] = field(default_factory=list)
     over_range: list[dict[str, float | str]] = field(default_factory=list)
     pain_stops: list[float] = field(default_factory=list)
+    cycles: int = 0
 
     @property
     def held_s(self) -> float:
@@ -92,7 +94,16 @@ class StretchChecker:
         }
         self._completed: set[int] = set()
         self._over_since: dict[str, float] = {}
+        self._cycles = {k: [CycleCounter(replace(stretch.cycle, angle=name))
+                            for name in self._cycle_angles(k)]
+                        for k in keys} if stretch.cycle else {}
+        self._rushed_at: float | None = None
         self.last: Position | None = None
+
+    def _cycle_angles(self, side: str) -> list[str]:
+        assert self.stretch.cycle is not None
+        sides = SIDES if side == "both" else (side,)
+        return list(dict.fromkeys(resolve(self.stretch.cycle.angle, s) for s in sides))
 
     def _watched(self, side: str) -> list[str]:
         sides = SIDES if side == "both" else (side,)
@@ -118,7 +129,29 @@ class StretchChecker:
             events.extend(self._watch_bounce(t_s, active, pos, angles))
             if self._in_or_entering(active, pos):
                 events.extend(self._watch_range(t_s, active, pos))
+                events.extend(self._watch_cycles(t_s, active, angles))
         return pos, events
+
+    def _watch_cycles(self, t_s: float, side: str, angles: Mapping[str, float]) -> list[Event]:
+        events = []
+        for counter in self._cycles.get(side, ()):
+            step = counter.update(t_s, angles.get(counter.cycle.angle, math.nan))
+            if step is None:
+                continue
+            self.records[side].cycles = max(c.cycles for c in self._cycles[side])
+            minimum = counter.cycle.min_period_s
+            if step.period_s is not None and step.period_s < minimum:
+                last, self._rushed_at = self._rushed_at, t_s
+                if last is not None and t_s - last < 2.0 * minimum:
+                    continue  # the same rushed episode: said once
+                hz = round(1.0 / step.period_s, 2)
+                self.records[side].bounces.append(
+                    Bounce(t_s, counter.cycle.angle, 0.0, hz))
+                events.append(Event(t_s, "bounce", self.stretch.id, side,
+                                    f"Slower, please: about {minimum:.0f} s or more for each "
+                                    "full cycle", {"angle": counter.cycle.angle,
+                                                   "frequency_hz": hz}))
+        return events
 
     @property
     def idle(self) -> bool:

@@ -45,6 +45,7 @@ class StretchResult:
                         for b in r.bounces],
             "over_range": list(r.over_range),
             "pain_stops": [round(t, 2) for t in r.pain_stops],
+            **({"cycles": r.cycles} if self.stretch.kind == "cycles" else {}),
         }
 
 

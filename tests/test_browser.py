@@ -234,9 +234,9 @@ def test_live_page_coaches_the_webcam(server, page, db):
 
     # Frames reached the pipeline, with a pose in most.
     def enough_frames():
-        n, posed = rows(db, "SELECT COUNT(*), SUM(people > 0) FROM frames WHERE session_id = ?",
-                        (sid,))[0]
-        return (n, posed) if n > 20 else None
+        found = rows(db, "SELECT COUNT(*), SUM(people > 0) FROM frames WHERE session_id = ?",
+                     (sid,))
+        return found[0] if found and found[0][0] > 20 else None
 
     n, posed = _wait(page, "more than 20 stored frames", 10, enough_frames)
     assert posed >= 0.8 * n, f"a pose in only {posed} of {n} frames"
@@ -259,20 +259,24 @@ def test_live_page_coaches_the_webcam(server, page, db):
     stopped = time.monotonic()
 
     def ended():
-        (ended_at, n_results), = rows(
-            db, "SELECT s.ended_at, (SELECT COUNT(*) FROM results r WHERE r.session_id = s.id)"
-                " FROM sessions s WHERE s.id = ?", (sid,))
-        return ended_at is not None or n_results > 0
+        found = rows(db, "SELECT s.ended_at, (SELECT COUNT(*) FROM results r"
+                         " WHERE r.session_id = s.id) FROM sessions s WHERE s.id = ?", (sid,))
+        return found and (found[0][0] is not None or found[0][1] > 0) and found[0]
 
-    _wait(page, f"end (ended_at or results) of live session {sid} after STOP", STOP_S, ended)
+    ended_at, n_results = _wait(page, f"end (ended_at or results) of live session {sid} "
+                                      "after STOP", STOP_S, ended)
     timings["STOP to session ended"] = time.monotonic() - stopped
     n_after = rows(db, "SELECT COUNT(*) FROM frames WHERE session_id = ?", (sid,))[0][0]
-    assert n_after >= n
+    assert n_after >= n, "frames went missing from the store after STOP"
 
-    page.wait_for_timeout(1000)  # let the panel switch to the summary
+    # The panel switches to the session's summary.
+    page.get_by_text(re.compile(r"Session ended|Routine finished")).first.wait_for(
+        timeout=10_000)
+    page.screenshot(path=str(SCREENSHOTS / "live_stopped.png"))
     _assert_no_exception(page, "Live after STOP")
     assert not page.console.errors, "console errors:\n" + "\n".join(page.console.errors)
-    print(f"\nlive session {sid}: {n_after} frames, events {sorted(kinds)}, overlay pixels "
+    print(f"\nlive session {sid}: {n_after} frames, {n_results} results, ended_at "
+          f"{'set' if ended_at is not None else 'unset'}, events {sorted(kinds)}, overlay pixels "
           f"{found} (clip alone <= {baseline}), retried START: "
           f"{retried}, " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
           + (f"; ignored console errors: {page.console.ignored}" if page.console.ignored else ""))
