@@ -272,6 +272,8 @@ def test_live_page_coaches_the_webcam(server, page, db):
     # The panel switches to the session's summary.
     page.get_by_text(re.compile(r"Session ended|Routine finished")).first.wait_for(
         timeout=10_000)
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=10_000)
+    page.wait_for_timeout(1500)  # a few more runs of the panel's fragment
     page.screenshot(path=str(SCREENSHOTS / "live_stopped.png"))
     _assert_no_exception(page, "Live after STOP")
     assert not page.console.errors, "console errors:\n" + "\n".join(page.console.errors)

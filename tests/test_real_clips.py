@@ -113,3 +113,20 @@ def test_rotation_metadata_is_honoured(tmp_path):
     assert turned.shape == (640, 480, 3)
     # Players show this file turned a quarter: so must we.
     assert np.array_equal(turned, np.rot90(upright, k=1))
+
+
+def test_two_people_in_view_are_counted_and_not_coached():
+    from pose.coach import PoseWatch, usable
+
+    with read_video(sample("tfjs_pose.jpg")) as reader:
+        person = next(iter(reader)).rgb
+    two = np.concatenate([person, person[:, ::-1]], axis=1)
+    watch = PoseWatch()
+    with PoseEstimator() as est:
+        poses = [est.process(two, i * 0.6) for i in range(4)]
+        alone = [est.process(person, 3.0 + i * 0.6) for i in range(4)]
+    assert all(p is not None for p in poses)
+    assert poses[-1].people == 2 and not usable(poses[-1])
+    events = [e.kind for p in poses for e in watch.update(p.t_s, p)]
+    assert "several_people" in events
+    assert alone[-1].people == 1 and usable(alone[-1])

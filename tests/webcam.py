@@ -155,7 +155,8 @@ def start_server(log: Path, db: Path, timeout_s: float = 30.0,
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--browser.gatherUsageStats", "false",
            # Set explicitly, or a headless server asks checkip.amazonaws.com for its address.
-           "--browser.serverAddress", "localhost"]
+           "--browser.serverAddress", "localhost",
+           "--server.fileWatcherType", "none"]  # nothing is edited during a test
     with open(log, "wb") as out:
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)

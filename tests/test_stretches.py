@@ -1,0 +1,560 @@
+"""Form checks for every catalogue stretch, on synthetic bodies whose angles are known.
+
+Each stretch's ideal pose (``tests/stretch_poses.py``) is built with the forward-kinematics
+body (``tests/body.py``), rendered to MediaPipe-like landmarks and run through the engine:
+``judge_frame`` one frame at a time, then ``check_track`` / ``StretchChecker`` over time on
+noisy sequences smoothed the way the estimator smooths them (One-Euro, default parameters).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from body import FAR_VISIBILITY, SEEN_VISIBILITY, Placement, Pose, landmarks, sequence
+from pose.angles import first_frame, joint_angles
+from pose.checks import (IN_FORM, NEARLY, OUT_OF_FORM, OVER_RANGE, UNKNOWN, judge_frame,
+                         side_candidates)
+from pose.coach import StretchChecker
+from pose.landmarks import INDEX, PART
+from pose.report import check_track
+from pose.routines import SIDES, load_catalogue, resolve
+from pose.smoothing import smooth_track
+from pose.track import Track
+from stretch_poses import (DEPTH, HIDE, OVER, STRETCH_IDS, VIOLATIONS, BUILDERS, Miss, Scene,
+                           ideal, mirror, other, sides_of)
+
+CATALOGUE = load_catalogue()
+STRETCHES = CATALOGUE.stretches
+CASES = [(sid, side) for sid in STRETCH_IDS for side in sides_of(sid)]
+SIDE_VIEW = [(sid, side) for sid, side in CASES if STRETCHES[sid].view == "side"]
+IDS = [f"{sid}-{side}" for sid, side in CASES]
+
+#: Visibility of the far side in the time and auto-mode runs: seen (the model places it; real
+#: side-view clips give the far knee 0.6 in the median). The poorly seen far side (0.3) has
+#: its own tests.
+TIME_FAR = 0.9
+
+#: Stretches whose criteria on the far leg are not ``optional``: in their own side view, with
+#: the far side as poorly seen as real clips often show it (the far knee of the sample clips is
+#: below 0.5 in 29-38 % of frames), they can never be in form.
+FAR_LEG_REQUIRED = {
+    "seated_hamstring": "catalogue: seated_hamstring's knee_flexion_{other} (the bent leg, far "
+                        "from the camera that the catalogue puts on the straight leg's side) is "
+                        "not optional, so the ideal pose is 'unknown: I can't see your right hip'",
+    "hip_flexor_lunge": "catalogue: hip_flexor_lunge's hip_flexion_{other} and "
+                        "knee_flexion_{other} (the front leg) are not optional; in a side view "
+                        "one leg is always the far one, so the ideal pose is 'unknown'",
+}
+
+
+def test_the_poses_cover_the_catalogue():
+    assert set(STRETCH_IDS) == set(STRETCHES)
+    for sid in STRETCH_IDS:
+        assert sides_of(sid) == (("both",) if STRETCHES[sid].sides == "both" else SIDES)
+
+
+def seed(*parts: object) -> int:
+    return zlib.crc32("/".join(map(str, parts)).encode())
+
+
+def measure(scene: Scene, *, far: float = SEEN_VISIBILITY, world: bool = True,
+            hidden=()) -> tuple[dict[str, float], np.ndarray]:
+    """One frame's angles (from world landmarks, or from the image alone) and visibility."""
+    image, w, vis = landmarks(scene.pose, scene.placement, scene.camera, far_visibility=far,
+                              hidden=hidden)
+    angles = first_frame(joint_angles(image=image, world=w if world else None, visibility=vis))
+    return angles, vis
+
+
+def describe(pos) -> str:
+    failing = [(c.angle, c.state, round(c.value, 1)) for c in pos.criteria if c.state != "met"]
+    return f"{pos.status} side={pos.side} cue={pos.cue!r} not met={failing}"
+
+
+# ---------------------------------------------------------------------------------------------
+# One frame: the ideal pose
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("sid", "side"), CASES, ids=IDS)
+def test_ideal_pose_is_in_form_and_the_side_is_found(sid, side):
+    stretch = STRETCHES[sid]
+    angles, vis = measure(ideal(sid, side))
+    pos = judge_frame(stretch, angles, vis)
+    assert (pos.status, pos.side) == (IN_FORM, side), describe(pos)
+    assert all(c.state == "met" for c in pos.criteria), describe(pos)
+    assert pos.cue == "Good - hold it there and breathe slowly"
+    given = judge_frame(stretch, angles, vis, side=side)
+    assert given.status == IN_FORM, describe(given)
+    if side != "both":
+        assert side_candidates(stretch, angles)[0] == side
+        wrong = judge_frame(stretch, angles, vis, side=other(side))
+        assert wrong.status == OUT_OF_FORM
+        assert wrong.cue == f"That is your {side} side: now stretch your {other(side)} side"
+
+
+@pytest.mark.parametrize(("sid", "side"), SIDE_VIEW, ids=[f"{s}-{d}" for s, d in SIDE_VIEW])
+def test_ideal_pose_from_the_image_alone_in_a_side_view(sid, side):
+    """The 2-D fallback (no world landmarks): every side-view criterion is in the sagittal
+    plane, which a side camera sees undistorted."""
+    angles, vis = measure(ideal(sid, side), world=False)
+    assert np.isnan(angles["knee_drop"])  # proof that the image was used
+    pos = judge_frame(STRETCHES[sid], angles, vis)
+    assert (pos.status, pos.side) == (IN_FORM, side), describe(pos)
+
+
+def _far_marks(sid: str) -> list:
+    return [pytest.mark.xfail(strict=True, reason=FAR_LEG_REQUIRED[sid])] \
+        if sid in FAR_LEG_REQUIRED else []
+
+
+@pytest.mark.parametrize("world", [True, False], ids=["world", "image"])
+@pytest.mark.parametrize(("sid", "side"), [
+    pytest.param(sid, side, marks=_far_marks(sid), id=f"{sid}-{side}")
+    for sid, side in SIDE_VIEW])
+def test_side_view_with_the_far_side_poorly_seen(sid, side, world):
+    """The far side reported at visibility 0.3, as real models do: the side is still found and
+    the pose is in form (criteria on the far leg that are ``optional`` are skipped)."""
+    angles, vis = measure(ideal(sid, side), far=FAR_VISIBILITY, world=world)
+    pos = judge_frame(STRETCHES[sid], angles, vis)
+    assert pos.side == side, describe(pos)
+    assert pos.status == IN_FORM, describe(pos)
+
+
+@pytest.mark.parametrize(("sid", "side"), [c for c in CASES if c[1] == "left"] +
+                         [c for c in CASES if c[1] == "both"],
+                         ids=[f"{s}-{d}" for s, d in CASES if d == "left"] +
+                         [f"{s}-{d}" for s, d in CASES if d == "both"])
+def test_mirrored_pose_is_found_on_the_other_side(sid, side):
+    """Left and right swapped (and a side camera on the other side): the other side is found;
+    for stretches on both sides, the mirror image is in form too."""
+    scene = mirror(ideal(sid, side))
+    angles, vis = measure(scene)
+    pos = judge_frame(STRETCHES[sid], angles, vis)
+    assert (pos.status, pos.side) == (IN_FORM, other(side)), describe(pos)
+    angles, vis = measure(scene, far=FAR_VISIBILITY)
+    if sid not in FAR_LEG_REQUIRED:
+        pos = judge_frame(STRETCHES[sid], angles, vis)
+        assert (pos.status, pos.side) == (IN_FORM, other(side)), describe(pos)
+
+
+def test_mirror_of_a_scene_swaps_sides():
+    scene = ideal("supine_twist", "left")
+    swapped = mirror(scene)
+    assert swapped.pose.knee_drop == -scene.pose.knee_drop
+    assert mirror(ideal("knee_to_chest", "left")).camera.view == "side_right"
+    np.testing.assert_allclose(
+        measure(mirror(ideal("knee_to_chest", "left")))[0]["hip_flexion_right"], 120.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# One frame: each criterion missed on its own, each limit passed
+# ---------------------------------------------------------------------------------------------
+
+def _miss_cases(table: dict[str, list[Miss]]) -> list:
+    return [pytest.param(sid, side, m, id=f"{sid}-{side}-{m.label}")
+            for sid in STRETCH_IDS for side in sides_of(sid) for m in table[sid]]
+
+
+def test_every_criterion_and_limit_has_a_miss():
+    for sid, stretch in STRETCHES.items():
+        missed = {m.angle for m in VIOLATIONS[sid]}
+        assert {c.angle for c in stretch.criteria} <= missed, sid
+        assert {x.angle for x in stretch.limits} <= {m.angle for m in OVER[sid]}, sid
+
+
+def _criterion(stretch, angle: str):
+    found = [c for c in stretch.criteria if c.angle == angle]
+    assert len(found) == 1, angle
+    return found[0]
+
+
+@pytest.mark.parametrize(("sid", "side", "miss"), _miss_cases(VIOLATIONS))
+def test_each_criterion_missed_alone(sid, side, miss):
+    """Exactly the criterion moved fails, by the miss expected; the status is "nearly" within
+    its ``nearly_deg``, else out of form; the cue is that criterion's, for this side."""
+    stretch = STRETCHES[sid]
+    spec = _criterion(stretch, miss.angle)
+    angles, vis = measure(ideal(sid, side, **miss.params))
+    for given in (None, side):
+        pos = judge_frame(stretch, angles, vis, side=given)
+        assert pos.side == side, describe(pos)
+        not_met = [(c, s) for c, s in zip(pos.criteria, stretch.criteria) if c.state != "met"]
+        assert [s.angle for _, s in not_met] == [miss.angle], describe(pos)
+        result = not_met[0][0]
+        assert result.state == miss.kind, describe(pos)
+        assert result.miss_deg == pytest.approx(miss.miss, abs=0.2), describe(pos)
+        want = NEARLY if result.miss_deg <= spec.nearly_deg else OUT_OF_FORM
+        assert pos.status == want, describe(pos)
+        template = spec.low_cue if miss.kind == "low" else spec.high_cue
+        assert pos.cue == resolve(template, side), describe(pos)
+        assert "{" not in pos.cue
+        assert not pos.over_range
+
+
+def test_the_misses_cover_nearly_and_out_of_form():
+    statuses = set()
+    for sid in STRETCH_IDS:
+        for m in VIOLATIONS[sid]:
+            statuses.add(m.miss <= _criterion(STRETCHES[sid], m.angle).nearly_deg)
+    assert statuses == {True, False}
+
+
+@pytest.mark.parametrize(("sid", "side", "miss"), _miss_cases(OVER))
+def test_past_a_safe_limit_is_over_range(sid, side, miss):
+    stretch = STRETCHES[sid]
+    limit = next(x for x in stretch.limits if x.angle == miss.angle)
+    angles, vis = measure(ideal(sid, side, **miss.params))
+    for given in (None, side):
+        pos = judge_frame(stretch, angles, vis, side=given)
+        assert pos.side == side, describe(pos)
+        assert pos.status == OVER_RANGE, describe(pos)
+        assert pos.cue == resolve(limit.cue, side), describe(pos)
+        names = {resolve(limit.angle, s) for s in (SIDES if side == "both" else (side,))}
+        assert {o.angle for o in pos.over_range} == names
+        for o in pos.over_range:
+            past = o.value - o.limit if limit.high is not None else o.limit - o.value
+            assert past == pytest.approx(miss.miss, abs=0.2)
+
+
+# ---------------------------------------------------------------------------------------------
+# One frame: a hidden joint of the working side
+# ---------------------------------------------------------------------------------------------
+
+#: With no side given and the working side's joint hidden, these stretches are judged on the
+#: other side instead, as out of form, with a cue about the other limb.
+HIDDEN_JUDGED_ON_THE_OTHER_SIDE = (
+    "bug: judge_frame with no side given ranks 'out_of_form' above 'unknown'. With the working "
+    "side's knee or elbow hidden, side_candidates cannot read that side and returns both, the "
+    "hidden side evaluates 'unknown' and the other (idle) side 'out_of_form', which wins: e.g. "
+    "knee_to_chest, left knee hugged but hidden -> out_of_form, side right, 'Pull your right "
+    "knee closer to your chest' instead of unknown / 'I can't see your left knee'.")
+HIDDEN_OTHER_SIDE = {"knee_to_chest", "supine_hamstring", "seated_hamstring", "hip_flexor_lunge",
+                     "standing_quad", "overhead_triceps", "cross_body_shoulder"}
+
+
+def _hidden_part(sid: str, side: str) -> str:
+    return PART[INDEX[HIDE[sid].format(side="left" if side == "both" else side)]]
+
+
+@pytest.mark.parametrize(("sid", "side"), CASES, ids=IDS)
+def test_hidden_joint_of_the_working_side_is_unknown_when_the_side_is_given(sid, side):
+    sides = SIDES if side == "both" else (side,)
+    angles, vis = measure(ideal(sid, side), hidden=[HIDE[sid].format(side=s) for s in sides])
+    pos = judge_frame(STRETCHES[sid], angles, vis, side=side)
+    assert pos.status == UNKNOWN, describe(pos)
+    assert pos.cue == f"I can't see your {_hidden_part(sid, side)}: bring it into view"
+
+
+@pytest.mark.parametrize(("sid", "side"), [
+    pytest.param(sid, side, id=f"{sid}-{side}", marks=[pytest.mark.xfail(
+        strict=True, reason=HIDDEN_JUDGED_ON_THE_OTHER_SIDE)] if sid in HIDDEN_OTHER_SIDE else [])
+    for sid, side in CASES])
+def test_hidden_joint_of_the_working_side_is_unknown_when_the_side_is_found(sid, side):
+    sides = SIDES if side == "both" else (side,)
+    angles, vis = measure(ideal(sid, side), hidden=[HIDE[sid].format(side=s) for s in sides])
+    pos = judge_frame(STRETCHES[sid], angles, vis)
+    assert pos.status == UNKNOWN, describe(pos)
+    assert pos.cue == f"I can't see your {_hidden_part(sid, side)}: bring it into view"
+
+
+def test_hidden_far_leg_of_an_optional_criterion_does_not_block_but_a_bad_one_fails():
+    """knee_to_chest's other hip is optional: unseen it is skipped; seen raised, it fails."""
+    stretch = STRETCHES["knee_to_chest"]
+    angles, vis = measure(ideal("knee_to_chest", "left"), hidden=["right_knee"])
+    assert judge_frame(stretch, angles, vis).status == IN_FORM
+    angles, vis = measure(ideal("knee_to_chest", "left", other_hip=90.0))
+    pos = judge_frame(stretch, angles, vis)
+    assert pos.status == OUT_OF_FORM and pos.cue == "Keep your right foot on the floor"
+
+
+# ---------------------------------------------------------------------------------------------
+# Through time
+# ---------------------------------------------------------------------------------------------
+
+FPS = 30.0
+NOISE_PX = 1.0      # image landmark noise, pixels
+NOISE_M = 0.005     # world landmark noise, metres (about 1 px at 3.5 m)
+
+
+def defaults(sid: str) -> dict[str, object]:
+    import inspect
+    return {name: p.default for name, p in inspect.signature(BUILDERS[sid]).parameters.items()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY}
+
+
+def moving_scene(sid: str, side: str, t: np.ndarray,
+                 **params: Callable[[np.ndarray], np.ndarray] | object) -> Scene:
+    """The stretch's scene with some builder params functions of time (or constants)."""
+    values = {k: (np.asarray(v(t), float) if callable(v) else v) for k, v in params.items()}
+    return ideal(sid, side, **values)
+
+
+def between(t0: float, t1: float, inside: dict, outside: dict, base: dict) -> dict:
+    """Params taking ``inside`` values for t0 <= t < t1 and ``outside`` ones otherwise."""
+    out = {}
+    for key in set(inside) | set(outside):
+        a, b = inside.get(key, base[key]), outside.get(key, base[key])
+        out[key] = (lambda t, a=a, b=b: np.where((t >= t0) & (t < t1), a, b))
+    return out
+
+
+def make_track(scene: Scene, t: np.ndarray, present: np.ndarray | None = None,
+               far: float = TIME_FAR, rng: int = 0, fps: float = FPS) -> Track:
+    """A Track as the estimator makes it: noisy landmarks, One-Euro smoothed (image in
+    frame-height units, world in metres) over the frames with a pose; none in the others."""
+    image, world, vis = sequence(scene.pose, t, scene.placement, scene.camera, noise_px=NOISE_PX,
+                                 noise_m=NOISE_M, rng=rng, far_visibility=far)
+    present = np.ones(len(t), bool) if present is None else present
+    h = scene.camera.height
+    idx = np.flatnonzero(present)
+    image[idx] = smooth_track(image[idx] / h, t[idx]) * h
+    world[idx] = smooth_track(world[idx], t[idx])
+    image[~present], world[~present], vis[~present] = np.nan, np.nan, 0.0
+    return Track(t_s=t, image=image, world=world, visibility=vis,
+                 people=present.astype(np.int64), size=(scene.camera.width, h), fps=fps)
+
+
+def result_for(report, sid: str, side: str):
+    found = [r for r in report.results if r.stretch.id == sid and r.side == side]
+    assert len(found) == 1, [(r.stretch.id, r.side) for r in report.results]
+    return found[0]
+
+
+def in_and_out(sid: str, side: str, t: np.ndarray, t0: float = 2.0, t1: float = 8.0,
+               **extra) -> Scene:
+    d = DEPTH[sid]
+    base = defaults(sid)
+    return moving_scene(sid, side, t, **between(t0, t1, {}, d.out, base), **extra)
+
+
+def times(duration: float, fps: float = FPS) -> np.ndarray:
+    return np.arange(0.0, duration, 1.0 / fps)
+
+
+@pytest.mark.parametrize(("sid", "side"), CASES, ids=IDS)
+def test_hold_from_entering_to_leaving(sid, side):
+    """In position from 2.0 s to 8.0 s at 30 fps: one hold, 2.0-8.0 (+-0.1), with its events."""
+    t = times(10.0)
+    track = make_track(in_and_out(sid, side, t), t, rng=seed(sid, side, "hold"))
+    report = check_track(track, CATALOGUE, stretch=sid)
+    holds = result_for(report, sid, side).record.holds
+    assert len(holds) == 1, holds
+    assert holds[0].start_s == pytest.approx(2.0, abs=0.1)
+    assert holds[0].end_s == pytest.approx(8.0, abs=0.1)
+    assert holds[0].in_form_fraction > 0.95
+    kinds = [(e.kind, e.side) for e in report.events if e.stretch == sid]
+    assert kinds.count(("hold_started", side)) == 1 and kinds.count(("hold_ended", side)) == 1
+    started = next(e for e in report.events if e.kind == "hold_started")
+    ended = next(e for e in report.events if e.kind == "hold_ended")
+    assert started.t_s == pytest.approx(2.0, abs=0.1) and ended.t_s == pytest.approx(8.0, abs=0.1)
+    assert not [e for e in report.events if e.kind in ("bounce", "over_range")]
+
+
+@pytest.mark.parametrize(("sid", "side"), CASES, ids=IDS)
+def test_the_same_hold_through_stretch_checker(sid, side):
+    """StretchChecker fed frame by frame, with the routine's side given: the same hold and the
+    events at the right times."""
+    t = times(10.0)
+    track = make_track(in_and_out(sid, side, t), t, rng=seed(sid, side, "checker"))
+    angles = track.angles()
+    checker = StretchChecker(STRETCHES[sid], side=side)
+    events = []
+    for i, ti in enumerate(t):
+        events += checker.update(float(ti), {k: float(v[i]) for k, v in angles.items()},
+                                 track.visibility[i])[1]
+    events += checker.finish(float(t[-1]))
+    got = {e.kind: e.t_s for e in events}
+    assert got["position_entered"] == pytest.approx(2.0, abs=0.1)
+    assert got["hold_started"] == pytest.approx(2.0, abs=0.1)
+    assert got["hold_ended"] == pytest.approx(8.0, abs=0.1)
+    assert [h.start_s for h in checker.records[side].holds] == [got["hold_started"]]
+
+
+def _bounces(report) -> list:
+    return [e for e in report.events if e.kind == "bounce"]
+
+
+@pytest.mark.parametrize(("sid", "side"), CASES, ids=IDS)
+def test_bouncing_the_depth_angle_is_flagged(sid, side):
+    """A 2 Hz +-8 deg bounce of the stretch's depth angle, while in position: flagged, with the
+    amplitude (8) and frequency (2 Hz) of the bounce."""
+    d = DEPTH[sid]
+    t = times(7.0)
+
+    def depth(s):
+        return np.where((s >= 2.0) & (s < 5.0), d.centre + 8.0 * np.sin(4.0 * np.pi * s),
+                        d.centre)
+
+    track = make_track(moving_scene(sid, side, t, **{d.param: depth}), t,
+                       rng=seed(sid, side, "bounce"))
+    report = check_track(track, CATALOGUE, stretch=sid)
+    names = {resolve(d.angle, s) for s in (SIDES if side == "both" else (side,))}
+    on_depth = [e for e in _bounces(report) if e.data["angle"] in names]
+    assert on_depth, [e.to_dict() for e in report.events]
+    for e in on_depth:
+        assert 2.0 <= e.t_s <= 5.2
+        assert e.data["amplitude_deg"] == pytest.approx(8.0, abs=1.5)
+        assert e.data["frequency_hz"] == pytest.approx(2.0, abs=0.25)
+    assert result_for(report, sid, side).record.bounces
+
+
+@pytest.mark.parametrize("motion", ["deepening", "breathing", "still"])
+@pytest.mark.parametrize(("sid", "side"), CASES, ids=IDS)
+def test_slow_or_small_motion_is_not_bouncing(sid, side, motion):
+    """A slow 3 deg/s deepening inside the range, breathing-like 0.25 Hz +-3 deg, and 1 px
+    landmark noise alone: never a bounce, and the hold goes on unbroken."""
+    d = DEPTH[sid]
+    t = times(8.0)
+    if motion == "deepening":
+        def depth(s):
+            return d.ramp_start + d.ramp_rate * np.clip(s - 1.0, 0.0, 6.0)
+    elif motion == "breathing":
+        def depth(s):
+            return d.centre + 3.0 * np.sin(2.0 * np.pi * 0.25 * s)
+    else:
+        def depth(s):
+            return np.full_like(s, d.centre)
+    track = make_track(moving_scene(sid, side, t, **{d.param: depth}), t,
+                       rng=seed(sid, side, motion))
+    report = check_track(track, CATALOGUE, stretch=sid)
+    assert _bounces(report) == []
+    holds = result_for(report, sid, side).record.holds
+    assert len(holds) == 1 and holds[0].duration_s > 7.4, holds
+
+
+@pytest.mark.parametrize(("sid", "side"), CASES, ids=IDS)
+def test_short_pose_drop_out_does_not_split_the_hold(sid, side):
+    t = times(10.0)
+    present = ~((t >= 5.0) & (t < 5.3))
+    track = make_track(in_and_out(sid, side, t), t, present, rng=seed(sid, side, "gap"))
+    report = check_track(track, CATALOGUE, stretch=sid)
+    holds = result_for(report, sid, side).record.holds
+    assert len(holds) == 1, holds
+    assert holds[0].start_s == pytest.approx(2.0, abs=0.1)
+    assert holds[0].end_s == pytest.approx(8.0, abs=0.1)
+
+
+@pytest.mark.parametrize(("sid", "side"), CASES, ids=IDS)
+def test_pose_absent_for_three_seconds_ends_the_hold(sid, side):
+    t = times(10.0)
+    present = ~((t >= 4.0) & (t < 7.0))
+    track = make_track(in_and_out(sid, side, t), t, present, rng=seed(sid, side, "lost"))
+    report = check_track(track, CATALOGUE, stretch=sid)
+    holds = result_for(report, sid, side).record.holds
+    assert len(holds) == 2, holds
+    assert holds[0].start_s == pytest.approx(2.0, abs=0.1)
+    assert holds[0].end_s == pytest.approx(4.0, abs=0.1)
+    assert holds[1].start_s == pytest.approx(7.0, abs=0.15)
+    kinds = [e.kind for e in report.events]
+    assert "pose_lost" in kinds and kinds.count("hold_ended") == 2
+    first_end = next(e for e in report.events if e.kind == "hold_ended")
+    assert first_end.t_s == pytest.approx(4.0, abs=0.1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Auto mode: which stretch is this?
+# ---------------------------------------------------------------------------------------------
+
+AUTO_FPS = 10.0
+
+
+def _auto_report(sid: str, side: str, far: float):
+    t = times(12.0, AUTO_FPS)
+    scene = in_and_out(sid, side, t, t0=1.0, t1=11.0)
+    return check_track(make_track(scene, t, far=far, rng=seed(sid, side, "auto"),
+                                  fps=AUTO_FPS), CATALOGUE)
+
+
+def _overlap(h, t0: float = 1.0, t1: float = 11.0) -> float:
+    return max(0.0, min(h.end_s, t1) - max(h.start_s, t0))
+
+
+@pytest.mark.parametrize(("sid", "side"), CASES, ids=IDS)
+def test_auto_mode_recognises_each_stretch_and_no_other(sid, side):
+    """All stretches checked at once over a 10 s hold: this one (and side) is held ~10 s, no
+    other stretch gets a hold longer than 2 s in the same period."""
+    report = _auto_report(sid, side, TIME_FAR)
+    mine = result_for(report, sid, side)
+    assert mine.record.longest_s > 9.5
+    for r in report.results:
+        if (r.stretch.id, r.side) != (sid, side):
+            assert all(_overlap(h) <= 2.0 for h in r.record.holds), (r.stretch.id, r.side)
+
+
+#: In a side view with the far leg poorly seen, the seated hamstring stretch (one leg straight,
+#: the other bent, far) looks exactly like a seated forward fold: the straight near leg is all
+#: there is to see. Auto mode names the forward fold.
+SEATED_CONFUSION = ("indistinguishable: seated_hamstring with its bent (far) leg unseen is "
+                    "a seated_forward_fold as far as the near leg shows; auto mode reports "
+                    "seated_forward_fold (and seated_hamstring itself is 'unknown', see "
+                    "FAR_LEG_REQUIRED)")
+
+
+@pytest.mark.parametrize(("sid", "side"), [
+    pytest.param(sid, side, id=f"{sid}-{side}", marks=[pytest.mark.xfail(
+        strict=True, reason=SEATED_CONFUSION if sid == "seated_hamstring"
+        else FAR_LEG_REQUIRED[sid])] if sid in FAR_LEG_REQUIRED else [])
+    for sid, side in SIDE_VIEW])
+def test_auto_mode_with_the_far_side_poorly_seen(sid, side):
+    report = _auto_report(sid, side, FAR_VISIBILITY)
+    assert result_for(report, sid, side).record.longest_s > 9.5
+    for r in report.results:
+        if (r.stretch.id, r.side) != (sid, side):
+            assert all(_overlap(h) <= 2.0 for h in r.record.holds), (r.stretch.id, r.side)
+
+
+#: Pairs (ideal pose of, other stretch) where the other stretch's check is not "out of form"
+#: on a single frame. None is in form: auto mode needs "in form" to start a hold.
+KNOWN_NEAR_MISSES = {
+    # An arm overhead, upright, no lean: a side bend short of its 10 deg lean (within nearly).
+    ("overhead_triceps", "standing_side_bend"), ("cross_body_shoulder", "standing_side_bend"),
+    # Seated with legs long, upright enough: the side bend's lean reads ~0 (nearly) with the
+    # arms forward at 100 deg reading as abducted 180 (frontal projection of a raised arm).
+    ("seated_forward_fold", "standing_side_bend"),
+}
+
+TILT_WHEN_FOLDED = (
+    "bug: trunk_lateral_tilt is the trunk's frontal-plane projection against vertical, so a "
+    "trunk pitched past horizontal with no lean (standing forward fold, pitch 100) reads 180. "
+    "standing_side_bend then calls a plain forward fold over-range ('Too far - come back up a "
+    "little'), and lying stretches read noise. Expected ~0 (e.g. the roll of the shoulder "
+    "line, -asin(left . vertical), which is defined at any pitch).")
+
+
+@pytest.mark.parametrize(("sid", "side"), CASES, ids=IDS)
+def test_no_other_stretch_is_in_form_on_an_ideal_pose(sid, side):
+    angles, vis = measure(ideal(sid, side), far=TIME_FAR)
+    for oid, stretch in STRETCHES.items():
+        if oid == sid:
+            continue
+        pos = judge_frame(stretch, angles, vis)
+        assert pos.status != IN_FORM, (oid, describe(pos))
+        if (sid, oid) in KNOWN_NEAR_MISSES:
+            continue
+        if sid == "standing_forward_fold" and oid == "standing_side_bend":
+            continue  # see test_forward_fold_is_not_an_over_range_side_bend
+        assert pos.status in (OUT_OF_FORM, UNKNOWN), (oid, describe(pos))
+
+
+@pytest.mark.xfail(strict=True, reason=TILT_WHEN_FOLDED)
+def test_forward_fold_is_not_an_over_range_side_bend():
+    angles, vis = measure(ideal("standing_forward_fold"))
+    assert abs(angles["trunk_lateral_tilt"]) < 5.0
+    pos = judge_frame(STRETCHES["standing_side_bend"], angles, vis)
+    assert pos.status != OVER_RANGE, describe(pos)
+
+
+def test_placement_arrays_move_with_the_motion():
+    """The builders take arrays: a cobra rising from the floor over 3 s."""
+    t = times(3.0)
+    scene = moving_scene("cobra", "both", t, lift=lambda s: 10.0 * s)
+    assert isinstance(scene.placement, Placement) and np.shape(scene.placement.pitch) == t.shape
+    assert isinstance(scene.pose, Pose)
+    _, world, _ = sequence(scene.pose, t, scene.placement, scene.camera)
+    got = joint_angles(world=world)
+    np.testing.assert_allclose(got["hip_flexion_left"], -10.0 * t, atol=1e-6)
+    np.testing.assert_allclose(got["thigh_inclination_left"], 90.0, atol=1e-6)
