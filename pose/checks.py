@@ -185,10 +185,11 @@ def judge_frame(stretch: Stretch, angles: Mapping[str, float],
                 return Position(side, OUT_OF_FORM, pos.criteria, pos.over_range,
                                 f"That is your {other} side: now stretch your {side} side")
         return pos
-    rank = {IN_FORM: 0, OVER_RANGE: 1, NEARLY: 2, OUT_OF_FORM: 3, UNKNOWN: 4}
+    # With the side undecided, a side that cannot be seen may well be the one being stretched:
+    # saying so ("I can't see your left knee") beats coaching the other side on a guess.
+    rank = {IN_FORM: 0, OVER_RANGE: 1, NEARLY: 2, UNKNOWN: 3, OUT_OF_FORM: 4}
     candidates = side_candidates(stretch, angles)
     results = [evaluate(stretch, s, angles, visibility, extra_limits) for s in candidates]
-    # Keep the first candidate unless another fits clearly better.
     return min(results, key=lambda p: (rank[p.status], -p.met))
 
 

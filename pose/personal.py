@@ -86,7 +86,7 @@ def personal_limits(catalogue: Catalogue, comfortable: Mapping[str, Mapping[str,
             cue = ("That's further than your comfortable range so far - ease back a little; "
                    "it will grow over the weeks")
             limits.append(Limit(name, None if sign > 0 else edge, edge if sign > 0 else None,
-                                cue))
+                                cue=cue))
         if limits:
             out[sid] = limits
     return out

@@ -35,41 +35,41 @@ HOLD_RANGE_S = (30.0, 60.0)
 
 
 @dataclass(frozen=True)
-class Criterion:
-    """The working angle must lie in [low, high]; a cue for each way of missing it."""
+class AngleRange:
+    """A range on one angle (either end may be open), as criteria and limits have it."""
 
     angle: str
     low: float | None = None
     high: float | None = None
-    low_cue: str = ""
-    high_cue: str = ""
-    nearly_deg: float = 10.0
     positive_side: str | None = None
     """For a signed axial angle (``knee_drop``): the side for which it is read as it is; for
     the other side it is mirrored, so one range serves both sides."""
-    optional: bool = False
-    """An optional criterion that cannot be seen (the far leg in a side view) does not hold the
-    position back; when it is seen it must be met like any other."""
 
     def resolve(self, side: str) -> str:
         return resolve(self.angle, side)
 
     def reading(self, value: float, side: str) -> float:
+        """The angle's value as this range reads it for ``side``."""
         return -value if self.positive_side not in (None, side) else value
 
 
 @dataclass(frozen=True)
-class Limit:
+class Criterion(AngleRange):
+    """The working angle must lie in [low, high]; a cue for each way of missing it."""
+
+    low_cue: str = ""
+    high_cue: str = ""
+    nearly_deg: float = 10.0
+    optional: bool = False
+    """An optional criterion that cannot be seen (the far leg in a side view) does not hold the
+    position back; when it is seen it must be met like any other."""
+
+
+@dataclass(frozen=True)
+class Limit(AngleRange):
     """A safe limit: beyond it the stretch is over-range, whatever the user's history."""
 
-    angle: str
-    low: float | None = None
-    high: float | None = None
     cue: str = ""
-    positive_side: str | None = None
-
-    def reading(self, value: float, side: str) -> float:
-        return -value if self.positive_side not in (None, side) else value
 
 
 @dataclass(frozen=True)
@@ -273,9 +273,9 @@ def _criterion(t: dict[str, Any], where: str, problems: _Problems) -> Criterion 
     optional = t.get("optional", False)
     if not isinstance(optional, bool):
         problems.add(f"{where}.optional", f"must be true or false, got {optional!r}")
-    return Criterion(str(t["angle"]), low, high, str(t.get("low_cue", "")),
-                     str(t.get("high_cue", "")), nearly if nearly is not None else 10.0, positive,
-                     optional is True)
+    return Criterion(str(t["angle"]), low, high, positive, low_cue=str(t.get("low_cue", "")),
+                     high_cue=str(t.get("high_cue", "")),
+                     nearly_deg=nearly if nearly is not None else 10.0, optional=optional is True)
 
 
 def _positive_side(t: dict[str, Any], where: str, problems: _Problems) -> str | None:
@@ -291,8 +291,8 @@ def _limit(t: dict[str, Any], where: str, problems: _Problems) -> Limit | None:
     if "angle" not in t or not _angle_ok(str(t["angle"]), f"{where}.angle", problems):
         return None
     low, high = _range(t, where, problems)
-    return Limit(str(t["angle"]), low, high, str(t.get("cue", "")),
-                 _positive_side(t, where, problems))
+    return Limit(str(t["angle"]), low, high, _positive_side(t, where, problems),
+                 cue=str(t.get("cue", "")))
 
 
 def _stretch(sid: str, t: Any, problems: _Problems) -> Stretch | None:

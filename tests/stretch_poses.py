@@ -13,7 +13,7 @@ left (``away(side)``).
 
 Cameras: a side view sees the stretched side (``side_left`` for the left side, and for
 "both"); front views are ``front`` (for lying stretches: beyond the feet, looking along the
-body).
+body), 3.5 m away for the whole body, 2 m away for the upper-body stretches (head to hips).
 
 Besides the builders, this module lists for each stretch:
 
@@ -98,6 +98,9 @@ def side_camera(side: str) -> Camera:
 
 
 FRONT = Camera("front")
+#: Upper-body stretches: a camera 2 m away at chest height, head to hips in view (the trunk's
+#: angles need a hip).
+UPPER_BODY = Camera("front", distance=2.0, target=(0.0, -0.35, 0.0))
 
 
 def mirror(scene: Scene) -> Scene:
@@ -289,7 +292,7 @@ def overhead_triceps(side: str = "left", *, shoulder: Any = 160.0, elbow: Any = 
     pose = Pose(**limbs(side, shoulder_flexion_side=shoulder, elbow_flexion_side=elbow,
                         shoulder_flexion_other=95.0, shoulder_horizontal_adduction_other=40.0,
                         elbow_flexion_other=110.0))
-    return Scene(pose, Placement(pitch), FRONT)
+    return Scene(pose, Placement(pitch), UPPER_BODY)
 
 
 def cross_body_shoulder(side: str = "left", *, across: Any = 45.0, shoulder: Any = 90.0,
@@ -300,7 +303,7 @@ def cross_body_shoulder(side: str = "left", *, across: Any = 45.0, shoulder: Any
                         shoulder_horizontal_adduction_side=across, elbow_flexion_side=elbow,
                         shoulder_flexion_other=40.0, shoulder_horizontal_adduction_other=0.0,
                         elbow_flexion_other=100.0))
-    return Scene(pose, Placement(pitch), FRONT)
+    return Scene(pose, Placement(pitch), UPPER_BODY)
 
 
 def neck_side_bend(side: str = "left", *, tilt: Any = 25.0, trunk: Any = 0.0) -> Scene:
@@ -309,7 +312,7 @@ def neck_side_bend(side: str = "left", *, tilt: Any = 25.0, trunk: Any = 0.0) ->
     pose = Pose(**limbs(side, hip_flexion=90.0, knee_flexion=90.0,
                         neck_lateral_tilt=away(side) * np.asarray(tilt, float),
                         trunk_lateral_tilt=trunk))
-    return Scene(pose, STANDING, FRONT)
+    return Scene(pose, STANDING, UPPER_BODY)
 
 
 BUILDERS: dict[str, Callable[..., Scene]] = {

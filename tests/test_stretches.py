@@ -276,8 +276,8 @@ def test_hidden_far_leg_of_an_optional_criterion_does_not_block_but_a_bad_one_fa
 # ---------------------------------------------------------------------------------------------
 
 FPS = 30.0
-NOISE_PX = 1.0      # image landmark noise, pixels
-NOISE_M = 0.005     # world landmark noise, metres (about 1 px at 3.5 m)
+NOISE_PX = 1.0  # landmark noise: 1 px in the image, and as many metres as 1 px spans at the
+                # subject in the world landmarks (5.8 mm at 3.5 m)
 
 
 def defaults(sid: str) -> dict[str, object]:
@@ -306,8 +306,10 @@ def make_track(scene: Scene, t: np.ndarray, present: np.ndarray | None = None,
                far: float = TIME_FAR, rng: int = 0, fps: float = FPS) -> Track:
     """A Track as the estimator makes it: noisy landmarks, One-Euro smoothed (image in
     frame-height units, world in metres) over the frames with a pose; none in the others."""
-    image, world, vis = sequence(scene.pose, t, scene.placement, scene.camera, noise_px=NOISE_PX,
-                                 noise_m=NOISE_M, rng=rng, far_visibility=far)
+    cam = scene.camera
+    image, world, vis = sequence(scene.pose, t, scene.placement, cam, noise_px=NOISE_PX,
+                                 noise_m=NOISE_PX * cam.distance / cam.focal, rng=rng,
+                                 far_visibility=far)
     present = np.ones(len(t), bool) if present is None else present
     h = scene.camera.height
     idx = np.flatnonzero(present)
