@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="StretchCheck", page_icon=":material/self_improvement:",
+st.set_page_config(page_title="StretchCheck", page_icon="🧘",
                    layout="wide")
 
 pages = [

@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,8 @@ RETRY_START_S = 8.0  # about 1 START in 4 fails with some streamlit-webrtc versi
 FIRST_FRAMES_S = 20.0
 EVENT_S = 25.0
 STOP_S = 8.0
+#: The summary after STOP is racy in pose/pages/live.py (see the test): only warn until fixed.
+SUMMARY_AFTER_STOP_IS_RELIABLE = True
 
 #: Colours of the overlay that the sample scene itself hardly contains. The grey of "unknown"
 #: is left out: the curtains and trousers are grey.
@@ -51,9 +54,6 @@ BENIGN_CONSOLE = (
     # Opening a page by its URL (/replay), Streamlit's frontend first looks for its server
     # under that path (/replay/_stcore/health, .../host-config), gets 404, then uses the root.
     re.compile(r"status of 404 .*/[a-z_-]+/_stcore/(health|host-config)\)$"),
-    # The tab icon, app.py's page_icon=":material/self_improvement:", is an SVG the frontend
-    # loads from fonts.gstatic.com: it fails offline (CI has no internet access).
-    re.compile(r"^Failed to load resource: net::ERR_[A-Z_]+ \(https://fonts\.gstatic\.com/"),
 )
 
 
@@ -188,6 +188,8 @@ def _as_640x480(png: bytes) -> np.ndarray:
 # -- the tests -------------------------------------------------------------------------------
 
 def test_live_page_coaches_the_webcam(server, page, db):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     timings: dict[str, float] = {}
     t0 = time.monotonic()
     page.goto(f"{server.url}/?routine=floor-flow")
@@ -269,16 +271,29 @@ def test_live_page_coaches_the_webcam(server, page, db):
     n_after = rows(db, "SELECT COUNT(*) FROM frames WHERE session_id = ?", (sid,))[0][0]
     assert n_after >= n, "frames went missing from the store after STOP"
 
-    # The panel switches to the session's summary.
-    page.get_by_text(re.compile(r"Session ended|Routine finished")).first.wait_for(
-        timeout=10_000)
-    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=10_000)
-    page.wait_for_timeout(1500)  # a few more runs of the panel's fragment
+    # The panel should switch to the session's summary. It does only when STOP's rerun of the
+    # page runs before on_video_ended closes the session (about 2 STOPs in 3 here); otherwise
+    # the rerun replaces the closed session with a new one and the panel says "Press START".
+    # The results are in the store either way (checked above).
+    summary = page.get_by_text(re.compile(r"Session ended|Routine finished")).first
+    try:
+        summary.wait_for(timeout=6_000)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=5_000)
+        page.wait_for_timeout(1000)  # a couple more runs of the panel's fragment
+        shown_summary = True
+    except PlaywrightTimeout:
+        shown_summary = False
     page.screenshot(path=str(SCREENSHOTS / "live_stopped.png"))
+    if not shown_summary:
+        message = ("the Live page showed no summary after STOP (the page replaced the "
+                   "closed session before showing it; see pose/pages/live.py)")
+        if SUMMARY_AFTER_STOP_IS_RELIABLE:
+            pytest.fail(message)
+        warnings.warn(message, stacklevel=1)
     _assert_no_exception(page, "Live after STOP")
     assert not page.console.errors, "console errors:\n" + "\n".join(page.console.errors)
     print(f"\nlive session {sid}: {n_after} frames, {n_results} results, ended_at "
-          f"{'set' if ended_at is not None else 'unset'}, events {sorted(kinds)}, overlay pixels "
+          f"{'set' if ended_at is not None else 'unset'}, summary shown: {shown_summary}, events {sorted(kinds)}, overlay pixels "
           f"{found} (clip alone <= {baseline}), retried START: "
           f"{retried}, " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
           + (f"; ignored console errors: {page.console.ignored}" if page.console.ignored else ""))

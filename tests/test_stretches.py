@@ -8,6 +8,7 @@ noisy sequences smoothed the way the estimator smooths them (One-Euro, default p
 
 from __future__ import annotations
 
+import inspect
 import zlib
 from collections.abc import Callable
 
@@ -33,14 +34,14 @@ CASES = [(sid, side) for sid in STRETCH_IDS for side in sides_of(sid)]
 SIDE_VIEW = [(sid, side) for sid, side in CASES if STRETCHES[sid].view == "side"]
 IDS = [f"{sid}-{side}" for sid, side in CASES]
 
-#: Visibility of the far side in the time and auto-mode runs: seen (the model places it; real
-#: side-view clips give the far knee 0.6 in the median). The poorly seen far side (0.3) has
-#: its own tests.
+#: Visibility of the far side in the time and auto-mode runs: seen (the model places it; in the
+#: sample side-view clips the far knee's visibility is about 0.6 in the median). The poorly
+#: seen far side (0.3) has its own tests.
 TIME_FAR = 0.9
 
 #: Stretches whose criteria on the far leg are not ``optional``: in their own side view, with
-#: the far side as poorly seen as real clips often show it (the far knee of the sample clips is
-#: below 0.5 in 29-38 % of frames), they can never be in form.
+#: the far side as poorly seen as real clips often show it (the far knee angle of the two
+#: sample side-view clips is unknown in 29 % and 38 % of frames), they can never be in form.
 FAR_LEG_REQUIRED = {
     "seated_hamstring": "catalogue: seated_hamstring's knee_flexion_{other} (the bent leg, far "
                         "from the camera that the catalogue puts on the straight leg's side) is "
@@ -224,18 +225,6 @@ def test_past_a_safe_limit_is_over_range(sid, side, miss):
 # One frame: a hidden joint of the working side
 # ---------------------------------------------------------------------------------------------
 
-#: With no side given and the working side's joint hidden, these stretches are judged on the
-#: other side instead, as out of form, with a cue about the other limb.
-HIDDEN_JUDGED_ON_THE_OTHER_SIDE = (
-    "bug: judge_frame with no side given ranks 'out_of_form' above 'unknown'. With the working "
-    "side's knee or elbow hidden, side_candidates cannot read that side and returns both, the "
-    "hidden side evaluates 'unknown' and the other (idle) side 'out_of_form', which wins: e.g. "
-    "knee_to_chest, left knee hugged but hidden -> out_of_form, side right, 'Pull your right "
-    "knee closer to your chest' instead of unknown / 'I can't see your left knee'.")
-HIDDEN_OTHER_SIDE = {"knee_to_chest", "supine_hamstring", "seated_hamstring", "hip_flexor_lunge",
-                     "standing_quad", "overhead_triceps", "cross_body_shoulder"}
-
-
 def _hidden_part(sid: str, side: str) -> str:
     return PART[INDEX[HIDE[sid].format(side="left" if side == "both" else side)]]
 
@@ -249,11 +238,10 @@ def test_hidden_joint_of_the_working_side_is_unknown_when_the_side_is_given(sid,
     assert pos.cue == f"I can't see your {_hidden_part(sid, side)}: bring it into view"
 
 
-@pytest.mark.parametrize(("sid", "side"), [
-    pytest.param(sid, side, id=f"{sid}-{side}", marks=[pytest.mark.xfail(
-        strict=True, reason=HIDDEN_JUDGED_ON_THE_OTHER_SIDE)] if sid in HIDDEN_OTHER_SIDE else [])
-    for sid, side in CASES])
+@pytest.mark.parametrize(("sid", "side"), CASES, ids=IDS)
 def test_hidden_joint_of_the_working_side_is_unknown_when_the_side_is_found(sid, side):
+    """No side given: the hidden side may be the one stretched, so the verdict is "unknown"
+    naming the hidden part, not the other side judged out of form (fixed in d52d1e2)."""
     sides = SIDES if side == "both" else (side,)
     angles, vis = measure(ideal(sid, side), hidden=[HIDE[sid].format(side=s) for s in sides])
     pos = judge_frame(STRETCHES[sid], angles, vis)
@@ -281,7 +269,7 @@ NOISE_PX = 1.0  # landmark noise: 1 px in the image, and as many metres as 1 px 
 
 
 def defaults(sid: str) -> dict[str, object]:
-    import inspect
+    """The builder's own params and their defaults (the ideal pose)."""
     return {name: p.default for name, p in inspect.signature(BUILDERS[sid]).parameters.items()
             if p.kind is inspect.Parameter.KEYWORD_ONLY}
 
@@ -294,10 +282,12 @@ def moving_scene(sid: str, side: str, t: np.ndarray,
 
 
 def between(t0: float, t1: float, inside: dict, outside: dict, base: dict) -> dict:
-    """Params taking ``inside`` values for t0 <= t < t1 and ``outside`` ones otherwise."""
+    """Params taking ``inside`` values for t0 <= t < t1 and ``outside`` ones otherwise (a
+    default of None, "follow the other params", becomes NaN, which the builders read so)."""
     out = {}
     for key in set(inside) | set(outside):
-        a, b = inside.get(key, base[key]), outside.get(key, base[key])
+        a, b = (np.nan if v is None else v
+                for v in (inside.get(key, base[key]), outside.get(key, base[key])))
         out[key] = (lambda t, a=a, b=b: np.where((t >= t0) & (t < t1), a, b))
     return out
 
@@ -326,11 +316,9 @@ def result_for(report, sid: str, side: str):
     return found[0]
 
 
-def in_and_out(sid: str, side: str, t: np.ndarray, t0: float = 2.0, t1: float = 8.0,
-               **extra) -> Scene:
-    d = DEPTH[sid]
-    base = defaults(sid)
-    return moving_scene(sid, side, t, **between(t0, t1, {}, d.out, base), **extra)
+def in_and_out(sid: str, side: str, t: np.ndarray, t0: float = 2.0, t1: float = 8.0) -> Scene:
+    """The ideal pose from t0 to t1, clearly out of position (``DEPTH[sid].out``) otherwise."""
+    return moving_scene(sid, side, t, **between(t0, t1, {}, DEPTH[sid].out, defaults(sid)))
 
 
 def times(duration: float, fps: float = FPS) -> np.ndarray:
@@ -399,8 +387,11 @@ def test_bouncing_the_depth_angle_is_flagged(sid, side):
     assert on_depth, [e.to_dict() for e in report.events]
     for e in on_depth:
         assert 2.0 <= e.t_s <= 5.2
-        assert e.data["amplitude_deg"] == pytest.approx(8.0, abs=1.5)
-        assert e.data["frequency_hz"] == pytest.approx(2.0, abs=0.25)
+        # The detector reports the median of the last three swings when the episode starts:
+        # smoothing takes ~7 % off, 1 px noise moves the turning points, and the frequency is
+        # quantised by the frame interval (1.67, 1.88, 2.14 or 2.5 Hz at 30 fps).
+        assert e.data["amplitude_deg"] == pytest.approx(8.0, abs=2.0)
+        assert e.data["frequency_hz"] == pytest.approx(2.0, abs=0.5)
     assert result_for(report, sid, side).record.bounces
 
 
@@ -461,7 +452,7 @@ def test_pose_absent_for_three_seconds_ends_the_hold(sid, side):
 # Auto mode: which stretch is this?
 # ---------------------------------------------------------------------------------------------
 
-AUTO_FPS = 10.0
+AUTO_FPS = 15.0
 
 
 def _auto_report(sid: str, side: str, far: float):
@@ -560,3 +551,134 @@ def test_placement_arrays_move_with_the_motion():
     got = joint_angles(world=world)
     np.testing.assert_allclose(got["hip_flexion_left"], -10.0 * t, atol=1e-6)
     np.testing.assert_allclose(got["thigh_inclination_left"], 90.0, atol=1e-6)
+
+
+def test_cat_cow_slow_cycles_are_counted_and_not_flagged():
+    """Cat-cow is done in slow cycles: neck from -12 to 17 and back every 4 s, in position."""
+    t = times(12.0)
+    scene = moving_scene("cat_cow", "both", t,
+                         neck=lambda s: 2.5 + 14.5 * np.sin(2.0 * np.pi * s / 4.0))
+    report = check_track(make_track(scene, t, rng=seed("cycles", "slow")), CATALOGUE,
+                         stretch="cat_cow")
+    record = result_for(report, "cat_cow", "both").record
+    assert _bounces(report) == []
+    assert record.cycles >= 2
+    assert len(record.holds) == 1 and record.holds[0].duration_s > 11.5
+
+
+def test_cat_cow_rushed_cycles_are_flagged():
+    """The same range every 1.5 s: too fast for a cycle of at least 3 s."""
+    t = times(8.0)
+    scene = moving_scene("cat_cow", "both", t,
+                         neck=lambda s: 2.5 + 14.5 * np.sin(2.0 * np.pi * s / 1.5))
+    report = check_track(make_track(scene, t, rng=seed("cycles", "rushed")), CATALOGUE,
+                         stretch="cat_cow")
+    rushed = _bounces(report)
+    assert rushed and rushed[0].message.startswith("Slower, please")
+    assert rushed[0].data["frequency_hz"] == pytest.approx(1 / 1.5, abs=0.1)
+
+
+#: The catalogue's camera advice for the neck side bend frames head and shoulders only.
+HEAD_AND_SHOULDERS = (
+    "catalogue/engine: neck_side_bend's camera advice is 'head and shoulders in view', but its "
+    "trunk_lateral_tilt criterion needs a hip landmark (pose.angles: the trunk needs a hip and "
+    "a shoulder), so framed as advised the ideal pose is 'unknown: I can't see your left hip' "
+    "and camera_check asks to show the hips. Either the advice should say 'head to hips', or "
+    "the neck stretch should check the shoulder line instead of the trunk.")
+
+
+@pytest.mark.xfail(strict=True, reason=HEAD_AND_SHOULDERS)
+@pytest.mark.parametrize("side", SIDES)
+def test_neck_side_bend_framed_as_the_catalogue_advises(side):
+    from body import Camera
+    scene = ideal("neck_side_bend", side)
+    close = Scene(scene.pose, scene.placement,
+                  Camera("front", distance=1.0, target=(0.0, -0.6, 0.0)))
+    angles, vis = measure(close)
+    assert vis[INDEX["left_hip"]] < 0.5 and vis[INDEX["left_ear"]] > 0.5  # framed as advised
+    pos = judge_frame(STRETCHES["neck_side_bend"], angles, vis)
+    assert (pos.status, pos.side) == (IN_FORM, side), describe(pos)
+
+
+# ---------------------------------------------------------------------------------------------
+# Over-range through time, and the camera advice on the ideal poses
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("sid", "side", "miss"), _miss_cases(OVER))
+def test_going_past_a_limit_raises_one_over_range_event(sid, side, miss):
+    """Ideal, then past the limit from 2 s to 5 s, then back: one over_range event at ~2 s,
+    with the limit's cue and the angle's value."""
+    stretch = STRETCHES[sid]
+    limit = next(x for x in stretch.limits if x.angle == miss.angle)
+    t = times(7.0)
+    base = defaults(sid)
+    scene = moving_scene(sid, side, t, **between(2.0, 5.0, miss.params, {}, base))
+    report = check_track(make_track(scene, t, rng=seed(sid, side, "over")), CATALOGUE,
+                         stretch=sid)
+    over = [e for e in report.events if e.kind == "over_range"]
+    names = {resolve(limit.angle, s) for s in (SIDES if side == "both" else (side,))}
+    assert over and {e.data["angle"] for e in over} <= names, [e.to_dict() for e in over]
+    assert len(over) == len(names)  # one per angle past its limit, for the whole episode
+    for e in over:
+        assert e.t_s == pytest.approx(2.0, abs=0.15)
+        assert e.message == resolve(limit.cue, side)
+        assert e.data["limit_deg"] == (limit.high if limit.high is not None else limit.low)
+    assert result_for(report, sid, side).record.over_range
+
+
+def realistic_far_side(scene: Scene, vis: np.ndarray) -> np.ndarray:
+    """Visibility as real side-view clips have it: the far hip and shoulder well placed (the
+    sample clips give them ~1.0), the far knee, ankle, foot, elbow and wrist poorly seen (0.3)."""
+    far = {"side_left": "right", "side_right": "left"}.get(scene.camera.view)
+    vis = vis.copy()
+    if far is not None:
+        for part in ("knee", "ankle", "heel", "foot_index", "elbow", "wrist", "pinky", "index",
+                     "thumb"):
+            vis[INDEX[f"{far}_{part}"]] = FAR_VISIBILITY
+    return vis
+
+
+CAMERA_CHECK_FAR_SIDE = (
+    "bug: camera_check asks for every criterion's landmarks on both sides for a 'both' "
+    "stretch, and for optional criteria too, while evaluate judges 'both' criteria on the "
+    "visible side and skips unseen optional ones. In the stretch's own side view, with the far "
+    "knee poorly seen (its angle is unknown in 29-38 % of the sample side-view clips' frames), "
+    "the pose is in form and the live page still says \"I can't see your right knee: move so "
+    "the camera sees the whole body this stretch needs\".")
+CAMERA_CHECK_NAGS = {sid for sid, _ in SIDE_VIEW} - set(FAR_LEG_REQUIRED)
+
+
+@pytest.mark.parametrize(("sid", "side"), CASES, ids=IDS)
+def test_camera_check_is_happy_with_the_ideal_pose_in_its_view(sid, side):
+    from pose.checks import camera_check, camera_view
+    scene = ideal(sid, side)
+    image, _, vis = landmarks(scene.pose, scene.placement, scene.camera,
+                              far_visibility=SEEN_VISIBILITY)
+    assert camera_check(STRETCHES[sid], side, image, vis) == []
+    view = camera_view(image, vis)
+    assert view in (STRETCHES[sid].view, None)
+    assert camera_check(STRETCHES[sid], side, image, vis, people=2) == [
+        "More than one person in view: I can coach one person at a time"]
+
+
+@pytest.mark.parametrize(("sid", "side"), [
+    pytest.param(sid, side, id=f"{sid}-{side}", marks=[pytest.mark.xfail(
+        strict=True, reason=CAMERA_CHECK_FAR_SIDE)] if sid in CAMERA_CHECK_NAGS else [])
+    for sid, side in CASES])
+def test_camera_check_agrees_with_the_verdict_when_the_far_limbs_are_poorly_seen(sid, side):
+    """The camera advice must not ask for a body part the verdict does without: in form means
+    nothing is missing; unknown names the same part."""
+    from pose.checks import camera_check
+    scene = ideal(sid, side)
+    image, world, vis = landmarks(scene.pose, scene.placement, scene.camera,
+                                  far_visibility=SEEN_VISIBILITY)
+    vis = realistic_far_side(scene, vis)
+    pos = judge_frame(STRETCHES[sid], first_frame(joint_angles(image=image, world=world,
+                                                               visibility=vis)), vis)
+    advice = camera_check(STRETCHES[sid], side, image, vis)
+    if pos.status == IN_FORM:
+        assert advice == [], describe(pos)
+    else:
+        assert pos.status == UNKNOWN and len(advice) == 1
+        part = pos.cue.removeprefix("I can't see your ").removesuffix(": bring it into view")
+        assert part in advice[0]

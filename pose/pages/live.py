@@ -55,6 +55,11 @@ session: LiveSession | None = st.session_state.get("live_session")
 if session is None or session.closed or st.session_state.get("live_for") != wanted:
     if session is not None and not session.closed:
         session.close()
+    # STOP reruns the page after the session closed: keep its summary on screen until the
+    # next session has frames.
+    st.session_state.ended_session = (
+        session if session is not None and session.closed
+        and st.session_state.get("live_for") == wanted else None)
     session = new_session()
     st.session_state.live_session = session
     st.session_state.live_for = wanted
@@ -80,11 +85,15 @@ with video:
 
 @st.fragment(run_every=0.5)
 def coaching_panel() -> None:
-    snap = session.snapshot()
-    if snap.finished or (session.closed and snap.frames):
+    shown = session
+    snap = shown.snapshot()
+    ended = st.session_state.get("ended_session")
+    if not snap.frames and ended is not None:
+        shown, snap = ended, ended.snapshot()
+    if snap.finished or (shown.closed and snap.frames):
         st.success("Routine finished - here is how it went." if snap.finished
                    else "Session ended - here is how it went.")
-        st.dataframe(results_rows(session.results()), hide_index=True)
+        st.dataframe(results_rows(shown.results()), hide_index=True)
         if snap.session_id is not None:
             st.caption(f"Saved as session {snap.session_id}: see Review for the details.")
         return

@@ -93,7 +93,7 @@ default = routine_ids.index(info.routine) if info.routine in routine_ids else 0
 choice = st.selectbox("Check as", routine_ids, index=default)
 report = replay(track, cat, routine=None if choice.startswith("(") else choice)
 
-st.subheader(f"Session {session_id}: {info.source_name}")
+st.subheader(f"Session {session_id}: {Path(info.source_name).name}")
 rows = results_rows(report.results)
 if rows:
     st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)

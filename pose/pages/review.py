@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pose.app_state import catalogue, db_url
+from pose.replay import replay
 from pose.review import (angle_chart, daily_chart, events_rows, range_chart, results_rows)
 from pose.store import open_store
 from pose.track import frames_csv_text
@@ -53,6 +54,15 @@ with open_store(db_url()) as store:
         results = store.results(sid)
         events = store.events(sid)
         track = store.load_track(sid)
+        if not results and len(track):
+            # A session cut short (tab closed, app killed) kept its landmarks but not its
+            # results: work them out again from the landmarks.
+            redone = replay(track, cat, routine=info.routine if info.routine in cat.routines
+                            else None)
+            results = [r.to_dict() for r in redone.results]
+            events = events or redone.events
+            st.caption("This session ended early: its results are worked out from the stored "
+                       "landmarks.")
 
         st.subheader("Hold accuracy per stretch and side")
         rows = results_rows(results)
