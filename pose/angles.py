@@ -42,7 +42,10 @@ Angles (``side`` is ``left`` or ``right``):
 ``trunk_inclination``          trunk against vertical; 0 upright, 90 lying or on all fours
 ``chest_up``                   how far ``forward`` points above the horizontal: +90 lying on
                                the back, 0 upright, -90 lying face down or on all fours
-``trunk_lateral_tilt``         trunk against vertical in the frontal plane; + leaning left
+``trunk_lateral_tilt``         roll of the trunk (its left axis below the horizontal); + leaning
+                               to the left; in [-90, 90], defined at any pitch
+``shoulder_tilt``              the shoulder line against the horizontal; + left shoulder lower;
+                               needs only the shoulders (a desk hides the hips)
 ``neck_lateral_tilt``          ear line against shoulder line; + head tilted to the left
 ``neck_flexion``               head (mid-shoulder to mid-ear) against the trunk in the sagittal
                                plane; + chin towards the chest
@@ -67,8 +70,8 @@ _BILATERAL = (
     "shoulder_abduction", "shoulder_horizontal_adduction", "elbow_flexion", "trunk_thigh",
     "knee_to_chest", "thigh_inclination",
 )
-_AXIAL = ("trunk_inclination", "chest_up", "trunk_lateral_tilt", "neck_lateral_tilt",
-          "neck_flexion", "knee_drop")
+_AXIAL = ("trunk_inclination", "chest_up", "trunk_lateral_tilt", "shoulder_tilt",
+          "neck_lateral_tilt", "neck_flexion", "knee_drop")
 
 ANGLE_NAMES: tuple[str, ...] = tuple(
     f"{base}_{side}" for base in _BILATERAL for side in SIDES
@@ -118,6 +121,7 @@ def _requirements() -> dict[str, tuple[tuple[int, ...], ...]]:
     req["trunk_inclination"] = trunk
     req["chest_up"] = trunk
     req["trunk_lateral_tilt"] = trunk
+    req["shoulder_tilt"] = ((lm.LEFT_SHOULDER,), (lm.RIGHT_SHOULDER,))
     req["neck_lateral_tilt"] = ((lm.LEFT_EAR,), (lm.RIGHT_EAR,), (lm.LEFT_SHOULDER,),
                                 (lm.RIGHT_SHOULDER,))
     req["neck_flexion"] = trunk + (_EARS,)
@@ -282,8 +286,10 @@ def joint_angles(
         out[f"thigh_inclination_{side}"] = _between(thigh, -vertical)
     out["trunk_inclination"] = _between(up, vertical)
     out["chest_up"] = 90.0 - _between(forward, vertical)
-    level_left = _unit(left - _dot(left, vertical)[:, None] * vertical)
-    out["trunk_lateral_tilt"] = _in_plane(up, vertical, level_left, -180.0)
+    # The roll of the body's left axis: defined at any pitch (upright, folded, lying).
+    out["trunk_lateral_tilt"] = -np.degrees(np.arcsin(np.clip(_dot(left, vertical), -1, 1)))
+    shoulder_line = _unit(p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER])
+    out["shoulder_tilt"] = -np.degrees(np.arcsin(np.clip(_dot(shoulder_line, vertical), -1, 1)))
 
     ears = p[:, lm.LEFT_EAR] - p[:, lm.RIGHT_EAR]
     shoulders = p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER]

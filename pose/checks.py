@@ -224,13 +224,15 @@ def camera_check(stretch: Stretch, side: str, image_px: np.ndarray | None,
     problems = []
     if people > 1:
         problems.append("More than one person in view: I can coach one person at a time")
-    sides = SIDES if side == "both" else (side,)
     missing: list[str] = []
     for c in stretch.criteria:
-        for s in sides:
-            part = unseen_part(c.resolve(s), visibility)
-            if part != "body" and part not in missing:
-                missing.append(part)
+        if c.optional:
+            continue  # skipped by the checks while unseen: no reason to move for it
+        # Both-sides-at-once criteria are judged on the sides in view: one is enough.
+        sides = SIDES if (side == "both" and "{side}" in c.angle) else (side,)
+        parts = [unseen_part(c.resolve(s), visibility) for s in sides]
+        if all(p != "body" for p in parts) and parts[0] not in missing:
+            missing.append(parts[0])
     if missing:
         problems.append(f"I can't see your {', '.join(missing)}: move so the camera sees "
                         "the whole body this stretch needs")

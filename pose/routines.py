@@ -381,9 +381,10 @@ def load_routine(path: Path, stretches: dict[str, Stretch]) -> Routine:
     _check_keys(data, ("name", "description", "step"), ("name", "step"), "top level", problems)
     steps = []
     for i, st in enumerate(data.get("step", [])):
-        where = f"step[{i}]"
-        _check_keys(st, ("stretch", "hold_s", "sides"), ("stretch",), where, problems)
         sid = str(st.get("stretch", ""))
+        # Name the stretch too: nobody should have to count [[step]] tables.
+        where = f"step[{i}] ({sid})" if sid in stretches else f"step[{i}]"
+        _check_keys(st, ("stretch", "hold_s", "sides"), ("stretch",), where, problems)
         if sid not in stretches:
             problems.add(f"{where}: stretch", f"no stretch {sid!r} in the catalogue"
                                               f"{_suggest(sid, stretches)}")

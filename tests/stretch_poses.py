@@ -496,8 +496,8 @@ VIOLATIONS: dict[str, list[Miss]] = {
         M("elbow_flexion_{side}", "high", 15, elbow=60.0),
     ],
     "neck_side_bend": [
-        M("trunk_lateral_tilt", "low", 15, trunk=-25.0),
-        M("trunk_lateral_tilt", "high", 15, trunk=25.0),
+        M("shoulder_tilt", "low", 15, trunk=-25.0),
+        M("shoulder_tilt", "high", 15, trunk=25.0),
         M("neck_lateral_tilt", "low", 7, tilt=8.0),
         M("neck_lateral_tilt", "high", 3, tilt=48.0),
     ],
