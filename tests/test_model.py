@@ -1,0 +1,45 @@
+"""A wrong or missing model file gives a clear error naming the fix, never a hang."""
+
+import pytest
+
+from pose import cli, model
+from pose.errors import ModelError
+
+
+@pytest.fixture()
+def models_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(model, "MODELS_DIR", tmp_path)
+    model.verified_bundle.cache_clear()
+    yield tmp_path
+    model.verified_bundle.cache_clear()
+
+
+def test_the_packaged_models_are_the_released_ones():
+    model.verified_bundle.cache_clear()
+    for variant in model.VARIANTS:
+        assert model.sha256_of(model.bundle_path(variant)) == model.SHA256[variant]
+
+
+def test_missing_model_names_the_fix(models_dir):
+    with pytest.raises(ModelError, match="missing.*stretchcheck models build"):
+        model.verified_bundle("full")
+
+
+def test_damaged_model_names_the_fix(models_dir):
+    (models_dir / "pose_landmarker_full.task").write_bytes(b"PK\x03\x04 not really a model")
+    with pytest.raises(ModelError, match="damaged.*stretchcheck models build"):
+        model.verified_bundle("full")
+
+
+def test_unknown_model_variant():
+    with pytest.raises(ModelError, match="choose one of full, lite"):
+        model.bundle_path("heavy")
+
+
+def test_the_cli_says_it_in_one_line(models_dir, tmp_path, capsys):
+    from conftest import sample
+
+    code = cli.main(["analyze", str(sample("tfjs_pose.jpg")), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "pose model full is missing" in err[0] and "models build" in err[0]
