@@ -65,10 +65,6 @@ def unseen_part(angle: str, visibility: np.ndarray | None, min_visibility: float
     return "body"
 
 
-def _fill(template: str, side: str) -> str:
-    return resolve(template, side)
-
-
 def _judge(c: Criterion, side: str, angles: Mapping[str, float],
            visibility: np.ndarray | None) -> CriterionResult:
     sides = SIDES if (side == "both" and "{side}" in c.angle) else (side,)
@@ -80,9 +76,9 @@ def _judge(c: Criterion, side: str, angles: Mapping[str, float],
             cue = f"I can't see your {unseen_part(name, visibility)}: bring it into view"
             results.append(CriterionResult(name, math.nan, "unknown", 0.0, cue))
         elif c.low is not None and v < c.low:
-            results.append(CriterionResult(name, v, "low", c.low - v, _fill(c.low_cue, s)))
+            results.append(CriterionResult(name, v, "low", c.low - v, resolve(c.low_cue, s)))
         elif c.high is not None and v > c.high:
-            results.append(CriterionResult(name, v, "high", v - c.high, _fill(c.high_cue, s)))
+            results.append(CriterionResult(name, v, "high", v - c.high, resolve(c.high_cue, s)))
         else:
             results.append(CriterionResult(name, v, "met", 0.0, ""))
     if len(results) == 1:
@@ -105,9 +101,9 @@ def _over_range(limits: Sequence[Limit], side: str,
             if not math.isfinite(v):
                 continue
             if limit.high is not None and v > limit.high:
-                out.append(OverRange(name, v, limit.high, _fill(limit.cue, s)))
+                out.append(OverRange(name, v, limit.high, resolve(limit.cue, s)))
             elif limit.low is not None and v < limit.low:
-                out.append(OverRange(name, v, limit.low, _fill(limit.cue, s)))
+                out.append(OverRange(name, v, limit.low, resolve(limit.cue, s)))
     return tuple(out)
 
 

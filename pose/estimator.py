@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pose import landmarks as lm
 from pose.errors import ModelError
 from pose.model import verified_bundle
 from pose.smoothing import OneEuroFilter, OneEuroParams
@@ -179,5 +178,3 @@ class PoseEstimator:
         with contextlib.suppress(Exception):
             self.close()
 
-
-__all__ = ["PoseEstimator", "PoseFrame", "letterbox", "lm"]

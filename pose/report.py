@@ -8,7 +8,6 @@ criteria met) wins, then the longer hold.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -191,7 +190,3 @@ def check_track(track: Track, catalogue: Catalogue, routine: Routine | None = No
         wanted = {(st.stretch.id, side) for st in routine.steps for side in st.sides}
         results = [r for r in results if (r.stretch.id, r.side) in wanted]
     return Report(track, mode, routine.id if routine else None, results, events)
-
-
-def nan_to_none(x: float) -> float | None:
-    return None if not math.isfinite(x) else x

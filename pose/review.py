@@ -9,7 +9,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 from pose.coach import Event
@@ -130,7 +129,3 @@ def events_rows(events: Iterable[Event]) -> list[dict[str, object]]:
     return [{"t (s)": round(e.t_s, 1), "event": e.kind.replace("_", " "),
              "stretch": e.stretch or "", "side": e.side or "", "message": e.message}
             for e in events]
-
-
-def nan_safe(x: float) -> float | None:
-    return None if x is None or not np.isfinite(x) else float(x)
