@@ -31,12 +31,13 @@ class BounceDetector:
         max_half_period_s: turning points further apart than this are slow motion, not bouncing
             (0.55 s: about 0.9 Hz and faster counts).
         min_half_period_s: closer turning points are jitter, not a body moving.
-        min_turns: turning points in a row needed to call it bouncing (4: two full swings).
+        min_turns: turning points in a row needed to call it bouncing (5: two full swings and
+            a half; fewer let a quick change of position or a wobble pass for bouncing).
         rearm_s: after a bounce is reported, quiet time before another episode is reported.
     """
 
     def __init__(self, angle: str, min_swing_deg: float = 5.0, max_half_period_s: float = 0.55,
-                 min_half_period_s: float = 0.1, min_turns: int = 4,
+                 min_half_period_s: float = 0.1, min_turns: int = 5,
                  rearm_s: float = 2.0) -> None:
         self.angle = angle
         self.min_swing = min_swing_deg

