@@ -64,6 +64,12 @@ class SideRecord:
 _FORM = {IN_FORM: Form.GOOD, NEARLY: Form.CLOSE}
 
 
+def _resolved(templates: Sequence[str], side: str) -> list[str]:
+    """Angle names of ``templates`` for one side, or for both sides of a "both" stretch."""
+    sides = SIDES if side == "both" else (side,)
+    return list(dict.fromkeys(resolve(a, s) for a in templates for s in sides))
+
+
 def _seconds(s: float) -> str:
     return f"{max(0, math.ceil(s - 1e-6)):d} s"
 
@@ -102,13 +108,17 @@ class StretchChecker:
 
     def _cycle_angles(self, side: str) -> list[str]:
         assert self.stretch.cycle is not None
-        sides = SIDES if side == "both" else (side,)
-        return list(dict.fromkeys(resolve(self.stretch.cycle.angle, s) for s in sides))
+        return _resolved((self.stretch.cycle.angle,), side)
 
     def _watched(self, side: str) -> list[str]:
-        sides = SIDES if side == "both" else (side,)
-        names = [resolve(a, s) for a in self.stretch.working_angles for s in sides]
-        return list(dict.fromkeys(names))
+        return _resolved(self.stretch.working_angles, side)
+
+    def observe(self, t_s: float, pose: PoseFrame | None,
+                angles: Mapping[str, float]) -> tuple[Position | None, list[Event]]:
+        """``update`` from a pipeline frame: a frame without one clearly seen person counts as
+        no pose (see ``usable``)."""
+        seen = usable(pose)
+        return self.update(t_s, angles if seen else {}, pose.visibility if seen else None)
 
     def update(self, t_s: float, angles: Mapping[str, float],
                visibility: np.ndarray | None) -> tuple[Position | None, list[Event]]:
@@ -357,11 +367,14 @@ class Coach:
             events.append(Event(t_s, "routine_finished", message="Routine finished - well done"))
             return events
         self._new_checker()
-        step = self.step
-        events.append(Event(t_s, "step_started", step.stretch.id, self.side,
-                            f"Next: {step.stretch.name}"
-                            + ("" if self.side == "both" else f", {self.side} side")))
+        events.append(self._step_started(t_s, "Next: "))
         return events
+
+    def _step_started(self, t_s: float, lead: str = "") -> Event:
+        step = self.step
+        side = "" if self.side == "both" else f", {self.side} side"
+        return Event(t_s, "step_started", step.stretch.id, self.side,
+                     f"{lead}{step.stretch.name}{side}")
 
     def skip(self, t_s: float) -> list[Event]:
         if self.finished:
@@ -385,13 +398,8 @@ class Coach:
         events = self.watch.update(t_s, pose)
         if self._started_at is None:
             self._started_at = t_s
-            step = self.step
-            events.append(Event(t_s, "step_started", step.stretch.id, self.side,
-                                f"{step.stretch.name}"
-                                + ("" if self.side == "both" else f", {self.side} side")))
-        seen = usable(pose)
-        pos, checks = self.checker.update(t_s, angles if seen else {},
-                                          pose.visibility if seen else None)
+            events.append(self._step_started(t_s))
+        pos, checks = self.checker.observe(t_s, pose, angles)
         events.extend(checks)
         self.last = pos
         if any(e.kind == "hold_completed" for e in checks):
@@ -414,8 +422,6 @@ class CatalogueChecker:
     def update(self, t_s: float, pose: PoseFrame | None,
                angles: Mapping[str, float]) -> tuple[None, list[Event]]:
         events = self.watch.update(t_s, pose)
-        seen = usable(pose)
         for checker in self.checkers:
-            events.extend(checker.update(t_s, angles if seen else {},
-                                         pose.visibility if seen else None)[1])
+            events.extend(checker.observe(t_s, pose, angles)[1])
         return None, events

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -50,11 +50,6 @@ class LiveSnapshot:
     events: tuple[Event, ...] = ()
 
 
-@dataclass
-class _Requests:
-    actions: list[str] = field(default_factory=list)
-
-
 class LiveSession:
     """One person coached through one routine from a camera.
 
@@ -87,7 +82,7 @@ class LiveSession:
         self._clock = clock
         self._lock = threading.Lock()
         self._busy = threading.Lock()
-        self._requests = _Requests()
+        self._requests: list[str] = []  # actions posted by the page, under the lock
         self._snapshot = LiveSnapshot(steps=len(self.coach.plan))
         self._warning: tuple[str, float] | None = None
         self._frames = 0
@@ -104,7 +99,7 @@ class LiveSession:
         if action not in ("pause", "resume", "skip", "pain"):
             raise ValueError(f"unknown action {action!r}")
         with self._lock:
-            self._requests.actions.append(action)
+            self._requests.append(action)
 
     def snapshot(self) -> LiveSnapshot:
         with self._lock:
@@ -160,7 +155,7 @@ class LiveSession:
 
     def _apply_requests(self, t: float) -> list[Event]:
         with self._lock:
-            actions, self._requests.actions = self._requests.actions, []
+            actions, self._requests = self._requests, []
         events: list[Event] = []
         for action in actions:
             if action == "pause":

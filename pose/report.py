@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 
 from pose.checks import plausible_frames
 from pose.coach import Event, PoseWatch, SideRecord, StretchChecker, usable
+from pose.hold import Hold
 from pose.routines import Catalogue, Limit, Routine, Stretch
 from pose.track import Track
 
 SCHEMA = "stretchcheck.report/1"
+
+NEAR_HOLD_S = 2.0
+"""Auto mode keeps a stretch's events, bounces and over-range moments this close to its holds."""
 
 
 @dataclass
@@ -111,17 +115,20 @@ def run_checkers(track: Track, checkers: Sequence[StretchChecker]) -> list[Event
         events.extend(watch.update(t, pose))
         seen = usable(pose)
         angles = _frame_angles(arrays, i) if seen else {}
-        vis = track.visibility[i] if seen else None
         for checker, maybe in zip(checkers, plausible):
             if seen and not maybe[i] and checker.idle:
                 checker.out_of_position(t)
             else:
-                events.extend(checker.update(t, angles, vis)[1])
+                events.extend(checker.observe(t, pose, angles)[1])
     end = float(track.t_s[-1]) if len(track) else 0.0
     for checker in checkers:
         events.extend(checker.finish(end))
     events.sort(key=lambda e: e.t_s)
     return events
+
+
+def _near(holds: Sequence[Hold], t_s: float) -> bool:
+    return any(h.start_s - NEAR_HOLD_S <= t_s <= h.end_s + NEAR_HOLD_S for h in holds)
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -133,7 +140,7 @@ def _settle(results: list[StretchResult]) -> list[StretchResult]:
     claims = [(len(r.stretch.criteria), h.duration_s, n, h)
               for n, r in enumerate(results) for h in r.record.holds]
     claims.sort(key=lambda c: (-c[0], -c[1]))
-    kept: list[tuple[int, object]] = []
+    kept: list[tuple[int, Hold]] = []
     for _, _, n, h in claims:
         clash = sum(_overlap(h.start_s, h.end_s, k.start_s, k.end_s)
                     for m, k in kept if m != n)
@@ -144,11 +151,10 @@ def _settle(results: list[StretchResult]) -> list[StretchResult]:
         holds = [h for m, h in kept if m == n]
         if not holds:
             continue
-        spans = [(h.start_s - 2.0, h.end_s + 2.0) for h in holds]
-        near = lambda t: any(a <= t <= b for a, b in spans)  # noqa: E731
         r.record.holds = sorted(holds, key=lambda h: h.start_s)
-        r.record.bounces = [b for b in r.record.bounces if near(b.t_s)]
-        r.record.over_range = [o for o in r.record.over_range if near(float(o["t_s"]))]
+        r.record.bounces = [b for b in r.record.bounces if _near(holds, b.t_s)]
+        r.record.over_range = [o for o in r.record.over_range
+                               if _near(holds, float(o["t_s"]))]
         winners.append(r)
     return winners
 
@@ -182,8 +188,7 @@ def check_track(track: Track, catalogue: Catalogue, routine: Routine | None = No
             if e.stretch is None:
                 return True
             r = keep.get((e.stretch, e.side))
-            return r is not None and any(h.start_s - 2.0 <= e.t_s <= h.end_s + 2.0
-                                         for h in r.record.holds)
+            return r is not None and _near(r.record.holds, e.t_s)
 
         events = [e for e in events if relevant(e)]
     elif mode == "routine":
