@@ -1,0 +1,122 @@
+"""A picture of every stretch, drawn from its catalogue definition.
+
+The figure (``pose.figure``) is posed at the stretch's targets, seen from the camera view the
+stretch asks for, and drawn with the live overlay's skeleton (``pose.draw``): the limbs being
+stretched in the overlay's "in form" colour, the rest of the body in its tracking colour, the
+far side of a side view in light grey behind, and a floor line under the body.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import cv2
+import numpy as np
+
+from pose import body
+from pose import landmarks as lm
+from pose.draw import STATUS_COLOURS, RGB, draw_skeleton
+from pose.figure import Figure, target_pose
+from pose.routines import SIDES, Stretch
+
+BACKGROUND: RGB = (250, 250, 247)
+BODY: RGB = STATUS_COLOURS["tracking"]
+WORKING: RGB = STATUS_COLOURS["in_form"]
+FAR: RGB = (200, 200, 200)
+FLOOR: RGB = (120, 120, 120)
+
+#: Positions on the floor, seen from above in a front view (see ``render``).
+LOW_POSITIONS = ("supine", "prone", "all_fours")
+ELEVATION_DEG = 75.0
+
+_LEG = ("hip", "knee", "ankle", "heel", "foot_index")
+_ARM = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")
+_LEG_ANGLES = ("hip_", "knee_", "trunk_thigh", "thigh_inclination")
+_ARM_ANGLES = ("shoulder_", "elbow_")
+_HEAD = ("nose", "left_ear", "right_ear")
+
+
+def working_landmarks(figure: Figure) -> tuple[int, ...]:
+    """Landmarks of the limbs the stretch works: the arms or legs its side's criteria name.
+
+    A stretch judged only on axial angles (a neck or trunk side bend) highlights the head for
+    the neck and nothing else for the trunk.
+    """
+    stretch = figure.stretch
+    sides = SIDES if figure.side == "both" else (figure.side,)
+    templated = [c.angle for c in stretch.criteria if "{side}" in c.angle]
+    parts: list[str] = []
+    if any(a.startswith(_LEG_ANGLES) for a in templated):
+        parts += [f"{s}_{p}" for s in sides for p in _LEG]
+    if any(a.startswith(_ARM_ANGLES) for a in templated):
+        parts += [f"{s}_{p}" for s in sides for p in _ARM]
+    if not templated and any(c.angle.startswith("neck_") for c in stretch.criteria):
+        parts += list(_HEAD)
+    return tuple(lm.INDEX[p] for p in parts)
+
+
+def _near_side(view: str) -> np.ndarray:
+    """(33,) mask of the landmarks on the camera's side (all of them in a front view)."""
+    far = {"side_left": "right_", "side_right": "left_"}.get(view)
+    return np.array([far is None or not name.startswith(far) for name in lm.NAMES])
+
+
+def render(figure: Figure, width: int = 480, height: int = 360) -> np.ndarray:
+    """The figure as an RGB image (height, width, 3) uint8.
+
+    Orthographic, from the stretch's camera view (a side view from the working side), scaled
+    to fill the picture with a margin; lines scale with the picture.
+    """
+    camera = body.Camera(figure.view)
+    _, world, _ = body.landmarks(figure.pose, figure.placement, camera)
+    elevated = figure.view == "front" and figure.stretch.position in LOW_POSITIONS
+    if elevated:
+        # A camera on the floor sees a body lying along its axis end-on, as a short stack of
+        # joints: the picture looks from higher up instead, ELEVATION_DEG down the same line.
+        e = np.radians(ELEVATION_DEG)
+        world = world @ np.array([[1, 0, 0], [0, np.cos(e), np.sin(e)],
+                                  [0, -np.sin(e), np.cos(e)]])
+    pts = world[:, :2]  # camera axes: x right, y down (metres)
+    head_r = 0.6 * body.Dimensions().head_width
+    head = pts[[lm.LEFT_EAR, lm.RIGHT_EAR]].mean(axis=0)
+    lo = np.minimum(pts.min(axis=0), head - head_r)
+    hi = np.maximum(pts.max(axis=0), head + head_r)
+    floor = hi[1]
+    margin = 0.1
+    scale = min(width * (1 - 2 * margin) / max(hi[0] - lo[0], 0.3),
+                height * (1 - 2 * margin) / max(hi[1] - lo[1], 0.3))
+    centre = (lo + hi) / 2.0
+    px = (pts - centre) * scale + np.array([width / 2.0, height / 2.0])
+
+    thickness = max(3, round(min(width, height) / 70))
+    img = np.full((height, width, 3), BACKGROUND, np.uint8)
+    floor_y = int(round((floor - centre[1]) * scale + height / 2.0)) + thickness
+    if not elevated:
+        cv2.line(img, (0, floor_y), (width - 1, floor_y), FLOOR, max(2, thickness // 2),
+                 cv2.LINE_AA)
+
+    near = _near_side(figure.view)
+    everyone = np.ones(lm.N_LANDMARKS)
+    if not near.all():
+        img = draw_skeleton(img, px, everyone, FAR, thickness=thickness)
+    working = {i: WORKING for i in working_landmarks(figure) if near[i]}
+    img = draw_skeleton(img, px, near.astype(float), BODY, joint_colours=working,
+                        thickness=thickness)
+    centre_px = np.round((head - centre) * scale + np.array([width / 2.0, height / 2.0]))
+    head_colour = WORKING if lm.NOSE in working else BODY
+    cv2.circle(img, tuple(int(v) for v in centre_px), max(4, int(round(head_r * scale))),
+               head_colour, thickness, cv2.LINE_AA)
+    return img
+
+
+@cache
+def stretch_picture(stretch: Stretch, side: str | None = None, width: int = 480,
+                    height: int = 360) -> np.ndarray:
+    """The picture of ``stretch`` at its targets on ``side`` (default: left, or both).
+
+    Cached: a stretch's picture never changes while the catalogue does not. The array is
+    shared, so callers must not draw on it.
+    """
+    img = render(target_pose(stretch, side), width, height)
+    img.setflags(write=False)
+    return img

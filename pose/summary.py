@@ -1,0 +1,213 @@
+"""A session in plain words: every stretch and side, held against its target, done or skipped.
+
+The Live page (after STOP or the last stretch) and the Review page show the same summary,
+built here from a session's results (``StretchResult.to_dict()`` shape, as stored) and, when
+the session followed a routine, its plan, so a stretch never reached reads "skipped" rather
+than "0 s". Pure functions: no Streamlit, no I/O.
+
+A pain stop may carry the pain the person reported, 0-10, as ``level`` in its event's data;
+it is then quoted ("one pain stop, 3/10").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pose.coach import Event
+from pose.routines import Routine
+
+DONE, NOT_DONE, SKIPPED, STOPPED = "done", "not done", "skipped", "stopped: pain"
+
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``count(1, "bounce") == "one bounce"``; words up to ten, digits after."""
+    word = _WORDS[n] if n < len(_WORDS) else str(n)
+    return f"{word} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def seconds(s: float) -> str:
+    """Whole seconds, as a person reads them ("32 s", "1 min 05 s")."""
+    s = int(round(s))
+    return f"{s} s" if s < 60 else f"{s // 60} min {s % 60:02d} s"
+
+
+@dataclass(frozen=True)
+class SideSummary:
+    """One stretch on one side ("both" for stretches done on both sides at once).
+
+    Times in seconds; ``held_s`` is the longest hold, the one that counts against the target.
+    """
+
+    stretch: str
+    name: str
+    side: str
+    target_s: float
+    held_s: float = 0.0
+    total_s: float = 0.0
+    bounces: int = 0
+    over_range: int = 0
+    pain_stops: int = 0
+    pain_levels: tuple[float, ...] = ()
+    cycles: int | None = None
+    planned: bool = True
+
+    @property
+    def status(self) -> str:
+        if self.held_s >= self.target_s > 0:
+            return DONE
+        if self.pain_stops:
+            return STOPPED
+        return NOT_DONE if self.total_s > 0 else SKIPPED
+
+    @property
+    def done(self) -> bool:
+        return self.status == DONE
+
+    @property
+    def label(self) -> str:
+        """"Knee to chest, left side" (no side for both-sides stretches)."""
+        return self.name if self.side == "both" else f"{self.name}, {self.side} side"
+
+    def notes(self) -> str:
+        """Bounces, over-range and pain in words; empty when there were none."""
+        parts = []
+        if self.bounces:
+            parts.append(count(self.bounces, "bounce"))
+        if self.over_range:
+            parts.append(f"past the safe range {count(self.over_range, 'time')}"
+                         .replace("one time", "once").replace("two times", "twice"))
+        if self.pain_stops:
+            parts.append(_pain(self.pain_stops, self.pain_levels))
+        return ", ".join(parts)
+
+
+def _pain(stops: int, levels: Sequence[float]) -> str:
+    text = count(stops, "pain stop")
+    if levels:
+        text += ", " + ", ".join(f"{level:g}/10" for level in levels)
+    return text
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    rows: tuple[SideSummary, ...]
+
+    @property
+    def done(self) -> int:
+        return sum(r.done for r in self.rows)
+
+    @property
+    def headline(self) -> str:
+        """"3 of 9 done" (stretches and sides)."""
+        return f"{self.done} of {len(self.rows)} done"
+
+
+def plan_of(routine: Routine) -> list[tuple[str, str, str, float]]:
+    """A routine's plan: (stretch id, name, side, target hold s) per stretch and side."""
+    return [(step.stretch.id, step.stretch.name, side, step.hold_s)
+            for step in routine.steps for side in step.sides]
+
+
+def summarise(results: Iterable[Mapping[str, object]],
+              plan: Sequence[tuple[str, str, str, float]] | None = None,
+              events: Iterable[Event] = ()) -> SessionSummary:
+    """The summary of a session.
+
+    Args:
+        results: one mapping per stretch and side, shaped like ``StretchResult.to_dict()``.
+        plan: what the routine asked for (``plan_of``), in order; stretches and sides it has
+            and the results lack are "skipped". Results outside the plan follow it. None (a
+            video analysed in auto mode): just the results.
+        events: the session's events; pain levels are read from its ``pain_stop`` events.
+    """
+    levels: dict[tuple[str, str], list[float]] = {}
+    for e in events:
+        level = e.data.get("level") if e.kind == "pain_stop" else None
+        if level is not None and e.stretch and e.side:
+            levels.setdefault((e.stretch, e.side), []).append(float(level))
+    by_key = {(str(r["stretch"]), str(r["side"])): r for r in results}
+    rows = []
+    keys = [(sid, side) for sid, _, side, _ in plan or ()]
+    for sid, name, side, target in plan or ():
+        r = by_key.get((sid, side))
+        rows.append(_row(r, levels, planned=True) if r is not None
+                    else SideSummary(sid, name, side, target))
+    for key, r in by_key.items():
+        if key not in keys:
+            rows.append(_row(r, levels, planned=plan is None))
+    return SessionSummary(tuple(rows))
+
+
+def _row(r: Mapping[str, object], levels: Mapping[tuple[str, str], list[float]],
+         planned: bool) -> SideSummary:
+    sid, side = str(r["stretch"]), str(r["side"])
+    holds = r.get("holds") or []
+    return SideSummary(
+        stretch=sid, name=str(r.get("name", sid)), side=side,
+        target_s=float(r["target_hold_s"]), held_s=float(r.get("longest_hold_s", 0.0)),
+        total_s=float(r.get("held_s", sum(h["duration_s"] for h in holds))),
+        bounces=len(r.get("bounces") or []), over_range=len(r.get("over_range") or []),
+        pain_stops=len(r.get("pain_stops") or []), pain_levels=tuple(levels.get((sid, side), ())),
+        cycles=r.get("cycles"), planned=planned)
+
+
+def sentences(summary: SessionSummary) -> list[str]:
+    """One sentence per stretch, its sides together, in the order first met.
+
+    "Knee to chest: left 32 s, right 18 s of 30 s; no bouncing; one pain stop, 3/10."
+    """
+    groups: dict[str, list[SideSummary]] = {}
+    for row in summary.rows:
+        groups.setdefault(row.stretch, []).append(row)
+    out = []
+    for rows in groups.values():
+        first = rows[0]
+        held = [r for r in rows if r.status != SKIPPED]
+        parts = [seconds(r.held_s) if r.side == "both" else f"{r.side} {seconds(r.held_s)}"
+                 for r in held]
+        if parts and len({r.target_s for r in held}) == 1:
+            parts[-1] += f" of {seconds(held[0].target_s)}"
+        parts += ["skipped" if r.side == "both" else f"{r.side} skipped"
+                  for r in rows if r.status == SKIPPED]
+        text = f"{first.name}: {', '.join(parts) if held else 'skipped'}"
+        if all(r.status == DONE for r in rows):
+            text += " - done"
+        cycles = sum(r.cycles or 0 for r in rows)
+        if any(r.cycles is not None for r in rows) and cycles:
+            text += f", {count(cycles, 'slow cycle')}"
+        tried = [r for r in rows if r.status != SKIPPED]
+        if tried:
+            bounces = sum(r.bounces for r in rows)
+            text += "; " + ("no bouncing" if not bounces else count(bounces, "bounce"))
+            over = sum(r.over_range for r in rows)
+            if over:
+                text += "; past the safe range " + {1: "once", 2: "twice"}.get(
+                    over, f"{over} times")
+        stops = sum(r.pain_stops for r in rows)
+        if stops:
+            text += "; " + _pain(stops, [lv for r in rows for lv in r.pain_levels])
+        out.append(text + ".")
+    return out
+
+
+def table_rows(summary: SessionSummary) -> list[dict[str, str]]:
+    """The summary table: four short columns that fit a narrow screen without scrolling."""
+    return [{"Stretch": r.label,
+             "Held": "-" if r.status == SKIPPED else f"{seconds(r.held_s)} of {seconds(r.target_s)}",
+             "Result": r.status,
+             "Notes": r.notes() or "-"} for r in summary.rows]
+
+
+def markdown(summary: SessionSummary) -> str:
+    """The summary as a Markdown list: readable at any width, large enough from a mat."""
+    marks = {DONE: "✅", NOT_DONE: "◻️", SKIPPED: "⏭️", STOPPED: "🛑"}
+    lines = []
+    for r in summary.rows:
+        held = "" if r.status == SKIPPED else f" {seconds(r.held_s)} of {seconds(r.target_s)} -"
+        notes = r.notes()
+        lines.append(f"- {marks[r.status]} **{r.label}**:{held} {r.status}"
+                     + (f" ({notes})" if notes else ""))
+    return "\n".join(lines)
