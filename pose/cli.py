@@ -156,9 +156,19 @@ def _table(rows: list[dict]) -> str:
 
 
 def cmd_routines_check(args: argparse.Namespace) -> int:
-    from pose.routines import check_file
+    from pose.errors import RoutineError
+    from pose.figure import drawing_problems
+    from pose.routines import check_file, load_stretches
 
-    print(check_file(Path(args.file)))
+    path = Path(args.file)
+    summary = check_file(path)
+    if "stretches" in summary.split(":", 1)[1]:
+        # Every stretch gets a picture posed at its targets: a definition no body can pose
+        # (targets that contradict each other, or past a safe limit) is a mistake too.
+        problems = drawing_problems(load_stretches(path))
+        if problems:
+            raise RoutineError("\n".join(f"{path.name}: {p}" for p in problems))
+    print(summary)
     return 0
 
 
