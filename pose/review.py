@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
 
+from pose import words
 from pose.coach import Event
 from pose.report import StretchResult
-from pose.routines import Stretch, resolve
+from pose.routines import Catalogue, Stretch, resolve
+from pose.store import SessionInfo
 from pose.track import Track
 
 DAILY_GOAL_S = 60.0
@@ -44,6 +47,29 @@ def results_rows(results: Iterable[StretchResult | Mapping[str, object]]) -> lis
     return [result_row(r.to_dict() if isinstance(r, StretchResult) else r) for r in results]
 
 
+def _duration(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s} s" if s < 60 else f"{s // 60} min {s % 60:02d} s"
+
+
+def session_label(info: SessionInfo, catalogue: Catalogue | None = None) -> str:
+    """A session as a person picks it from a list: when, what, how long."""
+    routines = catalogue.routines if catalogue is not None else {}
+    what = (routines[info.routine].name if info.routine in routines
+            else info.routine or "any stretch")
+    source = ("live" if info.source == "live"
+              else f"video {Path(info.source_name).name}")
+    return f"{info.started:%d %b %Y %H:%M} - {source}, {what} ({_duration(info.duration_s)})"
+
+
+def completion_note(info: SessionInfo, n_frames: int) -> str:
+    """What the results cover: a whole video analysed, or a live session to its end."""
+    if info.source == "live":
+        return f"Live session of {_duration(info.duration_s)}, recorded to the end."
+    return (f"Complete analysis of {Path(info.source_name).name}: all {n_frames} frames "
+            f"({_duration(info.duration_s)}) checked.")
+
+
 def speech_script(text: str) -> str:
     """HTML that makes the browser say ``text`` (the Web Speech API; nothing leaves the machine
     beyond what the browser's own voices do)."""
@@ -66,63 +92,144 @@ def working_angles(stretch: Stretch, side: str) -> list[str]:
                               if c.low is not None or c.high is not None))
 
 
-def angle_chart(track: Track, stretch: Stretch, side: str,
-                events: Sequence[Event] = ()) -> alt.VConcatChart:
-    """Each working angle over time, its target band shaded, events marked as rules."""
+WINDOW_PAD_S = 5.0
+"""Seconds shown before and after a stretch's own moments in its angle chart."""
+
+
+def stretch_window(track: Track, stretch_id: str, side: str, holds: Sequence[Mapping],
+                   events: Sequence[Event] = ()) -> tuple[float, float]:
+    """(start, end) seconds of the session where this stretch and side happened.
+
+    Its holds, its own events (bounces, pain stops...) and, in a routine, its step (from its
+    "step started" to the next), padded by ``WINDOW_PAD_S`` and kept inside the recording;
+    the whole recording when it has none of these.
+    """
+    times = [float(h[k]) for h in holds for k in ("start_s", "end_s")]
+    times += [e.t_s for e in events if e.stretch == stretch_id and e.side in (side, None)]
+    # A routine's step runs from its "step started" to the next one (or the routine's end).
+    steps = sorted(e.t_s for e in events if e.kind in ("step_started", "routine_finished"))
+    for e in events:
+        if e.kind == "step_started" and e.stretch == stretch_id and e.side == side:
+            later = [t for t in steps if t > e.t_s]
+            if later:
+                times.append(later[0])
+    first = float(track.t_s[0]) if len(track) else 0.0
+    last = float(track.t_s[-1]) if len(track) else 0.0
+    if not times:
+        return first, last
+    return max(first, min(times) - WINDOW_PAD_S), min(last, max(times) + WINDOW_PAD_S)
+
+
+EVENT_WORDS = {"bounce": "bounce", "over_range": "past the safe range", "pain_stop": "pain stop",
+               "hold_started": "hold started", "hold_completed": "target reached",
+               "hold_ended": "hold ended", "pose_lost": "out of view"}
+"""The events marked on angle charts, in words; the others would only clutter them."""
+
+
+def angle_chart(track: Track, stretch: Stretch, side: str, events: Sequence[Event] = (),
+                window: tuple[float, float] | None = None) -> alt.VConcatChart:
+    """``angle_charts`` stacked into one chart, titled with the stretch and side."""
+    title = stretch.name if side == "both" else f"{stretch.name}, {side} side"
+    return alt.vconcat(*angle_charts(track, stretch, side, events, window)).properties(
+        title=alt.TitleParams(title, fontSize=22, anchor="start"))
+
+
+def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Event] = (),
+                 window: tuple[float, float] | None = None) -> list[alt.LayerChart]:
+    """Each working angle over ``window`` (seconds; default the whole track), one chart each.
+
+    Titled with the angle's name for a person, its target range shaded and labelled, and the
+    stretch's events marked and named on the time axis.
+    """
     names = working_angles(stretch, side)
     data = angle_frame(track, names)
-    finite = data["degrees"].dropna()
-    lo_all = float(finite.min()) if len(finite) else -10.0
-    hi_all = float(finite.max()) if len(finite) else 180.0
-    bands = []
+    if window is not None:
+        data = data[(data["t_s"] >= window[0]) & (data["t_s"] <= window[1])]
+    t0, t1 = window if window is not None else (float(data["t_s"].min() if len(data) else 0),
+                                                 float(data["t_s"].max() if len(data) else 1))
+    sides = ("left", "right") if side == "both" else (side,)
+    bands = {}
     for c in stretch.criteria:
-        for s in (("left", "right") if side == "both" else (side,)):
+        for s in sides:
             name = resolve(c.angle, s)
-            if name in names:
-                bands.append({"angle": name,
-                              "low": c.low if c.low is not None else min(lo_all, 0.0) - 10,
-                              "high": c.high if c.high is not None else max(hi_all, 0.0) + 10})
-    bands_df = pd.DataFrame(bands).drop_duplicates("angle")
-    marks = pd.DataFrame([{"t_s": e.t_s, "event": e.kind.replace("_", " ")} for e in events
-                          if e.stretch in (None, stretch.id)])
+            if name in names and name not in bands:
+                bands[name] = (c.low, c.high, c.reading(1.0, s) < 0)
+    marks = pd.DataFrame([{"t_s": e.t_s, "event": EVENT_WORDS[e.kind]} for e in events
+                          if e.kind in EVENT_WORDS and e.stretch in (None, stretch.id)
+                          and e.side in (None, *sides, "both") and t0 <= e.t_s <= t1])
+    x = alt.X("t_s:Q", title="seconds into the session", scale=alt.Scale(domain=[t0, t1]),
+              axis=alt.Axis(labelFontSize=14, titleFontSize=14))
     rows = []
     for name in names:
         one = data[data["angle"] == name]
-        line = alt.Chart(one).mark_line(color="#0072B2").encode(
-            x=alt.X("t_s:Q", title="time (s)"), y=alt.Y("degrees:Q", title=name))
-        layers = [line]
-        band = bands_df[bands_df["angle"] == name] if len(bands_df) else bands_df
-        if len(band):
-            layers.insert(0, alt.Chart(band).mark_rect(opacity=0.15, color="#009E73").encode(
-                y="low:Q", y2="high:Q"))
+        finite = one["degrees"].dropna()
+        low, high, mirrored = bands.get(name, (None, None, False))
+        if mirrored:  # a range read for the other side: shown in the angle's own sign
+            low, high = (None if high is None else -high), (None if low is None else -low)
+        seen = [float(finite.min()), float(finite.max())] if len(finite) else [0.0, 90.0]
+        bounds = [v for v in (low, high) if v is not None] + seen
+        pad = max(5.0, 0.1 * (max(bounds) - min(bounds)))
+        lo_y, hi_y = min(bounds) - pad, max(bounds) + pad
+        y = alt.Y("degrees:Q", title=words.unit(name), scale=alt.Scale(domain=[lo_y, hi_y]),
+                  axis=alt.Axis(labelFontSize=14, titleFontSize=14))
+        band = pd.DataFrame([{"low": lo_y if low is None else low,
+                              "high": hi_y if high is None else high, "label": "target"}])
+        layers = [
+            alt.Chart(band).mark_rect(opacity=0.18, color="#009E73").encode(y="low:Q",
+                                                                            y2="high:Q"),
+            alt.Chart(band).mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=14,
+                                      color="#007A59").encode(x=alt.value(0), y="high:Q",
+                                                              text="label:N"),
+            alt.Chart(one).mark_line(color="#0072B2", strokeWidth=3).encode(x=x, y=y),
+        ]
         if len(marks):
-            layers.append(alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="#555").encode(
+            layers.append(alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="#555",
+                                                     strokeWidth=2).encode(
                 x="t_s:Q", tooltip=["event", "t_s"]))
-        rows.append(alt.layer(*layers).properties(height=140))
-    return alt.vconcat(*rows).properties(title=f"{stretch.name} ({side})")
+            layers.append(alt.Chart(marks).mark_text(angle=270, align="right", dx=4, dy=-4,
+                                                     fontSize=13, color="#333").encode(
+                x="t_s:Q", y=alt.value(4), text="event:N"))
+        rows.append(alt.layer(*layers).properties(
+            height=200, title=alt.TitleParams(words.angle_label(name), fontSize=18,
+                                              anchor="start")))
+    return rows
 
 
 def daily_chart(daily: Sequence[tuple[str, float]], goal_s: float = DAILY_GOAL_S) -> alt.Chart:
-    """Seconds stretched per day against the daily goal."""
+    """Seconds stretched per day against the daily goal; the legend says which days met it."""
     df = pd.DataFrame(daily, columns=["day", "seconds"])
-    df["goal met"] = df["seconds"] >= goal_s
-    bars = alt.Chart(df).mark_bar().encode(
-        x=alt.X("day:T", title="day"), y=alt.Y("seconds:Q", title="seconds held"),
-        color=alt.Color("goal met:N", scale=alt.Scale(domain=[True, False],
-                                                      range=["#009E73", "#E69F00"])))
+    met, short = f"{goal_s:.0f} s or more", f"under {goal_s:.0f} s"
+    df["day's total"] = [met if v >= goal_s else short for v in df["seconds"]]
+    bars = alt.Chart(df).mark_bar(size=24).encode(
+        x=alt.X("day:T", title="day", axis=alt.Axis(format="%d %b")),
+        y=alt.Y("seconds:Q", title="seconds held"),
+        color=alt.Color("day's total:N", scale=alt.Scale(domain=[met, short],
+                                                         range=["#009E73", "#E69F00"]),
+                        legend=alt.Legend(orient="bottom", title=None, labelFontSize=14,
+                                          labelLimit=0)),
+        tooltip=["day:T", "seconds:Q"])
     goal = alt.Chart(pd.DataFrame({"goal": [goal_s]})).mark_rule(
-        strokeDash=[6, 3], color="#D55E00").encode(y="goal:Q")
-    return alt.layer(bars, goal).properties(title=f"Seconds stretched per day (goal {goal_s:.0f} s)")
+        strokeDash=[6, 3], color="#D55E00", strokeWidth=2).encode(y="goal:Q")
+    return alt.layer(bars, goal).properties(
+        title=alt.TitleParams(f"Seconds stretched per day (daily goal {goal_s:.0f} s, dashed)",
+                              fontSize=18, anchor="start"))
 
 
-def range_chart(history: Sequence[tuple[str, str, str, float]]) -> alt.Chart:
-    """Best comfortable range per stretch over time."""
+def range_chart(history: Sequence[tuple[str, str, str, float]],
+                names: Mapping[str, str] | None = None) -> alt.Chart:
+    """Best comfortable range per stretch and angle over time; ``names`` maps stretch ids to
+    their names. The legend sits below the chart, one full line per series."""
     df = pd.DataFrame(history, columns=["stretch", "angle", "day", "degrees"])
-    df["series"] = df["stretch"] + " - " + df["angle"]
-    return alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("day:T", title="day"), y=alt.Y("degrees:Q", title="comfortable degrees"),
-        color=alt.Color("series:N", title=None)).properties(
-        title="Comfortable range over time")
+    names = names or {}
+    df["series"] = [f"{names.get(s, s)}: {words.angle_label(a, short=True).lower()}"
+                    for s, a in zip(df["stretch"], df["angle"])]
+    return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=60), strokeWidth=3).encode(
+        x=alt.X("day:T", title="day", axis=alt.Axis(format="%d %b")),
+        y=alt.Y("degrees:Q", title="comfortable range (degrees)"),
+        color=alt.Color("series:N", legend=alt.Legend(orient="bottom", title=None, columns=1,
+                                                      labelFontSize=14, labelLimit=0)),
+        tooltip=["series", "day:T", "degrees:Q"]).properties(
+        title=alt.TitleParams("Comfortable range over time", fontSize=18, anchor="start"))
 
 
 def events_rows(events: Iterable[Event]) -> list[dict[str, object]]:

@@ -196,9 +196,9 @@ def sentences(summary: SessionSummary) -> list[str]:
 def table_rows(summary: SessionSummary) -> list[dict[str, str]]:
     """The summary table: four short columns that fit a narrow screen without scrolling."""
     return [{"Stretch": r.label,
-             "Held": "-" if r.status == SKIPPED else f"{seconds(r.held_s)} of {seconds(r.target_s)}",
+             "Held": "" if r.status == SKIPPED else f"{seconds(r.held_s)} of {seconds(r.target_s)}",
              "Result": r.status,
-             "Notes": r.notes() or "-"} for r in summary.rows]
+             "Notes": r.notes()} for r in summary.rows]
 
 
 def markdown(summary: SessionSummary) -> str:

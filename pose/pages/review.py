@@ -1,15 +1,21 @@
 """Review: how well each stretch was held, angle plots, and progress across days."""
 
+import html
 import json
 
 import pandas as pd
 import streamlit as st
 
 from pose.app_state import catalogue, db_url
+from pose.picture import stretch_picture
 from pose.replay import replay
-from pose.review import (angle_chart, daily_chart, events_rows, range_chart, results_rows)
+from pose.review import (angle_charts, completion_note, daily_chart, events_rows, range_chart,
+                         results_rows, session_label, stretch_window)
 from pose.store import open_store
+from pose.summary import plan_of, sentences, summarise, table_rows
 from pose.track import frames_csv_text
+
+CHART_HEIGHT_PX = 280
 
 st.title("Review")
 cat = catalogue()
@@ -34,18 +40,18 @@ with open_store(db_url()) as store:
         daily = store.daily_seconds(profile.id)
         history = store.range_history(profile.id)
         if daily:
-            st.altair_chart(daily_chart(daily), use_container_width=True)
+            st.altair_chart(daily_chart(daily), width="stretch")
         else:
             st.caption("No holds yet.")
         if history:
-            st.altair_chart(range_chart(history), use_container_width=True)
+            names = {sid: s.name for sid, s in cat.stretches.items()}
+            st.altair_chart(range_chart(history, names), width="stretch")
 
     with tab_session:
         if not sessions:
             st.info("This profile has no sessions yet.")
             st.stop()
-        labels = {s.id: f"#{s.id} {s.started:%Y-%m-%d %H:%M} - {s.source} "
-                        f"{s.routine or 'auto'} ({s.duration_s:.0f} s)" for s in sessions}
+        labels = {s.id: session_label(s, cat) for s in sessions}
         chosen = st.query_params.get("session")
         ids = list(labels)
         index = ids.index(int(chosen)) if chosen and chosen.isdigit() and int(chosen) in ids else 0
@@ -54,40 +60,58 @@ with open_store(db_url()) as store:
         results = store.results(sid)
         events = store.events(sid)
         track = store.load_track(sid)
-        if not results and len(track):
-            # A session cut short (tab closed, app killed) kept its landmarks but not its
+        if info.ended_at is None and not results and len(track):
+            # A live session cut short (tab closed, app killed) kept its landmarks but not its
             # results: work them out again from the landmarks.
             redone = replay(track, cat, routine=info.routine if info.routine in cat.routines
                             else None)
             results = [r.to_dict() for r in redone.results]
             events = events or redone.events
-            st.caption("This session ended early: its results are worked out from the stored "
-                       "landmarks.")
-
-        st.subheader("Hold accuracy per stretch and side")
-        rows = results_rows(results)
-        if rows:
-            st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+            st.caption("This session was cut short: its results are worked out again from the "
+                       "stored landmarks.")
         else:
-            st.caption("No stretch was held in this session.")
-        pains = [e for e in events if e.kind == "pain_stop"]
-        for e in pains:
-            st.error(f"Pain stop at {e.t_s:.0f} s during {e.stretch} ({e.side})",
-                     icon=":material/healing:")
+            st.caption(completion_note(info, len(track)))
+
+        routine = cat.routines.get(info.routine) if info.routine else None
+        summary = summarise(results, plan_of(routine) if routine else None, events)
+        st.subheader(f"How it went: {summary.headline}" if summary.rows
+                     else "How it went")
+        if summary.rows:
+            # Large type: these lines are read from the mat, 2-3 m away.
+            st.markdown("<ul data-testid='review-sentences' style='font-size:1.5rem;"
+                        "line-height:1.5'>" + "".join(f"<li>{html.escape(line)}</li>"
+                                                      for line in sentences(summary))
+                        + "</ul>", unsafe_allow_html=True)
+            st.table(table_rows(summary))
+        else:
+            st.markdown("No stretch was held in this session.")
 
         shown = [r for r in results if r["stretch"] in cat.stretches]
         if shown:
             st.subheader("Angles over time")
-            pick = st.selectbox("Stretch", range(len(shown)),
-                                format_func=lambda i: f"{shown[i]['name']} ({shown[i]['side']})")
+            held = [i for i, r in enumerate(shown) if r.get("holds")]
+            pick = st.selectbox("Stretch", range(len(shown)), index=held[0] if held else 0,
+                                format_func=lambda i: (
+                shown[i]["name"] if shown[i]["side"] == "both"
+                else f"{shown[i]['name']}, {shown[i]['side']} side"))
             r = shown[pick]
-            st.altair_chart(angle_chart(track, cat.stretches[r["stretch"]], r["side"], events),
-                            use_container_width=True)
-            st.caption("Shaded: the target range. Dashed lines: events (hover for what).")
+            stretch = cat.stretches[r["stretch"]]
+            pic, about = st.columns([1, 2])
+            pic.image(stretch_picture(stretch, r["side"] if r["side"] != "both" else None),
+                      caption=f"{stretch.name}: the target position", width="stretch")
+            about.markdown(f"**{stretch.name}**" + ("" if r["side"] == "both"
+                                                    else f", {r['side']} side"))
+            about.caption("Each chart is one angle the coach checks. Green band: its target "
+                          "range. Dashed lines: what happened when. Only this stretch's part "
+                          "of the session is shown.")
+            window = stretch_window(track, stretch.id, r["side"], r.get("holds", []), events)
+            for chart in angle_charts(track, stretch, r["side"], events, window):
+                st.altair_chart(chart, width="stretch", height=CHART_HEIGHT_PX)
 
-        with st.expander(f"Events ({len(events)})"):
+        with st.expander(f"All events ({len(events)})"):
             st.dataframe(pd.DataFrame(events_rows(events)), hide_index=True)
 
+        rows = results_rows(results)
         report = {"session": sid, "source": info.source_name, "routine": info.routine,
                   "started_at": info.started_at, "stretches": results,
                   "events": [e.to_dict() for e in events]}

@@ -1,40 +1,44 @@
-"""The catalogue: every stretch's instructions, position, camera advice, target and limits."""
+"""Routines and stretches for a person: a picture of each stretch, what to do, how long."""
 
 import streamlit as st
 
 from pose.app_state import catalogue
+from pose.picture import stretch_picture
+from pose.words import (POSITION_WORDS, duration_text, hold_text, range_rows,
+                        routine_seconds)
 
 st.title("Routines and stretches")
 cat = catalogue()
 
-st.subheader("Routines")
-for rid, routine in cat.routines.items():
-    with st.expander(f"**{routine.name}** (`{rid}`) - {len(routine.steps)} stretches"):
+st.header("Routines")
+for routine in cat.routines.values():
+    with st.container(border=True):
+        st.subheader(f"{routine.name} - {duration_text(routine_seconds(routine))}")
         st.write(routine.description)
-        st.table([{"stretch": step.stretch.name, "sides": " then ".join(step.sides),
-                   "hold (s)": step.hold_s} for step in routine.steps])
+        numbered = list(enumerate(routine.steps, start=1))
+        for start in range(0, len(numbered), 5):
+            for col, (n, step) in zip(st.columns(5), numbered[start:start + 5]):
+                col.image(stretch_picture(step.stretch, None, 320, 240),
+                          width="stretch")
+                col.markdown(f"**{n}. {step.stretch.name}**  \n"
+                             f"{hold_text(step.stretch, step.hold_s)}")
 
-st.subheader("Stretch catalogue")
-POSITION = {"supine": "lying on your back", "prone": "lying on your front",
-            "all_fours": "on hands and knees", "kneeling": "kneeling", "seated": "sitting",
-            "standing": "standing"}
+st.header("Every stretch")
 for stretch in cat.stretches.values():
-    with st.expander(f"**{stretch.name}** (`{stretch.id}`)"):
-        st.write(stretch.instructions)
-        sides = "both sides at once" if stretch.sides == "both" else "left, then right"
-        kind = "slow cycles" if stretch.kind == "cycles" else "a still hold"
-        st.markdown(f"- Position: {POSITION[stretch.position]}\n"
-                    f"- Camera: {stretch.view} view. {stretch.camera}\n"
-                    f"- Sides: {sides}; {kind} of {stretch.hold_s:.0f} s each")
-        st.markdown("**What is checked**")
-        st.table([{"angle": c.angle.replace("{side}", "<side>").replace("{other}", "<other>"),
-                   "from": "" if c.low is None else f"{c.low:g}",
-                   "to": "" if c.high is None else f"{c.high:g}",
-                   "cue when too low": c.low_cue, "cue when too high": c.high_cue}
-                  for c in stretch.criteria])
-        if stretch.limits:
-            st.markdown("**Safe limits** (beyond them is over-range)")
-            st.table([{"angle": x.angle.replace("{side}", "<side>"),
-                       "min": "" if x.low is None else f"{x.low:g}",
-                       "max": "" if x.high is None else f"{x.high:g}", "warning": x.cue}
-                      for x in stretch.limits])
+    with st.container(border=True):
+        pic, text = st.columns([2, 3])
+        shown = "" if stretch.sides == "both" else " Shown on the left side; then the right."
+        pic.image(stretch_picture(stretch), width="stretch",
+                  caption=f"Green: the part being stretched.{shown}")
+        with text:
+            st.subheader(stretch.name)
+            st.markdown(f"**{POSITION_WORDS[stretch.position].capitalize()}** · "
+                        f"**{hold_text(stretch)}**")
+            st.write(stretch.instructions)
+            st.markdown(f":material/photo_camera: **Camera:** {stretch.camera or 'whole body in view.'}")
+            used = [r.name for r in cat.routines.values()
+                    if any(s.stretch.id == stretch.id for s in r.steps)]
+            if used:
+                st.caption("In the routines: " + ", ".join(used))
+            with st.expander("Angle ranges (for whoever tunes them)"):
+                st.dataframe(range_rows(stretch), hide_index=True, width="stretch")

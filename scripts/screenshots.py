@@ -1,0 +1,85 @@
+"""Screenshots of the Routines and Review pages with a scripted session, to look at.
+
+    .venv/bin/python scripts/screenshots.py [OUT_DIR]   (default artifacts/screenshots/)
+
+Seeds a fresh store with one live session of the Lower back routine, played by the scripted
+person of tests/scripted_session.py (cat-cow skipped, child's pose held, knee to chest held on
+the left, bounced and stopped for pain on the right, then STOP), starts the app on a free port
+and photographs the pages with Debian's headless Chromium (tests/webcam.py).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from scripted_session import Act, Actor, run_script  # noqa: E402
+from webcam import launch_chromium, start_server, stop_server  # noqa: E402
+
+from pose.live import LiveSession  # noqa: E402
+from pose.routines import load_catalogue  # noqa: E402
+from pose.sessions import remember  # noqa: E402
+from pose.store import open_store  # noqa: E402
+
+SCRIPT = (Act("cat_cow", "both", 0, "skip"), Act("childs_pose", "both", 33),
+          Act("knee_to_chest", "left", 33), Act("knee_to_chest", "right", 12, "pain", bounce_s=4))
+
+
+def seed(db: Path) -> int:
+    """One scripted live session of the Lower back routine; returns its id."""
+    routine = load_catalogue().routine("lower-back")
+    store = open_store(db)
+    profile = store.profile("me")
+
+    def recorder_factory(width: int, height: int):
+        sid = store.start_session("live", "webcam", routine.id, "full", 0.0, (width, height),
+                                  profile_id=profile.id)
+        return sid, store.recorder(sid)
+
+    def on_finish(sid: int, report) -> None:
+        with open_store(db) as s:
+            remember(s, sid, report, profile.id)
+
+    actor = Actor()
+    session = LiveSession(routine, lambda: actor, recorder_factory, on_finish=on_finish)
+    run_script(session, actor, SCRIPT)
+    return session.close()
+
+
+def main(out: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "sessions.db"
+        seed(db)
+        server = start_server(Path(tmp) / "streamlit.log", db,
+                              extra_env={"STRETCHCHECK_CAMERA": "off"})
+        try:
+            with sync_playwright() as pw:
+                browser = launch_chromium(pw, None)
+                for width in (1400, 900):
+                    page = browser.new_page(viewport={"width": width, "height": 3000})
+                    for path, heading in (("routines", "Routines and stretches"),
+                                          ("review", "Review")):
+                        page.goto(f"{server.url}/{path}")
+                        page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
+                        page.wait_for_function(
+                            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                            timeout=60_000)
+                        page.wait_for_timeout(1500)  # charts and pictures draw after the run
+                        name = out / f"{path}_{width}.png"
+                        page.screenshot(path=str(name))
+                        print(name)
+                    page.close()
+                browser.close()
+        finally:
+            stop_server(server)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "artifacts" / "screenshots")
