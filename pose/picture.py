@@ -28,6 +28,7 @@ FLOOR: RGB = (120, 120, 120)
 #: Positions on the floor, seen from above in a front view (see ``render``).
 LOW_POSITIONS = ("supine", "prone", "all_fours")
 ELEVATION_DEG = 75.0
+FRONT_TURN_DEG = 25.0
 
 _LEG = ("hip", "knee", "ankle", "heel", "foot_index")
 _ARM = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")
@@ -76,22 +77,30 @@ def render(figure: Figure, width: int = 480, height: int = 360) -> np.ndarray:
         e = np.radians(ELEVATION_DEG)
         world = world @ np.array([[1, 0, 0], [0, np.cos(e), np.sin(e)],
                                   [0, -np.sin(e), np.cos(e)]])
+    elif figure.view == "front":
+        # Straight on, an arm across the chest or bent behind the head is lost in depth:
+        # turn the figure a little, as a photo taken from a step to the side.
+        a = np.radians(FRONT_TURN_DEG)
+        world = world @ np.array([[np.cos(a), 0, -np.sin(a)], [0, 1, 0],
+                                  [np.sin(a), 0, np.cos(a)]])
     pts = world[:, :2]  # camera axes: x right, y down (metres)
     head_r = 0.6 * body.Dimensions().head_width
     head = pts[[lm.LEFT_EAR, lm.RIGHT_EAR]].mean(axis=0)
-    lo = np.minimum(pts.min(axis=0), head - head_r)
-    hi = np.maximum(pts.max(axis=0), head + head_r)
-    floor = hi[1]
+    floor = pts[:, 1].max()
+    framed = pts[list(framed_landmarks(figure.stretch))]
+    lo = np.minimum(framed.min(axis=0), head - head_r)
+    hi = np.maximum(framed.max(axis=0), head + head_r)
     margin = 0.1
     scale = min(width * (1 - 2 * margin) / max(hi[0] - lo[0], 0.3),
                 height * (1 - 2 * margin) / max(hi[1] - lo[1], 0.3))
     centre = (lo + hi) / 2.0
     px = (pts - centre) * scale + np.array([width / 2.0, height / 2.0])
+    whole = floor <= hi[1] + 1e-9
 
     thickness = max(3, round(min(width, height) / 70))
     img = np.full((height, width, 3), BACKGROUND, np.uint8)
     floor_y = int(round((floor - centre[1]) * scale + height / 2.0)) + thickness
-    if not elevated:
+    if whole and not elevated:
         cv2.line(img, (0, floor_y), (width - 1, floor_y), FLOOR, max(2, thickness // 2),
                  cv2.LINE_AA)
 
@@ -102,11 +111,33 @@ def render(figure: Figure, width: int = 480, height: int = 360) -> np.ndarray:
     working = {i: WORKING for i in working_landmarks(figure) if near[i]}
     img = draw_skeleton(img, px, near.astype(float), BODY, joint_colours=working,
                         thickness=thickness)
-    centre_px = np.round((head - centre) * scale + np.array([width / 2.0, height / 2.0]))
+    to_px = np.array([width / 2.0, height / 2.0])
+    head_px = np.round((head - centre) * scale + to_px).astype(int)
+    neck_px = np.round(px[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(axis=0)).astype(int)
     head_colour = WORKING if lm.NOSE in working else BODY
-    cv2.circle(img, tuple(int(v) for v in centre_px), max(4, int(round(head_r * scale))),
-               head_colour, thickness, cv2.LINE_AA)
+    # The neck, which the overlay leaves out, shows a head tilted or bent.
+    cv2.line(img, tuple(neck_px), tuple(head_px), head_colour, thickness, cv2.LINE_AA)
+    cv2.circle(img, tuple(head_px), max(4, int(round(head_r * scale))), BACKGROUND, -1,
+               cv2.LINE_AA)
+    cv2.circle(img, tuple(head_px), max(4, int(round(head_r * scale))), head_colour, thickness,
+               cv2.LINE_AA)
     return img
+
+
+_LEG_LANDMARKS = ("hip", "knee", "ankle", "heel", "foot_index")
+
+
+def framed_landmarks(stretch: Stretch) -> tuple[int, ...]:
+    """The landmarks a picture frames: the whole body, unless no criterion involves the legs
+    (from the hips up) or even the trunk (head, shoulders and arms), as the camera advice of
+    such stretches frames them."""
+    angles = [c.angle for c in stretch.criteria]
+    legs = ("hip_", "knee_", "thigh_", "trunk_thigh", "knee_drop")
+    if any(a.startswith(legs) for a in angles):
+        return tuple(range(lm.N_LANDMARKS))
+    trunk = any(a.startswith(("trunk_", "chest_up")) for a in angles)
+    return tuple(i for i, name in enumerate(lm.NAMES)
+                 if not name.endswith(_LEG_LANDMARKS) or (trunk and name.endswith("_hip")))
 
 
 @cache

@@ -198,19 +198,23 @@ def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Eve
 def daily_chart(daily: Sequence[tuple[str, float]], goal_s: float = DAILY_GOAL_S) -> alt.Chart:
     """Seconds stretched per day against the daily goal; the legend says which days met it."""
     df = pd.DataFrame(daily, columns=["day", "seconds"])
+    df["date"] = pd.to_datetime(df["day"]).dt.strftime("%d %b")
     met, short = f"{goal_s:.0f} s or more", f"under {goal_s:.0f} s"
-    df["day's total"] = [met if v >= goal_s else short for v in df["seconds"]]
-    bars = alt.Chart(df).mark_bar(size=24).encode(
-        x=alt.X("day:T", title="day", axis=alt.Axis(format="%d %b")),
-        y=alt.Y("seconds:Q", title="seconds held"),
-        color=alt.Color("day's total:N", scale=alt.Scale(domain=[met, short],
+    df["total that day"] = [met if v >= goal_s else short for v in df["seconds"]]
+    bars = alt.Chart(df).mark_bar().encode(
+        x=alt.X("date:O", title="day", sort=list(df["date"]),
+                axis=alt.Axis(labelAngle=0, labelFontSize=14, titleFontSize=14)),
+        y=alt.Y("seconds:Q", title="seconds held",
+                axis=alt.Axis(labelFontSize=14, titleFontSize=14)),
+        color=alt.Color("total that day:N", scale=alt.Scale(domain=[met, short],
                                                          range=["#009E73", "#E69F00"]),
                         legend=alt.Legend(orient="bottom", title=None, labelFontSize=14,
                                           labelLimit=0)),
-        tooltip=["day:T", "seconds:Q"])
+        tooltip=["date:O", "seconds:Q"])
     goal = alt.Chart(pd.DataFrame({"goal": [goal_s]})).mark_rule(
         strokeDash=[6, 3], color="#D55E00", strokeWidth=2).encode(y="goal:Q")
     return alt.layer(bars, goal).properties(
+        height=220,
         title=alt.TitleParams(f"Seconds stretched per day (daily goal {goal_s:.0f} s, dashed)",
                               fontSize=18, anchor="start"))
 
@@ -223,13 +227,16 @@ def range_chart(history: Sequence[tuple[str, str, str, float]],
     names = names or {}
     df["series"] = [f"{names.get(s, s)}: {words.angle_label(a, short=True).lower()}"
                     for s, a in zip(df["stretch"], df["angle"])]
-    return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=60), strokeWidth=3).encode(
-        x=alt.X("day:T", title="day", axis=alt.Axis(format="%d %b")),
-        y=alt.Y("degrees:Q", title="comfortable range (degrees)"),
+    df["date"] = pd.to_datetime(df["day"]).dt.strftime("%d %b")
+    return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=80), strokeWidth=3).encode(
+        x=alt.X("date:O", title="day", sort=list(dict.fromkeys(df["date"])),
+                axis=alt.Axis(labelAngle=0, labelFontSize=14, titleFontSize=14)),
+        y=alt.Y("degrees:Q", title="comfortable range (degrees)",
+                axis=alt.Axis(labelFontSize=14, titleFontSize=14)),
         color=alt.Color("series:N", legend=alt.Legend(orient="bottom", title=None, columns=1,
                                                       labelFontSize=14, labelLimit=0)),
-        tooltip=["series", "day:T", "degrees:Q"]).properties(
-        title=alt.TitleParams("Comfortable range over time", fontSize=18, anchor="start"))
+        tooltip=["series", "date:O", "degrees:Q"]).properties(
+        height=220, title=alt.TitleParams("Comfortable range over time", fontSize=18, anchor="start"))
 
 
 def events_rows(events: Iterable[Event]) -> list[dict[str, object]]:

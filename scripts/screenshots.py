@@ -1,17 +1,19 @@
-"""Screenshots of the Routines and Review pages with a scripted session, to look at.
+"""Screenshots of the Routines, Review and Live pages with a scripted session, to look at.
 
     .venv/bin/python scripts/screenshots.py [OUT_DIR]   (default artifacts/screenshots/)
 
 Seeds a fresh store with one live session of the Lower back routine, played by the scripted
 person of tests/scripted_session.py (cat-cow skipped, child's pose held, knee to chest held on
 the left, bounced and stopped for pain on the right, then STOP), starts the app on a free port
-and photographs the pages with Debian's headless Chromium (tests/webcam.py).
+and photographs the pages with Debian's headless Chromium (tests/webcam.py); the Live page
+with the camera off, as it stands before START.
 """
 
 from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,9 +29,13 @@ from pose.store import open_store  # noqa: E402
 
 SCRIPT = (Act("cat_cow", "both", 0, "skip"), Act("childs_pose", "both", 33),
           Act("knee_to_chest", "left", 33), Act("knee_to_chest", "right", 12, "pain", bounce_s=4))
+#: Earlier days, for the progress charts: (days ago, what was done).
+EARLIER = ((3, (Act("cat_cow", "both", 0, "skip"), Act("childs_pose", "both", 20, "skip"))),
+           (2, (Act("cat_cow", "both", 0, "skip"), Act("childs_pose", "both", 31),
+                Act("knee_to_chest", "left", 31), Act("knee_to_chest", "right", 31))))
 
 
-def seed(db: Path) -> int:
+def seed(db: Path, script=SCRIPT, started_at: float | None = None) -> int:
     """One scripted live session of the Lower back routine; returns its id."""
     routine = load_catalogue().routine("lower-back")
     store = open_store(db)
@@ -37,7 +43,7 @@ def seed(db: Path) -> int:
 
     def recorder_factory(width: int, height: int):
         sid = store.start_session("live", "webcam", routine.id, "full", 0.0, (width, height),
-                                  profile_id=profile.id)
+                                  profile_id=profile.id, started_at=started_at)
         return sid, store.recorder(sid)
 
     def on_finish(sid: int, report) -> None:
@@ -46,7 +52,7 @@ def seed(db: Path) -> int:
 
     actor = Actor()
     session = LiveSession(routine, lambda: actor, recorder_factory, on_finish=on_finish)
-    run_script(session, actor, SCRIPT)
+    run_script(session, actor, script)
     return session.close()
 
 
@@ -56,6 +62,8 @@ def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "sessions.db"
+        for days_ago, script in EARLIER:
+            seed(db, script, time.time() - days_ago * 86400.0)
         seed(db)
         server = start_server(Path(tmp) / "streamlit.log", db,
                               extra_env={"STRETCHCHECK_CAMERA": "off"})
@@ -65,16 +73,22 @@ def main(out: Path) -> None:
                 for width in (1400, 900):
                     page = browser.new_page(viewport={"width": width, "height": 3000})
                     for path, heading in (("routines", "Routines and stretches"),
-                                          ("review", "Review")):
+                                          ("review", "Review"), ("", "Live coaching")):
                         page.goto(f"{server.url}/{path}")
                         page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
                         page.wait_for_function(
                             "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                             timeout=60_000)
                         page.wait_for_timeout(1500)  # charts and pictures draw after the run
-                        name = out / f"{path}_{width}.png"
+                        name = out / f"{path or 'live'}_{width}.png"
                         page.screenshot(path=str(name))
                         print(name)
+                        if path == "review":
+                            page.get_by_text("Progress over days").click()
+                            page.wait_for_timeout(1500)
+                            name = out / f"review_progress_{width}.png"
+                            page.screenshot(path=str(name))
+                            print(name)
                     page.close()
                 browser.close()
         finally:

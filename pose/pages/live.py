@@ -4,12 +4,14 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+from pose import show
 from pose.app_state import camera_enabled, catalogue, db_url, rtc_configuration
 from pose.estimator import PoseEstimator
 from pose.live import LiveSession
-from pose.review import results_rows, speech_script
+from pose.review import speech_script
 from pose.sessions import limits_for, remember
 from pose.store import open_store
+from pose.summary import plan_of, summarise
 
 st.title("Live coaching")
 cat = catalogue()
@@ -93,17 +95,21 @@ def coaching_panel() -> None:
     if snap.finished or (shown.closed and snap.frames):
         st.success("Routine finished - here is how it went." if snap.finished
                    else "Session ended - here is how it went.")
-        st.dataframe(results_rows(shown.results()), hide_index=True)
+        show.summary(summarise([r.to_dict() for r in shown.results()],
+                               plan_of(shown.routine), snap.events))
         if snap.session_id is not None:
             st.caption(f"Saved as session {snap.session_id}: see Review for the details.")
         return
     if not snap.frames:
         st.info(f"**{routine.name}**: {len(session.coach.plan)} stretches and sides. Press START, "
                 "then step back until the camera sees you.")
+        first_stretch = routine.steps[0].stretch
+        show.picture(first_stretch, caption=f"First: {first_stretch.name}")
         return
     side = "" if snap.side == "both" else f" - {snap.side} side"
     st.subheader(f"{snap.step}/{snap.steps} {snap.stretch_name}{side}")
     st.caption(snap.instructions)
+    show.picture(cat.stretches[snap.stretch], snap.side, width=show.SMALL_PX)
     for problem in snap.camera:
         st.warning(problem, icon=":material/photo_camera:")
     if snap.warning:

@@ -1,21 +1,21 @@
 """Review: how well each stretch was held, angle plots, and progress across days."""
 
-import html
 import json
 
 import pandas as pd
 import streamlit as st
 
+from pose import show
 from pose.app_state import catalogue, db_url
-from pose.picture import stretch_picture
 from pose.replay import replay
 from pose.review import (angle_charts, completion_note, daily_chart, events_rows, range_chart,
                          results_rows, session_label, stretch_window)
 from pose.store import open_store
-from pose.summary import plan_of, sentences, summarise, table_rows
+from pose.summary import plan_of, summarise
 from pose.track import frames_csv_text
 
-CHART_HEIGHT_PX = 280
+#: Chart heights in pixels; Streamlit squeezes an Altair chart left to size itself here.
+CHART_PX, LEGEND_LINE_PX = 280, 28
 
 st.title("Review")
 cat = catalogue()
@@ -35,19 +35,24 @@ with open_store(db_url()) as store:
         store.set_flexion_sensitive(profile.id, sensitive)
 
     sessions = store.sessions(profile.id)
-    tab_session, tab_history = st.tabs(["Session", "Progress"])
-    with tab_history:
+    # A radio rather than tabs: charts drawn in a hidden tab come out blank (no width yet).
+    shown_part = st.radio("Show", ["One session", "Progress over days"], horizontal=True,
+                          label_visibility="collapsed", key="review_part")
+    if shown_part == "Progress over days":
         daily = store.daily_seconds(profile.id)
         history = store.range_history(profile.id)
         if daily:
-            st.altair_chart(daily_chart(daily), width="stretch")
+            st.altair_chart(daily_chart(daily), width="stretch",
+                            height=CHART_PX + 3 * LEGEND_LINE_PX)
         else:
             st.caption("No holds yet.")
         if history:
             names = {sid: s.name for sid, s in cat.stretches.items()}
-            st.altair_chart(range_chart(history, names), width="stretch")
+            lines = len({(stretch, angle) for stretch, angle, _, _ in history})
+            st.altair_chart(range_chart(history, names), width="stretch",
+                            height=CHART_PX + LEGEND_LINE_PX * (lines + 1))
 
-    with tab_session:
+    else:
         if not sessions:
             st.info("This profile has no sessions yet.")
             st.stop()
@@ -73,18 +78,7 @@ with open_store(db_url()) as store:
             st.caption(completion_note(info, len(track)))
 
         routine = cat.routines.get(info.routine) if info.routine else None
-        summary = summarise(results, plan_of(routine) if routine else None, events)
-        st.subheader(f"How it went: {summary.headline}" if summary.rows
-                     else "How it went")
-        if summary.rows:
-            # Large type: these lines are read from the mat, 2-3 m away.
-            st.markdown("<ul data-testid='review-sentences' style='font-size:1.5rem;"
-                        "line-height:1.5'>" + "".join(f"<li>{html.escape(line)}</li>"
-                                                      for line in sentences(summary))
-                        + "</ul>", unsafe_allow_html=True)
-            st.table(table_rows(summary))
-        else:
-            st.markdown("No stretch was held in this session.")
+        show.summary(summarise(results, plan_of(routine) if routine else None, events))
 
         shown = [r for r in results if r["stretch"] in cat.stretches]
         if shown:
@@ -97,8 +91,9 @@ with open_store(db_url()) as store:
             r = shown[pick]
             stretch = cat.stretches[r["stretch"]]
             pic, about = st.columns([1, 2])
-            pic.image(stretch_picture(stretch, r["side"] if r["side"] != "both" else None),
-                      caption=f"{stretch.name}: the target position", width="stretch")
+            with pic:
+                show.picture(stretch, r["side"], caption=f"{stretch.name}: the target position",
+                             width="stretch")
             about.markdown(f"**{stretch.name}**" + ("" if r["side"] == "both"
                                                     else f", {r['side']} side"))
             about.caption("Each chart is one angle the coach checks. Green band: its target "
@@ -106,7 +101,7 @@ with open_store(db_url()) as store:
                           "of the session is shown.")
             window = stretch_window(track, stretch.id, r["side"], r.get("holds", []), events)
             for chart in angle_charts(track, stretch, r["side"], events, window):
-                st.altair_chart(chart, width="stretch", height=CHART_HEIGHT_PX)
+                st.altair_chart(chart, width="stretch", height=CHART_PX)
 
         with st.expander(f"All events ({len(events)})"):
             st.dataframe(pd.DataFrame(events_rows(events)), hide_index=True)

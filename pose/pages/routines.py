@@ -35,7 +35,8 @@ for stretch in cat.stretches.values():
             st.markdown(f"**{POSITION_WORDS[stretch.position].capitalize()}** · "
                         f"**{hold_text(stretch)}**")
             st.write(stretch.instructions)
-            st.markdown(f":material/photo_camera: **Camera:** {stretch.camera or 'whole body in view.'}")
+            camera = stretch.camera or "whole body in view."
+            st.markdown(f":material/photo_camera: **Camera:** {camera}")
             used = [r.name for r in cat.routines.values()
                     if any(s.stretch.id == stretch.id for s in r.steps)]
             if used:

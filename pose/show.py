@@ -1,0 +1,43 @@
+"""Streamlit pieces the Live and Review pages share: a stretch's picture, a session's summary.
+
+Thin layout only: the picture comes from ``pose.picture``, the words from ``pose.summary``.
+"""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from pose.picture import stretch_picture
+from pose.routines import Stretch
+from pose.summary import SessionSummary, sentences, table_rows
+
+#: Pixel widths of the pictures: beside a stretch's instructions, and beside a running hold.
+LARGE_PX, SMALL_PX = 420, 220
+
+
+def picture(stretch: Stretch, side: str | None = None, caption: str | None = None,
+            width: int | str = LARGE_PX) -> None:
+    """The picture of ``stretch`` at its target on ``side`` ("both"/None: the default side).
+
+    ``width``: pixels, or "stretch" to fill the column.
+    """
+    side = None if side in (None, "", "both") else side
+    st.image(stretch_picture(stretch, side), width=width,
+             caption=caption if caption is not None else (
+                 f"{stretch.name}" + ("" if side is None else f", {side} side")
+                 + ": green is the part being stretched"))
+
+
+def summary(result: SessionSummary) -> None:
+    """"x of y done", one sentence per stretch in large type, then the table of every side."""
+    if not result.rows:
+        st.markdown("No stretch was held in this session.")
+        return
+    st.subheader(f"How it went: {result.headline}")
+    # Large type: these lines are read from the mat, 2-3 m away.
+    st.markdown("<ul data-testid='session-sentences' style='font-size:1.5rem;line-height:1.5'>"
+                + "".join(f"<li>{html.escape(line)}</li>" for line in sentences(result))
+                + "</ul>", unsafe_allow_html=True)
+    st.table(table_rows(result))
