@@ -2,7 +2,8 @@
 
 A stretch is defined by ranges on named angles (``routines/catalogue.toml``). Its *target* on
 each criterion is the middle of [min, max], or ``ONE_SIDED_INSET`` inside the bound of a
-one-sided range; the cycle of a cycling stretch (cat-cow) is posed at the middle of its cycle.
+one-sided range (at least that far inside: see ``targets``); the cycle of a cycling stretch
+(cat-cow) is posed at the middle of its cycle.
 ``target_pose`` finds the body (``pose.body``) that ``pose.angles`` measures at those targets:
 it starts from the stretch's position (lying, kneeling, ...) and moves every joint by damped
 Gauss-Newton steps on the measured angles, while the joints no criterion names stay as near
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -59,13 +60,39 @@ _FD_DEG = 0.5         # finite-difference step
 
 @dataclass(frozen=True)
 class Target:
-    """One criterion's target as ``pose.angles`` measures it (signs already resolved)."""
+    """One criterion's target as ``pose.angles`` measures it (signs already resolved).
+
+    ``low``/``high`` are the criterion's range; a one-sided range also has ``aim_low`` or
+    ``aim_high``, its bound moved ``ONE_SIDED_INSET`` inside. A ``free`` target is only held
+    inside [aim_low, aim_high], not at ``value`` (see ``target_pose``).
+    """
 
     angle: str
     value: float
     low: float | None
     high: float | None
     unit: str
+    aim_low: float | None = None
+    aim_high: float | None = None
+    free: bool = False
+
+    @property
+    def one_sided(self) -> bool:
+        return self.aim_low is not None or self.aim_high is not None
+
+    @property
+    def inset_value(self) -> float:
+        """The inset bound of a one-sided target (its ``value`` when two-sided)."""
+        return next((v for v in (self.aim_low, self.aim_high) if v is not None), self.value)
+
+    def reached(self, value: float) -> bool:
+        tol = TOLERANCE[self.unit]
+        if not math.isfinite(value):
+            return False
+        if self.free:
+            return ((self.aim_low is None or value >= self.aim_low - tol)
+                    and (self.aim_high is None or value <= self.aim_high + tol))
+        return abs(value - self.value) <= tol
 
 
 @dataclass(frozen=True)
@@ -114,6 +141,10 @@ def targets(stretch: Stretch, side: str) -> tuple[Target, ...]:
 
     For "both", a criterion with ``{side}`` has a target on each side. Values are as
     ``pose.angles`` reports them: a ``positive_side`` range read for the other side is mirrored.
+
+    A one-sided range says "at least" or "at most": its target is ``ONE_SIDED_INSET`` inside
+    the bound, and it starts ``free``: the figure only has to be at least that far inside,
+    and is pinned at the inset bound when it is not (see ``target_pose``).
     """
     ranges: list[AngleRange] = list(stretch.criteria)
     if stretch.cycle is not None and all(c.angle != stretch.cycle.angle for c in ranges):
@@ -126,9 +157,15 @@ def targets(stretch: Stretch, side: str) -> tuple[Target, ...]:
             unit = UNITS[name]
             value = r.reading(_target_value(r, unit), s)  # reading() is its own inverse
             low, high = r.low, r.high
-            if r.positive_side not in (None, s):
+            inset = ONE_SIDED_INSET[unit]
+            aim_low = low + inset if low is not None and high is None else None
+            aim_high = high - inset if high is not None and low is None else None
+            if r.positive_side not in (None, s):  # read mirrored for this side
                 low, high = (None if high is None else -high), (None if low is None else -low)
-            out[name] = Target(name, value, low, high, unit)
+                aim_low, aim_high = (None if aim_high is None else -aim_high,
+                                     None if aim_low is None else -aim_low)
+            out[name] = Target(name, value, low, high, unit, aim_low, aim_high,
+                               free=aim_low is not None or aim_high is not None)
     return tuple(out.values())
 
 
@@ -210,7 +247,8 @@ def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence
         r = _residual(m[0], np.r_[goal, held_goal], np.r_[degrees, np.ones(len(held), bool)])
         r[:len(names)] *= scale
         known = np.isfinite(r)
-        worst = float(np.abs(r[:len(names)]).max()) if known[:len(names)].all() else math.nan
+        worst = (float(np.abs(r[:len(names)]).max(initial=0.0)) if known[:len(names)].all()
+                 else math.nan)
         jac = (m[1:] - m[0]).T / _FD_DEG
         jac[:len(names)] *= scale[:, None]
         jac = np.where(np.isfinite(jac) & known[:, None], jac, 0.0)
@@ -310,18 +348,29 @@ def target_pose(stretch: Stretch, side: str | None = None) -> Figure:
     allowed = ("both",) if stretch.sides == "both" else SIDES
     if side not in allowed:
         raise ValueError(f"{stretch.id} is done on {' or '.join(allowed)}, not {side!r}")
-    wanted = targets(stretch, side)
-    pose, placement = solve(stretch, side, wanted)
-    measured = measure(pose, placement)
+    wanted = list(targets(stretch, side))
+    while True:
+        pose, placement = solve(stretch, side, [t for t in wanted if not t.free])
+        measured = measure(pose, placement)
+        missed = [not t.reached(measured.get(t.angle, math.nan)) for t in wanted]
+        # A free (one-sided) target left short of its inset bound is pinned at that bound.
+        # Free targets let the figure rest as its position does wherever the stretch allows
+        # it: "chest up at least 45 deg" lying on the back is lying flat (90), not rolled onto
+        # one side at 55; "the other hip bent at most 70 deg" leaves the other leg down.
+        relaxed = [replace(t, free=False) if miss and t.free else t
+                   for t, miss in zip(wanted, missed)]
+        if relaxed == wanted:
+            break
+        wanted = relaxed
     problems = []
-    for t in wanted:
-        v = measured.get(t.angle, math.nan)
-        if not math.isfinite(v) or abs(v - t.value) > TOLERANCE[t.unit]:
+    for t, miss in zip(wanted, missed):
+        if miss:
+            v = measured.get(t.angle, math.nan)
             got = "cannot be measured" if not math.isfinite(v) else f"reaches {v:.0f}"
             problems.append(f"{t.angle}: no body reaches the target {t.value:g} "
                             f"together with the other targets ({got})")
     problems += _limit_problems(stretch, side, measured)
-    return Figure(stretch, side, pose, placement, wanted, measured, tuple(problems))
+    return Figure(stretch, side, pose, placement, tuple(wanted), measured, tuple(problems))
 
 
 def drawing_problems(stretches: Mapping[str, Stretch]) -> list[str]:
