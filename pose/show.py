@@ -24,7 +24,7 @@ def picture(stretch: Stretch, side: str | None = None, caption: str | None = Non
     ``width``: pixels, or "stretch" to fill the column.
     """
     side = None if side in (None, "", "both") else side
-    st.image(stretch_picture(stretch, side), width=width,
+    st.image(stretch_picture(stretch, side), width=width, output_format="PNG",
              caption=caption if caption is not None else (
                  f"{stretch.name}" + ("" if side is None else f", {side} side")
                  + ": green is the part being stretched"))

@@ -19,7 +19,7 @@ for routine in cat.routines.values():
         for start in range(0, len(numbered), 5):
             for col, (n, step) in zip(st.columns(5), numbered[start:start + 5]):
                 col.image(stretch_picture(step.stretch, None, 320, 240),
-                          width="stretch")
+                          width="stretch", output_format="PNG")
                 col.markdown(f"**{n}. {step.stretch.name}**  \n"
                              f"{hold_text(step.stretch, step.hold_s)}")
 
@@ -28,7 +28,7 @@ for stretch in cat.stretches.values():
     with st.container(border=True):
         pic, text = st.columns([2, 3])
         shown = "" if stretch.sides == "both" else " Shown on the left side; then the right."
-        pic.image(stretch_picture(stretch), width="stretch",
+        pic.image(stretch_picture(stretch), width="stretch", output_format="PNG",
                   caption=f"Green: the part being stretched.{shown}")
         with text:
             st.subheader(stretch.name)

@@ -1,0 +1,246 @@
+"""The session summary and the Review page in plain words (issue 12).
+
+The sessions are real live sessions: the coach, the checks, the recorder and the store run,
+fed by a scripted person posed at each stretch's targets (tests/scripted_session.py).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from pose.coach import Event
+from pose.live import LiveSession
+from pose.review import angle_charts, completion_note, daily_chart, range_chart, stretch_window
+from pose.routines import load_catalogue
+from pose.sessions import remember
+from pose.store import open_store
+from pose.summary import (DONE, NOT_DONE, SKIPPED, STOPPED, plan_of, sentences, summarise,
+                          table_rows)
+from pose.words import angle_label, cue_text, duration_text, hold_text, routine_seconds
+from scripted_session import Act, Actor, run_script
+
+CATALOGUE = load_catalogue()
+LOWER_BACK = CATALOGUE.routine("lower-back")
+PAGES = ROOT / "pose" / "pages"
+
+#: Cat-cow skipped, child's pose held 33 s, knee to chest held 33 s on the left, then 12 s
+#: still and 4 s bouncing on the right, stopped for pain; the rest of the routine never reached.
+SCRIPT = (Act("cat_cow", "both", 0, "skip"), Act("childs_pose", "both", 33),
+          Act("knee_to_chest", "left", 33), Act("knee_to_chest", "right", 12, "pain", bounce_s=4))
+
+
+def live_session(db, script=SCRIPT) -> tuple[LiveSession, int]:
+    store = open_store(db)
+    profile = store.profile("me")
+
+    def recorder_factory(width, height):
+        sid = store.start_session("live", "webcam", LOWER_BACK.id, "full", 0.0,
+                                  (width, height), profile_id=profile.id)
+        return sid, store.recorder(sid)
+
+    def on_finish(sid, report):
+        with open_store(db) as s:
+            remember(s, sid, report, profile.id)
+
+    actor = Actor()
+    session = LiveSession(LOWER_BACK, lambda: actor, recorder_factory, on_finish=on_finish)
+    run_script(session, actor, script)
+    return session, session.close()
+
+
+@pytest.fixture()
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "sessions.db"
+    monkeypatch.setenv("STRETCHCHECK_DB", str(path))
+    return path
+
+
+def result(stretch, name, side, longest, total=None, bounces=0, over=0, pains=(), cycles=None):
+    d = {"stretch": stretch, "name": name, "side": side, "target_hold_s": 30.0,
+         "longest_hold_s": longest, "held_s": longest if total is None else total,
+         "holds": [], "bounces": [{}] * bounces, "over_range": [{}] * over,
+         "pain_stops": list(pains)}
+    if cycles is not None:
+        d["cycles"] = cycles
+    return d
+
+
+def test_sentences_say_what_happened_per_stretch():
+    results = [result("knee_to_chest", "Knee to chest", "left", 32.2, 33.0),
+               result("knee_to_chest", "Knee to chest", "right", 18.4, pains=[50.0]),
+               result("cat_cow", "Cat-cow", "both", 31.0, bounces=2, over=1, cycles=6)]
+    plan = [("cat_cow", "Cat-cow", "both", 30.0),
+            ("knee_to_chest", "Knee to chest", "left", 30.0),
+            ("knee_to_chest", "Knee to chest", "right", 30.0),
+            ("supine_twist", "Lying knee drop twist", "left", 30.0),
+            ("supine_twist", "Lying knee drop twist", "right", 30.0)]
+    pain = Event(50.0, "pain_stop", "knee_to_chest", "right", "", {"level": 3})
+    summary = summarise(results, plan, [pain])
+    assert summary.headline == "2 of 5 done"
+    assert sentences(summary) == [
+        "Cat-cow: 31 s of 30 s - done, six slow cycles; two bounces; past the safe range once.",
+        "Knee to chest: left 32 s, right 18 s of 30 s; no bouncing; one pain stop, 3/10.",
+        "Lying knee drop twist: skipped.",
+    ]
+    assert [r.status for r in summary.rows] == [DONE, DONE, STOPPED, SKIPPED, SKIPPED]
+    rows = table_rows(summary)
+    assert list(rows[0]) == ["Stretch", "Held", "Result", "Notes"]
+    assert rows[2] == {"Stretch": "Knee to chest, right side", "Held": "18 s of 30 s",
+                       "Result": "stopped: pain", "Notes": "one pain stop, 3/10"}
+    assert rows[3]["Held"] == "" and rows[3]["Result"] == "skipped"  # never "0 s"
+
+    # A side held, the other skipped; a side tried but short of the target.
+    partial = summarise([result("knee_to_chest", "Knee to chest", "left", 12.0)],
+                        plan[1:3])
+    assert sentences(partial) == ["Knee to chest: left 12 s of 30 s, right skipped; "
+                                  "no bouncing."]
+    assert partial.rows[0].status == NOT_DONE and partial.headline == "0 of 2 done"
+
+
+def test_a_video_analysis_without_a_routine_lists_what_was_found():
+    summary = summarise([result("glute_bridge", "Glute bridge", "both", 1.8)], None)
+    assert summary.headline == "0 of 1 done"
+    assert sentences(summary) == ["Glute bridge: 2 s of 30 s; no bouncing."]
+    assert summarise([], None).rows == ()
+
+
+def test_a_scripted_live_session_is_summarised_from_the_store(db):
+    session, sid = live_session(db)
+    with open_store(db) as store:
+        results, events = store.results(sid), store.events(sid)
+    summary = summarise(results, plan_of(LOWER_BACK), events)
+    assert summary.headline == "2 of 16 done"
+    lines = sentences(summary)
+    assert lines[0] == "Cat-cow: skipped."
+    assert re.fullmatch(r"Child's pose: 3[2-4] s of 30 s - done; no bouncing\.", lines[1])
+    assert re.fullmatch(r"Knee to chest: left 3[2-4] s, right 1[5-7] s of 30 s; "
+                        r"(one|two|three) bounces?; one pain stop\.", lines[2]), lines[2]
+    assert lines[3:] == [f"{s.stretch.name}: skipped." for s in LOWER_BACK.steps[3:]]
+
+
+def test_review_page_answers_in_sentences_then_the_summary(db):
+    _, sid = live_session(db)
+    at = AppTest.from_file(str(PAGES / "review.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value == "How it went: 2 of 16 done"
+    said = html.unescape(next(m.value for m in at.markdown if "session-sentences" in m.value))
+    assert "<li>Cat-cow: skipped.</li>" in said
+    assert re.search(r"<li>Knee to chest: left 3\d s, right 1\d s of 30 s; \w+ bounces?; "
+                     r"one pain stop\.</li>", said), said
+    table = at.table[0].value
+    assert list(table.columns) == ["Stretch", "Held", "Result", "Notes"]
+    assert len(table) == 16 and list(table["Result"]).count("skipped") == 13
+    row = table[table["Stretch"] == "Knee to chest, right side"].iloc[0]
+    assert row["Result"] == "stopped: pain" and "pain stop" in row["Notes"]
+    # Labelled as what it was: a live session recorded to its end.
+    assert any(c.value.startswith("Live session of") for c in at.caption)
+    assert not any("ended early" in c.value or "cut short" in c.value for c in at.caption)
+    # No ids, no {side}, no raw names on the page.
+    text = " ".join(str(e.value) for e in (*at.markdown, *at.caption, *at.subheader))
+    assert not re.search(r"\{side\}|\{other\}|_left|_right|knee_to_chest|\.0000", text)
+    # The chart shows the first stretch with a hold, not the skipped cat-cow.
+    assert at.selectbox[2].value == 1
+
+
+def test_live_page_summary_after_stop(db, monkeypatch):
+    """STOP reruns the Live page with the closed session: it shows the same summary."""
+    monkeypatch.setenv("STRETCHCHECK_CAMERA", "off")
+    session, sid = live_session(db)
+    at = AppTest.from_file(str(PAGES / "live.py"), default_timeout=120)
+    at.query_params["routine"] = "lower-back"
+    at.session_state["live_session"] = session
+    at.session_state["live_for"] = ("me", "lower-back", "full")
+    at.run()
+    assert not at.exception, at.exception
+    assert any(s.value == "Session ended - here is how it went." for s in at.success)
+    assert at.subheader[0].value == "How it went: 2 of 16 done"
+    table = at.table[0].value
+    assert list(table.columns) == ["Stretch", "Held", "Result", "Notes"] and len(table) == 16
+    assert any(f"Saved as session {sid}" in c.value for c in at.caption)
+
+
+def test_live_page_shows_the_first_stretch_before_start(db, monkeypatch):
+    monkeypatch.setenv("STRETCHCHECK_CAMERA", "off")
+    at = AppTest.from_file(str(PAGES / "live.py"), default_timeout=120)
+    at.query_params["routine"] = "floor-flow"
+    at.run()
+    assert not at.exception, at.exception
+    images = at.get("image")
+    assert len(images) == 1
+    assert images[0].proto.imgs[0].caption == "First: Glute bridge"
+
+
+def test_review_charts_speak_plain_words_and_show_only_the_stretch(db):
+    _, sid = live_session(db)
+    with open_store(db) as store:
+        track, events, results = store.load_track(sid), store.events(sid), store.results(sid)
+    knee = next(r for r in results if (r["stretch"], r["side"]) == ("knee_to_chest", "left"))
+    window = stretch_window(track, "knee_to_chest", "left", knee["holds"], events)
+    hold = knee["holds"][0]
+    assert window[0] == pytest.approx(hold["start_s"] - 5.0, abs=0.2)
+    assert window[1] - window[0] < 0.6 * float(track.t_s[-1])  # not the whole session
+    charts = angle_charts(track, CATALOGUE.stretches["knee_to_chest"], "left", events, window)
+    titles = [c.to_dict()["title"]["text"] for c in charts]
+    assert "Left hip bend (hip flexion)" in titles and "Left knee bend (knee flexion)" in titles
+    spec = charts[0].to_dict()
+    line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+    assert line["encoding"]["x"]["scale"]["domain"] == list(window)
+    assert line["encoding"]["x"]["title"] == "seconds into the session"
+    labels = {r.get("label") for d in spec["datasets"].values() for r in d}
+    events_named = {r.get("event") for d in spec["datasets"].values() for r in d}
+    assert "target" in labels and "hold started" in events_named
+
+    daily = daily_chart([("2026-11-28", 20.0), ("2026-11-29", 75.0)]).to_dict()
+    legend_values = {r["total that day"] for d in daily["datasets"].values() for r in d
+                     if "total that day" in r}
+    assert legend_values == {"60 s or more", "under 60 s"}
+    ranges = range_chart([("knee_to_chest", "hip_flexion_left", "2026-11-29", 120.0)],
+                         {"knee_to_chest": "Knee to chest"}).to_dict()
+    series = {r["series"] for d in ranges["datasets"].values() for r in d}
+    assert series == {"Knee to chest: left hip bend"}
+    assert ranges["encoding"]["color"]["legend"]["orient"] == "bottom"
+
+
+def test_plain_words_for_the_catalogue():
+    assert angle_label("hip_flexion_left") == "Left hip bend (hip flexion)"
+    assert angle_label("knee_flexion_{side}") == "Knee bend (knee flexion)"
+    assert angle_label("trunk_lateral_tilt", short=True) == "Side bend of the trunk"
+    assert cue_text("Pull your {side} knee closer") == "Pull your knee closer"
+    assert cue_text("Keep your {other} foot on the floor") == "Keep your other foot on the floor"
+    knee = CATALOGUE.stretches["knee_to_chest"]
+    assert hold_text(knee) == "Hold 30 s on each side"
+    assert hold_text(CATALOGUE.stretches["cat_cow"]) == "Slow cycles for 30 s"
+    # 9 stretches, 16 sides of 30 s, 15 s each to move: 12 minutes.
+    assert routine_seconds(LOWER_BACK) == 16 * 45
+    assert duration_text(routine_seconds(LOWER_BACK)) == "about 12 minutes"
+
+
+def test_routines_page_speaks_to_a_person():
+    at = AppTest.from_file(str(PAGES / "routines.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    heads = [s.value for s in at.subheader]
+    assert "Lower back - about 12 minutes" in heads and "Knee to chest" in heads
+    # A picture for every stretch (and every routine step).
+    n_steps = sum(len(r.steps) for r in CATALOGUE.routines.values())
+    assert len(at.get("image")) == n_steps + len(CATALOGUE.stretches)
+    shown = " ".join(str(e.value) for e in (*at.markdown, *at.subheader, *at.caption))
+    assert "Hold 30 s on each side" in shown
+    assert not re.search(r"\{side\}|\{other\}|knee_to_chest|30\.0|`", shown)
+    # The raw ranges are there, behind an expander, for whoever tunes them.
+    assert any(e.label == "Angle ranges (for whoever tunes them)" for e in at.expander)
+    ranges = at.dataframe[0].value
+    assert {"angle", "from", "to", "cue", "in the TOML"} <= set(ranges.columns)
+
+
+def test_completion_note_names_a_complete_video_analysis(db):
+    with open_store(db) as store:
+        sid = store.start_session("video", "/clips/A03.mp4", None, "full", 30.0, (640, 480),
+                                  started_at=0.0)
+        store.end_session(sid, 1.0)
+        info = store.session(sid)
+    assert completion_note(info, 91) == "Complete analysis of A03.mp4: all 91 frames (0 s) checked."
