@@ -41,3 +41,12 @@ def summary(result: SessionSummary) -> None:
                 + "".join(f"<li>{html.escape(line)}</li>" for line in sentences(result))
                 + "</ul>", unsafe_allow_html=True)
     st.table(table_rows(result))
+
+
+def next_up(stretch: Stretch, side: str | None = None) -> None:
+    """During a rest: "Next: <stretch>, <side> side", large, over its picture."""
+    side = None if side in (None, "", "both") else side
+    name = stretch.name + ("" if side is None else f", {side} side")
+    st.markdown(f"<div style='font-size:2rem;font-weight:700'>Next: {html.escape(name)}</div>",
+                unsafe_allow_html=True)
+    picture(stretch, side, caption=stretch.camera or None)
