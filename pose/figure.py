@@ -5,9 +5,9 @@ each criterion is the middle of [min, max], or ``ONE_SIDED_INSET`` inside the bo
 one-sided range (at least that far inside: see ``targets``); the cycle of a cycling stretch
 (cat-cow) is posed at the middle of its cycle.
 ``target_pose`` finds the body (``pose.body``) that ``pose.angles`` measures at those targets:
-it starts from the stretch's position (lying, kneeling, ...) and moves every joint by damped
-Gauss-Newton steps on the measured angles, while the joints no criterion names stay as near
-that starting posture as the targets allow. Nothing is drawn by hand, so a stretch added to
+it starts from the stretch's position (lying, kneeling, ...) and moves the joints by
+least-norm Gauss-Newton steps on the measured angles, while the joints no criterion names stay
+as near that starting posture as the targets allow (the steps' null space pulls them back). Nothing is drawn by hand, so a stretch added to
 the TOML gets its figure for free; a definition whose targets no body can reach (or that
 lands past a safe limit) comes back with ``problems``, which ``stretchcheck routines check``
 reports.
