@@ -56,10 +56,31 @@ def seed(db: Path, script=SCRIPT, started_at: float | None = None) -> int:
     return session.close()
 
 
+def stretch_sheet(path: Path, columns: int = 4) -> None:
+    """Every catalogue stretch's picture with its name, as one PNG (docs/stretches.png)."""
+    import cv2
+    import numpy as np
+
+    from pose.picture import stretch_picture
+
+    tiles = []
+    for stretch in load_catalogue().stretches.values():
+        tile = np.vstack([np.full((40, 400, 3), 255, np.uint8),
+                          np.array(stretch_picture(stretch, None, 400, 300))])
+        cv2.putText(tile, stretch.name, (10, 30), cv2.FONT_HERSHEY_DUPLEX, 0.8, (30, 30, 30),
+                    1, cv2.LINE_AA)
+        tiles.append(tile)
+    tiles += [np.full_like(tiles[0], 255)] * (-len(tiles) % columns)
+    rows = [np.hstack(tiles[i:i + columns]) for i in range(0, len(tiles), columns)]
+    cv2.imwrite(str(path), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR))
+    print(path)
+
+
 def main(out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
+    stretch_sheet(out / "stretches.png")
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "sessions.db"
         for days_ago, script in EARLIER:
