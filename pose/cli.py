@@ -156,13 +156,17 @@ def _table(rows: list[dict]) -> str:
 
 
 def cmd_routines_check(args: argparse.Namespace) -> int:
+    import tomllib
+
     from pose.errors import RoutineError
     from pose.figure import drawing_problems
     from pose.routines import check_file, load_stretches
 
     path = Path(args.file)
     summary = check_file(path)
-    if "stretches" in summary.split(":", 1)[1]:
+    with open(path, "rb") as f:
+        is_catalogue = "stretch" in tomllib.load(f)  # valid TOML: check_file read it
+    if is_catalogue:
         # Every stretch gets a picture posed at its targets: a definition no body can pose
         # (targets that contradict each other, or past a safe limit) is a mistake too.
         problems = drawing_problems(load_stretches(path))
