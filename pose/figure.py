@@ -53,7 +53,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
 STIFFNESS = {"hip_abduction": 4.0, "shoulder_abduction": 2.0, "trunk_lateral_tilt": 4.0,
              "knee_drop": 4.0, "neck_lateral_tilt": 4.0}
 
-_PRIOR_WEIGHT = 0.3   # null-space pull towards the starting posture, per iteration
+_PRIOR_WEIGHT = 0.5   # null-space pull towards the starting posture, per iteration
 _MAX_STEP_DEG = 15.0  # largest change of one joint in one iteration
 _FD_DEG = 0.5         # finite-difference step
 
@@ -266,7 +266,7 @@ def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence
             null = null @ (eye - p2 @ j2n)
         step += _PRIOR_WEIGHT * null @ (x0 - x)
         x = np.clip(x + np.clip(step, -_MAX_STEP_DEG, _MAX_STEP_DEG), lo, hi)
-        if worst < 0.05 and np.abs(step).max() < 0.05:
+        if worst < 0.05 and np.abs(step).max() < 0.2:
             break
     return x, worst
 
