@@ -53,7 +53,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
 STIFFNESS = {"hip_abduction": 4.0, "shoulder_abduction": 2.0, "trunk_lateral_tilt": 4.0,
              "knee_drop": 4.0, "neck_lateral_tilt": 4.0}
 
-_PRIOR_WEIGHT = 0.5   # null-space pull towards the starting posture, per iteration
+_PRIOR_WEIGHT = 0.3   # null-space pull towards the starting posture, per iteration
 _MAX_STEP_DEG = 15.0  # largest change of one joint in one iteration
 _FD_DEG = 0.5         # finite-difference step
 
@@ -221,8 +221,9 @@ def _residual(measured: np.ndarray, goal: np.ndarray, degrees: np.ndarray) -> np
 
 def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence[str],
              fixed: Mapping[str, float], wanted: Sequence[Target], keep: Mapping[str, float],
-             iterations: int) -> tuple[np.ndarray, float]:
-    """Joint angles from ``x0`` that reach ``wanted``, and the worst miss left (NaN: unmeasurable).
+             iterations: int) -> tuple[np.ndarray, float, float]:
+    """Joint angles from ``x0`` that reach ``wanted``; the worst miss left (NaN: unmeasurable)
+    and the worst miss of the ``keep`` angles.
 
     Each step is the least-norm change towards the targets (finite-difference Jacobian, one
     vectorised batch of bodies). The freedom it leaves (the Jacobian's null space) is spent,
@@ -249,6 +250,7 @@ def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence
         known = np.isfinite(r)
         worst = (float(np.abs(r[:len(names)]).max(initial=0.0)) if known[:len(names)].all()
                  else math.nan)
+        kept = float(np.abs(np.nan_to_num(r[len(names):], nan=180.0)).max(initial=0.0))
         jac = (m[1:] - m[0]).T / _FD_DEG
         jac[:len(names)] *= scale[:, None]
         jac = np.where(np.isfinite(jac) & known[:, None], jac, 0.0)
@@ -268,7 +270,7 @@ def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence
         x = np.clip(x + np.clip(step, -_MAX_STEP_DEG, _MAX_STEP_DEG), lo, hi)
         if worst < 0.05 and np.abs(step).max() < 0.2:
             break
-    return x, worst
+    return x, worst, kept
 
 
 def _kept(stretch: Stretch, wanted: Sequence[Target]) -> dict[str, float]:
@@ -289,7 +291,8 @@ def solve(stretch: Stretch, side: str, wanted: Sequence[Target], iterations: int
     Besides the position itself, the search also starts from it hinged at the hips to each
     trunk inclination a target asks for (the legs kept where they were): a fold is easier to
     reach bent at the hips than through a thigh swung past plumb, where the inclination has a
-    kink. The best start wins: the smallest worst miss, then the least change of posture.
+    kink. The best start wins: the smallest worst miss, then the plumbest weight-bearing legs,
+    then the least change of posture.
     """
     start, used = _start(stretch, wanted)
     variables = _variables(used)
@@ -307,14 +310,14 @@ def solve(stretch: Stretch, side: str, wanted: Sequence[Target], iterations: int
                 hinged[pitch] += d
                 hinged[hips] += d
                 starts.append(np.clip(hinged, lo, hi))
-    best: tuple[float, float, np.ndarray] | None = None
+    best: tuple[float, float, float, np.ndarray] | None = None
     for x_start in starts:
-        x, worst = _descend(x_start, lo, hi, variables, fixed, wanted, keep, iterations)
-        rank = (round(worst, 1) if math.isfinite(worst) else math.inf,
+        x, worst, kept = _descend(x_start, lo, hi, variables, fixed, wanted, keep, iterations)
+        rank = (round(worst, 1) if math.isfinite(worst) else math.inf, round(kept),
                 float(np.abs(x - x_start).sum()))
-        if best is None or rank < best[:2]:
+        if best is None or rank < best[:3]:
             best = (*rank, x)
-    values = dict(zip(variables, best[2]))
+    values = dict(zip(variables, best[3]))
     fields = {f: float(values.get(f, fixed.get(f, math.nan))) for f in body.POSE_FIELDS}
     return body.Pose(**fields), body.Placement(float(values["pitch"]))
 
