@@ -7,6 +7,8 @@ from pose.picture import stretch_picture
 from pose.words import (POSITION_WORDS, duration_text, hold_text, range_rows,
                         routine_seconds)
 
+PER_ROW = 4  # routine steps per row: names stay whole on a laptop with the sidebar open
+
 st.title("Routines and stretches")
 cat = catalogue()
 
@@ -16,8 +18,8 @@ for routine in cat.routines.values():
         st.subheader(f"{routine.name} - {duration_text(routine_seconds(routine))}")
         st.write(routine.description)
         numbered = list(enumerate(routine.steps, start=1))
-        for start in range(0, len(numbered), 5):
-            for col, (n, step) in zip(st.columns(5), numbered[start:start + 5]):
+        for start in range(0, len(numbered), PER_ROW):
+            for col, (n, step) in zip(st.columns(PER_ROW), numbered[start:start + PER_ROW]):
                 col.image(stretch_picture(step.stretch, None, 320, 240),
                           width="stretch", output_format="PNG")
                 col.markdown(f"**{n}. {step.stretch.name}**  \n"
