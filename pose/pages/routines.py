@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pose.app_state import catalogue
+from pose.figure import target_pose
 from pose.picture import stretch_picture
 from pose.words import (POSITION_WORDS, duration_text, hold_text, range_rows,
                         routine_seconds)
@@ -32,6 +33,10 @@ for stretch in cat.stretches.values():
         shown = "" if stretch.sides == "both" else " Shown on the left side; then the right."
         pic.image(stretch_picture(stretch), width="stretch", output_format="PNG",
                   caption=f"Green: the part being stretched.{shown}")
+        problems = target_pose(stretch).problems
+        if problems:  # `stretchcheck routines check` reports these too
+            pic.warning("This picture cannot show the definition exactly: "
+                        + "; ".join(problems), icon=":material/warning:")
         with text:
             st.subheader(stretch.name)
             st.markdown(f"**{POSITION_WORDS[stretch.position].capitalize()}** · "
