@@ -56,7 +56,7 @@ def session_label(info: SessionInfo, catalogue: Catalogue | None = None) -> str:
     """A session as a person picks it from a list: when, what, how long."""
     routines = catalogue.routines if catalogue is not None else {}
     what = (routines[info.routine].name if info.routine in routines
-            else info.routine or "any stretch")
+            else info.routine or "stretches found automatically")
     source = ("live" if info.source == "live"
               else f"video {Path(info.source_name).name}")
     return f"{info.started:%d %b %Y %H:%M} - {source}, {what} ({_duration(info.duration_s)})"
