@@ -200,14 +200,3 @@ def table_rows(summary: SessionSummary) -> list[dict[str, str]]:
              "Result": r.status,
              "Notes": r.notes()} for r in summary.rows]
 
-
-def markdown(summary: SessionSummary) -> str:
-    """The summary as a Markdown list: readable at any width, large enough from a mat."""
-    marks = {DONE: "✅", NOT_DONE: "◻️", SKIPPED: "⏭️", STOPPED: "🛑"}
-    lines = []
-    for r in summary.rows:
-        held = "" if r.status == SKIPPED else f" {seconds(r.held_s)} of {seconds(r.target_s)} -"
-        notes = r.notes()
-        lines.append(f"- {marks[r.status]} **{r.label}**:{held} {r.status}"
-                     + (f" ({notes})" if notes else ""))
-    return "\n".join(lines)
