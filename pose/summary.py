@@ -52,7 +52,6 @@ class SideSummary:
     pain_stops: int = 0
     pain_levels: tuple[float, ...] = ()
     cycles: int | None = None
-    planned: bool = True
 
     @property
     def status(self) -> str:
@@ -130,19 +129,19 @@ def summarise(results: Iterable[Mapping[str, object]],
             levels.setdefault((e.stretch, e.side), []).append(float(level))
     by_key = {(str(r["stretch"]), str(r["side"])): r for r in results}
     rows = []
-    keys = [(sid, side) for sid, _, side, _ in plan or ()]
+    keys = {(sid, side) for sid, _, side, _ in plan or ()}
     for sid, name, side, target in plan or ():
         r = by_key.get((sid, side))
-        rows.append(_row(r, levels, planned=True) if r is not None
+        rows.append(_row(r, levels) if r is not None
                     else SideSummary(sid, name, side, target))
     for key, r in by_key.items():
         if key not in keys:
-            rows.append(_row(r, levels, planned=plan is None))
+            rows.append(_row(r, levels))
     return SessionSummary(tuple(rows))
 
 
-def _row(r: Mapping[str, object], levels: Mapping[tuple[str, str], list[float]],
-         planned: bool) -> SideSummary:
+def _row(r: Mapping[str, object], levels: Mapping[tuple[str, str], list[float]]
+         ) -> SideSummary:
     sid, side = str(r["stretch"]), str(r["side"])
     holds = r.get("holds") or []
     return SideSummary(
@@ -151,7 +150,7 @@ def _row(r: Mapping[str, object], levels: Mapping[tuple[str, str], list[float]],
         total_s=float(r.get("held_s", sum(h["duration_s"] for h in holds))),
         bounces=len(r.get("bounces") or []), over_range=len(r.get("over_range") or []),
         pain_stops=len(r.get("pain_stops") or []), pain_levels=tuple(levels.get((sid, side), ())),
-        cycles=r.get("cycles"), planned=planned)
+        cycles=r.get("cycles"))
 
 
 def sentences(summary: SessionSummary) -> list[str]:
