@@ -211,7 +211,7 @@ def _measure(xs: np.ndarray, variables: Sequence[str], fixed: Mapping[str, float
     image, world, vis = body.sequence(body.Pose(**fields), np.arange(len(xs), dtype=float),
                                       body.Placement(columns["pitch"]))
     angles = joint_angles(world=world)
-    return np.stack([angles[n] for n in names], axis=1)
+    return np.stack([angles[n] for n in names], axis=1) if names else np.zeros((len(xs), 0))
 
 
 def _residual(measured: np.ndarray, goal: np.ndarray, degrees: np.ndarray) -> np.ndarray:

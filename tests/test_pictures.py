@@ -183,3 +183,20 @@ def test_figures_leave_unnamed_joints_at_the_starting_posture():
     bend = target_pose(CATALOGUE.stretches["standing_side_bend"], "right")
     assert all(measured(bend)[f"thigh_inclination_{s}"] < 5.0 for s in ("left", "right"))
     assert not math.isnan(bend.measured["trunk_lateral_tilt"])
+
+
+def test_a_distance_criterion_and_free_targets_are_posed():
+    """Targets in torso lengths get the same treatment (0.1 torso inside a one-sided bound),
+    and a target the position already meets leaves the figure at rest."""
+    from pose.routines import Criterion, SideRule, Stretch
+
+    hug = Stretch(id="hug", name="Hug", instructions="Hug one knee.", position="supine",
+                  view="side", sides="alternate", kind="hold", hold_s=30.0,
+                  criteria=(Criterion("knee_to_chest_{side}", None, 0.6, high_cue="Closer"),
+                            Criterion("chest_up", 45.0, None, low_cue="Lie on your back")),
+                  side_by=SideRule("hip_flexion_{side}", pick="max"))
+    figure = target_pose(hug, "right")
+    assert figure.ok, figure.problems
+    angles = measured(figure)
+    assert angles["knee_to_chest_right"] == pytest.approx(0.5, abs=0.01)
+    assert angles["chest_up"] == pytest.approx(90.0, abs=1.0)  # lying flat: already inside
