@@ -50,7 +50,7 @@ with open_store(db_url()) as store:
             names = {sid: s.name for sid, s in cat.stretches.items()}
             lines = len({(stretch, angle) for stretch, angle, _, _ in history})
             st.altair_chart(range_chart(history, names), width="stretch",
-                            height=CHART_PX + LEGEND_LINE_PX * (lines + 1))
+                            height=CHART_PX + LEGEND_LINE_PX * (lines + 3))
 
     else:
         if not sessions:
