@@ -239,7 +239,11 @@ def range_chart(history: Sequence[tuple[str, str, str, float]],
         height=220, title=alt.TitleParams("Comfortable range over time", fontSize=18, anchor="start"))
 
 
-def events_rows(events: Iterable[Event]) -> list[dict[str, object]]:
+def events_rows(events: Iterable[Event], names: Mapping[str, str] | None = None
+                ) -> list[dict[str, object]]:
+    """The events table; ``names`` maps stretch ids to the names a person reads."""
+    names = names or {}
     return [{"t (s)": round(e.t_s, 1), "event": e.kind.replace("_", " "),
-             "stretch": e.stretch or "", "side": e.side or "", "message": e.message}
+             "stretch": names.get(e.stretch, e.stretch) if e.stretch else "",
+             "side": e.side or "", "message": e.message}
             for e in events]

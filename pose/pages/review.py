@@ -104,7 +104,9 @@ with open_store(db_url()) as store:
                 st.altair_chart(chart, width="stretch", height=CHART_PX)
 
         with st.expander(f"All events ({len(events)})"):
-            st.dataframe(pd.DataFrame(events_rows(events)), hide_index=True)
+            names = {sid: s.name for sid, s in cat.stretches.items()}
+            st.dataframe(pd.DataFrame(events_rows(events, names)), hide_index=True,
+                         width="stretch")
 
         rows = results_rows(results)
         report = {"session": sid, "source": info.source_name, "routine": info.routine,
