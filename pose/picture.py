@@ -3,7 +3,8 @@
 The figure (``pose.figure``) is posed at the stretch's targets, seen from the camera view the
 stretch asks for, and drawn with the live overlay's skeleton (``pose.draw``): the limbs being
 stretched in the overlay's "in form" colour, the rest of the body in its tracking colour, the
-far side of a side view in light grey behind, and a floor line under the body.
+far side of a side view in light grey behind, a head on a neck, and a floor line under the
+body. Pure drawing into numpy arrays (OpenCV), no windows and no files.
 """
 
 from __future__ import annotations
@@ -62,14 +63,10 @@ def _near_side(view: str) -> np.ndarray:
     return np.array([far is None or not name.startswith(far) for name in lm.NAMES])
 
 
-def render(figure: Figure, width: int = 480, height: int = 360) -> np.ndarray:
-    """The figure as an RGB image (height, width, 3) uint8.
-
-    Orthographic, from the stretch's camera view (a side view from the working side), scaled
-    to fill the picture with a margin; lines scale with the picture.
-    """
-    camera = body.Camera(figure.view)
-    _, world, _ = body.landmarks(figure.pose, figure.placement, camera)
+def _points(figure: Figure) -> tuple[np.ndarray, bool]:
+    """(33, 2) landmark positions in metres as the picture sees them (x right, y down), and
+    whether it looks down from above (no floor line then)."""
+    _, world, _ = body.landmarks(figure.pose, figure.placement, body.Camera(figure.view))
     elevated = figure.view == "front" and figure.stretch.position in LOW_POSITIONS
     if elevated:
         # A camera on the floor sees a body lying along its axis end-on, as a short stack of
@@ -83,10 +80,20 @@ def render(figure: Figure, width: int = 480, height: int = 360) -> np.ndarray:
         a = np.radians(FRONT_TURN_DEG)
         world = world @ np.array([[np.cos(a), 0, -np.sin(a)], [0, 1, 0],
                                   [np.sin(a), 0, np.cos(a)]])
-    pts = world[:, :2]  # camera axes: x right, y down (metres)
+    return world[:, :2], elevated
+
+
+def render(figure: Figure, width: int = 480, height: int = 360) -> np.ndarray:
+    """The figure as an RGB image (height, width, 3) uint8.
+
+    Orthographic, from the stretch's camera view (a side view from the working side), scaled
+    so the parts the stretch uses (``framed_landmarks``) fill it with a margin; lines scale
+    with the picture. The head is a circle on a neck, which the overlay leaves out, so that a
+    tilted or bent head shows.
+    """
+    pts, elevated = _points(figure)
     head_r = 0.6 * body.Dimensions().head_width
     head = pts[[lm.LEFT_EAR, lm.RIGHT_EAR]].mean(axis=0)
-    floor = pts[:, 1].max()
     framed = pts[list(framed_landmarks(figure.stretch))]
     lo = np.minimum(framed.min(axis=0), head - head_r)
     hi = np.maximum(framed.max(axis=0), head + head_r)
@@ -94,37 +101,34 @@ def render(figure: Figure, width: int = 480, height: int = 360) -> np.ndarray:
     scale = min(width * (1 - 2 * margin) / max(hi[0] - lo[0], 0.3),
                 height * (1 - 2 * margin) / max(hi[1] - lo[1], 0.3))
     centre = (lo + hi) / 2.0
-    px = (pts - centre) * scale + np.array([width / 2.0, height / 2.0])
-    whole = floor <= hi[1] + 1e-9
 
+    def to_px(metres: np.ndarray) -> np.ndarray:
+        return (metres - centre) * scale + np.array([width / 2.0, height / 2.0])
+
+    px = to_px(pts)
     thickness = max(3, round(min(width, height) / 70))
     img = np.full((height, width, 3), BACKGROUND, np.uint8)
-    floor_y = int(round((floor - centre[1]) * scale + height / 2.0)) + thickness
-    if whole and not elevated:
+    floor = pts[:, 1].max()
+    if floor <= hi[1] + 1e-9 and not elevated:  # the feet are in the picture
+        floor_y = int(round(to_px(np.array([0.0, floor]))[1])) + thickness
         cv2.line(img, (0, floor_y), (width - 1, floor_y), FLOOR, max(2, thickness // 2),
                  cv2.LINE_AA)
 
     near = _near_side(figure.view)
-    everyone = np.ones(lm.N_LANDMARKS)
     if not near.all():
-        img = draw_skeleton(img, px, everyone, FAR, thickness=thickness)
+        img = draw_skeleton(img, px, np.ones(lm.N_LANDMARKS), FAR, thickness=thickness)
     working = {i: WORKING for i in working_landmarks(figure) if near[i]}
     img = draw_skeleton(img, px, near.astype(float), BODY, joint_colours=working,
                         thickness=thickness)
-    to_px = np.array([width / 2.0, height / 2.0])
-    head_px = np.round((head - centre) * scale + to_px).astype(int)
-    neck_px = np.round(px[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(axis=0)).astype(int)
-    head_colour = WORKING if lm.NOSE in working else BODY
-    # The neck, which the overlay leaves out, shows a head tilted or bent.
-    cv2.line(img, tuple(neck_px), tuple(head_px), head_colour, thickness, cv2.LINE_AA)
-    cv2.circle(img, tuple(head_px), max(4, int(round(head_r * scale))), BACKGROUND, -1,
-               cv2.LINE_AA)
-    cv2.circle(img, tuple(head_px), max(4, int(round(head_r * scale))), head_colour, thickness,
-               cv2.LINE_AA)
+    head_px = tuple(int(v) for v in np.round(to_px(head)))
+    neck_px = tuple(int(v) for v in np.round(px[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]]
+                                             .mean(axis=0)))
+    colour = WORKING if lm.NOSE in working else BODY
+    radius = max(4, int(round(head_r * scale)))
+    cv2.line(img, neck_px, head_px, colour, thickness, cv2.LINE_AA)
+    cv2.circle(img, head_px, radius, BACKGROUND, -1, cv2.LINE_AA)
+    cv2.circle(img, head_px, radius, colour, thickness, cv2.LINE_AA)
     return img
-
-
-_LEG_LANDMARKS = ("hip", "knee", "ankle", "heel", "foot_index")
 
 
 def framed_landmarks(stretch: Stretch) -> tuple[int, ...]:
@@ -137,7 +141,7 @@ def framed_landmarks(stretch: Stretch) -> tuple[int, ...]:
         return tuple(range(lm.N_LANDMARKS))
     trunk = any(a.startswith(("trunk_", "chest_up")) for a in angles)
     return tuple(i for i, name in enumerate(lm.NAMES)
-                 if not name.endswith(_LEG_LANDMARKS) or (trunk and name.endswith("_hip")))
+                 if not name.endswith(_LEG) or (trunk and name.endswith("_hip")))
 
 
 @cache
