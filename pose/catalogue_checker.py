@@ -115,7 +115,8 @@ class CatalogueChecker:
         ordered = sorted(events, key=lambda e: e.t_s)
         if self.mode != "auto":
             return ordered
-        keep = {(r.stretch.id, r.side): r for r in self.results()}
+        keep: dict[tuple[str, str | None], StretchResult] = {
+            (r.stretch.id, r.side): r for r in self.results()}
 
         def relevant(e: Event) -> bool:
             if e.stretch is None:

@@ -179,6 +179,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    from pose.app import start
+
+    start(args.streamlit_args)
+    return 0  # not reached: the process is now Streamlit
+
+
 def cmd_models_build(args: argparse.Namespace) -> int:
     from pose.model import SHA256, bundle_path
     from pose.model_build import build_bundle
@@ -196,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="stretchcheck",
         description="StretchCheck: a webcam coach for back-pain stretches.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("app", help="start the app (Streamlit, on http://localhost:8501)")
+    p.add_argument("streamlit_args", nargs=argparse.REMAINDER,
+                   help="passed on to `streamlit run`, e.g. --server.port 8502")
+    p.set_defaults(run=cmd_app)
 
     p = sub.add_parser("analyze", help="run the pose model and the checks over a video file")
     p.add_argument("video", help="a video or image file (mp4, mov, avi, webm, gif, jpg, ...)")

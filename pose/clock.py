@@ -12,9 +12,10 @@ come, each became held time or froze the session. The clock makes session time o
   frame interval and the source's new timeline is followed from there;
 - a frame without a timestamp takes the frame interval, never the wall clock.
 
-The frame interval is the source's nominal one when known (a container's frame rate), otherwise
-the median of the last normal steps. The pose model receives session time, so its timestamps are
-strictly increasing and spaced like the frames. No wall clock is read here.
+The frame interval is the median of the source's last normal steps; before there are any, the
+nominal one (a container's frame rate, which files with gaps misstate) or 1/30 s. The pose model
+receives session time, so its timestamps are strictly increasing and spaced like the frames. No
+wall clock is read here.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ MAX_GAP_S = 1.0
 DEFAULT_INTERVAL_S = 1.0 / 30.0
 """Frame interval assumed until a source without a nominal rate has shown a few normal steps."""
 
-_MIN_STEP = 0.25
-"""A step shorter than this fraction of the frame interval is a repeated timestamp."""
+MIN_STEP_S = 0.001
+"""A step shorter than this (1 ms, the model's timestamp unit) is a repeated timestamp."""
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,10 @@ class MediaClock:
 
     @property
     def interval_s(self) -> float:
-        """The frame interval in seconds: nominal, else measured, else 1/30 s."""
-        if self.nominal_s is not None:
-            return self.nominal_s
-        return statistics.median(self._steps) if self._steps else DEFAULT_INTERVAL_S
+        """The frame interval in seconds: measured, else nominal, else 1/30 s."""
+        if self._steps:
+            return statistics.median(self._steps)
+        return self.nominal_s if self.nominal_s is not None else DEFAULT_INTERVAL_S
 
     @property
     def t_s(self) -> float | None:
@@ -104,7 +105,7 @@ class MediaClock:
             tick = Tick(self._t + step, source_t_s, dropout_s=dt)
             self.dropouts.append((tick.t_s, dt))
             return self._reanchor(src, tick)
-        if dt < _MIN_STEP * step:
+        if dt < MIN_STEP_S:
             self.reanchors += 1
             return self._reanchor(src, Tick(self._t + step, source_t_s, reanchored=True))
         self._steps.append(dt)

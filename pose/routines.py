@@ -23,8 +23,18 @@ from pose.stretches import (  # noqa: F401 - the stretch model, re-exported for 
     HOLD_RANGE_S, KINDS, POSITIONS, SIDE_MODES, SIDES, VIEWS, AngleRange, Catalogue, Criterion,
     Cycle, Limit, Routine, SideRule, Step, Stretch, resolve, suggest)
 
-ROUTINES_DIR = Path(os.environ.get("STRETCHCHECK_ROUTINES",
-                                   Path(__file__).resolve().parents[1] / "routines"))
+def _routines_dir() -> Path:
+    """``$STRETCHCHECK_ROUTINES``, else the copy an installed wheel carries, else the
+    repository's ``routines/`` (an editable install: the files a physiotherapist edits)."""
+    if os.environ.get("STRETCHCHECK_ROUTINES"):
+        return Path(os.environ["STRETCHCHECK_ROUTINES"])
+    packaged = Path(__file__).resolve().parent / "catalogue_files"
+    if (packaged / "catalogue.toml").is_file():
+        return packaged
+    return Path(__file__).resolve().parents[1] / "routines"
+
+
+ROUTINES_DIR = _routines_dir()
 CATALOGUE_FILE = "catalogue.toml"
 
 # --------------------------------------------------------------------------- validation

@@ -10,8 +10,9 @@ from functools import cache
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, SHARED, sample
+from synthetic import poses_of, synthetic_knee_to_chest
+
 from pose.catalogue_checker import CatalogueChecker
 from pose.landmarks import PoseFrame
 from pose.live import LiveSession
@@ -21,7 +22,6 @@ from pose.routines import load_catalogue
 from pose.sessions import replay_session
 from pose.store import open_store
 from pose.stretches import Routine, Step
-from synthetic import poses_of, synthetic_knee_to_chest
 
 A03 = "A03_physiocore_glute_bridge_side_floor.mp4"
 REALCLIPS = SHARED / "realclips"
@@ -62,7 +62,7 @@ def test_a_live_session_replays_to_identical_results(tmp_path, monkeypatch):
     actions = {38.0: "pause", 39.0: "resume", 40.0: "pain", 42.0: "skip"}
     store = open_store(tmp_path / "s.db")
     live = LiveSession(routine, lambda: None, recorder_factory(store, routine))
-    for t, pose in zip(track.t_s, poses_of(track)):
+    for t, pose in zip(track.t_s, poses_of(track), strict=True):
         for at, action in actions.items():
             if abs(t - at) < 1e-6 or (at - 1 / 60 < t <= at + 1 / 60):
                 live.request(action)
@@ -121,7 +121,7 @@ def test_batch_equals_per_frame_on_a_synthetic_session():
     for stretch in ("auto", "knee_to_chest"):
         loop = FrameLoop(CatalogueChecker.for_catalogue(catalogue, stretch=stretch),
                          smoothing=None)
-        run_poses(loop, zip(track.t_s, poses_of(track)))
+        run_poses(loop, zip(track.t_s, poses_of(track), strict=True))
         per_frame = loop.report(loop.track(track.size, track.fps))
         batch = check_track(per_frame.track, catalogue, stretch=stretch)
         assert outcome(batch) == outcome(per_frame)
@@ -189,6 +189,7 @@ def check_contract(d: dict) -> None:
 
 def test_report_contract_synthetic_bounce_and_hold():
     from body import Camera, bounce, moving, posture, sequence
+
     from pose.track import Track
 
     catalogue = load_catalogue()
