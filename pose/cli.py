@@ -204,10 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="StretchCheck: a webcam coach for back-pain stretches.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("app", help="start the app (Streamlit, on http://localhost:8501)")
-    p.add_argument("streamlit_args", nargs=argparse.REMAINDER,
-                   help="passed on to `streamlit run`, e.g. --server.port 8502")
-    p.set_defaults(run=cmd_app)
+    p = sub.add_parser("app", help="start the app (Streamlit, on http://localhost:8501); "
+                                   "further arguments go to `streamlit run`, e.g. "
+                                   "--server.port 8502")
+    p.set_defaults(run=cmd_app, streamlit_args=[])
 
     p = sub.add_parser("analyze", help="run the pose model and the checks over a video file")
     p.add_argument("video", help="a video or image file (mp4, mov, avi, webm, gif, jpg, ...)")
@@ -272,7 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.run is cmd_app:
+        args.streamlit_args = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.run(args)
     except StretchCheckError as exc:

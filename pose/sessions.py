@@ -183,16 +183,6 @@ def replay_session(store: Store, session_id: int, catalogue: Catalogue,
     return report
 
 
-def replay_track(track: Track, catalogue: Catalogue, routine: str | None = None,
-                 stretch: str | None = None,
-                 personal_limits: Mapping[str, Sequence[Limit]] | None = None) -> Report:
-    """The catalogue's checks over a track that is not stored (e.g. after ``--set``)."""
-    from pose.pipeline import check_track
-
-    r = catalogue.routine(routine) if routine else None
-    return check_track(track, catalogue, r, stretch, personal_limits)
-
-
 # -- outcomes and the profile ----------------------------------------------------------------
 
 def grow_ranges(store: Store, session_id: int, report: Report, profile_id: int | None) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-
 from body import Camera, posture, sequence
+
 from pose.landmarks import PoseFrame
 from pose.track import Track
 
