@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import sample
-from synthetic import poses_of, synthetic_knee_to_chest
+from synthetic import EmptyRoom, poses_of, synthetic_knee_to_chest
 
 from pose.catalogue_checker import CatalogueChecker
 from pose.clock import MAX_GAP_S, MIN_STEP_S, MediaClock
@@ -227,14 +227,6 @@ def test_on_frames_ticks_every_queued_frame_and_processes_the_newest():
     from pose.live import LiveSession
 
     routine = load_catalogue().routine("desk-break")
-
-    class EmptyRoom:  # the real model finds no one in a blank picture: skip loading it
-        def process(self, rgb, t):
-            return None
-
-        def close(self):
-            pass
-
     session = LiveSession(routine, EmptyRoom)
     blank = np.zeros((48, 64, 3), np.uint8)
 

@@ -113,6 +113,25 @@ def test_a_live_session_of_real_frames_replays_to_identical_results(tmp_path):
     assert outcome(again) == outcome(recorded)
 
 
+@pytest.mark.slow
+def test_an_analysed_file_with_a_drop_out_replays_to_identical_results(tmp_path):
+    """A file analysed with the catalogue (auto mode), its timestamps jumping 10 s at frame 45,
+    saved, and replayed from the store: the same results, events and drop-out."""
+    from pose.sessions import analyse_video, save_analysis
+    from test_clock import A03_TIMES, a03_frames, write_clip
+
+    src = [t + (10.0 if i >= 45 else 0.0) for i, t in enumerate(A03_TIMES)]
+    clip = write_clip(tmp_path / "jump.mp4", a03_frames(), src)
+    catalogue = load_catalogue()
+    analysed = analyse_video(clip, catalogue)
+    assert len(analysed.dropouts) == 1
+    with open_store(tmp_path / "s.db") as store:
+        sid = save_analysis(store, analysed, None)
+        again = replay_session(store, sid, catalogue)
+    assert outcome(again) == outcome(analysed)
+    assert again.dropouts == analysed.dropouts
+
+
 # -- batch equals per frame ---------------------------------------------------------------------
 
 def test_batch_equals_per_frame_on_a_synthetic_session():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from synthetic import synthetic_knee_to_chest
+from synthetic import EmptyRoom, synthetic_knee_to_chest
 from conftest import ROOT, sample
 from pose.draw import STATUS_COLOURS
 from pose.estimator import PoseEstimator
@@ -175,15 +175,7 @@ def test_live_session_without_a_browser(tmp_path, monkeypatch):
 def test_live_session_pain_stop_and_skip_move_on():
     catalogue = load_catalogue()
     routine = catalogue.routine("desk-break")
-
-    class NoOne:  # a camera looking at an empty room: the real model finds no one
-        def process(self, rgb, t):
-            return None
-
-        def close(self):
-            pass
-
-    session = LiveSession(routine, NoOne)
+    session = LiveSession(routine, EmptyRoom)
     blank = np.zeros((120, 160, 3), np.uint8)
     session.process(blank, 0.0)
     assert session.snapshot().stretch == "neck_side_bend"
