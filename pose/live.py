@@ -131,10 +131,15 @@ class LiveSession:
 
     # -- worker thread --------------------------------------------------------------------
 
-    def on_frames(self, frames: list[Any]) -> list[Any]:
-        """streamlit-webrtc's queued-frames callback (``av.VideoFrame`` in and out): the frames
-        that queued up while the last one was processed. The clock sees each timestamp; only
-        the newest frame is processed, so the picture stays live instead of queueing."""
+    async def on_frames(self, frames: list[Any]) -> list[Any]:
+        """streamlit-webrtc's queued-frames callback (a coroutine, run on its worker thread's
+        event loop): see ``process_queued``."""
+        return self.process_queued(frames)
+
+    def process_queued(self, frames: list[Any]) -> list[Any]:
+        """The ``av.VideoFrame``s that queued up while the last one was processed: the clock
+        sees each timestamp; only the newest frame is processed and returned with its overlay,
+        so the picture stays live instead of queueing."""
         import av
 
         if not frames:

@@ -7,6 +7,7 @@ below zero; and a seeded-random property test over all of them mixed.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import random
 from fractions import Fraction
@@ -238,9 +239,9 @@ def test_on_frames_ticks_every_queued_frame_and_processes_the_newest():
             out.append(f)
         return out
 
-    out = session.on_frames(frames([0.0]))
+    out = asyncio.run(session.on_frames(frames([0.0])))  # as streamlit-webrtc awaits it
     assert len(out) == 1 and out[0].width == 64
-    session.on_frames(frames([i / 30 for i in range(1, 40)]))  # 1.3 s queued up
+    asyncio.run(session.on_frames(frames([i / 30 for i in range(1, 40)])))  # 1.3 s queued up
     assert session.dropped == 38 and session.snapshot().frames == 2
     assert not session.loop.dropouts and session.loop.clock.t_s == pytest.approx(39 / 30)
 
