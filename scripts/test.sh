@@ -19,11 +19,12 @@ fi
 
 python=$(command -v python3.11 || command -v python3)
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e ".[test]"
+.venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e ".[test,lint]"
 if [ $# -gt 0 ]; then
     exec .venv/bin/python -m pytest "$@"
 fi
 status=0
+bash scripts/lint.sh || status=$?
 .venv/bin/python -m pytest || status=$?
 bash scripts/check_wheel.sh || status=$?
 exit $status

@@ -117,8 +117,9 @@ def test_a_live_session_of_real_frames_replays_to_identical_results(tmp_path):
 def test_an_analysed_file_with_a_drop_out_replays_to_identical_results(tmp_path):
     """A file analysed with the catalogue (auto mode), its timestamps jumping 10 s at frame 45,
     saved, and replayed from the store: the same results, events and drop-out."""
-    from pose.sessions import analyse_video, save_analysis
     from test_clock import A03_TIMES, a03_frames, write_clip
+
+    from pose.sessions import analyse_video, save_analysis
 
     src = [t + (10.0 if i >= 45 else 0.0) for i, t in enumerate(A03_TIMES)]
     clip = write_clip(tmp_path / "jump.mp4", a03_frames(), src)
