@@ -26,6 +26,7 @@ from pose.landmarks import PoseFrame
 from pose.pipeline import Estimator, FrameLoop, FrameResult
 from pose.render import overlay
 from pose.report import Report, StretchResult
+from pose.sessions import checker_spec
 from pose.smoothing import OneEuroParams
 from pose.stretches import Limit, Routine
 
@@ -94,8 +95,6 @@ class LiveSession:
                  personal_limits: Mapping[str, Sequence[Limit]] | None = None,
                  on_finish: Callable[[int, Report], None] | None = None,
                  smoothing: OneEuroParams | None = OneEuroParams()) -> None:
-        from pose.sessions import checker_spec
-
         self.routine = routine
         self.coach = Coach(routine, personal_limits)
         self.loop = FrameLoop(self.coach, smoothing=smoothing)
