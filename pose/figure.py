@@ -26,7 +26,7 @@ import numpy as np
 
 from pose import body
 from pose.angles import UNITS, joint_angles
-from pose.routines import SIDES, AngleRange, Stretch, resolve
+from pose.stretches import SIDES, AngleRange, Stretch, resolve
 
 ONE_SIDED_INSET = {"deg": 10.0, "torso": 0.1}
 """How far inside the bound of a one-sided range its target sits, by unit (issue 12)."""

@@ -18,7 +18,7 @@ from pose import body
 from pose import landmarks as lm
 from pose.draw import STATUS_COLOURS, RGB, draw_skeleton
 from pose.figure import Figure, target_pose
-from pose.routines import SIDES, Stretch
+from pose.stretches import SIDES, Stretch
 
 BACKGROUND: RGB = (250, 250, 247)
 BODY: RGB = STATUS_COLOURS["tracking"]

@@ -10,7 +10,7 @@ import html
 import streamlit as st
 
 from pose.picture import stretch_picture
-from pose.routines import Stretch
+from pose.stretches import Stretch
 from pose.summary import SessionSummary, sentences, table_rows
 
 #: Pixel widths of the pictures: beside a stretch's instructions, and beside a running hold.

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from pose.coach import Event
-from pose.routines import Routine
+from pose.events import Event
+from pose.stretches import Routine
 
 DONE, NOT_DONE, SKIPPED, STOPPED = "done", "not done", "skipped", "stopped: pain"
 

@@ -7,7 +7,7 @@ placeholders, ids or raw numbers like "30.0000". Pure functions, no Streamlit.
 from __future__ import annotations
 
 from pose.angles import UNITS
-from pose.routines import Criterion, Limit, Routine, Stretch
+from pose.stretches import Criterion, Limit, Routine, Stretch
 
 #: Each angle (without its side) for a person, with the standard term after it where it helps.
 ANGLE_WORDS: dict[str, str] = {

@@ -24,7 +24,7 @@ from webcam import launch_chromium, start_server, stop_server  # noqa: E402
 
 from pose.live import LiveSession  # noqa: E402
 from pose.routines import load_catalogue  # noqa: E402
-from pose.sessions import remember  # noqa: E402
+from pose.sessions import grow_ranges  # noqa: E402
 from pose.store import open_store  # noqa: E402
 
 SCRIPT = (Act("cat_cow", "both", 0, "skip"), Act("childs_pose", "both", 33),
@@ -38,17 +38,19 @@ EARLIER = ((3, (Act("cat_cow", "both", 0, "skip"), Act("childs_pose", "both", 20
 def seed(db: Path, script=SCRIPT, started_at: float | None = None) -> int:
     """One scripted live session of the Lower back routine; returns its id."""
     routine = load_catalogue().routine("lower-back")
-    store = open_store(db)
-    profile = store.profile("me")
+    with open_store(db) as store:
+        profile = store.profile("me")
 
-    def recorder_factory(width: int, height: int):
+    def recorder_factory(width: int, height: int, checker: dict):  # as the Live page does
+        store = open_store(db)
         sid = store.start_session("live", "webcam", routine.id, "full", 0.0, (width, height),
-                                  profile_id=profile.id, started_at=started_at)
-        return sid, store.recorder(sid)
+                                  profile_id=profile.id, started_at=started_at, checker=checker)
+        return sid, store.recorder(sid, owns_store=True)
 
     def on_finish(sid: int, report) -> None:
+        # The results were written with the recording's last transaction.
         with open_store(db) as s:
-            remember(s, sid, report, profile.id)
+            grow_ranges(s, sid, report, profile.id)
 
     actor = Actor()
     session = LiveSession(routine, lambda: actor, recorder_factory, on_finish=on_finish)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from pose import body
-from pose.estimator import PoseFrame
 from pose.figure import target_pose
+from pose.landmarks import PoseFrame
 from pose.live import LiveSession
 
 SIZE = (640, 480)

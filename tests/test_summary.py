@@ -17,7 +17,7 @@ from pose.coach import Event
 from pose.live import LiveSession
 from pose.review import angle_charts, completion_note, daily_chart, range_chart, stretch_window
 from pose.routines import load_catalogue
-from pose.sessions import remember
+from pose.sessions import grow_ranges
 from pose.store import open_store
 from pose.summary import (DONE, NOT_DONE, SKIPPED, STOPPED, plan_of, sentences, summarise,
                           table_rows)
@@ -35,17 +35,19 @@ SCRIPT = (Act("cat_cow", "both", 0, "skip"), Act("childs_pose", "both", 33),
 
 
 def live_session(db, script=SCRIPT) -> tuple[LiveSession, int]:
-    store = open_store(db)
-    profile = store.profile("me")
+    with open_store(db) as store:
+        profile = store.profile("me")
 
-    def recorder_factory(width, height):
+    def recorder_factory(width, height, checker):  # as the Live page does
+        store = open_store(db)
         sid = store.start_session("live", "webcam", LOWER_BACK.id, "full", 0.0,
-                                  (width, height), profile_id=profile.id)
-        return sid, store.recorder(sid)
+                                  (width, height), profile_id=profile.id, checker=checker)
+        return sid, store.recorder(sid, owns_store=True)
 
     def on_finish(sid, report):
+        # The results were written with the recording's last transaction.
         with open_store(db) as s:
-            remember(s, sid, report, profile.id)
+            grow_ranges(s, sid, report, profile.id)
 
     actor = Actor()
     session = LiveSession(LOWER_BACK, lambda: actor, recorder_factory, on_finish=on_finish)

@@ -7,9 +7,9 @@ import streamlit as st
 
 from pose import show
 from pose.app_state import catalogue, db_url
-from pose.replay import replay
 from pose.review import (angle_charts, completion_note, daily_chart, events_rows, range_chart,
                          results_rows, session_label, stretch_window)
+from pose.sessions import replay_session
 from pose.store import open_store
 from pose.summary import plan_of, summarise
 from pose.track import frames_csv_text
@@ -68,8 +68,7 @@ with open_store(db_url()) as store:
         if info.ended_at is None and not results and len(track):
             # A live session cut short (tab closed, app killed) kept its landmarks but not its
             # results: work them out again from the landmarks.
-            redone = replay(track, cat, routine=info.routine if info.routine in cat.routines
-                            else None)
+            redone = replay_session(store, sid, cat)
             results = [r.to_dict() for r in redone.results]
             events = events or redone.events
             st.caption("This session was cut short: its results are worked out again from the "
