@@ -30,6 +30,8 @@ class CriterionResult:
     miss_deg: float
     """How far outside the range (0 when met or unknown)."""
     cue: str
+    part: str = ""
+    """When unknown: the body part out of view ("left knee")."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,11 @@ class Position:
     def met(self) -> int:
         return sum(c.state == "met" for c in self.criteria)
 
+    @property
+    def unseen(self) -> tuple[str, ...]:
+        """Body parts that keep criteria unknown in this frame."""
+        return tuple(dict.fromkeys(c.part for c in self.criteria if c.state == "unknown"))
+
 
 def unseen_part(angle: str, visibility: np.ndarray | None, min_visibility: float = 0.5) -> str:
     """The body part to bring into view for ``angle`` to be measured ("left knee")."""
@@ -73,8 +80,9 @@ def _judge(c: Criterion, side: str, angles: Mapping[str, float],
         name = c.resolve(s)
         v = c.reading(angles.get(name, math.nan), s)
         if not math.isfinite(v):
-            cue = f"I can't see your {unseen_part(name, visibility)}: bring it into view"
-            results.append(CriterionResult(name, math.nan, "unknown", 0.0, cue))
+            part = unseen_part(name, visibility)
+            cue = f"I can't see your {part}: bring it into view"
+            results.append(CriterionResult(name, math.nan, "unknown", 0.0, cue, part))
         elif c.low is not None and v < c.low:
             results.append(CriterionResult(name, v, "low", c.low - v, resolve(c.low_cue, s)))
         elif c.high is not None and v > c.high:

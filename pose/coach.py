@@ -14,11 +14,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from pose.bounce import Bounce, BounceDetector
-from pose.checks import IN_FORM, NEARLY, OVER_RANGE, Position, judge_frame
+from pose.angles import UNITS
+from pose.checks import IN_FORM, NEARLY, OVER_RANGE, UNKNOWN, Position, evaluate, judge_frame
 from pose.cycles import CycleCounter
 from pose.estimator import PoseFrame
 from pose.hold import Form, Hold, HoldTimer
 from pose.routines import SIDES, Limit, Routine, Stretch, resolve
+from pose.stillness import SpeedGate
 
 EVENT_KINDS = ("position_entered", "position_left", "hold_started", "hold_ended",
                "hold_completed", "bounce", "over_range", "pose_lost", "pose_found",
@@ -61,7 +63,22 @@ class SideRecord:
         return max((h.duration_s for h in self.holds), default=0.0)
 
 
-_FORM = {IN_FORM: Form.GOOD, NEARLY: Form.CLOSE}
+_FORM = {IN_FORM: Form.GOOD, NEARLY: Form.CLOSE, UNKNOWN: Form.PARTIAL}
+
+
+def hold_form(pos: Position | None, moving: bool = False) -> Form:
+    """What a frame's verdict means for a hold.
+
+    Unknown criteria with every seen one met is partial view (a hold goes on, see
+    ``pose.hold``), as long as something is seen at all. A body moving faster than the
+    stillness limit (``pose.stillness``) is not holding, whatever its angles.
+    """
+    if pos is None or moving:
+        return Form.BAD
+    form = _FORM.get(pos.status, Form.BAD)
+    if form is Form.PARTIAL and pos.met == 0:
+        return Form.BAD
+    return form
 
 
 def _resolved(templates: Sequence[str], side: str) -> list[str]:
@@ -98,6 +115,8 @@ class StretchChecker:
         self._detectors = {
             k: [BounceDetector(name) for name in self._watched(k)] for k in keys
         }
+        self._still = {k: SpeedGate(n for n in self._steady(k) if UNITS.get(n) == "deg")
+                       for k in keys}
         self._completed: set[int] = set()
         self._over_since: dict[str, float] = {}
         self._cycles = {k: [CycleCounter(replace(stretch.cycle, angle=name))
@@ -113,6 +132,12 @@ class StretchChecker:
     def _watched(self, side: str) -> list[str]:
         return _resolved(self.stretch.working_angles, side)
 
+    def _steady(self, side: str) -> list[str]:
+        """Angles that must be steady for a hold: the required criteria's (an optional one is
+        the far limb of a side view, too unreliable to time a hold by)."""
+        required = [c.angle for c in self.stretch.criteria if not c.optional]
+        return _resolved(required, side)
+
     def observe(self, t_s: float, pose: PoseFrame | None,
                 angles: Mapping[str, float]) -> tuple[Position | None, list[Event]]:
         """``update`` from a pipeline frame: a frame without one clearly seen person counts as
@@ -127,11 +152,19 @@ class StretchChecker:
         pos = None
         if angles:
             pos = judge_frame(self.stretch, angles, visibility, self.side, self.extra_limits)
+            pos = self._keep_holding_side(pos, angles, visibility)
         self.last = pos
         active = pos.side if pos is not None and pos.side in self.timers else None
         for key, timer in self.timers.items():
-            form = _FORM.get(pos.status, Form.BAD) if (pos and key == active) else Form.BAD
-            for what, hold in timer.update(t_s, form):
+            gate = self._still[key]
+            if timer.current is None and not timer.entering:
+                # Speed counts from the moment the position is reached: arriving is not
+                # holding, but it does not make the first still moments "moving" either.
+                gate.reset()
+            moving = gate.update(t_s, angles) > gate.max_deg_s
+            form = hold_form(pos, moving) if key == active else Form.BAD
+            unseen = pos.unseen if (pos is not None and form is Form.PARTIAL) else ()
+            for what, hold in timer.update(t_s, form, unseen):
                 events.extend(self._hold_event(t_s, key, what, hold))
             if timer.current is not None:
                 events.extend(self._completion(t_s, key, timer.current))
@@ -141,6 +174,22 @@ class StretchChecker:
                 events.extend(self._watch_range(t_s, active, pos))
                 events.extend(self._watch_cycles(t_s, active, angles))
         return pos, events
+
+    def _keep_holding_side(self, pos: Position, angles: Mapping[str, float],
+                           visibility: np.ndarray | None) -> Position:
+        """While a hold goes on, judge its side first: with part of the body out of view the
+        side rule may read the other side, but the hold's side is what is being held until a
+        seen criterion says otherwise."""
+        if self.side is not None:
+            return pos
+        held = [k for k, t in self.timers.items() if t.current is not None and k in SIDES]
+        if not held or pos.side == held[0] and pos.status != UNKNOWN:
+            return pos
+        mine = evaluate(self.stretch, held[0], angles, visibility, self.extra_limits)
+        if mine.status in (IN_FORM, NEARLY, UNKNOWN, OVER_RANGE) and \
+                pos.status not in (IN_FORM, OVER_RANGE):
+            return mine
+        return pos
 
     def _watch_cycles(self, t_s: float, side: str, angles: Mapping[str, float]) -> list[Event]:
         events = []
@@ -175,6 +224,8 @@ class StretchChecker:
         ``pose.checks.plausible_frames``), when the checker is ``idle``: only time moves on."""
         for timer in self.timers.values():
             timer.update(t_s, Form.BAD)
+        for gate in self._still.values():
+            gate.update(t_s, {})
         for dets in self._detectors.values():
             for d in dets:
                 d.update(t_s, math.nan)

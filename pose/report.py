@@ -39,7 +39,10 @@ class StretchResult:
             "target_hold_s": self.target_hold_s,
             "holds": [{"start_s": round(h.start_s, 2), "end_s": round(h.end_s, 2),
                        "duration_s": round(h.duration_s, 2),
-                       "in_form_fraction": round(h.in_form_fraction, 3)} for h in r.holds],
+                       "in_form_fraction": round(h.in_form_fraction, 3),
+                       "partial_view_s": round(h.partial_s, 2),
+                       "unseen": {part: round(s, 2) for part, s in h.unseen.items()}}
+                      for h in r.holds],
             "held_s": round(r.held_s, 2),
             "longest_hold_s": round(r.longest_s, 2),
             "completed": r.longest_s >= self.target_hold_s,

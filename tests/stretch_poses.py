@@ -316,13 +316,15 @@ def cross_body_shoulder(side: str = "left", *, across: Any = 45.0, shoulder: Any
     return Scene(pose, Placement(pitch), UPPER_BODY)
 
 
-def neck_side_bend(side: str = "left", *, tilt: Any = 25.0, trunk: Any = 0.0) -> Scene:
+def neck_side_bend(side: str = "left", *, tilt: Any = 25.0, trunk: Any = 0.0,
+                   pitch: Any = 0.0) -> Scene:
     """Sitting tall (on a chair: hips and knees at right angles), head tilted ``tilt`` deg
-    towards the other shoulder; ``trunk`` tilts the whole body (shoulders not level)."""
+    towards the other shoulder; ``trunk`` tilts the whole body (shoulders not level), ``pitch``
+    leans it forward."""
     pose = Pose(**limbs(side, hip_flexion=90.0, knee_flexion=90.0,
                         neck_lateral_tilt=away(side) * np.asarray(tilt, float),
                         trunk_lateral_tilt=trunk))
-    return Scene(pose, STANDING, UPPER_BODY)
+    return Scene(pose, Placement(pitch), UPPER_BODY)
 
 
 BUILDERS: dict[str, Callable[..., Scene]] = {
@@ -500,6 +502,7 @@ VIOLATIONS: dict[str, list[Miss]] = {
         M("shoulder_tilt", "high", 15, trunk=25.0),
         M("neck_lateral_tilt", "low", 7, tilt=8.0),
         M("neck_lateral_tilt", "high", 3, tilt=48.0),
+        M("trunk_inclination", "high", 15, pitch=45.0),
     ],
 }
 
