@@ -15,6 +15,8 @@ import numpy as np
 
 from pose.bounce import Bounce, BounceDetector
 from pose.angles import UNITS
+from pose.ballistic import MESSAGE as BALLISTIC_MESSAGE
+from pose.ballistic import Ballistic, BallisticWatch
 from pose.checks import IN_FORM, NEARLY, OVER_RANGE, UNKNOWN, Position, evaluate, judge_frame
 from pose.cycles import CycleCounter
 from pose.estimator import PoseFrame
@@ -345,6 +347,20 @@ class PoseWatch:
         return events
 
 
+def ballistic_event(b: Ballistic) -> Event:
+    """A ``bounce`` event for ballistic movement seen anywhere (no stretch, no side)."""
+    return Event(b.t_s, "bounce", None, None, BALLISTIC_MESSAGE,
+                 {"detail": b.detail, "angle": b.joints[0], "joints": ",".join(b.joints),
+                  "amplitude_deg": b.amplitude_deg, "frequency_hz": b.frequency_hz})
+
+
+def watch_ballistic(watch: BallisticWatch, t_s: float, pose: PoseFrame | None,
+                    angles: Mapping[str, float]) -> list[Event]:
+    """Feed one frame to ``watch``; the event of an episode that starts there, if any."""
+    b = watch.update(t_s, angles if usable(pose) else {})
+    return [ballistic_event(b)] if b is not None else []
+
+
 def usable(pose: PoseFrame | None) -> bool:
     """Checks run only on one clearly seen person: several people could mix up the coaching."""
     return pose is not None and pose.people == 1
@@ -375,6 +391,7 @@ class Coach:
         self.finished = False
         self.checkers: list[StretchChecker] = []
         self.watch = PoseWatch()
+        self.ballistic = BallisticWatch()
         self._rest_until: float | None = None
         self._started_at: float | None = None
         self.last: Position | None = None
@@ -447,6 +464,7 @@ class Coach:
         if self.finished or self.paused:
             return None, []
         events = self.watch.update(t_s, pose)
+        events.extend(watch_ballistic(self.ballistic, t_s, pose, angles))
         if self._started_at is None:
             self._started_at = t_s
             events.append(self._step_started(t_s))
@@ -469,10 +487,12 @@ class CatalogueChecker:
     def __init__(self, stretches: Sequence[Stretch]) -> None:
         self.checkers = [StretchChecker(s) for s in stretches]
         self.watch = PoseWatch()
+        self.ballistic = BallisticWatch()
 
     def update(self, t_s: float, pose: PoseFrame | None,
                angles: Mapping[str, float]) -> tuple[None, list[Event]]:
         events = self.watch.update(t_s, pose)
+        events.extend(watch_ballistic(self.ballistic, t_s, pose, angles))
         for checker in self.checkers:
             events.extend(checker.observe(t_s, pose, angles)[1])
         return None, events

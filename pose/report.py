@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pose.checks import plausible_frames
-from pose.coach import Event, PoseWatch, SideRecord, StretchChecker, usable
+from pose.ballistic import BallisticWatch
+from pose.coach import Event, PoseWatch, SideRecord, StretchChecker, usable, watch_ballistic
 from pose.hold import Hold
 from pose.routines import Catalogue, Limit, Routine, Stretch
 from pose.track import Track
@@ -110,7 +111,7 @@ def run_checkers(track: Track, checkers: Sequence[StretchChecker]) -> list[Event
     """Feed every frame of ``track`` to ``checkers``; returns all events in time order."""
     arrays = track.angles()
     plausible = [plausible_frames(c.stretch, arrays) for c in checkers]
-    watch = PoseWatch()
+    watch, ballistic = PoseWatch(), BallisticWatch()
     events: list[Event] = []
     for i in range(len(track)):
         t = float(track.t_s[i])
@@ -118,6 +119,7 @@ def run_checkers(track: Track, checkers: Sequence[StretchChecker]) -> list[Event
         events.extend(watch.update(t, pose))
         seen = usable(pose)
         angles = _frame_angles(arrays, i) if seen else {}
+        events.extend(watch_ballistic(ballistic, t, pose, angles))
         for checker, maybe in zip(checkers, plausible):
             if seen and not maybe[i] and checker.idle:
                 checker.out_of_position(t)
