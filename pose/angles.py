@@ -42,6 +42,8 @@ Angles (``side`` is ``left`` or ``right``):
 ``trunk_inclination``          trunk against vertical; 0 upright, 90 lying or on all fours
 ``chest_up``                   how far ``forward`` points above the horizontal: +90 lying on
                                the back, 0 upright, -90 lying face down or on all fours
+``chest_up_shoulders``         the same from the shoulder line alone: the upper chest, which
+                               stays on the floor while the pelvis turns in a lying twist
 ``trunk_lateral_tilt``         roll of the trunk (its left axis below the horizontal); + leaning
                                to the left; in [-90, 90], defined at any pitch
 ``shoulder_tilt``              the shoulder line against the horizontal; + left shoulder lower;
@@ -71,7 +73,7 @@ _BILATERAL = (
     "knee_to_chest", "thigh_inclination",
 )
 _AXIAL = ("trunk_inclination", "chest_up", "trunk_lateral_tilt", "shoulder_tilt",
-          "neck_lateral_tilt", "neck_flexion", "knee_drop")
+          "neck_lateral_tilt", "neck_flexion", "knee_drop", "chest_up_shoulders")
 
 ANGLE_NAMES: tuple[str, ...] = tuple(
     f"{base}_{side}" for base in _BILATERAL for side in SIDES
@@ -120,6 +122,7 @@ def _requirements() -> dict[str, tuple[tuple[int, ...], ...]]:
         req[f"thigh_inclination_{side}"] = ((hip,), (knee,))
     req["trunk_inclination"] = trunk
     req["chest_up"] = trunk
+    req["chest_up_shoulders"] = ((lm.LEFT_SHOULDER,), (lm.RIGHT_SHOULDER,), _HIPS)
     req["trunk_lateral_tilt"] = trunk
     req["shoulder_tilt"] = ((lm.LEFT_SHOULDER,), (lm.RIGHT_SHOULDER,))
     req["neck_lateral_tilt"] = ((lm.LEFT_EAR,), (lm.RIGHT_EAR,), (lm.LEFT_SHOULDER,),
@@ -286,6 +289,10 @@ def joint_angles(
         out[f"thigh_inclination_{side}"] = _between(thigh, -vertical)
     out["trunk_inclination"] = _between(up, vertical)
     out["chest_up"] = 90.0 - _between(forward, vertical)
+    shoulder_left = p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER]
+    shoulder_left = _unit(shoulder_left - _dot(shoulder_left, up)[:, None] * up)
+    upper_forward = np.where(flat[:, None], forward, _unit(np.cross(shoulder_left, up)))
+    out["chest_up_shoulders"] = 90.0 - _between(upper_forward, vertical)
     # The roll of the body's left axis: defined at any pitch (upright, folded, lying).
     out["trunk_lateral_tilt"] = -np.degrees(np.arcsin(np.clip(_dot(left, vertical), -1, 1)))
     shoulder_line = _unit(p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER])

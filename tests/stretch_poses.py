@@ -401,7 +401,7 @@ VIOLATIONS: dict[str, list[Miss]] = {
         M("hip_flexion_{other}", "high", 15, other_hip=85.0),
     ],
     "supine_twist": [
-        M("chest_up", "low", 15, roll=75.0),
+        M("chest_up_shoulders", "low", 15, roll=75.0),
         M("trunk_inclination", "low", 8, pitch=-52.0),
         M("trunk_inclination", "high", 8, pitch=-128.0),
         M("knee_flexion_{side}", "low", 15, side_knee=30.0),
