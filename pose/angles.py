@@ -16,6 +16,10 @@ Conventions (all angles in degrees):
   trunk towards the face (or the toes), and angles that need depth (``knee_drop``) are NaN.
 * An angle whose joints are not visible (visibility below ``min_visibility``) is NaN: unknown,
   never a guess.
+* The camera view decides how side tilts are measured (see ``pose.view``): seen from the front
+  or the back, ``shoulder_tilt``, ``trunk_lateral_tilt`` and ``neck_lateral_tilt`` are measured
+  on the image landmarks (the world landmarks under-read them there); seen side-on they are
+  NaN (no measure judges a tilt that moves only in depth).
 
 Angles (``side`` is ``left`` or ``right``):
 
@@ -64,6 +68,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from pose import landmarks as lm
+from pose.view import BACK, SIDE, camera_views, facing
 
 SIDES = ("left", "right")
 
@@ -315,8 +320,54 @@ def joint_angles(
     # noise: only measure the drop when the thighs point well away from the trunk axis.
     out["knee_drop"] = np.where(flat | (_off_axis(thighs, up) < 0.5), np.nan, drop)
 
+    _tilts_by_view(out, p, flat, image)
+
     visible = _visible_mask(vis, min_visibility)
     return {name: np.where(visible[name], out[name], np.nan) for name in ANGLE_NAMES}
+
+
+SIDE_TILTS = ("shoulder_tilt", "trunk_lateral_tilt", "neck_lateral_tilt")
+"""Tilts to the side: measured in the image from the front or back, unknown side-on."""
+
+
+def image_tilts(image: np.ndarray, back: np.ndarray) -> dict[str, np.ndarray]:
+    """The side tilts measured in the image plane, for a person seen from the front or back.
+
+    ``image`` (N, 33, 2) pixels, y down; ``back`` (N,) True where the camera sees the back.
+    Same conventions as the world measures: + left shoulder lower, + leaning to the left,
+    + head tilted to the left.
+    """
+    def lower(v: np.ndarray) -> np.ndarray:  # degrees the vector's start end sits lower
+        norm = np.linalg.norm(v, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(norm > 1e-9, np.degrees(np.arcsin(np.clip(
+                v[:, 1] / norm, -1.0, 1.0))), np.nan)
+
+    sh = image[:, lm.LEFT_SHOULDER] - image[:, lm.RIGHT_SHOULDER]
+    up = _unit(image[:, _SHOULDERS].mean(axis=1) - image[:, _HIPS].mean(axis=1))
+    across = sh + (image[:, lm.LEFT_HIP] - image[:, lm.RIGHT_HIP])
+    across = across - _dot(across, up)[:, None] * up  # the trunk's own left axis
+    ears = image[:, lm.LEFT_EAR] - image[:, lm.RIGHT_EAR]
+    # The image's y runs down, which mirrors a turn; seen from behind it is mirrored again.
+    turn = np.degrees(np.arctan2(sh[:, 0] * ears[:, 1] - sh[:, 1] * ears[:, 0], _dot(sh, ears)))
+    turn = np.where(np.linalg.norm(sh, axis=1) * np.linalg.norm(ears, axis=1) > 1e-9, turn, np.nan)
+    return {"shoulder_tilt": lower(sh), "trunk_lateral_tilt": lower(across),
+            "neck_lateral_tilt": np.where(back, -turn, turn)}
+
+
+def _tilts_by_view(out: dict[str, np.ndarray], p: np.ndarray, flat: np.ndarray,
+                   image: np.ndarray | None) -> None:
+    """Measure the side tilts where this frame's view measures them (in place)."""
+    views = camera_views(np.where(flat[:, None, None], np.nan, p))
+    if image is not None:
+        front_or_back = facing(views)
+        if front_or_back.any():
+            with np.errstate(invalid="ignore", divide="ignore"):
+                seen = image_tilts(image, views == BACK)
+            for name, values in seen.items():
+                out[name] = np.where(front_or_back, values, out[name])
+    for name in SIDE_TILTS:
+        out[name] = np.where(views == SIDE, np.nan, out[name])
 
 
 def first_frame(angles: Mapping[str, np.ndarray]) -> dict[str, float]:

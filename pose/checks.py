@@ -13,12 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from pose import landmarks as lm
-from pose.angles import REQUIRED_LANDMARKS
+from pose.angles import REQUIRED_LANDMARKS, SIDE_TILTS
 from pose.routines import SIDES, Criterion, Limit, Stretch, resolve
 
 #: Form status of a frame, from best to worst for the overlay and the cue.
 IN_FORM, NEARLY, OUT_OF_FORM, OVER_RANGE, UNKNOWN = (
     "in_form", "nearly", "out_of_form", "over_range", "unknown")
+
+
+FACE_THE_CAMERA = "Turn to face the camera: I can't judge a tilt to the side from here"
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ def _judge(c: Criterion, side: str, angles: Mapping[str, float],
         if not math.isfinite(v):
             part = unseen_part(name, visibility)
             cue = f"I can't see your {part}: bring it into view"
+            if part == "body" and name in SIDE_TILTS:  # in view, but side-on (pose.view)
+                part, cue = "side tilt (seen side-on)", FACE_THE_CAMERA
             results.append(CriterionResult(name, math.nan, "unknown", 0.0, cue, part))
         elif c.low is not None and v < c.low:
             results.append(CriterionResult(name, v, "low", c.low - v, resolve(c.low_cue, s)))

@@ -535,7 +535,9 @@ def test_no_other_stretch_is_in_form_on_an_ideal_pose(sid, side):
 
 def test_forward_fold_is_not_an_over_range_side_bend():
     angles, vis = measure(ideal("standing_forward_fold"))
-    assert abs(angles["trunk_lateral_tilt"]) < 5.0
+    # Seen side-on, as the catalogue advises: a side tilt moves only in depth there, so it is
+    # not measured at all (pose.view), let alone read as a side bend.
+    assert np.isnan(angles["trunk_lateral_tilt"])
     pos = judge_frame(STRETCHES["standing_side_bend"], angles, vis)
     assert pos.status != OVER_RANGE, describe(pos)
 
@@ -678,3 +680,18 @@ def test_camera_check_agrees_with_the_verdict_when_the_far_limbs_are_poorly_seen
         assert pos.status == UNKNOWN and len(advice) == 1
         part = pos.cue.removeprefix("I can't see your ").removesuffix(": bring it into view")
         assert part in advice[0]
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_neck_side_bend_seen_side_on_asks_to_face_the_camera(side):
+    """Side-on, a head tilt moves only in depth: no measure judges it (pose.view), so the
+    criterion is unknown with the cue to turn, never a guess either way."""
+    from body import Camera
+    from pose.checks import FACE_THE_CAMERA
+    scene = ideal("neck_side_bend", side)
+    turned = Scene(scene.pose, scene.placement, Camera("side_left"))
+    angles, vis = measure(turned)
+    assert np.isnan(angles["neck_lateral_tilt"]) and np.isnan(angles["shoulder_tilt"])
+    pos = judge_frame(STRETCHES["neck_side_bend"], angles, vis)
+    assert pos.status == UNKNOWN, describe(pos)
+    assert pos.cue == FACE_THE_CAMERA
