@@ -75,6 +75,19 @@ def unseen_part(angle: str, visibility: np.ndarray | None, min_visibility: float
     return "body"
 
 
+CLEAR_VISIBILITY = 0.7
+"""Landmarks at least this visible are clearly seen. Bouncing is only looked for on clearly
+seen joints: a joint the model is unsure of (0.5-0.7, a close-up cutting the legs) swings by
+tens of degrees from frame to frame while the person holds still (R03 of the real clips)."""
+
+
+def seen_clearly(angle: str, visibility: np.ndarray,
+                 min_visibility: float = CLEAR_VISIBILITY) -> bool:
+    """Whether every landmark group ``angle`` is measured on has a clearly seen member."""
+    return all(any(visibility[i] >= min_visibility for i in group)
+               for group in REQUIRED_LANDMARKS[angle])
+
+
 def _judge(c: Criterion, side: str, angles: Mapping[str, float],
            visibility: np.ndarray | None) -> CriterionResult:
     sides = SIDES if (side == "both" and "{side}" in c.angle) else (side,)

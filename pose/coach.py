@@ -17,7 +17,8 @@ from pose.bounce import Bounce, BounceDetector
 from pose.angles import UNITS
 from pose.ballistic import MESSAGE as BALLISTIC_MESSAGE
 from pose.ballistic import Ballistic, BallisticWatch
-from pose.checks import IN_FORM, NEARLY, OVER_RANGE, UNKNOWN, Position, evaluate, judge_frame
+from pose.checks import (IN_FORM, NEARLY, OVER_RANGE, UNKNOWN, Position, evaluate, judge_frame,
+                         seen_clearly)
 from pose.cycles import CycleCounter
 from pose.estimator import PoseFrame
 from pose.hold import Form, Hold, HoldTimer
@@ -171,7 +172,7 @@ class StretchChecker:
             if timer.current is not None:
                 events.extend(self._completion(t_s, key, timer.current))
         if pos is not None and active is not None:
-            events.extend(self._watch_bounce(t_s, active, pos, angles))
+            events.extend(self._watch_bounce(t_s, active, pos, angles, visibility))
             if self._in_or_entering(active, pos):
                 events.extend(self._watch_range(t_s, active, pos))
                 events.extend(self._watch_cycles(t_s, active, angles))
@@ -284,13 +285,14 @@ class StretchChecker:
         return pos.status in (IN_FORM, NEARLY, OVER_RANGE) or \
             self.timers[side].current is not None
 
-    def _watch_bounce(self, t_s: float, side: str, pos: Position,
-                      angles: Mapping[str, float]) -> list[Event]:
+    def _watch_bounce(self, t_s: float, side: str, pos: Position, angles: Mapping[str, float],
+                      visibility: np.ndarray | None = None) -> list[Event]:
         events = []
         watching = self._in_or_entering(side, pos)
         for det in self._detectors[side]:
-            bounce = det.update(t_s, angles.get(det.angle, math.nan)) if watching else \
-                det.update(t_s, math.nan)
+            clear = visibility is None or seen_clearly(det.angle, visibility)
+            value = angles.get(det.angle, math.nan) if (watching and clear) else math.nan
+            bounce = det.update(t_s, value)
             if bounce is not None:
                 self.records[side].bounces.append(bounce)
                 events.append(Event(t_s, "bounce", self.stretch.id, side,
