@@ -22,6 +22,8 @@ IN_FORM, NEARLY, OUT_OF_FORM, OVER_RANGE, UNKNOWN = (
 
 
 FACE_THE_CAMERA = "Turn to face the camera: I can't judge a tilt to the side from here"
+VIEW_PART = "side tilt (seen side-on)"
+"""The 'part' of a criterion that is in view but cannot be judged from this view."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,18 @@ class Position:
         return tuple(dict.fromkeys(c.part for c in self.criteria if c.state == "unknown"))
 
 
+def blocked_by_view(stretch: Stretch, pos: Position) -> bool:
+    """Everything judged is met, some of it a required criterion, and what is unknown is
+    unknown only because of the camera view (in sight, but not measurable from here): the
+    stretch may well be done, but this view cannot tell."""
+    if pos.status != UNKNOWN:
+        return False
+    pairs = list(zip(pos.criteria, stretch.criteria))
+    unknown = [c for c, _ in pairs if c.state == "unknown"]
+    required_met = any(c.state == "met" and not spec.optional for c, spec in pairs)
+    return required_met and bool(unknown) and all(c.part == VIEW_PART for c in unknown)
+
+
 def unseen_part(angle: str, visibility: np.ndarray | None, min_visibility: float = 0.5) -> str:
     """The body part to bring into view for ``angle`` to be measured ("left knee")."""
     if visibility is None:
@@ -99,7 +113,7 @@ def _judge(c: Criterion, side: str, angles: Mapping[str, float],
             part = unseen_part(name, visibility)
             cue = f"I can't see your {part}: bring it into view"
             if part == "body" and name in SIDE_TILTS:  # in view, but side-on (pose.view)
-                part, cue = "side tilt (seen side-on)", FACE_THE_CAMERA
+                part, cue = VIEW_PART, FACE_THE_CAMERA
             results.append(CriterionResult(name, math.nan, "unknown", 0.0, cue, part))
         elif c.low is not None and v < c.low:
             results.append(CriterionResult(name, v, "low", c.low - v, resolve(c.low_cue, s)))

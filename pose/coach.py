@@ -17,8 +17,8 @@ from pose.bounce import Bounce, BounceDetector
 from pose.angles import UNITS
 from pose.ballistic import MESSAGE as BALLISTIC_MESSAGE
 from pose.ballistic import Ballistic, BallisticWatch
-from pose.checks import (IN_FORM, NEARLY, OVER_RANGE, UNKNOWN, Position, evaluate, judge_frame,
-                         seen_clearly)
+from pose.checks import (IN_FORM, NEARLY, OVER_RANGE, UNKNOWN, Position, blocked_by_view,
+                         evaluate, judge_frame, seen_clearly)
 from pose.cycles import CycleCounter
 from pose.estimator import PoseFrame
 from pose.hold import Form, Hold, HoldTimer
@@ -127,6 +127,10 @@ class StretchChecker:
                         for k in keys} if stretch.cycle else {}
         self._rushed_at: float | None = None
         self.last: Position | None = None
+        self.declined_s = {k: 0.0 for k in keys}
+        """Seconds per side in which the position was taken as far as this camera view lets
+        it be judged, but no hold was timed (see ``Position.blocked_by_view``)."""
+        self._blocked_at: float | None = None
 
     def _cycle_angles(self, side: str) -> list[str]:
         assert self.stretch.cycle is not None
@@ -158,6 +162,7 @@ class StretchChecker:
             pos = self._keep_holding_side(pos, angles, visibility)
         self.last = pos
         active = pos.side if pos is not None and pos.side in self.timers else None
+        self._count_declined(t_s, pos, active)
         for key, timer in self.timers.items():
             gate = self._still[key]
             if timer.current is None and not timer.entering:
@@ -177,6 +182,13 @@ class StretchChecker:
                 events.extend(self._watch_range(t_s, active, pos))
                 events.extend(self._watch_cycles(t_s, active, angles))
         return pos, events
+
+    def _count_declined(self, t_s: float, pos: Position | None, active: str | None) -> None:
+        blocked = (pos is not None and active is not None and blocked_by_view(self.stretch, pos)
+                   and self.timers[active].current is None)
+        if blocked and self._blocked_at is not None and active is not None:
+            self.declined_s[active] += max(0.0, t_s - self._blocked_at)
+        self._blocked_at = t_s if blocked else None
 
     def _keep_holding_side(self, pos: Position, angles: Mapping[str, float],
                            visibility: np.ndarray | None) -> Position:

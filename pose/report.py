@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pose.checks import plausible_frames
+import numpy as np
+
+from pose.checks import FACE_THE_CAMERA, plausible_frames
 from pose.ballistic import BallisticWatch
 from pose.coach import Event, PoseWatch, SideRecord, StretchChecker, usable, watch_ballistic
 from pose.hold import Hold
 from pose.routines import Catalogue, Limit, Routine, Stretch
 from pose.track import Track
+from pose.view import VIEWS, camera_views
 
 SCHEMA = "stretchcheck.report/1"
 
@@ -63,6 +66,9 @@ class Report:
     routine: str | None
     results: list[StretchResult]
     events: list[Event] = field(default_factory=list)
+    declined: list[dict[str, object]] = field(default_factory=list)
+    """Stretches not claimed because this camera view cannot judge them (see
+    ``declined_for_view``)."""
 
     def to_dict(self) -> dict[str, object]:
         t = self.track
@@ -79,6 +85,8 @@ class Report:
             "stretches": [r.to_dict() for r in self.results],
             "events": [e.to_dict() for e in self.events],
             "warnings": list(t.warnings),
+            "camera_views_s": camera_view_seconds(t),
+            "declined_for_view": list(self.declined),
         }
 
     def summary(self) -> str:
@@ -101,6 +109,25 @@ class Report:
                 f"of {r.target_hold_s:.0f} s ({done}){form}; {len(rec.bounces)} bounce(s), "
                 f"{len(rec.over_range)} over-range")
         return "\n".join(lines)
+
+
+def camera_view_seconds(track: Track) -> dict[str, float]:
+    """Seconds of the recording seen from each camera view (``pose.view``), frames with a pose."""
+    if not len(track):
+        return {}
+    views = camera_views(track.world)
+    step = np.diff(track.t_s, append=track.t_s[-1] + (1.0 / track.fps if track.fps else 0.0))
+    return {v: round(float(step[(views == v) & track.has_pose].sum()), 2) for v in VIEWS}
+
+
+def declined_for_view(checkers: Sequence[StretchChecker],
+                      min_s: float = 2.0) -> list[dict[str, object]]:
+    """Stretches taken for at least ``min_s`` as far as the view lets them be judged, whose
+    deciding criteria this view cannot judge: not claimed, and said so."""
+    return [{"stretch": c.stretch.id, "side": side, "seconds": round(s, 2),
+             "reason": "its deciding criteria cannot be judged from this camera view",
+             "cue": FACE_THE_CAMERA}
+            for c in checkers for side, s in c.declined_s.items() if s >= min_s]
 
 
 def _frame_angles(arrays: dict, i: int) -> dict[str, float]:
@@ -199,4 +226,5 @@ def check_track(track: Track, catalogue: Catalogue, routine: Routine | None = No
     elif mode == "routine":
         wanted = {(st.stretch.id, side) for st in routine.steps for side in st.sides}
         results = [r for r in results if (r.stretch.id, r.side) in wanted]
-    return Report(track, mode, routine.id if routine else None, results, events)
+    return Report(track, mode, routine.id if routine else None, results, events,
+                  declined_for_view(checkers))

@@ -695,3 +695,19 @@ def test_neck_side_bend_seen_side_on_asks_to_face_the_camera(side):
     pos = judge_frame(STRETCHES["neck_side_bend"], angles, vis)
     assert pos.status == UNKNOWN, describe(pos)
     assert pos.cue == FACE_THE_CAMERA
+
+
+def test_auto_mode_declines_a_side_bend_seen_side_on_and_says_so():
+    """A standing side bend side-on: knees and raised arm judged and met, the lean unknown
+    (pose.view). Auto mode claims no side bend hold and report.json says why."""
+    from body import Camera
+    t = times(6.0, AUTO_FPS)
+    scene = ideal("standing_side_bend", "left")
+    turned = Scene(scene.pose, scene.placement, Camera("side_left"))
+    report = check_track(make_track(turned, t, rng=seed("declined"), fps=AUTO_FPS), CATALOGUE)
+    assert all(r.stretch.id != "standing_side_bend" for r in report.results)
+    declined = report.to_dict()["declined_for_view"]
+    mine = [d for d in declined if d["stretch"] == "standing_side_bend"]
+    assert mine and mine[0]["seconds"] >= 5.0
+    assert mine[0]["cue"].startswith("Turn to face the camera")
+    assert report.to_dict()["camera_views_s"]["side"] == pytest.approx(6.0, abs=0.1)
