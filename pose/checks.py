@@ -95,11 +95,10 @@ seen joints: a joint the model is unsure of (0.5-0.7, a close-up cutting the leg
 tens of degrees from frame to frame while the person holds still (R03 of the real clips)."""
 
 
-def seen_clearly(angle: str, visibility: np.ndarray,
-                 min_visibility: float = CLEAR_VISIBILITY) -> bool:
-    """Whether every landmark group ``angle`` is measured on has a clearly seen member."""
-    return all(any(visibility[i] >= min_visibility for i in group)
-               for group in REQUIRED_LANDMARKS[angle])
+def seen_clearly(angle: str, clear: np.ndarray) -> bool:
+    """Whether every landmark group ``angle`` is measured on has a clearly seen member;
+    ``clear`` is the (33,) mask ``visibility >= CLEAR_VISIBILITY``."""
+    return all(clear[list(group)].any() for group in REQUIRED_LANDMARKS[angle])
 
 
 def _judge(c: Criterion, side: str, angles: Mapping[str, float],

@@ -17,8 +17,8 @@ from pose.bounce import Bounce, BounceDetector
 from pose.angles import UNITS
 from pose.ballistic import MESSAGE as BALLISTIC_MESSAGE
 from pose.ballistic import Ballistic, BallisticWatch
-from pose.checks import (IN_FORM, NEARLY, OVER_RANGE, UNKNOWN, Position, blocked_by_view,
-                         evaluate, judge_frame, seen_clearly)
+from pose.checks import (CLEAR_VISIBILITY, IN_FORM, NEARLY, OVER_RANGE, UNKNOWN, Position,
+                         blocked_by_view, evaluate, judge_frame, seen_clearly)
 from pose.cycles import CycleCounter
 from pose.estimator import PoseFrame
 from pose.hold import Form, Hold, HoldTimer
@@ -165,11 +165,14 @@ class StretchChecker:
         self._count_declined(t_s, pos, active)
         for key, timer in self.timers.items():
             gate = self._still[key]
-            if timer.current is None and not timer.entering:
+            idle = timer.current is None and not timer.entering
+            if idle:
                 # Speed counts from the moment the position is reached: arriving is not
                 # holding, but it does not make the first still moments "moving" either.
                 gate.reset()
-            moving = gate.update(t_s, angles) > gate.max_deg_s
+            moving = False
+            if key == active or not idle:  # nothing to time on this side otherwise
+                moving = gate.update(t_s, angles) > gate.max_deg_s
             form = hold_form(pos, moving) if key == active else Form.BAD
             unseen = pos.unseen if (pos is not None and form is Form.PARTIAL) else ()
             for what, hold in timer.update(t_s, form, unseen):
@@ -301,10 +304,10 @@ class StretchChecker:
                       visibility: np.ndarray | None = None) -> list[Event]:
         events = []
         watching = self._in_or_entering(side, pos)
+        clear = None if (visibility is None or not watching) else visibility >= CLEAR_VISIBILITY
         for det in self._detectors[side]:
-            clear = visibility is None or seen_clearly(det.angle, visibility)
-            value = angles.get(det.angle, math.nan) if (watching and clear) else math.nan
-            bounce = det.update(t_s, value)
+            seen = watching and (clear is None or seen_clearly(det.angle, clear))
+            bounce = det.update(t_s, angles.get(det.angle, math.nan) if seen else math.nan)
             if bounce is not None:
                 self.records[side].bounces.append(bounce)
                 events.append(Event(t_s, "bounce", self.stretch.id, side,
