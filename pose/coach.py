@@ -243,7 +243,8 @@ class StretchChecker:
         for timer in self.timers.values():
             timer.update(t_s, Form.BAD)
         for gate in self._still.values():
-            gate.update(t_s, {})
+            gate.reset()
+        self._blocked_at = None
         for dets in self._detectors.values():
             for d in dets:
                 d.update(t_s, math.nan)
