@@ -17,9 +17,9 @@ Conventions (all angles in degrees):
 * An angle whose joints are not visible (visibility below ``min_visibility``) is NaN: unknown,
   never a guess.
 * The camera view decides how side tilts are measured (see ``pose.view``): seen from the front
-  or the back, ``shoulder_tilt``, ``trunk_lateral_tilt`` and ``neck_lateral_tilt`` are measured
-  on the image landmarks (the world landmarks under-read them there); seen side-on they are
-  NaN (no measure judges a tilt that moves only in depth).
+  or the back with the trunk near the image plane, ``shoulder_tilt``, ``trunk_lateral_tilt``
+  and ``neck_lateral_tilt`` are measured on the image landmarks (the world landmarks under-read
+  them there); seen side-on they are NaN (no measure judges a tilt that moves only in depth).
 
 Angles (``side`` is ``left`` or ``right``):
 
@@ -355,12 +355,28 @@ def image_tilts(image: np.ndarray, back: np.ndarray) -> dict[str, np.ndarray]:
             "neck_lateral_tilt": np.where(back, -turn, turn)}
 
 
+TRUNK_IN_PLANE = 45.0
+"""Side tilts are read on the image only while the trunk is within this many degrees of the
+image plane: a body lying along the line of sight (seen from beyond the feet) shows its trunk
+end-on, and the image then says nothing about its tilts."""
+
+
+def image_tilt_frames(world: np.ndarray) -> np.ndarray:
+    """(N,) True where the side tilts are measured on the image: seen from the front or back,
+    with the trunk (mid-hip to mid-shoulder) within ``TRUNK_IN_PLANE`` of the image plane."""
+    up = _unit(world[:, _SHOULDERS].mean(axis=1) - world[:, _HIPS].mean(axis=1))
+    with np.errstate(invalid="ignore"):
+        in_plane = np.abs(up[:, 2]) <= np.sin(np.radians(TRUNK_IN_PLANE))
+    return facing(camera_views(world)) & in_plane
+
+
 def _tilts_by_view(out: dict[str, np.ndarray], p: np.ndarray, flat: np.ndarray,
                    image: np.ndarray | None) -> None:
     """Measure the side tilts where this frame's view measures them (in place)."""
-    views = camera_views(np.where(flat[:, None, None], np.nan, p))
+    world = np.where(flat[:, None, None], np.nan, p)
+    views = camera_views(world)
     if image is not None:
-        front_or_back = facing(views)
+        front_or_back = image_tilt_frames(world)
         if front_or_back.any():
             with np.errstate(invalid="ignore", divide="ignore"):
                 seen = image_tilts(image, views == BACK)

@@ -23,7 +23,7 @@ from pose.cycles import CycleCounter
 from pose.estimator import PoseFrame
 from pose.hold import Form, Hold, HoldTimer
 from pose.routines import SIDES, Limit, Routine, Stretch, resolve
-from pose.stillness import SpeedGate
+from pose.stillness import SpeedGate, joint_measures
 
 EVENT_KINDS = ("position_entered", "position_left", "hold_started", "hold_ended",
                "hold_completed", "bounce", "over_range", "pose_lost", "pose_found",
@@ -140,10 +140,11 @@ class StretchChecker:
         return _resolved(self.stretch.working_angles, side)
 
     def _steady(self, side: str) -> list[str]:
-        """Angles that must be steady for a hold: the required criteria's (an optional one is
-        the far limb of a side view, too unreliable to time a hold by)."""
+        """Angles that must be steady for a hold: the required criteria's joints, in every
+        plane (an optional criterion is the far limb of a side view, too unreliable to time a
+        hold by)."""
         required = [c.angle for c in self.stretch.criteria if not c.optional]
-        return _resolved(required, side)
+        return list(joint_measures(_resolved(required, side)))
 
     def observe(self, t_s: float, pose: PoseFrame | None,
                 angles: Mapping[str, float]) -> tuple[Position | None, list[Event]]:

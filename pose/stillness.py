@@ -1,8 +1,8 @@
 """Is the body still? A hold is a position kept, not one passed through or repeated quickly.
 
 The speed of an angle is its range (max - min) over the last ``window_s`` seconds divided by
-the window: a range, not an end-to-end difference, so that a quick back-and-forth (reps) reads
-as fast even when it ends where it began.
+the window: a range, not an end-to-end difference, so that a quick back-and-forth (reps)
+reads as fast even when it ends where it began.
 
 Constants, measured on the real clips of ``../shared/realclips`` (smoothed landmarks): inside
 labelled holds the working angles move at a median 1-14 deg/s (breathing, landmark jitter,
@@ -22,6 +22,28 @@ WINDOW_S = 0.5
 
 MAX_SPEED_DEG_S = 40.0
 """Fastest an angle may move, in deg/s over ``WINDOW_S``, for the body to count as still."""
+
+#: The measures of one joint in its different planes. A joint is still only if it is still in
+#: every plane: neck, trunk and hip circles pass through a tilt's end range at the moment the
+#: joint moves fastest in the other plane. (Inside R08's and R06's labelled neck side bends the
+#: neck flexion moves at a median 3-12 deg/s, 90th percentile 5-27.) Not the shoulder: its
+#: flexion and abduction are projections that swing wildly, still arm or not, when the arm
+#: points along the other plane's axis (R06's cross-body arm: abduction read 236, 261, -88).
+FAMILIES: tuple[tuple[str, ...], ...] = (
+    ("neck_lateral_tilt", "neck_flexion"),
+    ("trunk_lateral_tilt", "trunk_inclination"),
+    ("hip_flexion_left", "hip_abduction_left"),
+    ("hip_flexion_right", "hip_abduction_right"),
+)
+
+
+def joint_measures(names: Iterable[str]) -> tuple[str, ...]:
+    """``names`` with the other planes of each of their joints (see ``FAMILIES``)."""
+    out = list(dict.fromkeys(names))
+    for family in FAMILIES:
+        if any(n in out for n in family):
+            out.extend(n for n in family if n not in out)
+    return tuple(out)
 
 
 class SpeedGate:

@@ -317,13 +317,13 @@ def cross_body_shoulder(side: str = "left", *, across: Any = 45.0, shoulder: Any
 
 
 def neck_side_bend(side: str = "left", *, tilt: Any = 25.0, trunk: Any = 0.0,
-                   pitch: Any = 0.0) -> Scene:
+                   pitch: Any = 0.0, flexion: Any = 0.0) -> Scene:
     """Sitting tall (on a chair: hips and knees at right angles), head tilted ``tilt`` deg
     towards the other shoulder; ``trunk`` tilts the whole body (shoulders not level), ``pitch``
-    leans it forward."""
+    leans it forward, ``flexion`` bends the neck forward."""
     pose = Pose(**limbs(side, hip_flexion=90.0, knee_flexion=90.0,
                         neck_lateral_tilt=away(side) * np.asarray(tilt, float),
-                        trunk_lateral_tilt=trunk))
+                        neck_flexion=flexion, trunk_lateral_tilt=trunk))
     return Scene(pose, Placement(pitch), UPPER_BODY)
 
 

@@ -711,3 +711,30 @@ def test_auto_mode_declines_a_side_bend_seen_side_on_and_says_so():
     assert mine and mine[0]["seconds"] >= 5.0
     assert mine[0]["cue"].startswith("Turn to face the camera")
     assert report.to_dict()["camera_views_s"]["side"] == pytest.approx(6.0, abs=0.1)
+
+
+@pytest.mark.parametrize("hz", [0.3, 0.5])
+def test_neck_circles_are_not_a_neck_side_bend_hold(hz):
+    """Neck circles, 2-3 s each: the tilt passes 30 deg each side (in range for a third of each
+    circle), but the neck's flexion sweeps fastest just then (57 deg/s at 0.3 Hz, above the
+    40 deg/s stillness limit): moving, never a hold (pose.stillness: a joint is still only if
+    still in every plane). Circles of 5 s and slower move under the limit everywhere, like a
+    slowly deepened hold: speed alone cannot tell them apart."""
+    t = times(20.0)
+    w = 2 * np.pi * hz
+    scene = moving_scene("neck_side_bend", "left", t,
+                         tilt=lambda s: 30.0 * np.cos(w * s), flexion=lambda s: 30.0 * np.sin(w * s))
+    report = check_track(make_track(scene, t, rng=seed("circles", hz)), CATALOGUE,
+                         stretch="neck_side_bend")
+    held = [h for r in report.results for h in r.record.holds]
+    assert sum(h.duration_s for h in held) <= 1.0, held
+
+
+def test_a_held_neck_side_bend_with_a_steady_nod_angle_is_still_a_hold():
+    """The same tilt held, the chin a little forward (flexion 15): a hold."""
+    t = times(8.0)
+    scene = moving_scene("neck_side_bend", "left", t, tilt=25.0, flexion=15.0)
+    report = check_track(make_track(scene, t, rng=seed("nod")), CATALOGUE,
+                         stretch="neck_side_bend")
+    (hold,) = result_for(report, "neck_side_bend", "left").record.holds
+    assert hold.duration_s > 7.5
