@@ -76,9 +76,11 @@ def hold_form(pos: Position | None, moving: bool = False) -> Form:
     ``pose.hold``), as long as something is seen at all. A body moving faster than the
     stillness limit (``pose.stillness``) is not holding, whatever its angles.
     """
-    if pos is None or moving:
+    if pos is None:
         return Form.BAD
     form = _FORM.get(pos.status, Form.BAD)
+    if moving and form is not Form.BAD:
+        return Form.MOVING
     if form is Form.PARTIAL and pos.met == 0:
         return Form.BAD
     return form
@@ -166,13 +168,13 @@ class StretchChecker:
         self._count_declined(t_s, pos, active)
         for key, timer in self.timers.items():
             gate = self._still[key]
-            idle = timer.current is None and not timer.entering
-            if idle:
+            placed = hold_form(pos) if key == active else Form.BAD
+            moving = False
+            if placed is Form.BAD and timer.current is None and not timer.entering:
                 # Speed counts from the moment the position is reached: arriving is not
                 # holding, but it does not make the first still moments "moving" either.
                 gate.reset()
-            moving = False
-            if key == active or not idle:  # nothing to time on this side otherwise
+            else:
                 moving = gate.update(t_s, angles) > gate.max_deg_s
             form = hold_form(pos, moving) if key == active else Form.BAD
             unseen = pos.unseen if (pos is not None and form is Form.PARTIAL) else ()

@@ -23,6 +23,8 @@ class Form(Enum):
     CLOSE = "close"    # nearly there: keeps a hold going, not counted as full form
     PARTIAL = "partial"  # every criterion in view met, some out of view: keeps a hold going,
     #                      counted as held for up to MAX_PARTIAL_S; never starts one
+    MOVING = "moving"  # moving faster than a hold allows: like BAD, but it also cancels a
+    #                    position being entered at once (passing through, quick reps)
     BAD = "bad"        # out of position, over-range, unseen or no pose: ends a hold if it lasts
 
 
@@ -70,6 +72,7 @@ class HoldTimer:
         self.grace_s = grace_s
         self.max_partial_s = max_partial_s
         self._partial_since: float | None = None
+        self._reached_at: float | None = None
         self.holds: list[Hold] = []
         self.current: Hold | None = None
         self._entered_at: float | None = None
@@ -94,6 +97,16 @@ class HoldTimer:
         """One frame's verdict; ``unseen`` names the parts out of view (with ``Form.PARTIAL``)."""
         out: list[tuple[str, Hold | None]] = []
         dt = 0.0 if self._prev_t is None else max(0.0, t_s - self._prev_t)
+        moving = form is Form.MOVING
+        if moving:
+            form = Form.BAD
+        # When the position was reached: in it (full form, nearly, or still settling into it)
+        # without a break since then.
+        if moving or form in (Form.GOOD, Form.CLOSE):
+            if self._reached_at is None:
+                self._reached_at = t_s
+        else:
+            self._reached_at = None
         if form is Form.PARTIAL:
             if self._partial_since is None:
                 self._partial_since = t_s
@@ -130,14 +143,19 @@ class HoldTimer:
                 self._pending_good_s += good_span
             self._last_in_position = t_s
             if t_s - self._entered_at >= self.confirm_s:
-                self.current = Hold(self._entered_at, t_s, self._pending_good_s)
+                # The hold starts when the position was reached: settling into it (moving,
+                # within grace_s of coming to rest) is part of it; quick reps never come to
+                # rest long enough to be confirmed.
+                reached = self._entered_at if self._reached_at is None else \
+                    max(self._reached_at, self._entered_at - self.grace_s)
+                self.current = Hold(reached, t_s, self._pending_good_s)
                 out.append(("started", self.current))
         elif self._entered_at is not None:
             # (PARTIAL has become BAD here: an unconfirmed position is not kept on the unseen.)
             lost_for = t_s - (self._last_in_position or t_s)
             if form is Form.CLOSE:
                 self._last_in_position = t_s
-            elif lost_for > min(self.grace_s, self.confirm_s):
+            elif moving or lost_for > min(self.grace_s, self.confirm_s):
                 self._entered_at = None
                 out.append(("left", None))
         return out

@@ -48,6 +48,41 @@ def feed(timer: HoldTimer, forms, fps: float, start: int = 0):
     return out
 
 
+M, P = Form.MOVING, Form.PARTIAL
+
+
+def test_moving_cancels_an_entry_at_once_and_a_settled_hold_starts_where_it_was_reached():
+    """At 10 fps: in position but moving 1.0-1.6 s (settling in), then still. Each still spell
+    shorter than 0.5 s is cancelled by the next moving frame (quick reps: never a hold); the
+    hold confirmed at 2.1 s starts when the position was reached, at most grace_s (1 s) before
+    the entry: 1.6 - 1.0 = 0.6 s before, at 1.0."""
+    timer = HoldTimer(confirm_s=0.5, grace_s=1.0)
+    reps = feed(timer, [B] * 5 + ([M] * 3 + [G] * 3) * 4 + [B] * 5, fps=10.0)
+    assert [w for _, w, _ in reps].count("started") == 0
+    assert [w for _, w, _ in reps].count("entered") == 4
+    timer = HoldTimer(confirm_s=0.5, grace_s=1.0)
+    events = feed(timer, [B] * 10 + [M] * 6 + [G] * 20, fps=10.0)
+    (started,) = [h for _, w, h in events if w == "started"]
+    assert started.start_s == pytest.approx(1.0)
+    timer = HoldTimer(confirm_s=0.5, grace_s=1.0)
+    events = feed(timer, [B] * 10 + [M] * 25 + [G] * 20, fps=10.0)
+    (started,) = [h for _, w, h in events if w == "started"]
+    assert started.start_s == pytest.approx(3.5 - 1.0)  # settling longer: grace_s at most
+
+
+def test_partial_view_keeps_a_hold_for_ten_seconds_and_never_starts_one():
+    timer = HoldTimer(confirm_s=0.5, grace_s=1.0)
+    assert [w for _, w, _ in feed(timer, [P] * 30, fps=10.0)] == []
+    events = feed(timer, [G] * 20 + [P] * 150, fps=10.0, start=30)
+    (started,) = [h for _, w, h in events if w == "started"]
+    (ended,) = [h for _, w, h in events if w == "ended"]
+    assert ended is started
+    # Partial from 5.0 s: frames up to 5.0 + 10 s are counted (with the 0.1 s step from the
+    # last good frame at 4.9), none after.
+    assert ended.end_s == pytest.approx(15.0)
+    assert ended.partial_s == pytest.approx(10.1)
+
+
 def test_a_hold_is_confirmed_after_half_a_second_and_starts_at_entry():
     timer = HoldTimer(confirm_s=0.5, grace_s=1.0)
     events = feed(timer, [B] * 10 + [G] * 30, fps=10.0)

@@ -738,3 +738,32 @@ def test_a_held_neck_side_bend_with_a_steady_nod_angle_is_still_a_hold():
                          stretch="neck_side_bend")
     (hold,) = result_for(report, "neck_side_bend", "left").record.holds
     assert hold.duration_s > 7.5
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_supine_twist_done_as_quick_reps_is_not_a_hold(side):
+    """Knees dropped from 32 to 78 deg and back every 2 s (always inside the 30-80 range):
+    40-70 deg/s over half a second, over the 40 deg/s stillness limit: reps, not a hold.
+    The same twist held at 55 deg is one hold."""
+    t = times(12.0)
+    reps = moving_scene("supine_twist", side, t, drop=lambda s: 55.0 - 23.0 * np.cos(np.pi * s))
+    report = check_track(make_track(reps, t, rng=seed("reps", side)), CATALOGUE,
+                         stretch="supine_twist")
+    assert result_for(report, "supine_twist", side).record.holds == []
+    held = moving_scene("supine_twist", side, t, drop=55.0)
+    report = check_track(make_track(held, t, rng=seed("held", side)), CATALOGUE,
+                         stretch="supine_twist")
+    (hold,) = result_for(report, "supine_twist", side).record.holds
+    assert hold.duration_s > 11.5
+
+
+def test_a_neck_side_bend_lying_face_down_is_not_one():
+    """Head tilted 25 deg, shoulders level, but lying face down (trunk 90 deg from upright):
+    the posture gate says no, in auto mode too."""
+    scene = BUILDERS["neck_side_bend"]("left", pitch=90.0)
+    angles, vis = measure(scene)
+    pos = judge_frame(STRETCHES["neck_side_bend"], angles, vis)
+    assert pos.status == OUT_OF_FORM and pos.cue == "Sit up tall for this stretch", describe(pos)
+    t = times(6.0, AUTO_FPS)
+    report = check_track(make_track(scene, t, rng=seed("prone neck"), fps=AUTO_FPS), CATALOGUE)
+    assert all(r.stretch.id != "neck_side_bend" for r in report.results)
