@@ -95,10 +95,11 @@ seen joints: a joint the model is unsure of (0.5-0.7, a close-up cutting the leg
 tens of degrees from frame to frame while the person holds still (R03 of the real clips)."""
 
 
-def seen_clearly(angle: str, clear: np.ndarray) -> bool:
+def seen_clearly(angle: str, clear: Sequence[bool]) -> bool:
     """Whether every landmark group ``angle`` is measured on has a clearly seen member;
-    ``clear`` is the (33,) mask ``visibility >= CLEAR_VISIBILITY``."""
-    return all(clear[list(group)].any() for group in REQUIRED_LANDMARKS[angle])
+    ``clear`` is the 33 flags ``visibility >= CLEAR_VISIBILITY`` (a list: this runs per
+    frame and per watched angle)."""
+    return all(any(clear[i] for i in group) for group in REQUIRED_LANDMARKS[angle])
 
 
 def _judge(c: Criterion, side: str, angles: Mapping[str, float],

@@ -308,7 +308,8 @@ class StretchChecker:
                       visibility: np.ndarray | None = None) -> list[Event]:
         events = []
         watching = self._in_or_entering(side, pos)
-        clear = None if (visibility is None or not watching) else visibility >= CLEAR_VISIBILITY
+        clear = None if (visibility is None or not watching) else \
+            (np.asarray(visibility) >= CLEAR_VISIBILITY).tolist()
         for det in self._detectors[side]:
             seen = watching and (clear is None or seen_clearly(det.angle, clear))
             bounce = det.update(t_s, angles.get(det.angle, math.nan) if seen else math.nan)

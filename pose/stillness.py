@@ -61,13 +61,18 @@ class SpeedGate:
         self.max_deg_s = max_deg_s
         self._history: dict[str, deque[tuple[float, float]]] = {n: deque() for n in self.names}
         self.speed = 0.0
+        self._empty = True
 
     def reset(self) -> None:
+        if self._empty:
+            return  # the common case, every frame out of position: keep it cheap
         for h in self._history.values():
             h.clear()
         self.speed = 0.0
+        self._empty = True
 
     def update(self, t_s: float, angles: Mapping[str, float]) -> float:
+        self._empty = False
         fastest = 0.0
         for name, history in self._history.items():
             v = angles.get(name, math.nan)
