@@ -175,12 +175,19 @@ def evaluate(stretch: Stretch, side: str, angles: Mapping[str, float],
     return Position(side, status, criteria, over, cue)
 
 
-def side_candidates(stretch: Stretch, angles: Mapping[str, float]) -> tuple[str, ...]:
+def side_candidates(stretch: Stretch, angles: Mapping[str, float],
+                    visibility: np.ndarray | None = None) -> tuple[str, ...]:
     """The sides this frame may show being stretched, most likely first.
 
     "both" for stretches done on both sides at once. Otherwise the side rule decides; when it
     cannot (its angle hidden, or too close to neutral to say), both sides are candidates and the
     caller keeps whichever fits the position better.
+
+    With ``visibility``, a limb seen only dimly (0.5 to ``CLEAR_VISIBILITY``: the far limb of
+    a side view, placed by the model behind the near one) does not win the comparison against
+    a clearly seen one: "whichever angle is larger" means nothing when one of the two is a
+    guess. The clearly seen limb is taken if it passes the rule's threshold; otherwise both
+    sides stay candidates.
     """
     if stretch.sides == "both":
         return ("both",)
@@ -196,6 +203,11 @@ def side_candidates(stretch: Stretch, angles: Mapping[str, float]) -> tuple[str,
     values = {s: angles.get(resolve(rule.angle, s), math.nan) for s in SIDES}
     sign = 1.0 if rule.pick == "max" else -1.0
     known = {s: sign * v for s, v in values.items() if math.isfinite(v)}
+    if visibility is not None and len(known) == 2:
+        clear = (np.asarray(visibility) >= CLEAR_VISIBILITY).tolist()
+        clearly = [s for s in known if seen_clearly(resolve(rule.angle, s), clear)]
+        if len(clearly) == 1:
+            known = {clearly[0]: known[clearly[0]]}
     if not known:
         return SIDES
     best = max(known, key=known.get)
@@ -224,7 +236,7 @@ def judge_frame(stretch: Stretch, angles: Mapping[str, float],
     # With the side undecided, a side that cannot be seen may well be the one being stretched:
     # saying so ("I can't see your left knee") beats coaching the other side on a guess.
     rank = {IN_FORM: 0, OVER_RANGE: 1, NEARLY: 2, UNKNOWN: 3, OUT_OF_FORM: 4}
-    candidates = side_candidates(stretch, angles)
+    candidates = side_candidates(stretch, angles, visibility)
     results = [evaluate(stretch, s, angles, visibility, extra_limits) for s in candidates]
     return min(results, key=lambda p: (rank[p.status], -p.met))
 

@@ -404,6 +404,22 @@ def test_positive_side_mirrors_a_signed_angle():
     assert side_candidates(s, {}) == ("left", "right")
 
 
+def test_a_dimly_seen_far_limb_does_not_win_the_side_rule():
+    """Side view: the near (right) leg clearly seen and pulled in to 100, the far (left) leg
+    seen at 0.6 and read at 120 (a guess behind the near leg): right. With the near leg not
+    past the threshold both sides stay candidates; with both legs clear, the larger wins."""
+    from pose import landmarks as lm
+    s = stretch_of(HIP, OTHER, side_by=PICK_MAX)
+    vis = np.ones(lm.N_LANDMARKS)
+    vis[[lm.LEFT_HIP, lm.LEFT_KNEE, lm.LEFT_SHOULDER]] = 0.6
+    both = angles(hip_flexion_left=120, hip_flexion_right=100)
+    assert side_candidates(s, both, vis) == ("right",)
+    assert side_candidates(s, both) == ("left",)  # no visibility: as before
+    assert side_candidates(s, angles(hip_flexion_left=120, hip_flexion_right=40), vis) == \
+        ("left", "right")
+    assert side_candidates(s, both, np.ones(lm.N_LANDMARKS)) == ("left",)
+
+
 def test_side_candidates_pick_max_and_min():
     s = stretch_of(HIP, OTHER, side_by=PICK_MAX)
     assert side_candidates(s, angles(hip_flexion_left=120, hip_flexion_right=40)) == ("left",)
