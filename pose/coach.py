@@ -73,8 +73,9 @@ def hold_form(pos: Position | None, moving: bool = False) -> Form:
     """What a frame's verdict means for a hold.
 
     Unknown criteria with every seen one met is partial view (a hold goes on, see
-    ``pose.hold``), as long as something is seen at all. A body moving faster than the
-    stillness limit (``pose.stillness``) is not holding, whatever its angles.
+    ``pose.hold``), as long as something is seen at all. A body in position but moving faster
+    than the stillness limit (``pose.stillness``) is ``Form.MOVING``: not holding, whatever
+    its angles.
     """
     if pos is None:
         return Form.BAD
@@ -131,7 +132,7 @@ class StretchChecker:
         self.last: Position | None = None
         self.declined_s = {k: 0.0 for k in keys}
         """Seconds per side in which the position was taken as far as this camera view lets
-        it be judged, but no hold was timed (see ``Position.blocked_by_view``)."""
+        it be judged, but no hold was timed (see ``pose.checks.blocked_by_view``)."""
         self._blocked_at: float | None = None
 
     def _cycle_angles(self, side: str) -> list[str]:
@@ -175,7 +176,8 @@ class StretchChecker:
                 # holding, but it does not make the first still moments "moving" either.
                 gate.reset()
             else:
-                moving = gate.update(t_s, angles) > gate.max_deg_s
+                gate.update(t_s, angles)
+                moving = gate.moving
             form = hold_form(pos, moving) if key == active else Form.BAD
             unseen = pos.unseen if (pos is not None and form is Form.PARTIAL) else ()
             for what, hold in timer.update(t_s, form, unseen):

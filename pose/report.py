@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pose.checks import FACE_THE_CAMERA, plausible_frames
 from pose.ballistic import BallisticWatch
+from pose.checks import FACE_THE_CAMERA, plausible_frames
 from pose.coach import Event, PoseWatch, SideRecord, StretchChecker, usable, watch_ballistic
 from pose.hold import Hold
 from pose.routines import Catalogue, Limit, Routine, Stretch

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 from functools import cache
 
-import numpy as np
 import pytest
 
 from conftest import SHARED
