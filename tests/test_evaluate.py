@@ -152,3 +152,27 @@ def test_trace_frames_are_smoothed_as_the_estimator_smooths(realclips):
         np.testing.assert_array_equal(frame.visibility, trace.visibility[i])
         assert frame.size == trace.size and frame.people >= 1
     assert frames[0][1] is None or frames[0][1].image.shape == (lm.N_LANDMARKS, 2)
+
+
+@pytest.mark.slow
+def test_evaluate_runs_the_model_on_a_video(tmp_path, capsys):
+    """A video beside its label goes through the model, then the same checks and scoring.
+    A06 (lateral raise reps, no stretch) labelled as ordinary movement: every reported hold is
+    false hold time, reps are not holds, and steady raises are not ballistic."""
+    from conftest import sample
+    video = sample("A06_sports2d_lateral_raise_reps_front.mp4")
+    clip = tmp_path / "clips"
+    clip.mkdir()
+    (clip / "A06.mp4").symlink_to(video)
+    label = {"segments": [{"start_s": 0.0, "end_s": 60.0, "stretch": "none", "side": None,
+                           "phase": "moving"}], "expected": {"ballistic": False}}
+    (clip / "A06.json").write_text(json.dumps(label))
+    assert main(["evaluate", str(clip), str(clip), "--json", "--out", str(tmp_path / "out")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (row,) = data["per_clip"]
+    assert row["source"] == "video" and row["media_s"] > 5.0
+    report = json.loads((tmp_path / "out" / "A06.json").read_text())
+    held = sum(h["duration_s"] for s in report["stretches"] for h in s["holds"])
+    assert row["false_hold_s"] == pytest.approx(held, abs=0.02)
+    assert row["false_hold_s"] <= 2.0
+    assert row["false_bounces_moving"] == 0  # steady raises (samples README): not ballistic
