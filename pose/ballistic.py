@@ -94,3 +94,9 @@ class BallisticWatch:
                             found[0].frequency_hz)
         self.episodes.append(episode)
         return episode
+
+    def drop_out(self, t_s: float) -> None:
+        """The source lost time before the frame at ``t_s`` (``pose.clock``): swings seen before
+        the gap cannot pair with those after it."""
+        for det in self.detectors:
+            det.update(t_s, float("nan"))

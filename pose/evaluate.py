@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from pose.errors import StretchCheckError
-from pose.report import check_track
-from pose.routines import Catalogue, load_catalogue
+from pose.report import Report
+from pose.routines import load_catalogue
 from pose.scoring import score_clip, summarise
-from pose.track import Track
+from pose.sessions import analyse_trace, analyse_video
+from pose.stretches import Catalogue
 
 TRACE_SUFFIX = ".npz"
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".gif")
@@ -101,15 +102,14 @@ def find_clips(labels: Path, recordings: Iterable[Path]) -> tuple[list[Clip], li
     return clips, unmatched
 
 
-def clip_track(clip: Clip, progress: Callable[[int, int], None] | None = None) -> Track:
-    """The clip's landmarks: a trace replayed through smoothing, or a video through the model."""
+def clip_report(clip: Clip, catalogue: Catalogue, stretch: str | None = "auto",
+                progress: Callable[[int, int], None] | None = None) -> Report:
+    """The clip checked as ``stretchcheck analyze`` checks a recording: a trace from the model's
+    raw output through the one pipeline (``pose.sessions.analyse_trace``), a video through the
+    model and the same pipeline (``pose.sessions.analyse_video``)."""
     if clip.is_trace:
-        from pose.traces import load_trace, trace_track
-
-        return trace_track(load_trace(clip.source), source=str(clip.source))
-    from pose.analysis import track_video
-
-    return track_video(clip.source, progress=progress)
+        return analyse_trace(clip.source, catalogue, stretch=stretch)
+    return analyse_video(clip.source, catalogue, stretch=stretch, progress=progress)
 
 
 def _read_label(path: Path) -> dict[str, Any]:
@@ -153,8 +153,8 @@ def evaluate(labels: Path, recordings: Iterable[Path], stretch: str | None = "au
     rows, reports, media_s = [], {}, 0.0
     for clip in clips:
         progress = on_clip(clip) if on_clip else None
-        track = clip_track(clip, progress)
-        report = check_track(track, catalogue, stretch=stretch).to_dict()
+        checked = clip_report(clip, catalogue, stretch, progress)
+        track, report = checked.track, checked.to_dict()
         reports[clip.id] = report
         if out is not None:
             (out / f"{clip.id}.json").write_text(json.dumps(report, indent=1) + "\n")

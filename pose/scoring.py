@@ -101,8 +101,9 @@ def score_clip(label: Mapping[str, Any], report: Mapping[str, Any]) -> dict[str,
     if not ballistic:
         r["false_bounces"] = sum(1 for t in bounces for s in segs
                                  if s["phase"] == "hold" and s["start_s"] <= t <= s["end_s"])
-        r["false_bounces_moving"] = sum(1 for t in bounces for s in segs
-                                        if s["phase"] == "moving" and s["start_s"] <= t <= s["end_s"])
+        r["false_bounces_moving"] = sum(
+            1 for t in bounces for s in segs
+            if s["phase"] == "moving" and s["start_s"] <= t <= s["end_s"])
     return r
 
 
@@ -153,7 +154,8 @@ def format_row(r: Mapping[str, Any]) -> str:
     return (f"{r['clip']}: hold {r['hold_covered']:.1f}/{r['hold_total']:.1f}s found "
             f"{r['holds_found']}/{r['holds']} side {r['side_right']:.1f}/{r['side_total']:.1f}s "
             f"false_hold {r['false_hold_s']:.1f}s"
-            f" bounce {'Y' if r['bounce_flagged'] else 'n'}{'(ballistic)' if r['ballistic'] else ''}"
+            f" bounce {'Y' if r['bounce_flagged'] else 'n'}"
+            f"{'(ballistic)' if r['ballistic'] else ''}"
             f" false_bounces {r['false_bounces']}/{r['false_bounces_moving']}")
 
 

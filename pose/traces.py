@@ -1,9 +1,10 @@
 """Recorded pose traces: what the model saw, frame by frame, replayed as if it saw it now.
 
 A trace (the ``<id>.npz`` files of ``../shared/realclips``) holds the raw model output of a
-video, before smoothing. ``pose_frames`` turns it back into the stream of ``PoseFrame``s the
-estimator would have produced, smoothing included, so everything after the model (angles,
-checks, holds, sides, bounce) runs exactly as it does on the video.
+video, before smoothing. ``pose_frames`` turns it back into the stream of raw ``PoseFrame``s the
+estimator would have produced, with their source timestamps: a source for the one frame loop
+(``pose.pipeline.run_poses``; ``pose.sessions.analyse_trace``), which smooths them, measures
+the angles and checks them exactly as it does the model's poses from a video or the webcam.
 
 File format (numpy ``.npz``), one row per decoded frame:
 
@@ -27,9 +28,7 @@ import numpy as np
 
 from pose import landmarks as lm
 from pose.errors import StretchCheckError
-from pose.estimator import PoseFrame
-from pose.smoothing import OneEuroFilter, OneEuroParams
-from pose.track import Track
+from pose.landmarks import PoseFrame
 
 FIELDS = ("t_s", "found", "image", "world", "visibility", "people", "size")
 
@@ -63,7 +62,8 @@ class PoseTrace:
 
 
 def load_trace(path: str | Path) -> PoseTrace:
-    """Read a trace file. Raises ``TraceError`` (one line) for a missing, corrupt or foreign file."""
+    """Read a trace file. Raises ``TraceError`` (one line) for a missing, corrupt or foreign
+    file."""
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -93,36 +93,14 @@ def load_trace(path: str | Path) -> PoseTrace:
     )
 
 
-def pose_frames(trace: PoseTrace, smoothing: OneEuroParams | None = OneEuroParams()
-                ) -> Iterator[tuple[float, PoseFrame | None]]:
-    """The trace as the estimator's output stream: ``(t_s, PoseFrame or None)`` per frame.
-
-    Smoothing is done as ``PoseEstimator.process`` does it: one One-Euro filter on the image
-    landmarks in frame-height units and one on the world landmarks, fed only the frames in which
-    a person was found (a gap longer than the filter's ``max_gap_s`` restarts it).
-    """
+def pose_frames(trace: PoseTrace) -> Iterator[tuple[float, PoseFrame | None]]:
+    """The trace as the estimator's raw output stream: ``(source t_s, PoseFrame or None)`` per
+    frame, unsmoothed (the loop smooths, as it smooths the model's output)."""
     width, height = trace.size
-    smooth_image = OneEuroFilter(smoothing) if smoothing else None
-    smooth_world = OneEuroFilter(smoothing) if smoothing else None
     for i in range(len(trace)):
         t = float(trace.t_s[i])
         if not trace.found[i]:
             yield t, None
             continue
-        image, world = trace.image[i], trace.world[i]
-        if smooth_image is not None and smooth_world is not None:
-            image = smooth_image(image / height, t) * height
-            world = smooth_world(world, t)
-        yield t, PoseFrame(t, image, world, trace.visibility[i], (width, height),
-                           max(1, int(trace.people[i])))
-
-
-def trace_track(trace: PoseTrace, smoothing: OneEuroParams | None = OneEuroParams(),
-                source: str | None = None) -> Track:
-    """The ``Track`` that analysing the trace's video would give (smoothed like the estimator)."""
-    times, frames = [], []
-    for t, frame in pose_frames(trace, smoothing):
-        times.append(t)
-        frames.append(frame)
-    return Track.from_frames(times, frames, trace.size, trace.fps,
-                             source=source if source is not None else trace.clip)
+        yield t, PoseFrame(t, trace.image[i], trace.world[i], trace.visibility[i],
+                           (width, height), max(1, int(trace.people[i])))

@@ -19,10 +19,15 @@ from pose.errors import VideoError
 
 @dataclass(frozen=True)
 class VideoFrame:
-    """One decoded frame: ``rgb`` is (height, width, 3) uint8 in displayed orientation."""
+    """One decoded frame: ``rgb`` is (height, width, 3) uint8 in displayed orientation.
+
+    ``t_s`` is the container's timestamp in seconds as stored - it may start below zero, jump
+    or repeat - or None when the frame has none: ``pose.clock.MediaClock`` makes session time
+    of it.
+    """
 
     index: int
-    t_s: float
+    t_s: float | None
     rgb: np.ndarray
 
 
@@ -99,18 +104,13 @@ class VideoReader:
             raise VideoError(f"{self.path}: the video is damaged and stops here ({reason})") from None
 
     def __iter__(self) -> Iterator[VideoFrame]:
-        fps = self.info.fps or 30.0
-        last_t = -np.inf
         index = 0
         frames = self._frames
         if self._first is not None:
             first, self._first = self._first, None
             frames = _chain(first, frames)
         for frame in frames:
-            t = float(frame.time) if frame.time is not None else index / fps
-            if t <= last_t:  # broken or missing pts: keep time moving forward
-                t = last_t + 1.0 / fps
-            last_t = t
+            t = float(frame.time) if frame.time is not None else None
             rgb = _upright(frame.to_ndarray(format="rgb24"), _rotation_of(frame))
             yield VideoFrame(index, t, rgb)
             index += 1

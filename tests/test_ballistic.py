@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from pose.ballistic import MESSAGE, BallisticWatch
-from pose.coach import CatalogueChecker
-from pose.estimator import PoseFrame
+from pose.catalogue_checker import CatalogueChecker
+from pose.landmarks import PoseFrame
+from pose.pipeline import FrameLoop
 from pose.routines import load_catalogue
 
 
@@ -64,18 +65,39 @@ def test_slow_moves_holds_and_one_flickering_limb_are_not_ballistic(fps):
     assert run(far_leg, fps) == []                     # one limb alone swinging (a far leg's flicker)
 
 
-def test_live_auto_mode_flags_it_with_the_detail():
-    """CatalogueChecker (live auto mode) raises a bounce event with no stretch and a detail."""
+def test_the_loop_flags_it_once_with_the_detail():
+    """The one frame loop (here in auto mode, as for a file or a trace) watches every frame for
+    ballistic movement: one bounce event with no stretch, the message and a detail."""
     fps = 30.0
     streams = jacks(fps)
-    checker = CatalogueChecker(list(load_catalogue().stretches.values()))
+    loop = FrameLoop(CatalogueChecker.for_catalogue(load_catalogue()), smoothing=None)
     n = len(next(iter(streams.values())))
     pose = PoseFrame(0.0, np.zeros((33, 2)), np.zeros((33, 3)), np.ones(33), (640, 480))
-    events = []
     for i in range(n):
         angles = {k: float(v[i]) for k, v in streams.items()}
-        events += [e for e in checker.update(i / fps, pose, angles)[1] if e.kind == "bounce"
-                   and e.stretch is None]
+        loop.step_pose(pose, i / fps, angles=angles)
+    loop.finish()
+    events = [e for e in loop.events if e.kind == "bounce" and e.stretch is None]
     assert len(events) == 1
     assert events[0].message == MESSAGE
     assert "arms" in str(events[0].data["detail"])
+
+
+@pytest.mark.parametrize("gap_s, flagged", [(0.0, True), (3.0, False)])
+def test_a_drop_out_ends_what_was_watched(gap_s, flagged):
+    """Two halves of 1.6 s of jumping jacks, each too short to be flagged: back to back they
+    are; with 3 s without a picture between them (a drop-out) the swings before the gap do not
+    pair with those after it."""
+    fps = 30.0
+    half = jacks(fps, 1.6)
+    n = len(next(iter(half.values())))
+    loop = FrameLoop(CatalogueChecker.for_catalogue(load_catalogue()), smoothing=None)
+    pose = PoseFrame(0.0, np.zeros((33, 2)), np.zeros((33, 3)), np.ones(33), (640, 480))
+    for offset in (0.0, n / fps + gap_s):
+        for i in range(n):
+            loop.step_pose(pose, offset + i / fps,
+                           angles={k: float(v[i]) for k, v in half.items()})
+    loop.finish()
+    assert len(loop.dropouts) == (1 if gap_s else 0)
+    found = [e for e in loop.events if e.kind == "bounce" and e.stretch is None]
+    assert bool(found) is flagged

@@ -14,7 +14,9 @@ from conftest import SHARED
 from pose import landmarks as lm
 from pose.cli import main
 from pose.evaluate import evaluate
+from pose.routines import load_catalogue
 from pose.scoring import score_dirs
+from pose.sessions import analyse_trace
 from pose.smoothing import OneEuroFilter, OneEuroParams
 from pose.traces import TraceError, load_trace, pose_frames
 
@@ -134,24 +136,33 @@ def test_trace_format_errors(tmp_path):
         load_trace(tmp_path / "bad.npz")
 
 
-def test_trace_frames_are_smoothed_as_the_estimator_smooths(realclips):
-    """Image in frame heights and world in metres, each through its own filter, found frames only."""
+def test_trace_frames_are_raw_and_the_loop_smooths_them_as_it_smooths_the_model(realclips):
+    """A trace yields the model's raw output; the one loop smooths it as it does live (image in
+    frame heights and world in metres, each through its own filter, found frames only) and
+    checks it at stored precision."""
     trace = load_trace(realclips / "R04_cat_cow_side.npz")
-    params = OneEuroParams()
-    fi, fw = OneEuroFilter(params), OneEuroFilter(params)
-    h = trace.size[1]
-    frames = list(pose_frames(trace, params))
+    frames = list(pose_frames(trace))
     assert len(frames) == len(trace)
     for i, (t, frame) in enumerate(frames):
         assert t == trace.t_s[i]
         if not trace.found[i]:
             assert frame is None
             continue
-        np.testing.assert_array_equal(frame.image, fi(trace.image[i] / h, t) * h)
-        np.testing.assert_array_equal(frame.world, fw(trace.world[i], t))
+        np.testing.assert_array_equal(frame.image, trace.image[i])
+        np.testing.assert_array_equal(frame.world, trace.world[i])
         np.testing.assert_array_equal(frame.visibility, trace.visibility[i])
         assert frame.size == trace.size and frame.people >= 1
     assert frames[0][1] is None or frames[0][1].image.shape == (lm.N_LANDMARKS, 2)
+
+    checked = analyse_trace(trace, load_catalogue()).track
+    fi, fw = OneEuroFilter(OneEuroParams()), OneEuroFilter(OneEuroParams())
+    h = trace.size[1]
+    f32 = lambda a: a.astype(np.float32).astype(np.float64)  # noqa: E731
+    for i, t in enumerate(trace.t_s):
+        assert checked.t_s[i] == t  # a clean trace: session time is its own time
+        if trace.found[i]:
+            np.testing.assert_array_equal(checked.image[i], f32(fi(trace.image[i] / h, t) * h))
+            np.testing.assert_array_equal(checked.world[i], f32(fw(trace.world[i], t)))
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ from pose.app_state import camera_enabled, catalogue, db_url, rtc_configuration
 from pose.estimator import PoseEstimator
 from pose.live import LiveSession
 from pose.review import results_rows, speech_script
-from pose.sessions import limits_for, remember
+from pose.sessions import grow_ranges, limits_for
 from pose.store import open_store
 
 st.title("Live coaching")
@@ -36,15 +36,16 @@ def new_session() -> LiveSession:
         profile = store.profile(profile_name)
         limits = limits_for(store, profile, cat)
 
-    def recorder_factory(width: int, height: int):
+    def recorder_factory(width: int, height: int, checker: dict):
         store = open_store(url)
         sid = store.start_session("live", "webcam", routine.id, model, 0.0, (width, height),
-                                  profile_id=profile.id)
-        return sid, store.recorder(sid)
+                                  profile_id=profile.id, checker=checker)
+        return sid, store.recorder(sid, owns_store=True)
 
     def on_finish(session_id, report) -> None:
+        # The results were written with the recording's last transaction.
         with open_store(url) as store:
-            remember(store, session_id, report, profile.id)
+            grow_ranges(store, session_id, report, profile.id)
 
     return LiveSession(routine, lambda: PoseEstimator(model), recorder_factory, limits,
                        on_finish)
@@ -72,7 +73,7 @@ with video:
             mode=WebRtcMode.SENDRECV,
             rtc_configuration=rtc_configuration(),
             media_stream_constraints={"video": True, "audio": False},
-            video_frame_callback=session.on_frame,
+            queued_video_frames_callback=session.on_frames,
             on_video_ended=session.close,
             async_processing=True,
         )
