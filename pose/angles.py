@@ -16,6 +16,10 @@ Conventions (all angles in degrees):
   trunk towards the face (or the toes), and angles that need depth (``knee_drop``) are NaN.
 * An angle whose joints are not visible (visibility below ``min_visibility``) is NaN: unknown,
   never a guess.
+* The camera view decides how side tilts are measured (see ``pose.view``): seen from the front
+  or the back with the trunk near the image plane, ``shoulder_tilt``, ``trunk_lateral_tilt``
+  and ``neck_lateral_tilt`` are measured on the image landmarks (the world landmarks under-read
+  them there); seen side-on they are NaN (no measure judges a tilt that moves only in depth).
 
 Angles (``side`` is ``left`` or ``right``):
 
@@ -42,6 +46,8 @@ Angles (``side`` is ``left`` or ``right``):
 ``trunk_inclination``          trunk against vertical; 0 upright, 90 lying or on all fours
 ``chest_up``                   how far ``forward`` points above the horizontal: +90 lying on
                                the back, 0 upright, -90 lying face down or on all fours
+``chest_up_shoulders``         the same from the shoulder line alone: the upper chest, which
+                               stays on the floor while the pelvis turns in a lying twist
 ``trunk_lateral_tilt``         roll of the trunk (its left axis below the horizontal); + leaning
                                to the left; in [-90, 90], defined at any pitch
 ``shoulder_tilt``              the shoulder line against the horizontal; + left shoulder lower;
@@ -62,6 +68,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from pose import landmarks as lm
+from pose.view import BACK, SIDE, camera_views, facing
 
 SIDES = ("left", "right")
 
@@ -71,7 +78,7 @@ _BILATERAL = (
     "knee_to_chest", "thigh_inclination",
 )
 _AXIAL = ("trunk_inclination", "chest_up", "trunk_lateral_tilt", "shoulder_tilt",
-          "neck_lateral_tilt", "neck_flexion", "knee_drop")
+          "neck_lateral_tilt", "neck_flexion", "knee_drop", "chest_up_shoulders")
 
 ANGLE_NAMES: tuple[str, ...] = tuple(
     f"{base}_{side}" for base in _BILATERAL for side in SIDES
@@ -120,6 +127,7 @@ def _requirements() -> dict[str, tuple[tuple[int, ...], ...]]:
         req[f"thigh_inclination_{side}"] = ((hip,), (knee,))
     req["trunk_inclination"] = trunk
     req["chest_up"] = trunk
+    req["chest_up_shoulders"] = ((lm.LEFT_SHOULDER,), (lm.RIGHT_SHOULDER,), _HIPS)
     req["trunk_lateral_tilt"] = trunk
     req["shoulder_tilt"] = ((lm.LEFT_SHOULDER,), (lm.RIGHT_SHOULDER,))
     req["neck_lateral_tilt"] = ((lm.LEFT_EAR,), (lm.RIGHT_EAR,), (lm.LEFT_SHOULDER,),
@@ -286,6 +294,10 @@ def joint_angles(
         out[f"thigh_inclination_{side}"] = _between(thigh, -vertical)
     out["trunk_inclination"] = _between(up, vertical)
     out["chest_up"] = 90.0 - _between(forward, vertical)
+    shoulder_left = p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER]
+    shoulder_left = _unit(shoulder_left - _dot(shoulder_left, up)[:, None] * up)
+    upper_forward = np.where(flat[:, None], forward, _unit(np.cross(shoulder_left, up)))
+    out["chest_up_shoulders"] = 90.0 - _between(upper_forward, vertical)
     # The roll of the body's left axis: defined at any pitch (upright, folded, lying).
     out["trunk_lateral_tilt"] = -np.degrees(np.arcsin(np.clip(_dot(left, vertical), -1, 1)))
     shoulder_line = _unit(p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER])
@@ -308,8 +320,70 @@ def joint_angles(
     # noise: only measure the drop when the thighs point well away from the trunk axis.
     out["knee_drop"] = np.where(flat | (_off_axis(thighs, up) < 0.5), np.nan, drop)
 
+    _tilts_by_view(out, p, flat, image)
+
     visible = _visible_mask(vis, min_visibility)
     return {name: np.where(visible[name], out[name], np.nan) for name in ANGLE_NAMES}
+
+
+SIDE_TILTS = ("shoulder_tilt", "trunk_lateral_tilt", "neck_lateral_tilt")
+"""Tilts to the side: measured in the image from the front or back, unknown side-on."""
+
+
+def image_tilts(image: np.ndarray, back: np.ndarray) -> dict[str, np.ndarray]:
+    """The side tilts measured in the image plane, for a person seen from the front or back.
+
+    ``image`` (N, 33, 2) pixels, y down; ``back`` (N,) True where the camera sees the back.
+    Same conventions as the world measures: + left shoulder lower, + leaning to the left,
+    + head tilted to the left.
+    """
+    def lower(v: np.ndarray) -> np.ndarray:  # degrees the vector's start end sits lower
+        norm = np.linalg.norm(v, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(norm > 1e-9, np.degrees(np.arcsin(np.clip(
+                v[:, 1] / norm, -1.0, 1.0))), np.nan)
+
+    sh = image[:, lm.LEFT_SHOULDER] - image[:, lm.RIGHT_SHOULDER]
+    up = _unit(image[:, _SHOULDERS].mean(axis=1) - image[:, _HIPS].mean(axis=1))
+    across = sh + (image[:, lm.LEFT_HIP] - image[:, lm.RIGHT_HIP])
+    across = across - _dot(across, up)[:, None] * up  # the trunk's own left axis
+    ears = image[:, lm.LEFT_EAR] - image[:, lm.RIGHT_EAR]
+    # The image's y runs down, which mirrors a turn; seen from behind it is mirrored again.
+    turn = np.degrees(np.arctan2(sh[:, 0] * ears[:, 1] - sh[:, 1] * ears[:, 0], _dot(sh, ears)))
+    turn = np.where(np.linalg.norm(sh, axis=1) * np.linalg.norm(ears, axis=1) > 1e-9, turn, np.nan)
+    return {"shoulder_tilt": lower(sh), "trunk_lateral_tilt": lower(across),
+            "neck_lateral_tilt": np.where(back, -turn, turn)}
+
+
+TRUNK_IN_PLANE = 45.0
+"""Side tilts are read on the image only while the trunk is within this many degrees of the
+image plane: a body lying along the line of sight (seen from beyond the feet) shows its trunk
+end-on, and the image then says nothing about its tilts."""
+
+
+def image_tilt_frames(world: np.ndarray) -> np.ndarray:
+    """(N,) True where the side tilts are measured on the image: seen from the front or back,
+    with the trunk (mid-hip to mid-shoulder) within ``TRUNK_IN_PLANE`` of the image plane."""
+    up = _unit(world[:, _SHOULDERS].mean(axis=1) - world[:, _HIPS].mean(axis=1))
+    with np.errstate(invalid="ignore"):
+        in_plane = np.abs(up[:, 2]) <= np.sin(np.radians(TRUNK_IN_PLANE))
+    return facing(camera_views(world)) & in_plane
+
+
+def _tilts_by_view(out: dict[str, np.ndarray], p: np.ndarray, flat: np.ndarray,
+                   image: np.ndarray | None) -> None:
+    """Measure the side tilts where this frame's view measures them (in place)."""
+    world = np.where(flat[:, None, None], np.nan, p)
+    views = camera_views(world)
+    if image is not None:
+        front_or_back = image_tilt_frames(world)
+        if front_or_back.any():
+            with np.errstate(invalid="ignore", divide="ignore"):
+                seen = image_tilts(image, views == BACK)
+            for name, values in seen.items():
+                out[name] = np.where(front_or_back, values, out[name])
+    for name in SIDE_TILTS:
+        out[name] = np.where(views == SIDE, np.nan, out[name])
 
 
 def first_frame(angles: Mapping[str, np.ndarray]) -> dict[str, float]:

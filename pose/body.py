@@ -717,6 +717,7 @@ def expected_angles(
         thigh = rot @ _unit(at(f"{side}_knee") - at(f"{side}_hip"))[..., None]
         out[f"thigh_inclination_{side}"] = np.degrees(np.arccos(np.clip(-thigh[:, 1, 0], -1, 1)))
     out["chest_up"] = np.degrees(np.arcsin(np.clip((rot @ _FORWARD)[:, 1], -1.0, 1.0)))
+    out["chest_up_shoulders"] = out["chest_up"]  # the trunk is rigid: shoulders turn with hips
     pitch, tilt = np.radians(pitch), np.radians(a["trunk_lateral_tilt"])
     vertical = np.cos(pitch) * np.cos(tilt)
     out["trunk_inclination"] = np.degrees(np.arccos(np.clip(vertical, -1.0, 1.0)))

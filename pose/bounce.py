@@ -55,6 +55,8 @@ class BounceDetector:
         self._last_report: float | None = None
         self._last_t: float | None = None
         self._frame_dt = 0.0
+        self.last_seen_s: float | None = None
+        """Last time the turning points looked like bouncing (reported or not)."""
 
     @property
     def idle(self) -> bool:
@@ -67,9 +69,9 @@ class BounceDetector:
         self._last_t = t_s
         if not math.isfinite(value):
             if self._lo is not None:  # a gap: what came before cannot pair with what follows
-                last, dt = self._last_report, self._frame_dt
+                last, dt, seen = self._last_report, self._frame_dt, self.last_seen_s
                 self.reset()
-                self._last_report, self._frame_dt = last, dt
+                self._last_report, self._frame_dt, self.last_seen_s = last, dt, seen
             return None
         if self._lo is None or self._hi is None:
             self._lo = self._hi = (t_s, value)
@@ -96,10 +98,17 @@ class BounceDetector:
         times = [t for t, _ in self._turns]
         values = [v for _, v in self._turns]
         gaps = [b - a for a, b in zip(times, times[1:])]
-        # Turning points one frame apart are noise at any frame rate: a swing must span frames.
-        shortest = max(self.min_half, 1.5 * self._frame_dt)
-        if not all(shortest <= g <= self.max_half for g in gaps):
+        dt = self._frame_dt
+        # Turning points every frame are flicker at any frame rate; but at a low frame rate a
+        # real 2 Hz bounce (half-period 0.25 s at 5 fps: 1.25 frames) has some turning points
+        # one frame apart and some two, so it is the mean gap that must span frames. A
+        # half-period is only known to a frame: half a frame of tolerance on the slow end.
+        if not all(max(self.min_half, 0.99 * dt) <= g <= self.max_half + 0.5 * dt
+                   for g in gaps):
             return None
+        if sum(gaps) / len(gaps) < max(self.min_half, 1.2 * dt):
+            return None
+        self.last_seen_s = t_s
         if self._last_report is not None and t_s - self._last_report < self.rearm_s:
             self._last_report = t_s  # still the same episode: keep it quiet
             return None

@@ -109,6 +109,11 @@ class CatalogueChecker:
             self._results = results
         return self._results
 
+    def declined(self) -> list[dict[str, object]]:
+        """Stretches taken as far as the view lets them be judged, whose deciding criteria it
+        cannot judge (``StretchChecker.declined``): in auto mode never claimed, and said so."""
+        return [d for c in self.checkers for d in c.declined()]
+
     def report_events(self, events: Sequence[Event]) -> list[Event]:
         """The session's events for the report: in time order; in auto mode only those of the
         stretches kept, near their holds."""

@@ -13,12 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from pose import landmarks as lm
-from pose.angles import REQUIRED_LANDMARKS
+from pose.angles import REQUIRED_LANDMARKS, SIDE_TILTS
 from pose.stretches import SIDES, Criterion, Limit, Stretch, resolve
 
 #: Form status of a frame, from best to worst for the overlay and the cue.
 IN_FORM, NEARLY, OUT_OF_FORM, OVER_RANGE, UNKNOWN = (
     "in_form", "nearly", "out_of_form", "over_range", "unknown")
+
+
+FACE_THE_CAMERA = "Turn to face the camera: I can't judge a tilt to the side from here"
+VIEW_PART = "side tilt (seen side-on)"
+"""The 'part' of a criterion that is in view but cannot be judged from this view."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,8 @@ class CriterionResult:
     miss_deg: float
     """How far outside the range (0 when met or unknown)."""
     cue: str
+    part: str = ""
+    """When unknown: the body part out of view ("left knee")."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,23 @@ class Position:
     def met(self) -> int:
         return sum(c.state == "met" for c in self.criteria)
 
+    @property
+    def unseen(self) -> tuple[str, ...]:
+        """Body parts that keep criteria unknown in this frame."""
+        return tuple(dict.fromkeys(c.part for c in self.criteria if c.state == "unknown"))
+
+
+def blocked_by_view(stretch: Stretch, pos: Position) -> bool:
+    """Everything judged is met, some of it a required criterion, and what is unknown is
+    unknown only because of the camera view (in sight, but not measurable from here): the
+    stretch may well be done, but this view cannot tell."""
+    if pos.status != UNKNOWN:
+        return False
+    pairs = list(zip(pos.criteria, stretch.criteria))
+    unknown = [c for c, _ in pairs if c.state == "unknown"]
+    required_met = any(c.state == "met" and not spec.optional for c, spec in pairs)
+    return required_met and bool(unknown) and all(c.part == VIEW_PART for c in unknown)
+
 
 def unseen_part(angle: str, visibility: np.ndarray | None, min_visibility: float = 0.5) -> str:
     """The body part to bring into view for ``angle`` to be measured ("left knee")."""
@@ -65,6 +89,19 @@ def unseen_part(angle: str, visibility: np.ndarray | None, min_visibility: float
     return "body"
 
 
+CLEAR_VISIBILITY = 0.7
+"""Landmarks at least this visible are clearly seen. Bouncing is only looked for on clearly
+seen joints: a joint the model is unsure of (0.5-0.7, a close-up cutting the legs) swings by
+tens of degrees from frame to frame while the person holds still (R03 of the real clips)."""
+
+
+def seen_clearly(angle: str, clear: Sequence[bool]) -> bool:
+    """Whether every landmark group ``angle`` is measured on has a clearly seen member;
+    ``clear`` is the 33 flags ``visibility >= CLEAR_VISIBILITY`` (a list: this runs per
+    frame and per watched angle)."""
+    return all(any(clear[i] for i in group) for group in REQUIRED_LANDMARKS[angle])
+
+
 def _judge(c: Criterion, side: str, angles: Mapping[str, float],
            visibility: np.ndarray | None) -> CriterionResult:
     sides = SIDES if (side == "both" and "{side}" in c.angle) else (side,)
@@ -73,8 +110,11 @@ def _judge(c: Criterion, side: str, angles: Mapping[str, float],
         name = c.resolve(s)
         v = c.reading(angles.get(name, math.nan), s)
         if not math.isfinite(v):
-            cue = f"I can't see your {unseen_part(name, visibility)}: bring it into view"
-            results.append(CriterionResult(name, math.nan, "unknown", 0.0, cue))
+            part = unseen_part(name, visibility)
+            cue = f"I can't see your {part}: bring it into view"
+            if part == "body" and name in SIDE_TILTS:  # in view, but side-on (pose.view)
+                part, cue = VIEW_PART, FACE_THE_CAMERA
+            results.append(CriterionResult(name, math.nan, "unknown", 0.0, cue, part))
         elif c.low is not None and v < c.low:
             results.append(CriterionResult(name, v, "low", c.low - v, resolve(c.low_cue, s)))
         elif c.high is not None and v > c.high:
@@ -135,12 +175,19 @@ def evaluate(stretch: Stretch, side: str, angles: Mapping[str, float],
     return Position(side, status, criteria, over, cue)
 
 
-def side_candidates(stretch: Stretch, angles: Mapping[str, float]) -> tuple[str, ...]:
+def side_candidates(stretch: Stretch, angles: Mapping[str, float],
+                    visibility: np.ndarray | None = None) -> tuple[str, ...]:
     """The sides this frame may show being stretched, most likely first.
 
     "both" for stretches done on both sides at once. Otherwise the side rule decides; when it
     cannot (its angle hidden, or too close to neutral to say), both sides are candidates and the
     caller keeps whichever fits the position better.
+
+    With ``visibility``, a limb seen only dimly (0.5 to ``CLEAR_VISIBILITY``: the far limb of
+    a side view, placed by the model behind the near one) does not win the comparison against
+    a clearly seen one: "whichever angle is larger" means nothing when one of the two is a
+    guess. The clearly seen limb is taken if it passes the rule's threshold; otherwise both
+    sides stay candidates.
     """
     if stretch.sides == "both":
         return ("both",)
@@ -156,6 +203,11 @@ def side_candidates(stretch: Stretch, angles: Mapping[str, float]) -> tuple[str,
     values = {s: angles.get(resolve(rule.angle, s), math.nan) for s in SIDES}
     sign = 1.0 if rule.pick == "max" else -1.0
     known = {s: sign * v for s, v in values.items() if math.isfinite(v)}
+    if visibility is not None and len(known) == 2:
+        clear = (np.asarray(visibility) >= CLEAR_VISIBILITY).tolist()
+        clearly = [s for s in known if seen_clearly(resolve(rule.angle, s), clear)]
+        if len(clearly) == 1:
+            known = {clearly[0]: known[clearly[0]]}
     if not known:
         return SIDES
     best = max(known, key=known.get)
@@ -184,7 +236,7 @@ def judge_frame(stretch: Stretch, angles: Mapping[str, float],
     # With the side undecided, a side that cannot be seen may well be the one being stretched:
     # saying so ("I can't see your left knee") beats coaching the other side on a guess.
     rank = {IN_FORM: 0, OVER_RANGE: 1, NEARLY: 2, UNKNOWN: 3, OUT_OF_FORM: 4}
-    candidates = side_candidates(stretch, angles)
+    candidates = side_candidates(stretch, angles, visibility)
     results = [evaluate(stretch, s, angles, visibility, extra_limits) for s in candidates]
     return min(results, key=lambda p: (rank[p.status], -p.met))
 

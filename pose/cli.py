@@ -152,6 +152,40 @@ def _table(rows: list[dict]) -> str:
     return "\n".join([line({k: k for k in keys})] + [line(r) for r in rows])
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import math
+
+    from pose.evaluate import evaluate, format_evaluation
+
+    bars = []
+
+    def on_clip(clip):
+        if clip.is_trace:
+            return None
+        update, close = _progress_bar(f"analysing {clip.source.name}")
+        bars.append(close)
+        return update
+
+    try:
+        ev = evaluate(Path(args.labels), [Path(p) for p in args.recordings],
+                      stretch=args.stretch, out=Path(args.out) if args.out else None,
+                      on_clip=on_clip)
+    finally:
+        for close in bars:
+            close()
+    if args.json:
+        # NaN (no side to judge) is not JSON: null instead.
+        clean = lambda v: None if isinstance(v, float) and math.isnan(v) else v  # noqa: E731
+        data = ev.to_dict()
+        data["summary"] = {k: clean(v) for k, v in data["summary"].items()}
+        print(json.dumps(data, indent=1))
+    else:
+        print(format_evaluation(ev))
+        if args.out:
+            print(f"wrote {len(ev.per_clip)} reports to {args.out}")
+    return 0
+
+
 def cmd_routines_check(args: argparse.Namespace) -> int:
     import tomllib
 
@@ -267,6 +301,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=int, default=300, help="at most this many frames")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=cmd_bench)
+
+    p = sub.add_parser("evaluate", help="score the checks against hand-labelled recordings",
+                       description="Run the checks on labelled recordings (pose traces <id>.npz "
+                                   "or videos <id>.mp4) and score the reports against the "
+                                   "labels <id>.json, per clip and in total.")
+    p.add_argument("labels", help="a label file or a folder of <id>.json labels")
+    p.add_argument("recordings", nargs="+", metavar="TRACES_OR_VIDEOS",
+                   help="trace (.npz) or video files, or folders of them, named like the labels")
+    p.add_argument("--stretch", default="auto",
+                   help="'auto' (default: recognise any catalogue stretch) or one stretch id")
+    p.add_argument("--out", help="write each clip's report here as <id>.json")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object: summary, per_clip, timing")
+    p.set_defaults(run=cmd_evaluate)
 
     p = sub.add_parser("models", help="the packaged pose models")
     models = p.add_subparsers(dest="models_command", required=True, metavar="ACTION")

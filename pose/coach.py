@@ -16,15 +16,42 @@ from dataclasses import replace
 import numpy as np
 
 from pose.bounce import Bounce, BounceDetector
-from pose.checks import IN_FORM, NEARLY, OVER_RANGE, Position, judge_frame
+from pose.angles import UNITS
+from pose.ballistic import MESSAGE as BALLISTIC_MESSAGE
+from pose.ballistic import Ballistic, BallisticWatch
+from pose.checks import (CLEAR_VISIBILITY, FACE_THE_CAMERA, IN_FORM, NEARLY, OVER_RANGE,
+                         UNKNOWN, Position, blocked_by_view, evaluate, judge_frame,
+                         seen_clearly)
 from pose.cycles import CycleCounter
 from pose.events import EVENT_KINDS, Event  # noqa: F401 - re-exported
 from pose.hold import Form, Hold, HoldTimer
 from pose.landmarks import PoseFrame
 from pose.report import SideRecord, StretchResult
+from pose.stillness import SpeedGate, joint_measures
 from pose.stretches import SIDES, Limit, Routine, Stretch, resolve
 
-_FORM = {IN_FORM: Form.GOOD, NEARLY: Form.CLOSE}
+DECLINED_MIN_S = 2.0
+"""A stretch taken this long (seconds) without a judgeable view is reported as declined."""
+
+_FORM = {IN_FORM: Form.GOOD, NEARLY: Form.CLOSE, UNKNOWN: Form.PARTIAL}
+
+
+def hold_form(pos: Position | None, moving: bool = False) -> Form:
+    """What a frame's verdict means for a hold.
+
+    Unknown criteria with every seen one met is partial view (a hold goes on, see
+    ``pose.hold``), as long as something is seen at all. A body in position but moving faster
+    than the stillness limit (``pose.stillness``) is ``Form.MOVING``: not holding, whatever
+    its angles.
+    """
+    if pos is None:
+        return Form.BAD
+    form = _FORM.get(pos.status, Form.BAD)
+    if moving and form is not Form.BAD:
+        return Form.MOVING
+    if form is Form.PARTIAL and pos.met == 0:
+        return Form.BAD
+    return form
 
 
 def _resolved(templates: Sequence[str], side: str) -> list[str]:
@@ -61,6 +88,8 @@ class StretchChecker:
         self._detectors = {
             k: [BounceDetector(name) for name in self._watched(k)] for k in keys
         }
+        self._still = {k: SpeedGate(n for n in self._steady(k) if UNITS.get(n) == "deg")
+                       for k in keys}
         self._completed: set[int] = set()
         self._over_since: dict[str, float] = {}
         self._cycles = {k: [CycleCounter(replace(stretch.cycle, angle=name))
@@ -68,6 +97,10 @@ class StretchChecker:
                         for k in keys} if stretch.cycle else {}
         self._rushed_at: float | None = None
         self.last: Position | None = None
+        self.declined_s = {k: 0.0 for k in keys}
+        """Seconds per side in which the position was taken as far as this camera view lets
+        it be judged, but no hold was timed (see ``pose.checks.blocked_by_view``)."""
+        self._blocked_at: float | None = None
 
     def _cycle_angles(self, side: str) -> list[str]:
         assert self.stretch.cycle is not None
@@ -75,6 +108,13 @@ class StretchChecker:
 
     def _watched(self, side: str) -> list[str]:
         return _resolved(self.stretch.working_angles, side)
+
+    def _steady(self, side: str) -> list[str]:
+        """Angles that must be steady for a hold: the required criteria's joints, in every
+        plane (an optional criterion is the far limb of a side view, too unreliable to time a
+        hold by)."""
+        required = [c.angle for c in self.stretch.criteria if not c.optional]
+        return list(joint_measures(_resolved(required, side)))
 
     def observe(self, t_s: float, pose: PoseFrame | None,
                 angles: Mapping[str, float]) -> tuple[Position | None, list[Event]]:
@@ -90,20 +130,56 @@ class StretchChecker:
         pos = None
         if angles:
             pos = judge_frame(self.stretch, angles, visibility, self.side, self.extra_limits)
+            pos = self._keep_holding_side(pos, angles, visibility)
         self.last = pos
         active = pos.side if pos is not None and pos.side in self.timers else None
+        self._count_declined(t_s, pos, active)
         for key, timer in self.timers.items():
-            form = _FORM.get(pos.status, Form.BAD) if (pos and key == active) else Form.BAD
-            for what, hold in timer.update(t_s, form):
+            gate = self._still[key]
+            placed = hold_form(pos) if key == active else Form.BAD
+            moving = False
+            if placed is Form.BAD and timer.current is None and not timer.entering:
+                # Speed counts from the moment the position is reached: arriving is not
+                # holding, but it does not make the first still moments "moving" either.
+                gate.reset()
+            else:
+                gate.update(t_s, angles)
+                moving = gate.moving
+            form = hold_form(pos, moving) if key == active else Form.BAD
+            unseen = pos.unseen if (pos is not None and form is Form.PARTIAL) else ()
+            for what, hold in timer.update(t_s, form, unseen):
                 events.extend(self._hold_event(t_s, key, what, hold))
             if timer.current is not None:
                 events.extend(self._completion(t_s, key, timer.current))
         if pos is not None and active is not None:
-            events.extend(self._watch_bounce(t_s, active, pos, angles))
+            events.extend(self._watch_bounce(t_s, active, pos, angles, visibility))
             if self._in_or_entering(active, pos):
                 events.extend(self._watch_range(t_s, active, pos))
                 events.extend(self._watch_cycles(t_s, active, angles))
         return pos, events
+
+    def _count_declined(self, t_s: float, pos: Position | None, active: str | None) -> None:
+        blocked = (pos is not None and active is not None and blocked_by_view(self.stretch, pos)
+                   and self.timers[active].current is None)
+        if blocked and self._blocked_at is not None and active is not None:
+            self.declined_s[active] += max(0.0, t_s - self._blocked_at)
+        self._blocked_at = t_s if blocked else None
+
+    def _keep_holding_side(self, pos: Position, angles: Mapping[str, float],
+                           visibility: np.ndarray | None) -> Position:
+        """While a hold goes on, judge its side first: with part of the body out of view the
+        side rule may read the other side, but the hold's side is what is being held until a
+        seen criterion says otherwise."""
+        if self.side is not None:
+            return pos
+        held = [k for k, t in self.timers.items() if t.current is not None and k in SIDES]
+        if not held or pos.side == held[0] and pos.status != UNKNOWN:
+            return pos
+        mine = evaluate(self.stretch, held[0], angles, visibility, self.extra_limits)
+        if mine.status in (IN_FORM, NEARLY, UNKNOWN, OVER_RANGE) and \
+                pos.status not in (IN_FORM, OVER_RANGE):
+            return mine
+        return pos
 
     def _watch_cycles(self, t_s: float, side: str, angles: Mapping[str, float]) -> list[Event]:
         events = []
@@ -138,6 +214,9 @@ class StretchChecker:
         ``pose.checks.plausible_frames``), when the checker is ``idle``: only time moves on."""
         for timer in self.timers.values():
             timer.update(t_s, Form.BAD)
+        for gate in self._still.values():
+            gate.reset()
+        self._blocked_at = None
         for dets in self._detectors.values():
             for d in dets:
                 d.update(t_s, math.nan)
@@ -150,10 +229,21 @@ class StretchChecker:
         for key, timer in self.timers.items():
             for what, hold in timer.drop_out():
                 events.extend(self._hold_event(t_s, key, what, hold))
+        for gate in self._still.values():
+            gate.reset()  # speed measured across the gap would be a guess
+        self._blocked_at = None
         for dets in self._detectors.values():
             for d in dets:
                 d.update(t_s, math.nan)
         return events
+
+    def declined(self, min_s: float = DECLINED_MIN_S) -> list[dict[str, object]]:
+        """Sides taken for at least ``min_s`` as far as the view lets them be judged, whose
+        deciding criteria this view cannot judge (``declined_s``): not claimed, and said so."""
+        return [{"stretch": self.stretch.id, "side": side, "seconds": round(s, 2),
+                 "reason": "its deciding criteria cannot be judged from this camera view",
+                 "cue": FACE_THE_CAMERA}
+                for side, s in self.declined_s.items() if s >= min_s]
 
     def results(self, side: str | None = None) -> list[StretchResult]:
         """Per side (or only ``side``), what this stretch achieved."""
@@ -211,13 +301,15 @@ class StretchChecker:
         return pos.status in (IN_FORM, NEARLY, OVER_RANGE) or \
             self.timers[side].current is not None
 
-    def _watch_bounce(self, t_s: float, side: str, pos: Position,
-                      angles: Mapping[str, float]) -> list[Event]:
+    def _watch_bounce(self, t_s: float, side: str, pos: Position, angles: Mapping[str, float],
+                      visibility: np.ndarray | None = None) -> list[Event]:
         events = []
         watching = self._in_or_entering(side, pos)
+        clear = None if (visibility is None or not watching) else \
+            (np.asarray(visibility) >= CLEAR_VISIBILITY).tolist()
         for det in self._detectors[side]:
-            bounce = det.update(t_s, angles.get(det.angle, math.nan)) if watching else \
-                det.update(t_s, math.nan)
+            seen = watching and (clear is None or seen_clearly(det.angle, clear))
+            bounce = det.update(t_s, angles.get(det.angle, math.nan) if seen else math.nan)
             if bounce is not None:
                 self.records[side].bounces.append(bounce)
                 events.append(Event(t_s, "bounce", self.stretch.id, side,
@@ -272,6 +364,20 @@ class PoseWatch:
             events.append(Event(t_s, "pose_lost",
                                 message="I can't see you - step back into view"))
         return events
+
+
+def ballistic_event(b: Ballistic) -> Event:
+    """A ``bounce`` event for ballistic movement seen anywhere (no stretch, no side)."""
+    return Event(b.t_s, "bounce", None, None, BALLISTIC_MESSAGE,
+                 {"detail": b.detail, "angle": b.joints[0], "joints": ",".join(b.joints),
+                  "amplitude_deg": b.amplitude_deg, "frequency_hz": b.frequency_hz})
+
+
+def watch_ballistic(watch: BallisticWatch, t_s: float, pose: PoseFrame | None,
+                    angles: Mapping[str, float]) -> list[Event]:
+    """Feed one frame to ``watch``; the event of an episode that starts there, if any."""
+    b = watch.update(t_s, angles if usable(pose) else {})
+    return [ballistic_event(b)] if b is not None else []
 
 
 def usable(pose: PoseFrame | None) -> bool:
@@ -425,6 +531,10 @@ class Coach:
     def results(self) -> list[StretchResult]:
         """Per stretch and side coached so far, in the routine's order."""
         return [r for c in self.checkers for r in c.results(c.side)]
+
+    def declined(self) -> list[dict[str, object]]:
+        """The coached stretches this camera view could not judge (``StretchChecker.declined``)."""
+        return [d for c in self.checkers for d in c.declined()]
 
     def report_events(self, events: Sequence[Event]) -> list[Event]:
         """Live events are reported as they happened, in that order."""

@@ -25,10 +25,11 @@ from typing import Protocol
 import numpy as np
 
 from pose.angles import joint_angles
+from pose.ballistic import BallisticWatch
 from pose.catalogue_checker import CatalogueChecker
 from pose.checks import Position
 from pose.clock import MediaClock, Tick
-from pose.coach import PoseWatch
+from pose.coach import PoseWatch, watch_ballistic
 from pose.events import Event
 from pose.landmarks import PoseFrame
 from pose.report import Report, StretchResult
@@ -81,6 +82,11 @@ class Checker(Protocol):
         ...
 
     def results(self) -> list[StretchResult]: ...
+
+    def declined(self) -> list[dict[str, object]]:
+        """Stretches not timed because this camera view cannot judge them
+        (``pose.coach.StretchChecker.declined``)."""
+        ...
 
     def report_events(self, events: Sequence[Event]) -> list[Event]:
         """The events ``report.json`` lists, from all the loop raised."""
@@ -142,6 +148,7 @@ class FrameLoop:
         self.clock = clock or MediaClock()
         self._smoother = PoseSmoother(smoothing) if smoothing is not None else None
         self._watch = PoseWatch()
+        self._ballistic = BallisticWatch()  # fast, jerky movement, stretch or not
         self._track = TrackBuilder((0, 0), 0.0) if keep_track else None
         self.events: list[Event] = []
         """Every event raised so far, in the order raised."""
@@ -196,6 +203,7 @@ class FrameLoop:
         position = None
         if self.checker.active:
             events += self._watch.update(t, pose)
+            events += watch_ballistic(self._ballistic, t, pose, angles)
             position, checks = self.checker.update(t, pose, angles, hint)
             events += checks
         if self._track is not None:
@@ -228,7 +236,8 @@ class FrameLoop:
     def report(self, track: Track) -> Report:
         """The session's ``Report`` (after ``finish``) on ``track``."""
         return Report(track, self.checker.mode, self.checker.routine_id, self.checker.results(),
-                      self.checker.report_events(self.events), list(self.dropouts))
+                      self.checker.report_events(self.events), list(self.dropouts),
+                      self.checker.declined())
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -236,6 +245,7 @@ class FrameLoop:
         self.dropouts.append((tick.t_s, tick.dropout_s))
         if self._smoother is not None:
             self._smoother.reset()  # what follows the gap must not be pulled towards before
+        self._ballistic.drop_out(tick.t_s)
         event = Event(tick.t_s, "dropout", message=f"No picture for {tick.dropout_s:.1f} s: "
                       "that time is not counted", data={"gap_s": round(tick.dropout_s, 3)})
         return [event] + self.checker.drop_out(tick.t_s)

@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from pose.bounce import Bounce
 from pose.events import Event
 from pose.hold import Hold
 from pose.stretches import Stretch
 from pose.track import Track
+from pose.view import VIEWS, camera_views
 
 SCHEMA = "stretchcheck.report/1"
 
@@ -53,7 +56,10 @@ class StretchResult:
             "target_hold_s": self.target_hold_s,
             "holds": [{"start_s": round(h.start_s, 2), "end_s": round(h.end_s, 2),
                        "duration_s": round(h.duration_s, 2),
-                       "in_form_fraction": round(h.in_form_fraction, 3)} for h in r.holds],
+                       "in_form_fraction": round(h.in_form_fraction, 3),
+                       "partial_view_s": round(h.partial_s, 2),
+                       "unseen": {part: round(s, 2) for part, s in h.unseen.items()}}
+                      for h in r.holds],
             "held_s": round(r.held_s, 2),
             "longest_hold_s": round(r.longest_s, 2),
             "completed": r.longest_s >= self.target_hold_s,
@@ -87,6 +93,9 @@ class Report:
     results: list[StretchResult]
     events: list[Event] = field(default_factory=list)
     dropouts: list[tuple[float, float]] = field(default_factory=list)
+    declined: list[dict[str, object]] = field(default_factory=list)
+    """Stretches not claimed because this camera view cannot judge them
+    (``pose.coach.StretchChecker.declined``), as ``report.json``'s ``declined_for_view``."""
     checker: dict[str, Any] | None = None
     """How the session was checked, for a faithful replay (``pose.sessions.checker_spec``)."""
 
@@ -107,6 +116,8 @@ class Report:
             "warnings": list(t.warnings),
             "dropouts": [{"t_s": round(at, 3), "gap_s": round(gap, 3)}
                          for at, gap in self.dropouts],
+            "camera_views_s": camera_view_seconds(t),
+            "declined_for_view": list(self.declined),
         }
 
     def summary(self) -> str:
@@ -129,3 +140,12 @@ class Report:
                 f"of {r.target_hold_s:.0f} s ({done}){form}; {len(rec.bounces)} bounce(s), "
                 f"{len(rec.over_range)} over-range")
         return "\n".join(lines)
+
+
+def camera_view_seconds(track: Track) -> dict[str, float]:
+    """Seconds of the recording seen from each camera view (``pose.view``), frames with a pose."""
+    if not len(track):
+        return {}
+    views = camera_views(track.world)
+    step = np.diff(track.t_s, append=track.t_s[-1] + (1.0 / track.fps if track.fps else 0.0))
+    return {v: round(float(step[(views == v) & track.has_pose].sum()), 2) for v in VIEWS}

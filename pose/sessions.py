@@ -1,7 +1,8 @@
 """Sessions end to end, shared by the command line and the pages.
 
 - ``analyse_video``: a video file through the one pipeline (``pose.pipeline``) with the
-  catalogue's checks; ``save_analysis`` stores it.
+  catalogue's checks; ``save_analysis`` stores it. ``analyse_trace``: the same from a recorded
+  pose trace (the model's raw output, ``pose.traces``).
 - ``replay_session``: a stored session through the same pipeline with the checker it was
   recorded with (a live session with its routine's coach, re-applying the person's actions and
   the source's drop-outs; an analysed file with the catalogue), from the poses as they were
@@ -22,11 +23,12 @@ from pose.clock import MediaClock
 from pose.coach import Coach
 from pose.errors import VideoError
 from pose.personal import comfortable_values, personal_limits
-from pose.pipeline import Checker, Estimator, FrameLoop, run_track
+from pose.pipeline import Checker, Estimator, FrameLoop, run_poses, run_track
 from pose.report import Report
 from pose.smoothing import OneEuroParams
 from pose.store import Profile, Store
 from pose.stretches import Catalogue, Limit, Routine
+from pose.traces import PoseTrace, load_trace, pose_frames
 from pose.track import Track
 
 #: Called after each frame with (frames done, frames expected or 0 when unknown).
@@ -126,6 +128,28 @@ def analyse_video(path: str | Path, catalogue: Catalogue, routine: Routine | Non
     if damage:
         track.warnings.append(damage)
     report = loop.report(track)
+    report.checker = checker_spec(checker, smoothing)
+    return report
+
+
+def analyse_trace(trace: PoseTrace | str | Path, catalogue: Catalogue,
+                  routine: Routine | None = None, stretch: str | None = None,
+                  smoothing: OneEuroParams | None = OneEuroParams(),
+                  personal_limits: Mapping[str, Sequence[Limit]] | None = None) -> Report:
+    """A recorded pose trace (``pose.traces``) through the pipeline as ``analyse_video`` runs a
+    video, from the model's raw output on: the same clock, smoothing, angles and checks.
+
+    Raises ``TraceError`` for an unreadable trace, ``RoutineError`` for an unknown stretch.
+    """
+    if isinstance(trace, (str, Path)):
+        source, trace = str(trace), load_trace(trace)
+    else:
+        source = trace.clip
+    checker = CatalogueChecker.for_catalogue(catalogue, routine, stretch, personal_limits)
+    fps = trace.fps
+    loop = FrameLoop(checker, smoothing=smoothing, clock=MediaClock(1.0 / fps if fps else None))
+    run_poses(loop, pose_frames(trace))
+    report = loop.report(loop.track(trace.size, fps, source))
     report.checker = checker_spec(checker, smoothing)
     return report
 

@@ -316,13 +316,15 @@ def cross_body_shoulder(side: str = "left", *, across: Any = 45.0, shoulder: Any
     return Scene(pose, Placement(pitch), UPPER_BODY)
 
 
-def neck_side_bend(side: str = "left", *, tilt: Any = 25.0, trunk: Any = 0.0) -> Scene:
+def neck_side_bend(side: str = "left", *, tilt: Any = 25.0, trunk: Any = 0.0,
+                   pitch: Any = 0.0, flexion: Any = 0.0) -> Scene:
     """Sitting tall (on a chair: hips and knees at right angles), head tilted ``tilt`` deg
-    towards the other shoulder; ``trunk`` tilts the whole body (shoulders not level)."""
+    towards the other shoulder; ``trunk`` tilts the whole body (shoulders not level), ``pitch``
+    leans it forward, ``flexion`` bends the neck forward."""
     pose = Pose(**limbs(side, hip_flexion=90.0, knee_flexion=90.0,
                         neck_lateral_tilt=away(side) * np.asarray(tilt, float),
-                        trunk_lateral_tilt=trunk))
-    return Scene(pose, STANDING, UPPER_BODY)
+                        neck_flexion=flexion, trunk_lateral_tilt=trunk))
+    return Scene(pose, Placement(pitch), UPPER_BODY)
 
 
 BUILDERS: dict[str, Callable[..., Scene]] = {
@@ -399,7 +401,7 @@ VIOLATIONS: dict[str, list[Miss]] = {
         M("hip_flexion_{other}", "high", 15, other_hip=85.0),
     ],
     "supine_twist": [
-        M("chest_up", "low", 15, roll=75.0),
+        M("chest_up_shoulders", "low", 15, roll=75.0),
         M("trunk_inclination", "low", 8, pitch=-52.0),
         M("trunk_inclination", "high", 8, pitch=-128.0),
         M("knee_flexion_{side}", "low", 15, side_knee=30.0),
@@ -500,6 +502,8 @@ VIOLATIONS: dict[str, list[Miss]] = {
         M("shoulder_tilt", "high", 15, trunk=25.0),
         M("neck_lateral_tilt", "low", 7, tilt=8.0),
         M("neck_lateral_tilt", "high", 3, tilt=48.0),
+        # Leaning 60 deg, the head tilt shows foreshortened from the front: tilt it further.
+        M("trunk_inclination", "high", 15, pitch=60.0, tilt=35.0),
     ],
 }
 

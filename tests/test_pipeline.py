@@ -22,15 +22,17 @@ from pose.routines import load_catalogue
 from pose.sessions import replay_session
 from pose.store import open_store
 from pose.stretches import Routine, Step
+from pose.traces import load_trace, pose_frames
 
 A03 = "A03_physiocore_glute_bridge_side_floor.mp4"
 REALCLIPS = SHARED / "realclips"
 
 
-def outcome(report) -> tuple[list, list]:
-    """What must be identical: every result and every event, as report.json writes them."""
+def outcome(report) -> tuple[list, list, list]:
+    """What must be identical: every result, every event and what was declined for the camera
+    view, as report.json writes them."""
     d = report.to_dict()
-    return d["stretches"], d["events"]
+    return d["stretches"], d["events"], d["declined_for_view"]
 
 
 def recorder_factory(store, routine):
@@ -154,13 +156,8 @@ def trace(name: str) -> tuple[list[tuple[float, PoseFrame | None]], tuple[int, i
     path = REALCLIPS / f"{name}.npz"
     if not path.is_file():
         pytest.skip(f"{path} is not here")
-    d = np.load(path)
-    size = (int(d["size"][0]), int(d["size"][1]))
-    frames = [(float(t), PoseFrame(float(t), d["image"][i].astype(float),
-                                   d["world"][i].astype(float),
-                                   d["visibility"][i].astype(float), size, int(d["people"][i]))
-               if d["found"][i] else None) for i, t in enumerate(d["t_s"])]
-    return frames, size
+    t = load_trace(path)
+    return list(pose_frames(t)), t.size
 
 
 @pytest.mark.slow

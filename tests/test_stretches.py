@@ -535,7 +535,9 @@ def test_no_other_stretch_is_in_form_on_an_ideal_pose(sid, side):
 
 def test_forward_fold_is_not_an_over_range_side_bend():
     angles, vis = measure(ideal("standing_forward_fold"))
-    assert abs(angles["trunk_lateral_tilt"]) < 5.0
+    # Seen side-on, as the catalogue advises: a side tilt moves only in depth there, so it is
+    # not measured at all (pose.view), let alone read as a side bend.
+    assert np.isnan(angles["trunk_lateral_tilt"])
     pos = judge_frame(STRETCHES["standing_side_bend"], angles, vis)
     assert pos.status != OVER_RANGE, describe(pos)
 
@@ -678,3 +680,90 @@ def test_camera_check_agrees_with_the_verdict_when_the_far_limbs_are_poorly_seen
         assert pos.status == UNKNOWN and len(advice) == 1
         part = pos.cue.removeprefix("I can't see your ").removesuffix(": bring it into view")
         assert part in advice[0]
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_neck_side_bend_seen_side_on_asks_to_face_the_camera(side):
+    """Side-on, a head tilt moves only in depth: no measure judges it (pose.view), so the
+    criterion is unknown with the cue to turn, never a guess either way."""
+    from body import Camera
+    from pose.checks import FACE_THE_CAMERA
+    scene = ideal("neck_side_bend", side)
+    turned = Scene(scene.pose, scene.placement, Camera("side_left"))
+    angles, vis = measure(turned)
+    assert np.isnan(angles["neck_lateral_tilt"]) and np.isnan(angles["shoulder_tilt"])
+    pos = judge_frame(STRETCHES["neck_side_bend"], angles, vis)
+    assert pos.status == UNKNOWN, describe(pos)
+    assert pos.cue == FACE_THE_CAMERA
+
+
+def test_auto_mode_declines_a_side_bend_seen_side_on_and_says_so():
+    """A standing side bend side-on: knees and raised arm judged and met, the lean unknown
+    (pose.view). Auto mode claims no side bend hold and report.json says why."""
+    from body import Camera
+    t = times(6.0, AUTO_FPS)
+    scene = ideal("standing_side_bend", "left")
+    turned = Scene(scene.pose, scene.placement, Camera("side_left"))
+    report = check_track(make_track(turned, t, rng=seed("declined"), fps=AUTO_FPS), CATALOGUE)
+    assert all(r.stretch.id != "standing_side_bend" for r in report.results)
+    declined = report.to_dict()["declined_for_view"]
+    mine = [d for d in declined if d["stretch"] == "standing_side_bend"]
+    assert mine and mine[0]["seconds"] >= 5.0
+    assert mine[0]["cue"].startswith("Turn to face the camera")
+    assert report.to_dict()["camera_views_s"]["side"] == pytest.approx(6.0, abs=0.1)
+
+
+@pytest.mark.parametrize("hz", [0.3, 0.5])
+def test_neck_circles_are_not_a_neck_side_bend_hold(hz):
+    """Neck circles, 2-3 s each: the tilt passes 30 deg each side (in range for a third of each
+    circle), but the neck's flexion sweeps fastest just then (57 deg/s at 0.3 Hz, above the
+    40 deg/s stillness limit): moving, never a hold (pose.stillness: a joint is still only if
+    still in every plane). Circles of 5 s and slower move under the limit everywhere, like a
+    slowly deepened hold: speed alone cannot tell them apart."""
+    t = times(20.0)
+    w = 2 * np.pi * hz
+    scene = moving_scene("neck_side_bend", "left", t,
+                         tilt=lambda s: 30.0 * np.cos(w * s), flexion=lambda s: 30.0 * np.sin(w * s))
+    report = check_track(make_track(scene, t, rng=seed("circles", hz)), CATALOGUE,
+                         stretch="neck_side_bend")
+    held = [h for r in report.results for h in r.record.holds]
+    assert sum(h.duration_s for h in held) <= 1.0, held
+
+
+def test_a_held_neck_side_bend_with_a_steady_nod_angle_is_still_a_hold():
+    """The same tilt held, the chin a little forward (flexion 15): a hold."""
+    t = times(8.0)
+    scene = moving_scene("neck_side_bend", "left", t, tilt=25.0, flexion=15.0)
+    report = check_track(make_track(scene, t, rng=seed("nod")), CATALOGUE,
+                         stretch="neck_side_bend")
+    (hold,) = result_for(report, "neck_side_bend", "left").record.holds
+    assert hold.duration_s > 7.5
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_supine_twist_done_as_quick_reps_is_not_a_hold(side):
+    """Knees dropped from 32 to 78 deg and back every 2 s (always inside the 30-80 range):
+    40-70 deg/s over half a second, over the 40 deg/s stillness limit: reps, not a hold.
+    The same twist held at 55 deg is one hold."""
+    t = times(12.0)
+    reps = moving_scene("supine_twist", side, t, drop=lambda s: 55.0 - 23.0 * np.cos(np.pi * s))
+    report = check_track(make_track(reps, t, rng=seed("reps", side)), CATALOGUE,
+                         stretch="supine_twist")
+    assert result_for(report, "supine_twist", side).record.holds == []
+    held = moving_scene("supine_twist", side, t, drop=55.0)
+    report = check_track(make_track(held, t, rng=seed("held", side)), CATALOGUE,
+                         stretch="supine_twist")
+    (hold,) = result_for(report, "supine_twist", side).record.holds
+    assert hold.duration_s > 11.5
+
+
+def test_a_neck_side_bend_lying_face_down_is_not_one():
+    """Head tilted 25 deg, shoulders level, but lying face down (trunk 90 deg from upright):
+    the posture gate says no, in auto mode too."""
+    scene = BUILDERS["neck_side_bend"]("left", pitch=90.0)
+    angles, vis = measure(scene)
+    pos = judge_frame(STRETCHES["neck_side_bend"], angles, vis)
+    assert pos.status == OUT_OF_FORM and pos.cue == "Sit up tall for this stretch", describe(pos)
+    t = times(6.0, AUTO_FPS)
+    report = check_track(make_track(scene, t, rng=seed("prone neck"), fps=AUTO_FPS), CATALOGUE)
+    assert all(r.stretch.id != "neck_side_bend" for r in report.results)

@@ -1,0 +1,102 @@
+"""Ballistic movement anywhere: fast repeated reversals of the big joints, stretch or not.
+
+Jumping jacks, fast toe touches, kicks and burpees are what back-pain advice warns against,
+whether or not they look like a catalogue stretch. ``BallisticWatch`` follows the big joints
+(hips, knees, shoulders, trunk) through every frame with one ``BounceDetector`` each, tuned for
+whole-body movement, and reports an episode when at least ``MIN_JOINTS`` of them reverse fast
+together. A stretch's own small bounces (+-5-10 deg) are ``StretchChecker``'s business.
+
+Constants:
+- ``MIN_SWING_DEG`` = 20: a swing of the whole limb or trunk, far above landmark jitter
+  (a few degrees) and a stretch's own bounce; jumping jacks and walkouts swing 60-150 deg.
+- turning points 0.1-0.55 s apart (about 0.9 Hz and faster), five in a row, as for bouncing.
+- ``MIN_JOINTS`` = 2 within ``AGREE_S`` = 1 s: a body moving, not one limb's landmarks
+  flickering (a far limb in a side view can swing wildly on its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pose.bounce import Bounce, BounceDetector
+
+BIG_JOINTS: tuple[str, ...] = (
+    "trunk_inclination",
+    "hip_flexion_left", "hip_flexion_right", "hip_abduction_left", "hip_abduction_right",
+    "knee_flexion_left", "knee_flexion_right",
+    "shoulder_flexion_left", "shoulder_flexion_right",
+    "shoulder_abduction_left", "shoulder_abduction_right",
+)
+MIN_SWING_DEG = 20.0
+MIN_JOINTS = 2
+AGREE_S = 1.0
+REARM_S = 3.0
+"""Quiet time after which a new episode is reported again."""
+
+MESSAGE = "Fast, jerky movement: stretch slowly and hold instead"
+
+_PART = {"trunk_inclination": "trunk", "hip_flexion": "hips", "hip_abduction": "hips",
+         "knee_flexion": "knees", "shoulder_flexion": "arms", "shoulder_abduction": "arms"}
+
+
+@dataclass(frozen=True)
+class Ballistic:
+    """One episode of ballistic movement, as first noticed."""
+
+    t_s: float
+    joints: tuple[str, ...]
+    """The big-joint angles reversing fast, fastest swing first."""
+    amplitude_deg: float
+    frequency_hz: float
+
+    @property
+    def detail(self) -> str:
+        parts = list(dict.fromkeys(_PART[j.rsplit("_", 1)[0] if j != "trunk_inclination"
+                                         else j] for j in self.joints))
+        return (f"fast repeated movement of the {' and '.join(parts)} "
+                f"(about {self.frequency_hz:.1f} Hz, swings of {2 * self.amplitude_deg:.0f} deg)")
+
+
+class BallisticWatch:
+    """Feed it every frame's angles (an empty mapping when there is no usable pose)."""
+
+    def __init__(self, joints: tuple[str, ...] = BIG_JOINTS, min_swing_deg: float = MIN_SWING_DEG,
+                 min_joints: int = MIN_JOINTS, agree_s: float = AGREE_S,
+                 rearm_s: float = REARM_S) -> None:
+        self.detectors = [BounceDetector(j, min_swing_deg=min_swing_deg, rearm_s=rearm_s)
+                          for j in joints]
+        self.min_joints = min_joints
+        self.agree_s = agree_s
+        self.rearm_s = rearm_s
+        self._last: dict[str, Bounce] = {}
+        self._episode_at: float | None = None
+        self.episodes: list[Ballistic] = []
+
+    def update(self, t_s: float, angles: Mapping[str, float]) -> Ballistic | None:
+        for det in self.detectors:
+            bounce = det.update(t_s, angles.get(det.angle, float("nan")))
+            if bounce is not None:
+                self._last[det.angle] = bounce
+        active = [d for d in self.detectors
+                  if d.last_seen_s is not None and t_s - d.last_seen_s <= self.agree_s]
+        if len(active) < self.min_joints:
+            return None
+        ongoing = self._episode_at is not None and t_s - self._episode_at < self.rearm_s
+        self._episode_at = t_s
+        if ongoing:
+            return None
+        found = [self._last[d.angle] for d in active if d.angle in self._last]
+        if not found:
+            return None
+        found.sort(key=lambda b: -b.amplitude_deg)
+        episode = Ballistic(t_s, tuple(b.angle for b in found), found[0].amplitude_deg,
+                            found[0].frequency_hz)
+        self.episodes.append(episode)
+        return episode
+
+    def drop_out(self, t_s: float) -> None:
+        """The source lost time before the frame at ``t_s`` (``pose.clock``): swings seen before
+        the gap cannot pair with those after it."""
+        for det in self.detectors:
+            det.update(t_s, float("nan"))

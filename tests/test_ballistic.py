@@ -1,0 +1,103 @@
+"""Ballistic movement is found anywhere, at 5-60 fps; holds, slow moves and flicker are not it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pose.ballistic import MESSAGE, BallisticWatch
+from pose.catalogue_checker import CatalogueChecker
+from pose.landmarks import PoseFrame
+from pose.pipeline import FrameLoop
+from pose.routines import load_catalogue
+
+
+def run(streams: dict[str, np.ndarray], fps: float):
+    n = len(next(iter(streams.values())))
+    t = np.arange(n) / fps
+    watch = BallisticWatch()
+    return [e for i in range(n)
+            if (e := watch.update(float(t[i]), {k: float(v[i]) for k, v in streams.items()}))]
+
+
+def jacks(fps: float, seconds: float = 8.0, hz: float = 1.35) -> dict[str, np.ndarray]:
+    """Jumping jacks: arms from the sides to overhead and legs apart and back, ``hz`` a second."""
+    t = np.arange(0.0, seconds, 1.0 / fps)
+    phase = 0.5 - 0.5 * np.cos(2 * np.pi * hz * t)  # 0 arms down, 1 arms up
+    return {"shoulder_abduction_left": 10 + 160 * phase, "shoulder_abduction_right": 10 + 160 * phase,
+            "hip_abduction_left": 2 + 15 * phase, "hip_abduction_right": 2 + 15 * phase,
+            "trunk_inclination": np.full_like(t, 3.0), "knee_flexion_left": 5 + 10 * phase}
+
+
+@pytest.mark.parametrize("fps", [5.0, 10.0, 15.0, 30.0, 60.0])
+def test_jumping_jacks_are_one_ballistic_episode_at_any_rate(fps):
+    found = run(jacks(fps), fps)
+    assert len(found) == 1
+    b = found[0]
+    assert b.t_s < 3.5
+    assert b.frequency_hz == pytest.approx(1.35, rel=0.25)
+    assert {"shoulder_abduction_left", "shoulder_abduction_right"} <= set(b.joints)
+    assert b.detail.startswith("fast repeated movement of the arms")
+
+
+def test_a_second_episode_after_a_rest_is_reported_again():
+    fps = 30.0
+    a, rest = jacks(fps, 4.0), {k: np.full(int(5 * fps), v[0]) for k, v in jacks(fps, 4.0).items()}
+    streams = {k: np.concatenate([a[k], rest[k], a[k]]) for k in a}
+    found = run(streams, fps)
+    assert len(found) == 2 and found[1].t_s > 9.0
+
+
+@pytest.mark.parametrize("fps", [5.0, 30.0])
+def test_slow_moves_holds_and_one_flickering_limb_are_not_ballistic(fps):
+    t = np.arange(0.0, 20.0, 1.0 / fps)
+    rng = np.random.default_rng(3)
+    still = {name: 90 + rng.normal(0, 1.5, len(t)) for name in
+             ("trunk_inclination", "hip_flexion_left", "hip_flexion_right", "knee_flexion_left")}
+    assert run(still, fps) == []                       # a hold, with landmark jitter
+    slow = {"shoulder_abduction_left": 90 + 80 * np.sin(2 * np.pi * 0.3 * t),
+            "shoulder_abduction_right": 90 + 80 * np.sin(2 * np.pi * 0.3 * t)}
+    assert run(slow, fps) == []                        # slow arm circles, 0.3 Hz
+    stand_up = {"hip_flexion_left": np.clip(90 - 60 * (t - 5), 0, 90),
+                "knee_flexion_left": np.clip(90 - 60 * (t - 5), 0, 90)}
+    assert run(stand_up, fps) == []                    # one ordinary transition
+    far_leg = dict(still, knee_flexion_right=60 + 30 * np.sign(np.sin(2 * np.pi * 1.5 * t)))
+    assert run(far_leg, fps) == []                     # one limb alone swinging (a far leg's flicker)
+
+
+def test_the_loop_flags_it_once_with_the_detail():
+    """The one frame loop (here in auto mode, as for a file or a trace) watches every frame for
+    ballistic movement: one bounce event with no stretch, the message and a detail."""
+    fps = 30.0
+    streams = jacks(fps)
+    loop = FrameLoop(CatalogueChecker.for_catalogue(load_catalogue()), smoothing=None)
+    n = len(next(iter(streams.values())))
+    pose = PoseFrame(0.0, np.zeros((33, 2)), np.zeros((33, 3)), np.ones(33), (640, 480))
+    for i in range(n):
+        angles = {k: float(v[i]) for k, v in streams.items()}
+        loop.step_pose(pose, i / fps, angles=angles)
+    loop.finish()
+    events = [e for e in loop.events if e.kind == "bounce" and e.stretch is None]
+    assert len(events) == 1
+    assert events[0].message == MESSAGE
+    assert "arms" in str(events[0].data["detail"])
+
+
+@pytest.mark.parametrize("gap_s, flagged", [(0.0, True), (3.0, False)])
+def test_a_drop_out_ends_what_was_watched(gap_s, flagged):
+    """Two halves of 1.6 s of jumping jacks, each too short to be flagged: back to back they
+    are; with 3 s without a picture between them (a drop-out) the swings before the gap do not
+    pair with those after it."""
+    fps = 30.0
+    half = jacks(fps, 1.6)
+    n = len(next(iter(half.values())))
+    loop = FrameLoop(CatalogueChecker.for_catalogue(load_catalogue()), smoothing=None)
+    pose = PoseFrame(0.0, np.zeros((33, 2)), np.zeros((33, 3)), np.ones(33), (640, 480))
+    for offset in (0.0, n / fps + gap_s):
+        for i in range(n):
+            loop.step_pose(pose, offset + i / fps,
+                           angles={k: float(v[i]) for k, v in half.items()})
+    loop.finish()
+    assert len(loop.dropouts) == (1 if gap_s else 0)
+    found = [e for e in loop.events if e.kind == "bounce" and e.stretch is None]
+    assert bool(found) is flagged

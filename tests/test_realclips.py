@@ -1,0 +1,134 @@
+"""Real bodies: every clip of ../shared/realclips as a regression test (traces, no model).
+
+Each clip is checked in auto mode through the same pipeline as ``stretchcheck analyze`` (the
+trace enters where the model's output does) and scored as the private set is scored. The
+figures are what the checks reach today (seconds rounded down to 0.1): a change that loses
+any of them is a regression on real people. The issue's targets that are not reached yet are
+strict xfails saying why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+
+import pytest
+
+from conftest import SHARED
+from pose.evaluate import evaluate
+from pose.routines import load_catalogue
+from pose.sessions import analyse_trace
+from pose.traces import load_trace
+
+REALCLIPS = SHARED / "realclips"
+
+#: clip -> (covered s >= , holds found >= , side right s >= , false hold s <= , bounce flagged)
+MUST_REACH = {
+    "R01_knee_to_chest_side": (20.0, 3, 14.4, 0.0, False),
+    "R02_supine_twist_three_shots": (23.0, 2, 23.0, 0.0, False),
+    "R03_standing_quad_four_shots": (15.6, 3, 1.9, 0.3, False),
+    "R04_cat_cow_side": (5.1, 3, 0.0, 0.0, False),
+    "R05_seated_forward_fold_side": (5.9, 1, 0.0, 0.0, False),
+    "R06_shoulder_neck_triceps_front": (5.6, 3, 5.6, 0.0, False),
+    "R07_jumping_jacks_fast_front": (0.0, 0, 0.0, 0.0, True),
+    "R08_seated_neck_side_bend_front": (7.4, 7, 7.4, 0.0, False),
+    "R09_fast_walkouts_side": (0.0, 0, 0.0, 0.0, True),
+}
+
+
+_catalogue = cache(load_catalogue)
+
+
+@cache
+def _evaluation():
+    return evaluate(REALCLIPS, [REALCLIPS])
+
+
+@pytest.fixture(scope="module")
+def ev():
+    if not (REALCLIPS / "R01_knee_to_chest_side.npz").is_file():
+        pytest.skip(f"{REALCLIPS} is not here (the shared folder sits beside the repository)")
+    return _evaluation()
+
+
+def _row(ev, clip):
+    return next(r for r in ev.per_clip if r["clip"] == clip)
+
+
+@pytest.mark.parametrize("clip", sorted(MUST_REACH))
+def test_each_real_clip_reaches_its_figures(ev, clip):
+    covered, found, side_right, false_hold, bounce = MUST_REACH[clip]
+    r = _row(ev, clip)
+    assert r["hold_covered"] >= covered, r
+    assert r["holds_found"] >= found, r
+    assert r["side_right"] >= side_right, r
+    assert r["false_hold_s"] <= false_hold + 1e-9, r
+    assert r["bounce_flagged"] is bounce, r
+    assert r["false_bounces"] == 0 and r["false_bounces_moving"] == 0, r
+
+
+def test_the_nine_in_total(ev):
+    s = ev.summary
+    assert s["clips"] == 9
+    assert s["hold_coverage"] >= 0.732
+    assert s["false_hold_s"] <= 0.3  # target: <= 5 s
+    assert s["bounce_recall"] == "2/2"  # target: every ballistic clip
+    assert s["false_bounces"] == 0 and s["false_bounces_moving"] == 0  # targets: 0 and <= 2
+
+
+def test_a_close_up_cutting_the_feet_keeps_the_hold_and_says_what_was_unseen(ev):
+    """R01: the camera closes in at 14.8 s and the feet leave the frame; the right knee hold
+    (10.0-20.2) goes on in partial view, and the report names the parts not seen."""
+    report = ev.reports["R01_knee_to_chest_side"]
+    right = next(s for s in report["stretches"] if s["stretch"] == "knee_to_chest"
+                 and s["side"] == "right")
+    hold = next(h for h in right["holds"] if h["start_s"] < 11.0)
+    assert hold["end_s"] >= 20.0
+    assert 0.0 < hold["partial_view_s"] <= 10.0
+    assert "right ankle" in hold["unseen"]
+
+
+def test_walkouts_are_flagged_and_never_a_hold(ev):
+    report = ev.reports["R09_fast_walkouts_side"]
+    assert report["stretches"] == []
+    (bounce,) = [e for e in report["events"] if e["kind"] == "bounce"]
+    assert bounce["stretch"] is None and bounce["t_s"] < 3.0
+    assert bounce["detail"].startswith("fast repeated movement of the")
+    assert bounce["message"] == "Fast, jerky movement: stretch slowly and hold instead"
+
+
+@pytest.mark.parametrize("fps", [5.0, 10.0, 15.0])
+@pytest.mark.parametrize("clip", sorted(MUST_REACH))
+def test_ballistic_movement_at_low_frame_rates(clip, fps):
+    """Every frame rate from 5 fps, through the one loop: the ballistic clips are flagged, the
+    others are not."""
+    path = REALCLIPS / f"{clip}.npz"
+    if not path.is_file():
+        pytest.skip(f"{path} is not here")
+    trace = load_trace(path)
+    step = max(1, round(trace.fps / fps))
+    fields = ("t_s", "found", "image", "world", "visibility", "people")
+    report = analyse_trace(dataclasses.replace(trace, **{f: getattr(trace, f)[::step]
+                                                         for f in fields}), _catalogue())
+    flagged = [e for e in report.events if e.kind == "bounce" and e.stretch is None]
+    assert bool(flagged) is MUST_REACH[clip][4]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "target not reached: hold coverage 0.732 of the 0.80 wanted. Left: R03's knee held at "
+    "~140 deg read 93-97 by the world landmarks from behind (7.4 s), R06's overhead-triceps "
+    "elbows read 45-64 from the front with the hand hidden behind the head (6.8 s), R02's "
+    "side-view shot whose legs drop towards the camera (5.8 s)."))
+def test_coverage_target(ev):
+    assert ev.summary["hold_coverage"] >= 0.80
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "target not reached: side accuracy 0.794 of the 0.90 wanted. R03 (13.7 s): in the two "
+    "side-view shots the model itself labels the bent leg, the hand holding it and the near "
+    "side all 'right' (self-consistent: face towards image right, right shoulder nearer), "
+    "against the label 'left' taken from the on-screen text; shot 2 puts both ankles on one "
+    "point. No depth-order rule on these landmarks gives 'left' without contradicting the "
+    "model's own geometry (a horizontally flipped shot would explain it)."))
+def test_side_accuracy_target(ev):
+    assert ev.summary["side_accuracy"] >= 0.90
