@@ -10,5 +10,6 @@ pages = [
     st.Page("pose/pages/replay.py", title="Replay", icon=":material/replay:"),
     st.Page("pose/pages/review.py", title="Review", icon=":material/insights:"),
     st.Page("pose/pages/routines.py", title="Routines", icon=":material/list_alt:"),
+    st.Page("pose/pages/data.py", title="Your data", icon=":material/folder_managed:"),
 ]
 st.navigation(pages).run()

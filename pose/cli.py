@@ -148,6 +148,62 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from pose.export import write_export
+    from pose.store import open_store
+
+    with open_store(args.db) as store:
+        profile = store.profile(args.profile, create=False)
+        out = write_export(store, profile, Path(args.out))
+    print(f"wrote {out}: profile {profile.name!r}, its sessions, results and pain notes "
+          "(JSON and CSV)")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from pose.store import open_store
+    from pose.uploads import remove_kept
+
+    what = {"session": f"session {args.target}", "profile": f"profile {args.target!r} and all "
+            "its sessions", "everything": "every profile and session"}[args.kind]
+    if args.kind != "everything" and args.target is None:
+        raise StretchCheckError(f"delete {args.kind}: say which one")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise StretchCheckError(f"not deleting {what} without --yes")
+        answer = input(f"Delete {what}? This cannot be undone. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing deleted")
+            return 1
+    with open_store(args.db) as store:
+        if args.kind == "session":
+            videos = store.delete_session(_session_id(args.target))
+        elif args.kind == "profile":
+            videos = store.delete_profile(store.profile(args.target, create=False).id)
+        else:
+            videos = store.delete_everything()
+        removed = remove_kept(videos, store.path)
+    print(f"deleted {what}" + (f" and {removed} kept video(s)" if removed else ""))
+    return 0
+
+
+#: SQLite's integer range: a session id beyond it cannot exist.
+_MAX_ID = 2**63 - 1
+
+
+def _session_id(text: str) -> int:
+    """A session id from the command line: a whole number SQLite can hold."""
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        raise StretchCheckError(f"{text!r} is not a session id (a whole number; see "
+                                "`stretchcheck sessions`)") from None
+    if not 1 <= value <= _MAX_ID:
+        raise StretchCheckError(f"no session {text}: session ids run from 1 to {_MAX_ID} "
+                                "(see `stretchcheck sessions`)")
+    return value
+
+
 def _table(rows: list[dict]) -> str:
     keys = list(rows[0])
     widths = {k: max(len(k), *(len(str(r[k])) for r in rows)) for k in keys}
@@ -235,6 +291,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sessions", help="list the stored sessions")
     p.add_argument("--db", help="session store (default: $STRETCHCHECK_DB or the user data folder)")
     p.set_defaults(run=cmd_sessions)
+
+    p = sub.add_parser("export", help="a profile's sessions, results and pain notes in one "
+                                      "zip (JSON and CSV)")
+    p.add_argument("profile", help="the profile's name")
+    p.add_argument("--out", required=True, help="the .zip file to write (or a folder)")
+    p.add_argument("--db", help="session store (default: $STRETCHCHECK_DB or the user data folder)")
+    p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("delete", help="delete a session, a profile, or everything")
+    p.add_argument("kind", choices=("session", "profile", "everything"))
+    p.add_argument("target", nargs="?", help="the session id or the profile's name")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--db", help="session store (default: $STRETCHCHECK_DB or the user data folder)")
+    p.set_defaults(run=cmd_delete)
 
     p = sub.add_parser("bench", help="measure decode, model and pipeline speed on one clip")
     p.add_argument("--clip", help="video to measure (default: a sample clip)")

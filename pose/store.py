@@ -398,6 +398,9 @@ class Store:
                              f"{exc.strerror or exc}") from None
         self._conn = self._open_connection()
         try:
+            # Deleting a session or a profile overwrites its rows in the file: the person's
+            # data is really gone, not left in free pages.
+            self._conn.execute("PRAGMA secure_delete=ON")
             self._migrate()
         except BaseException:
             self._conn.close()
@@ -632,6 +635,57 @@ class Store:
         rec = Recorder(self, session_id, batch_s, first_idx=int(start))
         self._recorders.append(rec)
         return rec
+
+    # -- the person's own data: deleting ---------------------------------------------------
+
+    def delete_session(self, session_id: int) -> list[Path]:
+        """Delete a session with its frames, events and results; its ranges stay (unlinked).
+
+        Returns the kept video files the session pointed at (the caller removes them: see
+        ``pose.uploads.remove_kept``). ``StoreError`` if there is no such session.
+        """
+        with self._transaction() as cur:
+            row = cur.execute("SELECT video_path FROM sessions WHERE id = ?",
+                              (session_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no session {session_id}")
+            cur.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        self._scrub()
+        return [Path(row[0])] if row[0] else []
+
+    def delete_profile(self, profile_id: int) -> list[Path]:
+        """Delete a profile, every session of it and its personal ranges; returns the kept
+        video files of those sessions."""
+        with self._transaction() as cur:
+            if cur.execute("SELECT 1 FROM profiles WHERE id = ?",
+                           (profile_id,)).fetchone() is None:
+                raise StoreError(f"no profile {profile_id}")
+            videos = [Path(r[0]) for r in cur.execute(
+                "SELECT video_path FROM sessions WHERE profile_id = ? AND video_path IS NOT NULL",
+                (profile_id,))]
+            cur.execute("DELETE FROM sessions WHERE profile_id = ?", (profile_id,))
+            cur.execute("DELETE FROM profiles WHERE id = ?", (profile_id,))
+        self._scrub()
+        return videos
+
+    def delete_everything(self) -> list[Path]:
+        """Delete every profile, session, landmark, event, result and range; returns the kept
+        video files. The emptied database is compacted so the data is gone from the file too."""
+        with self._transaction() as cur:
+            videos = [Path(r[0]) for r in cur.execute(
+                "SELECT video_path FROM sessions WHERE video_path IS NOT NULL")]
+            for table in ("ranges", "results", "events", "frames", "sessions", "profiles"):
+                cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        with self._lock, _errors(self.url):
+            self._conn.execute("VACUUM")
+        self._scrub()
+        return videos
+
+    def _scrub(self) -> None:
+        """Deleted rows were zeroed (``secure_delete``); fold the WAL back into the file so
+        no copy of them stays beside it."""
+        with self._lock, _errors(self.url):
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- personal ranges and goals ---------------------------------------------------------
 

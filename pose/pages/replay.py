@@ -13,7 +13,8 @@ from pose.replay import render_playback, replay
 from pose.report import check_track
 from pose.review import events_rows, results_rows
 from pose.sessions import remember
-from pose.store import open_store
+from pose.store import open_store, resolve_db
+from pose.uploads import staged_upload, videos_dir
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_videos"
 UPLOAD_TYPES = ["mp4", "mov", "avi", "webm", "mkv", "gif"]
@@ -51,13 +52,17 @@ if source == "Video file":
     keep = st.checkbox("Keep a copy of the video with the session",
                        help="Off by default: only the body landmarks are stored, not the picture")
     if upload is not None and st.button("Analyse", type="primary"):
-        folder = Path(tempfile.mkdtemp(prefix="stretchcheck-"))
-        path = folder / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
+        # Read, then deleted at once unless kept (then in the data folder beside the store).
         try:
-            session_id = analyse(path, upload.name, keep)
+            keep_in = videos_dir(resolve_db(url)) if keep else None
+            with staged_upload(upload.name, upload.getvalue(), keep_in) as path:
+                session_id = analyse(path, upload.name, keep)
         except StretchCheckError as exc:
             st.error(str(exc))
+            st.stop()
+        except OSError as exc:
+            st.error(f"Could not store the upload: {exc.strerror or exc} "
+                     f"({exc.filename or 'the data folder'})")
             st.stop()
         st.session_state.replay_session = session_id
 elif source == "Sample video":
@@ -103,12 +108,13 @@ else:
 key = (session_id, choice)
 if st.session_state.get("playback_for") != key:
     bar = st.progress(0.0, text="Drawing the playback")
-    out = Path(tempfile.mkdtemp(prefix="stretchcheck-")) / "playback.mp4"
-    render_playback(track, report, out, Path(info.video_path) if info.video_path else None,
-                    progress=lambda d, n: bar.progress(d / n if n else 1.0,
-                                                       text="Drawing the playback"))
+    with tempfile.TemporaryDirectory(prefix="stretchcheck-") as folder:  # no copy left behind
+        out = Path(folder) / "playback.mp4"
+        render_playback(track, report, out, Path(info.video_path) if info.video_path else None,
+                        progress=lambda d, n: bar.progress(d / n if n else 1.0,
+                                                           text="Drawing the playback"))
+        st.session_state.playback = out.read_bytes()
     bar.empty()
-    st.session_state.playback = out.read_bytes()
     st.session_state.playback_for = key
 
 events = [e for e in report.events if e.kind not in ("pose_found",)]
