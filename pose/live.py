@@ -7,16 +7,19 @@ tested without a browser by feeding frames to ``process``.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from pose.checks import IN_FORM, camera_check, joints_of
 from pose.coach import Coach, Event
 from pose.draw import STATUS_COLOURS, draw_coaching, draw_skeleton
+from pose.errors import StretchCheckError
 from pose.estimator import PoseEstimator
 from pose.pipeline import FrameResult, Pipeline
 from pose.report import Report, StretchResult
@@ -48,6 +51,8 @@ class LiveSnapshot:
     finished: bool = False
     session_id: int | None = None
     events: tuple[Event, ...] = ()
+    recording_error: str = ""
+    """Why recording stopped (a full disk...); coaching goes on, results are kept in memory."""
 
 
 class LiveSession:
@@ -91,6 +96,12 @@ class LiveSession:
         self._last_t = -np.inf
         self.dropped = 0
         self.closed = False
+        self._record_error: str | None = None
+        self.save_error: str | None = None
+        """Why the session's end or results could not go into the store (then see
+        ``saved_to``); None when they did."""
+        self.saved_to: Path | None = None
+        """Where the results were written instead, if the store could not take them."""
 
     # -- page thread ----------------------------------------------------------------------
 
@@ -139,7 +150,10 @@ class LiveSession:
             self._pipeline = Pipeline(self._estimator_factory(), self.coach)
             if self._recorder_factory is not None:
                 height, width = rgb.shape[:2]
-                self._session_id, self._recorder = self._recorder_factory(width, height)
+                try:
+                    self._session_id, self._recorder = self._recorder_factory(width, height)
+                except (StretchCheckError, OSError) as exc:  # coaching goes on unrecorded
+                    self._record_error = str(exc)
 
         events = self._apply_requests(t)
         result = self._pipeline.step(rgb, t)
@@ -242,6 +256,8 @@ class LiveSession:
                 finished=coach.finished,
                 session_id=self._session_id,
                 events=(previous + tuple(events))[-50:],
+                recording_error=(self._record_error
+                                 or getattr(self._recorder, "error", None) or ""),
             )
 
     # -- end ------------------------------------------------------------------------------
@@ -270,11 +286,45 @@ class LiveSession:
             if self._pipeline is not None and self._pipeline.estimator is not None:
                 self._pipeline.estimator.close()
             if self._recorder is not None:
-                self._recorder.close()
-                if self._on_finish is not None and self._session_id is not None:
-                    track = self._recorder.store.load_track(self._session_id)
-                    report = Report(track, "routine", self.routine.id, self.results(),
-                                    list(self.coach.events))
-                    self._on_finish(self._session_id, report)
-                self._recorder.store.close()
+                # A full disk must not cost the session its results: they stay in memory
+                # (``results()``), go to the store if it takes them, else to a file.
+                try:
+                    self._recorder.close()
+                    if self._on_finish is not None and self._session_id is not None:
+                        track = self._recorder.store.load_track(self._session_id)
+                        report = Report(track, "routine", self.routine.id, self.results(),
+                                        list(self.coach.events))
+                        self._on_finish(self._session_id, report)
+                except (StretchCheckError, OSError) as exc:
+                    self.save_error = str(exc)
+                    self.saved_to = save_results_elsewhere(
+                        self._session_id, self.routine.id, self.results(),
+                        list(self.coach.events), self._recorder.store.path.parent)
+                finally:
+                    with contextlib.suppress(Exception):
+                        self._recorder.store.close()
         return self._session_id
+
+
+def save_results_elsewhere(session_id: int | None, routine: str,
+                           results: list[StretchResult], events: list[Event],
+                           *folders: Path) -> Path | None:
+    """Write a session's results as JSON into the first of ``folders`` (then the system's
+    temporary folder, then the home folder) that takes it; None if none does."""
+    import json
+    import tempfile
+
+    data = {"schema": "stretchcheck.live-results/1", "session": session_id, "routine": routine,
+            "saved_at": time.time(), "stretches": [r.to_dict() for r in results],
+            "events": [e.to_dict() for e in events]}
+    name = f"stretchcheck-session-{session_id or 'unsaved'}-results.json"
+    text = json.dumps(data, indent=1, default=float) + "\n"
+    for folder in (*folders, Path(tempfile.gettempdir()), Path.home()):
+        path = Path(folder) / name
+        try:
+            path.write_text(text)
+            return path
+        except OSError:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)  # no half-written file left on a full disk
+    return None

@@ -370,13 +370,62 @@ def open_store(db: str | os.PathLike[str] | None = None) -> Store:
     return Store(resolve_db(db))
 
 
+def _disk_is_full(path: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(path.parent).free < 1024 * 1024
+    except OSError:
+        return False
+
+
+def explain(exc: BaseException, path: Path) -> str:
+    """One line saying what went wrong with the store file ``path`` and what to do about it.
+
+    SQLite's own words ("readonly database", "disk I/O error", "unable to open database
+    file") name neither the file nor the fix; this does, from the error code and a look at
+    the file and its disk.
+    """
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if isinstance(exc, OverflowError):
+        return f"{text}: SQLite integers stop at {2**63 - 1}"
+    if name.startswith("SQLITE_FULL") or (name.startswith("SQLITE_IOERR")
+                                          and _disk_is_full(path)):
+        return (f"the disk holding the session store {path} is full: free some space "
+                "(or point --db / STRETCHCHECK_DB at another disk)")
+    if name.startswith("SQLITE_READONLY") or (
+            name.startswith("SQLITE_CANTOPEN") and path.exists() and not os.access(path, os.W_OK)):
+        return (f"the session store {path} cannot be written (a read-only file or folder): "
+                "check its permissions, or use another store with --db / STRETCHCHECK_DB")
+    if path.is_dir():
+        return (f"the session store {path} is a folder, not a database file: give a file "
+                f"path, e.g. {path / DB_FILENAME}")
+    if name.startswith("SQLITE_CANTOPEN"):
+        if not os.access(path.parent, os.W_OK):
+            return (f"cannot create the session store {path}: its folder cannot be written; "
+                    "check its permissions, or use another store with --db / STRETCHCHECK_DB")
+        return f"cannot open the session store {path}: {text}"
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return (f"the session store {path} is damaged or not a StretchCheck database: move "
+                "it aside and start a new one (`sqlite3 FILE .recover` may rescue its "
+                "sessions)")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return (f"the session store {path} is locked by another program: close it (or wait "
+                "for it) and try again")
+    if name.startswith("SQLITE_IOERR"):
+        return (f"the disk reported an error writing the session store {path}: {text}; "
+                "check the disk (and that it is not full or removed)")
+    return f"session store {path}: {text}"
+
+
 @contextmanager
-def _errors(what: str) -> Iterator[None]:
-    """Turn database errors into ``StoreError`` naming the store."""
+def _errors(path: Path) -> Iterator[None]:
+    """Turn database errors into ``StoreError`` naming the store file and the fix."""
     try:
         yield
-    except sqlite3.Error as exc:
-        raise StoreError(f"session store {what}: {exc}") from exc
+    except (sqlite3.Error, OverflowError) as exc:
+        raise StoreError(explain(exc, path)) from exc
 
 
 class Store:
@@ -398,9 +447,6 @@ class Store:
                              f"{exc.strerror or exc}") from None
         self._conn = self._open_connection()
         try:
-            # Deleting a session or a profile overwrites its rows in the file: the person's
-            # data is really gone, not left in free pages.
-            self._conn.execute("PRAGMA secure_delete=ON")
             self._migrate()
         except BaseException:
             self._conn.close()
@@ -409,15 +455,17 @@ class Store:
     # -- plumbing --------------------------------------------------------------------------
 
     def _open_connection(self) -> sqlite3.Connection:
-        try:
-            return _connect_sqlite(self.path)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the session store {self.path}: {exc}") from None
+        with _errors(self.path):
+            conn = _connect_sqlite(self.path)
+            # Deleting a session or a profile overwrites its rows in the file: the person's
+            # data is really gone, not left in free pages.
+            conn.execute("PRAGMA secure_delete=ON")
+            return conn
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
         """One write transaction; rolled back if the block raises."""
-        with self._lock, _errors(self.url):
+        with self._lock, _errors(self.path):
             cur = self._conn.cursor()
             cur.execute(_BEGIN)
             try:
@@ -429,7 +477,7 @@ class Store:
                 raise
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock, _errors(self.url):
+        with self._lock, _errors(self.path):
             return self._conn.execute(sql, params).fetchall()
 
     def _migrate(self) -> None:
@@ -676,7 +724,7 @@ class Store:
                 "SELECT video_path FROM sessions WHERE video_path IS NOT NULL")]
             for table in ("ranges", "results", "events", "frames", "sessions", "profiles"):
                 cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-        with self._lock, _errors(self.url):
+        with self._lock, _errors(self.path):
             self._conn.execute("VACUUM")
         self._scrub()
         return videos
@@ -684,7 +732,7 @@ class Store:
     def _scrub(self) -> None:
         """Deleted rows were zeroed (``secure_delete``); fold the WAL back into the file so
         no copy of them stays beside it."""
-        with self._lock, _errors(self.url):
+        with self._lock, _errors(self.path):
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- personal ranges and goals ---------------------------------------------------------
@@ -781,7 +829,9 @@ class Recorder:
     modified afterwards (``PoseEstimator`` makes new arrays for every frame).
 
     Write errors do not reach the callback: they are kept and raised (as ``StoreError``) by
-    ``flush`` and ``close``.
+    ``flush`` and ``close``. After the first one (a full disk, a removed drive) recording
+    stops: ``error`` says why at once, frames and events handed over later are dropped, and
+    ``close`` still tries to write the end of the session and its results.
     """
 
     def __init__(self, store: Store, session_id: int, batch_s: float = 0.25,
@@ -792,8 +842,10 @@ class Recorder:
         self._idx = itertools.count(first_idx)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._errors: list[str] = []
+        self.error: str | None = None
+        """Why recording stopped (one line naming the file and the fix); None while it runs."""
         self._closed = False
-        with _errors(store.url):
+        with _errors(store.path):
             self._conn = _connect_sqlite(store.path)
         self._thread = threading.Thread(target=self._run, name=f"recorder-{session_id}",
                                         daemon=True)
@@ -802,14 +854,17 @@ class Recorder:
     # -- caller side (never blocks) --------------------------------------------------------
 
     def add_frame(self, t_s: float, pose: PoseFrame | None) -> None:
-        """Queue one frame (``pose`` None when no one was seen)."""
+        """Queue one frame (``pose`` None when no one was seen); dropped once recording has
+        stopped on an error."""
         self._check_open()
-        self._queue.put(("frame", next(self._idx), t_s, pose))
+        if self.error is None:
+            self._queue.put(("frame", next(self._idx), t_s, pose))
 
     def add_event(self, event: Event) -> None:
-        """Queue one event."""
+        """Queue one event (dropped once recording has stopped on an error)."""
         self._check_open()
-        self._queue.put(("event", event))
+        if self.error is None:
+            self._queue.put(("event", event))
 
     def flush(self) -> None:
         """Wait until everything queued so far is written."""
@@ -888,6 +943,8 @@ class Recorder:
     def _write(self, items: list[Any], ending: _Ending | None) -> None:
         """One transaction: the frames and events of a batch (and the ending, if last)."""
         sid = self.session_id
+        if self.error is not None:
+            items = []  # recording stopped: only the ending is still tried
         try:
             frames = [_frame_row(sid, idx, t, pose) for _, idx, t, pose in
                       (i for i in items if i[0] == "frame")]
@@ -907,7 +964,11 @@ class Recorder:
                     self._conn.rollback()
                 raise
         except Exception as exc:  # noqa: BLE001 - kept for flush/close, never for the callback
-            self._errors.append(f"{type(exc).__name__}: {exc}")
+            message = (explain(exc, self.store.path) if isinstance(exc, sqlite3.Error)
+                       else f"{type(exc).__name__}: {exc}")
+            self._errors.append(message)
+            if self.error is None:
+                self.error = message
 
     def _end(self, cur: sqlite3.Cursor, ending: _Ending) -> None:
         sid = self.session_id

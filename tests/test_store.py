@@ -196,7 +196,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_not_a_database(tmp_path: Path) -> None:
     bad = tmp_path / "clip.mp4"
     bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"x" * 2000)
-    with pytest.raises(StoreError, match="cannot open the session store"):
+    with pytest.raises(StoreError, match="is damaged or not a StretchCheck database"):
         open_store(bad)
 
 

@@ -94,7 +94,12 @@ def coaching_panel() -> None:
         st.success("Routine finished - here is how it went." if snap.finished
                    else "Session ended - here is how it went.")
         st.dataframe(results_rows(shown.results()), hide_index=True)
-        if snap.session_id is not None:
+        if shown.save_error:
+            st.error(f"The results could not be saved in the session store: "
+                     f"{shown.save_error}", icon=":material/sd_card_alert:")
+            if shown.saved_to is not None:
+                st.caption(f"They were written to {shown.saved_to} instead.")
+        elif snap.session_id is not None:
             st.caption(f"Saved as session {snap.session_id}: see Review for the details.")
         return
     if not snap.frames:
@@ -104,6 +109,9 @@ def coaching_panel() -> None:
     side = "" if snap.side == "both" else f" - {snap.side} side"
     st.subheader(f"{snap.step}/{snap.steps} {snap.stretch_name}{side}")
     st.caption(snap.instructions)
+    if snap.recording_error:
+        st.error(f"Recording stopped - the coaching goes on and this session's results are "
+                 f"kept: {snap.recording_error}", icon=":material/sd_card_alert:")
     for problem in snap.camera:
         st.warning(problem, icon=":material/photo_camera:")
     if snap.warning:
