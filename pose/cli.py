@@ -82,23 +82,35 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from pose.routines import load_catalogue
     from pose.store import open_store
 
-    catalogue = tuned(load_catalogue(), parse_settings(args.set))
+    settings = parse_settings(args.set)
+    catalogue = tuned(load_catalogue(), settings)  # validated like the TOML, before anything
+    out = _output_folder(args.out) if args.out else None
+    session_id = _session_id(args.session)
     with open_store(args.db) as store:
-        info = store.session(args.session)
-        track = store.load_track(args.session)
+        info = store.session(session_id)
+        track = store.load_track(session_id)
         t0 = time.perf_counter()
         routine = args.routine or (info.routine if args.stretch is None else None)
         report = replay(track, catalogue, routine=routine, stretch=args.stretch)
         took = time.perf_counter() - t0
-        if args.save:
+        saved = ""
+        if args.save and (settings or args.routine or args.stretch):
+            # Changed settings: what the checks *would* have said is kept beside the
+            # session's own results, never over them.
+            changes = {"set": args.set, "routine": args.routine, "stretch": args.stretch}
+            rid = store.save_replay(session_id, changes, routine, report)
+            saved = (f"saved as replay {rid} of session {session_id} (its own results are "
+                     f"unchanged; see `stretchcheck report {session_id} --replay {rid}`)")
+        elif args.save:
             from pose.sessions import remember
 
-            remember(store, args.session, report, info.profile_id)
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+            remember(store, session_id, report, info.profile_id)
+            saved = f"saved as the results of session {session_id} (re-checked as recorded)"
+    if out is not None:
         (out / "report.json").write_text(json.dumps(report.to_dict(), indent=1) + "\n")
     print(report.summary())
+    if saved:
+        print(saved)
     speed = track.duration_s / took if took > 0 else float("inf")
     print(f"replayed {len(track)} frames in {took * 1000:.0f} ms ({speed:.0f}x real time)")
     return 0
@@ -110,12 +122,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pose.review import events_rows, results_rows
     from pose.store import open_store
 
+    session_id = _session_id(args.session)
     with open_store(args.db) as store:
-        info = store.session(args.session)
-        results = store.results(args.session)
-        events = store.events(args.session)
+        info = store.session(session_id)
+        results = store.results(session_id)
+        events = store.events(session_id)
+        replays = store.replays(session_id)
+    if args.replay is not None:
+        chosen = [r for r in replays if r["id"] == args.replay]
+        if not chosen:
+            raise StretchCheckError(f"session {session_id} has no replay {args.replay}; "
+                                    f"its replays: {', '.join(str(r['id']) for r in replays) or 'none'}")
+        results = chosen[0]["stretches"]
     if args.format == "json":
-        print(json.dumps({"session": args.session, "source": info.source_name,
+        print(json.dumps({"session": session_id, "source": info.source_name,
                           "routine": info.routine, "started_at": info.started_at,
                           "stretches": results, "events": [e.to_dict() for e in events]},
                          indent=1))
@@ -126,12 +146,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(rows)
         return 0
-    print(f"session {args.session}: {info.source} {info.source_name}, "
+    print(f"session {session_id}: {info.source} {info.source_name}, "
           f"{info.started:%Y-%m-%d %H:%M}, {info.duration_s:.0f} s"
           + (f", routine {info.routine}" if info.routine else ""))
+    if args.replay is not None:
+        print(f"replay {args.replay} with changed settings: {chosen[0]['settings']}")
     print(_table(rows) if rows else "no results")
     if any(e["event"] == "pain stop" for e in events_rows(events)):
         print("pain stops were recorded: see the events with --format json")
+    if replays and args.replay is None:
+        print(f"{len(replays)} replay(s) with changed settings kept beside these results: "
+              + ", ".join(f"--replay {r['id']}" for r in replays))
     return 0
 
 
@@ -185,6 +210,26 @@ def cmd_delete(args: argparse.Namespace) -> int:
         removed = remove_kept(videos, store.path)
     print(f"deleted {what}" + (f" and {removed} kept video(s)" if removed else ""))
     return 0
+
+
+def _output_folder(folder: str) -> Path:
+    """Make ``folder`` and check a file can be written in it, before any long work."""
+    out = Path(folder)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StretchCheckError(f"--out {out}: exists and is not a folder") from None
+    except OSError as exc:
+        raise StretchCheckError(f"--out {out}: cannot create the folder "
+                                f"({exc.strerror or exc})") from None
+    probe = out / ".stretchcheck-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise StretchCheckError(f"--out {out}: cannot write there ({exc.strerror or exc})") \
+            from None
+    return out
 
 
 #: SQLite's integer range: a session id beyond it cannot exist.
@@ -271,19 +316,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_analyze)
 
     p = sub.add_parser("replay", help="re-run the checks on a stored session (no pose model)")
-    p.add_argument("session", type=int, help="session id (see `stretchcheck sessions`)")
+    p.add_argument("session", help="session id (see `stretchcheck sessions`)")
     p.add_argument("--routine", help="check this routine instead of the session's own")
     p.add_argument("--stretch", help="check only this stretch id, or 'auto'")
     p.add_argument("--set", action="append", default=[], metavar="STRETCH.FIELD=VALUE",
                    help="change a stretch for this replay, e.g. "
                         "knee_to_chest.hip_flexion_{side}.min=90 or knee_to_chest.hold_s=45")
     p.add_argument("--out", help="also write report.json here")
-    p.add_argument("--save", action="store_true", help="store the new results on the session")
+    p.add_argument("--save", action="store_true",
+                   help="store the results: with --set/--routine/--stretch as a replay beside "
+                        "the session's own results (never over them), else as its results")
     p.add_argument("--db", help="session store (default: $STRETCHCHECK_DB or the user data folder)")
     p.set_defaults(run=cmd_replay)
 
     p = sub.add_parser("report", help="a stored session's results per stretch and side")
-    p.add_argument("session", type=int)
+    p.add_argument("session")
+    p.add_argument("--replay", type=int, help="show this stored replay's results instead")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--db", help="session store (default: $STRETCHCHECK_DB or the user data folder)")
     p.set_defaults(run=cmd_report)

@@ -35,6 +35,7 @@ def profile_data(store: Store, profile: Profile) -> dict[str, Any]:
             "duration_s": round(info.duration_s, 3), "fps": info.fps,
             "video_kept": bool(info.video_path),
             "results": store.results(info.id),
+            "replays": store.replays(info.id),
             "events": events,
             "pain_notes": [e for e in events if e["kind"] == "pain_stop"],
         })

@@ -141,6 +141,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX ranges_by_profile ON ranges (profile_id, stretch, angle, updated_at)",
     ),
+    # 3: replays with changed settings, kept beside the session's own results.
+    (
+        """CREATE TABLE replays (
+            id {id},
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            created_at DOUBLE PRECISION NOT NULL,
+            settings TEXT NOT NULL,
+            routine TEXT,
+            stretches TEXT NOT NULL
+        )""",
+        "CREATE INDEX replays_by_session ON replays (session_id, id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
@@ -280,6 +292,15 @@ def _plain(value: Any) -> Any:
 
 def _to_json(value: Any) -> str:
     return json.dumps(value, default=_plain, separators=(",", ":"))
+
+
+def _from_json(text: Any, table: str) -> Any:
+    """A JSON column's value; a damaged one is a ``StoreError`` naming the table."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        raise StoreError(f"the session store holds a damaged row in {table} (not JSON): "
+                         f"{str(text)[:40]!r}") from None
 
 
 def _event_row(session_id: int, e: Event) -> tuple[Any, ...]:
@@ -674,6 +695,32 @@ class Store:
             if cur.fetchone() is None:
                 raise StoreError(f"no session {session_id}")
             _replace_results(cur, session_id, report)
+
+    def save_replay(self, session_id: int, settings: dict[str, Any], routine: str | None,
+                    report: Report | Sequence[StretchResult]) -> int:
+        """Keep a replay's results beside the session's own (never over them); returns the
+        replay's id. ``settings`` are the changes it was run with (``--set``, routine)."""
+        items = getattr(report, "results", report)
+        with self._transaction() as cur:
+            if cur.execute("SELECT 1 FROM sessions WHERE id = ?",
+                           (session_id,)).fetchone() is None:
+                raise StoreError(f"no session {session_id}")
+            cur.execute("INSERT INTO replays (session_id, created_at, settings, routine,"
+                        " stretches) VALUES (?, ?, ?, ?, ?)",
+                        (session_id, time.time(), _to_json(settings), routine,
+                         _to_json([r.to_dict() for r in items])))
+            assert cur.lastrowid is not None
+            return int(cur.lastrowid)
+
+    def replays(self, session_id: int) -> list[dict[str, Any]]:
+        """A session's stored replays, oldest first: id, created_at, settings, routine and
+        stretches (``StretchResult.to_dict()`` each)."""
+        self._require_session(session_id)
+        rows = self._rows("SELECT id, created_at, settings, routine, stretches FROM replays"
+                          " WHERE session_id = ? ORDER BY id", (session_id,))
+        return [{"id": rid, "created_at": at, "settings": _from_json(settings, "replays"),
+                 "routine": routine, "stretches": _from_json(stretches, "replays")}
+                for rid, at, settings, routine, stretches in rows]
 
     def recorder(self, session_id: int, batch_s: float = 0.25) -> Recorder:
         """A ``Recorder`` writing a live session's frames and events in the background."""

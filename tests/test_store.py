@@ -133,7 +133,7 @@ def test_check_track_report_is_saved_and_replaced(tmp_path: Path) -> None:
 
 def test_wal_mode_and_schema(tmp_path: Path) -> None:
     with open_store(tmp_path / "s.db") as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         assert store._rows("PRAGMA synchronous")[0][0] == 1  # NORMAL
     with closing(sqlite3.connect(tmp_path / "s.db")) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
