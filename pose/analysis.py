@@ -85,6 +85,8 @@ def track_video(
             if builder.count == 0:
                 raise
             damage = str(exc)  # keep what was read before the damage
+        else:
+            damage = reader.ended_early  # a file cut short decodes "cleanly" to its end
         finally:
             if own:
                 est.close()

@@ -34,6 +34,8 @@ def analyse(path: Path, name: str, keep_video: bool) -> int:
 
     track = track_video(path, progress=progress)
     track.source = name
+    for warning in track.warnings:  # e.g. a file that ends early: say where
+        st.warning(warning.replace(str(path), name), icon=":material/warning:")
     report = check_track(track, cat)
     with open_store(url) as store:
         profile = store.profile(st.session_state.get("profile", "me"))
