@@ -43,12 +43,20 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from pose.routines import load_catalogue
     from pose.track import write_frames_csv
 
-    catalogue = load_catalogue()  # before the long part: a typo in a routine fails fast
+    # Everything that can fail fails before the long part: a typo in a routine, an output
+    # that cannot be written, a damaged store.
+    catalogue = load_catalogue()
     routine = catalogue.routine(args.routine) if args.routine else None
     if args.stretch not in (None, "auto"):
         catalogue.stretch(args.stretch)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _output_folder(args.out)
+    _writable(out / "frames.csv", out / "report.json",
+              *([out / "annotated.mp4"] if args.annotate else []))
+    if args.save:
+        from pose.store import open_store
+
+        with open_store(args.db) as store:
+            store.check_integrity()
     update, close = _progress_bar(f"analysing {Path(args.video).name}")
     try:
         track = track_video(args.video, model=args.model, progress=update,
@@ -85,6 +93,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     settings = parse_settings(args.set)
     catalogue = tuned(load_catalogue(), settings)  # validated like the TOML, before anything
     out = _output_folder(args.out) if args.out else None
+    if out is not None:
+        _writable(out / "report.json")
     session_id = _session_id(args.session)
     with open_store(args.db) as store:
         info = store.session(session_id)
@@ -210,6 +220,23 @@ def cmd_delete(args: argparse.Namespace) -> int:
         removed = remove_kept(videos, store.path)
     print(f"deleted {what}" + (f" and {removed} kept video(s)" if removed else ""))
     return 0
+
+
+def _writable(*files: Path) -> None:
+    """Check each output file can be written (an existing file is not changed)."""
+    for path in files:
+        if path.is_dir():
+            raise StretchCheckError(f"{path}: is a folder, so the output cannot be written "
+                                    "there; remove it or choose another --out")
+        existed = path.exists()
+        try:
+            with open(path, "ab"):
+                pass
+        except OSError as exc:
+            raise StretchCheckError(f"{path}: cannot be written ({exc.strerror or exc}); "
+                                    "choose another --out") from None
+        if not existed:
+            path.unlink(missing_ok=True)
 
 
 def _output_folder(folder: str) -> Path:

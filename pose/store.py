@@ -188,6 +188,8 @@ def _connect_sqlite(path: Path) -> sqlite3.Connection:
                              "put it on a local disk")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
+        # A damaged text cell reads with replacement characters instead of stopping the read.
+        conn.text_factory = lambda b: b.decode("utf-8", "replace")
     except BaseException:
         conn.close()
         raise
@@ -273,11 +275,16 @@ def _chunks(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[A
         yield chunk
 
 
-def _unblob(blobs: Sequence[bytes], shape: tuple[int, ...]) -> np.ndarray:
+def _unblob(blobs: Sequence[bytes], shape: tuple[int, ...], where: str = "the session store"
+            ) -> np.ndarray:
     """(len(blobs), *shape) float64 from float32 blobs."""
     size = int(np.prod(shape)) * _F32.itemsize
-    if any(len(b) != size for b in blobs):
-        raise StoreError("the session store holds a damaged frame (wrong landmark size)")
+    bad = next((i for i, b in enumerate(blobs) if not isinstance(b, bytes) or len(b) != size),
+               None)
+    if bad is not None:
+        raise StoreError(f"{where} holds a damaged frame (frame {bad}: wrong landmark size); "
+                         "its other sessions are fine: delete this one "
+                         "(`stretchcheck delete session ID`)")
     flat = np.frombuffer(b"".join(blobs), dtype=_F32)
     return flat.reshape((len(blobs), *shape)).astype(np.float64)
 
@@ -294,13 +301,15 @@ def _to_json(value: Any) -> str:
     return json.dumps(value, default=_plain, separators=(",", ":"))
 
 
-def _from_json(text: Any, table: str) -> Any:
+def _from_json(text: Any, table: str, path: Path | str = "") -> Any:
     """A JSON column's value; a damaged one is a ``StoreError`` naming the table."""
     try:
         return json.loads(text)
     except (TypeError, ValueError, RecursionError):
-        raise StoreError(f"the session store holds a damaged row in {table} (not JSON): "
-                         f"{str(text)[:40]!r}") from None
+        raise StoreError(f"the session store {path} holds a damaged row in its {table} table "
+                         f"(not JSON: {str(text)[:30]!r}); delete that session "
+                         "(`stretchcheck delete session ID`) or restore the file from a backup"
+                         ) from None
 
 
 def _event_row(session_id: int, e: Event) -> tuple[Any, ...]:
@@ -520,12 +529,29 @@ class Store:
             elif version < SCHEMA_VERSION:
                 cur.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
+    def check_integrity(self) -> None:
+        """SQLite's ``quick_check`` over the whole file (every page and row, not the index
+        order: linear in the file's size); ``StoreError`` naming the file and the fix if the
+        file is damaged. Run before writing a new session into it."""
+        try:
+            with self._lock:
+                rows = self._conn.execute("PRAGMA quick_check(3)").fetchall()
+        except sqlite3.DatabaseError as exc:
+            rows = [(str(exc),)]
+        problems = [" ".join(str(r[0]).replace("*** in database main ***", "").split())
+                    for r in rows if str(r[0]) != "ok"]
+        if problems:
+            raise StoreError(f"the session store {self.path} is damaged ({problems[0]}): "
+                             "nothing was written to it; move it aside and start a new one "
+                             "(`sqlite3 FILE .recover` may rescue its sessions)")
+
     @property
     def schema_version(self) -> int:
         return int(self._rows("SELECT MAX(version) FROM schema_version")[0][0])
 
     def _require_session(self, session_id: int) -> None:
-        if not self._rows("SELECT 1 FROM sessions WHERE id = ?", (session_id,)):
+        if not (isinstance(session_id, int) and -2**63 <= session_id < 2**63) or not self._rows(
+                "SELECT 1 FROM sessions WHERE id = ?", (session_id,)):
             raise StoreError(f"no session {session_id}")
 
     def _require_profile(self, profile_id: int) -> None:
@@ -637,6 +663,7 @@ class Store:
 
     def session(self, session_id: int) -> SessionInfo:
         """One session; ``StoreError`` if there is none with this id."""
+        self._require_session(session_id)
         rows = self._rows(_SESSION_SQL + " WHERE s.id = ?", (session_id,))
         if not rows:
             raise StoreError(f"no session {session_id}")
@@ -649,12 +676,20 @@ class Store:
         info = self.session(session_id)
         rows = self._rows("SELECT t_s, people, image, world, visibility FROM frames"
                           " WHERE session_id = ? ORDER BY idx", (session_id,))
+        where = f"session {session_id} in {self.path}"
+        try:
+            t_s = np.array([r[0] for r in rows], dtype=np.float64)
+            people = np.array([r[1] for r in rows], dtype=np.int64)
+        except (TypeError, ValueError):
+            raise StoreError(f"{where} holds a damaged frame (time or people count); its "
+                             "other sessions are fine: delete this one "
+                             "(`stretchcheck delete session ID`)") from None
         return Track(
-            t_s=np.array([r[0] for r in rows], dtype=np.float64),
-            image=_unblob([r[2] for r in rows], (N, 2)),
-            world=_unblob([r[3] for r in rows], (N, 3)),
-            visibility=_unblob([r[4] for r in rows], (N,)),
-            people=np.array([r[1] for r in rows], dtype=np.int64),
+            t_s=t_s,
+            image=_unblob([r[2] for r in rows], (N, 2), where),
+            world=_unblob([r[3] for r in rows], (N, 3), where),
+            visibility=_unblob([r[4] for r in rows], (N,), where),
+            people=people,
             size=info.size, fps=info.fps, source=info.source_name, model=info.model)
 
     def events(self, session_id: int) -> list[Event]:
@@ -662,7 +697,7 @@ class Store:
         self._require_session(session_id)
         rows = self._rows("SELECT t_s, kind, stretch, side, message, data FROM events"
                           " WHERE session_id = ? ORDER BY t_s, id", (session_id,))
-        return [Event(t, kind, stretch, side, message, json.loads(data))
+        return [Event(t, kind, stretch, side, message, _from_json(data, "events", self.path))
                 for t, kind, stretch, side, message, data in rows]
 
     def results(self, session_id: int) -> list[dict[str, Any]]:
@@ -670,7 +705,7 @@ class Store:
         self._require_session(session_id)
         rows = self._rows("SELECT detail FROM results WHERE session_id = ? ORDER BY id",
                           (session_id,))
-        return [json.loads(r[0]) for r in rows]
+        return [_from_json(r[0], "results", self.path) for r in rows]
 
     def save_analysis(self, track: Track, report: Report, profile_id: int | None = None,
                       video_path: str | os.PathLike[str] | None = None) -> int:
@@ -718,8 +753,9 @@ class Store:
         self._require_session(session_id)
         rows = self._rows("SELECT id, created_at, settings, routine, stretches FROM replays"
                           " WHERE session_id = ? ORDER BY id", (session_id,))
-        return [{"id": rid, "created_at": at, "settings": _from_json(settings, "replays"),
-                 "routine": routine, "stretches": _from_json(stretches, "replays")}
+        return [{"id": rid, "created_at": at, "routine": routine,
+                 "settings": _from_json(settings, "replays", self.path),
+                 "stretches": _from_json(stretches, "replays", self.path)}
                 for rid, at, settings, routine, stretches in rows]
 
     def recorder(self, session_id: int, batch_s: float = 0.25) -> Recorder:

@@ -40,3 +40,24 @@ def seed(db: Path, sessions: dict[str, int] | None = None, video: Path | None = 
 def cli(*args: str, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pose", *args], capture_output=True, text=True,
                           cwd=ROOT, timeout=timeout, **kwargs)
+
+
+def namespace_available() -> bool:
+    """True if a user+mount namespace can be made here (a private tmpfs or read-only mount
+    without root): ``unshare -rm``."""
+    import shutil
+
+    if shutil.which("unshare") is None:
+        return False
+    return subprocess.run(["unshare", "-rm", "true"], capture_output=True,
+                          timeout=30).returncode == 0
+
+
+def in_namespace(setup: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``stretchcheck ARGS`` after the shell commands ``setup`` (mounts), in a user and mount
+    namespace of its own: the mounts vanish with it."""
+    import shlex
+
+    command = " ".join(shlex.quote(a) for a in (sys.executable, "-m", "pose", *args))
+    return subprocess.run(["unshare", "-rm", "sh", "-c", f"{setup} && exec {command}"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=timeout)
