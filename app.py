@@ -1,6 +1,11 @@
 """StretchCheck: streamlit run app.py"""
 
+import sqlite3
+
 import streamlit as st
+
+from pose.app_state import show_error
+from pose.errors import StretchCheckError
 
 st.set_page_config(page_title="StretchCheck", page_icon="🧘",
                    layout="wide")
@@ -12,4 +17,8 @@ pages = [
     st.Page("pose/pages/routines.py", title="Routines", icon=":material/list_alt:"),
     st.Page("pose/pages/data.py", title="Your data", icon=":material/folder_managed:"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+try:
+    page.run()
+except (StretchCheckError, OSError, sqlite3.Error) as exc:  # a damaged store, a broken routine
+    show_error(exc)

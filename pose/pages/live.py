@@ -5,6 +5,7 @@ import streamlit.components.v1 as components
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pose.app_state import camera_enabled, catalogue, db_url, rtc_configuration
+from pose.errors import StretchCheckError
 from pose.estimator import PoseEstimator
 from pose.live import LiveSession
 from pose.review import results_rows, speech_script
@@ -32,19 +33,23 @@ routine = cat.routines[routine_id]
 
 def new_session() -> LiveSession:
     url = db_url()
-    with open_store(url) as store:
-        profile = store.profile(profile_name)
-        limits = limits_for(store, profile, cat)
+    try:
+        with open_store(url) as store:
+            profile = store.profile(profile_name)
+            limits = limits_for(store, profile, cat)
+    except StretchCheckError as exc:  # a damaged store: coach anyway, without recording
+        st.error(f"This session cannot be recorded: {exc}", icon=":material/error:")
+        profile, limits = None, {}
 
     def recorder_factory(width: int, height: int):
         store = open_store(url)
         sid = store.start_session("live", "webcam", routine.id, model, 0.0, (width, height),
-                                  profile_id=profile.id)
+                                  profile_id=profile.id if profile else None)
         return sid, store.recorder(sid)
 
     def on_finish(session_id, report) -> None:
         with open_store(url) as store:
-            remember(store, session_id, report, profile.id)
+            remember(store, session_id, report, profile.id if profile else None)
 
     return LiveSession(routine, lambda: PoseEstimator(model), recorder_factory, limits,
                        on_finish)
@@ -66,17 +71,22 @@ if session is None or session.closed or st.session_state.get("live_for") != want
 
 video, panel = st.columns([3, 2])
 with video:
-    if camera_enabled():
+    try:
+        rtc = rtc_configuration()
+    except StretchCheckError as exc:  # the rest of the page (and the app) keeps working
+        st.error(f"The camera cannot start: {exc}", icon=":material/error:")
+        rtc = None
+    if rtc is not None and camera_enabled():
         webrtc_streamer(
             key="live",
             mode=WebRtcMode.SENDRECV,
-            rtc_configuration=rtc_configuration(),
+            rtc_configuration=rtc,
             media_stream_constraints={"video": True, "audio": False},
             video_frame_callback=session.on_frame,
             on_video_ended=session.close,
             async_processing=True,
         )
-    else:
+    elif rtc is not None:
         st.info("The camera is switched off (STRETCHCHECK_CAMERA=off).")
     first = routine.steps[0].stretch
     st.caption(f"Camera for the first stretch, {first.name}: {first.camera} "
