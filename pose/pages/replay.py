@@ -50,11 +50,15 @@ source = st.radio("Source", ["Stored session", "Video file", "Sample video"], ho
 session_id = st.session_state.get("replay_session")
 
 if source == "Video file":
-    upload = st.file_uploader("A recording of your stretches", type=UPLOAD_TYPES)
+    # A new key after each analysis empties the uploader: Streamlit then drops its in-memory
+    # copy of the file too.
+    upload = st.file_uploader("A recording of your stretches", type=UPLOAD_TYPES,
+                              key=f"upload-{st.session_state.get('uploads_done', 0)}")
     keep = st.checkbox("Keep a copy of the video with the session",
                        help="Off by default: only the body landmarks are stored, not the picture")
     if upload is not None and st.button("Analyse", type="primary"):
         # Read, then deleted at once unless kept (then in the data folder beside the store).
+        st.session_state.uploads_done = st.session_state.get("uploads_done", 0) + 1
         try:
             keep_in = videos_dir(resolve_db(url)) if keep else None
             with staged_upload(upload.name, upload.getvalue(), keep_in) as path:

@@ -63,7 +63,7 @@ def test_a_kept_upload_lives_beside_the_store(tmp_path):
 @pytest.mark.parametrize("name, size, head, message", [
     ("notes.txt", 100, b"hello", "not a video file"),
     ("clip.mp4", 0, b"", "empty"),
-    ("clip.mp4", 600 * 1024 * 1024, b"\0\0\0\x18ftypmp42", "more than the 500 MB"),
+    ("clip.mp4", 600 * 1024 * 1024, b"\0\0\0\x18ftypmp42", "more than the 200 MB"),
     ("clip.mp4", 5000, b"<html><body>", "does not start like a video"),
     ("clip.webm", 5000, b"PK\3\4zipzipzip", "does not start like a video"),
 ])
