@@ -128,3 +128,37 @@ def test_a_store_that_cannot_open_does_not_stop_the_coaching(tmp_path):
     snap = session.snapshot()
     assert snap.frames == 3 and "is a folder" in snap.recording_error
     assert session.close() is None
+
+
+def test_the_live_page_says_recording_stopped_and_why(tmp_path, monkeypatch):
+    """The coaching panel of pose/pages/live.py, given a session whose store failed."""
+    from streamlit.testing.v1 import AppTest
+
+    import numpy as np
+
+    monkeypatch.setenv("STRETCHCHECK_CAMERA", "off")
+    monkeypatch.setenv("STRETCHCHECK_DB", str(tmp_path / "ok.db"))
+    catalogue = load_catalogue()
+    routine_id = list(catalogue.routines)[0]
+    folder = tmp_path / "not-a-file.db"
+    folder.mkdir()
+
+    class NoOne:
+        def process(self, rgb, t):
+            return None
+
+        def close(self):
+            pass
+
+    session = LiveSession(catalogue.routines[routine_id], NoOne,
+                          lambda w, h: (open_store(folder), None))
+    for i in range(3):
+        session.process(np.zeros((48, 64, 3), np.uint8), i / 10)
+    at = AppTest.from_file(str(ROOT / "pose" / "pages" / "live.py"), default_timeout=60)
+    at.session_state["live_session"] = session
+    at.session_state["live_for"] = ("me", routine_id, "full")
+    at.run()
+    assert not at.exception, at.exception
+    shown = " ".join(e.value for e in at.error)
+    assert "Recording stopped" in shown and "is a folder" in shown and str(folder) in shown
+    assert any("I can't see you" in m.value for m in at.markdown), "the coaching went on"
