@@ -141,8 +141,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.replay is not None:
         chosen = [r for r in replays if r["id"] == args.replay]
         if not chosen:
+            known = ", ".join(str(r["id"]) for r in replays) or "none"
             raise StretchCheckError(f"session {session_id} has no replay {args.replay}; "
-                                    f"its replays: {', '.join(str(r['id']) for r in replays) or 'none'}")
+                                    f"its replays: {known}")
         results = chosen[0]["stretches"]
     if args.format == "json":
         print(json.dumps({"session": session_id, "source": info.source_name,

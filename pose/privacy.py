@@ -4,10 +4,10 @@ mediapipe 1.x's native Tasks library (``mediapipe/tasks/c/libmediapipe.so``) car
 logger: an HTTP client (libcurl) that posts to Google's logging host. Measured with strace
 (``tests/robustness/test_no_network.py``): a landmarker looks the host up when it is closed,
 and a busy one also in the background while it runs (seen about 60 s after it started); it
-opens TLS connections to the host wherever the name resolves. mediapipe 1.0.0, 1.2.2 and 1.2.3 all do it, and
-nothing the Python layer hands the C options stops it (no CA bundle, a missing CA bundle, host
-environment 0), nor does any environment setting the library reads (``GOOGLE_SANDBOX_NO_NETWORK``,
-``GOOGLE_DISKLESS_MODE``, ``no_proxy``).
+opens TLS connections to the host wherever the name resolves. mediapipe 1.0.0, 1.2.2 and
+1.2.3 all do it, and nothing the Python layer hands the C options stops it (no CA bundle, a
+missing CA bundle, host environment 0), nor does any environment setting the library reads
+(``GOOGLE_SANDBOX_NO_NETWORK``, ``GOOGLE_DISKLESS_MODE``, ``no_proxy``).
 
 What stops it: libcurl reads the standard proxy variables each time it sends. Pointed at a
 closed port on loopback (``https_proxy=http://127.0.0.1:9``), it makes no DNS query at all and
