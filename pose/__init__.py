@@ -1,7 +1,9 @@
 """StretchCheck: webcam coaching for back-pain stretches.
 
-frames -> pose (``estimator``) -> joint angles (``angles``) -> checks -> events -> feedback and
-storage, in one ``pipeline`` shared by the live page, video analysis and replay.
+source -> media clock (``clock``) -> pose (``estimator``, or stored) -> smoothing -> joint angles
+(``angles``) -> checks (``coach`` / ``catalogue_checker``) -> events -> overlay, store, report:
+one frame loop (``pipeline.FrameLoop``) for the live page, video files, stored sessions and pose
+traces alike.
 """
 
 __version__ = "0.1.0"

@@ -12,9 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from pose.angles import joint_angles
+from pose.catalogue_checker import CatalogueChecker
+from pose.clock import MediaClock
 from pose.estimator import PoseEstimator
-from pose.report import check_track
-from pose.track import TrackBuilder
+from pose.pipeline import FrameLoop, check_track
+from pose.routines import load_catalogue
 from pose.video import read_video
 
 
@@ -27,26 +29,22 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300) -> dict[s
 
     One pass over the clip measures everything frame by frame, so the machine's load at any
     moment weighs on every figure alike: each frame is decoded (timed), given to a bare model
-    (timed: the model alone, no smoothing), then to the full pipeline (timed: the model again
-    with smoothing and people counting, the angles, and the checks of every catalogue stretch
-    at once, auto mode being the heaviest case). ``pipeline_ms`` is decode + that pipeline;
+    (timed: the model alone, no people counting), then to the pipeline analysis runs
+    (``pose.pipeline.FrameLoop`` with the ``CatalogueChecker`` in auto mode, the heaviest case;
+    timed: the clock, the model again with people counting, smoothing, the angles and the
+    checks of every catalogue stretch). ``pipeline_ms`` is decode + that pipeline;
     ``overhead_ratio`` is ``pipeline_ms`` over decode + model: what our own code costs on top
-    of the parts we do not write. ``checks_ms`` is the angles and checks on their own.
+    of the parts we do not write. ``checks_ms`` is smoothing, angles and checks on their own.
     """
-    from pose.coach import CatalogueChecker
-    from pose.pipeline import Pipeline  # the same code path analysis and the live page use
-    from pose.routines import load_catalogue
-
     catalogue = load_catalogue()
-    checker = CatalogueChecker(list(catalogue.stretches.values()))
+    checker = CatalogueChecker.for_catalogue(catalogue)
     decode, model_s, pipeline_s, ours_s = [], [], [], []
     found = 0
-    with read_video(clip) as reader, PoseEstimator(model, smoothing=None,
-                                                  count_people_every_s=None) as bare, \
-            PoseEstimator(model) as est:
+    with read_video(clip) as reader, \
+            PoseEstimator(model, count_people_every_s=None) as bare, PoseEstimator(model) as est:
         info = reader.info
-        builder = TrackBuilder((info.width, info.height), info.fps, str(clip), model)
-        pipeline = Pipeline(est, checker)
+        clock = MediaClock(1.0 / info.fps if info.fps else None)
+        loop = FrameLoop(checker, est, clock=clock)
         frames = iter(reader)
         for _ in range(max_frames):
             t0 = time.perf_counter()
@@ -54,22 +52,23 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300) -> dict[s
             if frame is None:
                 break
             t1 = time.perf_counter()
-            bare.process(frame.rgb, frame.t_s)
+            tick = loop.tick(frame.t_s)
+            bare.process(frame.rgb, tick.t_s)
             t2 = time.perf_counter()
-            pose = est.process(frame.rgb, frame.t_s)
+            pose = est.process(frame.rgb, tick.t_s)  # what loop.step_image does, split in two
             t3 = time.perf_counter()
-            result = pipeline.step_pose(pose, frame.t_s)
+            result = loop.step_pose(pose, tick=tick)
             t4 = time.perf_counter()
             decode.append(t1 - t0)
             model_s.append(t2 - t1)
             pipeline_s.append((t1 - t0) + (t4 - t2))
             ours_s.append(t4 - t3)
             found += result.pose is not None
-            builder.add(frame.t_s, pose)
     n_frames = len(decode)
+    loop.finish()
 
-    # Replay: the checks again on the stored landmarks, no model (auto mode: every stretch).
-    track = builder.build()
+    # Replay: the checks again on the checked landmarks, no model (auto mode: every stretch).
+    track = loop.track((info.width, info.height), info.fps, str(clip), model)
     t0 = time.perf_counter()
     check_track(track, catalogue)
     replay_s = time.perf_counter() - t0

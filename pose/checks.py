@@ -14,7 +14,7 @@ import numpy as np
 
 from pose import landmarks as lm
 from pose.angles import REQUIRED_LANDMARKS
-from pose.routines import SIDES, Criterion, Limit, Stretch, resolve
+from pose.stretches import SIDES, Criterion, Limit, Stretch, resolve
 
 #: Form status of a frame, from best to worst for the overlay and the cue.
 IN_FORM, NEARLY, OUT_OF_FORM, OVER_RANGE, UNKNOWN = (

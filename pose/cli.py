@@ -38,9 +38,8 @@ def _default_clip() -> Path:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from pose.analysis import track_video
-    from pose.report import check_track
     from pose.routines import load_catalogue
+    from pose.sessions import analyse_video
     from pose.track import write_frames_csv
 
     # Everything that can fail fails before the long part: a typo in a routine, an output
@@ -59,23 +58,23 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             store.check_integrity()
     update, close = _progress_bar(f"analysing {Path(args.video).name}")
     try:
-        track = track_video(args.video, model=args.model, progress=update,
-                            annotate_to=out / "annotated.mp4" if args.annotate else None)
+        report = analyse_video(args.video, catalogue, routine, args.stretch, model=args.model,
+                               progress=update,
+                               annotate_to=out / "annotated.mp4" if args.annotate else None)
     finally:
         close()
+    track = report.track
     write_frames_csv(track, out / "frames.csv")
-    report = check_track(track, catalogue, routine=routine, stretch=args.stretch)
     (out / "report.json").write_text(json.dumps(report.to_dict(), indent=1) + "\n")
     for warning in track.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.save:
-        from pose.sessions import remember
+        from pose.sessions import save_analysis
         from pose.store import open_store
 
         with open_store(args.db) as store:
             profile = store.profile(args.profile)
-            session_id = store.save_analysis(track, report, profile_id=profile.id)
-            remember(store, session_id, report, profile.id)
+            session_id = save_analysis(store, report, profile.id)
         print(f"saved as session {session_id} in {store.url}")
     print(report.summary())
     print(f"wrote {out / 'frames.csv'}, {out / 'report.json'}"
@@ -86,9 +85,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     import time
 
-    from pose.replay import parse_settings, replay, tuned
     from pose.routines import load_catalogue
+    from pose.sessions import remember, replay_session
     from pose.store import open_store
+    from pose.tuning import parse_settings, tuned
 
     settings = parse_settings(args.set)
     catalogue = tuned(load_catalogue(), settings)  # validated like the TOML, before anything
@@ -98,22 +98,19 @@ def cmd_replay(args: argparse.Namespace) -> int:
     session_id = _session_id(args.session)
     with open_store(args.db) as store:
         info = store.session(session_id)
-        track = store.load_track(session_id)
         t0 = time.perf_counter()
-        routine = args.routine or (info.routine if args.stretch is None else None)
-        report = replay(track, catalogue, routine=routine, stretch=args.stretch)
+        report = replay_session(store, session_id, catalogue, args.routine, args.stretch)
         took = time.perf_counter() - t0
+        track = report.track
         saved = ""
         if args.save and (settings or args.routine or args.stretch):
             # Changed settings: what the checks *would* have said is kept beside the
             # session's own results, never over them.
             changes = {"set": args.set, "routine": args.routine, "stretch": args.stretch}
-            rid = store.save_replay(session_id, changes, routine, report)
+            rid = store.save_replay(session_id, changes, report.routine, report)
             saved = (f"saved as replay {rid} of session {session_id} (its own results are "
                      f"unchanged; see `stretchcheck report {session_id} --replay {rid}`)")
         elif args.save:
-            from pose.sessions import remember
-
             remember(store, session_id, report, info.profile_id)
             saved = f"saved as the results of session {session_id} (re-checked as recorded)"
     if out is not None:
@@ -311,6 +308,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    from pose.app import start
+
+    start(args.streamlit_args)
+    return 0  # not reached: the process is now Streamlit
+
+
 def cmd_models_build(args: argparse.Namespace) -> int:
     from pose.model import SHA256, bundle_path
     from pose.model_build import build_bundle
@@ -329,6 +333,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="StretchCheck: a webcam coach for back-pain stretches.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    p = sub.add_parser("app", help="start the app (Streamlit, on http://localhost:8501); "
+                                   "further arguments go to `streamlit run`, e.g. "
+                                   "--server.port 8502")
+    p.set_defaults(run=cmd_app, streamlit_args=[])
+
     p = sub.add_parser("analyze", help="run the pose model and the checks over a video file")
     p.add_argument("video", help="a video or image file (mp4, mov, avi, webm, gif, jpg, ...)")
     p.add_argument("--out", required=True, help="folder for frames.csv (and the other outputs)")
@@ -343,9 +352,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="me", help="whose session it is (with --save)")
     p.set_defaults(run=cmd_analyze)
 
-    p = sub.add_parser("replay", help="re-run the checks on a stored session (no pose model)")
+    p = sub.add_parser("replay", help="re-run a stored session through the checks it was "
+                                      "recorded with (no pose model)")
     p.add_argument("session", help="session id (see `stretchcheck sessions`)")
-    p.add_argument("--routine", help="check this routine instead of the session's own")
+    p.add_argument("--routine", help="check this routine's stretches instead of the session's "
+                                     "own checks")
     p.add_argument("--stretch", help="check only this stretch id, or 'auto'")
     p.add_argument("--set", action="append", default=[], metavar="STRETCH.FIELD=VALUE",
                    help="change a stretch for this replay, e.g. "
@@ -407,7 +418,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.run is cmd_app:
+        args.streamlit_args = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.run(args)
     except StretchCheckError as exc:

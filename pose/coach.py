@@ -1,65 +1,28 @@
 """Checks over time: holds, bouncing, over-range and the events they raise.
 
 ``StretchChecker`` follows one stretch through a recording or a live session, on whichever side
-is being stretched. ``Coach`` steps a person through a routine (live). Both are driven by frame
-timestamps only, so a video analysed faster than real time gives the same answers.
+is being stretched. ``Coach`` steps a person through a routine: the checker of a live session
+(and of its faithful replay), behind the pipeline's checker interface (``pose.pipeline``).
+Everything is driven by session time (``pose.clock``), never the wall clock, so a video analysed
+faster than real time gives the same answers.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
 from pose.bounce import Bounce, BounceDetector
 from pose.checks import IN_FORM, NEARLY, OVER_RANGE, Position, judge_frame
 from pose.cycles import CycleCounter
-from pose.estimator import PoseFrame
+from pose.events import EVENT_KINDS, Event  # noqa: F401 - re-exported
 from pose.hold import Form, Hold, HoldTimer
-from pose.routines import SIDES, Limit, Routine, Stretch, resolve
-
-EVENT_KINDS = ("position_entered", "position_left", "hold_started", "hold_ended",
-               "hold_completed", "bounce", "over_range", "pose_lost", "pose_found",
-               "several_people", "pain_stop", "step_started", "routine_finished")
-
-
-@dataclass(frozen=True)
-class Event:
-    t_s: float
-    kind: str
-    stretch: str | None = None
-    side: str | None = None
-    message: str = ""
-    data: Mapping[str, float | str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, object]:
-        d: dict[str, object] = {"t_s": round(self.t_s, 3), "kind": self.kind,
-                                "stretch": self.stretch, "side": self.side,
-                                "message": self.message}
-        d.update(self.data)
-        return d
-
-
-@dataclass
-class SideRecord:
-    """What happened on one side of one stretch."""
-
-    holds: list[Hold] = field(default_factory=list)
-    bounces: list[Bounce] = field(default_factory=list)
-    over_range: list[dict[str, float | str]] = field(default_factory=list)
-    pain_stops: list[float] = field(default_factory=list)
-    cycles: int = 0
-
-    @property
-    def held_s(self) -> float:
-        return sum(h.duration_s for h in self.holds)
-
-    @property
-    def longest_s(self) -> float:
-        return max((h.duration_s for h in self.holds), default=0.0)
-
+from pose.landmarks import PoseFrame
+from pose.report import SideRecord, StretchResult
+from pose.stretches import SIDES, Limit, Routine, Stretch, resolve
 
 _FORM = {IN_FORM: Form.GOOD, NEARLY: Form.CLOSE}
 
@@ -180,6 +143,23 @@ class StretchChecker:
                 d.update(t_s, math.nan)
         self.last = None
 
+    def drop_out(self, t_s: float) -> list[Event]:
+        """The source lost time before the frame at ``t_s`` (``pose.clock``): holds end at their
+        last frame before the gap and motion watched across it is forgotten."""
+        events = []
+        for key, timer in self.timers.items():
+            for what, hold in timer.drop_out():
+                events.extend(self._hold_event(t_s, key, what, hold))
+        for dets in self._detectors.values():
+            for d in dets:
+                d.update(t_s, math.nan)
+        return events
+
+    def results(self, side: str | None = None) -> list[StretchResult]:
+        """Per side (or only ``side``), what this stretch achieved."""
+        return [StretchResult(self.stretch, key, self.target_hold_s, record)
+                for key, record in self.records.items() if side in (None, key)]
+
     def finish(self, t_s: float) -> list[Event]:
         """Close holds still open at the end of a recording."""
         events = []
@@ -299,11 +279,8 @@ def usable(pose: PoseFrame | None) -> bool:
     return pose is not None and pose.people == 1
 
 
-@dataclass
-class StepState:
-    index: int
-    side: str
-    started_s: float
+CONTROLS = ("pause", "resume", "skip", "pain")
+"""What a person can do during a live session (the page's buttons)."""
 
 
 class Coach:
@@ -316,6 +293,8 @@ class Coach:
     def __init__(self, routine: Routine, personal_limits: Mapping[str, Sequence[Limit]] | None = None,
                  rest_s: float = 5.0) -> None:
         self.routine = routine
+        self.routine_id: str | None = routine.id
+        self.mode = "routine"
         self.personal = dict(personal_limits or {})
         self.rest_s = rest_s
         self.plan = [(i, side) for i, step in enumerate(routine.steps) for side in step.sides]
@@ -323,7 +302,6 @@ class Coach:
         self.paused = False
         self.finished = False
         self.checkers: list[StretchChecker] = []
-        self.watch = PoseWatch()
         self._rest_until: float | None = None
         self._started_at: float | None = None
         self.last: Position | None = None
@@ -367,6 +345,7 @@ class Coach:
             events.append(Event(t_s, "routine_finished", message="Routine finished - well done"))
             return events
         self._new_checker()
+        self._started_at = t_s  # announced here: the next update must not announce it again
         events.append(self._step_started(t_s, "Next: "))
         return events
 
@@ -375,6 +354,25 @@ class Coach:
         side = "" if self.side == "both" else f", {self.side} side"
         return Event(t_s, "step_started", step.stretch.id, self.side,
                      f"{lead}{step.stretch.name}{side}")
+
+    @property
+    def active(self) -> bool:
+        """Coaching: neither paused nor finished (the pipeline watches the pose only then)."""
+        return not (self.finished or self.paused)
+
+    def control(self, action: str, t_s: float) -> list[Event]:
+        """Apply one of ``CONTROLS`` at ``t_s``: "pause", "resume", "skip" or "pain"."""
+        if action == "pause":
+            self.paused = True
+        elif action == "resume":
+            self.paused = False
+        elif action == "skip":
+            return self.skip(t_s)
+        elif action == "pain":
+            return self.stop_for_pain(t_s)
+        else:
+            raise ValueError(f"unknown action {action!r}: one of {', '.join(CONTROLS)}")
+        return []
 
     def skip(self, t_s: float) -> list[Event]:
         if self.finished:
@@ -391,11 +389,16 @@ class Coach:
         self.events.extend(events)
         return events
 
-    def update(self, t_s: float, pose: PoseFrame | None,
-               angles: Mapping[str, float]) -> tuple[Position | None, list[Event]]:
-        if self.finished or self.paused:
+    def screen(self, angles: Mapping[str, np.ndarray]) -> None:
+        """Nothing to work out ahead: live checks one stretch, every frame."""
+        return None
+
+    def update(self, t_s: float, pose: PoseFrame | None, angles: Mapping[str, float],
+               hint: object = None) -> tuple[Position | None, list[Event]]:
+        """Judge one frame of the current step; moves on after a completed hold and a rest."""
+        if not self.active:
             return None, []
-        events = self.watch.update(t_s, pose)
+        events: list[Event] = []
         if self._started_at is None:
             self._started_at = t_s
             events.append(self._step_started(t_s))
@@ -408,20 +411,21 @@ class Coach:
             events.extend(self._advance(t_s))
         return pos, self._record(events)
 
+    def drop_out(self, t_s: float) -> list[Event]:
+        if not self.active:
+            return []
+        return self._record(self.checker.drop_out(t_s))
 
-class CatalogueChecker:
-    """Every catalogue stretch checked at once, frame by frame (auto mode, live or in a bench).
+    def finish(self, t_s: float) -> list[Event]:
+        """Close the current step's open holds (the session ends)."""
+        if self.finished:
+            return []
+        return self._record(self.checker.finish(t_s))
 
-    ``update`` has the pipeline's checker signature; events of all stretches come back together.
-    """
+    def results(self) -> list[StretchResult]:
+        """Per stretch and side coached so far, in the routine's order."""
+        return [r for c in self.checkers for r in c.results(c.side)]
 
-    def __init__(self, stretches: Sequence[Stretch]) -> None:
-        self.checkers = [StretchChecker(s) for s in stretches]
-        self.watch = PoseWatch()
-
-    def update(self, t_s: float, pose: PoseFrame | None,
-               angles: Mapping[str, float]) -> tuple[None, list[Event]]:
-        events = self.watch.update(t_s, pose)
-        for checker in self.checkers:
-            events.extend(checker.observe(t_s, pose, angles)[1])
-        return None, events
+    def report_events(self, events: Sequence[Event]) -> list[Event]:
+        """Live events are reported as they happened, in that order."""
+        return list(events)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pose.routines import Cycle
+from pose.stretches import Cycle
 
 
 @dataclass(frozen=True)

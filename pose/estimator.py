@@ -1,4 +1,8 @@
-"""MediaPipe Pose (Tasks API) turned into a stream of smoothed ``PoseFrame`` objects."""
+"""MediaPipe Pose (Tasks API) turned into a stream of ``PoseFrame`` objects.
+
+The adapter gives the model's own landmarks; smoothing is the pipeline's next stage
+(``pose.smoothing.PoseSmoother``), so stored and traced poses go through the same one.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +10,13 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 
 from pose import privacy
 from pose.errors import ModelError
+from pose.landmarks import PoseFrame
 from pose.model import verified_bundle
-from pose.smoothing import OneEuroFilter, OneEuroParams
-
-
-@dataclass(frozen=True)
-class PoseFrame:
-    """One person's pose in one frame.
-
-    Attributes:
-        t_s: timestamp in seconds (the frame's own, from the container or the camera).
-        image: (33, 2) landmark positions in pixels of the displayed frame.
-        world: (33, 3) landmark positions in metres, origin at mid-hip, x right, y down,
-            z away from the camera.
-        visibility: (33,) in [0, 1]; landmarks outside the frame count as not visible.
-        size: (width, height) of the frame in pixels.
-        people: how many people are in view (counted once a second; only one is tracked).
-    """
-
-    t_s: float
-    image: np.ndarray
-    world: np.ndarray
-    visibility: np.ndarray
-    size: tuple[int, int]
-    people: int = 1
 
 
 def letterbox(rgb: np.ndarray) -> tuple[np.ndarray, int, int]:
@@ -92,14 +73,15 @@ def _landmarker(model: str, mode, num_poses: int, min_confidence: float):
 
 
 class PoseEstimator:
-    """Runs the pose model on RGB frames in video mode and smooths the landmarks.
+    """Runs the pose model on RGB frames in video mode.
 
     Use as a context manager (or call ``close``): the native landmarker must be closed
-    explicitly. Frames must come in time order.
+    explicitly. Frames must come in time order, at session time (``pose.clock``): the model's
+    tracking expects strictly increasing timestamps spaced like the frames.
     """
 
-    def __init__(self, model: str = "full", smoothing: OneEuroParams | None = OneEuroParams(),
-                 min_confidence: float = 0.5, count_people_every_s: float | None = 1.0) -> None:
+    def __init__(self, model: str = "full", min_confidence: float = 0.5,
+                 count_people_every_s: float | None = 1.0) -> None:
         from mediapipe.tasks.python import vision
 
         # The native library's usage logger must not reach the network while a landmarker
@@ -121,13 +103,12 @@ class PoseEstimator:
         self._counted_at = -np.inf
         self._crowd_checks = 0
         self.model = model
-        self._smooth_image = OneEuroFilter(smoothing) if smoothing else None
-        self._smooth_world = OneEuroFilter(smoothing) if smoothing else None
         self._last_ms = -1
         self._warm = False
 
     def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame | None:
-        """The pose in one (H, W, 3) uint8 RGB frame taken at ``t_s``; None if no one is seen."""
+        """The pose in one (H, W, 3) uint8 RGB frame at session time ``t_s`` seconds; None if no
+        one is seen. Landmarks as the model gives them (not smoothed)."""
         import mediapipe as mp
 
         h, w = rgb.shape[:2]
@@ -154,12 +135,6 @@ class PoseEstimator:
         inside = ((image_px[:, 0] >= 0) & (image_px[:, 0] < w)
                   & (image_px[:, 1] >= 0) & (image_px[:, 1] < h))
         visibility = np.where(inside, visibility, 0.0)
-
-        if self._smooth_image is not None and self._smooth_world is not None:
-            # Image landmarks are filtered in frame-height units so one set of filter
-            # parameters suits every resolution.
-            image_px = self._smooth_image(image_px / h, t_s) * h
-            world = self._smooth_world(world, t_s)
         return PoseFrame(t_s, image_px, world, visibility, (w, h), self._people(image, t_s))
 
     def _people(self, image, t_s: float) -> int:

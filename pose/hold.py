@@ -109,6 +109,19 @@ class HoldTimer:
                 out.append(("left", None))
         return out
 
+    def drop_out(self) -> list[tuple[str, Hold | None]]:
+        """The source lost time before the next frame (a drop-out, ``pose.clock``): end a hold
+        at its last frame in full form and forget a position being entered, so no time across
+        the gap is held. Returns the transitions, as ``update`` does."""
+        out: list[tuple[str, Hold | None]] = []
+        if self.current is not None:
+            out.append(("ended", self._finish()))
+        elif self._entered_at is not None:
+            self._entered_at = None
+            out.append(("left", None))
+        self._prev_form = Form.BAD
+        return out
+
     def finish(self) -> Hold | None:
         """Close a hold still open at the end of a recording."""
         return self._finish() if self.current is not None else None

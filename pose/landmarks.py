@@ -1,9 +1,14 @@
-"""The 33 BlazePose landmarks: indices, names and the skeleton drawn over them.
+"""The 33 BlazePose landmarks: indices, names, the skeleton drawn over them, and ``PoseFrame``
+(one person's landmarks in one frame, whatever produced them: the model, the store or a trace).
 
 "Left" and "right" are always the person's own sides, as MediaPipe reports them.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
 
 N_LANDMARKS = 33
 
@@ -63,3 +68,25 @@ SKELETON: tuple[tuple[int, int], ...] = (
     (RIGHT_HEEL, RIGHT_FOOT_INDEX), (RIGHT_ANKLE, RIGHT_FOOT_INDEX),
     (NOSE, LEFT_EAR), (NOSE, RIGHT_EAR),
 )
+
+
+@dataclass(frozen=True)
+class PoseFrame:
+    """One person's pose in one frame.
+
+    Attributes:
+        t_s: timestamp in seconds (the frame's own, from the container or the camera).
+        image: (33, 2) landmark positions in pixels of the displayed frame.
+        world: (33, 3) landmark positions in metres, origin at mid-hip, x right, y down,
+            z away from the camera.
+        visibility: (33,) in [0, 1]; landmarks outside the frame count as not visible.
+        size: (width, height) of the frame in pixels.
+        people: how many people are in view (counted once a second; only one is tracked).
+    """
+
+    t_s: float
+    image: np.ndarray
+    world: np.ndarray
+    visibility: np.ndarray
+    size: tuple[int, int]
+    people: int = 1

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from pose.report import Report
-from pose.routines import Catalogue, Limit, Stretch, resolve
+from pose.stretches import Catalogue, Limit, Stretch, resolve
 
 PROGRESSION_DEG = 10.0
 """How much deeper than last time's comfortable value a session may go."""

@@ -1,59 +1,292 @@
-"""The one pipeline: frames -> pose -> joint angles -> checks -> events.
+"""The one pipeline: source -> clock -> pose -> smoothing -> angles -> checker -> events.
 
-A webcam, a video file and a stored session are three sources for it: the first two enter
-through ``step`` (an RGB frame), a stored session through ``step_pose`` (landmarks already
-estimated).
+``FrameLoop`` is the only frame loop. Every source is just a driver of it:
+
+- the webcam: ``pose.live.LiveSession`` hands each processed camera frame to ``step_image`` and
+  shows every skipped one to the clock (``tick``);
+- a video file: ``pose.sessions.analyse_video``, ``for frame in VideoReader``;
+- a pose trace or any stream of already-estimated poses: ``run_poses`` over
+  ``(source t_s, PoseFrame | None)`` pairs;
+- a stored session: ``run_track``, which computes the angles and the checker's screening of a
+  whole recording at once (vectorised) and then steps the same loop frame by frame;
+  ``tests/test_pipeline.py`` proves it gives the events and results of ``run_poses``.
+
+Behind the loop sits one checker interface (``Checker``): the live ``Coach`` (a routine, step
+by step) or the ``CatalogueChecker`` (a recording's stretches, all at once). Poses are checked
+at the precision the store keeps (float32), so a stored session replays to identical results.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 
 from pose.angles import joint_angles
-from pose.estimator import PoseEstimator, PoseFrame
+from pose.catalogue_checker import CatalogueChecker
+from pose.checks import Position
+from pose.clock import MediaClock, Tick
+from pose.coach import PoseWatch
+from pose.events import Event
+from pose.landmarks import PoseFrame
+from pose.report import Report, StretchResult
+from pose.smoothing import OneEuroParams, PoseSmoother
+from pose.stretches import Catalogue, Limit, Routine
+from pose.track import Track, TrackBuilder
+
+
+class Estimator(Protocol):
+    """What makes poses of pictures (``pose.estimator.PoseEstimator``)."""
+
+    def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame | None: ...
+
+    def close(self) -> None: ...
 
 
 class Checker(Protocol):
-    """What the form checks offer the pipeline (see ``pose.coach.Coach``)."""
+    """The form checks behind the loop: ``pose.coach.Coach`` or
+    ``pose.catalogue_checker.CatalogueChecker``."""
 
-    def update(self, t_s: float, pose: PoseFrame | None,
-               angles: dict[str, float]) -> tuple[Any, list[Any]]: ...
+    mode: str
+    """What ``report.json`` calls it: "routine", "stretch" or "auto"."""
+    routine_id: str | None
+
+    @property
+    def active(self) -> bool:
+        """False while paused or finished: the pose is not watched then."""
+        ...
+
+    def screen(self, angles: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        """Work out ahead, vectorised over N frames of angles, a per-frame hint (row i is
+        handed to ``update`` with frame i), or None when there is nothing to work out."""
+        ...
+
+    def update(self, t_s: float, pose: PoseFrame | None, angles: Mapping[str, float],
+               hint: np.ndarray | None = None) -> tuple[Position | None, list[Event]]:
+        """Judge one frame; returns the verdict on the position shown and the events."""
+        ...
+
+    def control(self, action: str, t_s: float) -> list[Event]:
+        """A person's action (``pose.coach.CONTROLS``) at ``t_s``."""
+        ...
+
+    def drop_out(self, t_s: float) -> list[Event]:
+        """The source lost time before the frame at ``t_s``: no hold runs across it."""
+        ...
+
+    def finish(self, t_s: float) -> list[Event]:
+        """The session ends at ``t_s``: close what is open."""
+        ...
+
+    def results(self) -> list[StretchResult]: ...
+
+    def report_events(self, events: Sequence[Event]) -> list[Event]:
+        """The events ``report.json`` lists, from all the loop raised."""
+        ...
 
 
 @dataclass
 class FrameResult:
-    """Everything the pipeline knows after one frame."""
+    """Everything the pipeline knows after one frame.
 
-    t_s: float
+    ``pose`` is the pose as checked (smoothed, at stored precision); ``angles`` is empty
+    without one.
+    """
+
+    tick: Tick
     pose: PoseFrame | None
     angles: dict[str, float]
-    feedback: Any = None
-    events: list[Any] = field(default_factory=list)
+    position: Position | None = None
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def t_s(self) -> float:
+        return self.tick.t_s
 
 
-class Pipeline:
-    def __init__(self, estimator: PoseEstimator | None = None,
-                 checker: Checker | None = None) -> None:
-        self.estimator = estimator
+def at_stored_precision(pose: PoseFrame) -> PoseFrame:
+    """The pose rounded to the float32 values the store keeps (``pose.store``), so that what
+    is checked live is exactly what a replay of the stored session checks."""
+    def f32(a: np.ndarray) -> np.ndarray:
+        return np.asarray(a, dtype=np.float32).astype(np.float64)
+
+    return replace(pose, image=f32(pose.image), world=f32(pose.world),
+                   visibility=f32(pose.visibility))
+
+
+def frame_angles(pose: PoseFrame) -> dict[str, np.ndarray]:
+    """All named angles of one pose, as (1,) arrays (``pose.angles.joint_angles``)."""
+    return joint_angles(pose.image[None], pose.world[None], pose.visibility[None])
+
+
+class FrameLoop:
+    """The one frame loop (see the module docstring).
+
+    Args:
+        checker: the form checks.
+        estimator: the pose model, for sources of pictures (``step_image``).
+        smoothing: One-Euro parameters for raw poses (the model's, a trace's); None for poses
+            that are smoothed already (a stored session): never smooth twice.
+        clock: the source's media clock (default: frame interval measured from the source).
+        keep_track: keep every checked pose, to build the session's ``Track`` at the end.
+    """
+
+    def __init__(self, checker: Checker, estimator: Estimator | None = None,
+                 smoothing: OneEuroParams | None = OneEuroParams(),
+                 clock: MediaClock | None = None, keep_track: bool = True) -> None:
         self.checker = checker
+        self.estimator = estimator
+        self.smoothing = smoothing
+        self.clock = clock or MediaClock()
+        self._smoother = PoseSmoother(smoothing) if smoothing is not None else None
+        self._watch = PoseWatch()
+        self._track = TrackBuilder((0, 0), 0.0) if keep_track else None
+        self.events: list[Event] = []
+        """Every event raised so far, in the order raised."""
+        self.dropouts: list[tuple[float, float]] = []
+        """(session time s, source gap s) of each drop-out met."""
+        self.last: FrameResult | None = None
+        self.finished = False
 
-    def step(self, rgb: np.ndarray, t_s: float) -> FrameResult:
-        """Run one (H, W, 3) RGB frame taken at ``t_s`` seconds through the whole pipeline."""
+    # -- the drivers' entries ------------------------------------------------------------------
+
+    def tick(self, source_t_s: float | None) -> Tick:
+        """Show the clock a frame's timestamp (also for frames not processed)."""
+        return self.clock.tick(source_t_s)
+
+    def control(self, action: str, t_s: float) -> list[Event]:
+        """A person's action at session time ``t_s``, before that frame is checked."""
+        return self._raised(self.checker.control(action, t_s))
+
+    def step_image(self, rgb: np.ndarray, source_t_s: float | None = None,
+                   tick: Tick | None = None) -> FrameResult:
+        """One (H, W, 3) uint8 RGB frame through the whole pipeline."""
         if self.estimator is None:
             raise RuntimeError("this pipeline has no pose estimator: use step_pose")
-        return self.step_pose(self.estimator.process(rgb, t_s), t_s)
+        tick = tick or self.tick(source_t_s)
+        return self.step_pose(self.estimator.process(rgb, tick.t_s), tick=tick)
 
-    def step_pose(self, pose: PoseFrame | None, t_s: float) -> FrameResult:
-        """Continue from an estimated (or stored) pose."""
-        if pose is None:
-            angles: dict[str, float] = {}
-        else:
-            batch = joint_angles(pose.image, pose.world, pose.visibility)
-            angles = {name: float(v[0]) for name, v in batch.items()}
-        result = FrameResult(t_s, pose, angles)
-        if self.checker is not None:
-            result.feedback, result.events = self.checker.update(t_s, pose, angles)
-        return result
+    def step_pose(self, pose: PoseFrame | None, source_t_s: float | None = None, *,
+                  tick: Tick | None = None, angles: Mapping[str, float] | None = None,
+                  hint: np.ndarray | None = None) -> FrameResult:
+        """Continue from an estimated (or stored, or traced) pose.
+
+        ``angles`` and ``hint`` are the batch entry's: this frame's row of angles and of the
+        checker's screening, computed over a whole recording at once.
+        """
+        tick = tick or self.tick(source_t_s)
+        t = tick.t_s
+        events: list[Event] = []
+        if tick.dropout_s > 0:
+            events += self._drop_out(tick)
+        if pose is not None:
+            pose = replace(pose, t_s=t)
+            if self._smoother is not None:
+                pose = self._smoother(pose)
+            pose = at_stored_precision(pose)
+        if pose is not None and angles is None:
+            one = frame_angles(pose)
+            angles = {name: float(v[0]) for name, v in one.items()}
+            if hint is None:
+                screened = self.checker.screen(one)
+                hint = screened[0] if screened is not None else None
+        angles = dict(angles) if pose is not None and angles is not None else {}
+        position = None
+        if self.checker.active:
+            events += self._watch.update(t, pose)
+            position, checks = self.checker.update(t, pose, angles, hint)
+            events += checks
+        if self._track is not None:
+            self._track.add(t, pose)
+        self.last = FrameResult(tick, pose, angles, position, self._raised(events))
+        return self.last
+
+    def finish(self) -> list[Event]:
+        """End the session at the last frame's time: close open holds."""
+        if self.finished:
+            return []
+        self.finished = True
+        end = self.last.t_s if self.last is not None else 0.0
+        return self._raised(self.checker.finish(end))
+
+    # -- the outcome ---------------------------------------------------------------------------
+
+    def track(self, size: tuple[int, int], fps: float, source: str = "",
+              model: str = "full") -> Track:
+        """The poses checked, as a ``Track`` (``keep_track``); ``fps`` 0 measures it."""
+        if self._track is None:
+            raise RuntimeError("this loop keeps no track (keep_track=False)")
+        self._track.size, self._track.source, self._track.model = size, source, model
+        track = self._track.build()
+        if not fps and len(track) > 1 and track.t_s[-1] > track.t_s[0]:
+            fps = (len(track) - 1) / float(track.t_s[-1] - track.t_s[0])
+        track.fps = fps
+        return track
+
+    def report(self, track: Track) -> Report:
+        """The session's ``Report`` (after ``finish``) on ``track``."""
+        return Report(track, self.checker.mode, self.checker.routine_id, self.checker.results(),
+                      self.checker.report_events(self.events), list(self.dropouts))
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _drop_out(self, tick: Tick) -> list[Event]:
+        self.dropouts.append((tick.t_s, tick.dropout_s))
+        if self._smoother is not None:
+            self._smoother.reset()  # what follows the gap must not be pulled towards before
+        event = Event(tick.t_s, "dropout", message=f"No picture for {tick.dropout_s:.1f} s: "
+                      "that time is not counted", data={"gap_s": round(tick.dropout_s, 3)})
+        return [event] + self.checker.drop_out(tick.t_s)
+
+    def _raised(self, events: list[Event]) -> list[Event]:
+        self.events.extend(events)
+        return events
+
+
+def run_poses(loop: FrameLoop, frames: Iterable[tuple[float | None, PoseFrame | None]]) -> None:
+    """Drive ``loop`` with a stream of poses, each with its source's timestamp (a trace, a pose
+    stream), frame by frame; then finish it."""
+    for source_t_s, pose in frames:
+        loop.step_pose(pose, source_t_s)
+    loop.finish()
+
+
+def run_track(loop: FrameLoop, track: Track,
+              controls: Sequence[tuple[float, str]] = (),
+              dropouts: Mapping[float, float] | None = None) -> None:
+    """Drive ``loop`` over a recording whose times are session times already (a stored
+    session), with the angles and the checker's screening computed for all frames at once.
+
+    ``controls`` are (session time, action) pairs, applied in order before the frame at that
+    time; ``dropouts`` maps the session time of a frame after a drop-out to the source gap.
+    Then the loop is finished.
+    """
+    arrays = track.angles()
+    hints = loop.checker.screen(arrays) if len(track) else None
+    pending = sorted(controls, key=lambda c: c[0])  # stable: same-time actions keep order
+    gaps = dropouts or {}
+    j = 0
+    for i in range(len(track)):
+        t = float(track.t_s[i])
+        while j < len(pending) and pending[j][0] <= t:
+            loop.control(pending[j][1], t)
+            j += 1
+        pose = track.frame(i)
+        angles = {name: float(v[i]) for name, v in arrays.items()} if pose is not None else None
+        loop.step_pose(pose, tick=Tick(t, t, dropout_s=gaps.get(t, 0.0)), angles=angles,
+                       hint=hints[i] if hints is not None else None)
+    loop.finish()
+
+
+def check_track(track: Track, catalogue: Catalogue, routine: Routine | None = None,
+                stretch: str | None = None,
+                personal_limits: Mapping[str, Sequence[Limit]] | None = None) -> Report:
+    """The checks of a recording (an analysed file, a stored track) with the catalogue: one
+    stretch (``stretch``), a routine's stretches, or auto mode (``stretch`` None or "auto").
+    The track's poses are smoothed already and its times are session times."""
+    checker = CatalogueChecker.for_catalogue(catalogue, routine, stretch, personal_limits)
+    loop = FrameLoop(checker, smoothing=None, keep_track=False)
+    run_track(loop, track)
+    return loop.report(track)

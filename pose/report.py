@@ -1,26 +1,40 @@
-"""Running the checks over a whole ``Track`` and writing ``report.json``.
+"""What a session achieved, per stretch and side, and ``report.json``.
 
-With a stretch named, only that stretch is checked (its side found frame by frame). With a
-routine, its stretches are. Otherwise (auto mode) every catalogue stretch is checked at once and
-overlapping claims on the same stretch of time are settled: the more specific stretch (more
-criteria met) wins, then the longer hold.
+``report.json`` is a contract (``SCHEMA``, guarded by ``tests/test_report_contract.py``): fields
+are added, never renamed or removed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from pose.checks import plausible_frames
-from pose.coach import Event, PoseWatch, SideRecord, StretchChecker, usable
+from pose.bounce import Bounce
+from pose.events import Event
 from pose.hold import Hold
-from pose.routines import Catalogue, Limit, Routine, Stretch
+from pose.stretches import Stretch
 from pose.track import Track
 
 SCHEMA = "stretchcheck.report/1"
 
-NEAR_HOLD_S = 2.0
-"""Auto mode keeps a stretch's events, bounces and over-range moments this close to its holds."""
+
+@dataclass
+class SideRecord:
+    """What happened on one side of one stretch."""
+
+    holds: list[Hold] = field(default_factory=list)
+    bounces: list[Bounce] = field(default_factory=list)
+    over_range: list[dict[str, float | str]] = field(default_factory=list)
+    pain_stops: list[float] = field(default_factory=list)
+    cycles: int = 0
+
+    @property
+    def held_s(self) -> float:
+        return sum(h.duration_s for h in self.holds)
+
+    @property
+    def longest_s(self) -> float:
+        return max((h.duration_s for h in self.holds), default=0.0)
 
 
 @dataclass
@@ -54,11 +68,27 @@ class StretchResult:
 
 @dataclass
 class Report:
+    """A session's outcome.
+
+    Attributes:
+        track: the landmarks the checks saw (session time, 0 at the first frame).
+        mode: "routine" (a coached routine, or a recording checked as one), "stretch" (one
+            stretch) or "auto" (any catalogue stretch recognised).
+        routine: the routine's id, if any.
+        results: per stretch and side.
+        events: everything that happened, in order.
+        dropouts: (session time s, source gap s) of each drop-out in the source's timestamps
+            (``pose.clock``): time that was never counted as held.
+    """
+
     track: Track
     mode: str
     routine: str | None
     results: list[StretchResult]
     events: list[Event] = field(default_factory=list)
+    dropouts: list[tuple[float, float]] = field(default_factory=list)
+    checker: dict[str, Any] | None = None
+    """How the session was checked, for a faithful replay (``pose.sessions.checker_spec``)."""
 
     def to_dict(self) -> dict[str, object]:
         t = self.track
@@ -75,6 +105,8 @@ class Report:
             "stretches": [r.to_dict() for r in self.results],
             "events": [e.to_dict() for e in self.events],
             "warnings": list(t.warnings),
+            "dropouts": [{"t_s": round(at, 3), "gap_s": round(gap, 3)}
+                         for at, gap in self.dropouts],
         }
 
     def summary(self) -> str:
@@ -97,101 +129,3 @@ class Report:
                 f"of {r.target_hold_s:.0f} s ({done}){form}; {len(rec.bounces)} bounce(s), "
                 f"{len(rec.over_range)} over-range")
         return "\n".join(lines)
-
-
-def _frame_angles(arrays: dict, i: int) -> dict[str, float]:
-    return {name: float(v[i]) for name, v in arrays.items()}
-
-
-def run_checkers(track: Track, checkers: Sequence[StretchChecker]) -> list[Event]:
-    """Feed every frame of ``track`` to ``checkers``; returns all events in time order."""
-    arrays = track.angles()
-    plausible = [plausible_frames(c.stretch, arrays) for c in checkers]
-    watch = PoseWatch()
-    events: list[Event] = []
-    for i in range(len(track)):
-        t = float(track.t_s[i])
-        pose = track.frame(i)
-        events.extend(watch.update(t, pose))
-        seen = usable(pose)
-        angles = _frame_angles(arrays, i) if seen else {}
-        for checker, maybe in zip(checkers, plausible):
-            if seen and not maybe[i] and checker.idle:
-                checker.out_of_position(t)
-            else:
-                events.extend(checker.observe(t, pose, angles)[1])
-    end = float(track.t_s[-1]) if len(track) else 0.0
-    for checker in checkers:
-        events.extend(checker.finish(end))
-    events.sort(key=lambda e: e.t_s)
-    return events
-
-
-def _near(holds: Sequence[Hold], t_s: float) -> bool:
-    return any(h.start_s - NEAR_HOLD_S <= t_s <= h.end_s + NEAR_HOLD_S for h in holds)
-
-
-def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
-    return max(0.0, min(a1, b1) - max(a0, b0))
-
-
-def _settle(results: list[StretchResult]) -> list[StretchResult]:
-    """Auto mode: keep, for each stretch of time, the stretch that explains it best."""
-    claims = [(len(r.stretch.criteria), h.duration_s, n, h)
-              for n, r in enumerate(results) for h in r.record.holds]
-    claims.sort(key=lambda c: (-c[0], -c[1]))
-    kept: list[tuple[int, Hold]] = []
-    for _, _, n, h in claims:
-        clash = sum(_overlap(h.start_s, h.end_s, k.start_s, k.end_s)
-                    for m, k in kept if m != n)
-        if clash <= 0.5 * max(h.duration_s, 1e-6):
-            kept.append((n, h))
-    winners = []
-    for n, r in enumerate(results):
-        holds = [h for m, h in kept if m == n]
-        if not holds:
-            continue
-        r.record.holds = sorted(holds, key=lambda h: h.start_s)
-        r.record.bounces = [b for b in r.record.bounces if _near(holds, b.t_s)]
-        r.record.over_range = [o for o in r.record.over_range
-                               if _near(holds, float(o["t_s"]))]
-        winners.append(r)
-    return winners
-
-
-def check_track(track: Track, catalogue: Catalogue, routine: Routine | None = None,
-                stretch: str | None = None,
-                personal_limits: dict[str, Sequence[Limit]] | None = None) -> Report:
-    """Run the checks over a recorded track. ``stretch`` "auto" or None means auto mode."""
-    personal = personal_limits or {}
-    plan: list[tuple[Stretch, float]]
-    if stretch not in (None, "auto"):
-        mode = "stretch"
-        s = catalogue.stretch(stretch)
-        plan = [(s, s.hold_s)]
-    elif routine is not None:
-        mode = "routine"
-        plan = list(dict.fromkeys((st.stretch, st.hold_s) for st in routine.steps))
-    else:
-        mode = "auto"
-        plan = [(s, s.hold_s) for s in catalogue.stretches.values()]
-    checkers = [StretchChecker(s, hold, extra_limits=personal.get(s.id, ())) for s, hold in plan]
-    events = run_checkers(track, checkers)
-
-    results = [StretchResult(c.stretch, side, c.target_hold_s, rec)
-               for c in checkers for side, rec in c.records.items()]
-    if mode == "auto":
-        results = _settle(results)
-        keep = {(r.stretch.id, r.side): r for r in results}
-
-        def relevant(e: Event) -> bool:
-            if e.stretch is None:
-                return True
-            r = keep.get((e.stretch, e.side))
-            return r is not None and _near(r.record.holds, e.t_s)
-
-        events = [e for e in events if relevant(e)]
-    elif mode == "routine":
-        wanted = {(st.stretch.id, side) for st in routine.steps for side in st.sides}
-        results = [r for r in results if (r.stretch.id, r.side) in wanted]
-    return Report(track, mode, routine.id if routine else None, results, events)

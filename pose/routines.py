@@ -12,29 +12,34 @@ cues may too, and read naturally: "Pull your {side} knee closer to your chest".
 from __future__ import annotations
 
 import codecs
-import difflib
 import math
 import os
 import reprlib
 import tomllib
-from dataclasses import dataclass, field, replace
-from functools import cache
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pose.angles import ANGLE_NAMES
 from pose.errors import RoutineError
+from pose.stretches import (  # noqa: F401 - the stretch model, re-exported for the loader's users
+    HOLD_RANGE_S, KINDS, POSITIONS, SIDE_MODES, SIDES, VIEWS, AngleRange, Catalogue, Criterion,
+    Cycle, Limit, Routine, SideRule, Step, Stretch, resolve, suggest)
 
-ROUTINES_DIR = Path(os.environ.get("STRETCHCHECK_ROUTINES",
-                                   Path(__file__).resolve().parents[1] / "routines"))
+def _routines_dir() -> Path:
+    """``$STRETCHCHECK_ROUTINES``, else the copy an installed wheel carries, else the
+    repository's ``routines/`` (an editable install: the files a physiotherapist edits)."""
+    if os.environ.get("STRETCHCHECK_ROUTINES"):
+        return Path(os.environ["STRETCHCHECK_ROUTINES"])
+    packaged = Path(__file__).resolve().parent / "catalogue_files"
+    if (packaged / "catalogue.toml").is_file():
+        return packaged
+    return Path(__file__).resolve().parents[1] / "routines"
+
+
+ROUTINES_DIR = _routines_dir()
 CATALOGUE_FILE = "catalogue.toml"
 
-POSITIONS = ("supine", "prone", "all_fours", "kneeling", "seated", "standing")
-VIEWS = ("side", "front")
-SIDE_MODES = ("alternate", "both")
-KINDS = ("hold", "cycles")
-SIDES = ("left", "right")
-HOLD_RANGE_S = (30.0, 60.0)
 #: What an angle can read (degrees): signed angles live in (-180, 180], those that can pass
 #: 180 (a shoulder overhead) in (-90, 270] (see pose/angles.py). A limit outside can never fire.
 ANGLE_RANGE_DEG = (-180.0, 270.0)
@@ -46,138 +51,6 @@ NEARLY_RANGE_DEG = (0.0, 45.0)
 PERIOD_RANGE_S = (0.5, 60.0)
 #: How deep TOML arrays and tables may nest before the file is refused (tomllib recurses).
 _MAX_DEPTH_MSG = "arrays or tables nested too deeply to be a routine"
-
-
-@dataclass(frozen=True)
-class AngleRange:
-    """A range on one angle (either end may be open), as criteria and limits have it."""
-
-    angle: str
-    low: float | None = None
-    high: float | None = None
-    positive_side: str | None = None
-    """For a signed axial angle (``knee_drop``): the side for which it is read as it is; for
-    the other side it is mirrored, so one range serves both sides."""
-
-    def resolve(self, side: str) -> str:
-        return resolve(self.angle, side)
-
-    def reading(self, value: float, side: str) -> float:
-        """The angle's value as this range reads it for ``side``."""
-        return -value if self.positive_side not in (None, side) else value
-
-
-@dataclass(frozen=True)
-class Criterion(AngleRange):
-    """The working angle must lie in [low, high]; a cue for each way of missing it."""
-
-    low_cue: str = ""
-    high_cue: str = ""
-    nearly_deg: float = 10.0
-    optional: bool = False
-    """An optional criterion that cannot be seen (the far leg in a side view) does not hold the
-    position back; when it is seen it must be met like any other."""
-
-
-@dataclass(frozen=True)
-class Limit(AngleRange):
-    """A safe limit: beyond it the stretch is over-range, whatever the user's history."""
-
-    cue: str = ""
-
-
-@dataclass(frozen=True)
-class SideRule:
-    """How to tell which side is being stretched.
-
-    With ``{side}`` in ``angle``: the side whose angle is larger (``pick = "max"``) or smaller
-    (``"min"``). With an axial, signed angle: ``positive`` names the side stretched when the
-    angle is positive. Either way the working side's value must pass ``threshold``.
-    """
-
-    angle: str
-    pick: str | None = None
-    positive: str | None = None
-    threshold: float | None = None
-
-
-@dataclass(frozen=True)
-class Cycle:
-    """Slow cycles between two ends of one angle (cat-cow): both ends must be reached."""
-
-    angle: str
-    low: float
-    high: float
-    min_period_s: float = 3.0
-
-
-@dataclass(frozen=True)
-class Stretch:
-    id: str
-    name: str
-    instructions: str
-    position: str
-    view: str
-    sides: str
-    kind: str
-    hold_s: float
-    criteria: tuple[Criterion, ...]
-    limits: tuple[Limit, ...] = ()
-    side_by: SideRule | None = None
-    cycle: Cycle | None = None
-    forward_bend: bool = False
-    camera: str = ""
-
-    @property
-    def working_angles(self) -> tuple[str, ...]:
-        """Angle templates that move in this stretch (watched for bouncing)."""
-        names = [c.angle for c in self.criteria]
-        if self.cycle is not None:
-            names.append(self.cycle.angle)
-        return tuple(dict.fromkeys(names))
-
-
-@dataclass(frozen=True)
-class Step:
-    stretch: Stretch
-    hold_s: float
-    sides: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Routine:
-    id: str
-    name: str
-    description: str
-    steps: tuple[Step, ...]
-
-
-@dataclass
-class Catalogue:
-    stretches: dict[str, Stretch]
-    routines: dict[str, Routine] = field(default_factory=dict)
-
-    def routine(self, name: str) -> Routine:
-        if name in self.routines:
-            return self.routines[name]
-        path = Path(name)
-        if path.suffix == ".toml" and path.is_file():
-            return load_routine(path, self.stretches)
-        raise RoutineError(f"no routine {name!r}{_suggest(name, self.routines)}; "
-                           f"routines: {', '.join(sorted(self.routines)) or 'none'}")
-
-    def stretch(self, stretch_id: str) -> Stretch:
-        if stretch_id not in self.stretches:
-            raise RoutineError(f"no stretch {stretch_id!r}{_suggest(stretch_id, self.stretches)}")
-        return self.stretches[stretch_id]
-
-
-@cache
-def resolve(template: str, side: str) -> str:
-    """An angle or cue template for one side ("both" reads ``{side}`` as "left")."""
-    side = "left" if side == "both" else side
-    other = "right" if side == "left" else "left"
-    return template.replace("{side}", side).replace("{other}", other)
 
 
 # --------------------------------------------------------------------------- validation
@@ -198,9 +71,7 @@ class _Problems:
             raise RoutineError("\n".join(self.items))
 
 
-def _suggest(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+_suggest = suggest
 
 
 _REPR = reprlib.Repr()

@@ -9,9 +9,11 @@ with little lag.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+from pose.landmarks import PoseFrame
 
 
 @dataclass(frozen=True)
@@ -78,3 +80,28 @@ def smooth_track(values: np.ndarray, t_s: np.ndarray,
     """Filter a whole track: ``values`` shaped (N, ...) sampled at ``t_s`` (N,) seconds."""
     filt = OneEuroFilter(params)
     return np.stack([filt(v, float(t)) for v, t in zip(values, t_s)]) if len(values) else values
+
+
+class PoseSmoother:
+    """One-Euro smoothing of whole poses: the pipeline's stage between the model and the angles.
+
+    Image landmarks are filtered in frame-height units, so one set of parameters suits every
+    resolution; world landmarks in metres. ``reset`` after a drop-out (``pose.clock``): what
+    follows a gap in the source must not be pulled towards what came before it.
+    """
+
+    def __init__(self, params: OneEuroParams = OneEuroParams()) -> None:
+        self.params = params
+        self._image = OneEuroFilter(params)
+        self._world = OneEuroFilter(params)
+
+    def reset(self) -> None:
+        self._image.reset()
+        self._world.reset()
+
+    def __call__(self, pose: PoseFrame) -> PoseFrame:
+        """The smoothed pose (a new ``PoseFrame``; the input is not modified)."""
+        h = pose.size[1] or 1
+        image = self._image(pose.image / h, pose.t_s) * h
+        world = self._world(pose.world, pose.t_s)
+        return replace(pose, image=image, world=world)

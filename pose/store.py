@@ -42,12 +42,12 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 
 from pose import landmarks as lm
-from pose.coach import Event
+from pose.events import Event
 from pose.errors import StoreError
 from pose.track import Track
 
 if TYPE_CHECKING:
-    from pose.estimator import PoseFrame
+    from pose.landmarks import PoseFrame
     from pose.report import Report, StretchResult
 
 ENV_VAR = "STRETCHCHECK_DB"
@@ -141,7 +141,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX ranges_by_profile ON ranges (profile_id, stretch, angle, updated_at)",
     ),
-    # 3: replays with changed settings, kept beside the session's own results.
+    # 3: what a faithful replay needs beyond the landmarks: how the session was checked (JSON,
+    # see pose.sessions.checker_spec), and the person's actions and the source's drop-outs.
+    (
+        "ALTER TABLE sessions ADD COLUMN checker TEXT",
+        """CREATE TABLE controls (
+            id {id},
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            t_s DOUBLE PRECISION NOT NULL,
+            action TEXT NOT NULL,
+            value DOUBLE PRECISION
+        )""",
+        "CREATE INDEX controls_by_session ON controls (session_id, t_s)",
+    ),
+    # 4: replays with changed settings, kept beside the session's own results.
     (
         """CREATE TABLE replays (
             id {id},
@@ -363,6 +376,9 @@ class SessionInfo:
     fps: float
     size: tuple[int, int]
     video_path: str | None
+    checker: dict[str, Any] | None = None
+    """How the session was checked, for a faithful replay (``pose.sessions.checker_spec``);
+    None for sessions stored before schema version 3."""
 
     @property
     def started(self) -> datetime:
@@ -372,7 +388,7 @@ class SessionInfo:
 
 _SESSION_SQL = """
     SELECT s.id, s.profile_id, p.name, s.source, s.source_name, s.routine, s.model,
-           s.started_at, s.ended_at, s.fps, s.width, s.height, s.video_path,
+           s.started_at, s.ended_at, s.fps, s.width, s.height, s.video_path, s.checker,
            (SELECT COUNT(*) FROM frames f WHERE f.session_id = s.id),
            (SELECT MIN(f.t_s) FROM frames f WHERE f.session_id = s.id),
            (SELECT MAX(f.t_s) FROM frames f WHERE f.session_id = s.id)
@@ -382,11 +398,11 @@ _SESSION_SQL = """
 
 def _session_info(row: Sequence[Any]) -> SessionInfo:
     (sid, pid, pname, source, source_name, routine, model, started, ended, fps, width, height,
-     video_path, n, t0, t1) = row
+     video_path, checker, n, t0, t1) = row
     duration = (t1 - t0 + (1.0 / fps if fps else 0.0)) if n else 0.0
     return SessionInfo(sid, pid, pname, source, source_name, routine, model, started, ended,
                        int(n), float(duration), float(fps), (int(width), int(height)),
-                       video_path)
+                       video_path, json.loads(checker) if checker else None)
 
 
 # -- the store -------------------------------------------------------------------------------
@@ -613,7 +629,8 @@ class Store:
     def start_session(self, source: str, source_name: str, routine: str | None, model: str,
                       fps: float, size: tuple[int, int], profile_id: int | None = None,
                       video_path: str | os.PathLike[str] | None = None,
-                      started_at: float | None = None) -> int:
+                      started_at: float | None = None,
+                      checker: dict[str, Any] | None = None) -> int:
         """Record the start of a session; returns its id.
 
         Args:
@@ -622,25 +639,29 @@ class Store:
             size: (width, height) of the frames in pixels.
             video_path: where the video was saved, if the user opted in.
             started_at: seconds since the epoch (default: now).
+            checker: how the session is checked, to replay it (``pose.sessions``).
         """
         with self._transaction() as cur:
             return self._insert_session(cur, source, source_name, routine, model, fps, size,
-                                        profile_id, video_path, started_at)
+                                        profile_id, video_path, started_at, checker=checker)
 
     def _insert_session(self, cur: sqlite3.Cursor, source: str, source_name: str,
                         routine: str | None, model: str, fps: float, size: tuple[int, int],
                         profile_id: int | None, video_path: str | os.PathLike[str] | None,
-                        started_at: float | None, ended_at: float | None = None) -> int:
+                        started_at: float | None, ended_at: float | None = None,
+                        checker: dict[str, Any] | None = None) -> int:
         if source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
         if profile_id is not None:
             self._require_profile(profile_id)
         cur.execute(
             "INSERT INTO sessions (profile_id, source, source_name, routine, model, started_at,"
-            " ended_at, fps, width, height, video_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " ended_at, fps, width, height, video_path, checker)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (profile_id, source, source_name or "", routine, model,
              time.time() if started_at is None else float(started_at), ended_at, float(fps),
-             int(size[0]), int(size[1]), os.fspath(video_path) if video_path else None))
+             int(size[0]), int(size[1]), os.fspath(video_path) if video_path else None,
+             _to_json(checker) if checker is not None else None))
         assert cur.lastrowid is not None
         return int(cur.lastrowid)
 
@@ -708,17 +729,30 @@ class Store:
         return [_from_json(r[0], "results", self.path) for r in rows]
 
     def save_analysis(self, track: Track, report: Report, profile_id: int | None = None,
-                      video_path: str | os.PathLike[str] | None = None) -> int:
-        """Save an analysed video - session, frames, events, results - in one transaction."""
+                      video_path: str | os.PathLike[str] | None = None,
+                      checker: dict[str, Any] | None = None) -> int:
+        """Save an analysed video - session, frames, events, results, the source's drop-outs -
+        in one transaction; ``checker`` says how it was checked (to replay it)."""
         now = time.time()
         with self._transaction() as cur:
             sid = self._insert_session(cur, "video", track.source, report.routine, track.model,
-                                       track.fps, track.size, profile_id, video_path, now, now)
+                                       track.fps, track.size, profile_id, video_path, now, now,
+                                       checker=checker)
             for chunk in _chunks(_track_rows(sid, track), _FRAME_BATCH):
                 cur.executemany(_INSERT_FRAME, chunk)
             cur.executemany(_INSERT_EVENT, [_event_row(sid, e) for e in report.events])
+            cur.executemany(_INSERT_CONTROL, [(sid, float(t), "dropout", float(gap))
+                                              for t, gap in report.dropouts])
             _replace_results(cur, sid, report)
         return sid
+
+    def controls(self, session_id: int) -> list[tuple[float, str, float | None]]:
+        """(session time, action, value) of a session's actions ("pause", "resume", "skip",
+        "pain") and drop-outs ("dropout", the source gap in seconds), in the order recorded."""
+        self._require_session(session_id)
+        rows = self._rows("SELECT t_s, action, value FROM controls WHERE session_id = ?"
+                          " ORDER BY id", (session_id,))
+        return [(float(t), str(a), None if v is None else float(v)) for t, a, v in rows]
 
     def save_results(self, session_id: int, report: Report | Sequence[StretchResult]) -> None:
         """Replace a session's results (after a live session, or a replay with ``--save``).
@@ -758,14 +792,24 @@ class Store:
                  "stretches": _from_json(stretches, "replays", self.path)}
                 for rid, at, settings, routine, stretches in rows]
 
-    def recorder(self, session_id: int, batch_s: float = 0.25) -> Recorder:
-        """A ``Recorder`` writing a live session's frames and events in the background."""
+    def recorder(self, session_id: int, batch_s: float = 0.25,
+                 owns_store: bool = False) -> Recorder:
+        """A ``Recorder`` writing a live session's frames and events in the background.
+
+        With ``owns_store`` the recorder closes this store when it closes (a store opened for
+        one live session, which then needs no other owner).
+        """
         self._require_session(session_id)
         start = self._rows("SELECT COALESCE(MAX(idx) + 1, 0) FROM frames WHERE session_id = ?",
                            (session_id,))[0][0]
-        rec = Recorder(self, session_id, batch_s, first_idx=int(start))
+        rec = Recorder(self, session_id, batch_s, first_idx=int(start), owns_store=owns_store)
         self._recorders.append(rec)
         return rec
+
+    def recorder_closed(self, recorder: Recorder) -> None:
+        """Called by a closing ``Recorder``: the store no longer needs to close it."""
+        if recorder in self._recorders:
+            self._recorders.remove(recorder)
 
     # -- the person's own data: deleting ---------------------------------------------------
 
@@ -805,7 +849,8 @@ class Store:
         with self._transaction() as cur:
             videos = [Path(r[0]) for r in cur.execute(
                 "SELECT video_path FROM sessions WHERE video_path IS NOT NULL")]
-            for table in ("ranges", "results", "events", "frames", "sessions", "profiles"):
+            for table in ("ranges", "replays", "controls", "results", "events", "frames",
+                          "sessions", "profiles"):
                 cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         with self._lock, _errors(self.path):
             self._conn.execute("VACUUM")
@@ -881,6 +926,7 @@ _INSERT_FRAME = ("INSERT INTO frames (session_id, idx, t_s, people, image, world
                  " VALUES (?, ?, ?, ?, ?, ?, ?)")
 _INSERT_EVENT = ("INSERT INTO events (session_id, t_s, kind, stretch, side, message, data)"
                  " VALUES (?, ?, ?, ?, ?, ?, ?)")
+_INSERT_CONTROL = ("INSERT INTO controls (session_id, t_s, action, value) VALUES (?, ?, ?, ?)")
 _INSERT_RESULT = ("INSERT INTO results (session_id, stretch, side, target_hold_s, held_s,"
                   " longest_s, completed, in_form_fraction, n_bounces, n_over_range,"
                   " n_pain_stops, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -918,8 +964,9 @@ class Recorder:
     """
 
     def __init__(self, store: Store, session_id: int, batch_s: float = 0.25,
-                 first_idx: int = 0) -> None:
+                 first_idx: int = 0, owns_store: bool = False) -> None:
         self.store = store
+        self._owns_store = owns_store
         self.session_id = session_id
         self.batch_s = float(batch_s)
         self._idx = itertools.count(first_idx)
@@ -949,6 +996,13 @@ class Recorder:
         if self.error is None:
             self._queue.put(("event", event))
 
+    def add_control(self, t_s: float, action: str, value: float | None = None) -> None:
+        """Queue one action of the person, or a drop-out of the source (``Store.controls``);
+        dropped once recording has stopped on an error."""
+        self._check_open()
+        if self.error is None:
+            self._queue.put(("control", float(t_s), action, value))
+
     def flush(self) -> None:
         """Wait until everything queued so far is written."""
         if self._thread.is_alive():
@@ -971,8 +1025,9 @@ class Recorder:
         self._queue.put(_Ending(time.time() if ended_at is None else float(ended_at), results))
         self._thread.join()
         self._conn.close()
-        if self in self.store._recorders:
-            self.store._recorders.remove(self)
+        self.store.recorder_closed(self)
+        if self._owns_store:
+            self.store.close()
         self._raise_errors()
 
     def __enter__(self) -> Recorder:
@@ -1032,13 +1087,15 @@ class Recorder:
             frames = [_frame_row(sid, idx, t, pose) for _, idx, t, pose in
                       (i for i in items if i[0] == "frame")]
             events = [_event_row(sid, i[1]) for i in items if i[0] == "event"]
-            if not frames and not events and ending is None:
+            controls = [(sid, *i[1:]) for i in items if i[0] == "control"]
+            if not frames and not events and not controls and ending is None:
                 return
             cur = self._conn.cursor()
             cur.execute(_BEGIN)
             try:
                 cur.executemany(_INSERT_FRAME, frames)
                 cur.executemany(_INSERT_EVENT, events)
+                cur.executemany(_INSERT_CONTROL, controls)
                 if ending is not None:
                     self._end(cur, ending)
                 cur.execute("COMMIT")

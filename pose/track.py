@@ -17,7 +17,7 @@ import numpy as np
 
 from pose import landmarks as lm
 from pose.angles import ANGLE_NAMES, joint_angles
-from pose.estimator import PoseFrame
+from pose.landmarks import PoseFrame
 
 N = lm.N_LANDMARKS
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from pose.errors import VideoError
 
-#: The largest upload accepted (also server.maxUploadSize in .streamlit/config.toml): about
-#: ten minutes of phone video at 1080p.
+#: The largest upload accepted (also server.maxUploadSize in .streamlit/config.toml and in
+#: pose.app.STREAMLIT_FLAGS): about ten minutes of phone video at 1080p.
 MAX_UPLOAD_MB = 200
 UPLOAD_TYPES = ("mp4", "mov", "m4v", "avi", "webm", "mkv", "gif")
 

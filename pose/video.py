@@ -19,10 +19,15 @@ from pose.errors import VideoError
 
 @dataclass(frozen=True)
 class VideoFrame:
-    """One decoded frame: ``rgb`` is (height, width, 3) uint8 in displayed orientation."""
+    """One decoded frame: ``rgb`` is (height, width, 3) uint8 in displayed orientation.
+
+    ``t_s`` is the container's timestamp in seconds as stored - it may start below zero, jump
+    or repeat - or None when the frame has none: ``pose.clock.MediaClock`` makes session time
+    of it.
+    """
 
     index: int
-    t_s: float
+    t_s: float | None
     rgb: np.ndarray
 
 
@@ -148,33 +153,33 @@ class VideoReader:
             raise VideoError(f"{self.path}: the video is damaged and stops here ({reason})") from None
 
     def __iter__(self) -> Iterator[VideoFrame]:
-        fps = self.info.fps or 30.0
-        last_t = -np.inf
         index = 0
+        latest_t: float | None = None  # the latest timestamp seen, to say where frames stop
         frames = self._frames
         if self._first is not None:
             first, self._first = self._first, None
             frames = _chain(first, frames)
         for frame in frames:
-            t = float(frame.time) if frame.time is not None else index / fps
-            if t <= last_t:  # broken or missing pts: keep time moving forward
-                t = last_t + 1.0 / fps
-            last_t = t
+            t = float(frame.time) if frame.time is not None else None
+            if t is not None and (latest_t is None or t > latest_t):
+                latest_t = t
             rgb = _upright(frame.to_ndarray(format="rgb24"), _rotation_of(frame))
             yield VideoFrame(index, t, rgb)
             index += 1
-        self.ended_early = self._ended_early(index, last_t)
+        self.ended_early = self._ended_early(index, latest_t)
 
-    def _ended_early(self, decoded: int, last_t: float) -> str | None:
+    def _ended_early(self, decoded: int, latest_t: float | None) -> str | None:
         """Compare what was decoded with what the container declared (more than a frame and
-        2 % short counts as ending early), and say where the frames stop."""
+        2 % short counts as ending early), and say where the frames stop (the latest timestamp,
+        or the frame count at the declared rate when the frames have none)."""
         info = self.info
         short_frames = info.frames - decoded
         if info.frames <= 1 or short_frames <= max(1, 0.02 * info.frames):
             return None
+        stop_s = latest_t if latest_t is not None else decoded / (info.fps or 30.0)
         cut = iso_file_cut_short(self.path)
         where = f"; it {cut}" if cut else ""
-        return (f"{self.path}: the file ends early: the frames stop at {max(last_t, 0.0):.2f} s "
+        return (f"{self.path}: the file ends early: the frames stop at {max(stop_s, 0.0):.2f} s "
                 f"(frame {decoded} of {info.frames}, {info.duration_s:.2f} s declared){where}; "
                 "only the part before is analysed")
 

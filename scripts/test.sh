@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install everything the tests need on a fresh machine, then run them.
-# Extra arguments go to pytest (e.g. `bash scripts/test.sh -m "not browser"`).
+# Install everything the tests need on a fresh machine (the locked versions), then run them.
+# Extra arguments go to pytest (e.g. `bash scripts/test.sh -m "not browser"`); without any (CI),
+# the wheel is also built, installed into a fresh venv and run (scripts/check_wheel.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,5 +20,12 @@ fi
 
 python=$(command -v python3.11 || command -v python3)
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e ".[test,lint]"
+if [ $# -gt 0 ]; then
+    exec .venv/bin/python -m pytest "$@"
+fi
+status=0
+bash scripts/lint.sh || status=$?
+.venv/bin/python -m pytest || status=$?
+bash scripts/check_wheel.sh || status=$?
+exit $status

@@ -22,7 +22,7 @@ def sample(name: str) -> Path:
 
 @cache
 def _track(name: str):
-    from pose.analysis import track_video
+    from pose.sessions import track_video
 
     return track_video(SAMPLES / name)
 

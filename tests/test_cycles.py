@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from body import Camera, moving, posture, sequence
-from pose.report import check_track
+from pose.pipeline import check_track
 from pose.routines import load_catalogue
 from pose.track import Track
 

@@ -6,7 +6,7 @@ import pytest
 from body import sequence
 from pose.coach import StretchChecker
 from pose.personal import PROGRESSION_DEG, comfortable_values, personal_limits
-from pose.report import check_track
+from pose.pipeline import check_track
 from pose.routines import load_catalogue
 from pose.sessions import limits_for, remember
 from pose.store import open_store

@@ -11,7 +11,7 @@ from conftest import sample
 from pose import landmarks as lm
 from pose.angles import joint_angles
 from pose.estimator import PoseEstimator
-from pose.report import check_track
+from pose.pipeline import check_track
 from pose.routines import load_catalogue
 from pose.video import read_video
 

@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from body import Camera, posture, sequence
+from synthetic import EmptyRoom, synthetic_knee_to_chest
 from conftest import ROOT, sample
 from pose.draw import STATUS_COLOURS
 from pose.estimator import PoseEstimator
 from pose.live import LiveSession
-from pose.replay import parse_settings, replay, tuned
-from pose.report import check_track
+from pose.sessions import replay_session
+from pose.tuning import parse_settings, tuned
+from pose.pipeline import check_track
 from pose.routines import load_catalogue
 from pose.sessions import remember
 from pose.store import open_store
@@ -56,7 +57,8 @@ def test_replay_equals_the_original_analysis(db, saved_a03):
     with open_store(db) as store:
         stored = store.load_track(sid)
         assert [r["stretch"] for r in store.results(sid)] == ["glute_bridge"]
-    again = replay(stored, load_catalogue())
+        again = replay_session(store, sid, load_catalogue())
+    assert len(again.track) == len(stored)
     assert holds_of(again) == holds_of(original)
     assert [(e.kind, round(e.t_s, 3)) for e in again.events] == \
         [(e.kind, round(e.t_s, 3)) for e in original.events]
@@ -107,21 +109,6 @@ def test_parse_settings_rejects_malformed_items():
         parse_settings(["knee_to_chest"])
 
 
-def synthetic_knee_to_chest(hold_from: float, hold_to: float, length: float) -> Track:
-    """Lying on the back; the left knee hugged between two times, the foot down otherwise."""
-    fps = 30.0
-    t = np.arange(0.0, length, 1.0 / fps)
-    pose, place = posture("supine", knee_flexion=90.0, hip_flexion=45.0)
-    held = (t >= hold_from) & (t <= hold_to)
-    image, world, vis = sequence(
-        lambda times: type(pose)(**{**pose.__dict__,
-                                    "hip_flexion_left": np.where(held, 120.0, 45.0),
-                                    "knee_flexion_left": np.where(held, 110.0, 90.0)}),
-        t, place, Camera("side_left"), rng=1, noise_m=0.002, noise_px=0.5)
-    people = np.ones(len(t), dtype=np.int64)
-    return Track(t, image, world, vis, people, (640, 480), fps, "synthetic", "full")
-
-
 def test_report_numbers_match_a_synthetic_session_with_known_holds():
     catalogue = load_catalogue()
     track = synthetic_knee_to_chest(2.0, 34.0, 40.0)
@@ -153,10 +140,10 @@ def test_live_session_without_a_browser(tmp_path, monkeypatch):
     store = open_store(db)
     profile = store.profile("me")
 
-    def recorder_factory(width, height):
+    def recorder_factory(width, height, checker):
         sid = store.start_session("live", "webcam", routine.id, "full", 0.0, (width, height),
-                                  profile_id=profile.id)
-        return sid, store.recorder(sid)
+                                  profile_id=profile.id, checker=checker)
+        return sid, store.recorder(sid, owns_store=True)  # as the Live page does
 
     finished = []
     session = LiveSession(routine, lambda: PoseEstimator("full"), recorder_factory,
@@ -178,7 +165,9 @@ def test_live_session_without_a_browser(tmp_path, monkeypatch):
     with open_store(db) as reader:
         assert reader.session(sid).n_frames == 91
         stored = [e.kind for e in reader.events(sid)]
+        results = reader.results(sid)  # written with the recording's last transaction
     assert "hold_started" in stored and "hold_ended" in stored
+    assert [r["stretch"] for r in results] == ["glute_bridge"]
     assert finished and finished[0][0] == sid
     assert finished[0][1].results[0].stretch.id == "glute_bridge"
 
@@ -186,15 +175,7 @@ def test_live_session_without_a_browser(tmp_path, monkeypatch):
 def test_live_session_pain_stop_and_skip_move_on():
     catalogue = load_catalogue()
     routine = catalogue.routine("desk-break")
-
-    class NoOne:  # a camera looking at an empty room: the real model finds no one
-        def process(self, rgb, t):
-            return None
-
-        def close(self):
-            pass
-
-    session = LiveSession(routine, NoOne)
+    session = LiveSession(routine, EmptyRoom)
     blank = np.zeros((120, 160, 3), np.uint8)
     session.process(blank, 0.0)
     assert session.snapshot().stretch == "neck_side_bend"

@@ -22,7 +22,8 @@ from pose.coach import Event, SideRecord
 from pose.errors import StoreError
 from pose.estimator import PoseFrame
 from pose.hold import Hold
-from pose.report import Report, StretchResult, check_track
+from pose.pipeline import check_track
+from pose.report import Report, StretchResult
 from pose.routines import load_catalogue
 from pose.store import SCHEMA_VERSION, migration_sql, open_store
 from pose.track import Track, TrackBuilder
@@ -133,13 +134,13 @@ def test_check_track_report_is_saved_and_replaced(tmp_path: Path) -> None:
 
 def test_wal_mode_and_schema(tmp_path: Path) -> None:
     with open_store(tmp_path / "s.db") as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         assert store._rows("PRAGMA synchronous")[0][0] == 1  # NORMAL
     with closing(sqlite3.connect(tmp_path / "s.db")) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"schema_version", "profiles", "sessions", "frames", "events", "results",
-            "ranges"} <= tables
+            "ranges", "controls", "replays"} <= tables
 
 
 def test_migration_from_version_1_keeps_data(tmp_path: Path) -> None:

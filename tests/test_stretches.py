@@ -21,7 +21,7 @@ from pose.checks import (IN_FORM, NEARLY, OUT_OF_FORM, OVER_RANGE, UNKNOWN, judg
                          side_candidates)
 from pose.coach import StretchChecker
 from pose.landmarks import INDEX, PART
-from pose.report import check_track
+from pose.pipeline import check_track
 from pose.routines import SIDES, load_catalogue, resolve
 from pose.smoothing import smooth_track
 from pose.track import Track

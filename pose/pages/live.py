@@ -9,7 +9,7 @@ from pose.errors import StretchCheckError
 from pose.estimator import PoseEstimator
 from pose.live import LiveSession
 from pose.review import results_rows, speech_script
-from pose.sessions import limits_for, remember
+from pose.sessions import grow_ranges, limits_for
 from pose.store import open_store
 
 st.title("Live coaching")
@@ -41,15 +41,21 @@ def new_session() -> LiveSession:
         st.error(f"This session cannot be recorded: {exc}", icon=":material/error:")
         profile, limits = None, {}
 
-    def recorder_factory(width: int, height: int):
+    def recorder_factory(width: int, height: int, checker: dict):
         store = open_store(url)
-        sid = store.start_session("live", "webcam", routine.id, model, 0.0, (width, height),
-                                  profile_id=profile.id if profile else None)
-        return sid, store.recorder(sid)
+        try:
+            sid = store.start_session("live", "webcam", routine.id, model, 0.0, (width, height),
+                                      profile_id=profile.id if profile else None,
+                                      checker=checker)
+            return sid, store.recorder(sid, owns_store=True)
+        except BaseException:
+            store.close()  # the recorder owns the store only once it exists
+            raise
 
     def on_finish(session_id, report) -> None:
+        # The results were written with the recording's last transaction.
         with open_store(url) as store:
-            remember(store, session_id, report, profile.id if profile else None)
+            grow_ranges(store, session_id, report, profile.id if profile else None)
 
     return LiveSession(routine, lambda: PoseEstimator(model), recorder_factory, limits,
                        on_finish)
@@ -82,7 +88,7 @@ with video:
             mode=WebRtcMode.SENDRECV,
             rtc_configuration=rtc,
             media_stream_constraints={"video": True, "audio": False},
-            video_frame_callback=session.on_frame,
+            queued_video_frames_callback=session.on_frames,
             on_video_ended=session.close,
             async_processing=True,
         )
@@ -111,6 +117,9 @@ def coaching_panel() -> None:
                 st.caption(f"They were written to {shown.saved_to} instead.")
         elif snap.session_id is not None:
             st.caption(f"Saved as session {snap.session_id}: see Review for the details.")
+        if shown.finish_error:
+            st.warning(f"Your comfortable ranges were not updated from this session: "
+                       f"{shown.finish_error}", icon=":material/sd_card_alert:")
         return
     if not snap.frames:
         st.info(f"**{routine.name}**: {len(session.coach.plan)} stretches and sides. Press START, "

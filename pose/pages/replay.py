@@ -6,13 +6,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pose.analysis import track_video
 from pose.app_state import catalogue, db_url
 from pose.errors import StretchCheckError
-from pose.replay import render_playback, replay
-from pose.report import check_track
+from pose.render import render_playback
 from pose.review import events_rows, results_rows
-from pose.sessions import remember
+from pose.sessions import analyse_video, replay_session, save_analysis
 from pose.store import open_store, resolve_db
 from pose.uploads import staged_upload, videos_dir
 
@@ -32,16 +30,14 @@ def analyse(path: Path, name: str, keep_video: bool) -> int:
         if total:
             bar.progress(min(1.0, done / total), text=f"Analysing {name}: frame {done} of {total}")
 
-    track = track_video(path, progress=progress)
-    track.source = name
-    for warning in track.warnings:  # e.g. a file that ends early: say where
+    report = analyse_video(path, cat, progress=progress)
+    report.track.source = name
+    for warning in report.track.warnings:  # e.g. a file that ends early: say where
         st.warning(warning.replace(str(path), name), icon=":material/warning:")
-    report = check_track(track, cat)
     with open_store(url) as store:
         profile = store.profile(st.session_state.get("profile", "me"))
-        sid = store.save_analysis(track, report, profile_id=profile.id,
-                                  video_path=str(path) if keep_video else None)
-        remember(store, sid, report, profile.id)
+        sid = save_analysis(store, report, profile.id,
+                            video_path=str(path) if keep_video else None)
     bar.empty()
     return sid
 
@@ -95,14 +91,19 @@ else:
 if session_id is None:
     st.stop()
 
+AS_RECORDED = "(as recorded: the same checks, actions and drop-outs)"
+AUTO = "(auto: recognise any stretch)"
 with open_store(url) as store:
     info = store.session(session_id)
-    track = store.load_track(session_id)
-
-routine_ids = ["(auto: recognise any stretch)"] + list(cat.routines)
-default = routine_ids.index(info.routine) if info.routine in routine_ids else 0
-choice = st.selectbox("Check as", routine_ids, index=default)
-report = replay(track, cat, routine=None if choice.startswith("(") else choice)
+    choices = [AS_RECORDED, AUTO] + list(cat.routines)
+    choice = st.selectbox("Check as", choices, index=0)
+    if choice == AS_RECORDED:
+        report = replay_session(store, session_id, cat)
+    elif choice == AUTO:
+        report = replay_session(store, session_id, cat, stretch="auto")
+    else:
+        report = replay_session(store, session_id, cat, routine=choice)
+track = report.track
 
 st.subheader(f"Session {session_id}: {Path(info.source_name).name}")
 rows = results_rows(report.results)

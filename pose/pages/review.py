@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pose.app_state import catalogue, db_url
-from pose.replay import replay
+from pose.sessions import replay_session
 from pose.review import (angle_chart, daily_chart, events_rows, range_chart, results_rows)
 from pose.store import open_store
 from pose.track import frames_csv_text
@@ -57,8 +57,7 @@ with open_store(db_url()) as store:
         if not results and len(track):
             # A session cut short (tab closed, app killed) kept its landmarks but not its
             # results: work them out again from the landmarks.
-            redone = replay(track, cat, routine=info.routine if info.routine in cat.routines
-                            else None)
+            redone = replay_session(store, sid, cat)
             results = [r.to_dict() for r in redone.results]
             events = events or redone.events
             st.caption("This session ended early: its results are worked out from the stored "

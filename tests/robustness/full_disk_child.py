@@ -38,11 +38,11 @@ def main(clip: str, folder: str, leave_kb: int) -> int:
     db = folder_path / "stretchcheck.db"
     routine = load_catalogue().routine("floor-flow")
 
-    def recorder_factory(width, height):
+    def recorder_factory(width, height, checker):
         store = open_store(db)
         sid = store.start_session("live", "webcam", routine.id, "full", 0.0, (width, height),
-                                  profile_id=store.profile("me").id)
-        rec = store.recorder(sid, batch_s=0.05)
+                                  profile_id=store.profile("me").id, checker=checker)
+        rec = store.recorder(sid, batch_s=0.05, owns_store=True)
         fill(folder_path, leave_kb)
         return sid, rec
 

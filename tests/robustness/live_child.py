@@ -3,7 +3,8 @@
 Usage: python live_child.py CLIP DB MIN_SECONDS
 
 The session is built from the same parts as pose/pages/live.py (store, recorder, personal
-limits, PoseEstimator, on_finish saving the results) and gets the clip's frames with their
+limits, PoseEstimator, results written with the recording's last transaction, on_finish
+growing the ranges) and gets the clip's frames with their
 timestamps, then the clip again and again at 5 frames a second (a slow camera) until
 MIN_SECONDS have passed: mediapipe's usage logger sends in the background about a minute
 after a busy landmarker started, and again at close. Then it closes like STOP does and prints
@@ -18,7 +19,7 @@ import time
 from pose.estimator import PoseEstimator
 from pose.live import LiveSession
 from pose.routines import load_catalogue
-from pose.sessions import limits_for, remember
+from pose.sessions import grow_ranges, limits_for
 from pose.store import open_store
 from pose.video import read_video
 
@@ -30,15 +31,15 @@ def main(clip: str, db: str, min_s: float) -> int:
         profile = store.profile("me")
         limits = limits_for(store, profile, catalogue)
 
-    def recorder_factory(width: int, height: int):
+    def recorder_factory(width: int, height: int, checker: dict):
         store = open_store(db)
         sid = store.start_session("live", "webcam", routine.id, "full", 0.0, (width, height),
-                                  profile_id=profile.id)
-        return sid, store.recorder(sid)
+                                  profile_id=profile.id, checker=checker)
+        return sid, store.recorder(sid, owns_store=True)
 
     def on_finish(session_id, report) -> None:
         with open_store(db) as store:
-            remember(store, session_id, report, profile.id)
+            grow_ranges(store, session_id, report, profile.id)
 
     session = LiveSession(routine, lambda: PoseEstimator("full"), recorder_factory, limits,
                           on_finish)

@@ -69,10 +69,11 @@ def test_recording_stops_at_sqlites_page_limit_and_the_results_survive(tmp_path)
     routine = load_catalogue().routine("floor-flow")
     recorders = []
 
-    def recorder_factory(width, height):
+    def recorder_factory(width, height, checker):
         store = open_store(db)
-        sid = store.start_session("live", "webcam", routine.id, "lite", 0.0, (width, height))
-        rec = store.recorder(sid, batch_s=0.01)
+        sid = store.start_session("live", "webcam", routine.id, "lite", 0.0, (width, height),
+                                  checker=checker)
+        rec = store.recorder(sid, batch_s=0.01, owns_store=True)
         recorders.append(rec)
         return sid, rec
 
@@ -109,9 +110,10 @@ def test_a_store_that_cannot_open_does_not_stop_the_coaching(tmp_path):
     folder = tmp_path / "not-a-file.db"
     folder.mkdir()
 
-    def recorder_factory(width, height):  # the real store, pointed at a folder
+    def recorder_factory(width, height, checker):  # the real store, pointed at a folder
         store = open_store(folder)
-        return store.start_session("live", "webcam", routine.id, "lite", 0.0, (width, height)), None
+        return store.start_session("live", "webcam", routine.id, "lite", 0.0, (width, height),
+                                   checker=checker), None
 
     class NoOne:  # an empty room: the real model would find no one either
         def process(self, rgb, t):
@@ -151,7 +153,7 @@ def test_the_live_page_says_recording_stopped_and_why(tmp_path, monkeypatch):
             pass
 
     session = LiveSession(catalogue.routines[routine_id], NoOne,
-                          lambda w, h: (open_store(folder), None))
+                          lambda w, h, checker: (open_store(folder), None))
     for i in range(3):
         session.process(np.zeros((48, 64, 3), np.uint8), i / 10)
     at = AppTest.from_file(str(ROOT / "pose" / "pages" / "live.py"), default_timeout=60)

@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from seed import ROOT, cli, seed
-from pose.analysis import track_video
+from pose.sessions import track_video
 from pose.errors import VideoError
 from pose.store import open_store
 from pose.uploads import check_upload, remove_kept, staged_upload, videos_dir

@@ -1,0 +1,159 @@
+"""``CatalogueChecker``: several stretches checked at once over a recording, with no coach.
+
+The checker an analysed video file (or a trace) runs with, behind the same interface as the live
+``Coach`` (``pose.pipeline.Checker``). With a stretch named, only that stretch is checked (its
+side found frame by frame). With a routine, its stretches are. Otherwise (auto mode) every
+catalogue stretch is checked at once and overlapping claims on the same stretch of time are
+settled: the more specific stretch (more criteria met) wins, then the longer hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from pose.checks import Position, plausible_frames
+from pose.coach import StretchChecker, usable
+from pose.events import Event
+from pose.hold import Hold
+from pose.landmarks import PoseFrame
+from pose.report import StretchResult
+from pose.stretches import Catalogue, Limit, Routine, Stretch
+
+MODES = ("auto", "routine", "stretch")
+
+NEAR_HOLD_S = 2.0
+"""Auto mode keeps a stretch's events, bounces and over-range moments this close to its holds."""
+
+
+class CatalogueChecker:
+    """Every stretch of a plan checked on every frame; see the module docstring.
+
+    Args:
+        plan: (stretch, target hold in seconds) pairs, each checked on whichever side is seen.
+        mode: "auto" settles overlapping holds; "routine" keeps only ``sides`` (the routine's);
+            "stretch" keeps all.
+        sides: for "routine", the (stretch id, side) pairs the routine asks for.
+        personal_limits: over-range limits from a profile, by stretch id.
+    """
+
+    def __init__(self, plan: Sequence[tuple[Stretch, float]], mode: str = "auto",
+                 routine: str | None = None, sides: set[tuple[str, str]] | None = None,
+                 personal_limits: Mapping[str, Sequence[Limit]] | None = None) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        personal = personal_limits or {}
+        self.mode = mode
+        self.routine_id = routine
+        self.sides = sides
+        self.checkers = [StretchChecker(s, hold, extra_limits=personal.get(s.id, ()))
+                         for s, hold in plan]
+        self.active = True
+        self._results: list[StretchResult] | None = None
+
+    @classmethod
+    def for_catalogue(cls, catalogue: Catalogue, routine: Routine | None = None,
+                      stretch: str | None = None,
+                      personal_limits: Mapping[str, Sequence[Limit]] | None = None
+                      ) -> CatalogueChecker:
+        """One stretch (``stretch``), a routine's stretches, or else auto mode (``stretch``
+        None or "auto"). Raises ``RoutineError`` for an unknown stretch."""
+        if stretch not in (None, "auto"):
+            s = catalogue.stretch(stretch)
+            return cls([(s, s.hold_s)], "stretch", routine.id if routine else None,
+                       personal_limits=personal_limits)
+        if routine is not None:
+            plan = list(dict.fromkeys((st.stretch, st.hold_s) for st in routine.steps))
+            wanted = {(st.stretch.id, side) for st in routine.steps for side in st.sides}
+            return cls(plan, "routine", routine.id, wanted, personal_limits)
+        return cls([(s, s.hold_s) for s in catalogue.stretches.values()], "auto",
+                   personal_limits=personal_limits)
+
+    # -- the pipeline's checker interface ----------------------------------------------------
+
+    def screen(self, angles: Mapping[str, np.ndarray]) -> np.ndarray:
+        """(N, stretches) bool: where each stretch could be (nearly) in position, vectorised
+        over N frames (``pose.checks.plausible_frames``); elsewhere an idle checker only needs
+        the time to move on."""
+        return np.stack([plausible_frames(c.stretch, angles) for c in self.checkers], axis=1)
+
+    def update(self, t_s: float, pose: PoseFrame | None, angles: Mapping[str, float],
+               hint: np.ndarray | None = None) -> tuple[Position | None, list[Event]]:
+        events: list[Event] = []
+        screened = hint is not None and usable(pose)
+        for k, checker in enumerate(self.checkers):
+            if screened and not hint[k] and checker.idle:  # type: ignore[index]
+                checker.out_of_position(t_s)
+            else:
+                events.extend(checker.observe(t_s, pose, angles)[1])
+        return None, events
+
+    def control(self, action: str, t_s: float) -> list[Event]:
+        raise ValueError(f"{action!r}: a recording checked without a coach takes no actions")
+
+    def drop_out(self, t_s: float) -> list[Event]:
+        return [e for checker in self.checkers for e in checker.drop_out(t_s)]
+
+    def finish(self, t_s: float) -> list[Event]:
+        return [e for checker in self.checkers for e in checker.finish(t_s)]
+
+    def results(self) -> list[StretchResult]:
+        """Per stretch and side; in auto mode only the stretches that explain some hold."""
+        if self._results is None:
+            results = [r for c in self.checkers for r in c.results()]
+            if self.mode == "auto":
+                results = _settle(results)
+            elif self.mode == "routine" and self.sides is not None:
+                results = [r for r in results if (r.stretch.id, r.side) in self.sides]
+            self._results = results
+        return self._results
+
+    def report_events(self, events: Sequence[Event]) -> list[Event]:
+        """The session's events for the report: in time order; in auto mode only those of the
+        stretches kept, near their holds."""
+        ordered = sorted(events, key=lambda e: e.t_s)
+        if self.mode != "auto":
+            return ordered
+        keep: dict[tuple[str, str | None], StretchResult] = {
+            (r.stretch.id, r.side): r for r in self.results()}
+
+        def relevant(e: Event) -> bool:
+            if e.stretch is None:
+                return True
+            r = keep.get((e.stretch, e.side))
+            return r is not None and _near(r.record.holds, e.t_s)
+
+        return [e for e in ordered if relevant(e)]
+
+
+def _near(holds: Sequence[Hold], t_s: float) -> bool:
+    return any(h.start_s - NEAR_HOLD_S <= t_s <= h.end_s + NEAR_HOLD_S for h in holds)
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def _settle(results: list[StretchResult]) -> list[StretchResult]:
+    """Auto mode: keep, for each stretch of time, the stretch that explains it best."""
+    claims = [(len(r.stretch.criteria), h.duration_s, n, h)
+              for n, r in enumerate(results) for h in r.record.holds]
+    claims.sort(key=lambda c: (-c[0], -c[1]))
+    kept: list[tuple[int, Hold]] = []
+    for _, _, n, h in claims:
+        clash = sum(_overlap(h.start_s, h.end_s, k.start_s, k.end_s)
+                    for m, k in kept if m != n)
+        if clash <= 0.5 * max(h.duration_s, 1e-6):
+            kept.append((n, h))
+    winners = []
+    for n, r in enumerate(results):
+        holds = [h for m, h in kept if m == n]
+        if not holds:
+            continue
+        r.record.holds = sorted(holds, key=lambda h: h.start_s)
+        r.record.bounces = [b for b in r.record.bounces if _near(holds, b.t_s)]
+        r.record.over_range = [o for o in r.record.over_range
+                               if _near(holds, float(o["t_s"]))]
+        winners.append(r)
+    return winners

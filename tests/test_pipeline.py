@@ -1,0 +1,253 @@
+"""The one pipeline: a live session replays to identical results, the batch entry equals the
+per-frame one, report.json keeps its contract, and the pure core loads no I/O library."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from functools import cache
+
+import numpy as np
+import pytest
+from conftest import ROOT, SHARED, sample
+from synthetic import poses_of, synthetic_knee_to_chest
+
+from pose.catalogue_checker import CatalogueChecker
+from pose.landmarks import PoseFrame
+from pose.live import LiveSession
+from pose.pipeline import FrameLoop, check_track, run_poses
+from pose.report import SCHEMA
+from pose.routines import load_catalogue
+from pose.sessions import replay_session
+from pose.store import open_store
+from pose.stretches import Routine, Step
+
+A03 = "A03_physiocore_glute_bridge_side_floor.mp4"
+REALCLIPS = SHARED / "realclips"
+
+
+def outcome(report) -> tuple[list, list]:
+    """What must be identical: every result and every event, as report.json writes them."""
+    d = report.to_dict()
+    return d["stretches"], d["events"]
+
+
+def recorder_factory(store, routine):
+    def make(width, height, checker):
+        sid = store.start_session("live", "webcam", routine.id, "full", 0.0, (width, height),
+                                  checker=checker)
+        return sid, store.recorder(sid)
+
+    return make
+
+
+# -- live, recorded, replayed -----------------------------------------------------------------
+
+def two_sided_routine() -> Routine:
+    cat = load_catalogue()
+    return Routine("two", "Two steps", "",
+                   (Step(cat.stretch("knee_to_chest"), 30.0, ("left", "right")),
+                    Step(cat.stretch("glute_bridge"), 30.0, ("both",))))
+
+
+def test_a_live_session_replays_to_identical_results(tmp_path, monkeypatch):
+    """Recorded through ``LiveSession`` (the live code path: clock, smoothing, coach, recorder)
+    with a completed hold, a drop-out, pause and resume, a pain stop and a skip; replayed from
+    the store with the coach it was recorded with: the same results and events, to the digit."""
+    catalogue = load_catalogue()
+    monkeypatch.setattr(catalogue, "routines", {**catalogue.routines, "two": two_sided_routine()})
+    routine = catalogue.routines["two"]
+    track = synthetic_knee_to_chest(2.0, 34.0, 44.0)
+    actions = {38.0: "pause", 39.0: "resume", 40.0: "pain", 42.0: "skip"}
+    store = open_store(tmp_path / "s.db")
+    live = LiveSession(routine, lambda: None, recorder_factory(store, routine))
+    for t, pose in zip(track.t_s, poses_of(track), strict=True):
+        for at, action in actions.items():
+            if abs(t - at) < 1e-6 or (at - 1 / 60 < t <= at + 1 / 60):
+                live.request(action)
+        source_t = t + (3.0 if t >= 36.0 else 0.0)  # the camera loses 3 s during the rest
+        live.process_pose(pose, source_t)
+    sid = live.close()
+    recorded = live.report()
+    kinds = [e["kind"] for e in recorded.to_dict()["events"]]
+    for kind in ("hold_completed", "dropout", "pain_stop", "step_started", "routine_finished"):
+        assert kind in kinds, kind
+    assert kinds.count("step_started") == 3  # once per step: left, right, the bridge
+
+    with store:
+        again = replay_session(store, sid, catalogue)
+        stored_results = store.results(sid)
+        assert [a for _, a, _ in store.controls(sid)] == ["dropout", "pause", "resume", "pain",
+                                                          "skip"]
+    assert outcome(again) == outcome(recorded)
+    assert again.dropouts == recorded.dropouts
+    # Written with the recorder's last transaction, from memory.
+    assert stored_results == recorded.to_dict()["stretches"]
+    held = {(r["stretch"], r["side"]): r["held_s"] for r in stored_results}
+    assert held[("knee_to_chest", "left")] == pytest.approx(32.0, abs=0.1)
+
+
+@pytest.mark.slow
+def test_a_live_session_of_real_frames_replays_to_identical_results(tmp_path):
+    """The same with the real model on real footage (A03 through ``LiveSession.process``)."""
+    from pose.estimator import PoseEstimator
+    from pose.video import read_video
+
+    catalogue = load_catalogue()
+    routine = catalogue.routine("floor-flow")
+    store = open_store(tmp_path / "s.db")
+    live = LiveSession(routine, lambda: PoseEstimator("full"), recorder_factory(store, routine))
+    with read_video(sample(A03)) as reader:
+        for frame in reader:
+            if frame.index == 70:
+                live.request("pause")
+            if frame.index == 75:
+                live.request("resume")
+            live.process(frame.rgb, frame.t_s + (5.0 if frame.index >= 80 else 0.0))
+    sid = live.close()
+    recorded = live.report()
+    assert any(r.record.holds for r in recorded.results)
+    with store:
+        again = replay_session(store, sid, catalogue)
+    assert outcome(again) == outcome(recorded)
+
+
+@pytest.mark.slow
+def test_an_analysed_file_with_a_drop_out_replays_to_identical_results(tmp_path):
+    """A file analysed with the catalogue (auto mode), its timestamps jumping 10 s at frame 45,
+    saved, and replayed from the store: the same results, events and drop-out."""
+    from test_clock import A03_TIMES, a03_frames, write_clip
+
+    from pose.sessions import analyse_video, save_analysis
+
+    src = [t + (10.0 if i >= 45 else 0.0) for i, t in enumerate(A03_TIMES)]
+    clip = write_clip(tmp_path / "jump.mp4", a03_frames(), src)
+    catalogue = load_catalogue()
+    analysed = analyse_video(clip, catalogue)
+    assert len(analysed.dropouts) == 1
+    with open_store(tmp_path / "s.db") as store:
+        sid = save_analysis(store, analysed, None)
+        again = replay_session(store, sid, catalogue)
+    assert outcome(again) == outcome(analysed)
+    assert again.dropouts == analysed.dropouts
+
+
+# -- batch equals per frame ---------------------------------------------------------------------
+
+def test_batch_equals_per_frame_on_a_synthetic_session():
+    track = synthetic_knee_to_chest(2.0, 20.0, 24.0)
+    catalogue = load_catalogue()
+    for stretch in ("auto", "knee_to_chest"):
+        loop = FrameLoop(CatalogueChecker.for_catalogue(catalogue, stretch=stretch),
+                         smoothing=None)
+        run_poses(loop, zip(track.t_s, poses_of(track), strict=True))
+        per_frame = loop.report(loop.track(track.size, track.fps))
+        batch = check_track(per_frame.track, catalogue, stretch=stretch)
+        assert outcome(batch) == outcome(per_frame)
+        assert per_frame.results and per_frame.results[0].record.holds
+
+
+@cache
+def trace(name: str) -> tuple[list[tuple[float, PoseFrame | None]], tuple[int, int]]:
+    """A realclips trace as (source t_s, raw pose) pairs (the model's output, unsmoothed)."""
+    path = REALCLIPS / f"{name}.npz"
+    if not path.is_file():
+        pytest.skip(f"{path} is not here")
+    d = np.load(path)
+    size = (int(d["size"][0]), int(d["size"][1]))
+    frames = [(float(t), PoseFrame(float(t), d["image"][i].astype(float),
+                                   d["world"][i].astype(float),
+                                   d["visibility"][i].astype(float), size, int(d["people"][i]))
+               if d["found"][i] else None) for i, t in enumerate(d["t_s"])]
+    return frames, size
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["R01_knee_to_chest_side", "R04_cat_cow_side",
+                                  "R07_jumping_jacks_fast_front", "R09_fast_walkouts_side"])
+def test_batch_equals_per_frame_on_real_traces(name):
+    """Raw traces through the loop frame by frame (smoothed once), then the checked track
+    again in one batch (vectorised angles and screening, no second smoothing): the same."""
+    frames, size = trace(name)
+    catalogue = load_catalogue()
+    loop = FrameLoop(CatalogueChecker.for_catalogue(catalogue))
+    run_poses(loop, frames)
+    per_frame = loop.report(loop.track(size, 0.0))
+    batch = check_track(per_frame.track, catalogue)
+    assert outcome(batch) == outcome(per_frame)
+
+
+# -- report.json is a contract ------------------------------------------------------------------
+
+#: ``stretchcheck.report/1`` as first released: fields may be added, never renamed or removed.
+REPORT_V1 = {"schema", "source", "fps", "frames", "frames_with_pose", "duration_s", "model",
+             "mode", "routine", "stretches", "events", "warnings"}
+STRETCH_V1 = {"stretch", "name", "side", "target_hold_s", "holds", "held_s", "longest_hold_s",
+              "completed", "bounces", "over_range", "pain_stops"}
+HOLD_V1 = {"start_s", "end_s", "duration_s", "in_form_fraction"}
+EVENT_V1 = {"t_s", "kind", "stretch", "side", "message"}
+BOUNCE_V1 = {"t_s", "angle", "amplitude_deg", "frequency_hz"}
+
+
+def check_contract(d: dict) -> None:
+    assert d["schema"] == SCHEMA == "stretchcheck.report/1"
+    assert REPORT_V1 <= set(d)
+    assert isinstance(d["stretches"], list) and isinstance(d["events"], list)
+    for s in d["stretches"]:
+        assert STRETCH_V1 <= set(s)
+        assert s["side"] in ("left", "right", "both")
+        assert isinstance(s["completed"], bool)
+        for h in s["holds"]:
+            assert HOLD_V1 <= set(h) and 0 <= h["start_s"] <= h["end_s"]
+        for b in s["bounces"]:
+            assert BOUNCE_V1 <= set(b)
+    for e in d["events"]:
+        assert EVENT_V1 <= set(e) and e["t_s"] >= 0
+    json.loads(json.dumps(d))  # plain JSON all the way down
+
+
+def test_report_contract_synthetic_bounce_and_hold():
+    from body import Camera, bounce, moving, posture, sequence
+
+    from pose.track import Track
+
+    catalogue = load_catalogue()
+    pose, place = posture("supine", knee_flexion=90.0, hip_flexion=45.0)
+    t = np.arange(0.0, 14.0, 1 / 30)
+    motion = moving(pose, hip_flexion_left=bounce(118.0, 8.0, 2.0),
+                    knee_flexion_left=110.0)
+    image, world, vis = sequence(motion, t, place, Camera("side_left"), rng=2, noise_m=0.001)
+    track = Track(t, image, world, vis, np.ones(len(t), np.int64), (640, 480), 30.0, "synthetic")
+    d = check_track(track, catalogue, stretch="knee_to_chest").to_dict()
+    check_contract(d)
+    assert any(e["kind"] == "bounce" for e in d["events"])  # bounces are events of kind bounce
+    assert d["dropouts"] == []  # added in issue 9
+
+
+@pytest.mark.slow
+def test_report_contract_of_the_cli(tmp_path):
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "pose", "analyze", str(sample(A03)), "--out",
+                             str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    check_contract(json.loads((out / "report.json").read_text()))
+
+
+# -- the pure core --------------------------------------------------------------------------------
+
+CORE = ("pose.landmarks", "pose.angles", "pose.smoothing", "pose.stretches", "pose.checks",
+        "pose.hold", "pose.bounce", "pose.cycles", "pose.events", "pose.coach", "pose.clock",
+        "pose.catalogue_checker", "pose.pipeline", "pose.track", "pose.report", "pose.personal")
+IO_LIBRARIES = ("mediapipe", "av", "cv2", "streamlit", "sqlite3", "tomllib")
+
+
+def test_the_pure_core_imports_no_io_library():
+    code = ("import sys\n"
+            f"for m in {CORE!r}: __import__(m)\n"
+            f"print(','.join(m for m in {IO_LIBRARIES!r} if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+
