@@ -18,8 +18,9 @@ PAGES = Path(__file__).resolve().parent / "pages"
 
 #: Streamlit settings ``stretchcheck app`` passes on the command line, because an installed
 #: wheel has no ``.streamlit/config.toml`` beside it: nothing phones home (no usage statistics,
-#: no lookup of this machine's public address), no first-run prompt, and the server listens on
-#: this computer only. ``tests/test_wheel.py`` checks they agree with ``.streamlit/config.toml``.
+#: no lookup of this machine's public address), no first-run prompt, the server listens on
+#: this computer only, and uploads have the limit ``pose.uploads`` checks.
+#: ``tests/robustness/test_no_network.py`` checks they agree with ``.streamlit/config.toml``.
 STREAMLIT_FLAGS: dict[str, str] = {
     "browser.gatherUsageStats": "false",
     "browser.serverAddress": "localhost",

@@ -93,3 +93,14 @@ def test_the_app_listens_on_localhost_by_default():
     readme = (ROOT / "README.md").read_text()
     assert "streamlit run app.py" in readme and "--server.address" not in readme.split(
         "## Opening it to your network")[0], "the README's start command must not override it"
+
+
+def test_stretchcheck_app_passes_the_same_settings_as_the_config_file():
+    """An installed wheel has no .streamlit/config.toml: ``stretchcheck app`` passes its
+    settings on the command line, and they must say the same."""
+    from pose.app import STREAMLIT_FLAGS
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    in_file = {f"{section}.{key}": str(value).lower() if isinstance(value, bool) else str(value)
+               for section, values in config.items() for key, value in values.items()}
+    assert STREAMLIT_FLAGS == in_file
