@@ -42,12 +42,20 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from pose.sessions import analyse_video
     from pose.track import write_frames_csv
 
-    catalogue = load_catalogue()  # before the long part: a typo in a routine fails fast
+    # Everything that can fail fails before the long part: a typo in a routine, an output
+    # that cannot be written, a damaged store.
+    catalogue = load_catalogue()
     routine = catalogue.routine(args.routine) if args.routine else None
     if args.stretch not in (None, "auto"):
         catalogue.stretch(args.stretch)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _output_folder(args.out)
+    _writable(out / "frames.csv", out / "report.json",
+              *([out / "annotated.mp4"] if args.annotate else []))
+    if args.save:
+        from pose.store import open_store
+
+        with open_store(args.db) as store:
+            store.check_integrity()
     update, close = _progress_bar(f"analysing {Path(args.video).name}")
     try:
         report = analyse_video(args.video, catalogue, routine, args.stretch, model=args.model,
@@ -82,20 +90,34 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from pose.store import open_store
     from pose.tuning import parse_settings, tuned
 
-    catalogue = tuned(load_catalogue(), parse_settings(args.set))
+    settings = parse_settings(args.set)
+    catalogue = tuned(load_catalogue(), settings)  # validated like the TOML, before anything
+    out = _output_folder(args.out) if args.out else None
+    if out is not None:
+        _writable(out / "report.json")
+    session_id = _session_id(args.session)
     with open_store(args.db) as store:
-        info = store.session(args.session)
+        info = store.session(session_id)
         t0 = time.perf_counter()
-        report = replay_session(store, args.session, catalogue, args.routine, args.stretch)
+        report = replay_session(store, session_id, catalogue, args.routine, args.stretch)
         took = time.perf_counter() - t0
         track = report.track
-        if args.save:
-            remember(store, args.session, report, info.profile_id)
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+        saved = ""
+        if args.save and (settings or args.routine or args.stretch):
+            # Changed settings: what the checks *would* have said is kept beside the
+            # session's own results, never over them.
+            changes = {"set": args.set, "routine": args.routine, "stretch": args.stretch}
+            rid = store.save_replay(session_id, changes, report.routine, report)
+            saved = (f"saved as replay {rid} of session {session_id} (its own results are "
+                     f"unchanged; see `stretchcheck report {session_id} --replay {rid}`)")
+        elif args.save:
+            remember(store, session_id, report, info.profile_id)
+            saved = f"saved as the results of session {session_id} (re-checked as recorded)"
+    if out is not None:
         (out / "report.json").write_text(json.dumps(report.to_dict(), indent=1) + "\n")
     print(report.summary())
+    if saved:
+        print(saved)
     speed = track.duration_s / took if took > 0 else float("inf")
     print(f"replayed {len(track)} frames in {took * 1000:.0f} ms ({speed:.0f}x real time)")
     return 0
@@ -107,12 +129,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pose.review import events_rows, results_rows
     from pose.store import open_store
 
+    session_id = _session_id(args.session)
     with open_store(args.db) as store:
-        info = store.session(args.session)
-        results = store.results(args.session)
-        events = store.events(args.session)
+        info = store.session(session_id)
+        results = store.results(session_id)
+        events = store.events(session_id)
+        replays = store.replays(session_id)
+    if args.replay is not None:
+        chosen = [r for r in replays if r["id"] == args.replay]
+        if not chosen:
+            known = ", ".join(str(r["id"]) for r in replays) or "none"
+            raise StretchCheckError(f"session {session_id} has no replay {args.replay}; "
+                                    f"its replays: {known}")
+        results = chosen[0]["stretches"]
     if args.format == "json":
-        print(json.dumps({"session": args.session, "source": info.source_name,
+        print(json.dumps({"session": session_id, "source": info.source_name,
                           "routine": info.routine, "started_at": info.started_at,
                           "stretches": results, "events": [e.to_dict() for e in events]},
                          indent=1))
@@ -123,12 +154,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(rows)
         return 0
-    print(f"session {args.session}: {info.source} {info.source_name}, "
+    print(f"session {session_id}: {info.source} {info.source_name}, "
           f"{info.started:%Y-%m-%d %H:%M}, {info.duration_s:.0f} s"
           + (f", routine {info.routine}" if info.routine else ""))
+    if args.replay is not None:
+        print(f"replay {args.replay} with changed settings: {chosen[0]['settings']}")
     print(_table(rows) if rows else "no results")
     if any(e["event"] == "pain stop" for e in events_rows(events)):
         print("pain stops were recorded: see the events with --format json")
+    if replays and args.replay is None:
+        print(f"{len(replays)} replay(s) with changed settings kept beside these results: "
+              + ", ".join(f"--replay {r['id']}" for r in replays))
     return 0
 
 
@@ -143,6 +179,99 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     if not sessions:
         print("no sessions yet")
     return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pose.export import write_export
+    from pose.store import open_store
+
+    with open_store(args.db) as store:
+        profile = store.profile(args.profile, create=False)
+        out = write_export(store, profile, Path(args.out))
+    print(f"wrote {out}: profile {profile.name!r}, its sessions, results and pain notes "
+          "(JSON and CSV)")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from pose.store import open_store
+    from pose.uploads import remove_kept
+
+    what = {"session": f"session {args.target}", "profile": f"profile {args.target!r} and all "
+            "its sessions", "everything": "every profile and session"}[args.kind]
+    if args.kind != "everything" and args.target is None:
+        raise StretchCheckError(f"delete {args.kind}: say which one")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise StretchCheckError(f"not deleting {what} without --yes")
+        answer = input(f"Delete {what}? This cannot be undone. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing deleted")
+            return 1
+    with open_store(args.db) as store:
+        if args.kind == "session":
+            videos = store.delete_session(_session_id(args.target))
+        elif args.kind == "profile":
+            videos = store.delete_profile(store.profile(args.target, create=False).id)
+        else:
+            videos = store.delete_everything()
+        removed = remove_kept(videos, store.path)
+    print(f"deleted {what}" + (f" and {removed} kept video(s)" if removed else ""))
+    return 0
+
+
+def _writable(*files: Path) -> None:
+    """Check each output file can be written (an existing file is not changed)."""
+    for path in files:
+        if path.is_dir():
+            raise StretchCheckError(f"{path}: is a folder, so the output cannot be written "
+                                    "there; remove it or choose another --out")
+        existed = path.exists()
+        try:
+            with open(path, "ab"):
+                pass
+        except OSError as exc:
+            raise StretchCheckError(f"{path}: cannot be written ({exc.strerror or exc}); "
+                                    "choose another --out") from None
+        if not existed:
+            path.unlink(missing_ok=True)
+
+
+def _output_folder(folder: str) -> Path:
+    """Make ``folder`` and check a file can be written in it, before any long work."""
+    out = Path(folder)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StretchCheckError(f"--out {out}: exists and is not a folder") from None
+    except OSError as exc:
+        raise StretchCheckError(f"--out {out}: cannot create the folder "
+                                f"({exc.strerror or exc})") from None
+    probe = out / ".stretchcheck-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise StretchCheckError(f"--out {out}: cannot write there ({exc.strerror or exc})") \
+            from None
+    return out
+
+
+#: SQLite's integer range: a session id beyond it cannot exist.
+_MAX_ID = 2**63 - 1
+
+
+def _session_id(text: str) -> int:
+    """A session id from the command line: a whole number SQLite can hold."""
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        raise StretchCheckError(f"{text!r} is not a session id (a whole number; see "
+                                "`stretchcheck sessions`)") from None
+    if not 1 <= value <= _MAX_ID:
+        raise StretchCheckError(f"no session {text}: session ids run from 1 to {_MAX_ID} "
+                                "(see `stretchcheck sessions`)")
+    return value
 
 
 def _table(rows: list[dict]) -> str:
@@ -273,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("replay", help="re-run a stored session through the checks it was "
                                       "recorded with (no pose model)")
-    p.add_argument("session", type=int, help="session id (see `stretchcheck sessions`)")
+    p.add_argument("session", help="session id (see `stretchcheck sessions`)")
     p.add_argument("--routine", help="check this routine's stretches instead of the session's "
                                      "own checks")
     p.add_argument("--stretch", help="check only this stretch id, or 'auto'")
@@ -281,12 +410,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="change a stretch for this replay, e.g. "
                         "knee_to_chest.hip_flexion_{side}.min=90 or knee_to_chest.hold_s=45")
     p.add_argument("--out", help="also write report.json here")
-    p.add_argument("--save", action="store_true", help="store the new results on the session")
+    p.add_argument("--save", action="store_true",
+                   help="store the results: with --set/--routine/--stretch as a replay beside "
+                        "the session's own results (never over them), else as its results")
     p.add_argument("--db", help="session store (default: $STRETCHCHECK_DB or the user data folder)")
     p.set_defaults(run=cmd_replay)
 
     p = sub.add_parser("report", help="a stored session's results per stretch and side")
-    p.add_argument("session", type=int)
+    p.add_argument("session")
+    p.add_argument("--replay", type=int, help="show this stored replay's results instead")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--db", help="session store (default: $STRETCHCHECK_DB or the user data folder)")
     p.set_defaults(run=cmd_report)
@@ -294,6 +426,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sessions", help="list the stored sessions")
     p.add_argument("--db", help="session store (default: $STRETCHCHECK_DB or the user data folder)")
     p.set_defaults(run=cmd_sessions)
+
+    p = sub.add_parser("export", help="a profile's sessions, results and pain notes in one "
+                                      "zip (JSON and CSV)")
+    p.add_argument("profile", help="the profile's name")
+    p.add_argument("--out", required=True, help="the .zip file to write (or a folder)")
+    p.add_argument("--db", help="session store (default: $STRETCHCHECK_DB or the user data folder)")
+    p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("delete", help="delete a session, a profile, or everything")
+    p.add_argument("kind", choices=("session", "profile", "everything"))
+    p.add_argument("target", nargs="?", help="the session id or the profile's name")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--db", help="session store (default: $STRETCHCHECK_DB or the user data folder)")
+    p.set_defaults(run=cmd_delete)
 
     p = sub.add_parser("bench", help="measure decode, model and pipeline speed on one clip")
     p.add_argument("--clip", help="video to measure (default: a sample clip)")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from pose import privacy
 from pose.errors import ModelError
 from pose.landmarks import PoseFrame
 from pose.model import verified_bundle
@@ -83,12 +84,21 @@ class PoseEstimator:
                  count_people_every_s: float | None = 1.0) -> None:
         from mediapipe.tasks.python import vision
 
+        # The native library's usage logger must not reach the network while a landmarker
+        # lives (it sends in the background and at close): see pose/privacy.py.
+        privacy.hold()
+        self._offline = True
         # One tracked person: tracking from frame to frame is what makes the landmarks accurate
         # (asking video mode for two people re-detects every frame and raised A01's error from
         # 5.9 to 7.3 px). Other people are counted apart, once a second, in image mode.
-        self._landmarker = _landmarker(model, vision.RunningMode.VIDEO, 1, min_confidence)
-        self._counter = (_landmarker(model, vision.RunningMode.IMAGE, 4, 0.6)
-                         if count_people_every_s else None)
+        self._landmarker = self._counter = None
+        try:
+            self._landmarker = _landmarker(model, vision.RunningMode.VIDEO, 1, min_confidence)
+            self._counter = (_landmarker(model, vision.RunningMode.IMAGE, 4, 0.6)
+                             if count_people_every_s else None)
+        except BaseException:
+            self.close()
+            raise
         self._count_every_s = count_people_every_s or 0.0
         self._counted_at = -np.inf
         self._crowd_checks = 0
@@ -136,12 +146,17 @@ class PoseEstimator:
         return 2 if self._crowd_checks >= 2 else 1
 
     def close(self) -> None:
-        for name in ("_landmarker", "_counter"):
-            task = getattr(self, name, None)
-            if task is not None:
-                with _quiet_native_stderr():
-                    task.close()
-                setattr(self, name, None)
+        try:
+            for name in ("_landmarker", "_counter"):
+                task = getattr(self, name, None)
+                if task is not None:
+                    setattr(self, name, None)
+                    with _quiet_native_stderr():
+                        task.close()
+        finally:
+            if getattr(self, "_offline", False):
+                self._offline = False
+                privacy.release()
 
     def __enter__(self) -> PoseEstimator:
         return self

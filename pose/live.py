@@ -9,10 +9,12 @@ a browser by feeding frames to ``process`` (or poses to ``process_pose``).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -21,6 +23,7 @@ from pose.checks import IN_FORM, camera_check, joints_of
 from pose.clock import Tick
 from pose.coach import CONTROLS, Coach
 from pose.draw import STATUS_COLOURS
+from pose.errors import StretchCheckError
 from pose.events import Event
 from pose.landmarks import PoseFrame
 from pose.pipeline import Estimator, FrameLoop, FrameResult
@@ -73,6 +76,8 @@ class LiveSnapshot:
     finished: bool = False
     session_id: int | None = None
     events: tuple[Event, ...] = ()
+    recording_error: str = ""
+    """Why recording stopped (a full disk...); coaching goes on, results are kept in memory."""
 
 
 class LiveSession:
@@ -114,6 +119,15 @@ class LiveSession:
         self._wall_start: float | None = None  # only for the fps shown, never session time
         self.dropped = 0
         self.closed = False
+        self._record_error: str | None = None
+        self.save_error: str | None = None
+        """Why the session's end or results could not go into the store (then see
+        ``saved_to``); None when they did."""
+        self.saved_to: Path | None = None
+        """Where the results were written instead, if the store could not take them."""
+        self.finish_error: str | None = None
+        """Why ``on_finish`` failed after the results were stored (e.g. the profile's
+        comfortable ranges were not updated); None when it did not."""
 
     # -- page thread ----------------------------------------------------------------------
 
@@ -181,8 +195,11 @@ class LiveSession:
             self._wall_start = time.monotonic()
             self._size = (width, height)
             if self._recorder_factory is not None:
-                self._session_id, self._recorder = self._recorder_factory(
-                    width, height, self.checker_spec)
+                try:
+                    self._session_id, self._recorder = self._recorder_factory(
+                        width, height, self.checker_spec)
+                except (StretchCheckError, OSError) as exc:  # coaching goes on unrecorded
+                    self._record_error = str(exc)
         tick = self.loop.tick(t_s)
         with self._lock:
             actions, self._requests = self._requests, []
@@ -272,6 +289,8 @@ class LiveSession:
                 finished=coach.finished,
                 session_id=self._session_id,
                 events=(previous + tuple(events))[-50:],
+                recording_error=(self._record_error
+                                 or getattr(self._recorder, "error", None) or ""),
             )
 
     # -- end ------------------------------------------------------------------------------
@@ -287,7 +306,12 @@ class LiveSession:
 
     def close(self) -> int | None:
         """Finish the session: close open holds, then write the results with the recording's
-        last transaction (from memory: nothing is read back from the store)."""
+        last transaction (from memory: nothing is read back from the store).
+
+        Never raises on a store fault: when the store cannot take the end of the session
+        (a full disk), ``save_error`` says why and the results go to ``saved_to``; a failing
+        ``on_finish`` is kept in ``finish_error``.
+        """
         with self._busy:
             if self.closed:
                 return self._session_id
@@ -300,8 +324,46 @@ class LiveSession:
             if self.loop.estimator is not None:
                 self.loop.estimator.close()
             if self._recorder is not None:
+                # A full disk must not cost the session its results: they come from memory
+                # and go in the recording's last transaction when the store takes them, else
+                # to a file beside it.
                 report = self.report()
-                self._recorder.close(results=report)
-                if self._on_finish is not None and self._session_id is not None:
-                    self._on_finish(self._session_id, report)
+                try:
+                    self._recorder.close(results=report)
+                except (StretchCheckError, OSError) as exc:
+                    self.save_error = str(exc)
+                    store = getattr(self._recorder, "store", None)
+                    self.saved_to = save_results_elsewhere(
+                        self._session_id, self.routine.id, report.results, report.events,
+                        *([store.path.parent] if store is not None else []))
+                else:
+                    if self._on_finish is not None and self._session_id is not None:
+                        try:
+                            self._on_finish(self._session_id, report)
+                        except (StretchCheckError, OSError) as exc:
+                            self.finish_error = str(exc)
         return self._session_id
+
+
+def save_results_elsewhere(session_id: int | None, routine: str,
+                           results: list[StretchResult], events: list[Event],
+                           *folders: Path) -> Path | None:
+    """Write a session's results as JSON into the first of ``folders`` (then the system's
+    temporary folder, then the home folder) that takes it; None if none does."""
+    import json
+    import tempfile
+
+    data = {"schema": "stretchcheck.live-results/1", "session": session_id, "routine": routine,
+            "saved_at": time.time(), "stretches": [r.to_dict() for r in results],
+            "events": [e.to_dict() for e in events]}
+    name = f"stretchcheck-session-{session_id or 'unsaved'}-results.json"
+    text = json.dumps(data, indent=1, default=float) + "\n"
+    for folder in (*folders, Path(tempfile.gettempdir()), Path.home()):
+        path = Path(folder) / name
+        try:
+            path.write_text(text)
+            return path
+        except OSError:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)  # no half-written file left on a full disk
+    return None

@@ -118,6 +118,8 @@ def analyse_video(path: str | Path, catalogue: Catalogue, routine: Routine | Non
             if loop.last is None:
                 raise
             damage = str(exc)  # keep what was read before the damage
+        else:
+            damage = reader.ended_early  # a file cut short decodes "cleanly" to its end
         finally:
             if own:
                 est.close()

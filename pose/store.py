@@ -154,6 +154,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX controls_by_session ON controls (session_id, t_s)",
     ),
+    # 4: replays with changed settings, kept beside the session's own results.
+    (
+        """CREATE TABLE replays (
+            id {id},
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            created_at DOUBLE PRECISION NOT NULL,
+            settings TEXT NOT NULL,
+            routine TEXT,
+            stretches TEXT NOT NULL
+        )""",
+        "CREATE INDEX replays_by_session ON replays (session_id, id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
@@ -189,6 +201,8 @@ def _connect_sqlite(path: Path) -> sqlite3.Connection:
                              "put it on a local disk")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
+        # A damaged text cell reads with replacement characters instead of stopping the read.
+        conn.text_factory = lambda b: b.decode("utf-8", "replace")
     except BaseException:
         conn.close()
         raise
@@ -274,11 +288,16 @@ def _chunks(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[A
         yield chunk
 
 
-def _unblob(blobs: Sequence[bytes], shape: tuple[int, ...]) -> np.ndarray:
+def _unblob(blobs: Sequence[bytes], shape: tuple[int, ...], where: str = "the session store"
+            ) -> np.ndarray:
     """(len(blobs), *shape) float64 from float32 blobs."""
     size = int(np.prod(shape)) * _F32.itemsize
-    if any(len(b) != size for b in blobs):
-        raise StoreError("the session store holds a damaged frame (wrong landmark size)")
+    bad = next((i for i, b in enumerate(blobs) if not isinstance(b, bytes) or len(b) != size),
+               None)
+    if bad is not None:
+        raise StoreError(f"{where} holds a damaged frame (frame {bad}: wrong landmark size); "
+                         "its other sessions are fine: delete this one "
+                         "(`stretchcheck delete session ID`)")
     flat = np.frombuffer(b"".join(blobs), dtype=_F32)
     return flat.reshape((len(blobs), *shape)).astype(np.float64)
 
@@ -293,6 +312,17 @@ def _plain(value: Any) -> Any:
 
 def _to_json(value: Any) -> str:
     return json.dumps(value, default=_plain, separators=(",", ":"))
+
+
+def _from_json(text: Any, table: str, path: Path | str = "") -> Any:
+    """A JSON column's value; a damaged one is a ``StoreError`` naming the table."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        raise StoreError(f"the session store {path} holds a damaged row in its {table} table "
+                         f"(not JSON: {str(text)[:30]!r}); delete that session "
+                         "(`stretchcheck delete session ID`) or restore the file from a backup"
+                         ) from None
 
 
 def _event_row(session_id: int, e: Event) -> tuple[Any, ...]:
@@ -386,13 +416,62 @@ def open_store(db: str | os.PathLike[str] | None = None) -> Store:
     return Store(resolve_db(db))
 
 
+def _disk_is_full(path: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(path.parent).free < 1024 * 1024
+    except OSError:
+        return False
+
+
+def explain(exc: BaseException, path: Path) -> str:
+    """One line saying what went wrong with the store file ``path`` and what to do about it.
+
+    SQLite's own words ("readonly database", "disk I/O error", "unable to open database
+    file") name neither the file nor the fix; this does, from the error code and a look at
+    the file and its disk.
+    """
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if isinstance(exc, OverflowError):
+        return f"{text}: SQLite integers stop at {2**63 - 1}"
+    if name.startswith("SQLITE_FULL") or (name.startswith("SQLITE_IOERR")
+                                          and _disk_is_full(path)):
+        return (f"the disk holding the session store {path} is full: free some space "
+                "(or point --db / STRETCHCHECK_DB at another disk)")
+    if name.startswith("SQLITE_READONLY") or (
+            name.startswith("SQLITE_CANTOPEN") and path.exists() and not os.access(path, os.W_OK)):
+        return (f"the session store {path} cannot be written (a read-only file or folder): "
+                "check its permissions, or use another store with --db / STRETCHCHECK_DB")
+    if path.is_dir():
+        return (f"the session store {path} is a folder, not a database file: give a file "
+                f"path, e.g. {path / DB_FILENAME}")
+    if name.startswith("SQLITE_CANTOPEN"):
+        if not os.access(path.parent, os.W_OK):
+            return (f"cannot create the session store {path}: its folder cannot be written; "
+                    "check its permissions, or use another store with --db / STRETCHCHECK_DB")
+        return f"cannot open the session store {path}: {text}"
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return (f"the session store {path} is damaged or not a StretchCheck database: move "
+                "it aside and start a new one (`sqlite3 FILE .recover` may rescue its "
+                "sessions)")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return (f"the session store {path} is locked by another program: close it (or wait "
+                "for it) and try again")
+    if name.startswith("SQLITE_IOERR"):
+        return (f"the disk reported an error writing the session store {path}: {text}; "
+                "check the disk (and that it is not full or removed)")
+    return f"session store {path}: {text}"
+
+
 @contextmanager
-def _errors(what: str) -> Iterator[None]:
-    """Turn database errors into ``StoreError`` naming the store."""
+def _errors(path: Path) -> Iterator[None]:
+    """Turn database errors into ``StoreError`` naming the store file and the fix."""
     try:
         yield
-    except sqlite3.Error as exc:
-        raise StoreError(f"session store {what}: {exc}") from exc
+    except (sqlite3.Error, OverflowError) as exc:
+        raise StoreError(explain(exc, path)) from exc
 
 
 class Store:
@@ -422,15 +501,17 @@ class Store:
     # -- plumbing --------------------------------------------------------------------------
 
     def _open_connection(self) -> sqlite3.Connection:
-        try:
-            return _connect_sqlite(self.path)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the session store {self.path}: {exc}") from None
+        with _errors(self.path):
+            conn = _connect_sqlite(self.path)
+            # Deleting a session or a profile overwrites its rows in the file: the person's
+            # data is really gone, not left in free pages.
+            conn.execute("PRAGMA secure_delete=ON")
+            return conn
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
         """One write transaction; rolled back if the block raises."""
-        with self._lock, _errors(self.url):
+        with self._lock, _errors(self.path):
             cur = self._conn.cursor()
             cur.execute(_BEGIN)
             try:
@@ -442,7 +523,7 @@ class Store:
                 raise
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock, _errors(self.url):
+        with self._lock, _errors(self.path):
             return self._conn.execute(sql, params).fetchall()
 
     def _migrate(self) -> None:
@@ -464,12 +545,29 @@ class Store:
             elif version < SCHEMA_VERSION:
                 cur.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
+    def check_integrity(self) -> None:
+        """SQLite's ``quick_check`` over the whole file (every page and row, not the index
+        order: linear in the file's size); ``StoreError`` naming the file and the fix if the
+        file is damaged. Run before writing a new session into it."""
+        try:
+            with self._lock:
+                rows = self._conn.execute("PRAGMA quick_check(3)").fetchall()
+        except sqlite3.DatabaseError as exc:
+            rows = [(str(exc),)]
+        problems = [" ".join(str(r[0]).replace("*** in database main ***", "").split())
+                    for r in rows if str(r[0]) != "ok"]
+        if problems:
+            raise StoreError(f"the session store {self.path} is damaged ({problems[0]}): "
+                             "nothing was written to it; move it aside and start a new one "
+                             "(`sqlite3 FILE .recover` may rescue its sessions)")
+
     @property
     def schema_version(self) -> int:
         return int(self._rows("SELECT MAX(version) FROM schema_version")[0][0])
 
     def _require_session(self, session_id: int) -> None:
-        if not self._rows("SELECT 1 FROM sessions WHERE id = ?", (session_id,)):
+        if not (isinstance(session_id, int) and -2**63 <= session_id < 2**63) or not self._rows(
+                "SELECT 1 FROM sessions WHERE id = ?", (session_id,)):
             raise StoreError(f"no session {session_id}")
 
     def _require_profile(self, profile_id: int) -> None:
@@ -586,6 +684,7 @@ class Store:
 
     def session(self, session_id: int) -> SessionInfo:
         """One session; ``StoreError`` if there is none with this id."""
+        self._require_session(session_id)
         rows = self._rows(_SESSION_SQL + " WHERE s.id = ?", (session_id,))
         if not rows:
             raise StoreError(f"no session {session_id}")
@@ -598,12 +697,20 @@ class Store:
         info = self.session(session_id)
         rows = self._rows("SELECT t_s, people, image, world, visibility FROM frames"
                           " WHERE session_id = ? ORDER BY idx", (session_id,))
+        where = f"session {session_id} in {self.path}"
+        try:
+            t_s = np.array([r[0] for r in rows], dtype=np.float64)
+            people = np.array([r[1] for r in rows], dtype=np.int64)
+        except (TypeError, ValueError):
+            raise StoreError(f"{where} holds a damaged frame (time or people count); its "
+                             "other sessions are fine: delete this one "
+                             "(`stretchcheck delete session ID`)") from None
         return Track(
-            t_s=np.array([r[0] for r in rows], dtype=np.float64),
-            image=_unblob([r[2] for r in rows], (N, 2)),
-            world=_unblob([r[3] for r in rows], (N, 3)),
-            visibility=_unblob([r[4] for r in rows], (N,)),
-            people=np.array([r[1] for r in rows], dtype=np.int64),
+            t_s=t_s,
+            image=_unblob([r[2] for r in rows], (N, 2), where),
+            world=_unblob([r[3] for r in rows], (N, 3), where),
+            visibility=_unblob([r[4] for r in rows], (N,), where),
+            people=people,
             size=info.size, fps=info.fps, source=info.source_name, model=info.model)
 
     def events(self, session_id: int) -> list[Event]:
@@ -611,7 +718,7 @@ class Store:
         self._require_session(session_id)
         rows = self._rows("SELECT t_s, kind, stretch, side, message, data FROM events"
                           " WHERE session_id = ? ORDER BY t_s, id", (session_id,))
-        return [Event(t, kind, stretch, side, message, json.loads(data))
+        return [Event(t, kind, stretch, side, message, _from_json(data, "events", self.path))
                 for t, kind, stretch, side, message, data in rows]
 
     def results(self, session_id: int) -> list[dict[str, Any]]:
@@ -619,7 +726,7 @@ class Store:
         self._require_session(session_id)
         rows = self._rows("SELECT detail FROM results WHERE session_id = ? ORDER BY id",
                           (session_id,))
-        return [json.loads(r[0]) for r in rows]
+        return [_from_json(r[0], "results", self.path) for r in rows]
 
     def save_analysis(self, track: Track, report: Report, profile_id: int | None = None,
                       video_path: str | os.PathLike[str] | None = None,
@@ -658,6 +765,33 @@ class Store:
                 raise StoreError(f"no session {session_id}")
             _replace_results(cur, session_id, report)
 
+    def save_replay(self, session_id: int, settings: dict[str, Any], routine: str | None,
+                    report: Report | Sequence[StretchResult]) -> int:
+        """Keep a replay's results beside the session's own (never over them); returns the
+        replay's id. ``settings`` are the changes it was run with (``--set``, routine)."""
+        items = getattr(report, "results", report)
+        with self._transaction() as cur:
+            if cur.execute("SELECT 1 FROM sessions WHERE id = ?",
+                           (session_id,)).fetchone() is None:
+                raise StoreError(f"no session {session_id}")
+            cur.execute("INSERT INTO replays (session_id, created_at, settings, routine,"
+                        " stretches) VALUES (?, ?, ?, ?, ?)",
+                        (session_id, time.time(), _to_json(settings), routine,
+                         _to_json([r.to_dict() for r in items])))
+            assert cur.lastrowid is not None
+            return int(cur.lastrowid)
+
+    def replays(self, session_id: int) -> list[dict[str, Any]]:
+        """A session's stored replays, oldest first: id, created_at, settings, routine and
+        stretches (``StretchResult.to_dict()`` each)."""
+        self._require_session(session_id)
+        rows = self._rows("SELECT id, created_at, settings, routine, stretches FROM replays"
+                          " WHERE session_id = ? ORDER BY id", (session_id,))
+        return [{"id": rid, "created_at": at, "routine": routine,
+                 "settings": _from_json(settings, "replays", self.path),
+                 "stretches": _from_json(stretches, "replays", self.path)}
+                for rid, at, settings, routine, stretches in rows]
+
     def recorder(self, session_id: int, batch_s: float = 0.25,
                  owns_store: bool = False) -> Recorder:
         """A ``Recorder`` writing a live session's frames and events in the background.
@@ -676,6 +810,58 @@ class Store:
         """Called by a closing ``Recorder``: the store no longer needs to close it."""
         if recorder in self._recorders:
             self._recorders.remove(recorder)
+
+    # -- the person's own data: deleting ---------------------------------------------------
+
+    def delete_session(self, session_id: int) -> list[Path]:
+        """Delete a session with its frames, events and results; its ranges stay (unlinked).
+
+        Returns the kept video files the session pointed at (the caller removes them: see
+        ``pose.uploads.remove_kept``). ``StoreError`` if there is no such session.
+        """
+        with self._transaction() as cur:
+            row = cur.execute("SELECT video_path FROM sessions WHERE id = ?",
+                              (session_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no session {session_id}")
+            cur.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        self._scrub()
+        return [Path(row[0])] if row[0] else []
+
+    def delete_profile(self, profile_id: int) -> list[Path]:
+        """Delete a profile, every session of it and its personal ranges; returns the kept
+        video files of those sessions."""
+        with self._transaction() as cur:
+            if cur.execute("SELECT 1 FROM profiles WHERE id = ?",
+                           (profile_id,)).fetchone() is None:
+                raise StoreError(f"no profile {profile_id}")
+            videos = [Path(r[0]) for r in cur.execute(
+                "SELECT video_path FROM sessions WHERE profile_id = ? AND video_path IS NOT NULL",
+                (profile_id,))]
+            cur.execute("DELETE FROM sessions WHERE profile_id = ?", (profile_id,))
+            cur.execute("DELETE FROM profiles WHERE id = ?", (profile_id,))
+        self._scrub()
+        return videos
+
+    def delete_everything(self) -> list[Path]:
+        """Delete every profile, session, landmark, event, result and range; returns the kept
+        video files. The emptied database is compacted so the data is gone from the file too."""
+        with self._transaction() as cur:
+            videos = [Path(r[0]) for r in cur.execute(
+                "SELECT video_path FROM sessions WHERE video_path IS NOT NULL")]
+            for table in ("ranges", "replays", "controls", "results", "events", "frames",
+                          "sessions", "profiles"):
+                cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        with self._lock, _errors(self.path):
+            self._conn.execute("VACUUM")
+        self._scrub()
+        return videos
+
+    def _scrub(self) -> None:
+        """Deleted rows were zeroed (``secure_delete``); fold the WAL back into the file so
+        no copy of them stays beside it."""
+        with self._lock, _errors(self.path):
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- personal ranges and goals ---------------------------------------------------------
 
@@ -772,7 +958,9 @@ class Recorder:
     modified afterwards (``PoseEstimator`` makes new arrays for every frame).
 
     Write errors do not reach the callback: they are kept and raised (as ``StoreError``) by
-    ``flush`` and ``close``.
+    ``flush`` and ``close``. After the first one (a full disk, a removed drive) recording
+    stops: ``error`` says why at once, frames and events handed over later are dropped, and
+    ``close`` still tries to write the end of the session and its results.
     """
 
     def __init__(self, store: Store, session_id: int, batch_s: float = 0.25,
@@ -784,8 +972,10 @@ class Recorder:
         self._idx = itertools.count(first_idx)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._errors: list[str] = []
+        self.error: str | None = None
+        """Why recording stopped (one line naming the file and the fix); None while it runs."""
         self._closed = False
-        with _errors(store.url):
+        with _errors(store.path):
             self._conn = _connect_sqlite(store.path)
         self._thread = threading.Thread(target=self._run, name=f"recorder-{session_id}",
                                         daemon=True)
@@ -794,19 +984,24 @@ class Recorder:
     # -- caller side (never blocks) --------------------------------------------------------
 
     def add_frame(self, t_s: float, pose: PoseFrame | None) -> None:
-        """Queue one frame (``pose`` None when no one was seen)."""
+        """Queue one frame (``pose`` None when no one was seen); dropped once recording has
+        stopped on an error."""
         self._check_open()
-        self._queue.put(("frame", next(self._idx), t_s, pose))
+        if self.error is None:
+            self._queue.put(("frame", next(self._idx), t_s, pose))
 
     def add_event(self, event: Event) -> None:
-        """Queue one event."""
+        """Queue one event (dropped once recording has stopped on an error)."""
         self._check_open()
-        self._queue.put(("event", event))
+        if self.error is None:
+            self._queue.put(("event", event))
 
     def add_control(self, t_s: float, action: str, value: float | None = None) -> None:
-        """Queue one action of the person, or a drop-out of the source (``Store.controls``)."""
+        """Queue one action of the person, or a drop-out of the source (``Store.controls``);
+        dropped once recording has stopped on an error."""
         self._check_open()
-        self._queue.put(("control", float(t_s), action, value))
+        if self.error is None:
+            self._queue.put(("control", float(t_s), action, value))
 
     def flush(self) -> None:
         """Wait until everything queued so far is written."""
@@ -886,6 +1081,8 @@ class Recorder:
     def _write(self, items: list[Any], ending: _Ending | None) -> None:
         """One transaction: the frames and events of a batch (and the ending, if last)."""
         sid = self.session_id
+        if self.error is not None:
+            items = []  # recording stopped: only the ending is still tried
         try:
             frames = [_frame_row(sid, idx, t, pose) for _, idx, t, pose in
                       (i for i in items if i[0] == "frame")]
@@ -907,7 +1104,11 @@ class Recorder:
                     self._conn.rollback()
                 raise
         except Exception as exc:  # noqa: BLE001 - kept for flush/close, never for the callback
-            self._errors.append(f"{type(exc).__name__}: {exc}")
+            message = (explain(exc, self.store.path) if isinstance(exc, sqlite3.Error)
+                       else f"{type(exc).__name__}: {exc}")
+            self._errors.append(message)
+            if self.error is None:
+                self.error = message
 
     def _end(self, cur: sqlite3.Cursor, ending: _Ending) -> None:
         sid = self.session_id

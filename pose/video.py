@@ -44,6 +44,48 @@ class VideoInfo:
     """Clockwise degrees applied to decoded frames to show them upright."""
 
 
+def iso_file_cut_short(path: str | Path) -> str | None:
+    """Where an mp4/mov (ISO base media) file ends early, or None if its boxes are whole.
+
+    Walks the top-level boxes (``ftyp``, ``mdat``, ``moov``...): a box that runs past the end
+    of the file means the file was cut short - a recording that did not finish, or a copy or
+    download that stopped part-way. Returns e.g. "ends at byte 656,920 of 1,313,841, inside
+    its 'mdat' box (the video data)"; None for other formats and whole files.
+    """
+    names = {b"mdat": "the video data", b"moov": "the index of the frames"}
+    try:
+        with open(path, "rb") as f:
+            size = f.seek(0, 2)
+            f.seek(0)
+            head = f.read(8)
+            if len(head) < 8 or head[4:8] != b"ftyp":
+                return None
+            offset, seen = 0, set()
+            while offset < size:
+                f.seek(offset)
+                box = f.read(16)
+                if len(box) < 8:
+                    return f"ends at byte {size:,}, inside a box header"
+                length, kind = int.from_bytes(box[:4], "big"), box[4:8]
+                if length == 1 and len(box) == 16:
+                    length = int.from_bytes(box[8:16], "big")
+                elif length == 0:
+                    length = size - offset
+                if length < 8:
+                    return None  # not a box structure we can follow: let FFmpeg judge
+                seen.add(kind)
+                if offset + length > size:
+                    what = names.get(kind, kind.decode("latin-1"))
+                    return (f"ends at byte {size:,} of {offset + length:,}, inside its "
+                            f"'{kind.decode('latin-1')}' box ({what})")
+                offset += length
+            if b"moov" not in seen:
+                return f"has no index of its frames ('moov' box) in its {size:,} bytes"
+    except OSError:
+        return None
+    return None
+
+
 def _rotation_of(frame: av.VideoFrame) -> int:
     # PyAV reports the display matrix rotation counter-clockwise; players turn the picture by it.
     return int(round(getattr(frame, "rotation", 0) or 0)) % 360
@@ -64,8 +106,15 @@ class VideoReader:
         try:
             self._container = av.open(self.path)
         except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+            cut = iso_file_cut_short(self.path)
+            if cut:
+                raise VideoError(f"{self.path}: the file ends early and cannot be read: it "
+                                 f"{cut}; was the recording stopped, or the copy cut short?"
+                                 ) from None
             reason = getattr(exc, "strerror", None) or str(exc)
             raise VideoError(f"{self.path}: not a video or image FFmpeg can read ({reason})") from None
+        self.ended_early: str | None = None
+        """Set after iterating when the frames stopped before the container said they would."""
         if not self._container.streams.video:
             self._container.close()
             raise VideoError(f"{self.path}: the file has no video stream")
@@ -105,15 +154,34 @@ class VideoReader:
 
     def __iter__(self) -> Iterator[VideoFrame]:
         index = 0
+        latest_t: float | None = None  # the latest timestamp seen, to say where frames stop
         frames = self._frames
         if self._first is not None:
             first, self._first = self._first, None
             frames = _chain(first, frames)
         for frame in frames:
             t = float(frame.time) if frame.time is not None else None
+            if t is not None and (latest_t is None or t > latest_t):
+                latest_t = t
             rgb = _upright(frame.to_ndarray(format="rgb24"), _rotation_of(frame))
             yield VideoFrame(index, t, rgb)
             index += 1
+        self.ended_early = self._ended_early(index, latest_t)
+
+    def _ended_early(self, decoded: int, latest_t: float | None) -> str | None:
+        """Compare what was decoded with what the container declared (more than a frame and
+        2 % short counts as ending early), and say where the frames stop (the latest timestamp,
+        or the frame count at the declared rate when the frames have none)."""
+        info = self.info
+        short_frames = info.frames - decoded
+        if info.frames <= 1 or short_frames <= max(1, 0.02 * info.frames):
+            return None
+        stop_s = latest_t if latest_t is not None else decoded / (info.fps or 30.0)
+        cut = iso_file_cut_short(self.path)
+        where = f"; it {cut}" if cut else ""
+        return (f"{self.path}: the file ends early: the frames stop at {max(stop_s, 0.0):.2f} s "
+                f"(frame {decoded} of {info.frames}, {info.duration_s:.2f} s declared){where}; "
+                "only the part before is analysed")
 
     def close(self) -> None:
         self._container.close()

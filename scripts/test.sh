@@ -10,6 +10,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)  # to write rotation metadata in a test
+command -v strace >/dev/null 2>&1 || missing+=(strace)  # the no-network tests trace the app
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -134,13 +134,13 @@ def test_check_track_report_is_saved_and_replaced(tmp_path: Path) -> None:
 
 def test_wal_mode_and_schema(tmp_path: Path) -> None:
     with open_store(tmp_path / "s.db") as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         assert store._rows("PRAGMA synchronous")[0][0] == 1  # NORMAL
     with closing(sqlite3.connect(tmp_path / "s.db")) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"schema_version", "profiles", "sessions", "frames", "events", "results",
-            "ranges", "controls"} <= tables
+            "ranges", "controls", "replays"} <= tables
 
 
 def test_migration_from_version_1_keeps_data(tmp_path: Path) -> None:
@@ -197,7 +197,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_not_a_database(tmp_path: Path) -> None:
     bad = tmp_path / "clip.mp4"
     bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"x" * 2000)
-    with pytest.raises(StoreError, match="cannot open the session store"):
+    with pytest.raises(StoreError, match="is damaged or not a StretchCheck database"):
         open_store(bad)
 
 

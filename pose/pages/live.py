@@ -6,6 +6,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pose import show
 from pose.app_state import camera_enabled, catalogue, db_url, rtc_configuration
+from pose.errors import StretchCheckError
 from pose.estimator import PoseEstimator
 from pose.live import LiveSession
 from pose.review import speech_script
@@ -34,20 +35,29 @@ routine = cat.routines[routine_id]
 
 def new_session() -> LiveSession:
     url = db_url()
-    with open_store(url) as store:
-        profile = store.profile(profile_name)
-        limits = limits_for(store, profile, cat)
+    try:
+        with open_store(url) as store:
+            profile = store.profile(profile_name)
+            limits = limits_for(store, profile, cat)
+    except StretchCheckError as exc:  # a damaged store: coach anyway, without recording
+        st.error(f"This session cannot be recorded: {exc}", icon=":material/error:")
+        profile, limits = None, {}
 
     def recorder_factory(width: int, height: int, checker: dict):
         store = open_store(url)
-        sid = store.start_session("live", "webcam", routine.id, model, 0.0, (width, height),
-                                  profile_id=profile.id, checker=checker)
-        return sid, store.recorder(sid, owns_store=True)
+        try:
+            sid = store.start_session("live", "webcam", routine.id, model, 0.0, (width, height),
+                                      profile_id=profile.id if profile else None,
+                                      checker=checker)
+            return sid, store.recorder(sid, owns_store=True)
+        except BaseException:
+            store.close()  # the recorder owns the store only once it exists
+            raise
 
     def on_finish(session_id, report) -> None:
         # The results were written with the recording's last transaction.
         with open_store(url) as store:
-            grow_ranges(store, session_id, report, profile.id)
+            grow_ranges(store, session_id, report, profile.id if profile else None)
 
     return LiveSession(routine, lambda: PoseEstimator(model), recorder_factory, limits,
                        on_finish)
@@ -69,17 +79,22 @@ if session is None or session.closed or st.session_state.get("live_for") != want
 
 video, panel = st.columns([3, 2])
 with video:
-    if camera_enabled():
+    try:
+        rtc = rtc_configuration()
+    except StretchCheckError as exc:  # the rest of the page (and the app) keeps working
+        st.error(f"The camera cannot start: {exc}", icon=":material/error:")
+        rtc = None
+    if rtc is not None and camera_enabled():
         webrtc_streamer(
             key="live",
             mode=WebRtcMode.SENDRECV,
-            rtc_configuration=rtc_configuration(),
+            rtc_configuration=rtc,
             media_stream_constraints={"video": True, "audio": False},
             queued_video_frames_callback=session.on_frames,
             on_video_ended=session.close,
             async_processing=True,
         )
-    else:
+    elif rtc is not None:
         st.info("The camera is switched off (STRETCHCHECK_CAMERA=off).")
     first = routine.steps[0].stretch
     st.caption(f"Camera for the first stretch, {first.name}: {first.camera} "
@@ -98,8 +113,16 @@ def coaching_panel() -> None:
                    else "Session ended - here is how it went.")
         show.summary(summarise([r.to_dict() for r in shown.results()],
                                plan_of(shown.routine), snap.events))
-        if snap.session_id is not None:
+        if shown.save_error:
+            st.error(f"The results could not be saved in the session store: "
+                     f"{shown.save_error}", icon=":material/sd_card_alert:")
+            if shown.saved_to is not None:
+                st.caption(f"They were written to {shown.saved_to} instead.")
+        elif snap.session_id is not None:
             st.caption(f"Saved as session {snap.session_id}: see Review for the details.")
+        if shown.finish_error:
+            st.warning(f"Your comfortable ranges were not updated from this session: "
+                       f"{shown.finish_error}", icon=":material/sd_card_alert:")
         return
     if not snap.frames:
         st.info(f"**{routine.name}**: {len(session.coach.plan)} stretches and sides. Press START, "
@@ -111,6 +134,9 @@ def coaching_panel() -> None:
     st.subheader(f"{snap.step}/{snap.steps} {snap.stretch_name}{side}")
     st.caption(snap.instructions)
     show.picture(cat.stretches[snap.stretch], snap.side, width=show.SMALL_PX)
+    if snap.recording_error:
+        st.error(f"Recording stopped - the coaching goes on and this session's results are "
+                 f"kept: {snap.recording_error}", icon=":material/sd_card_alert:")
     for problem in snap.camera:
         st.warning(problem, icon=":material/photo_camera:")
     if snap.warning:

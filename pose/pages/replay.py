@@ -11,7 +11,8 @@ from pose.errors import StretchCheckError
 from pose.render import render_playback
 from pose.review import events_rows, results_rows
 from pose.sessions import analyse_video, replay_session, save_analysis
-from pose.store import open_store
+from pose.store import open_store, resolve_db
+from pose.uploads import staged_upload, videos_dir
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_videos"
 UPLOAD_TYPES = ["mp4", "mov", "avi", "webm", "mkv", "gif"]
@@ -31,6 +32,8 @@ def analyse(path: Path, name: str, keep_video: bool) -> int:
 
     report = analyse_video(path, cat, progress=progress)
     report.track.source = name
+    for warning in report.track.warnings:  # e.g. a file that ends early: say where
+        st.warning(warning.replace(str(path), name), icon=":material/warning:")
     with open_store(url) as store:
         profile = store.profile(st.session_state.get("profile", "me"))
         sid = save_analysis(store, report, profile.id,
@@ -43,17 +46,25 @@ source = st.radio("Source", ["Stored session", "Video file", "Sample video"], ho
 session_id = st.session_state.get("replay_session")
 
 if source == "Video file":
-    upload = st.file_uploader("A recording of your stretches", type=UPLOAD_TYPES)
+    # A new key after each analysis empties the uploader: Streamlit then drops its in-memory
+    # copy of the file too.
+    upload = st.file_uploader("A recording of your stretches", type=UPLOAD_TYPES,
+                              key=f"upload-{st.session_state.get('uploads_done', 0)}")
     keep = st.checkbox("Keep a copy of the video with the session",
                        help="Off by default: only the body landmarks are stored, not the picture")
     if upload is not None and st.button("Analyse", type="primary"):
-        folder = Path(tempfile.mkdtemp(prefix="stretchcheck-"))
-        path = folder / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
+        # Read, then deleted at once unless kept (then in the data folder beside the store).
+        st.session_state.uploads_done = st.session_state.get("uploads_done", 0) + 1
         try:
-            session_id = analyse(path, upload.name, keep)
+            keep_in = videos_dir(resolve_db(url)) if keep else None
+            with staged_upload(upload.name, upload.getvalue(), keep_in) as path:
+                session_id = analyse(path, upload.name, keep)
         except StretchCheckError as exc:
             st.error(str(exc))
+            st.stop()
+        except OSError as exc:
+            st.error(f"Could not store the upload: {exc.strerror or exc} "
+                     f"({exc.filename or 'the data folder'})")
             st.stop()
         st.session_state.replay_session = session_id
 elif source == "Sample video":
@@ -104,12 +115,13 @@ else:
 key = (session_id, choice)
 if st.session_state.get("playback_for") != key:
     bar = st.progress(0.0, text="Drawing the playback")
-    out = Path(tempfile.mkdtemp(prefix="stretchcheck-")) / "playback.mp4"
-    render_playback(track, report, out, Path(info.video_path) if info.video_path else None,
-                    progress=lambda d, n: bar.progress(d / n if n else 1.0,
-                                                       text="Drawing the playback"))
+    with tempfile.TemporaryDirectory(prefix="stretchcheck-") as folder:  # no copy left behind
+        out = Path(folder) / "playback.mp4"
+        render_playback(track, report, out, Path(info.video_path) if info.video_path else None,
+                        progress=lambda d, n: bar.progress(d / n if n else 1.0,
+                                                           text="Drawing the playback"))
+        st.session_state.playback = out.read_bytes()
     bar.empty()
-    st.session_state.playback = out.read_bytes()
     st.session_state.playback_for = key
 
 events = [e for e in report.events if e.kind not in ("pose_found",)]

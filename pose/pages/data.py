@@ -1,0 +1,56 @@
+"""Your data: export a profile's sessions, results and pain notes; delete a session, a profile,
+or everything. Each deletion asks to be confirmed with a tick first."""
+
+import streamlit as st
+
+from pose.app_state import db_url
+from pose.export import export_zip
+from pose.store import open_store
+from pose.uploads import remove_kept
+
+st.title("Your data")
+st.caption("Everything StretchCheck keeps stays on this computer, in one database file. "
+           "Take a copy of it, or delete it, here.")
+
+with open_store(db_url()) as store:
+    st.caption(f"Stored in {store.path}")
+    profiles = store.profiles()
+    if not profiles:
+        st.info("Nothing is stored yet.")
+        st.stop()
+    names = [p.name for p in profiles]
+    current = st.session_state.get("profile")
+    name = st.selectbox("Profile", names, index=names.index(current) if current in names else 0,
+                        key="data_profile")
+    profile = profiles[names.index(name)]
+    sessions = store.sessions(profile.id)
+
+    st.subheader("Export")
+    st.write(f"**{profile.name}**: {len(sessions)} sessions. The zip holds their details, "
+             "results per stretch and side and pain notes, as JSON and as CSV tables.")
+    st.download_button("Export my data (zip)", export_zip(store, profile),
+                       file_name=f"stretchcheck-{profile.name}.zip", mime="application/zip",
+                       type="primary")
+
+    st.subheader("Delete")
+    if sessions:
+        labels = {s.id: f"#{s.id} {s.started:%Y-%m-%d %H:%M} {s.source} {s.source_name} "
+                        f"({s.duration_s:.0f} s)" for s in sessions}
+        sid = st.selectbox("Session", list(labels), format_func=labels.get, key="data_session")
+        sure = st.checkbox(f"Yes, delete session {sid} for good", key="sure_session")
+        if st.button("Delete this session", disabled=not sure):
+            remove_kept(store.delete_session(sid), store.path)
+            st.success(f"Session {sid} deleted.")
+            st.rerun()
+    sure = st.checkbox(f"Yes, delete profile {profile.name!r} and all {len(sessions)} of its "
+                       "sessions for good", key="sure_profile")
+    if st.button("Delete this profile", disabled=not sure):
+        remove_kept(store.delete_profile(profile.id), store.path)
+        st.success(f"Profile {profile.name!r} deleted.")
+        st.rerun()
+    sure = st.checkbox("Yes, delete every profile and every session for good",
+                       key="sure_everything")
+    if st.button("Delete everything", type="primary", disabled=not sure):
+        remove_kept(store.delete_everything(), store.path)
+        st.success("Everything deleted.")
+        st.rerun()
