@@ -187,9 +187,9 @@ def _as_frames(a: np.ndarray | None, width: int) -> np.ndarray | None:
 
 def _points(image: np.ndarray | None, world: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """(N, 33, 3) points to measure on, and a (N,) mask of frames using the 2-D fallback."""
-    if world is None and image is None:
-        raise ValueError("need image or world landmarks")
     if world is None:
+        if image is None:
+            raise ValueError("need image or world landmarks")
         flat = np.concatenate([image, np.zeros(image.shape[:2] + (1,))], axis=-1)
         return flat, np.ones(len(image), dtype=bool)
     has_world = np.isfinite(world).all(axis=(1, 2))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ def _median_ms(samples: list[float]) -> float:
     return round(statistics.median(samples) * 1000.0, 3) if samples else float("nan")
 
 
-def bench_clip(clip: Path, model: str = "full", max_frames: int = 300) -> dict[str, object]:
+def bench_clip(clip: Path, model: str = "full", max_frames: int = 300) -> dict[str, Any]:
     """Median per-frame milliseconds for decoding, the model alone and the whole pipeline.
 
     One pass over the clip measures everything frame by frame, so the machine's load at any
@@ -57,13 +58,13 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300) -> dict[s
             t2 = time.perf_counter()
             pose = est.process(frame.rgb, tick.t_s)  # what loop.step_image does, split in two
             t3 = time.perf_counter()
-            result = loop.step_pose(pose, tick=tick)
+            frame_result = loop.step_pose(pose, tick=tick)
             t4 = time.perf_counter()
             decode.append(t1 - t0)
             model_s.append(t2 - t1)
             pipeline_s.append((t1 - t0) + (t4 - t2))
             ours_s.append(t4 - t3)
-            found += result.pose is not None
+            found += frame_result.pose is not None
     n_frames = len(decode)
     loop.finish()
 
@@ -83,7 +84,7 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300) -> dict[s
 
     decode_ms, model_ms, pipeline_ms, checks_ms = map(
         _median_ms, (decode, model_s, pipeline_s, ours_s))
-    result: dict[str, object] = {
+    result: dict[str, Any] = {
         "clip": str(clip),
         "model": model,
         "frames": n_frames,
@@ -103,7 +104,7 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300) -> dict[s
     return result
 
 
-def format_bench(r: dict[str, object]) -> str:
+def format_bench(r: dict[str, Any]) -> str:
     lines = [
         f"clip       {r['clip']} ({r['width']}x{r['height']}, {r['frames']} frames, "
         f"pose in {r['frames_with_pose']})",

@@ -81,7 +81,7 @@ import dataclasses
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal, TypeVar
 
 import numpy as np
 
@@ -101,6 +101,10 @@ _DOWN = -_UP
 # Inputs
 # --------------------------------------------------------------------------------------------
 
+#: An angle in degrees: a float, or in ``sequence`` an (N,) array, one value per frame.
+Angle = float | np.ndarray
+
+
 @dataclass(frozen=True)
 class Pose:
     """Joint angles in degrees; the defaults are a person standing straight, arms by the side.
@@ -115,24 +119,24 @@ class Pose:
     (a cross-body stretch). It needs 0 < flexion < 180 and |adduction| < 90.
     """
 
-    hip_flexion_left: float = 0.0
-    hip_flexion_right: float = 0.0
-    hip_abduction_left: float = 0.0
-    hip_abduction_right: float = 0.0
-    knee_flexion_left: float = 0.0
-    knee_flexion_right: float = 0.0
-    shoulder_flexion_left: float = 0.0
-    shoulder_flexion_right: float = 0.0
-    shoulder_abduction_left: float = 0.0
-    shoulder_abduction_right: float = 0.0
-    elbow_flexion_left: float = 0.0
-    elbow_flexion_right: float = 0.0
-    trunk_lateral_tilt: float = 0.0
-    neck_flexion: float = 0.0
-    neck_lateral_tilt: float = 0.0
-    knee_drop: float = 0.0
-    shoulder_horizontal_adduction_left: float = math.nan
-    shoulder_horizontal_adduction_right: float = math.nan
+    hip_flexion_left: Angle = 0.0
+    hip_flexion_right: Angle = 0.0
+    hip_abduction_left: Angle = 0.0
+    hip_abduction_right: Angle = 0.0
+    knee_flexion_left: Angle = 0.0
+    knee_flexion_right: Angle = 0.0
+    shoulder_flexion_left: Angle = 0.0
+    shoulder_flexion_right: Angle = 0.0
+    shoulder_abduction_left: Angle = 0.0
+    shoulder_abduction_right: Angle = 0.0
+    elbow_flexion_left: Angle = 0.0
+    elbow_flexion_right: Angle = 0.0
+    trunk_lateral_tilt: Angle = 0.0
+    neck_flexion: Angle = 0.0
+    neck_lateral_tilt: Angle = 0.0
+    knee_drop: Angle = 0.0
+    shoulder_horizontal_adduction_left: Angle = math.nan
+    shoulder_horizontal_adduction_right: Angle = math.nan
 
     @classmethod
     def symmetric(cls, **angles: float) -> Pose:
@@ -145,10 +149,12 @@ class Pose:
 
 POSE_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Pose))
 
+_V = TypeVar("_V")
 
-def both_sides(angles: Mapping[str, object]) -> dict[str, object]:
+
+def both_sides(angles: Mapping[str, _V]) -> dict[str, _V]:
     """Expand side-less names (``knee_flexion``) to both sides; full field names pass through."""
-    out: dict[str, object] = {}
+    out: dict[str, _V] = {}
     for name, value in angles.items():
         if name in POSE_FIELDS:
             out[name] = value
@@ -364,7 +370,8 @@ def _angle_arrays(pose: Pose, n: int | None = None) -> dict[str, np.ndarray]:
         shape = (1,)
     if len(shape) != 1:
         raise ValueError(f"Pose fields must be scalars or (N,) arrays, got shape {shape}")
-    return {name: np.broadcast_to(v, shape).astype(float) for name, v in zip(POSE_FIELDS, values)}
+    return {name: np.broadcast_to(v, shape).astype(float)
+            for name, v in zip(POSE_FIELDS, values, strict=True)}
 
 
 def _head_frame(flexion: np.ndarray, tilt: np.ndarray) -> np.ndarray:
@@ -449,8 +456,8 @@ def trunk_rotation(pitch: np.ndarray, tilt: np.ndarray) -> np.ndarray:
 # Rendering
 # --------------------------------------------------------------------------------------------
 
-Motion = Union[Pose, Sequence[Pose], Callable[[np.ndarray], Pose]]
-PlacementLike = Union[Placement, Callable[[np.ndarray], Placement]]
+Motion = Pose | Sequence[Pose] | Callable[[np.ndarray], Pose]
+PlacementLike = Placement | Callable[[np.ndarray], Placement]
 
 
 def _landmark_indices(items: Iterable[int | str]) -> list[int]:

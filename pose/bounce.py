@@ -97,7 +97,7 @@ class BounceDetector:
             return None
         times = [t for t, _ in self._turns]
         values = [v for _, v in self._turns]
-        gaps = [b - a for a, b in zip(times, times[1:])]
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
         dt = self._frame_dt
         # Turning points every frame are flicker at any frame rate; but at a low frame rate a
         # real 2 Hz bounce (half-period 0.25 s at 5 fps: 1.25 frames) has some turning points
@@ -113,6 +113,6 @@ class BounceDetector:
             self._last_report = t_s  # still the same episode: keep it quiet
             return None
         self._last_report = t_s
-        swings = [abs(b - a) for a, b in zip(values, values[1:])]
+        swings = [abs(b - a) for a, b in zip(values, values[1:], strict=False)]
         return Bounce(t_s, self.angle, round(median(swings) / 2.0, 1),
                       round(1.0 / (2.0 * median(gaps)), 2))

@@ -73,7 +73,7 @@ def blocked_by_view(stretch: Stretch, pos: Position) -> bool:
     stretch may well be done, but this view cannot tell."""
     if pos.status != UNKNOWN:
         return False
-    pairs = list(zip(pos.criteria, stretch.criteria))
+    pairs = list(zip(pos.criteria, stretch.criteria, strict=False))
     unknown = [c for c, _ in pairs if c.state == "unknown"]
     required_met = any(c.state == "met" and not spec.optional for c, spec in pairs)
     return required_met and bool(unknown) and all(c.part == VIEW_PART for c in unknown)
@@ -153,9 +153,9 @@ def evaluate(stretch: Stretch, side: str, angles: Mapping[str, float],
     """Judge one frame of ``stretch`` done on ``side`` ("left", "right" or "both")."""
     criteria = tuple(_judge(c, side, angles, visibility) for c in stretch.criteria)
     over = _over_range(tuple(stretch.limits) + tuple(extra_limits), side, angles)
-    failing = [(c, spec) for c, spec in zip(criteria, stretch.criteria)
+    failing = [(c, spec) for c, spec in zip(criteria, stretch.criteria, strict=True)
                if c.state in ("low", "high")]
-    unknown = [c for c, spec in zip(criteria, stretch.criteria)
+    unknown = [c for c, spec in zip(criteria, stretch.criteria, strict=True)
                if c.state == "unknown" and not spec.optional]
     # Over-range means "in this stretch, too far": the criteria on the angles past their limit
     # fail of course, but every other criterion must be (nearly) met.
@@ -210,7 +210,7 @@ def side_candidates(stretch: Stretch, angles: Mapping[str, float],
             known = {clearly[0]: known[clearly[0]]}
     if not known:
         return SIDES
-    best = max(known, key=known.get)
+    best = max(known, key=known.__getitem__)
     if rule.threshold is not None and known[best] < sign * rule.threshold:
         return SIDES  # no side is doing it yet: let the position checks decide
     return (best,)

@@ -30,7 +30,8 @@ def _progress_bar(desc: str):
 
 def _default_clip() -> Path:
     here = Path(__file__).resolve().parents[1]
-    for candidate in (here.parent / "shared" / "samples" / "A06_sports2d_lateral_raise_reps_front.mp4",
+    for candidate in (here.parent / "shared" / "samples"
+                      / "A06_sports2d_lateral_raise_reps_front.mp4",
                       *sorted((here / "sample_videos").glob("*.mp4"))):
         if candidate.is_file():
             return candidate

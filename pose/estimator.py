@@ -54,8 +54,7 @@ def _quiet_native_stderr() -> Iterator[None]:
 
 
 def _landmarker(model: str, mode, num_poses: int, min_confidence: float):
-    from mediapipe.tasks.python import BaseOptions
-    from mediapipe.tasks.python import vision
+    from mediapipe.tasks.python import BaseOptions, vision
 
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_buffer=verified_bundle(model)),
@@ -116,12 +115,15 @@ class PoseEstimator:
         ts_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ts_ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(square))
+        landmarker = self._landmarker
+        if landmarker is None:
+            raise RuntimeError("the pose estimator is closed")
         if self._warm:
-            result = self._landmarker.detect_for_video(image, ts_ms)
+            result = landmarker.detect_for_video(image, ts_ms)
         else:
             # The graph logs a warning the first time it finds a person: keep it quiet too.
             with _quiet_native_stderr():
-                result = self._landmarker.detect_for_video(image, ts_ms)
+                result = landmarker.detect_for_video(image, ts_ms)
         if not result.pose_landmarks:
             return None
         self._warm = True

@@ -7,10 +7,10 @@ one-sided range (at least that far inside: see ``targets``); the cycle of a cycl
 ``target_pose`` finds the body (``pose.body``) that ``pose.angles`` measures at those targets:
 it starts from the stretch's position (lying, kneeling, ...) and moves the joints by
 least-norm Gauss-Newton steps on the measured angles, while the joints no criterion names stay
-as near that starting posture as the targets allow (the steps' null space pulls them back). Nothing is drawn by hand, so a stretch added to
-the TOML gets its figure for free; a definition whose targets no body can reach (or that
-lands past a safe limit) comes back with ``problems``, which ``stretchcheck routines check``
-reports.
+as near that starting posture as the targets allow (the steps' null space pulls them back).
+Nothing is drawn by hand, so a stretch added to the TOML gets its figure for free; a
+definition whose targets no body can reach (or that lands past a safe limit) comes back with
+``problems``, which ``stretchcheck routines check`` reports.
 
 Pure numpy: no drawing (``pose.picture``) and no I/O.
 """
@@ -122,7 +122,7 @@ class Figure:
         return not self.problems
 
     @property
-    def view(self) -> str:
+    def view(self) -> body.View:
         """The ``pose.body`` camera view of the stretch: the working side for a side view."""
         if self.stretch.view == "front":
             return "front"
@@ -133,7 +133,11 @@ def _target_value(r: AngleRange, unit: str) -> float:
     if r.low is not None and r.high is not None:
         return (r.low + r.high) / 2.0
     inset = ONE_SIDED_INSET[unit]
-    return r.low + inset if r.low is not None else r.high - inset
+    if r.low is not None:
+        return r.low + inset
+    if r.high is not None:
+        return r.high - inset
+    raise ValueError(f"{r.angle}: a range needs min, max or both")
 
 
 def targets(stretch: Stretch, side: str) -> tuple[Target, ...]:
@@ -206,7 +210,7 @@ def _start(stretch: Stretch, wanted: Sequence[Target]) -> tuple[dict[str, float]
 def _measure(xs: np.ndarray, variables: Sequence[str], fixed: Mapping[str, float],
              names: Sequence[str]) -> np.ndarray:
     """(K, len(names)) angles measured by ``pose.angles`` on K bodies, one per row of ``xs``."""
-    columns = dict(zip(variables, xs.T))
+    columns = dict(zip(variables, xs.T, strict=True))
     fields = {f: columns.get(f, fixed.get(f, math.nan)) for f in body.POSE_FIELDS}
     image, world, vis = body.sequence(body.Pose(**fields), np.arange(len(xs), dtype=float),
                                       body.Placement(columns["pitch"]))
@@ -317,7 +321,8 @@ def solve(stretch: Stretch, side: str, wanted: Sequence[Target], iterations: int
                 float(np.abs(x - x_start).sum()))
         if best is None or rank < best[:3]:
             best = (*rank, x)
-    values = dict(zip(variables, best[3]))
+    assert best is not None  # starts holds x0 at least
+    values = dict(zip(variables, best[3], strict=True))
     fields = {f: float(values.get(f, fixed.get(f, math.nan))) for f in body.POSE_FIELDS}
     return body.Pose(**fields), body.Placement(float(values["pitch"]))
 
@@ -361,12 +366,12 @@ def target_pose(stretch: Stretch, side: str | None = None) -> Figure:
         # it: "chest up at least 45 deg" lying on the back is lying flat (90), not rolled onto
         # one side at 55; "the other hip bent at most 70 deg" leaves the other leg down.
         relaxed = [replace(t, free=False) if miss and t.free else t
-                   for t, miss in zip(wanted, missed)]
+                   for t, miss in zip(wanted, missed, strict=True)]
         if relaxed == wanted:
             break
         wanted = relaxed
     problems = []
-    for t, miss in zip(wanted, missed):
+    for t, miss in zip(wanted, missed, strict=True):
         if miss:
             v = measured.get(t.angle, math.nan)
             got = "cannot be measured" if not math.isfinite(v) else f"reaches {v:.0f}"

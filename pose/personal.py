@@ -62,18 +62,21 @@ def comfortable_values(report: Report) -> list[tuple[str, str, float]]:
 def personal_limits(catalogue: Catalogue, comfortable: Mapping[str, Mapping[str, float]],
                     flexion_sensitive: bool = False) -> dict[str, Sequence[Limit]]:
     """Extra over-range limits per stretch id, from a profile's comfortable depths."""
-    out: dict[str, list[Limit]] = {}
+    out: dict[str, Sequence[Limit]] = {}
     for sid, stretch in catalogue.stretches.items():
         limit = depth_limit(stretch)
         if limit is None:
             continue
         sign = _deeper(limit)
         safe = limit.high if limit.high is not None else limit.low
+        if safe is None:  # a limit has min, max or both (pose.routines checks it)
+            continue
         step = PROGRESSION_DEG / (2.0 if flexion_sensitive and stretch.forward_bend else 1.0)
         known = comfortable.get(sid, {})
         limits = []
         for side in ("left", "right"):
             name = resolve(limit.angle, side)
+            edge: float | None
             if name in known:
                 edge = sign * (known[name] + step)
             elif flexion_sensitive and stretch.forward_bend:

@@ -16,7 +16,7 @@ import numpy as np
 
 from pose import body
 from pose import landmarks as lm
-from pose.draw import STATUS_COLOURS, RGB, draw_skeleton
+from pose.draw import RGB, STATUS_COLOURS, draw_skeleton
 from pose.figure import Figure, target_pose
 from pose.stretches import SIDES, Stretch
 

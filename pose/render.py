@@ -83,7 +83,7 @@ def _messages(events: list[Event], t: np.ndarray) -> list[str]:
 
 
 def render_playback(track: Track, report: Report, out: Path, video: Path | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> Path:
+                    progress: Callable[[int, int], object] | None = None) -> Path:
     """An mp4 of the session with the skeleton and cues: over the original video when it was
     kept, else over a dark background. Skeleton colour: in form during holds."""
     w, h = track.size

@@ -47,7 +47,7 @@ class StretchResult:
     target_hold_s: float
     record: SideRecord
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         r = self.record
         return {
             "stretch": self.stretch.id,
@@ -136,9 +136,9 @@ class Report:
                 form = f", {100 * good / total:.0f}% in full form" if total else ""
             done = "done" if rec.longest_s >= r.target_hold_s else "not done"
             lines.append(
-                f"  {r.stretch.name}{side}: {len(rec.holds)} hold(s), longest {rec.longest_s:.1f} s "
-                f"of {r.target_hold_s:.0f} s ({done}){form}; {len(rec.bounces)} bounce(s), "
-                f"{len(rec.over_range)} over-range")
+                f"  {r.stretch.name}{side}: {len(rec.holds)} hold(s), "
+                f"longest {rec.longest_s:.1f} s of {r.target_hold_s:.0f} s ({done}){form}; "
+                f"{len(rec.bounces)} bounce(s), {len(rec.over_range)} over-range")
         return "\n".join(lines)
 
 

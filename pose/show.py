@@ -6,6 +6,7 @@ Thin layout only: the picture comes from ``pose.picture``, the words from ``pose
 from __future__ import annotations
 
 import html
+from typing import Literal
 
 import streamlit as st
 
@@ -18,7 +19,7 @@ LARGE_PX, SMALL_PX = 420, 220
 
 
 def picture(stretch: Stretch, side: str | None = None, caption: str | None = None,
-            width: int | str = LARGE_PX) -> None:
+            width: int | Literal["stretch", "content"] = LARGE_PX) -> None:
     """The picture of ``stretch`` at its target on ``side`` ("both"/None: the default side).
 
     ``width``: pixels, or "stretch" to fill the column.

@@ -58,8 +58,8 @@ class OneEuroFilter:
         """Filter one sample ``x`` taken at ``t_s`` seconds; returns the smoothed array."""
         x = np.asarray(x, dtype=np.float64)
         p = self.params
-        if self._x is None or self._t is None or self._x.shape != x.shape or \
-                not (0.0 < t_s - self._t <= p.max_gap_s):
+        if self._x is None or self._dx is None or self._t is None or self._x.shape != x.shape \
+                or not (0.0 < t_s - self._t <= p.max_gap_s):
             self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t_s
             return x.copy()
         dt = t_s - self._t
@@ -79,7 +79,8 @@ def smooth_track(values: np.ndarray, t_s: np.ndarray,
                  params: OneEuroParams = OneEuroParams()) -> np.ndarray:
     """Filter a whole track: ``values`` shaped (N, ...) sampled at ``t_s`` (N,) seconds."""
     filt = OneEuroFilter(params)
-    return np.stack([filt(v, float(t)) for v, t in zip(values, t_s)]) if len(values) else values
+    return (np.stack([filt(v, float(t)) for v, t in zip(values, t_s, strict=False)])
+            if len(values) else values)
 
 
 class PoseSmoother:

@@ -42,8 +42,8 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 
 from pose import landmarks as lm
-from pose.events import Event
 from pose.errors import StoreError
+from pose.events import Event
 from pose.track import Track
 
 if TYPE_CHECKING:
@@ -769,7 +769,7 @@ class Store:
                     report: Report | Sequence[StretchResult]) -> int:
         """Keep a replay's results beside the session's own (never over them); returns the
         replay's id. ``settings`` are the changes it was run with (``--set``, routine)."""
-        items = getattr(report, "results", report)
+        items = report.results if hasattr(report, "results") else report
         with self._transaction() as cur:
             if cur.execute("SELECT 1 FROM sessions WHERE id = ?",
                            (session_id,)).fetchone() is None:
@@ -934,7 +934,7 @@ _INSERT_RESULT = ("INSERT INTO results (session_id, stretch, side, target_hold_s
 
 def _replace_results(cur: sqlite3.Cursor, session_id: int,
                      results: Report | Sequence[StretchResult]) -> None:
-    items = getattr(results, "results", results)
+    items = results.results if hasattr(results, "results") else results
     cur.execute("DELETE FROM results WHERE session_id = ?", (session_id,))
     cur.executemany(_INSERT_RESULT, [_result_row(session_id, r) for r in items])
 

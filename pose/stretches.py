@@ -13,8 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from pose.errors import RoutineError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 POSITIONS = ("supine", "prone", "all_fours", "kneeling", "seated", "standing")
 VIEWS = ("side", "front")
@@ -22,6 +26,9 @@ SIDE_MODES = ("alternate", "both")
 KINDS = ("hold", "cycles")
 SIDES = ("left", "right")
 HOLD_RANGE_S = (30.0, 60.0)
+
+#: An angle reading: one value, or (N,) values, one per frame.
+_Reading = TypeVar("_Reading", float, "np.ndarray")
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,7 @@ class AngleRange:
     def resolve(self, side: str) -> str:
         return resolve(self.angle, side)
 
-    def reading(self, value: float, side: str) -> float:
+    def reading(self, value: _Reading, side: str) -> _Reading:
         """The angle's value as this range reads it for ``side``."""
         return -value if self.positive_side not in (None, side) else value
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pose.events import Event
 from pose.stretches import Routine
@@ -110,7 +111,7 @@ def plan_of(routine: Routine) -> list[tuple[str, str, str, float]]:
             for step in routine.steps for side in step.sides]
 
 
-def summarise(results: Iterable[Mapping[str, object]],
+def summarise(results: Iterable[Mapping[str, Any]],
               plan: Sequence[tuple[str, str, str, float]] | None = None,
               events: Iterable[Event] = ()) -> SessionSummary:
     """The summary of a session.
@@ -140,7 +141,7 @@ def summarise(results: Iterable[Mapping[str, object]],
     return SessionSummary(tuple(rows))
 
 
-def _row(r: Mapping[str, object], levels: Mapping[tuple[str, str], list[float]]
+def _row(r: Mapping[str, Any], levels: Mapping[tuple[str, str], list[float]]
          ) -> SideSummary:
     sid, side = str(r["stretch"]), str(r["side"])
     holds = r.get("holds") or []

@@ -79,7 +79,7 @@ class Track:
                     size: tuple[int, int], fps: float, source: str = "",
                     model: str = "full") -> Track:
         builder = TrackBuilder(size, fps, source, model)
-        for t, f in zip(times, frames):
+        for t, f in zip(times, frames, strict=False):
             builder.add(t, f)
         return builder.build()
 

@@ -112,7 +112,8 @@ class VideoReader:
                                  f"{cut}; was the recording stopped, or the copy cut short?"
                                  ) from None
             reason = getattr(exc, "strerror", None) or str(exc)
-            raise VideoError(f"{self.path}: not a video or image FFmpeg can read ({reason})") from None
+            raise VideoError(f"{self.path}: not a video or image FFmpeg can read ({reason})"
+                             ) from None
         self.ended_early: str | None = None
         """Set after iterating when the frames stopped before the container said they would."""
         if not self._container.streams.video:
@@ -150,7 +151,8 @@ class VideoReader:
             yield from self._container.decode(self._stream)
         except av.error.FFmpegError as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
-            raise VideoError(f"{self.path}: the video is damaged and stops here ({reason})") from None
+            raise VideoError(f"{self.path}: the video is damaged and stops here ({reason})"
+                             ) from None
 
     def __iter__(self) -> Iterator[VideoFrame]:
         index = 0

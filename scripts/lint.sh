@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
 # ruff (E, F, B, I, UP; 100 columns) and mypy (pose/, third-party stubs not required), as
-# configured in pyproject.toml. CHECKED lists the files held to them so far: the modules of the
-# one pipeline (issue 9) and the new modules of issue 10. The rest of the tree joins after one tree-wide `ruff check --fix`, which
-# waits for the open branches to merge; then set CHECKED to "pose tests".
+# configured in pyproject.toml, over the whole tree except the files listed in NOT_YET.
+#
+# NOT_YET: the files of the Live page merge, still being merged when the rest of the tree was
+# made clean. They join after the Live page merge: clean them then, empty NOT_YET, and the
+# checks become plain `ruff check .` and `mypy`. (pose/live.py is in that merge too, but main
+# already held it to both checks, so it stays checked.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CHECKED="pose/app.py pose/catalogue_checker.py pose/clock.py pose/events.py pose/live.py
-pose/pipeline.py pose/render.py pose/sessions.py pose/stretches.py pose/tuning.py pose/words.py
-pose/ballistic.py pose/evaluate.py pose/scoring.py pose/stillness.py pose/traces.py pose/view.py
-tests/test_clock.py tests/test_pipeline.py tests/synthetic.py"
-# shellcheck disable=SC2086
-.venv/bin/ruff check $CHECKED
-# shellcheck disable=SC2086
-.venv/bin/mypy --follow-imports=silent $(echo $CHECKED | tr ' ' '\n' | grep '^pose/')
+NOT_YET=(
+    pose/coach.py
+    pose/draw.py
+    pose/pages/live.py
+    pose/pages/review.py
+    pose/review.py
+    pose/routines.py
+    tests/test_browser.py
+    tests/test_checks.py
+    tests/test_sessions.py
+    tests/webcam.py
+)
+
+.venv/bin/ruff check --extend-exclude "$(IFS=,; echo "${NOT_YET[*]}")" .
+
+# mypy follows imports into the NOT_YET modules to type the rest, but reports only on the
+# files it is given.
+mapfile -t checked < <(find pose -name '*.py' | sort | grep -vxF -f <(printf '%s\n' "${NOT_YET[@]}"))
+.venv/bin/mypy --follow-imports=silent "${checked[@]}"

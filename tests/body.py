@@ -4,8 +4,8 @@ Tests import ``body`` (``from body import Pose, sequence``); everything, private
 included, is the package module's.
 """
 
-from pose.body import *  # noqa: F401,F403
 from pose import body as _body
+from pose.body import *  # noqa: F401,F403
 
 
 def __getattr__(name: str):

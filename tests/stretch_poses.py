@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 from body import STANDING, Camera, Placement, Pose, both_sides
 
 STRETCH_IDS = (

@@ -10,17 +10,32 @@ from __future__ import annotations
 import dataclasses
 import zlib
 
+import body
 import numpy as np
 import pytest
-
-import body
 from body import (
-    PRONE, STANDING, SUPINE, VIEWS, Camera, Placement, Pose, expected_angles, landmarks,
-    posture, sequence,
+    PRONE,
+    STANDING,
+    SUPINE,
+    VIEWS,
+    Camera,
+    Placement,
+    Pose,
+    expected_angles,
+    landmarks,
+    posture,
+    sequence,
 )
+
 from pose import landmarks as lm
-from pose.angles import (ANGLE_NAMES, SIDE_TILTS, first_frame, image_tilt_frames, image_tilts,
-                         joint_angles)
+from pose.angles import (
+    ANGLE_NAMES,
+    SIDE_TILTS,
+    first_frame,
+    image_tilt_frames,
+    image_tilts,
+    joint_angles,
+)
 from pose.view import camera_views
 
 SIDES = ("left", "right")
@@ -75,7 +90,7 @@ def standing_world() -> np.ndarray:
     """
     w = np.zeros((lm.N_LANDMARKS, 3))
     for side, x in (("left", 1.0), ("right", -1.0)):
-        def put(part: str, xyz: tuple[float, float, float]) -> None:
+        def put(part: str, xyz: tuple[float, float, float], side: str = side) -> None:
             w[lm.INDEX[f"{side}_{part}"]] = xyz
         put("hip", (0.1 * x, 0.0, 0.0))
         put("knee", (0.1 * x, 0.45, 0.0))
@@ -637,7 +652,7 @@ def test_body_noise_is_reproducible_and_of_the_right_size():
 
 
 def test_body_postures_and_placements():
-    for name, (pose, place) in body.POSTURES.items():
+    for pose, place in body.POSTURES.values():
         want = expected_angles(pose, place)
         got = angles_of(landmarks(pose, place)[1])
         assert got["trunk_inclination"] == pytest.approx(float(want["trunk_inclination"][0]))

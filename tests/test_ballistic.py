@@ -24,7 +24,8 @@ def jacks(fps: float, seconds: float = 8.0, hz: float = 1.35) -> dict[str, np.nd
     """Jumping jacks: arms from the sides to overhead and legs apart and back, ``hz`` a second."""
     t = np.arange(0.0, seconds, 1.0 / fps)
     phase = 0.5 - 0.5 * np.cos(2 * np.pi * hz * t)  # 0 arms down, 1 arms up
-    return {"shoulder_abduction_left": 10 + 160 * phase, "shoulder_abduction_right": 10 + 160 * phase,
+    return {"shoulder_abduction_left": 10 + 160 * phase,
+            "shoulder_abduction_right": 10 + 160 * phase,
             "hip_abduction_left": 2 + 15 * phase, "hip_abduction_right": 2 + 15 * phase,
             "trunk_inclination": np.full_like(t, 3.0), "knee_flexion_left": 5 + 10 * phase}
 
@@ -62,7 +63,7 @@ def test_slow_moves_holds_and_one_flickering_limb_are_not_ballistic(fps):
                 "knee_flexion_left": np.clip(90 - 60 * (t - 5), 0, 90)}
     assert run(stand_up, fps) == []                    # one ordinary transition
     far_leg = dict(still, knee_flexion_right=60 + 30 * np.sign(np.sin(2 * np.pi * 1.5 * t)))
-    assert run(far_leg, fps) == []                     # one limb alone swinging (a far leg's flicker)
+    assert run(far_leg, fps) == []  # one limb alone swinging (a far leg's flicker)
 
 
 def test_the_loop_flags_it_once_with_the_detail():

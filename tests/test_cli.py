@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, sample
+
 from pose.angles import ANGLE_NAMES
 from pose.video import read_video
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from body import Camera, moving, posture, sequence
+
 from pose.pipeline import check_track
 from pose.routines import load_catalogue
 from pose.track import Track

@@ -9,8 +9,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import SHARED
+
 from pose import landmarks as lm
 from pose.cli import main
 from pose.evaluate import evaluate
@@ -50,7 +50,7 @@ def test_scores_agree_with_score_py_to_the_digit(realclips, tmp_path):
     for key, value in theirs["summary"].items():
         assert _same(ev.summary[key], value), key
     assert len(ev.per_clip) == len(theirs["clips"]) == 9
-    for ours, row in zip(ev.per_clip, theirs["clips"]):
+    for ours, row in zip(ev.per_clip, theirs["clips"], strict=True):
         assert ours["clip"][:3] == row["clip"]
         for key, value in row.items():
             if key != "clip":

@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
-
 from body import sequence
+from stretch_poses import ideal
+
 from pose.coach import StretchChecker
 from pose.personal import PROGRESSION_DEG, comfortable_values, personal_limits
 from pose.pipeline import check_track
@@ -11,7 +12,6 @@ from pose.routines import load_catalogue
 from pose.sessions import limits_for, remember
 from pose.store import open_store
 from pose.track import Track
-from stretch_poses import ideal
 
 CATALOGUE = load_catalogue()
 

@@ -14,8 +14,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from pose import body
 from pose.angles import joint_angles
 from pose.checks import IN_FORM, camera_check, judge_frame

@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import sample
+
 from pose import landmarks as lm
 from pose.angles import joint_angles
 from pose.estimator import PoseEstimator

@@ -13,8 +13,8 @@ import dataclasses
 from functools import cache
 
 import pytest
-
 from conftest import SHARED
+
 from pose.evaluate import evaluate
 from pose.routines import load_catalogue
 from pose.sessions import analyse_trace

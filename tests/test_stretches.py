@@ -14,19 +14,38 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-
 from body import FAR_VISIBILITY, SEEN_VISIBILITY, Placement, Pose, landmarks, sequence
+from stretch_poses import (
+    BUILDERS,
+    DEPTH,
+    HIDE,
+    OVER,
+    STRETCH_IDS,
+    VIOLATIONS,
+    Miss,
+    Scene,
+    ideal,
+    mirror,
+    other,
+    sides_of,
+)
+
 from pose.angles import first_frame, joint_angles
-from pose.checks import (IN_FORM, NEARLY, OUT_OF_FORM, OVER_RANGE, UNKNOWN, judge_frame,
-                         side_candidates)
+from pose.checks import (
+    IN_FORM,
+    NEARLY,
+    OUT_OF_FORM,
+    OVER_RANGE,
+    UNKNOWN,
+    judge_frame,
+    side_candidates,
+)
 from pose.coach import StretchChecker
 from pose.landmarks import INDEX, PART
 from pose.pipeline import check_track
 from pose.routines import SIDES, load_catalogue, resolve
 from pose.smoothing import smooth_track
 from pose.track import Track
-from stretch_poses import (DEPTH, HIDE, OVER, STRETCH_IDS, VIOLATIONS, BUILDERS, Miss, Scene,
-                           ideal, mirror, other, sides_of)
 
 CATALOGUE = load_catalogue()
 STRETCHES = CATALOGUE.stretches
@@ -183,7 +202,8 @@ def test_each_criterion_missed_alone(sid, side, miss):
     for given in (None, side):
         pos = judge_frame(stretch, angles, vis, side=given)
         assert pos.side == side, describe(pos)
-        not_met = [(c, s) for c, s in zip(pos.criteria, stretch.criteria) if c.state != "met"]
+        not_met = [(c, s) for c, s in zip(pos.criteria, stretch.criteria, strict=True)
+                   if c.state != "met"]
         assert [s.angle for _, s in not_met] == [miss.angle], describe(pos)
         result = not_met[0][0]
         assert result.state == miss.kind, describe(pos)
@@ -687,6 +707,7 @@ def test_neck_side_bend_seen_side_on_asks_to_face_the_camera(side):
     """Side-on, a head tilt moves only in depth: no measure judges it (pose.view), so the
     criterion is unknown with the cue to turn, never a guess either way."""
     from body import Camera
+
     from pose.checks import FACE_THE_CAMERA
     scene = ideal("neck_side_bend", side)
     turned = Scene(scene.pose, scene.placement, Camera("side_left"))
@@ -723,7 +744,8 @@ def test_neck_circles_are_not_a_neck_side_bend_hold(hz):
     t = times(20.0)
     w = 2 * np.pi * hz
     scene = moving_scene("neck_side_bend", "left", t,
-                         tilt=lambda s: 30.0 * np.cos(w * s), flexion=lambda s: 30.0 * np.sin(w * s))
+                         tilt=lambda s: 30.0 * np.cos(w * s),
+                         flexion=lambda s: 30.0 * np.sin(w * s))
     report = check_track(make_track(scene, t, rng=seed("circles", hz)), CATALOGUE,
                          stretch="neck_side_bend")
     held = [h for r in report.results for h in r.record.holds]

@@ -10,19 +10,18 @@ import html
 import re
 
 import pytest
+from conftest import ROOT
+from scripted_session import Act, Actor, run_script
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
 from pose.coach import Event
 from pose.live import LiveSession
 from pose.review import angle_charts, completion_note, daily_chart, range_chart, stretch_window
 from pose.routines import load_catalogue
 from pose.sessions import grow_ranges
 from pose.store import open_store
-from pose.summary import (DONE, NOT_DONE, SKIPPED, STOPPED, plan_of, sentences, summarise,
-                          table_rows)
+from pose.summary import DONE, NOT_DONE, SKIPPED, STOPPED, plan_of, sentences, summarise, table_rows
 from pose.words import angle_label, cue_text, duration_text, hold_text, routine_seconds
-from scripted_session import Act, Actor, run_script
 
 CATALOGUE = load_catalogue()
 LOWER_BACK = CATALOGUE.routine("lower-back")

@@ -36,9 +36,10 @@ with open_store(db_url()) as store:
     if sessions:
         labels = {s.id: f"#{s.id} {s.started:%Y-%m-%d %H:%M} {s.source} {s.source_name} "
                         f"({s.duration_s:.0f} s)" for s in sessions}
-        sid = st.selectbox("Session", list(labels), format_func=labels.get, key="data_session")
+        sid = st.selectbox("Session", list(labels), format_func=labels.__getitem__,
+                           key="data_session")
         sure = st.checkbox(f"Yes, delete session {sid} for good", key="sure_session")
-        if st.button("Delete this session", disabled=not sure):
+        if st.button("Delete this session", disabled=not sure) and sid is not None:
             remove_kept(store.delete_session(sid), store.path)
             st.success(f"Session {sid} deleted.")
             st.rerun()

@@ -85,7 +85,7 @@ else:
     labels = {s.id: f"#{s.id} {s.started:%Y-%m-%d %H:%M} {s.source} {s.source_name} "
                     f"({s.duration_s:.0f} s)" for s in sessions}
     ids = list(labels)
-    session_id = st.selectbox("Session", ids, format_func=labels.get,
+    session_id = st.selectbox("Session", ids, format_func=labels.__getitem__,
                               index=ids.index(session_id) if session_id in ids else 0)
 
 if session_id is None:
@@ -127,9 +127,10 @@ if st.session_state.get("playback_for") != key:
 events = [e for e in report.events if e.kind not in ("pose_found",)]
 jump = 0.0
 if events:
-    labels = [f"{e.t_s:6.1f} s  {e.kind.replace('_', ' ')}  {e.stretch or ''} {e.side or ''}"
-              for e in events]
-    pick = st.selectbox("Jump to event", range(len(events)), format_func=lambda i: labels[i])
+    event_labels = [f"{e.t_s:6.1f} s  {e.kind.replace('_', ' ')}  {e.stretch or ''} {e.side or ''}"
+                    for e in events]
+    pick = st.selectbox("Jump to event", range(len(events)),
+                        format_func=lambda i: event_labels[i])
     jump = max(0.0, events[pick].t_s - 1.0)
 st.video(st.session_state.playback, start_time=int(jump))
 with st.expander("Timeline of events"):

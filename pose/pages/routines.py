@@ -5,8 +5,7 @@ import streamlit as st
 from pose.app_state import catalogue
 from pose.figure import target_pose
 from pose.picture import stretch_picture
-from pose.words import (POSITION_WORDS, duration_text, hold_text, range_rows,
-                        routine_seconds)
+from pose.words import POSITION_WORDS, duration_text, hold_text, range_rows, routine_seconds
 
 PER_ROW = 4  # routine steps per row: names stay whole on a laptop with the sidebar open
 
@@ -20,7 +19,8 @@ for routine in cat.routines.values():
         st.write(routine.description)
         numbered = list(enumerate(routine.steps, start=1))
         for start in range(0, len(numbered), PER_ROW):
-            for col, (n, step) in zip(st.columns(PER_ROW), numbered[start:start + PER_ROW]):
+            row = numbered[start:start + PER_ROW]  # the last row may be short
+            for col, (n, step) in zip(st.columns(PER_ROW), row, strict=False):
                 col.image(stretch_picture(step.stretch, None, 320, 240),
                           width="stretch", output_format="PNG")
                 col.markdown(f"**{n}. {step.stretch.name}**  \n"

@@ -22,10 +22,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from nettrace import NetTrace, traced
-from webcam import (ROOT, Server, clean_env, free_port, launch_chromium, make_fake_camera, rows,
-                    stop_server)
+from webcam import (
+    ROOT,
+    Server,
+    clean_env,
+    free_port,
+    launch_chromium,
+    make_fake_camera,
+    rows,
+    stop_server,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -10,6 +10,7 @@ import time
 
 from seed import ROOT
 from test_store import synthetic_frames
+
 from pose.store import open_store
 
 WRITER = """

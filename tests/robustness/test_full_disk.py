@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from seed import ROOT
+
 from pose.estimator import PoseEstimator
 from pose.live import LiveSession
 from pose.routines import load_catalogue
@@ -134,9 +134,8 @@ def test_a_store_that_cannot_open_does_not_stop_the_coaching(tmp_path):
 
 def test_the_live_page_says_recording_stopped_and_why(tmp_path, monkeypatch):
     """The coaching panel of pose/pages/live.py, given a session whose store failed."""
-    from streamlit.testing.v1 import AppTest
-
     import numpy as np
+    from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("STRETCHCHECK_CAMERA", "off")
     monkeypatch.setenv("STRETCHCHECK_DB", str(tmp_path / "ok.db"))

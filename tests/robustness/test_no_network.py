@@ -12,9 +12,9 @@ import sys
 import tomllib
 
 import pytest
-
 from conftest import ROOT, sample
 from nettrace import run_traced
+
 from pose import privacy
 
 A03 = "A03_physiocore_glute_bridge_side_floor.mp4"

@@ -7,9 +7,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from seed import ROOT, seed
 from streamlit.testing.v1 import AppTest
 
-from seed import ROOT, seed
 from pose import routines
 from pose.app_state import catalogue
 from pose.store import SCHEMA_VERSION

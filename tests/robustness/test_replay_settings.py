@@ -4,8 +4,8 @@ settings is stored beside the session's own results, never over them."""
 from __future__ import annotations
 
 import pytest
-
 from seed import cli, seed
+
 from pose.store import open_store
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-
 from seed import ROOT
+
 from pose.errors import RoutineError
 from pose.routines import ROUTINES_DIR, check_file, load_routine, load_stretches
 

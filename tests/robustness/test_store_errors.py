@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-
 from seed import ROOT, cli, in_namespace, namespace_available, seed
+
 from pose.errors import StoreError
 from pose.store import open_store
 

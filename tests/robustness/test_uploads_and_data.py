@@ -13,11 +13,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from seed import ROOT, cli, seed
 from streamlit.testing.v1 import AppTest
 
-from seed import ROOT, cli, seed
-from pose.sessions import track_video
 from pose.errors import VideoError
+from pose.sessions import track_video
 from pose.store import open_store
 from pose.uploads import check_upload, remove_kept, staged_upload, videos_dir
 

@@ -8,8 +8,8 @@ import shutil
 import subprocess
 
 import pytest
-
 from seed import ROOT, cli
+
 from pose.video import iso_file_cut_short, read_video
 
 CLIP = ROOT / "sample_videos" / "glute_bridge_side.mp4"
