@@ -60,7 +60,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     update, close = _progress_bar(f"analysing {Path(args.video).name}")
     try:
         report = analyse_video(args.video, catalogue, routine, args.stretch, model=args.model,
-                               progress=update,
+                               progress=update, jobs=args.jobs,
                                annotate_to=out / "annotated.mp4" if args.annotate else None)
     finally:
         close()
@@ -262,6 +262,16 @@ def _output_folder(folder: str) -> Path:
 _MAX_ID = 2**63 - 1
 
 
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return n
+
+
 def _session_id(text: str) -> int:
     """A session id from the command line: a whole number SQLite can hold."""
     try:
@@ -392,6 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for frames.csv (and the other outputs)")
     p.add_argument("--model", choices=("full", "lite"), default="full")
     p.add_argument("--annotate", action="store_true", help="also write annotated.mp4")
+    p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help="processes running the pose model in parallel, over parts of the video "
+                   "(default: one per core, at most 4; 1: sequential)")
     p.add_argument("--routine", help="check this routine's stretches (a name or a .toml file)")
     p.add_argument("--stretch", help="check only this stretch id, or 'auto' (the default "
                                      "without --routine: recognise any catalogue stretch)")
