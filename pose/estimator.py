@@ -7,7 +7,11 @@ The adapter gives the model's own landmarks; smoothing is the pipeline's next st
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 
@@ -17,6 +21,42 @@ from pose import privacy
 from pose.errors import ModelError
 from pose.landmarks import PoseFrame
 from pose.model import verified_bundle
+
+
+#: Modules ``import mediapipe`` executes that StretchCheck never calls: its drawing helpers
+#: (which import matplotlib.pyplot) and its audio tasks (sounddevice). ``python -X importtime``:
+#: they were 0.43 s of mediapipe's 0.64 s import; with them lazy the import takes ~0.15 s of
+#: CPU and ~30 MB instead of ~0.58 s and ~97 MB (issue 14).
+UNUSED_MODULES = frozenset({"mediapipe.tasks.python.vision.drawing_utils",
+                            "mediapipe.tasks.python.vision.drawing_styles",
+                            "mediapipe.tasks.python.audio"})
+
+
+class _LazyFinder(importlib.abc.MetaPathFinder):
+    """Finds ``UNUSED_MODULES`` as usual but loads them lazily (``importlib.util.LazyLoader``):
+    the module runs on first attribute access, so whoever really uses one gets it whole."""
+
+    def find_spec(self, name, path, target=None):
+        if name not in UNUSED_MODULES:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
+def _import_mediapipe():
+    """``import mediapipe`` without running the modules of ``UNUSED_MODULES`` until used."""
+    if "mediapipe" not in sys.modules:
+        finder = _LazyFinder()
+        sys.meta_path.insert(0, finder)
+        try:
+            import mediapipe.tasks.python  # noqa: F401 (the package's own imports, lazily)
+        finally:
+            sys.meta_path.remove(finder)
+    import mediapipe
+
+    return mediapipe
 
 
 @contextlib.contextmanager
@@ -37,6 +77,7 @@ def _quiet_native_stderr() -> Iterator[None]:
 
 
 def _landmarker(model: str, mode, num_poses: int, min_confidence: float):
+    _import_mediapipe()
     from mediapipe.tasks.python import BaseOptions, vision
 
     options = vision.PoseLandmarkerOptions(
@@ -64,6 +105,7 @@ class PoseEstimator:
 
     def __init__(self, model: str = "full", min_confidence: float = 0.5,
                  count_people_every_s: float | None = 1.0) -> None:
+        _import_mediapipe()
         from mediapipe.tasks.python import vision
 
         # The native library's usage logger must not reach the network while a landmarker
@@ -91,8 +133,7 @@ class PoseEstimator:
     def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame | None:
         """The pose in one (H, W, 3) uint8 RGB frame at session time ``t_s`` seconds; None if no
         one is seen. Landmarks as the model gives them (not smoothed)."""
-        import mediapipe as mp
-
+        mp = _import_mediapipe()
         h, w = rgb.shape[:2]
         ts_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ts_ms
