@@ -22,7 +22,6 @@ from pose.errors import ModelError
 from pose.landmarks import PoseFrame
 from pose.model import verified_bundle
 
-
 #: Modules ``import mediapipe`` executes that StretchCheck never calls: its drawing helpers
 #: (which import matplotlib.pyplot) and its audio tasks (sounddevice). ``python -X importtime``:
 #: they were 0.43 s of mediapipe's 0.64 s import; with them lazy the import takes ~0.15 s of
