@@ -362,7 +362,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from pose.bench import bench_clip, format_bench
 
     clip = Path(args.clip) if args.clip else _default_clip()
-    result = bench_clip(clip, model=args.model, max_frames=args.frames)
+    if args.realclips:
+        realclips: Path | None = Path(args.realclips)
+        if not realclips.is_dir():
+            raise StretchCheckError(f"{realclips}: no such folder of pose traces")
+    else:
+        realclips = Path(__file__).resolve().parents[2] / "shared" / "realclips"
+    result = bench_clip(clip, model=args.model, max_frames=args.frames, realclips=realclips)
     print(json.dumps(result) if args.json else format_bench(result))
     return 0
 
@@ -458,7 +464,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure decode, model and pipeline speed on one clip")
     p.add_argument("--clip", help="video to measure (default: a sample clip)")
     p.add_argument("--model", choices=("full", "lite"), default="full")
-    p.add_argument("--frames", type=int, default=300, help="at most this many frames")
+    p.add_argument("--frames", type=int, default=300,
+                   help="time each step over at most this many frames (analyze, replay and "
+                   "evaluate run whole)")
+    p.add_argument("--realclips", metavar="DIR", help="pose traces to time evaluate on "
+                   "(default: ../shared/realclips if it is there)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=cmd_bench)
 
