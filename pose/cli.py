@@ -363,7 +363,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     clip = Path(args.clip) if args.clip else _default_clip()
     if args.realclips:
-        realclips: Path | None = Path(args.realclips)
+        realclips = Path(args.realclips)
         if not realclips.is_dir():
             raise StretchCheckError(f"{realclips}: no such folder of pose traces")
     else:
