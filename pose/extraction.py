@@ -1,18 +1,19 @@
 """Pose extraction of a video file over several cores: the model's half of ``analyse_video``.
 
 The pose model is nearly all of an analysis' time and one instance uses one core. So the
-file is cut in time into ``jobs`` parts, and each part gets its own model in its own process
-(this process takes the first part, spawned workers the others). A worker seeks to the key
-frame before its part and runs its model from ``SETTLE_S`` before the part's start, so that
-the model's tracking has settled on the person when the part begins; those settling frames
-are not kept. The parts' raw poses, each with its frame's own container timestamp, are then
-joined in order and checked in one pass of the one loop (``pose.pipeline.run_poses``): the
-clock, smoothing, drop-outs and checks see exactly the stream of a sequential analysis.
+file is cut in time into ``jobs`` parts. Spawned worker processes, each with its own model,
+extract the poses of every part but the first; this process extracts the first part itself.
+``PartedPoses`` hands the raw poses on in frame order as they come - the first part's as this
+process finds them, then each worker's - so the one loop (``pose.pipeline.run_poses``) checks
+them in one pass while the workers still run: the clock, smoothing, drop-outs and checks see
+exactly the stream of a sequential analysis.
 
-What it gives up to the sequential path (``analyse_video(jobs=1)``): nothing for files whose
-timestamps increase frame by frame; a file with a frame without a timestamp, or with
-timestamps that repeat or go back, cannot be cut by time and is analysed sequentially
-(``estimate_poses`` returns None). ``tests/test_extraction.py`` compares the two on a sample.
+A worker seeks to the key frame before its part and runs its model from ``SETTLE_S`` before
+the part's start, so that the model's tracking has settled on the person when the part
+begins; those settling frames are not kept. Parts are cut by the frames' own timestamps, so a
+file whose timestamps are missing, repeat or go back cannot be cut there: from the first part
+where that happens, this process reads on to the file's end itself (as the sequential path
+would) and the later workers are stopped. ``tests/test_extraction.py`` compares the two paths.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue as queue_module
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pose import privacy
 from pose.clock import MediaClock
@@ -30,19 +32,20 @@ from pose.errors import StretchCheckError, VideoError
 from pose.landmarks import PoseFrame
 
 #: Seconds of video the model sees before a part starts, for its tracking to settle: the
-#: landmarks of the part then match a sequential run's (A06: within 0.1 px mean, measured).
+#: landmarks of the part then match a sequential run's (A06: 0.15 px mean, measured).
 SETTLE_S = 1.0
 #: A part shorter than this is not worth a process: starting one and its model costs ~1-2 s
 #: of CPU on a 2-core machine (spawn, imports, model load).
 MIN_PART_S = 5.0
 #: Frames a worker sends at a time (also the granularity of its progress).
-CHUNK = 30
+CHUNK = 15
 #: Seconds between checks that a worker is still alive while waiting for it.
 POLL_S = 0.5
 
 #: (frames done, frames expected or 0) after each frame, as ``pose.sessions.Progress``.
 Progress = Callable[[int, int], None]
-Frames = list[tuple[float | None, PoseFrame | None]]
+Posed = tuple[float | None, PoseFrame | None]
+"""A frame's container timestamp in seconds (None: it has none) and its raw pose."""
 
 
 @dataclass(frozen=True)
@@ -54,17 +57,8 @@ class Part:
     end_s: float | None
 
 
-@dataclass
-class VideoPoses:
-    """A file's raw poses in frame order, each with the frame's container timestamp."""
-
-    frames: Frames = field(default_factory=list)
-    damage: str | None = None
-    """Why the frames stop before the file's end (a damaged or cut-short file), or None."""
-
-
 class Unsplittable(Exception):
-    """The file's timestamps do not allow cutting it by time (see the module docstring)."""
+    """A part's timestamps do not allow cutting the file there (see the module docstring)."""
 
 
 def default_jobs() -> int:
@@ -86,61 +80,64 @@ def split(start_s: float, duration_s: float, jobs: int,
     return [Part(k, bounds[k], bounds[k + 1]) for k in range(n)]
 
 
-def part_poses(path: str, model: str, part: Part,
-               on_frames: Callable[[Frames], None], chunk: int = CHUNK) -> str | None:
-    """Run the model over one part of ``path``, handing its frames on in chunks.
+def part_poses(path: str, model: str, part: Part, strict: bool = True) -> Iterator[Posed]:
+    """The raw poses of one part of ``path``, in frame order.
 
     The model gets the times of a ``MediaClock`` started where this part's reading starts: its
     tracking depends on the steps between frames only, which are those of the whole file.
-    Returns the damage message when the file stops being readable inside the part, else None.
-    Raises ``Unsplittable`` on a frame without a timestamp or one not after the previous one.
+    With ``strict``, a frame without a timestamp or with one not after the previous one
+    raises ``Unsplittable``; without, from such a frame on every frame is taken to the file's
+    end, as a sequential read takes them. Raises ``VideoError`` where the file is damaged.
     """
     from pose.estimator import PoseEstimator
     from pose.video import read_video
 
-    kept: Frames = []
-    damage = None
     with read_video(path) as reader, PoseEstimator(model) as estimator:
         if not privacy.blocked():  # every landmarker is held offline, in every process
             raise StretchCheckError("the pose model runs without its network guard")
-        info = reader.info
         settle_from = None
         if part.start_s is not None:
             settle_from = part.start_s - SETTLE_S
             reader.seek(settle_from)
-        clock = MediaClock(1.0 / info.fps if info.fps else None)
+        clock = MediaClock(1.0 / reader.info.fps if reader.info.fps else None)
         previous: float | None = None
-        try:
-            for frame in reader:
-                t = frame.t_s
+        free = False  # past a broken timestamp: every frame to the end
+        for frame in reader:
+            t = frame.t_s
+            if not free:
                 if t is None or (previous is not None and t <= previous):
-                    raise Unsplittable(f"frame {frame.index} of part {part.index} has "
-                                       f"timestamp {t} after {previous}")
-                previous = t
-                if part.end_s is not None and t >= part.end_s:
-                    break
-                if settle_from is not None and t < settle_from:
-                    continue  # before the settling time: the key frame's run-up, decoded only
-                pose = estimator.process(frame.rgb, clock.tick(t).t_s)
-                if part.start_s is not None and t < part.start_s:
-                    continue  # settling
-                kept.append((t, pose))
-                if len(kept) >= chunk:
-                    on_frames(kept)
-                    kept = []
-        except VideoError as exc:
-            damage = str(exc)
-    if kept:
-        on_frames(kept)
-    return damage
+                    if strict:
+                        raise Unsplittable(f"frame {frame.index} of part {part.index} has "
+                                           f"timestamp {t} after {previous}")
+                    free = True
+                else:
+                    previous = t
+                    if part.end_s is not None and t >= part.end_s:
+                        return
+                    if settle_from is not None and t < settle_from:
+                        continue  # the key frame's run-up to the settling time: decoded only
+            pose = estimator.process(frame.rgb, clock.tick(t).t_s)
+            if free or part.start_s is None or (t is not None and t >= part.start_s):
+                yield t, pose
 
 
-def _worker(path: str, model: str, part: Part, out: mp.Queue) -> None:
-    """A spawned process's life: one part's poses into ``out``, then ("done", damage), or
-    ("error", kind, one-line message)."""
+def _worker(path: str, model: str, part: Part, out: Any) -> None:
+    """A spawned process's life: ("frames", [...]) messages into ``out``, then ("done", None)
+    or ("damage", message), or ("error", kind, one-line message)."""
     try:
-        damage = part_poses(path, model, part, lambda frames: out.put(("frames", frames)))
-        out.put(("done", damage))
+        batch: list[Posed] = []
+        try:
+            for posed in part_poses(path, model, part):
+                batch.append(posed)
+                if len(batch) >= CHUNK:
+                    out.put(("frames", batch))
+                    batch = []
+        except VideoError as exc:
+            out.put(("frames", batch))
+            out.put(("damage", str(exc)))
+            return
+        out.put(("frames", batch))
+        out.put(("done", None))
     except Unsplittable as exc:
         out.put(("error", "unsplittable", str(exc)))
     except StretchCheckError as exc:
@@ -150,27 +147,27 @@ def _worker(path: str, model: str, part: Part, out: mp.Queue) -> None:
 
 
 class _Worker:
-    """A spawned process running ``_worker`` on one part, and what it sent so far."""
+    """A spawned process running ``_worker`` on one part, and what it sent not yet taken."""
 
-    def __init__(self, ctx, path: str, model: str, part: Part) -> None:
+    def __init__(self, ctx: Any, path: str, model: str, part: Part) -> None:
         self.part = part
         self.queue = ctx.Queue()
         self.process = ctx.Process(target=_worker, args=(path, model, part, self.queue),
                                    name=f"stretchcheck-poses-{part.index}", daemon=True)
         self.process.start()
-        self.frames: Frames = []
+        self.frames: list[Posed] = []
         self.outcome: tuple | None = None
 
     def drain(self, wait_s: float = 0.0) -> None:
-        """Take what the worker sent; wait up to ``wait_s`` for the first message."""
+        """Take what the worker sent; wait up to ``wait_s`` for a first message."""
         while self.outcome is None:
             try:
                 message = self.queue.get(timeout=wait_s) if wait_s else self.queue.get_nowait()
             except queue_module.Empty:
                 if wait_s and not self.process.is_alive() and self.queue.empty():
-                    code = self.process.exitcode
                     self.outcome = ("error", "bug", f"the pose process of part {self.part.index}"
-                                    f" stopped without a word (exit code {code})")
+                                    f" stopped without a word (exit code "
+                                    f"{self.process.exitcode})")
                 return
             wait_s = 0.0
             if message[0] == "frames":
@@ -185,15 +182,95 @@ class _Worker:
         self.queue.close()
 
 
-def estimate_poses(path: str | Path, model: str = "full", jobs: int | None = None,
-                   progress: Progress | None = None,
-                   min_part_s: float = MIN_PART_S) -> VideoPoses | None:
-    """The raw poses of every frame of ``path``, extracted in ``jobs`` parallel parts.
+class PartedPoses:
+    """The raw poses of every frame of a video, extracted in parallel parts, in frame order.
 
-    Returns None when the file is better analysed sequentially: one part (``jobs`` 1, or a
-    video shorter than two parts of ``min_part_s``), no duration or start time to cut by, or
-    timestamps that cannot be cut by time. Raises ``VideoError`` for unreadable files,
-    ``ModelError`` when a model cannot load, ``StretchCheckError`` when a worker fails.
+    Iterate once (it starts the workers and stops them when done); then ``damage`` says why
+    the frames stopped before the file's end (damaged, or cut short), or is None.
+    """
+
+    def __init__(self, path: str, model: str, parts: list[Part],
+                 progress: Progress | None = None, expected: int = 0) -> None:
+        self.path, self.model, self.parts = path, model, parts
+        self.progress, self.expected = progress, expected
+        self.damage: str | None = None
+        self._workers: list[_Worker] = []
+        self._done = 0
+        self._latest: float | None = None
+
+    def __iter__(self) -> Iterator[Posed]:
+        ctx = mp.get_context("spawn")  # never fork a process that may hold native threads
+        self._workers = [_Worker(ctx, self.path, self.model, p) for p in self.parts[1:]]
+        try:
+            yield from self._frames()
+        except VideoError as exc:
+            self.damage = str(exc)
+        finally:
+            for w in self._workers:
+                w.stop()
+        if self.damage is None:
+            from pose.video import read_video
+
+            with read_video(self.path) as reader:
+                self.damage = reader.ended_early_after(self._done, self._latest)
+        if not self._done:
+            raise VideoError(self.damage or f"{self.path}: the video has no frames")
+
+    def _frames(self) -> Iterator[Posed]:
+        first = Part(0, None, self.parts[1].start_s if len(self.parts) > 1 else None)
+        yield from self._own(first)
+        for k, w in enumerate(self._workers, start=1):
+            while True:
+                w.drain(wait_s=POLL_S if not w.frames else 0.0)
+                taken, w.frames = w.frames, []
+                for posed in taken:
+                    yield self._counted(posed)
+                if w.outcome is not None and not w.frames:
+                    break
+                self._report()
+            kind = w.outcome[0]
+            if kind == "damage":
+                raise VideoError(w.outcome[1])
+            if kind == "error" and w.outcome[1] == "unsplittable":
+                # This part cannot be cut by time: read on from it to the end here.
+                yield from self._own(Part(k, w.part.start_s, None))
+                return
+            if kind == "error":
+                message = w.outcome[2]
+                raise StretchCheckError(message if w.outcome[1] == "user" else
+                                        f"pose extraction failed in part {k}: {message}")
+
+    def _own(self, part: Part) -> Iterator[Posed]:
+        """A part extracted in this process; reads on to the end past a broken timestamp."""
+        frames = part_poses(self.path, self.model, part, strict=False)
+        for posed in frames:
+            yield self._counted(posed)
+            self._report()
+
+    def _counted(self, posed: Posed) -> Posed:
+        self._done += 1
+        if posed[0] is not None:
+            self._latest = posed[0] if self._latest is None else max(self._latest, posed[0])
+        return posed
+
+    def _report(self) -> None:
+        if self.progress is None:
+            return
+        for w in self._workers:
+            w.drain()
+        waiting = sum(len(w.frames) for w in self._workers)  # extracted, not yet handed on
+        self.progress(self._done + waiting, self.expected)
+
+
+def parted_poses(path: str | Path, model: str = "full", jobs: int | None = None,
+                 progress: Progress | None = None,
+                 min_part_s: float = MIN_PART_S) -> PartedPoses | None:
+    """The raw poses of ``path`` extracted in ``jobs`` parallel parts (``PartedPoses``), or None
+    when the file is better analysed sequentially: one part (``jobs`` 1, or a video shorter
+    than two parts of ``min_part_s``), or no start time or duration to cut by.
+
+    Raises ``VideoError`` for unreadable files; iterating raises ``ModelError`` when a model
+    cannot load and ``StretchCheckError`` when a worker fails.
     """
     from pose.video import read_video
 
@@ -205,59 +282,4 @@ def estimate_poses(path: str | Path, model: str = "full", jobs: int | None = Non
     parts = split(start, info.duration_s, jobs or default_jobs(), min_part_s)
     if len(parts) == 1:
         return None
-
-    ctx = mp.get_context("spawn")  # never fork a process that may hold native threads
-    workers = [_Worker(ctx, path, model, part) for part in parts[1:]]
-    first: Frames = []
-
-    def report() -> None:
-        """Take the workers' news and say how far all parts are together."""
-        for w in workers:
-            w.drain()
-        if progress is not None:
-            progress(len(first) + sum(len(w.frames) for w in workers), info.frames)
-
-    def on_first(frames: Frames) -> None:
-        first.extend(frames)
-        report()
-
-    try:
-        try:
-            damage = part_poses(path, model, parts[0], on_first, chunk=1)
-        except Unsplittable:
-            return None
-        for w in workers:
-            while w.outcome is None:
-                w.drain(wait_s=POLL_S)
-                report()
-    finally:
-        for w in workers:
-            w.stop()
-    return _joined(first, damage, workers, reader_path=path)
-
-
-def _joined(first: Frames, damage: str | None, workers: list[_Worker],
-            reader_path: str) -> VideoPoses | None:
-    """The parts in order, up to the first damage (as a sequential read stops there)."""
-    from pose.video import read_video
-
-    out = VideoPoses(list(first), damage)
-    for w in workers:
-        assert w.outcome is not None
-        if w.outcome[0] == "error":
-            kind, message = w.outcome[1], w.outcome[2]
-            if kind == "unsplittable":
-                return None
-            raise StretchCheckError(message if kind == "user" else
-                                    f"pose extraction failed in part {w.part.index}: {message}")
-        if out.damage is not None:
-            break  # a sequential read stops at the first damage: so do we
-        out.frames.extend(w.frames)
-        out.damage = w.outcome[1]
-    if not out.frames:
-        raise VideoError(out.damage or f"{reader_path}: the video has no frames")
-    if out.damage is None:
-        with read_video(reader_path) as reader:
-            times = [t for t, _ in out.frames if t is not None]
-            out.damage = reader.ended_early_after(len(out.frames), max(times) if times else None)
-    return out
+    return PartedPoses(path, model, parts, progress, info.frames)

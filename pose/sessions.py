@@ -102,19 +102,19 @@ def analyse_video(path: str | Path, catalogue: Catalogue, routine: Routine | Non
     before the damage (with a warning) and raises only if nothing could be read.
     """
     from pose.estimator import PoseEstimator
-    from pose.extraction import estimate_poses
+    from pose.extraction import parted_poses
     from pose.render import VideoWriter, overlay
     from pose.video import read_video
 
     checker = CatalogueChecker.for_catalogue(catalogue, routine, stretch, personal_limits)
     if jobs != 1 and estimator is None and annotate_to is None:
-        poses = estimate_poses(path, model, jobs, progress)
+        poses = parted_poses(path, model, jobs, progress)
         if poses is not None:
             with read_video(path) as reader:
                 info = reader.info
             loop = FrameLoop(checker, None, smoothing,
                              MediaClock(1.0 / info.fps if info.fps else None))
-            run_poses(loop, poses.frames)
+            run_poses(loop, poses)  # checked in one pass as the parts come
             track = loop.track((info.width, info.height), info.fps, str(path), model)
             if poses.damage:
                 track.warnings.append(poses.damage)

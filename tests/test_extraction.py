@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -61,3 +63,21 @@ def test_a_worker_runs_its_model_behind_the_network_guard():
     frames = [f for m in messages[:-1] for f in m[1]]
     assert frames and all(t >= 1.5 for t, _ in frames)
     assert child.exitcode == 0
+
+
+@pytest.mark.slow
+def test_a_file_cut_short_in_a_later_part_keeps_what_the_sequential_path_keeps(tmp_path):
+    ffmpeg = shutil.which("ffmpeg")
+    assert ffmpeg, "scripts/test.sh installs ffmpeg"
+    fast = tmp_path / "fast.mp4"  # index first, as phones write it: cut, it decodes to the cut
+    subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(sample(A06)), "-c", "copy",
+                    "-movflags", "+faststart", str(fast)], check=True, timeout=60)
+    data = fast.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: int(len(data) * 0.8)])
+    catalogue = load_catalogue()
+    sequential = analyse_video(cut, catalogue, jobs=1)
+    parallel = analyse_video(cut, catalogue, jobs=2)
+    assert 270 < len(parallel.track) == len(sequential.track) < 540  # cut in the second part
+    assert parallel.track.warnings == sequential.track.warnings
+    assert "ends early" in parallel.track.warnings[0]
