@@ -18,6 +18,8 @@ would) and the later workers are stopped. ``tests/test_extraction.py`` compares 
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import multiprocessing as mp
 import os
 import queue as queue_module
@@ -30,6 +32,7 @@ from pose import privacy
 from pose.clock import MediaClock
 from pose.errors import StretchCheckError, VideoError
 from pose.landmarks import PoseFrame
+from pose.video import VideoFrame, VideoReader
 
 #: Seconds of video the model sees before a part starts, for its tracking to settle: the
 #: landmarks of the part then match a sequential run's (A06: 0.15 px mean, measured).
@@ -90,19 +93,17 @@ def part_poses(path: str, model: str, part: Part, strict: bool = True) -> Iterat
     end, as a sequential read takes them. Raises ``VideoError`` where the file is damaged.
     """
     from pose.estimator import PoseEstimator
-    from pose.video import read_video
 
-    with read_video(path) as reader, PoseEstimator(model) as estimator:
+    with contextlib.ExitStack() as stack:
+        estimator = stack.enter_context(PoseEstimator(model))
         if not privacy.blocked():  # every landmarker is held offline, in every process
             raise StretchCheckError("the pose model runs without its network guard")
-        settle_from = None
-        if part.start_s is not None:
-            settle_from = part.start_s - SETTLE_S
-            reader.seek(settle_from)
+        settle_from = None if part.start_s is None else part.start_s - SETTLE_S
+        reader, frames = _read_from(path, settle_from, stack)
         clock = MediaClock(1.0 / reader.info.fps if reader.info.fps else None)
         previous: float | None = None
         free = False  # past a broken timestamp: every frame to the end
-        for frame in reader:
+        for frame in frames:
             t = frame.t_s
             if not free:
                 if t is None or (previous is not None and t <= previous):
@@ -119,6 +120,29 @@ def part_poses(path: str, model: str, part: Part, strict: bool = True) -> Iterat
             pose = estimator.process(frame.rgb, clock.tick(t).t_s)
             if free or part.start_s is None or (t is not None and t >= part.start_s):
                 yield t, pose
+
+
+def _read_from(path: str, t_s: float | None, stack: contextlib.ExitStack
+               ) -> tuple[VideoReader, Iterator[VideoFrame]]:
+    """A reader of ``path`` (closed with ``stack``) and its frames from the key frame at or
+    before ``t_s`` (None: from the start). Where the file cannot seek, or its seek lands past
+    ``t_s`` (no frame may be lost between parts), from the start instead: the frames before
+    ``t_s`` are then only decoded."""
+    from pose.video import read_video
+
+    reader = stack.enter_context(read_video(path))
+    if t_s is None:
+        return reader, iter(reader)
+    try:
+        reader.seek(t_s)
+        frames = iter(reader)
+        first = next(frames, None)
+        if first is not None and first.t_s is not None and first.t_s <= t_s:
+            return reader, itertools.chain([first], frames)
+    except VideoError:
+        pass
+    reader = stack.enter_context(read_video(path))
+    return reader, iter(reader)
 
 
 def _worker(path: str, model: str, part: Part, out: Any) -> None:

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 from conftest import sample
 
-from pose.extraction import MIN_PART_S, Part, _worker, split
+from pose.errors import VideoError
+from pose.extraction import MIN_PART_S, Part, _worker, part_poses, split
 from pose.routines import load_catalogue
 from pose.sessions import analyse_video
+from pose.video import VideoReader
 
 A03 = "A03_physiocore_glute_bridge_side_floor.mp4"
 A06 = "A06_sports2d_lateral_raise_reps_front.mp4"
@@ -81,3 +83,18 @@ def test_a_file_cut_short_in_a_later_part_keeps_what_the_sequential_path_keeps(t
     assert 270 < len(parallel.track) == len(sequential.track) < 540  # cut in the second part
     assert parallel.track.warnings == sequential.track.warnings
     assert "ends early" in parallel.track.warnings[0]
+
+
+@pytest.mark.slow
+def test_a_part_of_a_file_that_cannot_seek_is_read_from_the_start(monkeypatch):
+    """No frame may be lost between parts: where seeking fails, a part decodes from the start."""
+    part = Part(1, 1.5, None)
+    seeking = list(part_poses(str(sample(A03)), "full", part))
+
+    def cannot(self, t_s):
+        raise VideoError(f"{self.path}: cannot seek")
+
+    monkeypatch.setattr(VideoReader, "seek", cannot)
+    reading = list(part_poses(str(sample(A03)), "full", part))
+    assert [t for t, _ in reading] == [t for t, _ in seeking]
+    assert reading[0][0] >= 1.5 and len(reading) == len([t for t, _ in seeking if t >= 1.5]) > 40
