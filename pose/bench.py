@@ -1,128 +1,266 @@
 """Throughput figures for one clip, all measured in one run so their ratios are fair.
 
-Shared machines are noisy: compare the ratios, not the milliseconds, between runs.
+Shared machines are noisy: compare the ratios, not the milliseconds, between runs; the load
+average at the start and the end of the run is part of the figures.
+
+CPU time is the process's (``time.process_time``: all its threads, the model's and the
+decoder's included); wall time is ``time.perf_counter``. Per-step figures are means and 95th
+percentiles over the frames, in milliseconds, so a once-a-second cost (the people count)
+shows in the mean and the p95 instead of hiding under a median.
 """
 
 from __future__ import annotations
 
-import statistics
+import os
+import resource
+import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from pose import privacy
 from pose.angles import joint_angles
 from pose.catalogue_checker import CatalogueChecker
 from pose.clock import MediaClock
 from pose.estimator import PoseEstimator
-from pose.pipeline import FrameLoop, check_track
+from pose.extraction import default_jobs, split
+from pose.pipeline import FrameLoop
 from pose.routines import load_catalogue
 from pose.video import read_video
 
+#: The steps timed frame by frame, in the order they run on each frame.
+STEPS = ("decode", "model_raw", "estimator", "checks")
 
-def _median_ms(samples: list[float]) -> float:
-    return round(statistics.median(samples) * 1000.0, 3) if samples else float("nan")
+
+class _Clocks:
+    """CPU and wall seconds of each step, one sample per frame."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, list[float]] = {s: [] for s in STEPS}
+        self.wall: dict[str, list[float]] = {s: [] for s in STEPS}
+
+    def timed(self, step: str, run: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``run(*args, **kwargs)``, timed as one sample of ``step``."""
+        c0, w0 = time.process_time(), time.perf_counter()
+        out = run(*args, **kwargs)
+        self.cpu[step].append(time.process_time() - c0)
+        self.wall[step].append(time.perf_counter() - w0)
+        return out
+
+    def figures(self, step: str) -> dict[str, float]:
+        """{cpu,wall}_{mean,p95}_ms of one step."""
+        out = {}
+        for kind, samples in (("cpu", self.cpu[step]), ("wall", self.wall[step])):
+            ms = np.asarray(samples) * 1000.0
+            out[f"{kind}_mean_ms"] = round(float(ms.mean()), 3) if ms.size else float("nan")
+            out[f"{kind}_p95_ms"] = round(float(np.percentile(ms, 95)), 3) if ms.size \
+                else float("nan")
+        return out
+
+    def analyze_cpu(self) -> np.ndarray:
+        """Per-frame CPU seconds of what ``analyze`` runs: decode, estimator and checks."""
+        return (np.asarray(self.cpu["decode"]) + np.asarray(self.cpu["estimator"])
+                + np.asarray(self.cpu["checks"]))
 
 
-def bench_clip(clip: Path, model: str = "full", max_frames: int = 300) -> dict[str, Any]:
-    """Median per-frame milliseconds for decoding, the model alone and the whole pipeline.
+def _raw_model(model: str):
+    """A bare MediaPipe landmarker, one person, video mode: the model and nothing of ours."""
+    from pose.estimator import _import_mediapipe, _landmarker, _quiet_native_stderr
 
-    One pass over the clip measures everything frame by frame, so the machine's load at any
-    moment weighs on every figure alike: each frame is decoded (timed), given to a bare model
-    (timed: the model alone, no people counting), then to the pipeline analysis runs
-    (``pose.pipeline.FrameLoop`` with the ``CatalogueChecker`` in auto mode, the heaviest case;
-    timed: the clock, the model again with people counting, smoothing, the angles and the
-    checks of every catalogue stretch). ``pipeline_ms`` is decode + that pipeline;
-    ``overhead_ratio`` is ``pipeline_ms`` over decode + model: what our own code costs on top
-    of the parts we do not write. ``checks_ms`` is smoothing, angles and checks on their own.
+    mp = _import_mediapipe()
+    from mediapipe.tasks.python import vision
+
+    landmarker = _landmarker(model, vision.RunningMode.VIDEO, 1, 0.5)
+    calls = [0]
+
+    def detect(rgb: np.ndarray, ts_ms: int):
+        # The contiguous copy is the model's need, not ours (a no-op for a decoder's frame).
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        calls[0] += 1
+        if calls[0] > 5:
+            return landmarker.detect_for_video(image, ts_ms)
+        with _quiet_native_stderr():  # the graph's first-frames log lines
+            return landmarker.detect_for_video(image, ts_ms)
+
+    return landmarker, detect
+
+
+def _say(text: str) -> None:
+    print(f"bench: {text}", file=sys.stderr, flush=True)
+
+
+def _analyze_run(clip: Path, catalogue, model: str, jobs: int) -> tuple[float, float, Any]:
+    """Wall and CPU seconds (this process and its workers) of one ``analyse_video``."""
+    from pose.sessions import analyse_video
+
+    def cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    c0, w0 = cpu(), time.perf_counter()
+    report = analyse_video(clip, catalogue, model=model, jobs=jobs)
+    return time.perf_counter() - w0, cpu() - c0, report
+
+
+def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
+               realclips: Path | None = None) -> dict[str, Any]:
+    """Per-frame CPU and wall time of each step, ``analyze`` sequential and parallel, replay from
+    the store and evaluate on traces, all in one run.
+
+    1. Frame by frame over the first ``max_frames`` frames: decode; the raw model (a bare
+       landmarker on the native frame: ``model_raw``); our estimator (the same model through
+       ``PoseEstimator``, with the people count analyze runs); the checks (``FrameLoop`` with
+       the ``CatalogueChecker`` in auto mode, every catalogue stretch: the heaviest case).
+       ``overhead_ratio`` is analyze's CPU mean (decode + estimator + checks) over decode +
+       raw model: what our code costs on top of the parts we do not write.
+    2. ``analyse_video`` over the whole clip sequentially (``jobs`` 1), then in parallel (one
+       process per core): ``analyze_x_realtime`` (parallel) and ``analyze_seq_x_realtime`` in
+       multiples of real time, ``analyze_speedup`` = sequential wall / parallel wall.
+    3. The parallel analysis saved to a temporary store and replayed from it (no model):
+       ``replay_x_realtime``.
+    4. ``stretchcheck evaluate`` on the traces in ``realclips`` (if given and present):
+       ``evaluate_x_realtime``.
+
+    Returns the figures as a JSON-able dict (``format_bench`` prints it).
     """
+    from pose.evaluate import evaluate
+    from pose.sessions import replay_session, save_analysis
+    from pose.store import open_store
+
+    load_start = os.getloadavg()
     catalogue = load_catalogue()
     checker = CatalogueChecker.for_catalogue(catalogue)
-    decode, model_s, pipeline_s, ours_s = [], [], [], []
+    clocks = _Clocks()
     found = 0
-    with read_video(clip) as reader, \
-            PoseEstimator(model, count_people_every_s=None) as bare, PoseEstimator(model) as est:
-        info = reader.info
-        clock = MediaClock(1.0 / info.fps if info.fps else None)
-        loop = FrameLoop(checker, est, clock=clock)
-        frames = iter(reader)
-        for _ in range(max_frames):
-            t0 = time.perf_counter()
-            frame = next(frames, None)
-            if frame is None:
-                break
-            t1 = time.perf_counter()
-            tick = loop.tick(frame.t_s)
-            bare.process(frame.rgb, tick.t_s)
-            t2 = time.perf_counter()
-            pose = est.process(frame.rgb, tick.t_s)  # what loop.step_image does, split in two
-            t3 = time.perf_counter()
-            frame_result = loop.step_pose(pose, tick=tick)
-            t4 = time.perf_counter()
-            decode.append(t1 - t0)
-            model_s.append(t2 - t1)
-            pipeline_s.append((t1 - t0) + (t4 - t2))
-            ours_s.append(t4 - t3)
-            found += frame_result.pose is not None
-    n_frames = len(decode)
-    loop.finish()
+    _say(f"timing each step over at most {max_frames} frames")
+    with privacy.native_offline(), read_video(clip) as reader, PoseEstimator(model) as est:
+        landmarker, raw = _raw_model(model)
+        try:
+            info = reader.info
+            clock = MediaClock(1.0 / info.fps if info.fps else None)
+            loop = FrameLoop(checker, est, clock=clock)
+            frames = iter(reader)
+            last_ms = -1
+            for _ in range(max_frames):
+                frame = clocks.timed("decode", next, frames, None)
+                if frame is None:
+                    clocks.cpu["decode"].pop()
+                    clocks.wall["decode"].pop()
+                    break
+                tick = loop.tick(frame.t_s)
+                last_ms = max(int(round(tick.t_s * 1000.0)), last_ms + 1)
+                clocks.timed("model_raw", raw, frame.rgb, last_ms)
+                pose = clocks.timed("estimator", est.process, frame.rgb, tick.t_s)
+                result = clocks.timed("checks", loop.step_pose, pose, tick=tick)
+                found += result.pose is not None
+        finally:
+            landmarker.close()
+    n_frames = len(clocks.cpu["decode"])
 
-    # Replay: the checks again on the checked landmarks, no model (auto mode: every stretch).
-    track = loop.track((info.width, info.height), info.fps, str(clip), model)
-    t0 = time.perf_counter()
-    check_track(track, catalogue)
-    replay_s = time.perf_counter() - t0
+    jobs = default_jobs()
+    parts = len(split(0.0, info.duration_s, jobs)) if info.duration_s else 1
+    _say(f"analyze, sequential, {info.duration_s:.1f} s of video")
+    seq_wall, seq_cpu, _ = _analyze_run(clip, catalogue, model, 1)
+    _say(f"analyze, parallel ({parts} part{'s' if parts > 1 else ''})")
+    par_wall, par_cpu, report = _analyze_run(clip, catalogue, model, jobs)
+    duration = report.track.duration_s or info.duration_s
+
+    _say("replay from the store")
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "bench.db") as store:
+        sid = save_analysis(store, report, None)
+        t0 = time.perf_counter()
+        replay_session(store, sid, catalogue)
+        replay_s = time.perf_counter() - t0
+
+    evaluate_x = None
+    if realclips is not None and realclips.is_dir() and any(realclips.glob("*.npz")):
+        _say(f"evaluate on the traces in {realclips}")
+        ev = evaluate(realclips, [realclips], catalogue=catalogue)
+        evaluate_x = round(ev.media_s / ev.run_s, 1) if ev.run_s > 0 else None
 
     # The vectorised angle maths on its own, over the same number of frames at once.
     n = max(n_frames, 1)
-    rng = np.random.default_rng(0)
-    world = rng.normal(size=(n, 33, 3))
+    world = np.random.default_rng(0).normal(size=(n, 33, 3))
     t0 = time.perf_counter()
     joint_angles(world=world, visibility=np.ones((n, 33)))
     angles_batch_ms = (time.perf_counter() - t0) * 1000.0 / n
 
-    decode_ms, model_ms, pipeline_ms, checks_ms = map(
-        _median_ms, (decode, model_s, pipeline_s, ours_s))
-    result: dict[str, Any] = {
+    steps = {s: clocks.figures(s) for s in STEPS}
+    analyze_cpu_ms = clocks.analyze_cpu() * 1000.0
+    decode_ms, model_ms = steps["decode"]["cpu_mean_ms"], steps["model_raw"]["cpu_mean_ms"]
+    pipeline_ms = round(float(analyze_cpu_ms.mean()), 3)
+    checks_ms = steps["checks"]["cpu_mean_ms"]
+    peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return {
         "clip": str(clip),
         "model": model,
         "frames": n_frames,
         "frames_with_pose": found,
         "width": info.width,
         "height": info.height,
+        # Today's keys, now CPU means per frame (ms): decode, the raw model, analyze's pipeline.
         "decode_ms": decode_ms,
         "model_ms": model_ms,
         "pipeline_ms": pipeline_ms,
+        "pipeline_p95_ms": round(float(np.percentile(analyze_cpu_ms, 95)), 3),
         "overhead_ratio": round(pipeline_ms / (decode_ms + model_ms), 3),
+        "estimator_ratio": round(steps["estimator"]["cpu_mean_ms"] / model_ms, 3),
         "checks_ms": checks_ms,
         "checks_share_of_model": round(checks_ms / model_ms, 4),
         "angles_batch_ms_per_frame": round(angles_batch_ms, 4),
+        "steps": steps,
+        "analyze_jobs": jobs,
+        "analyze_parts": parts,
+        "analyze_seq_x_realtime": round(duration / seq_wall, 3),
+        "analyze_x_realtime": round(duration / par_wall, 3),
+        "analyze_speedup": round(seq_wall / par_wall, 3),
+        "analyze_seq_cpu_s": round(seq_cpu, 2),
+        "analyze_cpu_s": round(par_cpu, 2),
         "replay_ms": round(replay_s * 1000.0, 1),
-        "replay_x_realtime": round(track.duration_s / replay_s, 1) if replay_s > 0 else None,
+        "replay_x_realtime": round(duration / replay_s, 1) if replay_s > 0 else None,
+        "evaluate_x_realtime": evaluate_x,
+        "peak_rss_mb": round(peak_kb / 1024.0, 1),
+        "load_avg_start": [round(x, 2) for x in load_start],
+        "load_avg_end": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
     }
-    return result
 
 
 def format_bench(r: dict[str, Any]) -> str:
+    def step(name: str, label: str) -> str:
+        s = r["steps"][name]
+        return (f"{label:<10} cpu {s['cpu_mean_ms']:7.2f} ms mean {s['cpu_p95_ms']:7.2f} p95   "
+                f"wall {s['wall_mean_ms']:7.2f} mean {s['wall_p95_ms']:7.2f} p95")
+
+    evaluate_x = r["evaluate_x_realtime"]
     lines = [
-        f"clip       {r['clip']} ({r['width']}x{r['height']}, {r['frames']} frames, "
+        f"clip       {r['clip']} ({r['width']}x{r['height']}, {r['frames']} frames timed, "
         f"pose in {r['frames_with_pose']})",
-        f"model      {r['model']}",
-        f"decode     {r['decode_ms']:8.2f} ms/frame",
-        f"model      {r['model_ms']:8.2f} ms/frame",
-        f"pipeline   {r['pipeline_ms']:8.2f} ms/frame  (decode + model + smoothing + angles"
-        " + checks)",
-        f"overhead   {r['overhead_ratio']:8.3f} x  pipeline / (decode + model)",
-        f"checks     {r['checks_ms']:8.3f} ms/frame  (angles + all catalogue checks: "
-        f"{100 * r['checks_share_of_model']:.1f}% of the model)",
-        f"angles     {r['angles_batch_ms_per_frame']:8.4f} ms/frame  (vectorised over the clip)",
-        f"replay     {r['replay_ms']:8.1f} ms for the clip's {r['frames']} frames: "
-        f"{r['replay_x_realtime']}x real time (stored landmarks, every catalogue stretch)",
+        f"model      {r['model']}   machine: {r['cpus']} cores, load average "
+        f"{r['load_avg_start'][0]} at the start, {r['load_avg_end'][0]} at the end",
+        "per frame (CPU: all threads of the process)",
+        step("decode", "decode"),
+        step("model_raw", "raw model") + "   (bare landmarker, native frame)",
+        step("estimator", "estimator") + f"   ({r['estimator_ratio']:.3f} x raw model: people "
+        "count, conversions)",
+        step("checks", "checks") + f"   ({100 * r['checks_share_of_model']:.1f}% of the model)",
+        f"analyze    cpu {r['pipeline_ms']:7.2f} ms mean {r['pipeline_p95_ms']:7.2f} p95   "
+        f"overhead {r['overhead_ratio']:.3f} x (decode + raw model)",
+        f"angles     {r['angles_batch_ms_per_frame']:8.4f} ms/frame (vectorised over the clip)",
+        f"analyze    sequential {r['analyze_seq_x_realtime']:.2f}x real time, parallel "
+        f"({r['analyze_parts']} part{'s' if r['analyze_parts'] > 1 else ''}) "
+        f"{r['analyze_x_realtime']:.2f}x: speed-up "
+        f"{r['analyze_speedup']:.2f}",
+        f"replay     {r['replay_x_realtime']}x real time (from the store, every catalogue "
+        "stretch)",
+        f"evaluate   {evaluate_x}x real time (the realclips traces)" if evaluate_x is not None
+        else "evaluate   (no realclips traces beside the repository)",
+        f"memory     peak RSS {r['peak_rss_mb']} MB",
     ]
-    for key in sorted(set(r) - {"clip", "model", "frames", "frames_with_pose", "width", "height",
-                                "decode_ms", "model_ms", "pipeline_ms", "overhead_ratio",
-                                "checks_ms", "checks_share_of_model",
-                                "angles_batch_ms_per_frame", "replay_ms", "replay_x_realtime"}):
-        lines.append(f"{key:<10} {r[key]}")
     return "\n".join(lines)

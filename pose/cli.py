@@ -60,7 +60,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     update, close = _progress_bar(f"analysing {Path(args.video).name}")
     try:
         report = analyse_video(args.video, catalogue, routine, args.stretch, model=args.model,
-                               progress=update,
+                               progress=update, jobs=args.jobs,
                                annotate_to=out / "annotated.mp4" if args.annotate else None)
     finally:
         close()
@@ -262,6 +262,16 @@ def _output_folder(folder: str) -> Path:
 _MAX_ID = 2**63 - 1
 
 
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return n
+
+
 def _session_id(text: str) -> int:
     """A session id from the command line: a whole number SQLite can hold."""
     try:
@@ -352,7 +362,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from pose.bench import bench_clip, format_bench
 
     clip = Path(args.clip) if args.clip else _default_clip()
-    result = bench_clip(clip, model=args.model, max_frames=args.frames)
+    if args.realclips:
+        realclips = Path(args.realclips)
+        if not realclips.is_dir():
+            raise StretchCheckError(f"{realclips}: no such folder of pose traces")
+    else:
+        realclips = Path(__file__).resolve().parents[2] / "shared" / "realclips"
+    result = bench_clip(clip, model=args.model, max_frames=args.frames, realclips=realclips)
     print(json.dumps(result) if args.json else format_bench(result))
     return 0
 
@@ -392,6 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for frames.csv (and the other outputs)")
     p.add_argument("--model", choices=("full", "lite"), default="full")
     p.add_argument("--annotate", action="store_true", help="also write annotated.mp4")
+    p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help="processes running the pose model in parallel, over parts of the video "
+                   "(default: one per core, at most 4; 1: sequential)")
     p.add_argument("--routine", help="check this routine's stretches (a name or a .toml file)")
     p.add_argument("--stretch", help="check only this stretch id, or 'auto' (the default "
                                      "without --routine: recognise any catalogue stretch)")
@@ -445,7 +464,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure decode, model and pipeline speed on one clip")
     p.add_argument("--clip", help="video to measure (default: a sample clip)")
     p.add_argument("--model", choices=("full", "lite"), default="full")
-    p.add_argument("--frames", type=int, default=300, help="at most this many frames")
+    p.add_argument("--frames", type=int, default=300,
+                   help="time each step over at most this many frames (analyze, replay and "
+                   "evaluate run whole)")
+    p.add_argument("--realclips", metavar="DIR", help="pose traces to time evaluate on "
+                   "(default: ../shared/realclips if it is there)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=cmd_bench)
 

@@ -7,7 +7,11 @@ The adapter gives the model's own landmarks; smoothing is the pipeline's next st
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 
@@ -18,22 +22,40 @@ from pose.errors import ModelError
 from pose.landmarks import PoseFrame
 from pose.model import verified_bundle
 
+#: Modules ``import mediapipe`` executes that StretchCheck never calls: its drawing helpers
+#: (which import matplotlib.pyplot) and its audio tasks (sounddevice). ``python -X importtime``:
+#: they were 0.43 s of mediapipe's 0.64 s import; with them lazy the import takes ~0.15 s of
+#: CPU and ~30 MB instead of ~0.58 s and ~97 MB (issue 14).
+UNUSED_MODULES = frozenset({"mediapipe.tasks.python.vision.drawing_utils",
+                            "mediapipe.tasks.python.vision.drawing_styles",
+                            "mediapipe.tasks.python.audio"})
 
-def letterbox(rgb: np.ndarray) -> tuple[np.ndarray, int, int]:
-    """Pad a frame to a square, centred, without resizing.
 
-    The pose model reads square crops; squashing a portrait frame into a landscape one distorts
-    the body and raised the landmark error from ~6 px to 26-58 px. Returns the square image and
-    the (x, y) offset of the original inside it.
-    """
-    h, w = rgb.shape[:2]
-    side = max(h, w)
-    if h == w:
-        return rgb, 0, 0
-    ox, oy = (side - w) // 2, (side - h) // 2
-    square = np.zeros((side, side, 3), dtype=np.uint8)
-    square[oy:oy + h, ox:ox + w] = rgb
-    return square, ox, oy
+class _LazyFinder(importlib.abc.MetaPathFinder):
+    """Finds ``UNUSED_MODULES`` as usual but loads them lazily (``importlib.util.LazyLoader``):
+    the module runs on first attribute access, so whoever really uses one gets it whole."""
+
+    def find_spec(self, name, path, target=None):
+        if name not in UNUSED_MODULES:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
+def _import_mediapipe():
+    """``import mediapipe`` without running the modules of ``UNUSED_MODULES`` until used."""
+    if "mediapipe" not in sys.modules:
+        finder = _LazyFinder()
+        sys.meta_path.insert(0, finder)
+        try:
+            import mediapipe.tasks.python  # noqa: F401 (the package's own imports, lazily)
+        finally:
+            sys.meta_path.remove(finder)
+    import mediapipe
+
+    return mediapipe
 
 
 @contextlib.contextmanager
@@ -54,6 +76,7 @@ def _quiet_native_stderr() -> Iterator[None]:
 
 
 def _landmarker(model: str, mode, num_poses: int, min_confidence: float):
+    _import_mediapipe()
     from mediapipe.tasks.python import BaseOptions, vision
 
     options = vision.PoseLandmarkerOptions(
@@ -81,6 +104,7 @@ class PoseEstimator:
 
     def __init__(self, model: str = "full", min_confidence: float = 0.5,
                  count_people_every_s: float | None = 1.0) -> None:
+        _import_mediapipe()
         from mediapipe.tasks.python import vision
 
         # The native library's usage logger must not reach the network while a landmarker
@@ -108,13 +132,16 @@ class PoseEstimator:
     def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame | None:
         """The pose in one (H, W, 3) uint8 RGB frame at session time ``t_s`` seconds; None if no
         one is seen. Landmarks as the model gives them (not smoothed)."""
-        import mediapipe as mp
-
+        mp = _import_mediapipe()
         h, w = rgb.shape[:2]
-        square, ox, oy = letterbox(rgb)
         ts_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ts_ms
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(square))
+        # The native frame as it is: the model letterboxes it to its square input itself, so
+        # padding it here only cost pixel work (5-9 % of the model at 720p, 16-22 % at 1080p)
+        # for the same landmarks (A01: 5.98 px from the reference native, 5.85 px padded, issue
+        # 14). The contiguous copy is needed: fed a decoder's row-padded array directly, the
+        # model found a pose in 0 of 120 frames.
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         landmarker = self._landmarker
         if landmarker is None:
             raise RuntimeError("the pose estimator is closed")
@@ -128,10 +155,9 @@ class PoseEstimator:
             return None
         self._warm = True
 
-        side = square.shape[0]
         raw = np.array([(p.x, p.y, p.visibility or 0.0, p.presence or 0.0)
                         for p in result.pose_landmarks[0]])
-        image_px = raw[:, :2] * side - (ox, oy)
+        image_px = raw[:, :2] * (w, h)  # normalised to the frame's own width and height
         world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]])
         visibility = np.minimum(raw[:, 2], raw[:, 3])
         inside = ((image_px[:, 0] >= 0) & (image_px[:, 0] < w)

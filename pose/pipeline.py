@@ -184,32 +184,31 @@ class FrameLoop:
         checker's screening, computed over a whole recording at once.
         """
         tick = tick or self.tick(source_t_s)
-        t = tick.t_s
-        events: list[Event] = []
-        if tick.dropout_s > 0:
-            events += self._drop_out(tick)
-        if pose is not None:
-            pose = replace(pose, t_s=t)
-            if self._smoother is not None:
-                pose = self._smoother(pose)
-            pose = at_stored_precision(pose)
+        events = self._drop_out(tick) if tick.dropout_s > 0 else []
+        pose = self._as_checked(pose, tick.t_s)
         if pose is not None and angles is None:
             one = frame_angles(pose)
             angles = {name: float(v[0]) for name, v in one.items()}
             if hint is None:
                 screened = self.checker.screen(one)
                 hint = screened[0] if screened is not None else None
-        angles = dict(angles) if pose is not None and angles is not None else {}
-        position = None
-        if self.checker.active:
-            events += self._watch.update(t, pose)
-            events += watch_ballistic(self._ballistic, t, pose, angles)
-            position, checks = self.checker.update(t, pose, angles, hint)
-            events += checks
-        if self._track is not None:
-            self._track.add(t, pose)
-        self.last = FrameResult(tick, pose, angles, position, self._raised(events))
-        return self.last
+        return self._judge(tick, pose, events, angles, hint)
+
+    def step_poses(self, frames: Sequence[tuple[float | None, PoseFrame | None]]
+                   ) -> list[FrameResult]:
+        """The batch entry for estimated poses: ``step_pose`` on each (source t_s, pose) pair
+        in turn, with the angles and the checker's screening computed for the frames between
+        two drop-outs at once (vectorised). ``tests/test_pipeline.py`` proves it equal."""
+        results: list[FrameResult] = []
+        pending: list[tuple[Tick, PoseFrame | None, list[Event]]] = []
+        for source_t_s, pose in frames:
+            tick = self.tick(source_t_s)
+            if tick.dropout_s > 0:
+                results += self._judge_all(pending)  # the checks meet the gap in order
+                pending = []
+            events = self._drop_out(tick) if tick.dropout_s > 0 else []
+            pending.append((tick, self._as_checked(pose, tick.t_s), events))
+        return results + self._judge_all(pending)
 
     def finish(self) -> list[Event]:
         """End the session at the last frame's time: close open holds."""
@@ -241,6 +240,52 @@ class FrameLoop:
 
     # -- internals -----------------------------------------------------------------------------
 
+    def _as_checked(self, pose: PoseFrame | None, t: float) -> PoseFrame | None:
+        """The pose at session time ``t``, smoothed (raw poses only), at stored precision."""
+        if pose is None:
+            return None
+        pose = replace(pose, t_s=t)
+        if self._smoother is not None:
+            pose = self._smoother(pose)
+        return at_stored_precision(pose)
+
+    def _judge(self, tick: Tick, pose: PoseFrame | None, events: list[Event],
+               angles: Mapping[str, float] | None, hint: np.ndarray | None) -> FrameResult:
+        """The checks of one frame whose pose is as checked (``_as_checked``)."""
+        t = tick.t_s
+        angles = dict(angles) if pose is not None and angles is not None else {}
+        position = None
+        if self.checker.active:
+            events += self._watch.update(t, pose)
+            events += watch_ballistic(self._ballistic, t, pose, angles)
+            position, checks = self.checker.update(t, pose, angles, hint)
+            events += checks
+        if self._track is not None:
+            self._track.add(t, pose)
+        self.last = FrameResult(tick, pose, angles, position, self._raised(events))
+        return self.last
+
+    def _judge_all(self, pending: Sequence[tuple[Tick, PoseFrame | None, list[Event]]]
+                   ) -> list[FrameResult]:
+        """``_judge`` over frames in order, their angles and screening computed at once."""
+        rows = [i for i, (_, pose, _) in enumerate(pending) if pose is not None]
+        arrays: dict[str, np.ndarray] = {}
+        hints = None
+        if rows:
+            posed = [pending[i][1] for i in rows]
+            arrays = joint_angles(np.stack([p.image for p in posed]),  # type: ignore[union-attr]
+                                  np.stack([p.world for p in posed]),  # type: ignore[union-attr]
+                                  np.stack([p.visibility for p in posed]))  # type: ignore[union-attr]
+            hints = self.checker.screen(arrays)
+        row_of = {i: r for r, i in enumerate(rows)}
+        out = []
+        for i, (tick, pose, events) in enumerate(pending):
+            r = row_of.get(i)
+            angles = {name: float(v[r]) for name, v in arrays.items()} if r is not None else None
+            hint = hints[r] if hints is not None and r is not None else None
+            out.append(self._judge(tick, pose, events, angles, hint))
+        return out
+
     def _drop_out(self, tick: Tick) -> list[Event]:
         self.dropouts.append((tick.t_s, tick.dropout_s))
         if self._smoother is not None:
@@ -255,11 +300,22 @@ class FrameLoop:
         return events
 
 
+#: Poses ``run_poses`` hands the loop at a time: enough for the vectorised angles and screening
+#: to pay, few enough that the checks keep pace with a stream of poses as it comes.
+BATCH = 64
+
+
 def run_poses(loop: FrameLoop, frames: Iterable[tuple[float | None, PoseFrame | None]]) -> None:
     """Drive ``loop`` with a stream of poses, each with its source's timestamp (a trace, a pose
-    stream), frame by frame; then finish it."""
-    for source_t_s, pose in frames:
-        loop.step_pose(pose, source_t_s)
+    stream, a video's poses from ``pose.extraction``), through the batch entry
+    (``FrameLoop.step_poses``, ``BATCH`` frames at a time); then finish it."""
+    chunk: list[tuple[float | None, PoseFrame | None]] = []
+    for item in frames:
+        chunk.append(item)
+        if len(chunk) >= BATCH:
+            loop.step_poses(chunk)
+            chunk = []
+    loop.step_poses(chunk)
     loop.finish()
 
 

@@ -87,19 +87,40 @@ def analyse_video(path: str | Path, catalogue: Catalogue, routine: Routine | Non
                   smoothing: OneEuroParams | None = OneEuroParams(),
                   annotate_to: Path | None = None, progress: Progress | None = None,
                   personal_limits: Mapping[str, Sequence[Limit]] | None = None,
-                  estimator: Estimator | None = None) -> Report:
+                  estimator: Estimator | None = None, jobs: int | None = None) -> Report:
     """Decode ``path``, run every frame through the pipeline and check it with the catalogue
     (one stretch, a routine's stretches, or auto mode: see ``CatalogueChecker``).
+
+    ``jobs`` processes extract the poses (``pose.extraction``; None: one per core, at most 4),
+    and the checks then run in one pass over them; ``jobs`` 1, an ``estimator`` of the
+    caller's, ``annotate_to`` (it draws each decoded frame), a short video, or timestamps that
+    cannot be cut by time run the pipeline frame by frame on one core. Both give the same
+    report (``tests/test_extraction.py``).
 
     The report's ``track`` holds the poses as checked, at session time (0 at the first frame).
     Raises ``VideoError`` for unreadable files; a file damaged part-way keeps the frames read
     before the damage (with a warning) and raises only if nothing could be read.
     """
     from pose.estimator import PoseEstimator
+    from pose.extraction import parted_poses
     from pose.render import VideoWriter, overlay
     from pose.video import read_video
 
     checker = CatalogueChecker.for_catalogue(catalogue, routine, stretch, personal_limits)
+    if jobs != 1 and estimator is None and annotate_to is None:
+        poses = parted_poses(path, model, jobs, progress)
+        if poses is not None:
+            with read_video(path) as reader:
+                info = reader.info
+            loop = FrameLoop(checker, None, smoothing,
+                             MediaClock(1.0 / info.fps if info.fps else None))
+            run_poses(loop, poses)  # checked in one pass as the parts come
+            track = loop.track((info.width, info.height), info.fps, str(path), model)
+            if poses.damage:
+                track.warnings.append(poses.damage)
+            report = loop.report(track)
+            report.checker = checker_spec(checker, smoothing)
+            return report
     with read_video(path) as reader:
         info = reader.info
         own = estimator is None

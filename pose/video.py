@@ -129,6 +129,9 @@ class VideoReader:
             self.close()
             raise VideoError(f"{self.path}: the video has no frames") from None
         self.info = self._describe(self._first)
+        self.start_s: float | None = (float(self._first.time) if self._first.time is not None
+                                      else None)
+        """The first frame's timestamp in seconds (None when it has none)."""
 
     def _describe(self, first: av.VideoFrame) -> VideoInfo:
         s = self._stream
@@ -145,6 +148,23 @@ class VideoReader:
         if rotation in (90, 270):
             w, h = h, w
         return VideoInfo(self.path, w, h, fps, frames, duration, (360 - rotation) % 360)
+
+    def seek(self, t_s: float) -> None:
+        """Go to the key frame at or before timestamp ``t_s`` seconds: iterating then starts
+        there, with frame indices counted from it. Frames before ``t_s`` may come first (the
+        decoder needs the key frame); their timestamps say so.
+
+        Raises ``VideoError`` when the file cannot seek.
+        """
+        s = self._stream
+        if s.time_base is None:
+            raise VideoError(f"{self.path}: the video has no time base to seek in")
+        try:
+            self._container.seek(int(t_s / s.time_base), stream=s, backward=True)
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise VideoError(f"{self.path}: cannot seek to {t_s:.2f} s ({exc})") from None
+        self._first = None
+        self._frames = self._decode()
 
     def _decode(self) -> Iterator[av.VideoFrame]:
         try:
@@ -168,9 +188,9 @@ class VideoReader:
             rgb = _upright(frame.to_ndarray(format="rgb24"), _rotation_of(frame))
             yield VideoFrame(index, t, rgb)
             index += 1
-        self.ended_early = self._ended_early(index, latest_t)
+        self.ended_early = self.ended_early_after(index, latest_t)
 
-    def _ended_early(self, decoded: int, latest_t: float | None) -> str | None:
+    def ended_early_after(self, decoded: int, latest_t: float | None) -> str | None:
         """Compare what was decoded with what the container declared (more than a frame and
         2 % short counts as ending early), and say where the frames stop (the latest timestamp,
         or the frame count at the declared rate when the frames have none)."""

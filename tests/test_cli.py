@@ -116,6 +116,11 @@ def test_bench_prints_the_figures_as_json():
         assert key in figures
     assert figures["frames"] == 30 and figures["model"] == "full"
     assert figures["pipeline_ms"] > 0 and figures["overhead_ratio"] > 0
+    for key in ("analyze_x_realtime", "analyze_speedup", "replay_x_realtime", "peak_rss_mb"):
+        assert figures[key] > 0, key
+    for step in ("decode", "model_raw", "estimator", "checks"):
+        assert figures["steps"][step]["cpu_mean_ms"] > 0, step
+        assert figures["steps"][step]["wall_p95_ms"] > 0, step
 
 
 def _write(path: Path, data: bytes) -> Path:

@@ -160,19 +160,52 @@ def trace(name: str) -> tuple[list[tuple[float, PoseFrame | None]], tuple[int, i
     return list(pose_frames(t)), t.size
 
 
+def per_frame(loop: FrameLoop, frames) -> None:
+    """The loop driven one ``step_pose`` at a time: what the batch entries must equal."""
+    for source_t_s, pose in frames:
+        loop.step_pose(pose, source_t_s)
+    loop.finish()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["R01_knee_to_chest_side", "R04_cat_cow_side",
                                   "R07_jumping_jacks_fast_front", "R09_fast_walkouts_side"])
 def test_batch_equals_per_frame_on_real_traces(name):
-    """Raw traces through the loop frame by frame (smoothed once), then the checked track
-    again in one batch (vectorised angles and screening, no second smoothing): the same."""
+    """Raw traces through the loop frame by frame (smoothed once); the same through
+    ``run_poses``' batch entry (angles and screening vectorised over chunks); then the checked
+    track again in one batch (``run_track``, no second smoothing): all three the same."""
     frames, size = trace(name)
     catalogue = load_catalogue()
     loop = FrameLoop(CatalogueChecker.for_catalogue(catalogue))
+    per_frame(loop, frames)
+    one_by_one = loop.report(loop.track(size, 0.0))
+    loop = FrameLoop(CatalogueChecker.for_catalogue(catalogue))
     run_poses(loop, frames)
-    per_frame = loop.report(loop.track(size, 0.0))
-    batch = check_track(per_frame.track, catalogue)
-    assert outcome(batch) == outcome(per_frame)
+    chunked = loop.report(loop.track(size, 0.0))
+    assert outcome(chunked) == outcome(one_by_one)
+    assert chunked.dropouts == one_by_one.dropouts
+    assert np.array_equal(chunked.track.image, one_by_one.track.image, equal_nan=True)
+    batch = check_track(one_by_one.track, catalogue)
+    assert outcome(batch) == outcome(one_by_one)
+
+
+def test_the_batch_entry_meets_drop_outs_in_order():
+    """A gap inside a chunk: the frames before it are checked before the drop-out is."""
+    track = synthetic_knee_to_chest(2.0, 20.0, 24.0)
+    frames = [(t + (5.0 if t > 12.0 else 0.0), p)
+              for t, p in zip(track.t_s.tolist(), poses_of(track), strict=True)]
+    catalogue = load_catalogue()
+    loop = FrameLoop(CatalogueChecker.for_catalogue(catalogue, stretch="knee_to_chest"))
+    per_frame(loop, frames)
+    expected, raised = loop.report(loop.track(track.size, track.fps)), loop.events
+    loop = FrameLoop(CatalogueChecker.for_catalogue(catalogue, stretch="knee_to_chest"))
+    run_poses(loop, frames)
+    got = loop.report(loop.track(track.size, track.fps))
+    assert len(got.dropouts) == 1 and got.dropouts == expected.dropouts
+    assert outcome(got) == outcome(expected)
+    assert [(e.t_s, e.kind, e.message) for e in loop.events] == [
+        (e.t_s, e.kind, e.message) for e in raised]  # every event, in the order raised
+    assert any(e.kind == "dropout" for e in raised) and len(raised) > 3
 
 
 # -- report.json is a contract ------------------------------------------------------------------

@@ -18,6 +18,7 @@ from nettrace import run_traced
 from pose import privacy
 
 A03 = "A03_physiocore_glute_bridge_side_floor.mp4"
+A06 = "A06_sports2d_lateral_raise_reps_front.mp4"
 #: Long enough for the logger's background send (seen 60-62 s after the model started).
 LIVE_SECONDS = 70.0
 
@@ -42,6 +43,17 @@ def test_analyze_makes_no_lookup_and_no_connection(tmp_path):
     # The logger did try - into the dead loopback proxy, where it stops.
     assert trace.loopback_connects(9) >= 1, "the usage logger never ran: is pose/privacy.py " \
                                             "still needed with this mediapipe?"
+
+
+@pytest.mark.slow
+def test_parallel_analyze_makes_no_lookup_and_no_connection(tmp_path):
+    """Each spawned pose process holds its own landmarker offline (strace -f follows them)."""
+    result, trace = run_traced(
+        [sys.executable, "-m", "pose", "analyze", str(sample(A06)), "--out", str(tmp_path / "o"),
+         "--jobs", "2"], tmp_path / "analyze.strace", cwd=ROOT, env=_env(), timeout=400)
+    assert result.returncode == 0, result.stderr
+    trace.assert_nothing_left("stretchcheck analyze --jobs 2")
+    assert trace.loopback_connects(9) >= 2, "both processes' usage loggers should have tried"
 
 
 @pytest.mark.slow
