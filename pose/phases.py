@@ -64,9 +64,10 @@ def side_words(side: str | None) -> str:
     return f"{side} side" if side in SIDES else "either side first"
 
 
-def step_label(stretch: Stretch, side: str | None) -> str:
+def step_label(name: str, side: str | None) -> str:
+    """"Knee to chest, left side" (for speech and sentences)."""
     words = side_words(side)
-    return f"{stretch.name}, {words}" if words else stretch.name
+    return f"{name}, {words}" if words else name
 
 
 def target_cycles(stretch: Stretch, hold_s: float) -> int:
@@ -394,7 +395,7 @@ class RoutinePlayer:
             else "unknown",
             seconds_left=seconds_left, held_s=held if self.phase == HOLD else 0.0,
             target_s=target, cycles=cycles, cycles_target=cycles_target,
-            next_label=step_label(stretch, coach.side if stretch.sides != "both" else "both")
+            next_label=step_label(stretch.name, coach.side if stretch.sides != "both" else "both")
             if self.phase == REST else "",
             camera=camera, camera_moves=moves, pain_feeling=self._pain_feeling,
             advice=self._advice)
@@ -416,7 +417,7 @@ class RoutinePlayer:
         if self.phase == RELEASE:
             return "Release slowly and relax", "phase"
         if self.phase == REST:
-            name = step_label(stretch, self.coach.side if stretch.sides != "both" else "both")
+            name = step_label(stretch.name, self.coach.side if stretch.sides != "both" else "both")
             move = f" Move the camera: {stretch.camera}" if camera_moves else ""
             return f"Rest. Next: {name}.{move}", "phase"
         if not self._seen:
