@@ -15,15 +15,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from pose.checks import IN_FORM, camera_check, joints_of
-from pose.coach import Coach, Event
-from pose.draw import STATUS_COLOURS, draw_coaching, draw_skeleton
+from pose.coach import Event
+from pose.draw import STATUS_COLOURS, draw_coaching, draw_phase_badge, draw_skeleton
 from pose.estimator import PoseEstimator
+from pose.phases import POSITION, RoutinePlayer
 from pose.pipeline import FrameResult, Pipeline
 from pose.report import Report, StretchResult
 from pose.routines import Routine
+from pose.voice import Announcer
 
-#: Events the page warns about at once, in a banner, for a few seconds.
-URGENT = {"bounce": 4.0, "over_range": 4.0, "several_people": 3.0, "pose_lost": 2.0}
+#: What the page may ask of a session (``request``), with the arguments each takes.
+ACTIONS = {"pause": 0, "resume": 0, "toggle_pause": 0, "skip": 0, "pain": 0,
+           "pain_answer": 2, "after_pain": 1}
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,21 @@ class LiveSnapshot:
     finished: bool = False
     session_id: int | None = None
     events: tuple[Event, ...] = ()
+    phase: str = POSITION
+    """One of ``pose.phases.PHASES``."""
+    label: str = ""
+    """The stretch and the person's side: "Knee to chest - left side"."""
+    cue_kind: str = "info"
+    seconds_left: float | None = None
+    cycles: int = 0
+    cycles_target: int = 0
+    next_label: str = ""
+    camera_advice: str = ""
+    camera_moves: bool = False
+    advice: str = ""
+    pain_feeling: str | None = None
+    utterances: tuple[dict, ...] = ()
+    """The voice's recent utterances (``pose.voice.Utterance.to_dict``), oldest first."""
 
 
 class LiveSession:
@@ -72,7 +90,9 @@ class LiveSession:
                  on_finish: Callable[[int, Report], None] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.routine = routine
-        self.coach = Coach(routine, personal_limits)
+        self.player = RoutinePlayer(routine, personal_limits)
+        self.coach = self.player.coach
+        self.voice = Announcer()
         self._estimator_factory = estimator_factory
         self._recorder_factory = recorder_factory
         self._on_finish = on_finish
@@ -82,9 +102,8 @@ class LiveSession:
         self._clock = clock
         self._lock = threading.Lock()
         self._busy = threading.Lock()
-        self._requests: list[str] = []  # actions posted by the page, under the lock
+        self._requests: list[tuple] = []  # actions posted by the page, under the lock
         self._snapshot = LiveSnapshot(steps=len(self.coach.plan))
-        self._warning: tuple[str, float] | None = None
         self._frames = 0
         self._first_t: float | None = None
         self._t0: float | None = None
@@ -94,12 +113,13 @@ class LiveSession:
 
     # -- page thread ----------------------------------------------------------------------
 
-    def request(self, action: str) -> None:
-        """Queue "pause", "resume", "skip" or "pain"; applied at the next frame's time."""
-        if action not in ("pause", "resume", "skip", "pain"):
-            raise ValueError(f"unknown action {action!r}")
+    def request(self, action: str, *args: object) -> None:
+        """Queue one of ``ACTIONS`` ("pause", "skip", "pain", "pain_answer" with (feeling,
+        rating), "after_pain" with a choice, ...); applied at the next frame's time."""
+        if ACTIONS.get(action) != len(args):
+            raise ValueError(f"unknown action {action!r} with {len(args)} arguments")
         with self._lock:
-            self._requests.append(action)
+            self._requests.append((action, *args))
 
     def snapshot(self) -> LiveSnapshot:
         with self._lock:
@@ -136,7 +156,7 @@ class LiveSession:
             t = self._last_t + 1e-3
         self._last_t = t
         if self._pipeline is None:
-            self._pipeline = Pipeline(self._estimator_factory(), self.coach)
+            self._pipeline = Pipeline(self._estimator_factory(), self.player)
             if self._recorder_factory is not None:
                 height, width = rgb.shape[:2]
                 self._session_id, self._recorder = self._recorder_factory(width, height)
@@ -149,28 +169,38 @@ class LiveSession:
             self._recorder.add_frame(t, result.pose)
             for e in events:
                 self._recorder.add_event(e)
-        out = self._render(rgb, result)
-        self._publish(t, result, events)
+        view = self.player.view()
+        out = self._render(rgb, result, view)
+        self._publish(t, result, events, view)
         return out
 
     def _apply_requests(self, t: float) -> list[Event]:
         with self._lock:
             actions, self._requests = self._requests, []
+        player = self.player
         events: list[Event] = []
-        for action in actions:
+        for action, *args in actions:
+            if action == "toggle_pause":
+                action = "resume" if player.paused else "pause"
             if action == "pause":
-                self.coach.paused = True
+                player.pause(t)
             elif action == "resume":
-                self.coach.paused = False
+                player.resume(t)
             elif action == "skip":
-                events += self.coach.skip(t)
+                events += player.skip(t)
             elif action == "pain":
-                events += self.coach.stop_for_pain(t)
+                events += player.pain(t)
+            elif action == "pain_answer":
+                events += player.answer_pain(t, str(args[0]), int(args[1]))
+            elif action == "after_pain":
+                events += player.after_pain(t, str(args[0]))
         return events
 
-    def _render(self, rgb: np.ndarray, result: FrameResult) -> np.ndarray:
-        coach = self.coach
-        pos = coach.last if not (coach.finished or coach.paused) else None
+    def _render(self, rgb: np.ndarray, result: FrameResult, view) -> np.ndarray:
+        """The skeleton on the camera's picture, shown as a mirror (the person's left on the
+        left of the screen), then the coaching text, which must not be mirrored."""
+        player = self.player
+        pos = self.coach.last if not (player.finished or player.paused) else None
         status = pos.status if pos is not None else "unknown"
         out = rgb
         if result.pose is not None:
@@ -185,63 +215,62 @@ class LiveSession:
             out = draw_skeleton(rgb, result.pose.image, result.pose.visibility,
                                 colour=STATUS_COLOURS.get(status, STATUS_COLOURS["tracking"]),
                                 joint_colours=highlight)
+        out = np.ascontiguousarray(out[:, ::-1])
+        if player.finished:
+            draw_coaching(out, self.routine.name, view.cue, IN_FORM)
         else:
-            out = rgb.copy()
-        if coach.finished:
-            return draw_coaching(out, self.routine.name, "Routine finished - well done", IN_FORM)
-        step = coach.step
-        side = "" if coach.side == "both" else f" - {coach.side} side"
-        title = f"{step.stretch.name}{side}  ({coach.position + 1}/{len(coach.plan)})"
-        held, target = coach.hold_progress()
-        cue = "Paused" if coach.paused else self._current_cue(pos, result)
-        return draw_coaching(out, title, cue, status, held / target if target else 0.0,
-                             f"{held:.0f} / {target:.0f} s")
+            title = f"{view.label}  ({view.step}/{view.steps})"
+            fraction = None
+            if view.seconds_left is not None and view.target_s:
+                fraction = view.held_s / view.target_s if view.phase == "hold" else None
+            draw_coaching(out, title, view.cue, status, fraction,
+                          f"{view.seconds_left:.0f} s" if view.seconds_left is not None else "")
+        return draw_phase_badge(out, "paused" if view.paused else view.phase)
 
-    def _current_cue(self, pos, result: FrameResult) -> str:
-        if self._warning is not None:
-            return self._warning[0]
-        if result.pose is None:
-            return "I can't see you - step into view"
-        if result.pose.people > 1:
-            return "More than one person in view: I can coach one person at a time"
-        return pos.cue if pos is not None else ""
-
-    def _publish(self, t: float, result: FrameResult, events: list[Event]) -> None:
-        for e in events:
-            if e.kind in URGENT:
-                self._warning = (e.message, t + URGENT[e.kind])
-        if self._warning is not None and t > self._warning[1]:
-            self._warning = None
+    def _publish(self, t: float, result: FrameResult, events: list[Event], view) -> None:
         coach = self.coach
         pos = coach.last
-        step = coach.step
-        held, target = coach.hold_progress()
         pose = result.pose
-        camera = () if coach.finished else tuple(camera_check(
-            step.stretch, coach.side, pose.image if pose else None,
-            pose.visibility if pose else None, pose.people if pose else 0))
+        side = view.side if view.side is not None else coach.side
+        camera = () if view.phase not in (POSITION, "hold", "cycles") or view.paused else \
+            tuple(camera_check(coach.step.stretch, side, pose.image if pose else None,
+                               pose.visibility if pose else None, pose.people if pose else 0))
+        said = self.voice.update(t, view, events)
         elapsed = self._clock() - (self._t0 or self._clock())
         with self._lock:
-            previous = self._snapshot.events
+            previous = self._snapshot
             self._snapshot = LiveSnapshot(
                 frames=self._frames,
                 fps=self._frames / elapsed if elapsed > 0 else 0.0,
-                status=pos.status if pos is not None else "unknown",
-                cue=self._current_cue(pos, result),
-                stretch=step.stretch.id,
-                stretch_name=step.stretch.name,
-                instructions=step.stretch.instructions,
-                side=coach.side,
-                step=min(coach.position + 1, len(coach.plan)),
-                steps=len(coach.plan),
-                held_s=held,
-                target_s=target,
-                warning=self._warning[0] if self._warning else "",
+                status=view.status,
+                cue=view.cue,
+                stretch=view.stretch,
+                stretch_name=view.stretch_name,
+                instructions=coach.step.stretch.instructions,
+                side=side,
+                step=view.step,
+                steps=view.steps,
+                held_s=view.held_s,
+                target_s=view.target_s,
+                warning=view.cue if view.cue_kind == "safety" else "",
                 camera=camera,
-                paused=coach.paused,
-                finished=coach.finished,
+                paused=view.paused,
+                finished=self.player.finished,
                 session_id=self._session_id,
-                events=(previous + tuple(events))[-50:],
+                events=(previous.events + tuple(events))[-50:],
+                phase=view.phase,
+                label=view.label,
+                cue_kind=view.cue_kind,
+                seconds_left=view.seconds_left,
+                cycles=view.cycles,
+                cycles_target=view.cycles_target,
+                next_label=view.next_label,
+                camera_advice=view.camera,
+                camera_moves=view.camera_moves,
+                advice=view.advice,
+                pain_feeling=view.pain_feeling,
+                utterances=(previous.utterances + tuple(u.to_dict() for u in said))[-20:]
+                if said else previous.utterances,
             )
 
     # -- end ------------------------------------------------------------------------------
@@ -263,7 +292,9 @@ class LiveSession:
                 return self._session_id
             self.closed = True
             if self._pipeline is not None and not self.coach.finished:
-                events = self.coach.checker.finish(max(self._last_t, 0.0))
+                # Answers the page posted after the last frame (the pain questions) still count.
+                events = self._apply_requests(max(self._last_t, 0.0))
+                events += self.coach.checker.finish(max(self._last_t, 0.0))
                 if self._recorder is not None:
                     for e in events:
                         self._recorder.add_event(e)
