@@ -263,4 +263,4 @@ def test_live_page_setup_without_a_camera(db, monkeypatch):
     at.run()
     assert not at.exception, at.exception
     assert at.sidebar.selectbox[0].value == "desk-break"
-    assert any("Desk break" in i.value for i in at.info)
+    assert any("Desk break" in m.value for m in at.markdown)

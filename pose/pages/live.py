@@ -1,33 +1,46 @@
-"""Live: the webcam through the pipeline, coached through a routine, recorded as it goes."""
+"""Live: the webcam through the pipeline, coached through a routine, recorded as it goes.
+
+Laid out for a person on a mat 2-3 m away: the mirrored video large, beside it the phase, the
+stretch and side, the one cue and the hold ring in large type (``pose.live_view``); keys for
+everything (space, S, P, F; ``pose.coach_component``); a voice; the pain stop's questions.
+"""
 
 import streamlit as st
-import streamlit.components.v1 as components
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pose.app_state import camera_enabled, catalogue, db_url, rtc_configuration
 from pose.estimator import PoseEstimator
+from pose.coach_component import browser_coach
 from pose.live import LiveSession
-from pose.review import results_rows, speech_script
+from pose.live_view import CSS, coach_card
+from pose.phases import AFTER_PAIN_CHOICES, FEELINGS
+from pose.review import results_rows
 from pose.sessions import limits_for, remember
 from pose.store import open_store
 
-st.title("Live coaching")
+#: Fewer processed frames a second than this and the hold timing and bounce checks suffer.
+SLOW_FPS = 10.0
+MODELS = {"full": "Accurate", "lite": "Fast (for slower computers)"}
+
+st.html(CSS)
 cat = catalogue()
 
 with st.sidebar:
-    profile_name = st.text_input("Profile", value=st.session_state.get("profile", "me"),
+    profile_name = st.text_input("Your name", value=st.session_state.get("profile", "me"),
                                  key="profile").strip() or "me"
     routine_ids = list(cat.routines)
     linked = st.query_params.get("routine")  # a link can pick the routine: ?routine=desk-break
     routine_id = st.selectbox("Routine", routine_ids,
                               index=routine_ids.index(linked) if linked in routine_ids else 0,
                               format_func=lambda r: cat.routines[r].name, key="routine")
-    model = st.radio("Pose model", ["full", "lite"], horizontal=True, key="model",
-                     help="lite is faster on slow computers, full is more accurate")
-    speak = st.toggle("Speak the cues", key="speak",
-                      help="For stretches on the floor, when you cannot read the screen")
+    model = st.radio("Pose model", list(MODELS), format_func=MODELS.get, key="model",
+                     help="The fast model suits slower computers; the accurate one sees joints "
+                          "more precisely.")
 
 routine = cat.routines[routine_id]
+for warning in getattr(routine, "warnings", ()):
+    st.sidebar.warning(warning)
+st.session_state.setdefault("voice_on", True)
 
 
 def new_session() -> LiveSession:
@@ -64,7 +77,7 @@ if session is None or session.closed or st.session_state.get("live_for") != want
     st.session_state.live_session = session
     st.session_state.live_for = wanted
 
-video, panel = st.columns([3, 2])
+video, panel = st.columns([5, 4], gap="medium")
 with video:
     if camera_enabled():
         webrtc_streamer(
@@ -78,9 +91,39 @@ with video:
         )
     else:
         st.info("The camera is switched off (STRETCHCHECK_CAMERA=off).")
-    first = routine.steps[0].stretch
-    st.caption(f"Camera for the first stretch, {first.name}: {first.camera} "
-               "Your camera's picture stays on this computer.")
+
+
+def _use_fast_model() -> None:
+    st.session_state.model = "lite"
+
+
+def pain_questions(snap) -> None:
+    """After the pain stop: what it is, how bad, then what to do."""
+    if snap.pain_feeling is None:
+        feeling = st.session_state.get("pain_feeling")
+        st.markdown("<div class='sc-sub'>What do you feel?</div>", unsafe_allow_html=True)
+        for key, words in FEELINGS.items():
+            if st.button(words, key=f"sc-feel-{key}", use_container_width=True,
+                         type="primary" if feeling == key else "secondary"):
+                st.session_state.pain_feeling = key
+                feeling = key
+        if feeling is not None:
+            st.markdown("<div class='sc-sub'>How strong is it? 0 is none, 10 the worst</div>",
+                        unsafe_allow_html=True)
+            for row in (range(0, 6), range(6, 11)):
+                cols = st.columns(6)
+                for col, n in zip(cols, row):
+                    if col.button(str(n), key=f"sc-rate-{n}", use_container_width=True):
+                        session.request("pain_answer", feeling, n)
+                        st.session_state.pain_feeling = None
+    else:
+        st.markdown("<div class='sc-sub'>Rest for a moment, skip this stretch, or end for "
+                    "today?</div>", unsafe_allow_html=True)
+        words = {"rest": "Rest, then try again", "skip": "Skip this stretch",
+                 "end": "End for today"}
+        for choice in AFTER_PAIN_CHOICES:
+            if st.button(words[choice], key=f"sc-after-{choice}", use_container_width=True):
+                session.request("after_pain", choice)
 
 
 @st.fragment(run_every=0.5)
@@ -90,45 +133,64 @@ def coaching_panel() -> None:
     ended = st.session_state.get("ended_session")
     if not snap.frames and ended is not None:
         shown, snap = ended, ended.snapshot()
+    if snap.phase == "stopped_today":
+        st.markdown(coach_card(snap), unsafe_allow_html=True)
+        st.error(snap.advice, icon=":material/medical_services:")
     if snap.finished or (shown.closed and snap.frames):
         st.success("Routine finished - here is how it went." if snap.finished
                    else "Session ended - here is how it went.")
         st.dataframe(results_rows(shown.results()), hide_index=True)
         if snap.session_id is not None:
-            st.caption(f"Saved as session {snap.session_id}: see Review for the details.")
+            st.markdown(f"Saved. See **Review** for session {snap.session_id}.")
         return
     if not snap.frames:
-        st.info(f"**{routine.name}**: {len(session.coach.plan)} stretches and sides. Press START, "
-                "then step back until the camera sees you.")
+        first = routine.steps[0].stretch
+        st.markdown(
+            f"<div class='sc-card' style='--sc-phase:#0072b2'><div class='sc-label'>"
+            f"{routine.name}</div><div class='sc-sub'>{len(routine.steps)} stretches. Press "
+            f"START, then get ready on your mat: I will tell you each step aloud.</div>"
+            f"<div class='sc-note'>First: {first.name}. {first.camera}</div></div>",
+            unsafe_allow_html=True)
         return
-    side = "" if snap.side == "both" else f" - {snap.side} side"
-    st.subheader(f"{snap.step}/{snap.steps} {snap.stretch_name}{side}")
-    st.caption(snap.instructions)
+    st.markdown(coach_card(snap), unsafe_allow_html=True)
+    if snap.phase == "pain":
+        pain_questions(snap)
+    else:
+        c1, c2, c3 = st.columns([1, 1, 1.4])
+        if c1.button("Go on (space)" if snap.paused else "Pause (space)", key="sc-pause",
+                     use_container_width=True):
+            session.request("toggle_pause")
+        if c2.button("Skip (S)", key="sc-skip", use_container_width=True):
+            session.request("skip")
+        if c3.button("Stop - it hurts (P)", key="sc-pain", use_container_width=True):
+            session.request("pain")
     for problem in snap.camera:
         st.warning(problem, icon=":material/photo_camera:")
-    if snap.warning:
-        st.error(snap.warning, icon=":material/warning:")
-    st.markdown(f"<div data-testid='live-cue' style='font-size:2rem;font-weight:700'>"
-                f"{snap.cue}</div>", unsafe_allow_html=True)
-    left = max(0.0, snap.target_s - snap.held_s)
-    st.progress(min(1.0, snap.held_s / snap.target_s) if snap.target_s else 0.0,
-                text=f"Held {snap.held_s:.0f} s - {left:.0f} s to go")
-    c1, c2, c3 = st.columns(3)
-    if c1.button("Resume" if snap.paused else "Pause", use_container_width=True):
-        session.request("resume" if snap.paused else "pause")
-    if c2.button("Skip", use_container_width=True):
-        session.request("skip")
-    if c3.button("Stop - it hurts", type="primary", use_container_width=True):
-        session.request("pain")
-    recent = [e for e in snap.events if e.kind not in ("pose_found",)][-4:]
-    if recent:
-        st.markdown("\n".join(f"- `{e.t_s:5.1f} s` {e.kind.replace('_', ' ')}: {e.message}"
-                              for e in reversed(recent)))
-    st.caption(f"{snap.frames} frames, {snap.fps:.0f} fps"
-               + (f", recording session {snap.session_id}" if snap.session_id else ""))
-    if speak and snap.cue != st.session_state.get("spoken"):
-        st.session_state.spoken = snap.cue
-        components.html(speech_script(snap.cue), height=0)
+    if snap.phase in ("position", "rest"):
+        st.markdown(f"<div class='sc-howto'><b>Camera:</b> {snap.camera_advice}</div>",
+                    unsafe_allow_html=True)
+    if snap.phase == "position":
+        with st.expander("How to do it"):
+            st.markdown(f"<div class='sc-howto'>{snap.instructions}</div>",
+                        unsafe_allow_html=True)
+    if snap.frames > 30 and snap.fps < SLOW_FPS:
+        st.warning(f"This computer checks only {snap.fps:.0f} pictures a second; coaching "
+                   f"needs {SLOW_FPS:.0f} or more to time holds and see bouncing.",
+                   icon=":material/speed:")
+        if model != "lite":
+            st.button("Use the fast pose model", key="sc-fast", on_click=_use_fast_model)
+    voice_col, _ = st.columns([2, 1])
+    voice_on = st.session_state.voice_on
+    if voice_col.button("Voice: on - turn it off" if voice_on else "Voice: off - turn it on",
+                        key="sc-voice"):
+        st.session_state.voice_on = voice_on = not voice_on
+    action, local = browser_coach(snap.utterances, voice_on)
+    if local is False and voice_on:
+        st.info("This browser has no voice of its own on this computer, so the coach stays "
+                "silent: other voices would send the words to a server.",
+                icon=":material/volume_off:")
+    if action is not None and not (action == "pain" and snap.phase == "pain"):
+        session.request(action)
 
 
 with panel:
