@@ -31,7 +31,11 @@ VIEWS = ("side", "front")
 SIDE_MODES = ("alternate", "both")
 KINDS = ("hold", "cycles")
 SIDES = ("left", "right")
+#: The hold the seed's advice recommends (s): outside it a routine loads with a warning.
 HOLD_RANGE_S = (30.0, 60.0)
+#: The holds a file may ask for at all (s): short ones for trying a routine out, long ones
+#: for a physiotherapist's programme.
+HOLD_LIMITS_S = (5.0, 120.0)
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ class Routine:
     name: str
     description: str
     steps: tuple[Step, ...]
+    warnings: tuple[str, ...] = ()
+    """Allowed but unusual settings (a hold outside HOLD_RANGE_S), for the user to see."""
 
 
 @dataclass
@@ -178,6 +184,17 @@ class _Problems:
 
     def add(self, where: str, message: str) -> None:
         self.items.append(f"{self.path.name}: {where}: {message}")
+
+    def hold(self, hold: float | None, where: str, warnings: list[str] | None = None) -> None:
+        """A hold must be within HOLD_LIMITS_S; outside HOLD_RANGE_S it only earns a warning."""
+        if hold is None:
+            return
+        if not HOLD_LIMITS_S[0] <= hold <= HOLD_LIMITS_S[1]:
+            self.add(where, f"{hold:g} s is outside the allowed "
+                            f"{HOLD_LIMITS_S[0]:g}-{HOLD_LIMITS_S[1]:g} s")
+        elif not HOLD_RANGE_S[0] <= hold <= HOLD_RANGE_S[1] and warnings is not None:
+            warnings.append(f"{self.path.name}: {where}: {hold:g} s is outside the advised "
+                            f"{HOLD_RANGE_S[0]:g}-{HOLD_RANGE_S[1]:g} s")
 
     def raise_if_any(self) -> None:
         if self.items:
@@ -307,9 +324,8 @@ def _stretch(sid: str, t: Any, problems: _Problems) -> Stretch | None:
     sides = _choice(t.get("sides"), SIDE_MODES, f"{where}: sides", problems)
     kind = _choice(t.get("kind"), KINDS, f"{where}: kind", problems)
     hold = _number(t.get("hold_s", HOLD_RANGE_S[0]), f"{where}: hold_s", problems)
-    if hold is not None and not HOLD_RANGE_S[0] <= hold <= HOLD_RANGE_S[1]:
-        problems.add(f"{where}: hold_s", f"{hold:g} s is outside the allowed "
-                                         f"{HOLD_RANGE_S[0]:g}-{HOLD_RANGE_S[1]:g} s")
+    # Outside the advised range the warning comes with each routine that uses the hold.
+    problems.hold(hold, f"{where}: hold_s")
     criteria_t = t.get("criteria", [])
     if not isinstance(criteria_t, list) or not criteria_t:
         problems.add(f"{where}: criteria", "needs at least one [[stretch.<id>.criteria]] entry")
@@ -380,6 +396,7 @@ def load_routine(path: Path, stretches: dict[str, Stretch]) -> Routine:
     problems = _Problems(path)
     _check_keys(data, ("name", "description", "step"), ("name", "step"), "top level", problems)
     steps = []
+    warnings: list[str] = []
     for i, st in enumerate(data.get("step", [])):
         sid = str(st.get("stretch", ""))
         # Name the stretch too: nobody should have to count [[step]] tables.
@@ -391,9 +408,7 @@ def load_routine(path: Path, stretches: dict[str, Stretch]) -> Routine:
             continue
         stretch = stretches[sid]
         hold = _number(st.get("hold_s", stretch.hold_s), f"{where}: hold_s", problems)
-        if hold is not None and not HOLD_RANGE_S[0] <= hold <= HOLD_RANGE_S[1]:
-            problems.add(f"{where}: hold_s", f"{hold:g} s is outside the allowed "
-                                             f"{HOLD_RANGE_S[0]:g}-{HOLD_RANGE_S[1]:g} s")
+        problems.hold(hold, f"{where}: hold_s", warnings)
         default_sides = ["both"] if stretch.sides == "both" else list(SIDES)
         sides = st.get("sides", default_sides)
         allowed = ("both",) if stretch.sides == "both" else SIDES
@@ -406,7 +421,7 @@ def load_routine(path: Path, stretches: dict[str, Stretch]) -> Routine:
         problems.add("top level", "a routine needs at least one [[step]]")
     problems.raise_if_any()
     return Routine(path.stem, str(data["name"]), " ".join(str(data.get("description", "")).split()),
-                   tuple(steps))
+                   tuple(steps), tuple(warnings))
 
 
 def load_catalogue(folder: Path | None = None) -> Catalogue:
@@ -429,7 +444,8 @@ def check_file(path: Path, folder: Path | None = None) -> str:
         return f"{path.name}: {len(stretches)} stretches, all valid"
     stretches = load_stretches(Path(folder or ROUTINES_DIR) / CATALOGUE_FILE)
     routine = load_routine(path, stretches)
-    return f"{path.name}: routine {routine.name!r}, {len(routine.steps)} steps, all valid"
+    notes = "".join(f"\nwarning: {w}" for w in routine.warnings)
+    return f"{path.name}: routine {routine.name!r}, {len(routine.steps)} steps, all valid{notes}"
 
 
 def with_overrides(stretch: Stretch, settings: dict[str, str]) -> Stretch:
