@@ -8,6 +8,7 @@ tested without a browser by feeding frames to ``process``.
 from __future__ import annotations
 
 import threading
+from collections import deque
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,6 +106,7 @@ class LiveSession:
         self._requests: list[tuple] = []  # actions posted by the page, under the lock
         self._snapshot = LiveSnapshot(steps=len(self.coach.plan))
         self._frames = 0
+        self._recent: deque[float] = deque(maxlen=45)  # clock times of the latest frames
         self._first_t: float | None = None
         self._t0: float | None = None
         self._last_t = -np.inf
@@ -200,7 +202,8 @@ class LiveSession:
         """The skeleton on the camera's picture, shown as a mirror (the person's left on the
         left of the screen), then the coaching text, which must not be mirrored."""
         player = self.player
-        pos = self.coach.last if not (player.finished or player.paused) else None
+        coaching = view.phase in (POSITION, "hold", "cycles") and not view.paused
+        pos = self.coach.last if coaching else None
         status = pos.status if pos is not None else "unknown"
         out = rgb
         if result.pose is not None:
@@ -236,12 +239,16 @@ class LiveSession:
             tuple(camera_check(coach.step.stretch, side, pose.image if pose else None,
                                pose.visibility if pose else None, pose.people if pose else 0))
         said = self.voice.update(t, view, events)
-        elapsed = self._clock() - (self._t0 or self._clock())
+        now = self._clock()
+        self._recent.append(now)
+        # Frames processed a second over the last few seconds: the rate now, not since START.
+        span = now - self._recent[0]
+        fps = (len(self._recent) - 1) / span if span > 0 else 0.0
         with self._lock:
             previous = self._snapshot
             self._snapshot = LiveSnapshot(
                 frames=self._frames,
-                fps=self._frames / elapsed if elapsed > 0 else 0.0,
+                fps=fps,
                 status=view.status,
                 cue=view.cue,
                 stretch=view.stretch,

@@ -23,7 +23,7 @@ PAIN_RED = (155, 28, 28)
 CSS = """
 <style>
 /* Room for the coach: no wasted space above the video. */
-.block-container { padding-top: 1.2rem; padding-bottom: 1rem; }
+.block-container { padding-top: 3rem; padding-bottom: 1rem; }
 .sc-card { background: #111111; color: #ffffff; border-radius: 0.8rem; padding: 0.8rem 1.1rem;
            border-left: 1.1rem solid var(--sc-phase); overflow-wrap: anywhere; }
 .sc-top { display: flex; align-items: center; gap: 0.6rem; flex-wrap: wrap;
@@ -44,7 +44,8 @@ CSS = """
 .sc-note { font-size: max(1.15rem, 2.6vh); line-height: 1.3; }
 /* Big targets for a hand reaching from the floor. */
 div[class*="st-key-sc-"] button { min-height: max(3.2rem, 8vh); }
-div[class*="st-key-sc-"] button p { font-size: max(1.3rem, 3.2vh); font-weight: 700; }
+div[class*="st-key-sc-"] button p { font-size: max(1.3rem, 3.2vh); font-weight: 700;
+                                    white-space: normal; }
 div.st-key-sc-pain button { background: #9b1c1c; color: #ffffff; border-color: #9b1c1c; }
 div.st-key-sc-pain button:hover { background: #7f1616; color: #ffffff; }
 .sc-howto { font-size: max(1.1rem, 2.5vh); color: #000000; line-height: 1.35; }

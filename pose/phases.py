@@ -395,10 +395,17 @@ class RoutinePlayer:
             else "unknown",
             seconds_left=seconds_left, held_s=held if self.phase == HOLD else 0.0,
             target_s=target, cycles=cycles, cycles_target=cycles_target,
-            next_label=step_label(stretch.name, coach.side if stretch.sides != "both" else "both")
+            next_label=step_label(stretch.name, self._planned_side())
             if self.phase == REST else "",
             camera=camera, camera_moves=moves, pain_feeling=self._pain_feeling,
             advice=self._advice)
+
+    def _planned_side(self) -> str | None:
+        """The side the coach asks for: "both", a side, or None while either may come first."""
+        coach = self.coach
+        if coach.step.stretch.sides == "both":
+            return "both"
+        return coach.checker.side
 
     def _cue_for(self, t: float, pos: Position | None, stretch: Stretch, side: str | None,
                  camera_moves: bool) -> tuple[str, str]:
@@ -417,7 +424,7 @@ class RoutinePlayer:
         if self.phase == RELEASE:
             return "Release slowly and relax", "phase"
         if self.phase == REST:
-            name = step_label(stretch.name, self.coach.side if stretch.sides != "both" else "both")
+            name = step_label(stretch.name, self._planned_side())
             move = f" Move the camera: {stretch.camera}" if camera_moves else ""
             return f"Rest. Next: {name}.{move}", "phase"
         if not self._seen:

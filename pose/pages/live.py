@@ -15,6 +15,7 @@ from pose.live import LiveSession
 from pose.live_view import CSS, coach_card
 from pose.phases import AFTER_PAIN_CHOICES, FEELINGS
 from pose.review import results_rows
+from pose.routines import HOLD_RANGE_S
 from pose.sessions import limits_for, remember
 from pose.store import open_store
 
@@ -22,6 +23,8 @@ from pose.store import open_store
 SLOW_FPS = 10.0
 MODELS = {"full": "Accurate", "lite": "Fast (for slower computers)"}
 
+# The video and the coach need the whole width: the settings wait in the closed sidebar.
+st.set_page_config(initial_sidebar_state="collapsed")
 st.html(CSS)
 cat = catalogue()
 
@@ -38,8 +41,11 @@ with st.sidebar:
                           "more precisely.")
 
 routine = cat.routines[routine_id]
-for warning in getattr(routine, "warnings", ()):
-    st.sidebar.warning(warning)
+unusual = [f"{s.stretch.name} {s.hold_s:.0f} s" for s in routine.steps
+           if not HOLD_RANGE_S[0] <= s.hold_s <= HOLD_RANGE_S[1]]
+if unusual:
+    st.sidebar.warning(f"This routine's holds ({', '.join(unusual)}) are outside the usual "
+                       f"advice of {HOLD_RANGE_S[0]:.0f}-{HOLD_RANGE_S[1]:.0f} s a side.")
 st.session_state.setdefault("voice_on", True)
 
 
@@ -156,14 +162,14 @@ def coaching_panel() -> None:
     if snap.phase == "pain":
         pain_questions(snap)
     else:
-        c1, c2, c3 = st.columns([1, 1, 1.4])
+        if st.button("Stop - it hurts (P)", key="sc-pain", use_container_width=True):
+            session.request("pain")
+        c1, c2 = st.columns(2)
         if c1.button("Go on (space)" if snap.paused else "Pause (space)", key="sc-pause",
                      use_container_width=True):
             session.request("toggle_pause")
         if c2.button("Skip (S)", key="sc-skip", use_container_width=True):
             session.request("skip")
-        if c3.button("Stop - it hurts (P)", key="sc-pain", use_container_width=True):
-            session.request("pain")
     for problem in snap.camera:
         st.warning(problem, icon=":material/photo_camera:")
     if snap.phase in ("position", "rest"):
@@ -179,9 +185,8 @@ def coaching_panel() -> None:
                    icon=":material/speed:")
         if model != "lite":
             st.button("Use the fast pose model", key="sc-fast", on_click=_use_fast_model)
-    voice_col, _ = st.columns([2, 1])
     voice_on = st.session_state.voice_on
-    if voice_col.button("Voice: on - turn it off" if voice_on else "Voice: off - turn it on",
+    if st.button("Voice: on - turn it off" if voice_on else "Voice: off - turn it on",
                         key="sc-voice"):
         st.session_state.voice_on = voice_on = not voice_on
     action, local = browser_coach(snap.utterances, voice_on)
