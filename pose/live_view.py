@@ -24,7 +24,7 @@ CSS = """
 <style>
 /* Room for the coach: no wasted space above the video. */
 .block-container { padding-top: 3rem; padding-bottom: 1rem; }
-.sc-card { background: #111111; color: #ffffff; border-radius: 0.8rem; padding: 0.8rem 1.1rem;
+.sc-card { background: #111111; color: #ffffff; border-radius: 0.8rem; padding: 0.6rem 1rem;
            border-left: 1.1rem solid var(--sc-phase); overflow-wrap: anywhere; }
 .sc-top { display: flex; align-items: center; gap: 0.6rem; flex-wrap: wrap;
           font-size: max(1.5rem, 3.6vh); font-weight: 700; }
@@ -36,7 +36,7 @@ CSS = """
 .sc-cue[data-kind="safety"] { background: #ffffff; color: #000000; padding: 0.2rem 0.5rem;
                               border-radius: 0.4rem; }
 .sc-timer { display: flex; align-items: center; gap: 1.2rem; margin-top: 0.4rem; }
-.sc-ring { position: relative; width: max(7rem, 21vh); height: max(7rem, 21vh); flex: none; }
+.sc-ring { position: relative; width: max(7rem, 19vh); height: max(7rem, 19vh); flex: none; }
 .sc-ring svg { position: absolute; inset: 0; width: 100%; height: 100%; }
 .sc-seconds { position: absolute; inset: 0; display: flex; align-items: center;
               justify-content: center; font-size: max(2.6rem, 8.5vh); font-weight: 800; }
@@ -112,7 +112,8 @@ def coach_card(snap) -> str:
     top = (f'<div class="sc-top" data-testid="live-phase" data-phase="{e(phase)}">'
            f'{shape_svg(shape, colour)}<span>{e(word)}</span>'
            f'<span class="sc-step">{snap.step} of {snap.steps}</span></div>')
-    label = f'<div class="sc-label" data-testid="live-label">{e(snap.label)}</div>'
+    text = f"Next: {snap.label}" if snap.phase == "rest" else snap.label
+    label = f'<div class="sc-label" data-testid="live-label">{e(text)}</div>'
     cue = (f'<div class="sc-cue" data-testid="live-cue" data-kind="{e(snap.cue_kind)}" '
            f'role="status" aria-live="polite">{e(snap.cue)}</div>')
     timer = ""

@@ -424,9 +424,8 @@ class RoutinePlayer:
         if self.phase == RELEASE:
             return "Release slowly and relax", "phase"
         if self.phase == REST:
-            name = step_label(stretch.name, self._planned_side())
-            move = f" Move the camera: {stretch.camera}" if camera_moves else ""
-            return f"Rest. Next: {name}.{move}", "phase"
+            move = f" Then move the camera: {stretch.camera}" if camera_moves else ""
+            return f"Rest and relax.{move}", "phase"
         if not self._seen:
             return "I can't see you - come into the camera's view", "info"
         if self._crowd:

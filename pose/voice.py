@@ -29,6 +29,9 @@ from pose.phases import (CYCLES, FINISHED, HOLD, PAIN, POSITION, RELEASE, REST, 
 SAFETY, TRANSITION, COUNTDOWN, CUE = 3, 2, 2, 1
 #: Seconds left in a hold that are said aloud.
 COUNTDOWN_AT = (10, 5, 3, 2, 1)
+#: Speaking rate assumed when keeping a cue clear of the countdown (characters a second; the
+#: Web Speech API's default voices say about 14-16 at rate 0.95).
+CHARS_PER_S = 14.0
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,10 @@ class Announcer:
         keep: how many recent utterances ``recent`` keeps for the page.
     """
 
-    def __init__(self, repeat_s: float = 5.0, keep: int = 40) -> None:
+    def __init__(self, repeat_s: float = 5.0, keep: int = 40, settle_s: float = 1.0) -> None:
         self.repeat_s = repeat_s
+        self.settle_s = settle_s
+        self._cue: tuple[str, float] = ("", 0.0)  # the cue shown, since when
         self._said: dict[str, float] = {}
         self._next_id = 1
         self._previous: PlayerView | None = None
@@ -74,6 +79,8 @@ class Announcer:
                 self._say(out, t_s, e.message, SAFETY, ttl_s=4.0)
         for text, priority, ttl in _transitions(prev, view):
             self._say(out, t_s, text, priority, ttl)
+            if view.cue and text.endswith(view.cue):
+                self._said[view.cue] = t_s  # the posture cue went with the announcement
         if view.phase == HOLD and not view.paused and view.seconds_left is not None:
             before = prev.seconds_left if (prev is not None and prev.phase == HOLD
                                            and prev.stretch == view.stretch
@@ -84,12 +91,24 @@ class Announcer:
                         view.seconds_left > 0:
                     self._say(out, t_s, f"{k} seconds left" if k >= 5 else str(k), COUNTDOWN,
                               ttl_s=1.2, force=True)
+        if view.cue != self._cue[0]:
+            self._cue = (view.cue, t_s)
         if view.phase in (POSITION, HOLD, CYCLES) and not view.paused and \
-                view.cue_kind in ("posture", "form") and (prev is None or prev.cue != view.cue):
+                view.cue_kind in ("posture", "form") and self._cue_settled(t_s, view):
             self._say(out, t_s, view.cue, CUE, ttl_s=3.0)
         if view.phase == CYCLES and prev is not None and view.cycles > prev.cycles:
             self._say(out, t_s, f"{view.cycles} of {view.cycles_target}", CUE, ttl_s=2.0)
         return out
+
+    def _cue_settled(self, t_s: float, view: PlayerView) -> bool:
+        """A cue is said once it has stood for ``settle_s`` (a cue that flickers by as the
+        person moves is not worth a sentence), and, in a hold, only if it ends well before the
+        countdown's "3" (which must not wait behind it)."""
+        if t_s - self._cue[1] < self.settle_s:
+            return False
+        if view.phase == HOLD and view.seconds_left is not None:
+            return view.seconds_left - len(view.cue) / CHARS_PER_S > 4.0
+        return True
 
     def _say(self, out: list[Utterance], t_s: float, text: str, priority: int, ttl_s: float,
              force: bool = False) -> None:
@@ -126,7 +145,8 @@ def _transitions(prev: PlayerView | None, view: PlayerView) -> list[tuple[str, i
     elif view.phase == RELEASE:
         out.append(("Release slowly", TRANSITION, 4.0))
     elif view.phase == REST:
-        out.append((view.cue, TRANSITION, 8.0))
+        move = " Then move the camera." if view.camera_moves else ""
+        out.append((f"Rest. Next: {view.next_label}.{move}", TRANSITION, 8.0))
     elif view.phase == FINISHED:
         out.append(("Routine finished. Well done.", TRANSITION, 10.0))
     elif view.phase == PAIN:

@@ -82,7 +82,7 @@ def test_phases_in_order_with_the_posture_first():
     assert holds[0] == pytest.approx(5.0, abs=0.6) and min(holds) < 0.5
     assert all(a >= b for a, b in zip(holds, holds[1:]))  # the countdown only goes down
     rest = next(v for _, v in run.views if v.phase == REST)
-    assert rest.cue.startswith("Rest. Next: Knee to chest, right side")
+    assert rest.cue.startswith("Rest and relax") and rest.next_label == "Knee to chest, right side"
     assert run.view.phase == POSITION and run.view.side == "right"
     kinds = [e.kind for e in run.events]
     assert kinds.index("hold_completed") < kinds.index("step_started", 2)

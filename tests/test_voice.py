@@ -36,14 +36,19 @@ def test_a_whole_side_is_announced_in_order():
     assert positions == sorted(positions), texts
 
 
-def test_nothing_repeats_within_a_few_seconds():
-    a = Announcer(repeat_s=5.0)
+def test_nothing_repeats_within_a_few_seconds_and_flickers_are_not_said():
+    a = Announcer(repeat_s=5.0, settle_s=1.0)
     view = PlayerView(phase=POSITION, stretch="x", stretch_name="X", cue="Lie on your back",
                       cue_kind="posture")
     other = replace(view, cue="Bend your left knee", cue_kind="form")
-    texts = said(a, [(0.0, view), (1.0, other), (2.0, view), (3.0, other), (8.0, view)])
-    assert texts.count("Bend your left knee") == 1
-    assert texts.count("Lie on your back") == 2  # again after 5 s
+    flicker = replace(view, cue="Straighten your right leg", cue_kind="form")
+    timeline = [(k / 2, v) for k, v in enumerate([view] * 4 + [other] * 4 + [flicker]
+                                                  + [view] * 3 + [other] * 4 + [view] * 4)]
+    texts = said(a, timeline)
+    assert texts[0] == "X, either side first. Lie on your back"
+    assert texts.count("Bend your left knee") == 1  # again after 4 s: too soon
+    assert "Straighten your right leg" not in texts  # shown for half a second only
+    assert texts.count("Lie on your back") == 1  # 5.5 s after the announcement said it
 
 
 def test_safety_events_are_said_first_and_interrupt():

@@ -186,10 +186,12 @@ def coaching_panel() -> None:
         if model != "lite":
             st.button("Use the fast pose model", key="sc-fast", on_click=_use_fast_model)
     voice_on = st.session_state.voice_on
-    if st.button("Voice: on - turn it off" if voice_on else "Voice: off - turn it on",
+    voice_col, screen_col = st.columns([3, 2], vertical_alignment="center")
+    if voice_col.button("Voice: on - turn it off" if voice_on else "Voice: off - turn it on",
                         key="sc-voice"):
         st.session_state.voice_on = voice_on = not voice_on
-    action, local = browser_coach(snap.utterances, voice_on)
+    with screen_col:
+        action, local = browser_coach(snap.utterances, voice_on)
     if local is False and voice_on:
         st.info("This browser has no voice of its own on this computer, so the coach stays "
                 "silent: other voices would send the words to a server.",
