@@ -49,6 +49,23 @@ function toggleFullScreen() {
   }
 }
 
+function lowLatency(win) {
+  // The browser delays incoming video to smooth out network jitter; the coach's picture is
+  // better late by nothing, so the panel and the video agree: ask for no extra delay.
+  const pc = win.RTCPeerConnection && win.RTCPeerConnection.prototype;
+  if (!pc || pc.__stretchcheckLowLatency) return;
+  pc.__stretchcheckLowLatency = true;
+  const original = pc.setRemoteDescription;
+  pc.setRemoteDescription = function (...args) {
+    return original.apply(this, args).then((result) => {
+      for (const receiver of this.getReceivers()) {
+        try { receiver.jitterBufferTarget = 0; } catch (e) { /* older browser */ }
+      }
+      return result;
+    });
+  };
+}
+
 function hookFrames() {
   // Keys typed while the focus is in an iframe (the video) reach that iframe's document only.
   const s = state();
@@ -59,6 +76,7 @@ function hookFrames() {
         doc.addEventListener("keydown", onKey, true);
         s.hooked.add(doc);
       }
+      if (frame.contentWindow) lowLatency(frame.contentWindow);
     } catch (e) { /* another origin: not ours */ }
   }
 }

@@ -102,12 +102,13 @@ class Announcer:
 
     def _cue_settled(self, t_s: float, view: PlayerView) -> bool:
         """A cue is said once it has stood for ``settle_s`` (a cue that flickers by as the
-        person moves is not worth a sentence), and, in a hold, only if it ends well before the
-        countdown's "3" (which must not wait behind it)."""
+        person moves is not worth a sentence), and, in a hold, only if it ends a second before
+        the countdown's next number (which must not wait behind it)."""
         if t_s - self._cue[1] < self.settle_s:
             return False
         if view.phase == HOLD and view.seconds_left is not None:
-            return view.seconds_left - len(view.cue) / CHARS_PER_S > 4.0
+            mark = max((k for k in COUNTDOWN_AT if k < view.seconds_left), default=0)
+            return view.seconds_left - len(view.cue) / CHARS_PER_S - 1.0 > mark
         return True
 
     def _say(self, out: list[Utterance], t_s: float, text: str, priority: int, ttl_s: float,
@@ -139,7 +140,10 @@ def _transitions(prev: PlayerView | None, view: PlayerView) -> list[tuple[str, i
         posture = view.cue if view.cue_kind == "posture" else ""
         out.append((f"{lead}{posture}".strip(), TRANSITION, 8.0))
     elif view.phase == HOLD:
-        out.append((f"Hold for {view.target_s:.0f} seconds", TRANSITION, 3.0))
+        # Said late (behind a cue still being spoken) the number would be wrong: let it go
+        # after a third of the hold.
+        out.append((f"Hold for {view.target_s:.0f} seconds", TRANSITION,
+                    max(2.0, 0.3 * view.target_s)))
     elif view.phase == CYCLES:
         out.append((f"Now {view.cycles_target} slow cycles, with your breath", TRANSITION, 4.0))
     elif view.phase == RELEASE:

@@ -1,8 +1,8 @@
 """The floor view in a real browser: a routine coached from a fake camera, read off the page.
 
 The fake camera is composed from the real glute-bridge clip (A03): the person lying, rising
-into the bridge, the bridge frozen long enough for a 5 s hold and a pause, lowering, and lying
-still. The routine (written here, 5 s holds, which the loader accepts with a warning) is the
+into the bridge, the bridge frozen long enough for a 10 s hold and a pause, lowering, and lying
+still. The routine (written here, 10 s and 5 s holds, which the loader accepts with a warning) is the
 glute bridge then knee to chest, so the page goes through position -> hold -> (paused) ->
 release -> rest -> the next stretch's position, where the pain stop is tried.
 
@@ -41,7 +41,7 @@ ROUTINE = """name = "Quick try"
 description = "Two stretches with short holds, for trying the coach out."
 [[step]]
 stretch = "glute_bridge"
-hold_s = 5
+hold_s = 10
 [[step]]
 stretch = "knee_to_chest"
 hold_s = 5
@@ -65,7 +65,7 @@ def camera(work) -> Path:
     clip = _clip()
     compose_camera([Shot(clip, 0, 1, freeze_s=4.0),     # lying, knees bent
                     Shot(clip, 0, 46, repeat=1),          # rising into the bridge
-                    Shot(clip, 45, 46, freeze_s=18.0),    # the bridge, held
+                    Shot(clip, 45, 46, freeze_s=24.0),    # the bridge, held
                     Shot(clip, 46, None),                 # lowering
                     Shot(clip, 90, 91, freeze_s=60.0)],   # lying still
                    y4m, fps=15)
@@ -273,11 +273,17 @@ def test_a_routine_coached_from_the_floor(server, chromium):
     it = iter(order)
     assert all(p in it for p in expected), order
 
-    # The overlay and the panel agree on the phase within 0.5 s.
+    # The overlay and the panel agree on the phase within 0.5 s: the video changed between two
+    # of its samples (a screenshot of the video takes a few hundred ms), and that interval
+    # must come within 0.5 s of the panel's change.
     for phase in ("release", "rest"):
-        t_panel, t_video = tl.first(tl.panel, phase), tl.first(tl.video, phase)
-        assert t_panel is not None and t_video is not None, (phase, tl.changes())
-        assert abs(t_video - t_panel) <= SYNC_S + 0.35, (phase, t_video - t_panel)
+        t_panel = tl.first(tl.panel, phase)
+        k = next((i for i, (_, p) in enumerate(tl.video) if p == phase), None)
+        assert t_panel is not None and k, (phase, tl.changes())
+        before, after = tl.video[k - 1][0], tl.video[k][0]
+        assert before <= t_panel + SYNC_S and after >= t_panel - SYNC_S, (
+            phase, f"video changed {before - t_panel:+.2f}..{after - t_panel:+.2f} s from the "
+                   "panel", tl.changes())
 
     # The next stretch is announced (and not cut off by the pain stop below).
     deadline = time.monotonic() + 15
@@ -308,12 +314,16 @@ def test_a_routine_coached_from_the_floor(server, chromium):
         '"rating":3' in data
 
     # The speech log: countdown and transitions, said by the local voice, nothing cut off.
+    deadline = time.monotonic() + 15
+    while page.evaluate("() => window.__stretchcheck.speaking !== null") and \
+            time.monotonic() < deadline:
+        page.wait_for_timeout(300)  # the pain stop's words end before the log is read
     log = page.evaluate("() => window.__stretchcheckSpeech")
     voices = page.evaluate("() => window.__speechStandIn.started.map(s => s.voice)")
     said = [e["text"] for e in log if e["status"] == "spoken"]
     print("\nspeech log:", *(f"{e['status']:>12} p{e['priority']} {e['text']}" for e in log),
           sep="\n  ")
-    for text in ("Glute bridge.", "Hold for 5 seconds", "3", "2", "1", "Paused", "Going on",
+    for text in ("Glute bridge.", "5 seconds left", "3", "2", "1", "Paused", "Going on",
                  "Release slowly", "Rest. Next: Knee to chest, either side first",
                  "Knee to chest, either side first."):
         assert any(s.startswith(text) for s in said), (text, said)

@@ -150,6 +150,7 @@ def coaching_panel() -> None:
             st.markdown(f"Saved. See **Review** for session {snap.session_id}.")
         return
     if not snap.frames:
+        browser_coach((), st.session_state.voice_on)  # keys and the video's latency, early
         first = routine.steps[0].stretch
         st.markdown(
             f"<div class='sc-card' style='--sc-phase:#0072b2'><div class='sc-label'>"
