@@ -111,6 +111,7 @@ class LiveSession:
         self._t0: float | None = None
         self._last_t = -np.inf
         self.dropped = 0
+        self._last_out: np.ndarray | None = None  # the latest picture with the overlay
         self.closed = False
 
     # -- page thread ----------------------------------------------------------------------
@@ -131,17 +132,23 @@ class LiveSession:
 
     def on_frame(self, frame):  # av.VideoFrame -> av.VideoFrame
         """streamlit-webrtc's callback. A frame arriving while one is still being processed
-        is passed through unprocessed: the picture stays live instead of queueing."""
+        is dropped: the latest coached picture is shown again in its place (never the raw,
+        unmirrored camera picture, which would flicker), so nothing queues."""
         import av
 
         if not self._busy.acquire(blocking=False):
             self.dropped += 1
-            return frame
+            last = self._last_out
+            if last is None:
+                return frame
+            out = av.VideoFrame.from_ndarray(last, format="rgb24")
+            out.pts, out.time_base = frame.pts, frame.time_base
+            return out
         try:
             rgb = frame.to_ndarray(format="rgb24")
             t = float(frame.time) if frame.time is not None else None
-            out = self.process(rgb, t)
-            return av.VideoFrame.from_ndarray(out, format="rgb24")
+            self._last_out = self.process(rgb, t)
+            return av.VideoFrame.from_ndarray(self._last_out, format="rgb24")
         finally:
             self._busy.release()
 

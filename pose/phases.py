@@ -77,16 +77,38 @@ def target_cycles(stretch: Stretch, hold_s: float) -> int:
     return max(3, round(hold_s / (2.0 * stretch.cycle.min_period_s)))
 
 
-def posture_missing(stretch: Stretch, pos: Position | None) -> bool:
-    """True while the body is not in the stretch's starting position yet: a criterion on a
-    whole-body angle (no ``{side}``, e.g. trunk inclination, chest up) is missed by more than
-    its "nearly" margin. Then the posture cue comes before any fine cue."""
-    if pos is None:
+#: Whole-body angle ranges (deg, conventions in pose/angles.py) that tell each starting
+#: position, wide on purpose: they only decide whether the posture cue ("Lie on your back")
+#: comes before the fine cues. Each entry: (angle names, reduce, low, high); the reduced value
+#: of the named angles must lie in [low, high]. Kneeling has no entry: child's pose and the
+#: lunge share no whole-body shape, so their own criteria speak from the start.
+POSTURE_RANGES: dict[str, tuple[tuple[tuple[str, ...], str, float, float], ...]] = {
+    "supine": ((("trunk_inclination",), "min", 50.0, 180.0),
+               (("chest_up",), "min", 20.0, 180.0)),
+    "prone": ((("chest_up",), "min", -180.0, -20.0),
+              (("thigh_inclination_left", "thigh_inclination_right"), "min", 60.0, 180.0)),
+    "all_fours": ((("chest_up",), "min", -180.0, -20.0),
+                  (("trunk_inclination",), "min", 45.0, 135.0),
+                  (("thigh_inclination_left", "thigh_inclination_right"), "max", 0.0, 45.0)),
+    "seated": ((("trunk_inclination",), "min", 0.0, 70.0),
+               (("thigh_inclination_left", "thigh_inclination_right"), "min", 50.0, 130.0)),
+    "standing": ((("thigh_inclination_left", "thigh_inclination_right"), "min", 0.0, 30.0),),
+}
+
+
+def posture_missing(stretch: Stretch, angles: Mapping[str, float], seen: bool = True) -> bool:
+    """True when the body is clearly not in the stretch's starting position (standing during
+    knee to chest): then the posture cue comes before any fine cue. Unseen angles decide
+    nothing; with no one seen at all the posture is missing."""
+    if not seen:
         return True
-    for spec, c in zip(stretch.criteria, pos.criteria):
-        if spec.optional or "{side}" in spec.angle or "{other}" in spec.angle:
+    for names, reduce, low, high in POSTURE_RANGES.get(stretch.position, ()):
+        values = [angles.get(n, math.nan) for n in names]
+        values = [v for v in values if math.isfinite(v)]
+        if not values:
             continue
-        if c.state in ("low", "high") and c.miss_deg > spec.nearly_deg:
+        v = min(values) if reduce == "min" else max(values)
+        if not low <= v <= high:
             return True
     return False
 
@@ -194,6 +216,7 @@ class RoutinePlayer:
     _pain_feeling: str | None = field(init=False, default=None)
     _advice: str = field(init=False, default="")
     _seen: bool = field(init=False, default=False)
+    _angles: Mapping[str, float] = field(init=False, default_factory=dict)
     _crowd: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
@@ -222,6 +245,7 @@ class RoutinePlayer:
                angles: Mapping[str, float]) -> tuple[Position | None, list[Event]]:
         self._last_t = t_s
         self._seen = pose is not None
+        self._angles = angles
         self._crowd = pose is not None and pose.people > 1
         if self.paused or self.phase in (PAIN, FINISHED, STOPPED_TODAY):
             return None, []
@@ -436,7 +460,7 @@ class RoutinePlayer:
             out = (t % pace) < pace / 2
             return ("Breathe out and round your back up" if out
                     else "Breathe in and let your belly sink"), "form"
-        if posture_missing(stretch, pos):
+        if posture_missing(stretch, self._angles, self._seen):
             return POSTURE_CUES.get(stretch.position, "Get into position"), "posture"
         if self.phase == HOLD:
             if pos is not None and pos.status in (NEARLY, OUT_OF_FORM):

@@ -220,11 +220,26 @@ def test_mirrored_side_view_is_the_other_side():
     assert run.view.side == "right" and run.view.phase == HOLD
 
 
-def test_posture_missing_only_on_whole_body_criteria():
-    stretch = CAT.stretches["knee_to_chest"]
-    from pose.checks import evaluate
+@pytest.mark.parametrize("sid", sorted(CAT.stretches))
+def test_every_stretch_done_well_is_in_its_posture(sid):
+    stretch = CAT.stretches[sid]
+    from stretch_poses import sides_of
 
+    for side in sides_of(sid):
+        _, angles = frame(ideal(sid, side), 0.0)
+        assert not posture_missing(stretch, angles), (sid, side)
+
+
+@pytest.mark.parametrize(("sid", "wrong"), [
+    ("knee_to_chest", ("standing_quad", "left")), ("glute_bridge", ("cat_cow", "both")),
+    ("cat_cow", ("knee_to_chest", "left")), ("cobra", ("knee_to_chest", "left")),
+    ("standing_quad", ("knee_to_chest", "left")), ("seated_forward_fold", ("standing_quad", "left"))])
+def test_a_wrong_posture_is_missing(sid, wrong):
+    _, angles = frame(ideal(*wrong), 0.0)
+    assert posture_missing(CAT.stretches[sid], angles)
+
+
+def test_lying_before_the_bridge_is_already_the_posture():
     _, angles = frame(lying_flat(), 0.0)
-    assert not posture_missing(stretch, evaluate(stretch, "left", angles))
-    _, angles = frame(ideal("standing_quad", "left", knee=0.0), 0.0)
-    assert posture_missing(stretch, evaluate(stretch, "left", angles))
+    assert not posture_missing(CAT.stretches["glute_bridge"], angles)
+    assert not posture_missing(CAT.stretches["knee_to_chest"], angles)

@@ -83,7 +83,8 @@ if session is None or session.closed or st.session_state.get("live_for") != want
     st.session_state.live_session = session
     st.session_state.live_for = wanted
 
-video, panel = st.columns([5, 4], gap="medium")
+# The coach first: on a narrow window (or zoomed in) the columns stack and it comes on top.
+panel, video = st.columns([4, 5], gap="medium")
 with video:
     if camera_enabled():
         webrtc_streamer(
@@ -150,7 +151,6 @@ def coaching_panel() -> None:
             st.markdown(f"Saved. See **Review** for session {snap.session_id}.")
         return
     if not snap.frames:
-        browser_coach((), st.session_state.voice_on)  # keys and the video's latency, early
         first = routine.steps[0].stretch
         st.markdown(
             f"<div class='sc-card' style='--sc-phase:#0072b2'><div class='sc-label'>"
@@ -171,12 +171,19 @@ def coaching_panel() -> None:
             session.request("toggle_pause")
         if c2.button("Skip (S)", key="sc-skip", use_container_width=True):
             session.request("skip")
+
+
+@st.fragment(run_every=0.5)
+def beside_the_video() -> None:
+    """Camera advice, the slow-computer notice, the voice switch, full screen, and the
+    browser side (keys, voice) under the video."""
+    snap = session.snapshot()
     for problem in snap.camera:
         st.warning(problem, icon=":material/photo_camera:")
-    if snap.phase in ("position", "rest"):
+    if snap.frames and snap.phase in ("position", "rest"):
         st.markdown(f"<div class='sc-howto'><b>Camera:</b> {snap.camera_advice}</div>",
                     unsafe_allow_html=True)
-    if snap.phase == "position":
+    if snap.frames and snap.phase == "position":
         with st.expander("How to do it"):
             st.markdown(f"<div class='sc-howto'>{snap.instructions}</div>",
                         unsafe_allow_html=True)
@@ -203,3 +210,5 @@ def coaching_panel() -> None:
 
 with panel:
     coaching_panel()
+with video:
+    beside_the_video()
