@@ -5,7 +5,6 @@ Nothing here calls Streamlit: the pages only lay these out, and the tests check 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 
 import altair as alt
@@ -42,14 +41,6 @@ def result_row(d: Mapping[str, object]) -> dict[str, object]:
 def results_rows(results: Iterable[StretchResult | Mapping[str, object]]) -> list[dict]:
     """The Review table: per stretch and side, target, longest and total hold, form, flags."""
     return [result_row(r.to_dict() if isinstance(r, StretchResult) else r) for r in results]
-
-
-def speech_script(text: str) -> str:
-    """HTML that makes the browser say ``text`` (the Web Speech API; nothing leaves the machine
-    beyond what the browser's own voices do)."""
-    return ("<script>const u = new SpeechSynthesisUtterance(" + json.dumps(text) + ");"
-            "u.rate = 0.95; window.parent.speechSynthesis.cancel();"
-            "window.parent.speechSynthesis.speak(u);</script>")
 
 
 def angle_frame(track: Track, names: Sequence[str]) -> pd.DataFrame:
@@ -129,3 +120,27 @@ def events_rows(events: Iterable[Event]) -> list[dict[str, object]]:
     return [{"t (s)": round(e.t_s, 1), "event": e.kind.replace("_", " "),
              "stretch": e.stretch or "", "side": e.side or "", "message": e.message}
             for e in events]
+
+
+def pain_lines(events: Sequence[Event], names: Mapping[str, str] | None = None) -> list[str]:
+    """One plain line per pain stop of a session, with what the person reported after it
+    (``pain_report`` events: feeling and 0-10 rating) when they answered."""
+    from pose.phases import FEELINGS
+
+    names = names or {}
+    lines = []
+    for i, e in enumerate(events):
+        if e.kind != "pain_stop":
+            continue
+        what = names.get(e.stretch or "", e.stretch or "a stretch")
+        side = f", {e.side} side" if e.side in ("left", "right") else ""
+        line = f"Pain stop at {e.t_s:.0f} s during {what}{side}"
+        report = next((r for r in events[i + 1:] if r.kind == "pain_report"), None)
+        later_stop = next((r for r in events[i + 1:] if r.kind == "pain_stop"), None)
+        if report is not None and (later_stop is None or report.t_s <= later_stop.t_s):
+            feeling = FEELINGS.get(str(report.data.get("feeling")), "pain")
+            line += f": {feeling.lower()}, {report.data.get('rating')} out of 10"
+            if report.data.get("stop_today") == "yes":
+                line += " - stopped for the day"
+        lines.append(line)
+    return lines

@@ -7,7 +7,8 @@ import streamlit as st
 
 from pose.app_state import catalogue, db_url
 from pose.replay import replay
-from pose.review import (angle_chart, daily_chart, events_rows, range_chart, results_rows)
+from pose.review import (angle_chart, daily_chart, events_rows, pain_lines, range_chart,
+                         results_rows)
 from pose.store import open_store
 from pose.track import frames_csv_text
 
@@ -70,10 +71,8 @@ with open_store(db_url()) as store:
             st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
         else:
             st.caption("No stretch was held in this session.")
-        pains = [e for e in events if e.kind == "pain_stop"]
-        for e in pains:
-            st.error(f"Pain stop at {e.t_s:.0f} s during {e.stretch} ({e.side})",
-                     icon=":material/healing:")
+        for line in pain_lines(events, {k: v.name for k, v in cat.stretches.items()}):
+            st.error(line, icon=":material/healing:")
 
         shown = [r for r in results if r["stretch"] in cat.stretches]
         if shown:
