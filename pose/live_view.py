@@ -30,6 +30,7 @@ CSS = """
           font-size: max(1.5rem, 3.6vh); font-weight: 700; }
 .sc-top svg { width: 1.3em; height: 1.3em; flex: none; }
 .sc-step { margin-left: auto; font-weight: 400; }
+.sc-form { border: 2px solid #ffffff; border-radius: 0.4rem; padding: 0 0.4rem; }
 .sc-label { font-size: max(1.75rem, 4.6vh); font-weight: 700; line-height: 1.15;
             margin: 0.2rem 0 0.3rem 0; }
 .sc-cue { font-size: max(2.25rem, 6vh); font-weight: 800; line-height: 1.12; margin: 0.2rem 0; }
@@ -103,14 +104,25 @@ def ring_svg(fraction: float, colour: tuple[int, int, int]) -> str:
             'transform="rotate(-90 50 50)" stroke-linecap="butt"/></svg>')
 
 
+#: Form status as a symbol and a word (never colour alone), for the coaching phases.
+FORM_MARKS = {"in_form": ("\u2714", "Good"), "nearly": ("\u25D0", "Nearly"),
+              "out_of_form": ("\u2716", "Not yet"), "over_range": ("\u26A0", "Too far"),
+              "unknown": ("?", "Can't see")}
+
+
 def coach_card(snap) -> str:
     """The coach card for one snapshot: phase (colour, shape, word), stretch and side, the one
     cue, and the hold ring with the seconds left (``data-testid="live-seconds"``, holds only)."""
     phase = "paused" if snap.paused else snap.phase
     colour, shape, word = PHASE_STYLE.get(phase, PHASE_STYLE["position"])
     e = html.escape
+    form = ""
+    if phase in ("position", "hold", "cycles"):
+        mark, words = FORM_MARKS.get(snap.status, FORM_MARKS["unknown"])
+        form = (f'<span class="sc-form" data-testid="live-form" data-status="{e(snap.status)}">'
+                f'{mark} {e(words)}</span>')
     top = (f'<div class="sc-top" data-testid="live-phase" data-phase="{e(phase)}">'
-           f'{shape_svg(shape, colour)}<span>{e(word)}</span>'
+           f'{shape_svg(shape, colour)}<span>{e(word)}</span>{form}'
            f'<span class="sc-step">{snap.step} of {snap.steps}</span></div>')
     text = f"Next: {snap.label}" if snap.phase == "rest" else snap.label
     label = f'<div class="sc-label" data-testid="live-label">{e(text)}</div>'

@@ -127,7 +127,7 @@ def _transitions(prev: PlayerView | None, view: PlayerView) -> list[tuple[str, i
     """(text, priority, ttl) for what changed between two views."""
     out: list[tuple[str, int, float]] = []
     if prev is not None and prev.paused != view.paused:
-        out.append(("Paused" if view.paused else "Going on", TRANSITION, 3.0))
+        out.append(("Paused" if view.paused else "Going on", TRANSITION, 6.0))
     if prev is not None and prev.phase == view.phase and prev.stretch == view.stretch and \
             prev.step == view.step:
         return out

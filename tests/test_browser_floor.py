@@ -392,6 +392,12 @@ def test_mirror_zoom_and_no_local_voice(server, chromium):
     assert overflow == [], overflow
     shot(page, "9_zoom_200")
 
+    # F: full screen and back, from the one key handler.
+    page.locator("body").press("f")
+    page.wait_for_function("() => document.fullscreenElement !== null", timeout=10_000)
+    page.locator("body").press("f")
+    page.wait_for_function("() => document.fullscreenElement === null", timeout=10_000)
+
     # The preview is a mirror: the picture is the camera's, flipped left to right.
     import io
 
