@@ -23,7 +23,7 @@ PAIN_RED = (155, 28, 28)
 CSS = """
 <style>
 /* Room for the coach: no wasted space above the video. */
-.block-container { padding-top: 3rem; padding-bottom: 1rem; }
+.block-container { padding-top: 4.25rem; padding-bottom: 1rem; }  /* below the 3.75rem header */
 .sc-card { background: #111111; color: #ffffff; border-radius: 0.8rem; padding: 0.6rem 1rem;
            border-left: 1.1rem solid var(--sc-phase); overflow-wrap: anywhere; }
 .sc-top { display: flex; align-items: center; gap: 0.6rem; flex-wrap: wrap;

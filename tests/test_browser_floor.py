@@ -241,12 +241,16 @@ def test_a_routine_coached_from_the_floor(server, chromium):
                            return e ? e.getBoundingClientRect().bottom : null; };
       const cue = document.querySelector('[data-testid="live-cue"]');
       const card = document.querySelector('[data-testid="live-card"]');
-      return {card: r('[data-testid="live-card"]'), pain: r('.st-key-sc-pain'),
+      const header = document.querySelector('header[data-testid="stHeader"]');
+      return {cardTop: card.getBoundingClientRect().top,
+              header: header ? header.getBoundingClientRect().bottom : 0,
+              card: r('[data-testid="live-card"]'), pain: r('.st-key-sc-pain'),
               video: r('iframe[title*="streamlit_webrtc"]'),
               ink: getComputedStyle(cue).color, paper: getComputedStyle(card).backgroundColor};
     }""")
     for part in ("card", "pain", "video"):
         assert layout[part] is not None and layout[part] <= 720, (part, layout)
+    assert layout["cardTop"] >= layout["header"] - 1, layout  # nothing hidden under the header
     from pose.live_view import contrast_ratio
 
     ink, paper = (tuple(int(v) for v in re.findall(r"\d+", layout[k])[:3]) for k in ("ink", "paper"))
@@ -379,6 +383,10 @@ def test_mirror_zoom_and_no_local_voice(server, chromium):
     page.get_by_text("has no voice of its own").wait_for(timeout=20_000)
     overflow = page.evaluate("""() => {
       const w = window.innerWidth, out = [];
+      const header = document.querySelector('header[data-testid="stHeader"]');
+      const card = document.querySelector('[data-testid="live-card"]');
+      if (header && card && card.getBoundingClientRect().top <
+          header.getBoundingClientRect().bottom - 1) out.push('the header covers the card');
       for (const sel of ['[data-testid="live-card"]', '[data-testid="live-cue"]',
                          '.st-key-sc-pain', '.st-key-sc-pause', '.st-key-sc-skip']) {
         const e = document.querySelector(sel);

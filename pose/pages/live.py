@@ -124,8 +124,6 @@ def pain_questions(snap) -> None:
                         session.request("pain_answer", feeling, n)
                         st.session_state.pain_feeling = None
     else:
-        st.markdown("<div class='sc-sub'>Rest for a moment, skip this stretch, or end for "
-                    "today?</div>", unsafe_allow_html=True)
         words = {"rest": "Rest, then try again", "skip": "Skip this stretch",
                  "end": "End for today"}
         for choice in AFTER_PAIN_CHOICES:
