@@ -381,6 +381,10 @@ def test_mirror_zoom_and_no_local_voice(server, chromium):
     page.goto(f"{server.url}/?routine=quick-try")
     start(page)
     page.get_by_text("has no voice of its own").wait_for(timeout=20_000)
+    page.evaluate("""() => {  // back to the top: clicking START scrolled the video into view
+      for (let e = document.querySelector('[data-testid="live-card"]'); e; e = e.parentElement)
+        e.scrollTop = 0;
+    }""")
     overflow = page.evaluate("""() => {
       const w = window.innerWidth, out = [];
       const header = document.querySelector('header[data-testid="stHeader"]');
