@@ -239,7 +239,6 @@ class LiveSession:
 
     def _publish(self, t: float, result: FrameResult, events: list[Event], view) -> None:
         coach = self.coach
-        pos = coach.last
         pose = result.pose
         side = view.side if view.side is not None else coach.side
         camera = () if view.phase not in (POSITION, "hold", "cycles") or view.paused else \

@@ -279,7 +279,7 @@ def test_a_routine_coached_from_the_floor(server, chromium):
     rest = tl.until("rest", lambda s: s["phase"] == "rest", 15, video=True)
     assert rest["label"].startswith("Next: Knee to chest"), rest
     shot(page, "5_rest")
-    nxt = tl.until("the next stretch", lambda s: s["phase"] == "position"
+    tl.until("the next stretch", lambda s: s["phase"] == "position"
                    and "Knee to chest" in (s["label"] or ""), 20, video=True)
     shot(page, "6_next_stretch")
     order = [p for p in tl.seen if p is not None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pose.coach import Event
-from pose.phases import HOLD, POSITION, RELEASE, REST, PlayerView
+from pose.phases import HOLD, POSITION, PlayerView
 from pose.voice import COUNTDOWN, CUE, SAFETY, TRANSITION, Announcer, Utterance, play_order
 
 from test_phases import Run, lying_flat, routine
