@@ -105,7 +105,7 @@ PHASE_STYLE: dict[str, tuple[RGB, str, str]] = {
     "hold": ((0, 158, 115), "circle", "Hold"),
     "cycles": ((204, 121, 167), "diamond", "Move slowly"),
     "release": ((240, 228, 66), "down", "Release"),
-    "rest": ((86, 180, 233), "bars", "Rest"),
+    "rest": ((86, 180, 233), "flat", "Rest"),
     "pain": ((213, 94, 0), "octagon", "Stopped"),
     "stopped_today": ((213, 94, 0), "octagon", "Stop for today"),
     "finished": ((230, 159, 0), "star", "Finished"),
@@ -132,6 +132,8 @@ def draw_phase_badge(rgb: np.ndarray, phase: str) -> np.ndarray:
         cv2.circle(rgb, (cx, cy), r, ink, max(2, r // 3), cv2.LINE_AA)
     elif shape == "square":
         cv2.rectangle(rgb, (cx - r, cy - r), (cx + r, cy + r), ink, max(2, r // 3))
+    elif shape == "flat":  # lying flat: resting
+        cv2.rectangle(rgb, (cx - r, cy - r // 3), (cx + r, cy + r // 3), ink, -1)
     elif shape == "bars":
         bar = max(2, r // 2)
         cv2.rectangle(rgb, (cx - r, cy - r), (cx - r + bar, cy + r), ink, -1)

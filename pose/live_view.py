@@ -82,6 +82,7 @@ def shape_svg(shape: str, colour: tuple[int, int, int]) -> str:
                   'stroke-width="4"/>',
         "bars": f'<rect x="4" y="3" width="5" height="18" fill="{fill}"/>'
                 f'<rect x="15" y="3" width="5" height="18" fill="{fill}"/>',
+        "flat": f'<rect x="2" y="9" width="20" height="6" fill="{fill}"/>',
         "diamond": f'<polygon points="12,2 22,12 12,22 2,12" fill="{fill}"/>',
         "down": f'<polygon points="2,5 22,5 12,21" fill="{fill}"/>',
         "octagon": f'<polygon points="8,2 16,2 22,8 22,16 16,22 8,22 2,16 2,8" fill="{fill}"/>',

@@ -95,6 +95,15 @@ def test_text_contrast_is_at_least_7_to_1():
     assert all(contrast_ratio(colour, PAPER) >= 3.0 for colour, _, _ in PHASE_STYLE.values())
 
 
+def test_each_phase_has_its_own_shape_and_word():
+    shapes = {}
+    for phase, (_, shape, word) in PHASE_STYLE.items():
+        if phase != "stopped_today":  # the pain stop's own ending: same sign as the stop
+            assert shape not in shapes, (phase, shapes.get(shape))
+            shapes[shape] = phase
+        assert word and "_" not in word
+
+
 def test_coach_card_has_the_hooks_and_no_developer_words():
     snap = LiveSnapshot(frames=10, phase="hold", label="Knee to chest - left side",
                         cue="Hold it there and breathe slowly", cue_kind="form",
