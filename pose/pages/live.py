@@ -100,10 +100,6 @@ with video:
         st.info("The camera is switched off (STRETCHCHECK_CAMERA=off).")
 
 
-def _use_fast_model() -> None:
-    st.session_state.model = "lite"
-
-
 def pain_questions(snap) -> None:
     """After the pain stop: what it is, how bad, then what to do."""
     if snap.pain_feeling is None:
@@ -189,8 +185,11 @@ def beside_the_video() -> None:
         st.warning(f"This computer checks only {snap.fps:.0f} pictures a second; coaching "
                    f"needs {SLOW_FPS:.0f} or more to time holds and see bouncing.",
                    icon=":material/speed:")
-        if model != "lite":
-            st.button("Use the fast pose model", key="sc-fast", on_click=_use_fast_model)
+        if model != "lite" and st.button("Use the fast pose model", key="sc-fast"):
+            # The sidebar's radio is not part of this fragment's run: it may be set here, and
+            # the whole page reruns to start a session with the fast model.
+            st.session_state.model = "lite"
+            st.rerun(scope="app")
     voice_on = st.session_state.voice_on
     voice_col, screen_col = st.columns([3, 2], vertical_alignment="center")
     if voice_col.button("Voice: on - turn it off" if voice_on else "Voice: off - turn it on",
