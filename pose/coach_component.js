@@ -14,7 +14,7 @@ function state() {
   if (!w.__stretchcheck) {
     w.__stretchcheck = {
       seen: 0, queue: [], speaking: null, voiceOn: true, voice: null, localVoice: null,
-      trigger: null, setState: null, hooked: new WeakSet(),
+      setState: null, hooked: new WeakSet(), keys: [], keyCount: 0,
     };
     w.__stretchcheckSpeech = [];
   }
@@ -35,9 +35,13 @@ function onKey(event) {
     return;
   }
   const action = KEYS[key];
-  if (!action || !s.trigger) return;
+  if (!action || !s.setState) return;
   event.preventDefault();  // space would scroll the page or press a focused button
-  s.trigger("key", { action: action, n: Date.now() });
+  // Kept as state, not a one-off trigger: a key pressed while the page is rerunning must not
+  // be lost. Python handles each numbered press once.
+  s.keys = s.keys.concat([{ action: action, n: Date.now() * 1000 + (s.keyCount++ % 1000) }])
+    .slice(-10);
+  s.setState("pressed", s.keys);
 }
 
 function toggleFullScreen() {
@@ -147,11 +151,10 @@ function enqueue(utterances) {
 }
 
 export default function (component) {
-  const { data, setTriggerValue, setStateValue, parentElement } = component;
+  const { data, setStateValue, parentElement } = component;
   const s = state();
   const button = parentElement && parentElement.querySelector(".sc-fullscreen");
   if (button) button.onclick = toggleFullScreen;
-  s.trigger = setTriggerValue;
   if (!s.installed) {
     s.installed = true;
     document.addEventListener("keydown", onKey, true);

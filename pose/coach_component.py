@@ -22,15 +22,18 @@ _mount = st.components.v2.component("stretchcheck_coach", html=_HTML, css=_CSS, 
 
 
 def browser_coach(utterances: Sequence[dict], voice_on: bool, key: str = "sc-browser"
-                  ) -> tuple[str | None, bool | None]:
-    """Mount (or update) the browser side. Returns (action of a key pressed since the last run
-    or None, whether the browser has a local voice: None until it has said)."""
+                  ) -> tuple[list[str], bool | None]:
+    """Mount (or update) the browser side. Returns (the actions of the keys pressed since the
+    last run, oldest first; whether the browser has a local voice: None until it has said)."""
     known = st.session_state.get(f"{key}-local")
     result = _mount(key=key, data={"utterances": list(utterances), "voice_on": voice_on,
                                    "known_local_voice": known},
-                    on_key_change=lambda: None, on_local_voice_change=lambda: None)
+                    on_pressed_change=lambda: None, on_local_voice_change=lambda: None)
     local = getattr(result, "local_voice", None)
     st.session_state[f"{key}-local"] = local
-    pressed = getattr(result, "key", None)
-    action = pressed.get("action") if isinstance(pressed, dict) else None
-    return action, local
+    pressed = getattr(result, "pressed", None) or []
+    done = st.session_state.get(f"{key}-done", 0)
+    new = [k for k in pressed if isinstance(k, dict) and k.get("n", 0) > done]
+    if new:
+        st.session_state[f"{key}-done"] = max(k["n"] for k in new)
+    return [str(k.get("action")) for k in new], local

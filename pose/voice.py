@@ -85,12 +85,14 @@ class Announcer:
             before = prev.seconds_left if (prev is not None and prev.phase == HOLD
                                            and prev.stretch == view.stretch
                                            and prev.seconds_left is not None) else view.target_s
-            for k in COUNTDOWN_AT:
-                # Said once, as the countdown passes k (ceil: "3" while 2.x s are left).
-                if math.ceil(before - 1e-6) > k >= math.ceil(view.seconds_left - 1e-6) and \
-                        view.seconds_left > 0:
-                    self._say(out, t_s, f"{k} seconds left" if k >= 5 else str(k), COUNTDOWN,
-                              ttl_s=1.2, force=True)
+            # Said once, as the countdown passes k (ceil: "3" while 2.x s are left); when
+            # frames come slowly and several marks pass at once, only the last one counts.
+            passed = [k for k in COUNTDOWN_AT
+                      if math.ceil(before - 1e-6) > k >= math.ceil(view.seconds_left - 1e-6)]
+            if passed and view.seconds_left > 0:
+                k = min(passed)
+                self._say(out, t_s, f"{k} seconds left" if k >= 5 else str(k), COUNTDOWN,
+                          ttl_s=1.2, force=True)
         if view.cue != self._cue[0]:
             self._cue = (view.cue, t_s)
         if view.phase in (POSITION, HOLD, CYCLES) and not view.paused and \

@@ -359,7 +359,7 @@ def test_a_routine_coached_from_the_floor(server, chromium):
     assert set(voices) == {"Test local voice"}
     countdown = [t for t in said if t in ("5 seconds left", "3", "2", "1")]
     if slow:  # frames seconds apart: some numbers fall between two frames or come too late
-        assert len(countdown) >= 2, said
+        assert countdown, said
         if len(countdown) < 4:
             warnings.warn(f"countdown said: {countdown} (too slow a computer for all of it)",
                           stacklevel=1)
@@ -369,6 +369,7 @@ def test_a_routine_coached_from_the_floor(server, chromium):
         if e["status"] == "interrupted":
             assert any(o["priority"] >= 3 and abs(o["start"] - e["end"]) < 300 for o in log), e
     assert not errors, errors
+    assert page.locator('[data-testid="stException"]').count() == 0
     print("\nphases", order, "\nsaid", said)
     context.close()
 

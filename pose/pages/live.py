@@ -196,13 +196,14 @@ def beside_the_video() -> None:
                         key="sc-voice"):
         st.session_state.voice_on = voice_on = not voice_on
     with screen_col:
-        action, local = browser_coach(snap.utterances, voice_on)
+        actions, local = browser_coach(snap.utterances, voice_on)
     if local is False and voice_on:
         st.info("This browser has no voice of its own on this computer, so the coach stays "
                 "silent: other voices would send the words to a server.",
                 icon=":material/volume_off:")
-    if action is not None and not (action == "pain" and snap.phase == "pain"):
-        session.request(action)
+    for action in actions:
+        if action in ("toggle_pause", "skip", "pain") and snap.phase != "pain":
+            session.request(action)
 
 
 with panel:
