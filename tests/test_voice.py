@@ -82,3 +82,12 @@ def test_utterance_ids_only_grow():
                                    seconds_left=12.0 - t, target_s=12)) for t in range(13)]
     ids = [u.id for t, v in views for u in a.update(t, v)]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+
+def test_slow_frames_say_only_the_last_countdown_mark_passed():
+    a = Announcer()
+    hold = PlayerView(phase=HOLD, stretch="x", stretch_name="X", target_s=30, cue="",
+                      cue_kind="info")
+    texts = said(a, [(0.0, replace(hold, seconds_left=6.2)), (1.0, replace(hold, seconds_left=5.4)),
+                     (2.0, replace(hold, seconds_left=1.6)), (3.0, replace(hold, seconds_left=0.4))])
+    assert [t for t in texts if t in ("5 seconds left", "3", "2", "1")] == ["2", "1"]
