@@ -241,3 +241,20 @@ def test_lying_before_the_bridge_is_already_the_posture():
     _, angles = frame(lying_flat(), 0.0)
     assert not posture_missing(CAT.stretches["glute_bridge"], angles)
     assert not posture_missing(CAT.stretches["knee_to_chest"], angles)
+
+
+def test_pause_freezes_the_rest_too():
+    player = RoutinePlayer(routine(("glute_bridge", 5), ("knee_to_chest", 5)), rest_s=6.0,
+                           release_s=1.0)
+    run = Run(player)
+    run.feed(ideal("glute_bridge"), 7.5)
+    run.feed(lying_flat(), 2.0)
+    assert run.view.phase == REST
+    player.pause(run.t)
+    run.feed(lying_flat(), 0.1)
+    left = run.view.seconds_left
+    run.feed(lying_flat(), 10.0)  # longer than the whole rest
+    assert run.view.phase == REST and run.view.seconds_left == pytest.approx(left, abs=1e-6)
+    player.resume(run.t)
+    run.feed(lying_flat(), left + 0.5)
+    assert run.view.phase == POSITION and run.view.stretch == "knee_to_chest"
