@@ -214,6 +214,8 @@ class RoutinePlayer:
     _phase_until: float = field(init=False, default=math.inf)
     _warning: tuple[str, float] | None = field(init=False, default=None)
     _pain_feeling: str | None = field(init=False, default=None)
+    _pain_at: tuple[str, str] | None = field(init=False, default=None)
+    """(stretch id, side) of the last pain stop."""
     _advice: str = field(init=False, default="")
     _seen: bool = field(init=False, default=False)
     _angles: Mapping[str, float] = field(init=False, default_factory=dict)
@@ -327,9 +329,22 @@ class RoutinePlayer:
             return []
         self.resume(t_s)
         t = self._clock(t_s)
-        events = self._frame_time(self.coach.stop_for_pain(t, advance=False))
+        coach = self.coach
+        if self.phase == REST and coach.position > 0:
+            # Resting, the coach already stands on the next stretch: the pain belongs to the
+            # one just done, whose hold has ended.
+            index, side = coach.plan[coach.position - 1]
+            done = coach.routine.steps[index].stretch.id
+            events = [Event(t_s, "pain_stop", done, side, "Stopped because it hurt. Rest, and "
+                                                          "only go as far as is comfortable")]
+            coach.events.extend(events)
+        else:
+            events = self._frame_time(coach.stop_for_pain(t, advance=False))
         self._enter(PAIN, t)
         self._pain_feeling = None
+        stop = next((e for e in events if e.kind == "pain_stop"), None)
+        self._pain_at = (stop.stretch, stop.side) if stop else \
+            (coach.step.stretch.id, coach.active_side or coach.side)
         return events
 
     def answer_pain(self, t_s: float, feeling: str, rating: int) -> list[Event]:
@@ -340,8 +355,8 @@ class RoutinePlayer:
         if not 0 <= int(rating) <= 10:
             raise ValueError(f"a pain rating is 0-10, not {rating!r}")
         coach = self.coach
-        side = coach.active_side or coach.side
-        report = PainReport(t_s, coach.step.stretch.id, side, feeling, int(rating))
+        stretch, side = self._pain_at or (coach.step.stretch.id, coach.active_side or coach.side)
+        report = PainReport(t_s, stretch, side, feeling, int(rating))
         self.pain_reports.append(report)
         self._pain_feeling = feeling
         message = f"{FEELINGS[feeling]}, {report.rating} out of 10"

@@ -258,3 +258,16 @@ def test_pause_freezes_the_rest_too():
     player.resume(run.t)
     run.feed(lying_flat(), left + 0.5)
     assert run.view.phase == POSITION and run.view.stretch == "knee_to_chest"
+
+
+def test_pain_during_the_rest_belongs_to_the_stretch_just_done():
+    player = RoutinePlayer(routine(("glute_bridge", 5), ("knee_to_chest", 5)), rest_s=6.0,
+                           release_s=1.0)
+    run = Run(player)
+    run.feed(ideal("glute_bridge"), 7.5)
+    run.feed(lying_flat(), 2.0)
+    assert run.view.phase == REST
+    events = player.pain(run.t)
+    assert [(e.kind, e.stretch) for e in events] == [("pain_stop", "glute_bridge")]
+    assert all(not r.pain_stops for c in player.coach.checkers[1:] for r in c.records.values())
+    assert player.answer_pain(run.t, "discomfort", 2)[0].stretch == "glute_bridge"
