@@ -457,7 +457,8 @@ class RoutinePlayer:
                 return "Stopped. Rest. What do you feel, and how strong is it?", "safety"
             return "Rest, skip this stretch, or end for today?", "safety"
         if self.paused:
-            return "Paused - press the space bar to go on", "info"
+            # At once: the coaching clock stands still, so a cue's 2 s would never pass.
+            return "Paused - press the space bar to go on", "phase"
         if self._warning is not None:
             return self._warning[0], "safety"
         if self.phase == RELEASE:

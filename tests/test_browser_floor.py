@@ -269,6 +269,7 @@ def test_a_routine_coached_from_the_floor(server, chromium):
     page.wait_for_timeout(2500)
     still = tl.poll()
     assert still["phase"] == "paused" and still["seconds"] == paused["seconds"], (paused, still)
+    assert still["cue"].startswith("Paused"), still
     shot(page, "3_paused")
     page.keyboard.press(" ")
     tl.until("hold again", lambda s: s["phase"] == "hold", 10)

@@ -121,6 +121,7 @@ def test_pause_freezes_every_timer():
     player.pause(run.t)
     run.feed(ideal("glute_bridge"), 5.0)
     assert run.view.paused and run.view.seconds_left == pytest.approx(before, abs=1e-6)
+    assert run.view.cue.startswith("Paused")
     player.resume(run.t)
     run.feed(ideal("glute_bridge"), 1.0)
     assert run.view.phase == HOLD
