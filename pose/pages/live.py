@@ -195,21 +195,19 @@ def coaching_panel() -> None:
             session.request("toggle_pause")
         if c2.button("Skip (S)", key="sc-skip", use_container_width=True):
             session.request("skip")
+        # The stretch's picture, small so that the panel fits a laptop's screen: the one to
+        # get into and hold, or during the rest the next one (issue 12).
+        if snap.phase == "rest" and snap.next_stretch in cat.stretches:
+            show.next_up(cat.stretches[snap.next_stretch], snap.next_side, width=show.SMALL_PX)
+        elif snap.phase in ("position", "hold", "cycles") and snap.stretch in cat.stretches:
+            show.picture(cat.stretches[snap.stretch], snap.side, width=show.SMALL_PX)
 
 
 @st.fragment(run_every=0.5)
 def beside_the_video() -> None:
-    """The stretch's picture (next: ... during the rest), camera advice, the slow-computer
-    notice, the voice switch, full screen, and the browser side (keys, voice) under the
-    video."""
+    """Camera advice, the slow-computer notice, the voice switch, full screen, and the
+    browser side (keys, voice) under the video."""
     snap = session.snapshot()
-    if snap.frames and not snap.finished and not session.closed:
-        if snap.phase == "rest" and snap.next_stretch in cat.stretches:
-            show.next_up(cat.stretches[snap.next_stretch], snap.next_side)
-        elif snap.phase in ("position", "hold", "cycles") and snap.stretch in cat.stretches:
-            # Large while getting into position, small during the hold (issue 12).
-            show.picture(cat.stretches[snap.stretch], snap.side,
-                         width=show.LARGE_PX if snap.phase == "position" else show.SMALL_PX)
     for problem in snap.camera:
         st.warning(problem, icon=":material/photo_camera:")
     if snap.frames and snap.phase in ("position", "rest"):
