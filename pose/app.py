@@ -27,6 +27,7 @@ STREAMLIT_FLAGS: dict[str, str] = {
     "server.headless": "true",
     "server.address": "localhost",
     "server.maxUploadSize": str(MAX_UPLOAD_MB),
+    "client.toolbarMode": "minimal",  # no Deploy button or developer menu (issue 11)
 }
 
 

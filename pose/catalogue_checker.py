@@ -89,7 +89,7 @@ class CatalogueChecker:
                 events.extend(checker.observe(t_s, pose, angles)[1])
         return None, events
 
-    def control(self, action: str, t_s: float) -> list[Event]:
+    def control(self, action: str, t_s: float, value: float | None = None) -> list[Event]:
         raise ValueError(f"{action!r}: a recording checked without a coach takes no actions")
 
     def drop_out(self, t_s: float) -> list[Event]:

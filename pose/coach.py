@@ -428,21 +428,56 @@ class Coach:
     def checker(self) -> StretchChecker:
         return self.checkers[-1]
 
+    @property
+    def active_side(self) -> str | None:
+        """The side being done now: the planned one, or, while either side may come first
+        (``checker.side`` None), the side being held or last seen; None before any is seen."""
+        checker = self.checker
+        if checker.side is not None:
+            return checker.side
+        held = [k for k, timer in checker.timers.items() if timer.current is not None]
+        if held:
+            return held[0]
+        return self.last.side if self.last is not None and self.last.side in SIDES else None
+
     def hold_progress(self) -> tuple[float, float]:
         """(seconds held in the current hold, target seconds)."""
-        timer = self.checker.timers[self.side]
+        timer = self.checker.timers[self.active_side or self.side]
         current = timer.current.duration_s if timer.current else 0.0
         return current, self.checker.target_hold_s
 
     # -- control ---------------------------------------------------------------------------
 
+    def _either_side_first(self) -> bool:
+        """Both sides of this step are still to do: the person may start with either."""
+        index = self.plan[self.position][0]
+        return sum(i == index for i, _ in self.plan[self.position:]) > 1
+
     def _new_checker(self) -> None:
         step = self.step
-        self.checkers.append(StretchChecker(step.stretch, step.hold_s, self.side,
+        side = None if self._either_side_first() else self.side
+        self.checkers.append(StretchChecker(step.stretch, step.hold_s, side,
                                             self.personal.get(step.stretch.id, ())))
         self._started_at = None
 
+    def _credit_side(self, side: str) -> None:
+        """The first completed hold of a step decides which side it was: the plan swaps its
+        sides when the person started with the other one."""
+        if self.checker.side is not None:
+            return
+        self.checker.side = side
+        if side != self.side:
+            later = next(k for k in range(self.position + 1, len(self.plan))
+                         if self.plan[k] == (self.plan[self.position][0], side))
+            self.plan[self.position], self.plan[later] = self.plan[later], self.plan[self.position]
+
+    def next_step(self, t_s: float) -> list[Event]:
+        """Move on to the next side or stretch now (the caller timed release and rest)."""
+        return self.skip(t_s)
+
     def _advance(self, t_s: float) -> list[Event]:
+        if self.checker.side is None:
+            self._credit_side(self.side)
         events = self.checker.finish(t_s)
         self.position += 1
         self._rest_until = None
@@ -466,8 +501,9 @@ class Coach:
         """Coaching: neither paused nor finished (the pipeline watches the pose only then)."""
         return not (self.finished or self.paused)
 
-    def control(self, action: str, t_s: float) -> list[Event]:
-        """Apply one of ``CONTROLS`` at ``t_s``: "pause", "resume", "skip" or "pain"."""
+    def control(self, action: str, t_s: float, value: float | None = None) -> list[Event]:
+        """Apply one of ``CONTROLS`` at ``t_s``: "pause", "resume", "skip" or "pain" (they
+        take no ``value``)."""
         if action == "pause":
             self.paused = True
         elif action == "resume":
@@ -485,11 +521,13 @@ class Coach:
             return []
         return self._record(self._advance(t_s))
 
-    def stop_for_pain(self, t_s: float) -> list[Event]:
+    def stop_for_pain(self, t_s: float, advance: bool = True) -> list[Event]:
+        """End the current hold because it hurts; move on unless ``advance`` is False (the
+        caller then asks the person what to do)."""
         if self.finished:
             return []
         events = self.checker.stop_for_pain(t_s)
-        return self._record(events + self._advance(t_s))
+        return self._record(events + (self._advance(t_s) if advance else []))
 
     def _record(self, events: list[Event]) -> list[Event]:
         self.events.extend(events)
@@ -511,8 +549,11 @@ class Coach:
         pos, checks = self.checker.observe(t_s, pose, angles)
         events.extend(checks)
         self.last = pos
-        if any(e.kind == "hold_completed" for e in checks):
-            self._rest_until = t_s + self.rest_s
+        for e in checks:
+            if e.kind == "hold_completed":
+                if e.side in SIDES:
+                    self._credit_side(e.side)
+                self._rest_until = t_s + self.rest_s
         if self._rest_until is not None and t_s >= self._rest_until:
             events.extend(self._advance(t_s))
         return pos, self._record(events)

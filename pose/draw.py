@@ -97,3 +97,55 @@ def draw_coaching(rgb: np.ndarray, title: str, cue: str, status: str,
         if hold_label:
             _text(rgb, hold_label, (16, top - 8), scale * 0.8, (255, 255, 255), thick)
     return rgb
+
+
+#: Colour and a shape of each routine phase (``pose.phases``), the same in the video and on the
+#: page, so a glance tells the phase without reading, and colour is never the only sign
+#: (Okabe-Ito colours, distinct for colour-blind eyes; each phase also has its own shape).
+PHASE_STYLE: dict[str, tuple[RGB, str, str]] = {
+    "position": ((0, 114, 178), "square", "Get into position"),
+    "hold": ((0, 158, 115), "circle", "Hold"),
+    "cycles": ((204, 121, 167), "diamond", "Move slowly"),
+    "release": ((240, 228, 66), "down", "Release"),
+    "rest": ((86, 180, 233), "flat", "Rest"),
+    "pain": ((213, 94, 0), "octagon", "Stopped"),
+    "stopped_today": ((213, 94, 0), "octagon", "Stop for today"),
+    "finished": ((230, 159, 0), "star", "Finished"),
+    "paused": ((150, 150, 150), "bars", "Paused"),
+}
+
+
+def phase_badge_box(width: int, height: int) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of the phase badge in a ``width`` x ``height`` frame: top right."""
+    size = max(24, height // 7)
+    return width - size - 8, 8, width - 8, 8 + size
+
+
+def draw_phase_badge(rgb: np.ndarray, phase: str) -> np.ndarray:
+    """Draw the phase's badge in place (top right): a square of the phase's colour with the
+    phase's shape in black on it. Returns ``rgb``."""
+    colour, shape, _ = PHASE_STYLE.get(phase, PHASE_STYLE["position"])
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = phase_badge_box(w, h)
+    cv2.rectangle(rgb, (x0, y0), (x1, y1), colour, -1)
+    cx, cy, r = (x0 + x1) // 2, (y0 + y1) // 2, (x1 - x0) // 4
+    ink = (0, 0, 0)
+    if shape == "circle":
+        cv2.circle(rgb, (cx, cy), r, ink, max(2, r // 3), cv2.LINE_AA)
+    elif shape == "square":
+        cv2.rectangle(rgb, (cx - r, cy - r), (cx + r, cy + r), ink, max(2, r // 3))
+    elif shape == "flat":  # lying flat: resting
+        cv2.rectangle(rgb, (cx - r, cy - r // 3), (cx + r, cy + r // 3), ink, -1)
+    elif shape == "bars":
+        bar = max(2, r // 2)
+        cv2.rectangle(rgb, (cx - r, cy - r), (cx - r + bar, cy + r), ink, -1)
+        cv2.rectangle(rgb, (cx + r - bar, cy - r), (cx + r, cy + r), ink, -1)
+    else:
+        k = {"diamond": 4, "octagon": 8, "star": 5, "down": 3}.get(shape, 4)
+        start = {"diamond": 0.0, "octagon": np.pi / 8, "star": -np.pi / 2, "down": np.pi / 2}
+        a = start.get(shape, 0.0) + np.arange(k) * 2 * np.pi / k
+        if shape == "star":
+            a = start["star"] + np.arange(5) * 4 * np.pi / 5
+        pts = np.stack([cx + r * np.cos(a), cy + r * np.sin(a)], axis=1).round().astype(np.int32)
+        cv2.fillPoly(rgb, [pts], ink, cv2.LINE_AA)
+    return rgb

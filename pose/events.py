@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 EVENT_KINDS = ("position_entered", "position_left", "hold_started", "hold_ended",
                "hold_completed", "bounce", "over_range", "pose_lost", "pose_found",
-               "several_people", "pain_stop", "step_started", "routine_finished")
+               "several_people", "pain_stop", "step_started", "routine_finished",
+               "pain_report")
 
 
 @dataclass(frozen=True)

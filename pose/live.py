@@ -2,7 +2,10 @@
 
 ``LiveSession.on_frames`` runs on streamlit-webrtc's worker thread with the frames that queued
 up while the last one was processed: the clock sees every one's timestamp, the pipeline only the
-newest (the page drops frames rather than queue them). The page thread only reads ``snapshot()``
+newest (the page drops frames rather than queue them). The checker behind the loop is the
+routine player (``pose.phases``: position, hold, release, rest, next; pause; the pain stop's
+questions), and each of the person's requests reaches it as a control of the loop, stored with
+the session, so a stored session replays faithfully. The page thread only reads ``snapshot()``
 and posts actions with ``request``. Nothing here calls Streamlit, so all of it is tested without
 a browser by feeding frames to ``process`` (or poses to ``process_pose``).
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,21 +24,31 @@ from typing import Any, Protocol
 import numpy as np
 
 from pose.checks import IN_FORM, camera_check, joints_of
-from pose.clock import Tick
-from pose.coach import CONTROLS, Coach
-from pose.draw import STATUS_COLOURS
+from pose.clock import MIN_STEP_S, Tick
+from pose.draw import STATUS_COLOURS, draw_coaching, draw_phase_badge
 from pose.errors import StretchCheckError
 from pose.events import Event
 from pose.landmarks import PoseFrame
+from pose.phases import (
+    AFTER_PAIN_CHOICES,
+    CYCLES,
+    FEELINGS,
+    HOLD,
+    POSITION,
+    PlayerView,
+    RoutinePlayer,
+)
 from pose.pipeline import Estimator, FrameLoop, FrameResult
 from pose.render import overlay
 from pose.report import Report, StretchResult
 from pose.sessions import checker_spec
 from pose.smoothing import OneEuroParams
 from pose.stretches import Limit, Routine
+from pose.voice import Announcer
 
-#: Events the page warns about at once, in a banner, for a few seconds.
-URGENT = {"bounce": 4.0, "over_range": 4.0, "several_people": 3.0, "pose_lost": 2.0}
+#: What the page may ask of a session (``request``), with the arguments each takes.
+ACTIONS = {"pause": 0, "resume": 0, "toggle_pause": 0, "skip": 0, "pain": 0,
+           "pain_answer": 2, "after_pain": 1}
 
 
 class SessionRecorder(Protocol):
@@ -78,6 +92,25 @@ class LiveSnapshot:
     events: tuple[Event, ...] = ()
     recording_error: str = ""
     """Why recording stopped (a full disk...); coaching goes on, results are kept in memory."""
+    phase: str = POSITION
+    """One of ``pose.phases.PHASES``."""
+    label: str = ""
+    """The stretch and the person's side: "Knee to chest - left side"."""
+    cue_kind: str = "info"
+    seconds_left: float | None = None
+    cycles: int = 0
+    cycles_target: int = 0
+    next_label: str = ""
+    next_stretch: str = ""
+    """During the rest: the id of the stretch that comes next (for its picture)."""
+    next_side: str | None = None
+    """During the rest: the side that comes next ("both", or None while either may)."""
+    camera_advice: str = ""
+    camera_moves: bool = False
+    advice: str = ""
+    pain_feeling: str | None = None
+    utterances: tuple[dict, ...] = ()
+    """The voice's recent utterances (``pose.voice.Utterance.to_dict``), oldest first."""
 
 
 class LiveSession:
@@ -101,9 +134,11 @@ class LiveSession:
                  on_finish: Callable[[int, Report], None] | None = None,
                  smoothing: OneEuroParams | None = OneEuroParams()) -> None:
         self.routine = routine
-        self.coach = Coach(routine, personal_limits)
-        self.loop = FrameLoop(self.coach, smoothing=smoothing)
-        self.checker_spec = checker_spec(self.coach, smoothing)
+        self.player = RoutinePlayer(routine, personal_limits)
+        self.coach = self.player.coach
+        self.voice = Announcer()
+        self.loop = FrameLoop(self.player, smoothing=smoothing)
+        self.checker_spec = checker_spec(self.player, smoothing)
         self._estimator_factory = estimator_factory
         self._recorder_factory = recorder_factory
         self._on_finish = on_finish
@@ -112,11 +147,12 @@ class LiveSession:
         self._size = (0, 0)
         self._lock = threading.Lock()
         self._busy = threading.Lock()
-        self._requests: list[str] = []  # actions posted by the page, under the lock
+        self._requests: list[tuple[str, float | None]] = []  # controls posted by the page
         self._snapshot = LiveSnapshot(steps=len(self.coach.plan))
-        self._warning: tuple[str, float] | None = None
         self._frames = 0
         self._wall_start: float | None = None  # only for the fps shown, never session time
+        self._recent: deque[float] = deque(maxlen=45)  # wall times of the latest frames (fps)
+        self._view = PlayerView()
         self.dropped = 0
         self.closed = False
         self._record_error: str | None = None
@@ -131,12 +167,29 @@ class LiveSession:
 
     # -- page thread ----------------------------------------------------------------------
 
-    def request(self, action: str) -> None:
-        """Queue "pause", "resume", "skip" or "pain"; applied at the next frame's time."""
-        if action not in CONTROLS:
-            raise ValueError(f"unknown action {action!r}")
+    def request(self, action: str, *args: object) -> None:
+        """Queue one of ``ACTIONS`` ("pause", "resume", "toggle_pause", "skip", "pain",
+        "pain_answer" with (feeling, rating 0-10), "after_pain" with a choice); applied at the
+        next frame's time as a control of the loop (``pose.phases.CONTROLS``).
+
+        Raises ``ValueError`` on an unknown action or argument.
+        """
+        if ACTIONS.get(action) != len(args):
+            raise ValueError(f"unknown action {action!r} with {len(args)} arguments")
+        control: tuple[str, float | None] = (action, None)
+        if action == "pain_answer":
+            feeling, rating = str(args[0]), args[1]
+            if feeling not in FEELINGS or not isinstance(rating, int) or not 0 <= rating <= 10:
+                raise ValueError(f"a pain answer is one of {', '.join(FEELINGS)} and a rating "
+                                 f"0-10, not {feeling!r}, {rating!r}")
+            control = (f"pain_answer:{feeling}", float(rating))
+        elif action == "after_pain":
+            if args[0] not in AFTER_PAIN_CHOICES:
+                raise ValueError(f"unknown choice {args[0]!r}; one of "
+                                 f"{', '.join(AFTER_PAIN_CHOICES)}")
+            control = (f"after_pain:{args[0]}", None)
         with self._lock:
-            self._requests.append(action)
+            self._requests.append(control)
 
     def snapshot(self) -> LiveSnapshot:
         with self._lock:
@@ -201,28 +254,43 @@ class LiveSession:
                 except (StretchCheckError, OSError) as exc:  # coaching goes on unrecorded
                     self._record_error = str(exc)
         tick = self.loop.tick(t_s)
-        with self._lock:
-            actions, self._requests = self._requests, []
-        events: list[Event] = []
-        for action in actions:
-            events += self.loop.control(action, tick.t_s)
+        actions, events = self._apply_requests(tick.t_s)
         result = run(tick)
         events += result.events
+        self.player.heed(tick.t_s, events)
         self._frames += 1
         if self._recorder is not None:
-            for action in actions:
-                self._recorder.add_control(tick.t_s, action)
+            for action, value in actions:
+                self._recorder.add_control(tick.t_s, action, value)
             if tick.dropout_s > 0:
                 self._recorder.add_control(tick.t_s, "dropout", tick.dropout_s)
             self._recorder.add_frame(tick.t_s, result.pose)
             for e in events:
                 self._recorder.add_event(e)
-        self._publish(result, events)
+        self._view = self.player.view()
+        self._publish(result, events, self._view)
         return result
 
+    def _apply_requests(self, t_s: float) -> tuple[list[tuple[str, float | None]], list[Event]]:
+        """The page's requests as controls of the loop at ``t_s``: (the controls applied, with
+        their values, to be stored; the events they raised)."""
+        with self._lock:
+            requests, self._requests = self._requests, []
+        applied: list[tuple[str, float | None]] = []
+        events: list[Event] = []
+        for action, value in requests:
+            if action == "toggle_pause":  # stored as what it did
+                action = "resume" if self.player.paused else "pause"
+            events += self.loop.control(action, t_s, value)
+            applied.append((action, value))
+        return applied, events
+
     def _render(self, rgb: np.ndarray, result: FrameResult) -> np.ndarray:
-        coach = self.coach
-        pos = result.position
+        """The skeleton on the camera's picture, shown as a mirror (the person's left on the
+        left of the screen), then the coaching text and the phase badge, not mirrored."""
+        view = self._view
+        coaching = view.phase in (POSITION, HOLD, CYCLES) and not view.paused
+        pos = result.position if coaching else None
         status = pos.status if pos is not None else "unknown"
         highlight = {}
         if pos is not None and status != IN_FORM:
@@ -232,65 +300,70 @@ class LiveSession:
                     highlight.update({j: colour for j in joints_of(c.angle)})
             for o in pos.over_range:
                 highlight.update({j: STATUS_COLOURS["over_range"] for j in joints_of(o.angle)})
-        if coach.finished:
-            return overlay(rgb, result.pose, status, highlight, self.routine.name,
-                           "Routine finished - well done")
-        step = coach.step
-        side = "" if coach.side == "both" else f" - {coach.side} side"
-        title = f"{step.stretch.name}{side}  ({coach.position + 1}/{len(coach.plan)})"
-        held, target = coach.hold_progress()
-        cue = "Paused" if coach.paused else self._current_cue(result)
-        return overlay(rgb, result.pose, status, highlight, title, cue,
-                       held / target if target else 0.0, f"{held:.0f} / {target:.0f} s")
+        out = np.ascontiguousarray(overlay(rgb, result.pose, status, highlight)[:, ::-1])
+        if self.player.finished:
+            draw_coaching(out, self.routine.name, view.cue, IN_FORM)
+        else:
+            title = f"{view.label}  ({view.step}/{view.steps})"
+            fraction = (view.held_s / view.target_s
+                        if view.phase == HOLD and view.seconds_left is not None and view.target_s
+                        else None)
+            draw_coaching(out, title, view.cue, status, fraction,
+                          f"{view.seconds_left:.0f} s" if view.seconds_left is not None else "")
+        return draw_phase_badge(out, "paused" if view.paused else view.phase)
 
-    def _current_cue(self, result: FrameResult) -> str:
-        if self._warning is not None:
-            return self._warning[0]
-        if result.pose is None:
-            return "I can't see you - step into view"
-        if result.pose.people > 1:
-            return "More than one person in view: I can coach one person at a time"
-        return result.position.cue if result.position is not None else ""
-
-    def _publish(self, result: FrameResult, events: list[Event]) -> None:
-        t = result.t_s
-        for e in events:
-            if e.kind in URGENT:
-                self._warning = (e.message, t + URGENT[e.kind])
-        if self._warning is not None and t > self._warning[1]:
-            self._warning = None
+    def _publish(self, result: FrameResult, events: list[Event], view: PlayerView) -> None:
         coach = self.coach
-        pos = result.position
-        step = coach.step
-        held, target = coach.hold_progress()
         pose = result.pose
-        camera = () if coach.finished else tuple(camera_check(
-            step.stretch, coach.side, pose.image if pose else None,
-            pose.visibility if pose else None, pose.people if pose else 0))
-        elapsed = time.monotonic() - (self._wall_start or time.monotonic())
+        side = view.side if view.side is not None else coach.side
+        camera = () if view.phase not in (POSITION, HOLD, CYCLES) or view.paused else \
+            tuple(camera_check(coach.step.stretch, side, pose.image if pose else None,
+                               pose.visibility if pose else None, pose.people if pose else 0))
+        said = self.voice.update(result.t_s, view, events)
+        now = time.monotonic()
+        self._recent.append(now)
+        # Frames processed a second over the last few seconds: the rate now, not since START.
+        span = now - self._recent[0]
+        fps = (len(self._recent) - 1) / span if span > 0 else 0.0
+        rest = view.phase == "rest"
         with self._lock:
-            previous = self._snapshot.events
+            previous = self._snapshot
             self._snapshot = LiveSnapshot(
                 frames=self._frames,
-                fps=self._frames / elapsed if elapsed > 0 else 0.0,
-                status=pos.status if pos is not None else "unknown",
-                cue=self._current_cue(result),
-                stretch=step.stretch.id,
-                stretch_name=step.stretch.name,
-                instructions=step.stretch.instructions,
-                side=coach.side,
-                step=min(coach.position + 1, len(coach.plan)),
-                steps=len(coach.plan),
-                held_s=held,
-                target_s=target,
-                warning=self._warning[0] if self._warning else "",
+                fps=fps,
+                status=view.status,
+                cue=view.cue,
+                stretch=view.stretch,
+                stretch_name=view.stretch_name,
+                instructions=coach.step.stretch.instructions,
+                side=side,
+                step=view.step,
+                steps=view.steps,
+                held_s=view.held_s,
+                target_s=view.target_s,
+                warning=view.cue if view.cue_kind == "safety" else "",
                 camera=camera,
-                paused=coach.paused,
-                finished=coach.finished,
+                paused=view.paused,
+                finished=self.player.finished,
                 session_id=self._session_id,
-                events=(previous + tuple(events))[-50:],
+                events=(previous.events + tuple(events))[-50:],
                 recording_error=(self._record_error
                                  or getattr(self._recorder, "error", None) or ""),
+                phase=view.phase,
+                label=view.label,
+                cue_kind=view.cue_kind,
+                seconds_left=view.seconds_left,
+                cycles=view.cycles,
+                cycles_target=view.cycles_target,
+                next_label=view.next_label,
+                next_stretch=view.stretch if rest else "",
+                next_side=self.player.planned_side() if rest else None,
+                camera_advice=view.camera,
+                camera_moves=view.camera_moves,
+                advice=view.advice,
+                pain_feeling=view.pain_feeling,
+                utterances=(previous.utterances + tuple(u.to_dict() for u in said))[-20:]
+                if said else previous.utterances,
             )
 
     # -- end ------------------------------------------------------------------------------
@@ -318,7 +391,14 @@ class LiveSession:
             self.closed = True
             started = self._wall_start is not None
             if started:
-                for e in self.loop.finish():
+                # Answers the page posted after the last frame (the pain questions) still
+                # count: applied just after it, and stored, so a replay applies them too.
+                last = self.loop.last.t_s if self.loop.last is not None else 0.0
+                actions, events = self._apply_requests(last + MIN_STEP_S)
+                if self._recorder is not None:
+                    for action, value in actions:
+                        self._recorder.add_control(last + MIN_STEP_S, action, value)
+                for e in events + self.loop.finish():
                     if self._recorder is not None:
                         self._recorder.add_event(e)
             if self.loop.estimator is not None:

@@ -11,8 +11,9 @@
   whole recording at once (vectorised) and then steps the same loop frame by frame;
   ``tests/test_pipeline.py`` proves it gives the events and results of ``run_poses``.
 
-Behind the loop sits one checker interface (``Checker``): the live ``Coach`` (a routine, step
-by step) or the ``CatalogueChecker`` (a recording's stretches, all at once). Poses are checked
+Behind the loop sits one checker interface (``Checker``): live, the ``RoutinePlayer``
+(``pose.phases``: a routine's phases around a ``Coach``, step by step), or the
+``CatalogueChecker`` (a recording's stretches, all at once). Poses are checked
 at the precision the store keeps (float32), so a stored session replays to identical results.
 """
 
@@ -47,7 +48,8 @@ class Estimator(Protocol):
 
 
 class Checker(Protocol):
-    """The form checks behind the loop: ``pose.coach.Coach`` or
+    """The form checks behind the loop: ``pose.phases.RoutinePlayer`` (live: a routine played
+    to a person, driving a ``pose.coach.Coach``), ``pose.coach.Coach`` or
     ``pose.catalogue_checker.CatalogueChecker``."""
 
     mode: str
@@ -69,8 +71,9 @@ class Checker(Protocol):
         """Judge one frame; returns the verdict on the position shown and the events."""
         ...
 
-    def control(self, action: str, t_s: float) -> list[Event]:
-        """A person's action (``pose.coach.CONTROLS``) at ``t_s``."""
+    def control(self, action: str, t_s: float, value: float | None = None) -> list[Event]:
+        """A person's action (``pose.coach.CONTROLS``, ``pose.phases.CONTROLS``) at ``t_s``,
+        with its number if it has one (a pain rating)."""
         ...
 
     def drop_out(self, t_s: float) -> list[Event]:
@@ -163,9 +166,10 @@ class FrameLoop:
         """Show the clock a frame's timestamp (also for frames not processed)."""
         return self.clock.tick(source_t_s)
 
-    def control(self, action: str, t_s: float) -> list[Event]:
-        """A person's action at session time ``t_s``, before that frame is checked."""
-        return self._raised(self.checker.control(action, t_s))
+    def control(self, action: str, t_s: float, value: float | None = None) -> list[Event]:
+        """A person's action at session time ``t_s``, before that frame is checked (after
+        the last frame, at the end, for actions taken after it)."""
+        return self._raised(self.checker.control(action, t_s, value))
 
     def step_image(self, rgb: np.ndarray, source_t_s: float | None = None,
                    tick: Tick | None = None) -> FrameResult:
@@ -320,14 +324,15 @@ def run_poses(loop: FrameLoop, frames: Iterable[tuple[float | None, PoseFrame | 
 
 
 def run_track(loop: FrameLoop, track: Track,
-              controls: Sequence[tuple[float, str]] = (),
+              controls: Sequence[tuple[float, str] | tuple[float, str, float | None]] = (),
               dropouts: Mapping[float, float] | None = None) -> None:
     """Drive ``loop`` over a recording whose times are session times already (a stored
     session), with the angles and the checker's screening computed for all frames at once.
 
-    ``controls`` are (session time, action) pairs, applied in order before the frame at that
-    time; ``dropouts`` maps the session time of a frame after a drop-out to the source gap.
-    Then the loop is finished.
+    ``controls`` are (session time, action) pairs or (session time, action, value) triples,
+    applied in order before the frame at that time (those after the last frame, taken as the
+    session ended, at their own time after it); ``dropouts`` maps the session time of a frame
+    after a drop-out to the source gap. Then the loop is finished.
     """
     arrays = track.angles()
     hints = loop.checker.screen(arrays) if len(track) else None
@@ -337,12 +342,14 @@ def run_track(loop: FrameLoop, track: Track,
     for i in range(len(track)):
         t = float(track.t_s[i])
         while j < len(pending) and pending[j][0] <= t:
-            loop.control(pending[j][1], t)
+            loop.control(pending[j][1], t, *pending[j][2:])
             j += 1
         pose = track.frame(i)
         angles = {name: float(v[i]) for name, v in arrays.items()} if pose is not None else None
         loop.step_pose(pose, tick=Tick(t, t, dropout_s=gaps.get(t, 0.0)), angles=angles,
                        hint=hints[i] if hints is not None else None)
+    for t_s, action, *value in pending[j:]:
+        loop.control(action, t_s, *value)
     loop.finish()
 
 

@@ -5,7 +5,6 @@ Nothing here calls Streamlit: the pages only lay these out, and the tests check 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -68,14 +67,6 @@ def completion_note(info: SessionInfo, n_frames: int) -> str:
         return f"Live session of {_duration(info.duration_s)}, recorded to the end."
     return (f"Complete analysis of {Path(info.source_name).name}: all {n_frames} frames "
             f"({_duration(info.duration_s)}) checked.")
-
-
-def speech_script(text: str) -> str:
-    """HTML that makes the browser say ``text`` (the Web Speech API; nothing leaves the machine
-    beyond what the browser's own voices do)."""
-    return ("<script>const u = new SpeechSynthesisUtterance(" + json.dumps(text) + ");"
-            "u.rate = 0.95; window.parent.speechSynthesis.cancel();"
-            "window.parent.speechSynthesis.speak(u);</script>")
 
 
 def angle_frame(track: Track, names: Sequence[str]) -> pd.DataFrame:
@@ -247,3 +238,27 @@ def events_rows(events: Iterable[Event], names: Mapping[str, str] | None = None
              "stretch": names.get(e.stretch, e.stretch) if e.stretch else "",
              "side": e.side or "", "message": e.message}
             for e in events]
+
+
+def pain_lines(events: Sequence[Event], names: Mapping[str, str] | None = None) -> list[str]:
+    """One plain line per pain stop of a session, with what the person reported after it
+    (``pain_report`` events: feeling and 0-10 rating) when they answered."""
+    from pose.phases import FEELINGS
+
+    names = names or {}
+    lines = []
+    for i, e in enumerate(events):
+        if e.kind != "pain_stop":
+            continue
+        what = names.get(e.stretch or "", e.stretch or "a stretch")
+        side = f", {e.side} side" if e.side in ("left", "right") else ""
+        line = f"Pain stop at {e.t_s:.0f} s during {what}{side}"
+        report = next((r for r in events[i + 1:] if r.kind == "pain_report"), None)
+        later_stop = next((r for r in events[i + 1:] if r.kind == "pain_stop"), None)
+        if report is not None and (later_stop is None or report.t_s <= later_stop.t_s):
+            feeling = FEELINGS.get(str(report.data.get("feeling")), "pain")
+            line += f": {feeling.lower()}, {report.data.get('rating')} out of 10"
+            if report.data.get("stop_today") == "yes":
+                line += " - stopped for the day"
+        lines.append(line)
+    return lines

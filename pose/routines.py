@@ -23,8 +23,8 @@ from typing import Any
 from pose.angles import ANGLE_NAMES
 from pose.errors import RoutineError
 from pose.stretches import (  # noqa: F401 - the stretch model, re-exported for the loader's users
-    HOLD_RANGE_S, KINDS, POSITIONS, SIDE_MODES, SIDES, VIEWS, AngleRange, Catalogue, Criterion,
-    Cycle, Limit, Routine, SideRule, Step, Stretch, resolve, suggest)
+    HOLD_LIMITS_S, HOLD_RANGE_S, KINDS, POSITIONS, SIDE_MODES, SIDES, VIEWS, AngleRange,
+    Catalogue, Criterion, Cycle, Limit, Routine, SideRule, Step, Stretch, resolve, suggest)
 
 def _routines_dir() -> Path:
     """``$STRETCHCHECK_ROUTINES``, else the copy an installed wheel carries, else the
@@ -65,6 +65,17 @@ class _Problems:
 
     def add(self, where: str, message: str) -> None:
         self.items.append(f"{self.path.name}: {where}: {message}")
+
+    def hold(self, hold: float | None, where: str, warnings: list[str] | None = None) -> None:
+        """A hold must be within HOLD_LIMITS_S; outside HOLD_RANGE_S it only earns a warning."""
+        if hold is None:
+            return
+        if not HOLD_LIMITS_S[0] <= hold <= HOLD_LIMITS_S[1]:
+            self.add(where, f"{hold:g} s is outside the allowed "
+                            f"{HOLD_LIMITS_S[0]:g}-{HOLD_LIMITS_S[1]:g} s")
+        elif not HOLD_RANGE_S[0] <= hold <= HOLD_RANGE_S[1] and warnings is not None:
+            warnings.append(f"{self.path.name}: {where}: {hold:g} s is outside the advised "
+                            f"{HOLD_RANGE_S[0]:g}-{HOLD_RANGE_S[1]:g} s")
 
     def raise_if_any(self) -> None:
         if self.items:
@@ -288,9 +299,8 @@ def _stretch(sid: str, t: Any, problems: _Problems) -> Stretch | None:
     sides = _choice(t.get("sides"), SIDE_MODES, f"{where}: sides", problems)
     kind = _choice(t.get("kind"), KINDS, f"{where}: kind", problems)
     hold = _number(t.get("hold_s", HOLD_RANGE_S[0]), f"{where}: hold_s", problems)
-    if hold is not None and not HOLD_RANGE_S[0] <= hold <= HOLD_RANGE_S[1]:
-        problems.add(f"{where}: hold_s", f"{hold:g} s is outside the allowed "
-                                         f"{HOLD_RANGE_S[0]:g}-{HOLD_RANGE_S[1]:g} s")
+    # Outside the advised range the warning comes with each routine that uses the hold.
+    problems.hold(hold, f"{where}: hold_s")
     criteria_t = _tables(t.get("criteria", []), f"{where}: criteria", problems,
                          "[[stretch.<id>.criteria]]")
     if "criteria" in t and not criteria_t and isinstance(t["criteria"], list):
@@ -371,6 +381,7 @@ def load_routine(path: Path, stretches: dict[str, Stretch]) -> Routine:
     name = _text(data.get("name", ""), "name", problems)
     description = _text(data.get("description", ""), "description", problems)
     steps = []
+    warnings: list[str] = []
     step_tables = (_tables(data["step"], "step", problems, "[[step]]") if "step" in data
                    else [])
     for i, st in enumerate(step_tables):
@@ -385,9 +396,7 @@ def load_routine(path: Path, stretches: dict[str, Stretch]) -> Routine:
             continue
         stretch = stretches[sid]
         hold = _number(st.get("hold_s", stretch.hold_s), f"{where}: hold_s", problems)
-        if hold is not None and not HOLD_RANGE_S[0] <= hold <= HOLD_RANGE_S[1]:
-            problems.add(f"{where}: hold_s", f"{hold:g} s is outside the allowed "
-                                             f"{HOLD_RANGE_S[0]:g}-{HOLD_RANGE_S[1]:g} s")
+        problems.hold(hold, f"{where}: hold_s", warnings)
         default_sides = ["both"] if stretch.sides == "both" else list(SIDES)
         sides = st.get("sides", default_sides)
         allowed = ("both",) if stretch.sides == "both" else SIDES
@@ -400,7 +409,8 @@ def load_routine(path: Path, stretches: dict[str, Stretch]) -> Routine:
     if not data.get("step"):
         problems.add("top level", "a routine needs at least one [[step]]")
     problems.raise_if_any()
-    return Routine(path.stem, name, " ".join(description.split()), tuple(steps))
+    return Routine(path.stem, name, " ".join(description.split()), tuple(steps),
+                   tuple(warnings))
 
 
 def load_catalogue(folder: Path | None = None) -> Catalogue:
@@ -423,7 +433,8 @@ def check_file(path: Path, folder: Path | None = None) -> str:
         return f"{path.name}: {len(stretches)} stretches, all valid"
     stretches = load_stretches(Path(folder or ROUTINES_DIR) / CATALOGUE_FILE)
     routine = load_routine(path, stretches)
-    return f"{path.name}: routine {routine.name!r}, {len(routine.steps)} steps, all valid"
+    notes = "".join(f"\nwarning: {w}" for w in routine.warnings)
+    return f"{path.name}: routine {routine.name!r}, {len(routine.steps)} steps, all valid{notes}"
 
 
 def with_overrides(stretch: Stretch, settings: dict[str, str]) -> Stretch:

@@ -4,7 +4,7 @@
   catalogue's checks; ``save_analysis`` stores it. ``analyse_trace``: the same from a recorded
   pose trace (the model's raw output, ``pose.traces``).
 - ``replay_session``: a stored session through the same pipeline with the checker it was
-  recorded with (a live session with its routine's coach, re-applying the person's actions and
+  recorded with (a live session with its routine player, re-applying the person's actions and
   the source's drop-outs; an analysed file with the catalogue), from the poses as they were
   checked (smoothed once, at stored precision): it reproduces the session exactly.
 - ``remember`` / ``grow_ranges`` / ``limits_for``: a session's outcome and the profile's
@@ -23,6 +23,7 @@ from pose.clock import MediaClock
 from pose.coach import Coach
 from pose.errors import VideoError
 from pose.personal import comfortable_values, personal_limits
+from pose.phases import RoutinePlayer
 from pose.pipeline import Checker, Estimator, FrameLoop, run_poses, run_track
 from pose.report import Report
 from pose.smoothing import OneEuroParams
@@ -44,7 +45,11 @@ def checker_spec(checker: Checker, smoothing: OneEuroParams | None) -> dict[str,
     so a replay never smooths them again.
     """
     spec: dict[str, Any]
-    if isinstance(checker, Coach):
+    if isinstance(checker, RoutinePlayer):
+        spec = {"kind": "player", "routine": checker.routine.id, "rest_s": checker.rest_s,
+                "release_s": checker.release_s, "cue_min_s": checker.cue_min_s,
+                "personal_limits": _limits_json(checker.personal_limits or {})}
+    elif isinstance(checker, Coach):
         spec = {"kind": "coach", "routine": checker.routine.id, "rest_s": checker.rest_s,
                 "personal_limits": _limits_json(checker.personal)}
     elif isinstance(checker, CatalogueChecker):
@@ -65,6 +70,10 @@ def checker_from_spec(spec: Mapping[str, Any], catalogue: Catalogue) -> Checker:
     """
     limits = {sid: tuple(Limit(**x) for x in items)
               for sid, items in (spec.get("personal_limits") or {}).items()}
+    if spec["kind"] == "player":
+        return RoutinePlayer(catalogue.routine(spec["routine"]), limits,
+                             rest_s=float(spec["rest_s"]), release_s=float(spec["release_s"]),
+                             cue_min_s=float(spec["cue_min_s"]))
     if spec["kind"] == "coach":
         return Coach(catalogue.routine(spec["routine"]), limits, rest_s=float(spec["rest_s"]))
     mode = spec["mode"]
@@ -219,8 +228,8 @@ def replay_session(store: Store, session_id: int, catalogue: Catalogue,
         name = routine or (info.routine if stretch is None else None)
         checker = CatalogueChecker.for_catalogue(
             catalogue, catalogue.routine(name) if name else None, stretch)
-    actions = [(t, a) for t, a, _ in controls if a != "dropout"]
-    if not isinstance(checker, Coach):
+    actions = [(t, a, v) for t, a, v in controls if a != "dropout"]
+    if not isinstance(checker, (Coach, RoutinePlayer)):
         actions = []  # the person's actions steer a coach; other checks have none
     dropouts = {t: float(v or 0.0) for t, a, v in controls if a == "dropout"}
     loop = FrameLoop(checker, smoothing=None, keep_track=False)

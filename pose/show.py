@@ -44,10 +44,11 @@ def summary(result: SessionSummary) -> None:
     st.table(table_rows(result))
 
 
-def next_up(stretch: Stretch, side: str | None = None) -> None:
-    """During a rest: "Next: <stretch>, <side> side", large, over its picture."""
+def next_up(stretch: Stretch, side: str | None = None, width: int | str = LARGE_PX) -> None:
+    """During a rest: "Next: <stretch>, <side> side", large, over its picture (``width`` as
+    for ``picture``)."""
     side = None if side in (None, "", "both") else side
     name = stretch.name + ("" if side is None else f", {side} side")
     st.markdown(f"<div style='font-size:2rem;font-weight:700'>Next: {html.escape(name)}</div>",
                 unsafe_allow_html=True)
-    picture(stretch, side, caption=stretch.camera or None)
+    picture(stretch, side, caption=stretch.camera or None, width=width)

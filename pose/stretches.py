@@ -25,7 +25,11 @@ VIEWS = ("side", "front")
 SIDE_MODES = ("alternate", "both")
 KINDS = ("hold", "cycles")
 SIDES = ("left", "right")
+#: The hold the seed's advice recommends (s): outside it a routine loads with a warning.
 HOLD_RANGE_S = (30.0, 60.0)
+#: The holds a file may ask for at all (s): short ones for trying a routine out, long ones
+#: for a physiotherapist's programme.
+HOLD_LIMITS_S = (5.0, 120.0)
 
 #: An angle reading: one value, or (N,) values, one per frame.
 _Reading = TypeVar("_Reading", float, "np.ndarray")
@@ -133,6 +137,8 @@ class Routine:
     name: str
     description: str
     steps: tuple[Step, ...]
+    warnings: tuple[str, ...] = ()
+    """Allowed but unusual settings (a hold outside HOLD_RANGE_S), for the user to see."""
 
 
 @dataclass

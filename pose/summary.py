@@ -121,11 +121,15 @@ def summarise(results: Iterable[Mapping[str, Any]],
         plan: what the routine asked for (``plan_of``), in order; stretches and sides it has
             and the results lack are "skipped". Results outside the plan follow it. None (a
             video analysed in auto mode): just the results.
-        events: the session's events; pain levels are read from its ``pain_stop`` events.
+        events: the session's events; pain levels are read from its ``pain_stop`` events
+            (``level``) and from the answers after them (``pain_report``, ``rating``).
     """
     levels: dict[tuple[str, str], list[float]] = {}
     for e in events:
-        level = e.data.get("level") if e.kind == "pain_stop" else None
+        # A pain stop may carry its level; the floor view asks for it after the stop
+        # (``pain_report``, pose.phases) and stores the answer as its own event.
+        level = (e.data.get("level") if e.kind == "pain_stop"
+                 else e.data.get("rating") if e.kind == "pain_report" else None)
         if level is not None and e.stretch and e.side:
             levels.setdefault((e.stretch, e.side), []).append(float(level))
     by_key = {(str(r["stretch"]), str(r["side"])): r for r in results}

@@ -93,8 +93,9 @@ def run_script(session: LiveSession, actor: Actor, script: Sequence[Act], fps: f
         if act.then:
             session.request(act.then)
         before = (coach.position, coach.finished)
-        for _ in range(int(20 * fps)):  # the coach moves on after its rest
+        for _ in range(int(20 * fps)):  # the routine player moves on after release and rest
             frames(dt)
-            if (coach.position, coach.finished) != before:
+            if coach.finished or ((coach.position, coach.finished) != before
+                                  and session.player.phase not in ("release", "rest")):
                 break
     return t

@@ -227,9 +227,8 @@ def test_live_page_coaches_the_webcam(server, page, db):
     timings["START to bridge event"] = time.monotonic() - clicked
     kinds = {k for k, _ in events}
 
-    # The coaching panel shows it (the fragment refreshes every 0.5 s).
-    shown = "hold started" if "hold_started" in kinds else "position entered"
-    page.get_by_text(shown).first.wait_for(timeout=10_000)
+    # The coaching panel shows the stretch (the fragment refreshes every 0.5 s).
+    page.get_by_test_id("live-label").filter(has_text="Glute bridge").wait_for(timeout=10_000)
     cue = page.locator('[data-testid="live-cue"]')
     cue.wait_for(timeout=5_000)
     assert cue.inner_text().strip(), "the cue is empty"

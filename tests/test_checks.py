@@ -560,12 +560,12 @@ def test_bad_position_is_named_with_a_suggestion(tmp_path):
                    "seated, standing")
 
 
-@pytest.mark.parametrize("hold", ["20", "75"])
-def test_hold_outside_30_to_60_seconds(tmp_path, hold):
+@pytest.mark.parametrize("hold", ["4", "121"])
+def test_hold_outside_5_to_120_seconds(tmp_path, hold):
     old = 'kind = "hold"\nhold_s = 30\nforward_bend = true\n\n[[stretch.childs_pose'
     msg = catalogue_error(tmp_path, old, old.replace("hold_s = 30", f"hold_s = {hold}"))
     assert msg == (f"catalogue.toml: stretch childs_pose: hold_s: {hold} s is outside the "
-                   "allowed 30-60 s")
+                   "allowed 5-120 s")
 
 
 def test_every_mistake_is_reported_at_once(tmp_path):
@@ -593,10 +593,22 @@ def test_routine_naming_a_missing_stretch(tmp_path):
                    "catalogue (did you mean 'knee_to_chest'?)")
 
 
-def test_routine_hold_outside_30_to_60_seconds(tmp_path):
-    msg = routine_error(tmp_path, 'name = "Mine"\n[[step]]\nstretch = "cat_cow"\nhold_s = 90\n')
-    assert msg == ("my-routine.toml: step[0] (cat_cow): hold_s: 90 s is outside the allowed "
-                   "30-60 s")
+def test_routine_hold_outside_5_to_120_seconds(tmp_path):
+    msg = routine_error(tmp_path, 'name = "Mine"\n[[step]]\nstretch = "cat_cow"\nhold_s = 130\n')
+    assert msg == ("my-routine.toml: step[0] (cat_cow): hold_s: 130 s is outside the allowed "
+                   "5-120 s")
+
+
+@pytest.mark.parametrize(("hold", "warned"), [(5, True), (29, True), (30, False), (60, False),
+                                              (90, True), (120, True)])
+def test_routine_hold_outside_30_to_60_seconds_loads_with_a_warning(tmp_path, hold, warned):
+    path = write(tmp_path, f'name = "Mine"\n[[step]]\nstretch = "knee_to_chest"\n'
+                           f'hold_s = {hold}\n', "my-routine.toml")
+    routine = load_routine(path, load_catalogue().stretches)
+    assert routine.steps[0].hold_s == hold
+    expected = (f"my-routine.toml: step[0] (knee_to_chest): hold_s: {hold} s is outside the "
+                "advised 30-60 s")
+    assert routine.warnings == ((expected,) if warned else ())
 
 
 def test_routine_unknown_field_and_bad_sides(tmp_path):
@@ -625,7 +637,7 @@ def test_a_broken_routine_folder_names_the_file(tmp_path):
 
 
 def test_routine_step_messages_name_the_stretch(tmp_path):
-    msg = routine_error(tmp_path, 'name = "Mine"\n[[step]]\nstretch = "cat_cow"\nhold_s = 90\n'
+    msg = routine_error(tmp_path, 'name = "Mine"\n[[step]]\nstretch = "cat_cow"\nhold_s = 190\n'
                                   '[[step]]\nstretch = "cobra"\nhold = 45\n')
     first, second = msg.splitlines()
     assert "cat_cow" in first and "hold_s" in first

@@ -54,40 +54,81 @@ def two_sided_routine() -> Routine:
 
 
 def test_a_live_session_replays_to_identical_results(tmp_path, monkeypatch):
-    """Recorded through ``LiveSession`` (the live code path: clock, smoothing, coach, recorder)
-    with a completed hold, a drop-out, pause and resume, a pain stop and a skip; replayed from
-    the store with the coach it was recorded with: the same results and events, to the digit."""
+    """Recorded through ``LiveSession`` (the live code path: clock, smoothing, the routine
+    player and its coach, recorder) with a completed hold, release and rest, a drop-out, pause
+    and resume, a pain stop during the rest with its answer and the choice after it, and a
+    skip; replayed from the store with the player it was recorded with: the same results and
+    events, to the digit."""
     catalogue = load_catalogue()
     monkeypatch.setattr(catalogue, "routines", {**catalogue.routines, "two": two_sided_routine()})
     routine = catalogue.routines["two"]
     track = synthetic_knee_to_chest(2.0, 34.0, 44.0)
-    actions = {38.0: "pause", 39.0: "resume", 40.0: "pain", 42.0: "skip"}
+    actions = {38.0: ("pause",), 39.0: ("resume",), 40.0: ("pain",),
+               41.0: ("pain_answer", "discomfort", 3), 41.5: ("after_pain", "skip"),
+               42.0: ("skip",)}
     store = open_store(tmp_path / "s.db")
     live = LiveSession(routine, lambda: None, recorder_factory(store, routine))
     for t, pose in zip(track.t_s, poses_of(track), strict=True):
         for at, action in actions.items():
             if abs(t - at) < 1e-6 or (at - 1 / 60 < t <= at + 1 / 60):
-                live.request(action)
+                live.request(*action)
         source_t = t + (3.0 if t >= 36.0 else 0.0)  # the camera loses 3 s during the rest
         live.process_pose(pose, source_t)
     sid = live.close()
     recorded = live.report()
     kinds = [e["kind"] for e in recorded.to_dict()["events"]]
-    for kind in ("hold_completed", "dropout", "pain_stop", "step_started", "routine_finished"):
+    for kind in ("hold_completed", "dropout", "pain_stop", "pain_report", "step_started",
+                 "routine_finished"):
         assert kind in kinds, kind
     assert kinds.count("step_started") == 3  # once per step: left, right, the bridge
+    pain = next(e for e in recorded.events if e.kind == "pain_stop")
+    assert (pain.stretch, pain.side) == ("knee_to_chest", "left")  # the stretch just done
 
     with store:
         again = replay_session(store, sid, catalogue)
         stored_results = store.results(sid)
-        assert [a for _, a, _ in store.controls(sid)] == ["dropout", "pause", "resume", "pain",
-                                                          "skip"]
+        assert [(a, v) for _, a, v in store.controls(sid)] == [
+            ("dropout", pytest.approx(3.0, abs=0.1)), ("pause", None), ("resume", None),
+            ("pain", None), ("pain_answer:discomfort", 3.0), ("after_pain:skip", None),
+            ("skip", None)]
     assert outcome(again) == outcome(recorded)
     assert again.dropouts == recorded.dropouts
     # Written with the recorder's last transaction, from memory.
     assert stored_results == recorded.to_dict()["stretches"]
     held = {(r["stretch"], r["side"]): r["held_s"] for r in stored_results}
     assert held[("knee_to_chest", "left")] == pytest.approx(32.0, abs=0.1)
+
+
+def test_an_answer_given_after_the_last_frame_is_stored_and_replayed(tmp_path, monkeypatch):
+    """The pain answer and the choice after it, posted after the last frame (STOP pressed right
+    after answering), count: applied at the end, stored as controls after the last frame, and
+    applied there again by the replay."""
+    catalogue = load_catalogue()
+    monkeypatch.setattr(catalogue, "routines", {**catalogue.routines, "two": two_sided_routine()})
+    routine = catalogue.routines["two"]
+    track = synthetic_knee_to_chest(2.0, 12.0, 14.0)
+    store = open_store(tmp_path / "s.db")
+    live = LiveSession(routine, lambda: None, recorder_factory(store, routine))
+    for t, pose in zip(track.t_s, poses_of(track), strict=True):
+        if abs(t - 10.0) < 1 / 60:
+            live.request("pain")
+        live.process_pose(pose, t)
+    live.request("pain_answer", "discomfort", 4)
+    live.request("after_pain", "end")
+    with pytest.raises(ValueError):
+        live.request("pain_answer", "itchy", 4)
+    sid = live.close()
+    recorded = live.report()
+    kinds = [e.kind for e in recorded.events]
+    assert kinds[-2:] == ["pain_report", "routine_finished"]
+    with store:
+        again = replay_session(store, sid, catalogue)
+        last = float(store.load_track(sid).t_s[-1])
+        controls = store.controls(sid)
+    assert [(a, v) for _, a, v in controls] == [("pain", None), ("pain_answer:discomfort", 4.0),
+                                                ("after_pain:end", None)]
+    assert all(t > last for t, a, _ in controls if a != "pain")
+    assert outcome(again) == outcome(recorded)
 
 
 @pytest.mark.slow
@@ -269,7 +310,7 @@ def test_report_contract_of_the_cli(tmp_path):
 CORE = ("pose.landmarks", "pose.angles", "pose.smoothing", "pose.stretches", "pose.checks",
         "pose.hold", "pose.bounce", "pose.cycles", "pose.events", "pose.coach", "pose.clock",
         "pose.catalogue_checker", "pose.pipeline", "pose.track", "pose.report", "pose.personal",
-        "pose.body", "pose.figure", "pose.summary", "pose.words")
+        "pose.body", "pose.figure", "pose.summary", "pose.words", "pose.phases", "pose.voice")
 IO_LIBRARIES = ("mediapipe", "av", "cv2", "streamlit", "sqlite3", "tomllib")
 
 

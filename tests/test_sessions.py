@@ -172,7 +172,7 @@ def test_live_session_without_a_browser(tmp_path, monkeypatch):
     assert finished[0][1].results[0].stretch.id == "glute_bridge"
 
 
-def test_live_session_pain_stop_and_skip_move_on():
+def test_live_session_pain_stop_asks_before_moving_on():
     catalogue = load_catalogue()
     routine = catalogue.routine("desk-break")
     session = LiveSession(routine, EmptyRoom)
@@ -181,14 +181,24 @@ def test_live_session_pain_stop_and_skip_move_on():
     assert session.snapshot().stretch == "neck_side_bend"
     session.request("pain")
     session.process(blank, 0.1)
+    session.process(blank, 6.0)
     snap = session.snapshot()
-    assert snap.side == "right"  # the pain stop ended the left side
+    assert (snap.phase, snap.stretch) == ("pain", "neck_side_bend")  # stopped, not moved on
     assert any(e.kind == "pain_stop" for e in snap.events)
+    session.request("pain_answer", "discomfort", 3)
+    session.request("after_pain", "skip")
+    session.process(blank, 6.1)
+    snap = session.snapshot()
+    assert (snap.phase, snap.stretch, snap.side) == ("position", "neck_side_bend", "right")
+    report = next(e for e in snap.events if e.kind == "pain_report")
+    assert (report.data["feeling"], report.data["rating"]) == ("discomfort", 3)
     session.request("skip")
-    session.process(blank, 0.2)
+    session.process(blank, 6.2)
     assert session.snapshot().stretch == "cross_body_shoulder"
     results = {(r.stretch.id, r.side): r.record for r in session.results()}
     assert results[("neck_side_bend", "left")].pain_stops == [pytest.approx(0.1)]
+    with pytest.raises(ValueError):
+        session.request("pain_answer", "sharp")
 
 
 PAGES = ROOT / "pose" / "pages"
@@ -236,4 +246,4 @@ def test_live_page_setup_without_a_camera(db, monkeypatch):
     at.run()
     assert not at.exception, at.exception
     assert at.sidebar.selectbox[0].value == "desk-break"
-    assert any("Desk break" in i.value for i in at.info)
+    assert any("Desk break" in m.value for m in at.markdown)

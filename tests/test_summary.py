@@ -183,7 +183,10 @@ def test_review_charts_speak_plain_words_and_show_only_the_stretch(db):
     knee = next(r for r in results if (r["stretch"], r["side"]) == ("knee_to_chest", "left"))
     window = stretch_window(track, "knee_to_chest", "left", knee["holds"], events)
     hold = knee["holds"][0]
-    assert window[0] == pytest.approx(hold["start_s"] - 5.0, abs=0.2)
+    # The step runs from its announcement (at the start of the rest before it) to the next.
+    started = next(e.t_s for e in events if e.kind == "step_started"
+                   and (e.stretch, e.side) == ("knee_to_chest", "left"))
+    assert window[0] == pytest.approx(min(started, hold["start_s"]) - 5.0, abs=0.2)
     assert window[1] - window[0] < 0.6 * float(track.t_s[-1])  # not the whole session
     charts = angle_charts(track, CATALOGUE.stretches["knee_to_chest"], "left", events, window)
     titles = [c.to_dict()["title"]["text"] for c in charts]

@@ -113,6 +113,40 @@ def make_fake_camera(src: Path, dst: Path, lead_s: float = 4.0, tail_s: float = 
         return writer.frames
 
 
+@dataclass(frozen=True)
+class Shot:
+    """One piece of a composed fake camera: frames ``start``..``stop`` (exclusive) of a clip,
+    mirrored or not (a mirrored side view is the other side), each repeated ``repeat`` times,
+    then the last one frozen for ``freeze_s`` seconds."""
+
+    src: Path
+    start: int = 0
+    stop: int | None = None
+    mirrored: bool = False
+    freeze_s: float = 0.0
+    repeat: int = 1
+
+
+def compose_camera(shots: Iterable[Shot], dst: Path, fps: int = FPS) -> int:
+    """Write the ``shots`` one after the other as a y4m camera file; returns frames written."""
+    cache: dict[Path, list[np.ndarray]] = {}
+    with open(dst, "wb") as out:
+        writer = Y4MWriter(out, fps=fps)
+        for shot in shots:
+            if shot.src not in cache:
+                cache[shot.src] = list(clip_frames(shot.src))
+            frames = cache[shot.src][shot.start:shot.stop]
+            if not frames:
+                raise ValueError(f"{shot.src}: no frames in {shot.start}:{shot.stop}")
+            data = b""
+            for rgb in frames:
+                data = i420_bytes(np.ascontiguousarray(rgb[:, ::-1]) if shot.mirrored else rgb)
+                writer.write(data, repeat=shot.repeat)
+            if shot.freeze_s > 0:
+                writer.write(data, repeat=round(shot.freeze_s * fps))
+        return writer.frames
+
+
 # -- the Streamlit server --------------------------------------------------------------------
 
 def free_port() -> int:

@@ -1,36 +1,54 @@
-"""Live: the webcam through the pipeline, coached through a routine, recorded as it goes."""
+"""Live: the webcam through the pipeline, coached through a routine, recorded as it goes.
+
+Laid out for a person on a mat 2-3 m away: the mirrored video large, beside it the phase, the
+stretch and side, the one cue and the hold ring in large type (``pose.live_view``); keys for
+everything (space, S, P, F; ``pose.coach_component``); a voice; the pain stop's questions.
+"""
 
 import streamlit as st
-import streamlit.components.v1 as components
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pose import show
 from pose.app_state import camera_enabled, catalogue, db_url, rtc_configuration
 from pose.errors import StretchCheckError
 from pose.estimator import PoseEstimator
+from pose.coach_component import browser_coach
 from pose.live import LiveSession
-from pose.review import speech_script
+from pose.live_view import CSS, coach_card
+from pose.phases import AFTER_PAIN_CHOICES, FEELINGS
+from pose.routines import HOLD_RANGE_S
 from pose.sessions import grow_ranges, limits_for
 from pose.store import open_store
 from pose.summary import plan_of, summarise
 
-st.title("Live coaching")
+#: Fewer processed frames a second than this and the hold timing and bounce checks suffer.
+SLOW_FPS = 10.0
+MODELS = {"full": "Accurate", "lite": "Fast (for slower computers)"}
+
+# The video and the coach need the whole width: the settings wait in the closed sidebar.
+st.set_page_config(initial_sidebar_state="collapsed")
+st.html(CSS)
 cat = catalogue()
 
 with st.sidebar:
-    profile_name = st.text_input("Profile", value=st.session_state.get("profile", "me"),
+    profile_name = st.text_input("Your name", value=st.session_state.get("profile", "me"),
                                  key="profile").strip() or "me"
     routine_ids = list(cat.routines)
     linked = st.query_params.get("routine")  # a link can pick the routine: ?routine=desk-break
     routine_id = st.selectbox("Routine", routine_ids,
                               index=routine_ids.index(linked) if linked in routine_ids else 0,
                               format_func=lambda r: cat.routines[r].name, key="routine")
-    model = st.radio("Pose model", ["full", "lite"], horizontal=True, key="model",
-                     help="lite is faster on slow computers, full is more accurate")
-    speak = st.toggle("Speak the cues", key="speak",
-                      help="For stretches on the floor, when you cannot read the screen")
+    model = st.radio("Pose model", list(MODELS), format_func=MODELS.get, key="model",
+                     help="The fast model suits slower computers; the accurate one sees joints "
+                          "more precisely.")
 
 routine = cat.routines[routine_id]
+unusual = [f"{s.stretch.name} {s.hold_s:.0f} s" for s in routine.steps
+           if not HOLD_RANGE_S[0] <= s.hold_s <= HOLD_RANGE_S[1]]
+if unusual:
+    st.sidebar.warning(f"This routine's holds ({', '.join(unusual)}) are outside the usual "
+                       f"advice of {HOLD_RANGE_S[0]:.0f}-{HOLD_RANGE_S[1]:.0f} s a side.")
+st.session_state.setdefault("voice_on", True)
 
 
 def new_session() -> LiveSession:
@@ -77,7 +95,8 @@ if session is None or session.closed or st.session_state.get("live_for") != want
     st.session_state.live_session = session
     st.session_state.live_for = wanted
 
-video, panel = st.columns([3, 2])
+# The coach first: on a narrow window (or zoomed in) the columns stack and it comes on top.
+panel, video = st.columns([4, 5], gap="medium")
 with video:
     try:
         rtc = rtc_configuration()
@@ -96,9 +115,33 @@ with video:
         )
     elif rtc is not None:
         st.info("The camera is switched off (STRETCHCHECK_CAMERA=off).")
-    first = routine.steps[0].stretch
-    st.caption(f"Camera for the first stretch, {first.name}: {first.camera} "
-               "Your camera's picture stays on this computer.")
+
+
+def pain_questions(snap) -> None:
+    """After the pain stop: what it is, how bad, then what to do."""
+    if snap.pain_feeling is None:
+        feeling = st.session_state.get("pain_feeling")
+        st.markdown("<div class='sc-sub'>What do you feel?</div>", unsafe_allow_html=True)
+        for key, words in FEELINGS.items():
+            if st.button(words, key=f"sc-feel-{key}", use_container_width=True,
+                         type="primary" if feeling == key else "secondary"):
+                st.session_state.pain_feeling = key
+                feeling = key
+        if feeling is not None:
+            st.markdown("<div class='sc-sub'>How strong is it? 0 is none, 10 the worst</div>",
+                        unsafe_allow_html=True)
+            for row in (range(0, 6), range(6, 11)):
+                cols = st.columns(6)
+                for col, n in zip(cols, row):
+                    if col.button(str(n), key=f"sc-rate-{n}", use_container_width=True):
+                        session.request("pain_answer", feeling, n)
+                        st.session_state.pain_feeling = None
+    else:
+        words = {"rest": "Rest, then try again", "skip": "Skip this stretch",
+                 "end": "End for today"}
+        for choice in AFTER_PAIN_CHOICES:
+            if st.button(words[choice], key=f"sc-after-{choice}", use_container_width=True):
+                session.request("after_pain", choice)
 
 
 @st.fragment(run_every=0.5)
@@ -108,6 +151,9 @@ def coaching_panel() -> None:
     ended = st.session_state.get("ended_session")
     if not snap.frames and ended is not None:
         shown, snap = ended, ended.snapshot()
+    if snap.phase == "stopped_today":
+        st.markdown(coach_card(snap), unsafe_allow_html=True)
+        st.error(snap.advice, icon=":material/medical_services:")
     if snap.finished or (shown.closed and snap.frames):
         st.success("Routine finished - here is how it went." if snap.finished
                    else "Session ended - here is how it went.")
@@ -125,44 +171,78 @@ def coaching_panel() -> None:
                        f"{shown.finish_error}", icon=":material/sd_card_alert:")
         return
     if not snap.frames:
-        st.info(f"**{routine.name}**: {len(session.coach.plan)} stretches and sides. Press START, "
-                "then step back until the camera sees you.")
-        first_stretch = routine.steps[0].stretch
-        show.picture(first_stretch, caption=f"First: {first_stretch.name}")
+        first = routine.steps[0].stretch
+        st.markdown(
+            f"<div class='sc-card' style='--sc-phase:#0072b2'><div class='sc-label'>"
+            f"{routine.name}</div><div class='sc-sub'>{len(routine.steps)} stretches. Press "
+            f"START, then get ready on your mat: I will tell you each step aloud.</div>"
+            f"<div class='sc-note'>First: {first.name}. {first.camera}</div></div>",
+            unsafe_allow_html=True)
+        show.picture(first, caption=f"First: {first.name}")
         return
-    side = "" if snap.side == "both" else f" - {snap.side} side"
-    st.subheader(f"{snap.step}/{snap.steps} {snap.stretch_name}{side}")
-    st.caption(snap.instructions)
-    show.picture(cat.stretches[snap.stretch], snap.side, width=show.SMALL_PX)
+    st.markdown(coach_card(snap), unsafe_allow_html=True)
     if snap.recording_error:
         st.error(f"Recording stopped - the coaching goes on and this session's results are "
                  f"kept: {snap.recording_error}", icon=":material/sd_card_alert:")
+    if snap.phase == "pain":
+        pain_questions(snap)
+    else:
+        if st.button("Stop - it hurts (P)", key="sc-pain", use_container_width=True):
+            session.request("pain")
+        c1, c2 = st.columns(2)
+        if c1.button("Go on (space)" if snap.paused else "Pause (space)", key="sc-pause",
+                     use_container_width=True):
+            session.request("toggle_pause")
+        if c2.button("Skip (S)", key="sc-skip", use_container_width=True):
+            session.request("skip")
+        # The stretch's picture, small so that the panel fits a laptop's screen: the one to
+        # get into and hold, or during the rest the next one (issue 12).
+        if snap.phase == "rest" and snap.next_stretch in cat.stretches:
+            show.next_up(cat.stretches[snap.next_stretch], snap.next_side, width=show.SMALL_PX)
+        elif snap.phase in ("position", "hold", "cycles") and snap.stretch in cat.stretches:
+            show.picture(cat.stretches[snap.stretch], snap.side, width=show.SMALL_PX)
+
+
+@st.fragment(run_every=0.5)
+def beside_the_video() -> None:
+    """Camera advice, the slow-computer notice, the voice switch, full screen, and the
+    browser side (keys, voice) under the video."""
+    snap = session.snapshot()
     for problem in snap.camera:
         st.warning(problem, icon=":material/photo_camera:")
-    if snap.warning:
-        st.error(snap.warning, icon=":material/warning:")
-    st.markdown(f"<div data-testid='live-cue' style='font-size:2rem;font-weight:700'>"
-                f"{snap.cue}</div>", unsafe_allow_html=True)
-    left = max(0.0, snap.target_s - snap.held_s)
-    st.progress(min(1.0, snap.held_s / snap.target_s) if snap.target_s else 0.0,
-                text=f"Held {snap.held_s:.0f} s - {left:.0f} s to go")
-    c1, c2, c3 = st.columns(3)
-    if c1.button("Resume" if snap.paused else "Pause", use_container_width=True):
-        session.request("resume" if snap.paused else "pause")
-    if c2.button("Skip", use_container_width=True):
-        session.request("skip")
-    if c3.button("Stop - it hurts", type="primary", use_container_width=True):
-        session.request("pain")
-    recent = [e for e in snap.events if e.kind not in ("pose_found",)][-4:]
-    if recent:
-        st.markdown("\n".join(f"- `{e.t_s:5.1f} s` {e.kind.replace('_', ' ')}: {e.message}"
-                              for e in reversed(recent)))
-    st.caption(f"{snap.frames} frames, {snap.fps:.0f} fps"
-               + (f", recording session {snap.session_id}" if snap.session_id else ""))
-    if speak and snap.cue != st.session_state.get("spoken"):
-        st.session_state.spoken = snap.cue
-        components.html(speech_script(snap.cue), height=0)
+    if snap.frames and snap.phase in ("position", "rest"):
+        st.markdown(f"<div class='sc-howto'><b>Camera:</b> {snap.camera_advice}</div>",
+                    unsafe_allow_html=True)
+    if snap.frames and snap.phase == "position":
+        with st.expander("How to do it"):
+            st.markdown(f"<div class='sc-howto'>{snap.instructions}</div>",
+                        unsafe_allow_html=True)
+    if snap.frames > 30 and snap.fps < SLOW_FPS:
+        st.warning(f"This computer checks only {snap.fps:.0f} pictures a second; coaching "
+                   f"needs {SLOW_FPS:.0f} or more to time holds and see bouncing.",
+                   icon=":material/speed:")
+        if model != "lite" and st.button("Use the fast pose model", key="sc-fast"):
+            # The sidebar's radio is not part of this fragment's run: it may be set here, and
+            # the whole page reruns to start a session with the fast model.
+            st.session_state.model = "lite"
+            st.rerun(scope="app")
+    voice_on = st.session_state.voice_on
+    voice_col, screen_col = st.columns([3, 2], vertical_alignment="center")
+    if voice_col.button("Voice: on - turn it off" if voice_on else "Voice: off - turn it on",
+                        key="sc-voice"):
+        st.session_state.voice_on = voice_on = not voice_on
+    with screen_col:
+        actions, local = browser_coach(snap.utterances, voice_on)
+    if local is False and voice_on:
+        st.info("This browser has no voice of its own on this computer, so the coach stays "
+                "silent: other voices would send the words to a server.",
+                icon=":material/volume_off:")
+    for action in actions:
+        if action in ("toggle_pause", "skip", "pain") and snap.phase != "pain":
+            session.request(action)
 
 
 with panel:
     coaching_panel()
+with video:
+    beside_the_video()

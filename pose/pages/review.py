@@ -7,8 +7,8 @@ import streamlit as st
 
 from pose import show
 from pose.app_state import catalogue, db_url
-from pose.review import (angle_charts, completion_note, daily_chart, events_rows, range_chart,
-                         results_rows, session_label, stretch_window)
+from pose.review import (angle_charts, completion_note, daily_chart, events_rows, pain_lines,
+                         range_chart, results_rows, session_label, stretch_window)
 from pose.sessions import replay_session
 from pose.store import open_store
 from pose.summary import plan_of, summarise
@@ -78,6 +78,8 @@ with open_store(db_url()) as store:
 
         routine = cat.routines.get(info.routine) if info.routine else None
         show.summary(summarise(results, plan_of(routine) if routine else None, events))
+        for line in pain_lines(events, {k: v.name for k, v in cat.stretches.items()}):
+            st.error(line, icon=":material/healing:")
 
         shown = [r for r in results if r["stretch"] in cat.stretches]
         if shown:

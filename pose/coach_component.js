@@ -1,0 +1,177 @@
+// The Live page's browser side (st.components.v2; runs in the page itself, not in an iframe):
+//  * one document-level key handler - space pause/resume, S skip, P pain stop, F full screen -
+//    also listening inside the video's iframe, so a key works wherever the focus is;
+//  * the voice: plays the utterances the session decided (pose/voice.py) one at a time,
+//    highest priority first, a safety warning cutting off whatever is being said, only with a
+//    voice of this computer (localService): some default voices send the text to a server;
+//  * a log of everything said for tests: window.__stretchcheckSpeech.
+// Called again at every rerun with new data: all state lives on window.__stretchcheck.
+
+const KEYS = { " ": "toggle_pause", "s": "skip", "p": "pain" };
+
+function state() {
+  const w = window;
+  if (!w.__stretchcheck) {
+    w.__stretchcheck = {
+      seen: 0, queue: [], speaking: null, voiceOn: true, voice: null, localVoice: null,
+      setState: null, hooked: new WeakSet(), keys: [], keyCount: 0,
+    };
+    w.__stretchcheckSpeech = [];
+  }
+  return w.__stretchcheck;
+}
+
+function onKey(event) {
+  const s = state();
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  const tag = target && target.tagName ? target.tagName.toLowerCase() : "";
+  if (tag === "input" || tag === "textarea" || tag === "select" ||
+      (target && target.isContentEditable)) return;  // typing a profile name
+  const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+  if (key === "f") {
+    event.preventDefault();
+    toggleFullScreen();
+    return;
+  }
+  const action = KEYS[key];
+  if (!action || !s.setState) return;
+  event.preventDefault();  // space would scroll the page or press a focused button
+  // Kept as state, not a one-off trigger: a key pressed while the page is rerunning must not
+  // be lost. Python handles each numbered press once.
+  s.keys = s.keys.concat([{ action: action, n: Date.now() * 1000 + (s.keyCount++ % 1000) }])
+    .slice(-10);
+  s.setState("pressed", s.keys);
+}
+
+function toggleFullScreen() {
+  const doc = window.document;
+  if (doc.fullscreenElement) {
+    doc.exitFullscreen().catch(() => {});
+  } else {
+    doc.documentElement.requestFullscreen().catch(() => {});
+  }
+}
+
+function lowLatency(win) {
+  // The browser delays incoming video to smooth out network jitter; the coach's picture is
+  // better late by nothing, so the panel and the video agree: ask for no extra delay.
+  const pc = win.RTCPeerConnection && win.RTCPeerConnection.prototype;
+  if (!pc || pc.__stretchcheckLowLatency) return;
+  pc.__stretchcheckLowLatency = true;
+  const original = pc.setRemoteDescription;
+  pc.setRemoteDescription = function (...args) {
+    return original.apply(this, args).then((result) => {
+      for (const receiver of this.getReceivers()) {
+        try { receiver.jitterBufferTarget = 0; } catch (e) { /* older browser */ }
+      }
+      return result;
+    });
+  };
+}
+
+function hookFrames() {
+  // Keys typed while the focus is in an iframe (the video) reach that iframe's document only.
+  const s = state();
+  for (const frame of document.querySelectorAll("iframe")) {
+    try {
+      const doc = frame.contentDocument;
+      if (doc && !s.hooked.has(doc)) {
+        doc.addEventListener("keydown", onKey, true);
+        s.hooked.add(doc);
+      }
+      if (frame.contentWindow) lowLatency(frame.contentWindow);
+    } catch (e) { /* another origin: not ours */ }
+  }
+}
+
+// -- the voice ----------------------------------------------------------------------------
+
+function pickVoice() {
+  const s = state();
+  if (!("speechSynthesis" in window)) { s.localVoice = false; return null; }
+  const local = window.speechSynthesis.getVoices().filter((v) => v.localService);
+  const english = local.filter((v) => (v.lang || "").toLowerCase().startsWith("en"));
+  s.voice = english.find((v) => v.default) || english[0] || local[0] || null;
+  s.localVoice = s.voice !== null;
+  return s.voice;
+}
+
+function log(u, status, start, end) {
+  window.__stretchcheckSpeech.push({
+    id: u.id, text: u.text, priority: u.priority, status: status,
+    queued: u.queuedAt, start: start, end: end,
+  });
+}
+
+function speakNext() {
+  const s = state();
+  if (s.speaking || !s.queue.length) return;
+  s.queue.sort((a, b) => (b.priority - a.priority) || (a.id - b.id));
+  while (s.queue.length) {
+    const u = s.queue.shift();
+    const now = performance.now();
+    if (now - u.queuedAt > u.ttl_ms) { log(u, "dropped", now, now); continue; }
+    if (!s.voiceOn) { log(u, "voice off", now, now); continue; }
+    if (!s.voice && !pickVoice()) { log(u, "no local voice", now, now); continue; }
+    const utterance = new SpeechSynthesisUtterance(u.text);
+    utterance.voice = s.voice;
+    utterance.lang = s.voice.lang;
+    utterance.rate = 0.95;
+    const entry = { u: u, start: now, utterance: utterance, done: false };
+    s.speaking = entry;
+    const finish = (status) => {
+      if (entry.done) return;
+      entry.done = true;
+      log(u, entry.interrupted ? "interrupted" : status, entry.start, performance.now());
+      if (s.speaking === entry) s.speaking = null;
+      speakNext();
+    };
+    utterance.onend = () => finish("spoken");
+    utterance.onerror = (e) => finish(e && e.error === "interrupted" ? "interrupted" : "error");
+    window.speechSynthesis.speak(utterance);
+    return;
+  }
+}
+
+function enqueue(utterances) {
+  const s = state();
+  let urgent = false;
+  for (const u of utterances || []) {
+    if (u.id <= s.seen) continue;  // said (or dropped) before this rerun
+    s.seen = u.id;
+    s.queue.push(Object.assign({ queuedAt: performance.now() }, u));
+    urgent = urgent || u.interrupt;
+  }
+  if (urgent && s.speaking && !s.speaking.u.interrupt) {
+    s.speaking.interrupted = true;  // a safety warning cuts off an ordinary cue
+    window.speechSynthesis.cancel();
+  }
+  speakNext();
+}
+
+export default function (component) {
+  const { data, setStateValue, parentElement } = component;
+  const s = state();
+  const button = parentElement && parentElement.querySelector(".sc-fullscreen");
+  if (button) button.onclick = toggleFullScreen;
+  if (!s.installed) {
+    s.installed = true;
+    document.addEventListener("keydown", onKey, true);
+    setInterval(hookFrames, 1000);
+    if ("speechSynthesis" in window) {
+      window.speechSynthesis.addEventListener("voiceschanged", () => {
+        pickVoice();
+        if (s.setState) s.setState("local_voice", s.localVoice);
+      });
+    }
+  }
+  s.setState = setStateValue;
+  hookFrames();
+  const d = data || {};
+  s.voiceOn = d.voice_on !== false;
+  if (s.localVoice === null) pickVoice();
+  if (d.known_local_voice !== s.localVoice) setStateValue("local_voice", s.localVoice);
+  if (!s.voiceOn && s.speaking) window.speechSynthesis.cancel();
+  enqueue(d.utterances);
+}

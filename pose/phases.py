@@ -1,0 +1,566 @@
+"""The routine as a person on the floor follows it: get into position, hold, release, rest, next.
+
+``RoutinePlayer`` drives a ``pose.coach.Coach`` (which checks the form and times the holds) and
+adds what a person needs to follow it without touching the computer:
+
+* phases: ``position`` (the posture first - "Lie on your back" - with the camera advice, the
+  fine cues only once the posture is right) -> ``hold`` (a countdown) or ``cycles`` (cat-cow:
+  pace and count) -> ``release`` -> ``rest`` (the next side or stretch announced) -> ``position``
+  of the next one, by itself;
+* either side first: the coach credits the side that was held (see ``Coach._credit_side``);
+* a pause that freezes every timer: the coach runs on a clock that stops while paused;
+* a cue that stays at least ``cue_min_s`` unless a safety warning replaces it;
+* the pain stop: the stretch ends at once, the person is asked what it is and how bad, and either
+  stops for today or chooses to rest, skip the stretch or end.
+
+Pure Python on frame timestamps: no Streamlit, no wall clock. It is a checker of the one frame
+loop (``pose.pipeline.Checker``), so ``pose.live.LiveSession`` puts it in the loop in place of
+the bare coach, and every request of the person is a control (``control``, ``CONTROLS``) that
+the loop applies and the store keeps: ``pose.sessions.replay_session`` rebuilds the player and
+re-applies them, so a replay gives the session's own results and events.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from pose.checks import IN_FORM, NEARLY, OUT_OF_FORM, Position
+from pose.coach import Coach
+from pose.events import Event
+from pose.landmarks import PoseFrame
+from pose.report import StretchResult
+from pose.stretches import SIDES, Limit, Routine, Stretch
+
+POSITION, HOLD, CYCLES, RELEASE, REST, PAIN, FINISHED, STOPPED_TODAY = (
+    "position", "hold", "cycles", "release", "rest", "pain", "finished", "stopped_today")
+PHASES = (POSITION, HOLD, CYCLES, RELEASE, REST, PAIN, FINISHED, STOPPED_TODAY)
+
+#: The first thing to say for each starting position of the catalogue (``Stretch.position``).
+POSTURE_CUES = {
+    "supine": "Lie on your back",
+    "prone": "Lie on your front",
+    "all_fours": "Come onto your hands and knees",
+    "kneeling": "Kneel on the mat",
+    "seated": "Sit down with your back tall",
+    "standing": "Stand up tall",
+}
+
+#: What a person can report after the pain stop, and the words the page uses for them.
+FEELINGS = {"sharp": "Sharp pain", "tingling": "Tingling or numbness",
+            "discomfort": "Discomfort or a strong stretch"}
+#: A rating from this value up ends stretching for today (0-10 scale; the seed's rule).
+SEVERE_RATING = 7
+STOP_TODAY_ADVICE = ("Stop stretching for today. Sharp pain, tingling or numbness, or strong "
+                     "pain are a reason to talk to your doctor or physiotherapist before you "
+                     "stretch again.")
+AFTER_PAIN_CHOICES = ("rest", "skip", "end")
+
+CONTROLS = ("pause", "resume", "skip", "pain", "pain_answer", "after_pain")
+"""What a person can do (keys and buttons), as ``RoutinePlayer.control`` takes them: the
+answer to the pain question is "pain_answer:<feeling>" with the rating as the value, the
+choice after it "after_pain:<choice>" (so the controls table keeps them as text and number)."""
+
+#: Events that are safety warnings: they replace any cue at once, and the voice says them first.
+SAFETY_EVENTS = {"over_range": 4.0, "bounce": 4.0, "several_people": 3.0}
+
+
+def side_words(side: str | None) -> str:
+    """"left side", "right side", "" for both sides at once, "either side first" if open."""
+    if side == "both":
+        return ""
+    return f"{side} side" if side in SIDES else "either side first"
+
+
+def step_label(name: str, side: str | None) -> str:
+    """"Knee to chest, left side" (for speech and sentences)."""
+    words = side_words(side)
+    return f"{name}, {words}" if words else name
+
+
+def target_cycles(stretch: Stretch, hold_s: float) -> int:
+    """Slow cycles asked for in place of a hold: one every ``2 * min_period_s`` seconds (an
+    unhurried pace, twice the fastest the catalogue accepts), at least 3."""
+    assert stretch.cycle is not None
+    return max(3, round(hold_s / (2.0 * stretch.cycle.min_period_s)))
+
+
+#: Whole-body angle ranges (deg, conventions in pose/angles.py) that tell each starting
+#: position, wide on purpose: they only decide whether the posture cue ("Lie on your back")
+#: comes before the fine cues. Each entry: (angle names, reduce, low, high); the reduced value
+#: of the named angles must lie in [low, high]. Kneeling has no entry: child's pose and the
+#: lunge share no whole-body shape, so their own criteria speak from the start.
+POSTURE_RANGES: dict[str, tuple[tuple[tuple[str, ...], str, float, float], ...]] = {
+    "supine": ((("trunk_inclination",), "min", 50.0, 180.0),
+               (("chest_up",), "min", 20.0, 180.0)),
+    "prone": ((("chest_up",), "min", -180.0, -20.0),
+              (("thigh_inclination_left", "thigh_inclination_right"), "min", 60.0, 180.0)),
+    "all_fours": ((("chest_up",), "min", -180.0, -20.0),
+                  (("trunk_inclination",), "min", 45.0, 135.0),
+                  (("thigh_inclination_left", "thigh_inclination_right"), "max", 0.0, 45.0)),
+    "seated": ((("trunk_inclination",), "min", 0.0, 70.0),
+               (("thigh_inclination_left", "thigh_inclination_right"), "min", 50.0, 130.0)),
+    "standing": ((("thigh_inclination_left", "thigh_inclination_right"), "min", 0.0, 30.0),),
+}
+
+
+def posture_missing(stretch: Stretch, angles: Mapping[str, float], seen: bool = True) -> bool:
+    """True when the body is clearly not in the stretch's starting position (standing during
+    knee to chest): then the posture cue comes before any fine cue. Unseen angles decide
+    nothing; with no one seen at all the posture is missing."""
+    if not seen:
+        return True
+    for names, reduce, low, high in POSTURE_RANGES.get(stretch.position, ()):
+        values = [angles.get(n, math.nan) for n in names]
+        values = [v for v in values if math.isfinite(v)]
+        if not values:
+            continue
+        v = min(values) if reduce == "min" else max(values)
+        if not low <= v <= high:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class PainReport:
+    """What the person said after the pain stop."""
+
+    t_s: float
+    stretch: str
+    side: str
+    feeling: str
+    """A key of ``FEELINGS``."""
+    rating: int
+    """0 (none) to 10 (worst imaginable)."""
+
+    @property
+    def stop_today(self) -> bool:
+        return self.feeling in ("sharp", "tingling") or self.rating >= SEVERE_RATING
+
+
+@dataclass(frozen=True)
+class PlayerView:
+    """What the page, the overlay and the voice show after a frame."""
+
+    phase: str = POSITION
+    paused: bool = False
+    stretch: str = ""
+    stretch_name: str = ""
+    side: str | None = None
+    """The person's own side being stretched, "both", or None while either may come first."""
+    step: int = 1
+    steps: int = 1
+    cue: str = ""
+    cue_kind: str = "posture"
+    """"posture", "form", "safety", "phase" (an announcement) or "info"."""
+    status: str = "unknown"
+    seconds_left: float | None = None
+    """Countdown of the hold, the release or the rest; None in the other phases."""
+    held_s: float = 0.0
+    target_s: float = 0.0
+    cycles: int = 0
+    cycles_target: int = 0
+    next_label: str = ""
+    camera: str = ""
+    """The camera advice for the current stretch (for the next one during the rest)."""
+    camera_moves: bool = False
+    """The rest announces a new camera place for the next stretch."""
+    pain_feeling: str | None = None
+    advice: str = ""
+
+    @property
+    def label(self) -> str:
+        return step_label_text(self.stretch_name, self.side)
+
+
+def step_label_text(name: str, side: str | None) -> str:
+    words = side_words(side)
+    return f"{name} - {words}" if words else name
+
+
+@dataclass
+class _CueHold:
+    """The shown cue: a new one replaces it only after ``min_s`` unless it is a safety
+    warning or a phase announcement."""
+
+    min_s: float
+    text: str = ""
+    kind: str = "info"
+    since: float = -math.inf
+
+    def offer(self, t_s: float, text: str, kind: str) -> None:
+        if text == self.text:
+            return
+        if kind in ("safety", "phase") or t_s - self.since >= self.min_s:
+            self.text, self.kind, self.since = text, kind, t_s
+
+
+@dataclass
+class RoutinePlayer:
+    """A routine, played to a person frame by frame (see the module docstring).
+
+    Args:
+        routine: the routine.
+        personal_limits: over-range limits from the profile, by stretch id.
+        rest_s: rest between sides and stretches (s).
+        release_s: time to come out of a completed hold before the rest (s).
+        cue_min_s: least time a cue stays (s), unless a safety warning replaces it.
+    """
+
+    routine: Routine
+    personal_limits: Mapping[str, Sequence[Limit]] | None = None
+    rest_s: float = 8.0
+    release_s: float = 3.0
+    cue_min_s: float = 2.0
+    coach: Coach = field(init=False)
+    phase: str = field(init=False, default=POSITION)
+    paused: bool = field(init=False, default=False)
+    pain_reports: list[PainReport] = field(init=False, default_factory=list)
+    _paused_total: float = field(init=False, default=0.0)
+    _paused_at: float | None = field(init=False, default=None)
+    _last_t: float = field(init=False, default=0.0)
+    _phase_until: float = field(init=False, default=math.inf)
+    _warning: tuple[str, float] | None = field(init=False, default=None)
+    _pain_feeling: str | None = field(init=False, default=None)
+    _pain_at: tuple[str, str] | None = field(init=False, default=None)
+    """(stretch id, side) of the last pain stop."""
+    _advice: str = field(init=False, default="")
+    _seen: bool = field(init=False, default=False)
+    _angles: Mapping[str, float] = field(init=False, default_factory=dict)
+    _crowd: bool = field(init=False, default=False)
+
+    mode = "routine"
+
+    def __post_init__(self) -> None:
+        # The player times release and rest itself: the coach never moves on by its own clock.
+        self.coach = Coach(self.routine, self.personal_limits, rest_s=math.inf)
+        self.routine_id: str | None = self.routine.id
+        self._cue = _CueHold(self.cue_min_s)
+
+    # -- time ------------------------------------------------------------------------------
+
+    def _clock(self, t_s: float) -> float:
+        """Coaching time: frame time minus every pause, so no timer runs while paused."""
+        return t_s - self._paused_total
+
+    def _frame_time(self, events: list[Event]) -> list[Event]:
+        """Events on frame time (the store's and the review's clock), from coaching time."""
+        shift = self._paused_total
+        return [replace(e, t_s=e.t_s + shift) for e in events] if shift else list(events)
+
+    @property
+    def finished(self) -> bool:
+        return self.phase in (FINISHED, STOPPED_TODAY)
+
+    # -- the frame loop's checker (``pose.pipeline.Checker``) ------------------------------
+
+    @property
+    def active(self) -> bool:
+        """Coaching: not paused, not waiting for the pain answers, not finished (the loop
+        watches the pose only then)."""
+        return not (self.paused or self.phase in (PAIN, FINISHED, STOPPED_TODAY))
+
+    def screen(self, angles: Mapping[str, np.ndarray]) -> None:
+        """Nothing to work out ahead: live checks one stretch, every frame."""
+        return None
+
+    def update(self, t_s: float, pose: PoseFrame | None, angles: Mapping[str, float],
+               hint: object = None) -> tuple[Position | None, list[Event]]:
+        self._last_t = t_s
+        self._seen = pose is not None
+        self._angles = angles
+        self._crowd = pose is not None and pose.people > 1
+        if not self.active:
+            return None, []
+        t = self._clock(t_s)
+        if self.phase == REST:
+            if t >= self._phase_until:
+                self._enter(POSITION, t)
+            else:
+                return None, []
+        pos, events = self.coach.update(t, pose, angles)
+        events = self._frame_time(events)
+        self.heed(t_s, events)
+        events += self._advance_phase(t, t_s, events)
+        return pos, events
+
+    def heed(self, t_s: float, events: Sequence[Event]) -> None:
+        """The safety warnings among a frame's events: ``update`` heeds the checks' own, the
+        live session also the loop's watches' (several people, ballistic movement). The cue
+        shows them for a few seconds, replacing any other."""
+        t = self._clock(t_s)
+        for e in events:
+            if e.kind in SAFETY_EVENTS:
+                self._warning = (e.message, t + SAFETY_EVENTS[e.kind])
+        if self._warning is not None and t > self._warning[1]:
+            self._warning = None
+
+    def control(self, action: str, t_s: float, value: float | None = None) -> list[Event]:
+        """Apply one of ``CONTROLS`` at frame time ``t_s`` ("pain_answer:<feeling>" with the
+        0-10 rating as ``value``, "after_pain:<choice>"). Raises ``ValueError`` on any other."""
+        name, _, arg = action.partition(":")
+        if name == "pause" and not arg:
+            self.pause(t_s)
+        elif name == "resume" and not arg:
+            self.resume(t_s)
+        elif name == "skip" and not arg:
+            return self.skip(t_s)
+        elif name == "pain" and not arg:
+            return self.pain(t_s)
+        elif name == "pain_answer" and value is not None:
+            return self.answer_pain(t_s, arg, int(value))
+        elif name == "after_pain":
+            return self.after_pain(t_s, arg)
+        else:
+            raise ValueError(f"unknown action {action!r}: one of {', '.join(CONTROLS)}")
+        return []
+
+    def drop_out(self, t_s: float) -> list[Event]:
+        """The source lost time before the frame at ``t_s``: no hold runs across it."""
+        if not self.active:
+            return []
+        return self._frame_time(self.coach.drop_out(self._clock(t_s)))
+
+    def finish(self, t_s: float) -> list[Event]:
+        """The session ends at ``t_s``: close the open holds."""
+        if self.coach.finished:
+            return []
+        t = self._clock(self._paused_at if self.paused and self._paused_at is not None
+                        else t_s)
+        return self._frame_time(self.coach.finish(t))
+
+    def results(self) -> list[StretchResult]:
+        return self.coach.results()
+
+    def declined(self) -> list[dict[str, object]]:
+        return self.coach.declined()
+
+    def report_events(self, events: Sequence[Event]) -> list[Event]:
+        """Live events are reported as they happened, in that order."""
+        return list(events)
+
+    def _advance_phase(self, t: float, t_s: float, events: list[Event]) -> list[Event]:
+        coach = self.coach
+        stretch = coach.step.stretch
+        if self.phase in (POSITION, HOLD, CYCLES):
+            if stretch.cycle is not None:
+                side = coach.active_side or coach.side
+                done = coach.checker.records.get(side)
+                if done is not None and done.cycles >= target_cycles(stretch, coach.step.hold_s):
+                    self._enter(RELEASE, t)
+                else:
+                    in_place = any(tm.current is not None for tm in coach.checker.timers.values())
+                    self.phase = CYCLES if in_place else POSITION
+            elif any(e.kind == "hold_completed" for e in events):
+                self._enter(RELEASE, t)
+            else:
+                held, _ = coach.hold_progress()
+                self.phase = HOLD if held > 0 else POSITION
+        if self.phase == RELEASE and t >= self._phase_until:
+            return self._next(t, t_s)
+        return []
+
+    def _next(self, t: float, t_s: float) -> list[Event]:
+        """After a release: rest, with the next side or stretch announced, or the end."""
+        events = self._frame_time(self.coach.next_step(t))
+        if self.coach.finished:
+            self._enter(FINISHED, t)
+        else:
+            self._enter(REST, t)
+        return events
+
+    def _enter(self, phase: str, t: float) -> None:
+        self.phase = phase
+        self._phase_until = t + {RELEASE: self.release_s, REST: self.rest_s}.get(phase, math.inf)
+        self._cue.since = -math.inf  # a new phase speaks at once
+
+    # -- the person's requests (keys and buttons) -------------------------------------------
+
+    def pause(self, t_s: float) -> None:
+        if not self.paused and not self.finished:
+            self.paused, self._paused_at = True, t_s
+
+    def resume(self, t_s: float) -> None:
+        if self.paused:
+            self._paused_total += max(0.0, t_s - (self._paused_at or t_s))
+            self.paused, self._paused_at = False, None
+
+    def skip(self, t_s: float) -> list[Event]:
+        """Leave this side or stretch now; the next one starts at its position phase."""
+        if self.finished:
+            return []
+        self.resume(t_s)
+        t = self._clock(t_s)
+        events = self._frame_time(self.coach.next_step(t))
+        self._enter(FINISHED if self.coach.finished else POSITION, t)
+        return events
+
+    def pain(self, t_s: float) -> list[Event]:
+        """The pain stop: the hold ends now and the person is asked what it is."""
+        if self.finished or self.phase == PAIN:
+            return []
+        self.resume(t_s)
+        t = self._clock(t_s)
+        coach = self.coach
+        if self.phase == REST and coach.position > 0:
+            # Resting, the coach already stands on the next stretch: the pain belongs to the
+            # one just done, whose hold has ended.
+            index, side = coach.plan[coach.position - 1]
+            done = coach.routine.steps[index].stretch.id
+            events = [Event(t_s, "pain_stop", done, side, "Stopped because it hurt. Rest, and "
+                                                          "only go as far as is comfortable")]
+            coach.events.extend(events)
+            if len(coach.checkers) > 1:  # and in its results, as a stop during its hold is
+                records = coach.checkers[-2].records
+                records[side if side in records else next(iter(records))].pain_stops.append(t)
+        else:
+            events = self._frame_time(coach.stop_for_pain(t, advance=False))
+        self._enter(PAIN, t)
+        self._pain_feeling = None
+        stop = next((e for e in events if e.kind == "pain_stop"), None)
+        self._pain_at = (stop.stretch or "", stop.side or "") if stop else \
+            (coach.step.stretch.id, coach.active_side or coach.side)
+        return events
+
+    def answer_pain(self, t_s: float, feeling: str, rating: int) -> list[Event]:
+        """What it is and how bad (0-10). Sharp pain, tingling or a high rating end stretching
+        for today; otherwise the person chooses with ``after_pain``."""
+        if feeling not in FEELINGS:
+            raise ValueError(f"unknown feeling {feeling!r}; one of {', '.join(FEELINGS)}")
+        if not 0 <= int(rating) <= 10:
+            raise ValueError(f"a pain rating is 0-10, not {rating!r}")
+        coach = self.coach
+        stretch, side = self._pain_at or (coach.step.stretch.id, coach.active_side or coach.side)
+        report = PainReport(t_s, stretch, side, feeling, int(rating))
+        self.pain_reports.append(report)
+        self._pain_feeling = feeling
+        message = f"{FEELINGS[feeling]}, {report.rating} out of 10"
+        data: dict[str, float | str] = {"feeling": feeling, "rating": report.rating,
+                                        "stop_today": "yes" if report.stop_today else "no"}
+        events = [Event(t_s, "pain_report", report.stretch, side, message, data)]
+        if report.stop_today:
+            self._advice = STOP_TODAY_ADVICE
+            self.phase = STOPPED_TODAY
+            self.coach.finished = True
+            events.append(Event(t_s, "routine_finished", message="Stopped for today because "
+                                                                 "of pain"))
+            coach.events.extend(events)
+        else:
+            coach.events.extend(events)
+        return events
+
+    def after_pain(self, t_s: float, choice: str) -> list[Event]:
+        """"rest" (then the same stretch again), "skip" (the next one) or "end"."""
+        if choice not in AFTER_PAIN_CHOICES:
+            raise ValueError(f"unknown choice {choice!r}; one of {', '.join(AFTER_PAIN_CHOICES)}")
+        if self.phase != PAIN:
+            return []
+        t = self._clock(t_s)
+        if choice == "rest":
+            self._enter(REST, t)
+            return []
+        if choice == "skip":
+            self.phase = POSITION
+            return self.skip(t_s)
+        self.phase = FINISHED
+        self.coach.finished = True
+        event = Event(t_s, "routine_finished", message="Ended after the pain stop")
+        self.coach.events.append(event)
+        return [event]
+
+    # -- what to show ------------------------------------------------------------------------
+
+    def view(self) -> PlayerView:
+        """What to show now. Call once per frame: the cue's minimum time is kept here."""
+        coach = self.coach
+        t = self._clock(self._paused_at if self.paused and self._paused_at is not None
+                        else self._last_t)
+        step, stretch = coach.step, coach.step.stretch
+        side = coach.checker.side
+        if side is None:  # either side may come first: name one once it is being held
+            side = next((k for k, tm in coach.checker.timers.items()
+                         if tm.current is not None or tm.entering), None)
+        if stretch.sides == "both":
+            side = "both"
+        held, target = coach.hold_progress()
+        pos = coach.last
+        seconds_left = None
+        if self.phase == HOLD:
+            seconds_left = max(0.0, target - held)
+        elif self.phase in (RELEASE, REST):
+            seconds_left = max(0.0, self._phase_until - t)
+        cycles = cycles_target = 0
+        if stretch.cycle is not None:
+            record = coach.checker.records.get(coach.active_side or coach.side)
+            cycles = record.cycles if record else 0
+            cycles_target = target_cycles(stretch, step.hold_s)
+        camera, moves = stretch.camera, False
+        if self.phase == REST and coach.position > 0:
+            # During the rest the coach already stands on the next side or stretch.
+            previous = coach.routine.steps[coach.plan[coach.position - 1][0]].stretch
+            moves = previous.camera != stretch.camera
+        text, kind = self._cue_for(t, pos, stretch, side, moves)
+        self._cue.offer(t, text, kind)
+        return PlayerView(
+            phase=self.phase, paused=self.paused, stretch=stretch.id, stretch_name=stretch.name,
+            side=side, step=min(coach.position + 1, len(coach.plan)), steps=len(coach.plan),
+            cue=self._cue.text, cue_kind=self._cue.kind,
+            status=pos.status if pos is not None and self.phase in (POSITION, HOLD, CYCLES)
+            else "unknown",
+            seconds_left=seconds_left, held_s=held if self.phase == HOLD else 0.0,
+            target_s=target, cycles=cycles, cycles_target=cycles_target,
+            next_label=step_label(stretch.name, self.planned_side())
+            if self.phase == REST else "",
+            camera=camera, camera_moves=moves, pain_feeling=self._pain_feeling,
+            advice=self._advice)
+
+    def planned_side(self) -> str | None:
+        """The side the coach asks for: "both", a side, or None while either may come first."""
+        coach = self.coach
+        if coach.step.stretch.sides == "both":
+            return "both"
+        return coach.checker.side
+
+    def _cue_for(self, t: float, pos: Position | None, stretch: Stretch, side: str | None,
+                 camera_moves: bool) -> tuple[str, str]:
+        if self.phase == STOPPED_TODAY:
+            return "Stop for today - see the advice on screen", "safety"
+        if self.phase == FINISHED:
+            return "Routine finished - well done", "phase"
+        if self.phase == PAIN:
+            if self._pain_feeling is None:
+                return "Stopped. Rest. What do you feel, and how strong is it?", "safety"
+            return "Rest, skip this stretch, or end for today?", "safety"
+        if self.paused:
+            # At once: the coaching clock stands still, so a cue's 2 s would never pass.
+            return "Paused - press the space bar to go on", "phase"
+        if self._warning is not None:
+            return self._warning[0], "safety"
+        if self.phase == RELEASE:
+            return "Release slowly and relax", "phase"
+        if self.phase == REST:
+            move = f" Then move the camera: {stretch.camera}" if camera_moves else ""
+            return f"Rest and relax.{move}", "phase"
+        if not self._seen:
+            return "I can't see you - come into the camera's view", "info"
+        if self._crowd:
+            return "More than one person in view: I can coach one person at a time", "safety"
+        if self.phase == CYCLES:
+            assert stretch.cycle is not None
+            pace = 2.0 * stretch.cycle.min_period_s
+            out = (t % pace) < pace / 2
+            return ("Breathe out and round your back up" if out
+                    else "Breathe in and let your belly sink"), "form"
+        if posture_missing(stretch, self._angles, self._seen):
+            return POSTURE_CUES.get(stretch.position, "Get into position"), "posture"
+        if self.phase == HOLD:
+            if pos is not None and pos.status in (NEARLY, OUT_OF_FORM):
+                return pos.cue, "form"
+            return "Hold it there and breathe slowly", "form"
+        if pos is not None and pos.status != IN_FORM:
+            return pos.cue, "form"
+        return "Good - stay there", "form"
+

@@ -1,0 +1,131 @@
+"""The Live page's floor view without a browser: the pain answer stored and shown on Review,
+type sizes and contrast of the coach card, plain words, and the loader's short holds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pose.draw import PHASE_STYLE
+from pose.live import LiveSession, LiveSnapshot
+from pose.live_view import CSS, INK, PAIN_RED, PAPER, coach_card, contrast_ratio
+from pose.review import pain_lines
+from pose.routines import load_catalogue
+from pose.store import open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class NoOne:
+    """A camera looking at an empty room: the real model would find no one."""
+
+    def process(self, rgb, t):
+        return None
+
+    def close(self):
+        pass
+
+
+def test_the_pain_answer_is_stored_with_the_session_and_shown_on_review(tmp_path, monkeypatch):
+    db = tmp_path / "live.db"
+    monkeypatch.setenv("STRETCHCHECK_DB", str(db))
+    routine = load_catalogue().routine("lower-back")
+    store = open_store(db)
+    profile = store.profile("me")
+
+    def recorder_factory(width, height, checker):
+        sid = store.start_session("live", "webcam", routine.id, "full", 0.0, (width, height),
+                                  profile_id=profile.id, checker=checker)
+        return sid, store.recorder(sid)
+
+    session = LiveSession(routine, NoOne, recorder_factory)
+    blank = np.zeros((120, 160, 3), np.uint8)
+    # A camera at 10 frames a second (a jump of seconds would be a drop-out: pose.clock).
+    for i in range(91):
+        if i == 40:
+            session.request("pain")
+        if i == 85:
+            session.request("pain_answer", "tingling", 2)
+        session.process(blank, i / 10)
+    snap = session.snapshot()
+    assert snap.phase == "stopped_today" and "physiotherapist" in snap.advice
+    sid = session.close()
+    with open_store(db) as reader:
+        events = reader.events(sid)
+    report = next(e for e in events if e.kind == "pain_report")
+    assert (report.stretch, report.data["feeling"], report.data["rating"],
+            report.data["stop_today"]) == ("cat_cow", "tingling", 2, "yes")
+    lines = pain_lines(events, {"cat_cow": "Cat-cow"})
+    assert lines == ["Pain stop at 4 s during Cat-cow: tingling or numbness, 2 out of 10 - "
+                     "stopped for the day"]
+
+    at = AppTest.from_file(str(ROOT / "pose" / "pages" / "review.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert lines[0] in [e.value for e in at.error]
+
+
+def test_pain_lines_without_an_answer():
+    from pose.coach import Event
+
+    events = [Event(3.0, "pain_stop", "knee_to_chest", "left")]
+    assert pain_lines(events) == ["Pain stop at 3 s during knee_to_chest, left side"]
+
+
+def _px(css_size: str, viewport_h: float, rem: float = 16.0) -> float:
+    """A ``max(Arem, Bvh)`` font size in px on a viewport ``viewport_h`` px high."""
+    a, b = re.fullmatch(r"max\(([\d.]+)rem, ([\d.]+)vh\)", css_size).groups()
+    return max(float(a) * rem, float(b) * viewport_h / 100)
+
+
+@pytest.mark.parametrize("height", [360, 720, 1080])
+def test_cue_and_seconds_are_at_least_five_percent_of_the_viewport(height):
+    for selector in (".sc-cue", ".sc-seconds"):
+        size = re.search(re.escape(selector) + r" \{[^}]*?font-size: (max\([^)]*\))", CSS)
+        assert size, selector
+        assert _px(size.group(1), height) >= 0.05 * height, (selector, height)
+
+
+def test_text_contrast_is_at_least_7_to_1():
+    assert contrast_ratio(INK, PAPER) >= 7.0
+    assert contrast_ratio((255, 255, 255), PAIN_RED) >= 7.0
+    assert contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    # Every phase's shape is drawn on the dark card: visible, if not text.
+    assert all(contrast_ratio(colour, PAPER) >= 3.0 for colour, _, _ in PHASE_STYLE.values())
+
+
+def test_each_phase_has_its_own_shape_and_word():
+    shapes = {}
+    for phase, (_, shape, word) in PHASE_STYLE.items():
+        if phase != "stopped_today":  # the pain stop's own ending: same sign as the stop
+            assert shape not in shapes, (phase, shapes.get(shape))
+            shapes[shape] = phase
+        assert word and "_" not in word
+
+
+def test_coach_card_has_the_hooks_and_no_developer_words():
+    snap = LiveSnapshot(frames=10, phase="hold", label="Knee to chest - left side",
+                        cue="Hold it there and breathe slowly", cue_kind="form",
+                        seconds_left=12.3, held_s=17.7, target_s=30.0, step=3, steps=18)
+    html = coach_card(snap)
+    assert 'data-testid="live-cue"' in html and 'data-testid="live-seconds"' in html
+    assert re.search(r'data-testid="live-seconds">13<', html)
+    assert 'data-phase="hold"' in html and 'data-shape="circle"' in html
+    for word in ("stretches and sides", "Pose model full", "_", "None"):
+        assert word not in re.sub(r"<[^>]*>", "", html), word
+    rest = coach_card(LiveSnapshot(frames=10, phase="rest", label="Knee to chest - right side",
+                                   cue="Rest and relax.", seconds_left=4.2))
+    assert "live-seconds" not in rest and "Next: Knee to chest - right side" in rest
+    paused = coach_card(LiveSnapshot(frames=10, phase="hold", paused=True, seconds_left=3.0,
+                                     target_s=30.0, held_s=27.0))
+    assert 'data-phase="paused"' in paused and "Paused" in paused
+
+
+def test_no_deploy_button_and_no_deprecated_component():
+    config = (ROOT / ".streamlit" / "config.toml").read_text()
+    assert re.search(r'^toolbarMode = "minimal"$', config, re.M)
+    for path in (ROOT / "pose").rglob("*.py"):
+        assert "components.v1" not in path.read_text(), path

@@ -1,0 +1,274 @@
+"""The routine player: phases a person can follow, on synthetic bodies with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from body import landmarks
+from pose.angles import first_frame, joint_angles
+from pose.estimator import PoseFrame
+from pose.phases import (CYCLES, FINISHED, HOLD, POSITION, RELEASE, REST, PAIN, STOPPED_TODAY,
+                         RoutinePlayer, posture_missing, target_cycles)
+from pose.routines import Routine, Step, load_catalogue
+from stretch_poses import ideal, mirror
+
+CAT = load_catalogue()
+FPS = 10
+
+
+def frame(scene, t: float) -> tuple[PoseFrame, dict[str, float]]:
+    image, world, vis = landmarks(scene.pose, scene.placement, scene.camera, far_visibility=0.9)
+    angles = first_frame(joint_angles(image=image, world=world, visibility=vis))
+    pose = PoseFrame(t, image, world, vis, (640, 480), 1)
+    return pose, angles
+
+
+def routine(*steps: tuple[str, float]) -> Routine:
+    return Routine("test", "Test", "", tuple(
+        Step(CAT.stretches[sid], hold, ("both",) if CAT.stretches[sid].sides == "both"
+             else ("left", "right")) for sid, hold in steps))
+
+
+class Run:
+    """Feeds a player frames at FPS and remembers each frame's view and events."""
+
+    def __init__(self, player: RoutinePlayer) -> None:
+        self.player, self.t, self.views, self.events = player, 0.0, [], []
+
+    def feed(self, scene, seconds: float) -> None:
+        for _ in range(round(seconds * FPS)):
+            if scene is None:
+                pose, angles = None, {}
+            else:
+                pose, angles = frame(scene, self.t)
+            _, events = self.player.update(self.t, pose, angles)
+            self.events += events
+            self.views.append((self.t, self.player.view()))
+            self.t = round(self.t + 1 / FPS, 6)
+
+    @property
+    def view(self):
+        return self.views[-1][1]
+
+    def phases(self) -> list[str]:
+        out = []
+        for _, v in self.views:
+            if not out or out[-1] != v.phase:
+                out.append(v.phase)
+        return out
+
+
+def lying_flat():
+    """On the back, legs out: the posture of knee to chest, not yet the stretch."""
+    return ideal("knee_to_chest", "left", hip=10.0, knee=10.0)
+
+
+def test_phases_in_order_with_the_posture_first():
+    player = RoutinePlayer(routine(("knee_to_chest", 5)), rest_s=4.0, release_s=2.0)
+    run = Run(player)
+    run.feed(ideal("standing_quad", "left", knee=0.0), 1.0)  # standing up
+    assert run.view.phase == POSITION
+    assert run.view.cue == "Lie on your back" and run.view.cue_kind == "posture"
+    assert run.view.side is None  # either side may come first
+    run.feed(lying_flat(), 2.5)
+    assert run.view.cue != "Lie on your back" and run.view.cue_kind == "form"
+    run.feed(ideal("knee_to_chest", "left"), 6.0)
+    run.feed(lying_flat(), 2.5 + 4.5)
+    assert run.phases()[:4] == [POSITION, HOLD, RELEASE, REST]
+    holds = [v.seconds_left for _, v in run.views if v.phase == HOLD]
+    assert holds[0] == pytest.approx(5.0, abs=0.6) and min(holds) < 0.5
+    assert all(a >= b for a, b in zip(holds, holds[1:]))  # the countdown only goes down
+    rest = next(v for _, v in run.views if v.phase == REST)
+    assert rest.cue.startswith("Rest and relax") and rest.next_label == "Knee to chest, right side"
+    assert run.view.phase == POSITION and run.view.side == "right"
+    kinds = [e.kind for e in run.events]
+    assert kinds.index("hold_completed") < kinds.index("step_started", 2)
+
+
+def test_either_side_first_gets_the_credit():
+    player = RoutinePlayer(routine(("knee_to_chest", 5)), rest_s=2.0, release_s=1.0)
+    run = Run(player)
+    run.feed(lying_flat(), 1.0)
+    run.feed(ideal("knee_to_chest", "right"), 6.5)  # the plan said left first
+    assert [v.side for _, v in run.views if v.phase == HOLD][-1] == "right"
+    run.feed(lying_flat(), 3.5)
+    assert run.view.phase == POSITION and run.view.side == "left"
+    run.feed(ideal("knee_to_chest", "left"), 6.5)
+    run.feed(lying_flat(), 3.5)
+    assert run.view.phase == FINISHED
+    done = {(r.stretch.id, r.side): r for r in results(player)}
+    assert done[("knee_to_chest", "right")].record.held_s >= 5.0
+    assert done[("knee_to_chest", "left")].record.held_s >= 5.0
+
+
+def results(player):
+    from pose.report import StretchResult
+
+    out = []
+    for checker in player.coach.checkers:
+        for side, record in checker.records.items():
+            if checker.side in (None, side):
+                out.append(StretchResult(checker.stretch, side, checker.target_hold_s, record))
+    return out
+
+
+def test_pause_freezes_every_timer():
+    player = RoutinePlayer(routine(("glute_bridge", 10)), rest_s=3.0, release_s=1.0)
+    run = Run(player)
+    run.feed(ideal("glute_bridge"), 4.0)
+    before = run.view.seconds_left
+    player.pause(run.t)
+    run.feed(ideal("glute_bridge"), 5.0)
+    assert run.view.paused and run.view.seconds_left == pytest.approx(before, abs=1e-6)
+    assert run.view.cue.startswith("Paused")
+    player.resume(run.t)
+    run.feed(ideal("glute_bridge"), 1.0)
+    assert run.view.phase == HOLD
+    assert run.view.seconds_left == pytest.approx(before - 1.0, abs=0.25)
+    # Events are on frame time: the completion comes 5 s later than without the pause.
+    run.feed(ideal("glute_bridge"), 6.0)
+    done = next(e for e in run.events if e.kind == "hold_completed")
+    started = next(e for e in run.events if e.kind == "hold_started")
+    assert done.t_s - started.t_s == pytest.approx(10.0 + 5.0, abs=0.3)
+
+
+def test_a_cue_stays_two_seconds_unless_safety():
+    player = RoutinePlayer(routine(("knee_to_chest", 30)))
+    run = Run(player)
+    run.feed(lying_flat(), 3.0)
+    changes = [(t, v.cue) for (t, v), (_, p) in zip(run.views[1:], run.views) if v.cue != p.cue]
+    times = [t for t, _ in changes]
+    assert all(b - a >= 2.0 - 1e-6 for a, b in zip(times, times[1:]))
+    # Too far past the safe limit: the warning replaces the cue at once.
+    run.feed(ideal("knee_to_chest", "left"), 2.0)
+    run.feed(ideal("knee_to_chest", "left", hip=162.0), 1.0)
+    warned = [t for t, v in run.views if v.cue_kind == "safety"]
+    assert warned, "no safety warning for knee to chest past its limit"
+
+
+def test_cycles_are_coached_as_cycles():
+    stretch = CAT.stretches["cat_cow"]
+    player = RoutinePlayer(routine(("cat_cow", 12)), rest_s=2.0, release_s=1.0)
+    target = target_cycles(stretch, 12)
+    assert target == 3
+    run = Run(player)
+    period = 6.0
+    n = round(period * FPS)
+    for k in range(target + 1):
+        for i in range(n):
+            neck = 25.0 * np.sin(2 * np.pi * i / n)
+            run.feed(ideal("cat_cow", neck=float(neck)), 1 / FPS)
+    assert CYCLES in run.phases()
+    assert HOLD not in run.phases()  # never "hold it there"
+    assert any("round your back" in v.cue for _, v in run.views)
+    assert run.phases()[-1] in (RELEASE, REST, FINISHED)
+    assert max(v.cycles for _, v in run.views) >= target
+
+
+def test_pain_stop_asks_and_a_sharp_pain_ends_the_day():
+    player = RoutinePlayer(routine(("knee_to_chest", 30), ("glute_bridge", 30)))
+    run = Run(player)
+    run.feed(ideal("knee_to_chest", "left"), 3.0)
+    events = player.pain(run.t)
+    assert [e.kind for e in events][:1] == ["hold_ended"] or "pain_stop" in [e.kind for e in events]
+    run.feed(ideal("knee_to_chest", "left"), 3.0)
+    assert run.view.phase == PAIN and run.view.stretch == "knee_to_chest"  # not moved on
+    events = player.answer_pain(run.t, "sharp", 3)
+    assert run.player.phase == STOPPED_TODAY
+    report = next(e for e in events if e.kind == "pain_report")
+    assert (report.data["feeling"], report.data["rating"], report.side) == ("sharp", 3, "left")
+    run.feed(ideal("knee_to_chest", "left"), 0.5)
+    assert "doctor or physiotherapist" in run.view.advice
+
+
+@pytest.mark.parametrize(("feeling", "rating", "today"), [
+    ("discomfort", 6, False), ("discomfort", 7, True), ("tingling", 1, True), ("sharp", 0, True)])
+def test_the_stop_for_today_rule(feeling, rating, today):
+    player = RoutinePlayer(routine(("glute_bridge", 30)))
+    player.update(0.0, None, {})
+    player.pain(0.1)
+    player.answer_pain(0.2, feeling, rating)
+    assert (player.phase == STOPPED_TODAY) is today
+
+
+def test_after_a_mild_pain_rest_then_the_same_stretch_or_skip():
+    player = RoutinePlayer(routine(("glute_bridge", 30), ("knee_to_chest", 30)), rest_s=2.0)
+    run = Run(player)
+    run.feed(ideal("glute_bridge"), 2.0)
+    player.pain(run.t)
+    player.answer_pain(run.t, "discomfort", 3)
+    player.after_pain(run.t, "rest")
+    run.feed(ideal("glute_bridge"), 1.0)
+    assert run.view.phase == REST
+    run.feed(ideal("glute_bridge"), 2.0)
+    assert run.view.stretch == "glute_bridge" and run.view.phase in (POSITION, HOLD)
+    player.pain(run.t)
+    player.answer_pain(run.t, "discomfort", 2)
+    player.after_pain(run.t, "skip")
+    run.feed(lying_flat(), 0.5)
+    assert run.view.stretch == "knee_to_chest" and run.view.phase == POSITION
+    pain = [e for e in player.coach.events if e.kind == "pain_report"]
+    assert len(pain) == 2
+
+
+def test_mirrored_side_view_is_the_other_side():
+    player = RoutinePlayer(routine(("knee_to_chest", 5)))
+    run = Run(player)
+    run.feed(mirror(ideal("knee_to_chest", "left")), 2.0)
+    assert run.view.side == "right" and run.view.phase == HOLD
+
+
+@pytest.mark.parametrize("sid", sorted(CAT.stretches))
+def test_every_stretch_done_well_is_in_its_posture(sid):
+    stretch = CAT.stretches[sid]
+    from stretch_poses import sides_of
+
+    for side in sides_of(sid):
+        _, angles = frame(ideal(sid, side), 0.0)
+        assert not posture_missing(stretch, angles), (sid, side)
+
+
+@pytest.mark.parametrize(("sid", "wrong"), [
+    ("knee_to_chest", ("standing_quad", "left")), ("glute_bridge", ("cat_cow", "both")),
+    ("cat_cow", ("knee_to_chest", "left")), ("cobra", ("knee_to_chest", "left")),
+    ("standing_quad", ("knee_to_chest", "left")), ("seated_forward_fold", ("standing_quad", "left"))])
+def test_a_wrong_posture_is_missing(sid, wrong):
+    _, angles = frame(ideal(*wrong), 0.0)
+    assert posture_missing(CAT.stretches[sid], angles)
+
+
+def test_lying_before_the_bridge_is_already_the_posture():
+    _, angles = frame(lying_flat(), 0.0)
+    assert not posture_missing(CAT.stretches["glute_bridge"], angles)
+    assert not posture_missing(CAT.stretches["knee_to_chest"], angles)
+
+
+def test_pause_freezes_the_rest_too():
+    player = RoutinePlayer(routine(("glute_bridge", 5), ("knee_to_chest", 5)), rest_s=6.0,
+                           release_s=1.0)
+    run = Run(player)
+    run.feed(ideal("glute_bridge"), 7.5)
+    run.feed(lying_flat(), 2.0)
+    assert run.view.phase == REST
+    player.pause(run.t)
+    run.feed(lying_flat(), 0.1)
+    left = run.view.seconds_left
+    run.feed(lying_flat(), 10.0)  # longer than the whole rest
+    assert run.view.phase == REST and run.view.seconds_left == pytest.approx(left, abs=1e-6)
+    player.resume(run.t)
+    run.feed(lying_flat(), left + 0.5)
+    assert run.view.phase == POSITION and run.view.stretch == "knee_to_chest"
+
+
+def test_pain_during_the_rest_belongs_to_the_stretch_just_done():
+    player = RoutinePlayer(routine(("glute_bridge", 5), ("knee_to_chest", 5)), rest_s=6.0,
+                           release_s=1.0)
+    run = Run(player)
+    run.feed(ideal("glute_bridge"), 7.5)
+    run.feed(lying_flat(), 2.0)
+    assert run.view.phase == REST
+    events = player.pain(run.t)
+    assert [(e.kind, e.stretch) for e in events] == [("pain_stop", "glute_bridge")]
+    assert all(not r.pain_stops for c in player.coach.checkers[1:] for r in c.records.values())
+    assert player.answer_pain(run.t, "discomfort", 2)[0].stretch == "glute_bridge"
