@@ -15,13 +15,23 @@ from dataclasses import replace
 
 import numpy as np
 
-from pose.bounce import Bounce, BounceDetector
 from pose.angles import UNITS
 from pose.ballistic import MESSAGE as BALLISTIC_MESSAGE
 from pose.ballistic import Ballistic, BallisticWatch
-from pose.checks import (CLEAR_VISIBILITY, FACE_THE_CAMERA, IN_FORM, NEARLY, OVER_RANGE,
-                         UNKNOWN, Position, blocked_by_view, evaluate, judge_frame,
-                         seen_clearly)
+from pose.bounce import Bounce, BounceDetector
+from pose.checks import (
+    CLEAR_VISIBILITY,
+    FACE_THE_CAMERA,
+    IN_FORM,
+    NEARLY,
+    OVER_RANGE,
+    UNKNOWN,
+    Position,
+    blocked_by_view,
+    evaluate,
+    judge_frame,
+    seen_clearly,
+)
 from pose.cycles import CycleCounter
 from pose.events import EVENT_KINDS, Event  # noqa: F401 - re-exported
 from pose.hold import Form, Hold, HoldTimer
@@ -120,8 +130,9 @@ class StretchChecker:
                 angles: Mapping[str, float]) -> tuple[Position | None, list[Event]]:
         """``update`` from a pipeline frame: a frame without one clearly seen person counts as
         no pose (see ``usable``)."""
-        seen = usable(pose)
-        return self.update(t_s, angles if seen else {}, pose.visibility if seen else None)
+        if pose is not None and usable(pose):
+            return self.update(t_s, angles, pose.visibility)
+        return self.update(t_s, {}, None)
 
     def update(self, t_s: float, angles: Mapping[str, float],
                visibility: np.ndarray | None) -> tuple[Position | None, list[Event]]:
@@ -324,8 +335,9 @@ class StretchChecker:
         now = {o.angle for o in pos.over_range}
         for o in pos.over_range:
             if o.angle not in self._over_since:
-                record = {"t_s": round(t_s, 3), "angle": o.angle,
-                          "value_deg": round(o.value, 1), "limit_deg": o.limit}
+                record: dict[str, float | str] = {"t_s": round(t_s, 3), "angle": o.angle,
+                                                  "value_deg": round(o.value, 1),
+                                                  "limit_deg": o.limit}
                 self.records[side].over_range.append(record)
                 events.append(Event(t_s, "over_range", self.stretch.id, side, o.cue,
                                     {"angle": o.angle, "value_deg": round(o.value, 1),
@@ -396,7 +408,8 @@ class Coach:
     or after a pain stop. ``feedback`` after each update holds what the page shows.
     """
 
-    def __init__(self, routine: Routine, personal_limits: Mapping[str, Sequence[Limit]] | None = None,
+    def __init__(self, routine: Routine,
+                 personal_limits: Mapping[str, Sequence[Limit]] | None = None,
                  rest_s: float = 5.0) -> None:
         self.routine = routine
         self.routine_id: str | None = routine.id

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -22,7 +23,7 @@ DAILY_GOAL_S = 60.0
 """Seconds of stretching per day the advice asks for (30-60 s per side)."""
 
 
-def result_row(d: Mapping[str, object]) -> dict[str, object]:
+def result_row(d: Mapping[str, Any]) -> dict[str, Any]:
     """One table row from a ``StretchResult.to_dict()``-shaped mapping."""
     holds = d.get("holds", [])
     total = sum(h["duration_s"] for h in holds)
@@ -126,7 +127,8 @@ def angle_chart(track: Track, stretch: Stretch, side: str, events: Sequence[Even
 
 
 def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Event] = (),
-                 window: tuple[float, float] | None = None) -> list[alt.LayerChart]:
+                 window: tuple[float, float] | None = None,
+                 ) -> list[alt.LayerChart | alt.FacetChart]:
     """Each working angle over ``window`` (seconds; default the whole track), one chart each.
 
     Titled with the angle's name for a person, its target range shaded and labelled, and the
@@ -186,7 +188,8 @@ def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Eve
     return rows
 
 
-def daily_chart(daily: Sequence[tuple[str, float]], goal_s: float = DAILY_GOAL_S) -> alt.Chart:
+def daily_chart(daily: Sequence[tuple[str, float]],
+                goal_s: float = DAILY_GOAL_S) -> alt.LayerChart | alt.FacetChart:
     """Seconds stretched per day against the daily goal; the legend says which days met it."""
     df = pd.DataFrame(daily, columns=["day", "seconds"])
     df["date"] = pd.to_datetime(df["day"]).dt.strftime("%d %b")
@@ -217,7 +220,7 @@ def range_chart(history: Sequence[tuple[str, str, str, float]],
     df = pd.DataFrame(history, columns=["stretch", "angle", "day", "degrees"])
     names = names or {}
     df["series"] = [f"{names.get(s, s)}: {words.angle_label(a, short=True).lower()}"
-                    for s, a in zip(df["stretch"], df["angle"])]
+                    for s, a in zip(df["stretch"], df["angle"], strict=True)]
     df["date"] = pd.to_datetime(df["day"]).dt.strftime("%d %b")
     return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=80), strokeWidth=3).encode(
         x=alt.X("date:O", title="day", sort=list(dict.fromkeys(df["date"])),
@@ -227,7 +230,8 @@ def range_chart(history: Sequence[tuple[str, str, str, float]],
         color=alt.Color("series:N", legend=alt.Legend(orient="bottom", title=None, columns=1,
                                                       labelFontSize=14, labelLimit=0)),
         tooltip=["series", "date:O", "degrees:Q"]).properties(
-        height=220, title=alt.TitleParams("Comfortable range over time", fontSize=18, anchor="start"))
+        height=220,
+        title=alt.TitleParams("Comfortable range over time", fontSize=18, anchor="start"))
 
 
 def events_rows(events: Iterable[Event], names: Mapping[str, str] | None = None

@@ -23,8 +23,26 @@ from typing import Any
 from pose.angles import ANGLE_NAMES
 from pose.errors import RoutineError
 from pose.stretches import (  # noqa: F401 - the stretch model, re-exported for the loader's users
-    HOLD_LIMITS_S, HOLD_RANGE_S, KINDS, POSITIONS, SIDE_MODES, SIDES, VIEWS, AngleRange,
-    Catalogue, Criterion, Cycle, Limit, Routine, SideRule, Step, Stretch, resolve, suggest)
+    HOLD_LIMITS_S,
+    HOLD_RANGE_S,
+    KINDS,
+    POSITIONS,
+    SIDE_MODES,
+    SIDES,
+    VIEWS,
+    AngleRange,
+    Catalogue,
+    Criterion,
+    Cycle,
+    Limit,
+    Routine,
+    SideRule,
+    Step,
+    Stretch,
+    resolve,
+    suggest,
+)
+
 
 def _routines_dir() -> Path:
     """``$STRETCHCHECK_ROUTINES``, else the copy an installed wheel carries, else the
@@ -364,8 +382,8 @@ def load_stretches(path: Path) -> dict[str, Stretch]:
     problems = _Problems(path)
     _check_keys(data, ("stretch",), ("stretch",), "top level", problems)
     stretches = {}
-    table = _table(data.get("stretch", {}), "stretch", problems, "of [stretch.<id>] tables")
-    for sid, table in (table or {}).items():
+    tables = _table(data.get("stretch", {}), "stretch", problems, "of [stretch.<id>] tables")
+    for sid, table in (tables or {}).items():
         s = _stretch(sid, table, problems)
         if s is not None:
             stretches[sid] = s
@@ -471,10 +489,11 @@ def with_overrides(stretch: Stretch, settings: dict[str, str]) -> Stretch:
         if not low_bound <= value <= high_bound:
             raise RoutineError(f"{where}: {value:g} is outside {low_bound:g} to {high_bound:g} "
                                f"{unit}")
-        changed = tuple(replace(i, **{field_name: value}) if i.angle == angle else i
-                        for i in items)
+        new_value: dict[str, Any] = {field_name: value}
+        changed = tuple(replace(i, **new_value) if i.angle == angle else i for i in items)
         for i in changed:
             if i.low is not None and i.high is not None and i.low > i.high:
                 raise RoutineError(f"{where}: min {i.low:g} would be above max {i.high:g}")
-        out = replace(out, **{"limits" if is_limit else "criteria": changed})
+        new_items: dict[str, Any] = {"limits" if is_limit else "criteria": changed}
+        out = replace(out, **new_items)
     return out

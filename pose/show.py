@@ -44,7 +44,8 @@ def summary(result: SessionSummary) -> None:
     st.table(table_rows(result))
 
 
-def next_up(stretch: Stretch, side: str | None = None, width: int | str = LARGE_PX) -> None:
+def next_up(stretch: Stretch, side: str | None = None,
+            width: int | Literal["stretch", "content"] = LARGE_PX) -> None:
     """During a rest: "Next: <stretch>, <side> side", large, over its picture (``width`` as
     for ``picture``)."""
     side = None if side in (None, "", "both") else side

@@ -24,9 +24,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from webcam import (ROOT, clean_env, clip_frames, launch_chromium, make_fake_camera, rows,
-                    start_server, stop_server)
+from webcam import (
+    ROOT,
+    clean_env,
+    clip_frames,
+    launch_chromium,
+    make_fake_camera,
+    rows,
+    start_server,
+    stop_server,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -292,7 +299,8 @@ def test_live_page_coaches_the_webcam(server, page, db):
     _assert_no_exception(page, "Live after STOP")
     assert not page.console.errors, "console errors:\n" + "\n".join(page.console.errors)
     print(f"\nlive session {sid}: {n_after} frames, {n_results} results, ended_at "
-          f"{'set' if ended_at is not None else 'unset'}, summary shown: {shown_summary}, events {sorted(kinds)}, overlay pixels "
+          f"{'set' if ended_at is not None else 'unset'}, summary shown: {shown_summary}, "
+          f"events {sorted(kinds)}, overlay pixels "
           f"{found} (clip alone <= {baseline}), retried START: "
           f"{retried}, " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
           + (f"; ignored console errors: {page.console.ignored}" if page.console.ignored else ""))

@@ -2,8 +2,8 @@
 
 The fake camera is composed from the real glute-bridge clip (A03): the person lying, rising
 into the bridge, the bridge frozen long enough for a 10 s hold and a pause, lowering, and lying
-still. The routine (written here, 10 s and 5 s holds, which the loader accepts with a warning) is the
-glute bridge then knee to chest, so the page goes through position -> hold -> (paused) ->
+still. The routine (written here, 10 s and 5 s holds, which the loader accepts with a warning) is
+the glute bridge then knee to chest, so the page goes through position -> hold -> (paused) ->
 release -> rest -> the next stretch's position, where the pain stop is tried.
 
 Asserted from the page: type sizes against the viewport, contrast, the phases in order, pause
@@ -26,9 +26,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from webcam import (ROOT, Shot, clip_frames, compose_camera, launch_chromium, rows, start_server,
-                    stop_server)
+from webcam import (
+    ROOT,
+    Shot,
+    clip_frames,
+    compose_camera,
+    launch_chromium,
+    rows,
+    start_server,
+    stop_server,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -253,7 +260,8 @@ def test_a_routine_coached_from_the_floor(server, chromium):
     assert layout["cardTop"] >= layout["header"] - 1, layout  # nothing hidden under the header
     from pose.live_view import contrast_ratio
 
-    ink, paper = (tuple(int(v) for v in re.findall(r"\d+", layout[k])[:3]) for k in ("ink", "paper"))
+    ink, paper = (tuple(int(v) for v in re.findall(r"\d+", layout[k])[:3])
+                  for k in ("ink", "paper"))
     assert contrast_ratio(ink, paper) >= 7.0, layout
 
     # Hold: a countdown in large type.

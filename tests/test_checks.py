@@ -12,12 +12,30 @@ import numpy as np
 import pytest
 
 from pose.bounce import BounceDetector
-from pose.checks import (IN_FORM, NEARLY, OUT_OF_FORM, OVER_RANGE, UNKNOWN, evaluate,
-                         judge_frame, side_candidates)
+from pose.checks import (
+    IN_FORM,
+    NEARLY,
+    OUT_OF_FORM,
+    OVER_RANGE,
+    UNKNOWN,
+    evaluate,
+    judge_frame,
+    side_candidates,
+)
 from pose.errors import RoutineError
 from pose.hold import Form, HoldTimer
-from pose.routines import (CATALOGUE_FILE, ROUTINES_DIR, Criterion, Limit, SideRule, Stretch,
-                           load_catalogue, load_routine, load_stretches, with_overrides)
+from pose.routines import (
+    CATALOGUE_FILE,
+    ROUTINES_DIR,
+    Criterion,
+    Limit,
+    SideRule,
+    Stretch,
+    load_catalogue,
+    load_routine,
+    load_stretches,
+    with_overrides,
+)
 
 G, C, B = Form.GOOD, Form.CLOSE, Form.BAD
 
@@ -197,7 +215,7 @@ def test_timestamps_not_the_wall_clock_and_uneven_frames():
 def bounces(values, fps: float, angle: str = "hip_flexion_left", **kw):
     det = BounceDetector(angle, **kw)
     t = np.arange(len(values)) / fps
-    return [b for ti, v in zip(t, values) if (b := det.update(float(ti), float(v)))]
+    return [b for ti, v in zip(t, values, strict=True) if (b := det.update(float(ti), float(v)))]
 
 
 def wave(fps: float, hz: float, amplitude: float = 8.0, seconds: float = 6.0,

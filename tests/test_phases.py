@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from body import landmarks
+from stretch_poses import ideal, mirror
+
 from pose.angles import first_frame, joint_angles
 from pose.estimator import PoseFrame
-from pose.phases import (CYCLES, FINISHED, HOLD, POSITION, RELEASE, REST, PAIN, STOPPED_TODAY,
-                         RoutinePlayer, posture_missing, target_cycles)
+from pose.phases import (
+    CYCLES,
+    FINISHED,
+    HOLD,
+    PAIN,
+    POSITION,
+    RELEASE,
+    REST,
+    STOPPED_TODAY,
+    RoutinePlayer,
+    posture_missing,
+    target_cycles,
+)
 from pose.routines import Routine, Step, load_catalogue
-from stretch_poses import ideal, mirror
 
 CAT = load_catalogue()
 FPS = 10
@@ -78,7 +89,8 @@ def test_phases_in_order_with_the_posture_first():
     assert run.phases()[:4] == [POSITION, HOLD, RELEASE, REST]
     holds = [v.seconds_left for _, v in run.views if v.phase == HOLD]
     assert holds[0] == pytest.approx(5.0, abs=0.6) and min(holds) < 0.5
-    assert all(a >= b for a, b in zip(holds, holds[1:]))  # the countdown only goes down
+    # the countdown only goes down
+    assert all(a >= b for a, b in zip(holds, holds[1:], strict=False))
     rest = next(v for _, v in run.views if v.phase == REST)
     assert rest.cue.startswith("Rest and relax") and rest.next_label == "Knee to chest, right side"
     assert run.view.phase == POSITION and run.view.side == "right"
@@ -137,9 +149,10 @@ def test_a_cue_stays_two_seconds_unless_safety():
     player = RoutinePlayer(routine(("knee_to_chest", 30)))
     run = Run(player)
     run.feed(lying_flat(), 3.0)
-    changes = [(t, v.cue) for (t, v), (_, p) in zip(run.views[1:], run.views) if v.cue != p.cue]
+    changes = [(t, v.cue) for (t, v), (_, p) in zip(run.views[1:], run.views, strict=False)
+               if v.cue != p.cue]
     times = [t for t, _ in changes]
-    assert all(b - a >= 2.0 - 1e-6 for a, b in zip(times, times[1:]))
+    assert all(b - a >= 2.0 - 1e-6 for a, b in zip(times, times[1:], strict=False))
     # Too far past the safe limit: the warning replaces the cue at once.
     run.feed(ideal("knee_to_chest", "left"), 2.0)
     run.feed(ideal("knee_to_chest", "left", hip=162.0), 1.0)
@@ -155,7 +168,7 @@ def test_cycles_are_coached_as_cycles():
     run = Run(player)
     period = 6.0
     n = round(period * FPS)
-    for k in range(target + 1):
+    for _ in range(target + 1):
         for i in range(n):
             neck = 25.0 * np.sin(2 * np.pi * i / n)
             run.feed(ideal("cat_cow", neck=float(neck)), 1 / FPS)
@@ -232,7 +245,8 @@ def test_every_stretch_done_well_is_in_its_posture(sid):
 @pytest.mark.parametrize(("sid", "wrong"), [
     ("knee_to_chest", ("standing_quad", "left")), ("glute_bridge", ("cat_cow", "both")),
     ("cat_cow", ("knee_to_chest", "left")), ("cobra", ("knee_to_chest", "left")),
-    ("standing_quad", ("knee_to_chest", "left")), ("seated_forward_fold", ("standing_quad", "left"))])
+    ("standing_quad", ("knee_to_chest", "left")),
+    ("seated_forward_fold", ("standing_quad", "left"))])
 def test_a_wrong_posture_is_missing(sid, wrong):
     _, angles = frame(ideal(*wrong), 0.0)
     assert posture_missing(CAT.stretches[sid], angles)

@@ -1,4 +1,5 @@
-"""Sessions end to end: store, replay, report numbers, the pages (AppTest), live without a browser."""
+"""Sessions end to end: store, replay, report numbers, the pages (AppTest), live without a
+browser."""
 
 from __future__ import annotations
 
@@ -8,20 +9,18 @@ import sys
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
-
-from synthetic import EmptyRoom, synthetic_knee_to_chest
 from conftest import ROOT, sample
+from streamlit.testing.v1 import AppTest
+from synthetic import EmptyRoom, synthetic_knee_to_chest
+
 from pose.draw import STATUS_COLOURS
 from pose.estimator import PoseEstimator
 from pose.live import LiveSession
-from pose.sessions import replay_session
-from pose.tuning import parse_settings, tuned
 from pose.pipeline import check_track
 from pose.routines import load_catalogue
-from pose.sessions import remember
+from pose.sessions import remember, replay_session
 from pose.store import open_store
-from pose.track import Track
+from pose.tuning import parse_settings, tuned
 from pose.video import read_video
 
 A03 = "A03_physiocore_glute_bridge_side_floor.mp4"

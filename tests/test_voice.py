@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pose.coach import Event
-from pose.phases import HOLD, POSITION, PlayerView
-from pose.voice import COUNTDOWN, CUE, SAFETY, TRANSITION, Announcer, Utterance, play_order
-
-from test_phases import Run, lying_flat, routine
 from stretch_poses import ideal
-from pose.phases import RoutinePlayer
+from test_phases import Run, lying_flat, routine
+
+from pose.coach import Event
+from pose.phases import HOLD, POSITION, PlayerView, RoutinePlayer
+from pose.voice import COUNTDOWN, CUE, SAFETY, TRANSITION, Announcer, Utterance, play_order
 
 
 def said(announcer: Announcer, views) -> list[str]:
@@ -88,6 +87,8 @@ def test_slow_frames_say_only_the_last_countdown_mark_passed():
     a = Announcer()
     hold = PlayerView(phase=HOLD, stretch="x", stretch_name="X", target_s=30, cue="",
                       cue_kind="info")
-    texts = said(a, [(0.0, replace(hold, seconds_left=6.2)), (1.0, replace(hold, seconds_left=5.4)),
-                     (2.0, replace(hold, seconds_left=1.6)), (3.0, replace(hold, seconds_left=0.4))])
+    texts = said(a, [(0.0, replace(hold, seconds_left=6.2)),
+                     (1.0, replace(hold, seconds_left=5.4)),
+                     (2.0, replace(hold, seconds_left=1.6)),
+                     (3.0, replace(hold, seconds_left=0.4))])
     assert [t for t in texts if t in ("5 seconds left", "3", "2", "1")] == ["2", "1"]

@@ -59,7 +59,8 @@ def i420_bytes(rgb: np.ndarray) -> bytes:
     yuv = frame.reformat(format="yuv420p")
     h, w = rgb.shape[:2]
     planes = []
-    for plane, (pw, ph) in zip(yuv.planes, ((w, h), (w // 2, h // 2), (w // 2, h // 2))):
+    sizes = ((w, h), (w // 2, h // 2), (w // 2, h // 2))
+    for plane, (pw, ph) in zip(yuv.planes, sizes, strict=False):
         # Rows may be padded (line_size > width): copy the visible part only.
         rows = np.frombuffer(bytes(plane), np.uint8).reshape(-1, plane.line_size)
         planes.append(rows[:ph, :pw].tobytes())

@@ -5,14 +5,16 @@ stretch and side, the one cue and the hold ring in large type (``pose.live_view`
 everything (space, S, P, F; ``pose.coach_component``); a voice; the pain stop's questions.
 """
 
+from typing import Any
+
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pose import show
 from pose.app_state import camera_enabled, catalogue, db_url, rtc_configuration
+from pose.coach_component import browser_coach
 from pose.errors import StretchCheckError
 from pose.estimator import PoseEstimator
-from pose.coach_component import browser_coach
 from pose.live import LiveSession
 from pose.live_view import CSS, coach_card
 from pose.phases import AFTER_PAIN_CHOICES, FEELINGS
@@ -82,22 +84,26 @@ def new_session() -> LiveSession:
 
 
 wanted = (profile_name, routine_id, model)
-session: LiveSession | None = st.session_state.get("live_session")
-if session is None or session.closed or st.session_state.get("live_for") != wanted:
-    if session is not None and not session.closed:
-        session.close()
+session: LiveSession
+previous: LiveSession | None = st.session_state.get("live_session")
+if previous is None or previous.closed or st.session_state.get("live_for") != wanted:
+    if previous is not None and not previous.closed:
+        previous.close()
     # STOP reruns the page after the session closed: keep its summary on screen until the
     # next session has frames.
     st.session_state.ended_session = (
-        session if session is not None and session.closed
+        previous if previous is not None and previous.closed
         and st.session_state.get("live_for") == wanted else None)
     session = new_session()
     st.session_state.live_session = session
     st.session_state.live_for = wanted
+else:
+    session = previous
 
 # The coach first: on a narrow window (or zoomed in) the columns stack and it comes on top.
 panel, video = st.columns([4, 5], gap="medium")
 with video:
+    rtc: dict[str, Any] | None
     try:
         rtc = rtc_configuration()
     except StretchCheckError as exc:  # the rest of the page (and the app) keeps working
@@ -110,7 +116,7 @@ with video:
             rtc_configuration=rtc,
             media_stream_constraints={"video": True, "audio": False},
             queued_video_frames_callback=session.on_frames,
-            on_video_ended=session.close,
+            on_video_ended=session.close,  # type: ignore[arg-type]  # its return value unused
             async_processing=True,
         )
     elif rtc is not None:
@@ -132,15 +138,15 @@ def pain_questions(snap) -> None:
                         unsafe_allow_html=True)
             for row in (range(0, 6), range(6, 11)):
                 cols = st.columns(6)
-                for col, n in zip(cols, row):
+                for col, n in zip(cols, row, strict=False):
                     if col.button(str(n), key=f"sc-rate-{n}", use_container_width=True):
                         session.request("pain_answer", feeling, n)
                         st.session_state.pain_feeling = None
     else:
-        words = {"rest": "Rest, then try again", "skip": "Skip this stretch",
-                 "end": "End for today"}
+        choice_words = {"rest": "Rest, then try again", "skip": "Skip this stretch",
+                        "end": "End for today"}
         for choice in AFTER_PAIN_CHOICES:
-            if st.button(words[choice], key=f"sc-after-{choice}", use_container_width=True):
+            if st.button(choice_words[choice], key=f"sc-after-{choice}", use_container_width=True):
                 session.request("after_pain", choice)
 
 

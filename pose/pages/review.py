@@ -7,8 +7,17 @@ import streamlit as st
 
 from pose import show
 from pose.app_state import catalogue, db_url
-from pose.review import (angle_charts, completion_note, daily_chart, events_rows, pain_lines,
-                         range_chart, results_rows, session_label, stretch_window)
+from pose.review import (
+    angle_charts,
+    completion_note,
+    daily_chart,
+    events_rows,
+    pain_lines,
+    range_chart,
+    results_rows,
+    session_label,
+    stretch_window,
+)
 from pose.sessions import replay_session
 from pose.store import open_store
 from pose.summary import plan_of, summarise
@@ -25,10 +34,11 @@ with open_store(db_url()) as store:
     if not profiles:
         st.info("No sessions yet. Record one on the Live page, or analyse a video on Replay.")
         st.stop()
-    names = [p.name for p in profiles]
-    current = st.session_state.get("profile", names[0])
-    profile = profiles[names.index(current)] if current in names else profiles[0]
-    profile = profiles[names.index(st.selectbox("Profile", names, index=profiles.index(profile)))]
+    profile_names = [p.name for p in profiles]
+    current = st.session_state.get("profile", profile_names[0])
+    profile = profiles[profile_names.index(current)] if current in profile_names else profiles[0]
+    profile = profiles[profile_names.index(
+        st.selectbox("Profile", profile_names, index=profiles.index(profile)))]
     sensitive = st.toggle("Flexion-sensitive back", value=profile.flexion_sensitive,
                           help="Forward-bending stretches start small and grow more slowly")
     if sensitive != profile.flexion_sensitive:
@@ -60,7 +70,8 @@ with open_store(db_url()) as store:
         chosen = st.query_params.get("session")
         ids = list(labels)
         index = ids.index(int(chosen)) if chosen and chosen.isdigit() and int(chosen) in ids else 0
-        sid = st.selectbox("Session", ids, index=index, format_func=labels.get)
+        sid = st.selectbox("Session", ids, index=index, format_func=lambda i: labels[i])
+        assert sid is not None  # there are sessions and an index: one is always chosen
         info = store.session(sid)
         results = store.results(sid)
         events = store.events(sid)
