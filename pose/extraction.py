@@ -23,6 +23,8 @@ import itertools
 import multiprocessing as mp
 import os
 import queue as queue_module
+import sys
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,6 +172,25 @@ def _worker(path: str, model: str, part: Part, out: Any) -> None:
         out.put(("error", "bug", f"{type(exc).__name__}: {exc}"))
 
 
+@contextlib.contextmanager
+def _no_main_to_rerun() -> Iterator[None]:
+    """Hide the parent's ``__main__`` while a worker is spawned.
+
+    A spawned child re-runs the parent's main script before anything else. The worker needs
+    nothing from it, and the main script may be anything: a user's script without a
+    ``__name__ == "__main__"`` guard (it would analyse again, recursively), or a Streamlit page
+    that Streamlit (and its AppTest) put there as ``__main__`` (it failed in the child, so the
+    worker died before saying a word). A bare module has no file and no spec: nothing re-runs.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 class _Worker:
     """A spawned process running ``_worker`` on one part, and what it sent not yet taken."""
 
@@ -178,7 +199,8 @@ class _Worker:
         self.queue = ctx.Queue()
         self.process = ctx.Process(target=_worker, args=(path, model, part, self.queue),
                                    name=f"stretchcheck-poses-{part.index}", daemon=True)
-        self.process.start()
+        with _no_main_to_rerun():
+            self.process.start()
         self.frames: list[Posed] = []
         self.outcome: tuple | None = None
 

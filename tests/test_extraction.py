@@ -98,3 +98,19 @@ def test_a_part_of_a_file_that_cannot_seek_is_read_from_the_start(monkeypatch):
     reading = list(part_poses(str(sample(A03)), "full", part))
     assert [t for t, _ in reading] == [t for t, _ in seeking]
     assert reading[0][0] >= 1.5 and len(reading) == len([t for t, _ in seeking if t >= 1.5]) > 40
+
+
+def test_workers_do_not_rerun_the_parents_main_script(tmp_path, monkeypatch):
+    """Streamlit (and its AppTest) leave a page as ``__main__``; a user's script may have no
+    ``__name__`` guard. A spawned worker re-running either died or analysed again."""
+    import sys
+    import types
+
+    script = tmp_path / "main_script.py"
+    script.write_text("raise SystemExit(3)  # a page that cannot run outside Streamlit\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    report = analyse_video(sample(A06), load_catalogue(), jobs=2)
+    assert len(report.track) > 0 and not report.track.warnings
+    assert sys.modules["__main__"] is main
