@@ -42,7 +42,10 @@ Angles (``side`` is ``left`` or ``right``):
                                standing, 90 sitting, ~50 knee hugged to the chest
 ``knee_to_chest_<side>``       knee-to-chest distance in torso lengths
 ``thigh_inclination_<side>``   thigh (hip to knee) against straight down; 0 standing, 90
-                               horizontal (seated, on all fours), 180 pointing up
+                               horizontal (seated), 180 pointing up
+``shank_inclination_<side>``   shank (knee to ankle) against straight down; 0 standing or
+                               squatting, 90 along the floor (kneeling, on all fours, legs out
+                               in front); tells a kneeling body from a squatting one
 ``trunk_inclination``          trunk against vertical; 0 upright, 90 lying or on all fours
 ``chest_up``                   how far ``forward`` points above the horizontal: +90 lying on
                                the back, 0 upright, -90 lying face down or on all fours
@@ -75,7 +78,7 @@ SIDES = ("left", "right")
 _BILATERAL = (
     "hip_flexion", "hip_abduction", "knee_flexion", "shoulder_flexion",
     "shoulder_abduction", "shoulder_horizontal_adduction", "elbow_flexion", "trunk_thigh",
-    "knee_to_chest", "thigh_inclination",
+    "knee_to_chest", "thigh_inclination", "shank_inclination",
 )
 _AXIAL = ("trunk_inclination", "chest_up", "trunk_lateral_tilt", "shoulder_tilt",
           "neck_lateral_tilt", "neck_flexion", "knee_drop", "chest_up_shoulders")
@@ -125,6 +128,7 @@ def _requirements() -> dict[str, tuple[tuple[int, ...], ...]]:
         req[f"trunk_thigh_{side}"] = trunk + ((hip,), (knee,))
         req[f"knee_to_chest_{side}"] = trunk + ((hip,), (knee,))
         req[f"thigh_inclination_{side}"] = ((hip,), (knee,))
+        req[f"shank_inclination_{side}"] = ((knee,), (ankle,))
     req["trunk_inclination"] = trunk
     req["chest_up"] = trunk
     req["chest_up_shoulders"] = ((lm.LEFT_SHOULDER,), (lm.RIGHT_SHOULDER,), _HIPS)
@@ -292,6 +296,8 @@ def joint_angles(
     for s, side in enumerate(SIDES):
         thigh = p[:, _JOINTS["knee"][s]] - p[:, _JOINTS["hip"][s]]
         out[f"thigh_inclination_{side}"] = _between(thigh, -vertical)
+        shank = p[:, _JOINTS["ankle"][s]] - p[:, _JOINTS["knee"][s]]
+        out[f"shank_inclination_{side}"] = _between(shank, -vertical)
     out["trunk_inclination"] = _between(up, vertical)
     out["chest_up"] = 90.0 - _between(forward, vertical)
     shoulder_left = p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER]
