@@ -16,6 +16,10 @@ Conventions (all angles in degrees):
   trunk towards the face (or the toes), and angles that need depth (``knee_drop``) are NaN.
 * An angle whose joints are not visible (visibility below ``min_visibility``) is NaN: unknown,
   never a guess.
+* A leg bone the world landmarks shorten (pointing along the line of sight, its depth guessed
+  short: R03 of the real clips, a quad stretch seen from behind, thigh 31 cm against the other
+  thigh's 43, knee read 93-97 where it is held near 140) does not decide the knee's flexion
+  (see ``restored_knee_flexion``).
 * The camera view decides how side tilts are measured (see ``pose.view``): seen from the front
   or the back with the trunk near the image plane, ``shoulder_tilt``, ``trunk_lateral_tilt``
   and ``neck_lateral_tilt`` are measured on the image landmarks (the world landmarks under-read
@@ -327,9 +331,91 @@ def joint_angles(
     out["knee_drop"] = np.where(flat | (_off_axis(thighs, up) < 0.5), np.nan, drop)
 
     _tilts_by_view(out, p, flat, image)
+    if not flat.all():
+        world = np.where(flat[:, None, None], np.nan, p)
+        restored = restored_knee_flexion(world, forward, vis >= min_visibility)
+        for side, (knee, weight) in restored.items():
+            name = f"knee_flexion_{side}"
+            out[name] = np.where(weight > 0.0, out[name] + weight * (knee - out[name]),
+                                 out[name])
 
     visible = _visible_mask(vis, min_visibility)
     return {name: np.where(visible[name], out[name], np.nan) for name in ANGLE_NAMES}
+
+
+SHORTENED = (0.95, 0.85)
+"""A leg bone shorter than the first share of the same bone on the other leg is taken as
+shortened by the world landmarks' depth guess, fully so below the second; in between the
+reading moves linearly from the world's to the restored one (a switch would make a held knee
+jump by the difference, 8-10 deg in R02, which reads as a bounce). Real bones differ far less
+between sides (a few per cent); the model shortens a bone pointing along the line of sight by
+15-30 % (R03: thigh 0.74, shank 0.83 of its twin, while the seen leg's bones stay within 3 %
+of their own length frame to frame)."""
+
+FOLDS_BACK = 0.5
+"""Cosine from straight back (behind the thigh, in the thigh's sagittal plane) within which a
+shank counts as folding backwards, as a knee bends; one folding forwards (cosine <= 0) is a
+bend no knee makes."""
+
+
+def restored_knee_flexion(world: np.ndarray, forward: np.ndarray,
+                          seen: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Knee flexion with shortened leg bones restored, and how far to trust it.
+
+    ``world`` (N, 33, 3) metres (NaN rows for frames without them), ``forward`` (N, 3) the
+    trunk's unit forward axis, ``seen`` (N, 33) visibility flags. Returns ``{side: (flexion,
+    weight)}``, both (N,): the restored flexion in degrees and its weight in [0, 1] against the
+    world reading (0: the world reading stands; see ``SHORTENED``).
+
+    Where a bone of one leg is shorter than ``SHORTENED`` of its twin on the other (seen) leg,
+    its depth is a guess that came out short: the bone keeps its direction across the image
+    (x, y: what the camera sees) and gets its twin's length back, its depth set to fit (the
+    symmetric-length reconstruction of one view; Taylor, "Reconstruction of articulated
+    objects from point correspondences in a single uncalibrated image", CVIU 2000). Depth's
+    sign is what one view cannot tell: of the two bends that fit (shank depth the thigh's way or
+    the other), the one whose shank folds behind the thigh is taken, and only when the other
+    would fold it forwards, which no knee does; otherwise (both possible) the world reading
+    stands. Symmetric, well-seen legs (every synthetic body) keep the world reading exactly
+    (weight 0).
+    """
+    hips, knees, ankles = (_JOINTS[j] for j in ("hip", "knee", "ankle"))
+    thigh = world[:, knees] - world[:, hips]  # (N, 2 sides, 3)
+    shank = world[:, ankles] - world[:, knees]
+    leg_seen = seen[:, hips] & seen[:, knees] & seen[:, ankles]  # (N, 2)
+    t_len, s_len = np.linalg.norm(thigh, axis=-1), np.linalg.norm(shank, axis=-1)
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    start, full = SHORTENED
+    for s, side in enumerate(SIDES):
+        o = 1 - s
+        twin_t, twin_s = t_len[:, o], s_len[:, o]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.minimum(t_len[:, s] / twin_t, s_len[:, s] / twin_s)
+            weight = np.clip((start - ratio) / (start - full), 0.0, 1.0)
+        weight = np.where(leg_seen[:, o] & np.isfinite(weight), weight, 0.0)
+        th = _lifted(thigh[:, s], np.maximum(twin_t, t_len[:, s]),
+                     np.where(thigh[:, s, 2] >= 0.0, 1.0, -1.0))
+        t_unit = _unit(th)
+        back = _unit(forward - _dot(forward, t_unit)[:, None] * t_unit)
+        bends, folds = [], []
+        for sign in (1.0, -1.0):
+            sh = _lifted(shank[:, s], np.maximum(twin_s, s_len[:, s]),
+                         sign * np.where(thigh[:, s, 2] >= 0.0, 1.0, -1.0))
+            across = sh - _dot(sh, t_unit)[:, None] * t_unit
+            folds.append(-_dot(_unit(across), back))
+            bends.append(180.0 - _between(-th, sh))
+        first = folds[0] >= folds[1]
+        best, other = np.where(first, folds[0], folds[1]), np.where(first, folds[1], folds[0])
+        with np.errstate(invalid="ignore"):
+            clear = (best >= FOLDS_BACK) & (other <= 0.0)
+        out[side] = (np.where(first, bends[0], bends[1]), np.where(clear, weight, 0.0))
+    return out
+
+
+def _lifted(bone: np.ndarray, length: np.ndarray, sign: np.ndarray) -> np.ndarray:
+    """(N, 3) ``bone`` with its x, y kept and its depth set so that it is ``length`` long
+    (0 depth where x, y alone are longer), towards ``sign``."""
+    depth = np.sqrt(np.maximum(length**2 - (bone[:, :2] ** 2).sum(axis=1), 0.0))
+    return np.concatenate([bone[:, :2], (sign * depth)[:, None]], axis=1)
 
 
 SIDE_TILTS = ("shoulder_tilt", "trunk_lateral_tilt", "neck_lateral_tilt")
