@@ -71,6 +71,7 @@ Angles (``side`` is ``left`` or ``right``):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -333,8 +334,8 @@ def joint_angles(
     _tilts_by_view(out, p, flat, image)
     if not flat.all():
         world = np.where(flat[:, None, None], np.nan, p)
-        restored = restored_knee_flexion(world, forward, vis >= min_visibility)
-        for side, (knee, weight) in restored.items():
+        seen = vis >= min_visibility
+        for side, (knee, weight) in restored_knee_flexion(world, forward, seen).items():
             name = f"knee_flexion_{side}"
             out[name] = np.where(weight > 0.0, out[name] + weight * (knee - out[name]),
                                  out[name])
@@ -358,56 +359,87 @@ shank counts as folding backwards, as a knee bends; one folding forwards (cosine
 bend no knee makes."""
 
 
+@dataclass(frozen=True)
+class Hinge:
+    """A hinge joint's two bends that fit one view once its shortened bones are restored.
+
+    All (N,) arrays for one side: ``bends`` the two flexions in degrees (the distal bone's
+    depth the proximal's way, and the other way), ``folds`` for each how squarely the distal
+    bone folds towards ``back`` (cosine), ``weight`` in [0, 1] how far the world reading is
+    shortened (0: not at all; see ``SHORTENED``).
+    """
+
+    bends: tuple[np.ndarray, np.ndarray]
+    folds: tuple[np.ndarray, np.ndarray]
+    weight: np.ndarray
+
+
+def hinge_bends(world: np.ndarray, seen: np.ndarray, joint: str,
+                back: np.ndarray | None = None) -> dict[str, Hinge]:
+    """The bends of a limb's hinge (``joint`` "knee" or "elbow") that fit one view.
+
+    ``world`` (N, 33, 3) metres (NaN rows for frames without them), ``seen`` (N, 33)
+    visibility flags, ``back`` (N, 3) the unit direction the distal bone folds towards
+    (``folds`` are NaN without it).
+
+    Where a bone of the limb is shorter than ``SHORTENED`` of its twin on the other (seen)
+    limb, its depth is a guess that came out short: the bone keeps its direction across the
+    image (x, y: what the camera sees) and gets its twin's length back, its depth set to fit
+    (the symmetric-length reconstruction of one view; Taylor, "Reconstruction of articulated
+    objects from point correspondences in a single uncalibrated image", CVIU 2000). Depth's
+    sign is what one view cannot tell: two bends fit.
+    """
+    top, mid, end = {"knee": ("hip", "knee", "ankle"),
+                     "elbow": ("shoulder", "elbow", "wrist")}[joint]
+    a, b, c = _JOINTS[top], _JOINTS[mid], _JOINTS[end]
+    upper, lower = world[:, b] - world[:, a], world[:, c] - world[:, b]  # (N, 2 sides, 3)
+    limb_seen = seen[:, a] & seen[:, b] & seen[:, c]  # (N, 2)
+    u_len, l_len = np.linalg.norm(upper, axis=-1), np.linalg.norm(lower, axis=-1)
+    first, full = SHORTENED
+    out: dict[str, Hinge] = {}
+    for s, side in enumerate(SIDES):
+        o = 1 - s
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.minimum(u_len[:, s] / u_len[:, o], l_len[:, s] / l_len[:, o])
+            weight = np.clip((first - ratio) / (first - full), 0.0, 1.0)
+        weight = np.where(limb_seen[:, o] & np.isfinite(weight), weight, 0.0)
+        way = np.where(upper[:, s, 2] >= 0.0, 1.0, -1.0)
+        up = _lifted(upper[:, s], np.maximum(u_len[:, o], u_len[:, s]), way)
+        u_unit = _unit(up)
+        towards = None if back is None else _unit(back - _dot(back, u_unit)[:, None] * u_unit)
+        bends, folds = [], []
+        for sign in (1.0, -1.0):
+            low = _lifted(lower[:, s], np.maximum(l_len[:, o], l_len[:, s]), sign * way)
+            across = low - _dot(low, u_unit)[:, None] * u_unit
+            folds.append(np.full(len(world), np.nan) if towards is None
+                         else _dot(_unit(across), towards))
+            bends.append(180.0 - _between(-up, low))
+        out[side] = Hinge((bends[0], bends[1]), (folds[0], folds[1]), weight)
+    return out
+
+
 def restored_knee_flexion(world: np.ndarray, forward: np.ndarray,
                           seen: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Knee flexion with shortened leg bones restored, and how far to trust it.
 
-    ``world`` (N, 33, 3) metres (NaN rows for frames without them), ``forward`` (N, 3) the
-    trunk's unit forward axis, ``seen`` (N, 33) visibility flags. Returns ``{side: (flexion,
-    weight)}``, both (N,): the restored flexion in degrees and its weight in [0, 1] against the
-    world reading (0: the world reading stands; see ``SHORTENED``).
+    ``world`` (N, 33, 3) metres, ``forward`` (N, 3) the trunk's unit forward axis, ``seen``
+    (N, 33) visibility flags. Returns ``{side: (flexion, weight)}``, both (N,): the restored
+    flexion in degrees and its weight in [0, 1] against the world reading (0: the world reading
+    stands; see ``SHORTENED``).
 
-    Where a bone of one leg is shorter than ``SHORTENED`` of its twin on the other (seen) leg,
-    its depth is a guess that came out short: the bone keeps its direction across the image
-    (x, y: what the camera sees) and gets its twin's length back, its depth set to fit (the
-    symmetric-length reconstruction of one view; Taylor, "Reconstruction of articulated
-    objects from point correspondences in a single uncalibrated image", CVIU 2000). Depth's
-    sign is what one view cannot tell: of the two bends that fit (shank depth the thigh's way or
-    the other), the one whose shank folds behind the thigh is taken, and only when the other
-    would fold it forwards, which no knee does; otherwise (both possible) the world reading
-    stands. Symmetric, well-seen legs (every synthetic body) keep the world reading exactly
-    (weight 0).
+    Of the two bends that fit the view (``hinge_bends``), the one whose shank folds behind the
+    thigh is taken, and only when the other would fold it forwards, which no knee does;
+    otherwise (both possible) the world reading stands. Symmetric, well-seen legs (every
+    synthetic body) keep the world reading exactly (weight 0).
     """
-    hips, knees, ankles = (_JOINTS[j] for j in ("hip", "knee", "ankle"))
-    thigh = world[:, knees] - world[:, hips]  # (N, 2 sides, 3)
-    shank = world[:, ankles] - world[:, knees]
-    leg_seen = seen[:, hips] & seen[:, knees] & seen[:, ankles]  # (N, 2)
-    t_len, s_len = np.linalg.norm(thigh, axis=-1), np.linalg.norm(shank, axis=-1)
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    start, full = SHORTENED
-    for s, side in enumerate(SIDES):
-        o = 1 - s
-        twin_t, twin_s = t_len[:, o], s_len[:, o]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.minimum(t_len[:, s] / twin_t, s_len[:, s] / twin_s)
-            weight = np.clip((start - ratio) / (start - full), 0.0, 1.0)
-        weight = np.where(leg_seen[:, o] & np.isfinite(weight), weight, 0.0)
-        th = _lifted(thigh[:, s], np.maximum(twin_t, t_len[:, s]),
-                     np.where(thigh[:, s, 2] >= 0.0, 1.0, -1.0))
-        t_unit = _unit(th)
-        back = _unit(forward - _dot(forward, t_unit)[:, None] * t_unit)
-        bends, folds = [], []
-        for sign in (1.0, -1.0):
-            sh = _lifted(shank[:, s], np.maximum(twin_s, s_len[:, s]),
-                         sign * np.where(thigh[:, s, 2] >= 0.0, 1.0, -1.0))
-            across = sh - _dot(sh, t_unit)[:, None] * t_unit
-            folds.append(-_dot(_unit(across), back))
-            bends.append(180.0 - _between(-th, sh))
-        first = folds[0] >= folds[1]
-        best, other = np.where(first, folds[0], folds[1]), np.where(first, folds[1], folds[0])
+    for side, h in hinge_bends(world, seen, "knee", back=-forward).items():
+        first = h.folds[0] >= h.folds[1]
+        best = np.where(first, h.folds[0], h.folds[1])
+        other = np.where(first, h.folds[1], h.folds[0])
         with np.errstate(invalid="ignore"):
             clear = (best >= FOLDS_BACK) & (other <= 0.0)
-        out[side] = (np.where(first, bends[0], bends[1]), np.where(clear, weight, 0.0))
+        out[side] = (np.where(first, h.bends[0], h.bends[1]), np.where(clear, h.weight, 0.0))
     return out
 
 

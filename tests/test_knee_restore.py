@@ -128,3 +128,26 @@ def test_real_quad_from_behind_reads_its_held_knee():
     left = [h for r in report.results if r.stretch.id == "standing_quad" and r.side == "left"
             for h in r.record.holds]
     assert any(h.start_s <= 2.5 and h.end_s >= 9.0 for h in left), left
+
+
+def test_an_elbow_seen_end_on_fits_two_bends():
+    """Why elbows are not restored: an overhead-triceps elbow seen from the front, its arm's
+    depth squashed, fits its true bend and another one, and no rule of the joint picks (an
+    elbow's forearm goes forwards or backwards with the turn of the upper arm). The world
+    reading stands (R06 left open: 35-64 read where 104-121 fit the other way)."""
+    from pose.angles import hinge_bends
+
+    pose = Pose(shoulder_flexion_right=170.0, elbow_flexion_right=130.0)
+    image, world, vis = landmarks(pose, Placement(0.0), Camera(view="front"))
+    w = world.copy()
+    sh, el, wr = lm.RIGHT_SHOULDER, lm.RIGHT_ELBOW, lm.RIGHT_WRIST
+    w[el, 2] = w[sh, 2] + 0.2 * (world[el, 2] - world[sh, 2])
+    w[wr, 2] = w[el, 2] + 0.2 * (world[wr, 2] - world[el, 2])
+    bends = hinge_bends(w[None], (vis >= 0.5)[None], "elbow")["right"]
+    assert bends.weight[0] == pytest.approx(1.0)
+    found = sorted(float(b[0]) for b in bends.bends)
+    assert min(abs(b - 130.0) for b in found) < 1e-6
+    assert found[1] - found[0] > 10.0
+    a = first_frame(joint_angles(image=image, world=w, visibility=vis))
+    assert a["elbow_flexion_right"] == pytest.approx(180.0 - np.degrees(np.arccos(np.dot(
+        _unit(w[sh] - w[el]), _unit(w[wr] - w[el])))), abs=1e-6)
