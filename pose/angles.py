@@ -366,7 +366,8 @@ class Hinge:
     All (N,) arrays for one side: ``bends`` the two flexions in degrees (the distal bone's
     depth the proximal's way, and the other way), ``folds`` for each how squarely the distal
     bone folds towards ``back`` (cosine), ``weight`` in [0, 1] how far the world reading is
-    shortened (0: not at all; see ``SHORTENED``).
+    shortened (0: not at all; see ``SHORTENED``). With no frame shortened, bends and folds
+    are not worked out (NaN).
     """
 
     bends: tuple[np.ndarray, np.ndarray]
@@ -403,6 +404,10 @@ def hinge_bends(world: np.ndarray, seen: np.ndarray, joint: str,
             ratio = np.minimum(u_len[:, s] / u_len[:, o], l_len[:, s] / l_len[:, o])
             weight = np.clip((first - ratio) / (first - full), 0.0, 1.0)
         weight = np.where(limb_seen[:, o] & np.isfinite(weight), weight, 0.0)
+        if not weight.any():  # the common case, live one frame at a time: nothing shortened
+            none = np.full(len(world), np.nan)
+            out[side] = Hinge((none, none), (none, none), weight)
+            continue
         way = np.where(upper[:, s, 2] >= 0.0, 1.0, -1.0)
         up = _lifted(upper[:, s], np.maximum(u_len[:, o], u_len[:, s]), way)
         u_unit = _unit(up)
