@@ -112,3 +112,27 @@ def test_a_rounded_squat_is_not_on_all_fours_nor_childs_pose(sid):
     failed = {c.angle for c in pos.criteria if c.state != "met"}
     assert "shank_inclination_left" in failed
     assert "shins" in pos.cue or any("shins" in c.cue for c in pos.criteria if c.cue)
+
+
+def test_real_cat_cow_has_its_shins_on_the_floor():
+    """R04 of the real clips (cat-cow filmed side-on): the seen shin reads 90-100 deg from the
+    plumb line through the labelled holds, far from the gate at 60, and the holds are found
+    with the gate in place; R09's walk-outs (stand, fold, plank on the feet) never pass it as
+    cat-cow."""
+    from conftest import SHARED
+
+    from pose.sessions import analyse_trace
+
+    clips = SHARED / "realclips"
+    if not (clips / "R04_cat_cow_side.npz").is_file():
+        pytest.skip(f"{clips} is not here")
+    report = analyse_trace(clips / "R04_cat_cow_side.npz", CATALOGUE)
+    shin = report.track.angles()["shank_inclination_left"]
+    t = report.track.t_s
+    for start, end in ((6.0, 8.2), (10.0, 12.0), (14.8, 15.9)):
+        inside = (t >= start) & (t <= end)
+        assert 85.0 <= np.nanmin(shin[inside]) and np.nanmax(shin[inside]) <= 105.0
+    holds = [h for r in report.results if r.stretch.id == "cat_cow" for h in r.record.holds]
+    assert holds and sum(h.duration_s for h in holds) >= 5.0
+    walkouts = analyse_trace(clips / "R09_fast_walkouts_side.npz", CATALOGUE)
+    assert not [r for r in walkouts.results if r.stretch.id == "cat_cow"]
