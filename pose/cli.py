@@ -382,7 +382,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             raise StretchCheckError(f"{realclips}: no such folder of pose traces")
     else:
         realclips = Path(__file__).resolve().parents[2] / "shared" / "realclips"
-    result = bench_clip(clip, model=args.model, max_frames=args.frames, realclips=realclips)
+    result = bench_clip(clip, model=args.model, max_frames=args.frames, realclips=realclips,
+                        live_seconds=args.live_seconds)
     print(json.dumps(result) if args.json else format_bench(result))
     return 0
 
@@ -483,6 +484,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "evaluate run whole)")
     p.add_argument("--realclips", metavar="DIR", help="pose traces to time evaluate on "
                    "(default: ../shared/realclips if it is there)")
+    p.add_argument("--live-seconds", type=float, default=20.0, metavar="S",
+                   help="seconds of a simulated 30 fps camera through the live path (0: none)")
     p.add_argument("--soak", type=float, metavar="MINUTES",
                    help="instead, a live session of this many minutes from a simulated 30 fps "
                    "camera: memory growth per frame (10 minutes for the issue 14 figure)")

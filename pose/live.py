@@ -165,6 +165,7 @@ class LiveSession:
         self._skips = 0  # skipped since the last processed frame
         self._offset: float | None = None  # arrival (monotonic s) less camera time, earliest
         self._offset_at = 0.0
+        self._last_t = -np.inf  # camera time of the latest frame
         self._last_out: av.VideoFrame | None = None  # the picture last sent on
         self._view = PlayerView()
         self.dropped = 0
@@ -237,16 +238,18 @@ class LiveSession:
         """Whether the frame with camera time ``t_s`` arrives ``LATE_S`` or more after the
         camera's timing, taken from the earliest arrival seen (``time.monotonic`` less the
         camera time), which may creep by ``CLOCK_CREEP`` so that the two clocks' drift is never
-        taken for lateness."""
+        taken for lateness. A camera time going back (a restart, a wrapped timestamp) starts
+        the reckoning afresh."""
         if t_s is None:
             return False
         now = time.monotonic()
         offset = now - t_s
-        if self._offset is None:
+        if self._offset is None or t_s < self._last_t:
             self._offset = offset
         else:
             self._offset = min(self._offset + CLOCK_CREEP * (now - self._offset_at), offset)
         self._offset_at = now
+        self._last_t = t_s
         return offset - self._offset >= LATE_S
 
     async def on_frames(self, frames: list[Any]) -> list[Any]:

@@ -378,6 +378,20 @@ def soak_live(clip: Path, model: str = "full", minutes: float = 10.0, settle_s: 
     }
 
 
+def format_live(r: dict[str, Any]) -> str:
+    """The live figures as a few lines of text."""
+    live = r["live"]
+    return "\n".join([
+        f"live       {live['size'][0]}x{live['size'][1]} at {live['camera_fps']:.0f} fps through "
+        f"{live['track']}, {live['seconds']:g} s: {live['processed_frames']} frames processed, "
+        f"{r['dropped_frames']} skipped",
+        f"live cpu   {r['live_ms']:.2f} ms per processed frame (all threads) = "
+        f"{r['live_ratio']:.3f} x the raw model ({live['raw_model_ms']:.2f} ms) on the same frames",
+        f"live lag   {r['live_lag_ms']} ms median, {live['lag_p95_ms']} ms p95, camera to "
+        f"picture out (target {live['lag_target_ms']} ms: a frame interval + the model + 10 ms)",
+    ])
+
+
 def format_soak(r: dict[str, Any]) -> str:
     """The soak's figures as a few lines of text."""
     return "\n".join([

@@ -89,6 +89,9 @@ def test_late_frames_are_skipped_on_the_cameras_own_timing(monkeypatch):
         arrive(i / 30, i / 30 * 0.0005)
     assert session.dropped == 1
     assert not session.snapshot().busy
+    # The camera restarts: its times start again from 0, which is not lateness.
+    assert arrive(0.0, 40.0) is not shown and arrive(1 / 30, 40.0) is not shown
+    assert session.dropped == 1
 
 
 def test_busy_follows_the_share_of_frames_skipped_lately():

@@ -115,9 +115,10 @@ with video:
             mode=WebRtcMode.SENDRECV,
             rtc_configuration=rtc,
             media_stream_constraints={"video": True, "audio": False},
-            queued_video_frames_callback=session.on_frames,
+            # Each frame processed as it arrives, late ones skipped (pose.live, issue 14).
+            video_frame_callback=session.on_frame,
             on_video_ended=session.close,  # type: ignore[arg-type]  # its return value unused
-            async_processing=True,
+            async_processing=False,
         )
     elif rtc is not None:
         st.info("The camera is switched off (STRETCHCHECK_CAMERA=off).")
