@@ -206,3 +206,25 @@ def test_camera_pictures_play_back_and_forth():
     pictures = camera_pictures(sample(A03), frames=5, size=(64, 48))
     assert len(pictures) == 8 and pictures[0].shape == (72, 64)
     assert np.array_equal(pictures[5], pictures[3]) and np.array_equal(pictures[7], pictures[1])
+
+
+def test_a_live_session_keeps_under_1_kb_of_landmarks_a_frame_and_loses_nothing():
+    from synthetic import poses_of, synthetic_knee_to_chest
+
+    from pose.pipeline import at_stored_precision
+    from pose.track import TrackBuilder
+
+    track = synthetic_knee_to_chest(1.0, 5.0, 7.0)
+    poses = [at_stored_precision(p) if p is not None else None for p in poses_of(track)]
+    poses[3] = None  # no one seen
+    kept = TrackBuilder((640, 480), 30.0, dtype=np.float32)
+    full = TrackBuilder((640, 480), 30.0)
+    for t, pose in zip(track.t_s, poses, strict=True):
+        kept.add(float(t), pose)
+        full.add(float(t), pose)
+    a, b = kept.build(), full.build()
+    for name in ("t_s", "image", "world", "visibility", "people"):
+        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+    assert a.frame(3) is None and len(a) == len(track.t_s)
+    block = kept._blocks[0]
+    assert block.nbytes / TrackBuilder.BLOCK <= 800  # 33 landmarks x 6 values x 4 bytes
