@@ -1,13 +1,19 @@
 """Live coaching: the webcam's frames through the one pipeline, a routine, and the recording.
 
-``LiveSession.on_frames`` runs on streamlit-webrtc's worker thread with the frames that queued
-up while the last one was processed: the clock sees every one's timestamp, the pipeline only the
-newest (the page drops frames rather than queue them). The checker behind the loop is the
-routine player (``pose.phases``: position, hold, release, rest, next; pause; the pain stop's
-questions), and each of the person's requests reaches it as a control of the loop, stored with
-the session, so a stored session replays faithfully. The page thread only reads ``snapshot()``
-and posts actions with ``request``. Nothing here calls Streamlit, so all of it is tested without
-a browser by feeding frames to ``process`` (or poses to ``process_pose``).
+``LiveSession.on_frame`` is the page's per-frame callback: streamlit-webrtc runs it as each
+camera frame arrives and sends on the picture it returns, so the overlay is one processing time
+behind the camera. A frame that arrives late by the camera's own timing (frames queue up while
+an earlier one is processed) is skipped and counted: the clock still sees its timestamp, the
+pipeline does not (the page drops frames rather than queue them), and the share skipped lately
+tells the page when the computer is busy. ``on_frames`` does the same for streamlit-webrtc's
+queued-frames callback, whose track hands back the last picture finished instead.
+
+The checker behind the loop is the routine player (``pose.phases``: position, hold, release,
+rest, next; pause; the pain stop's questions), and each of the person's requests reaches it as
+a control of the loop, stored with the session, so a stored session replays faithfully. The
+page thread only reads ``snapshot()`` and posts actions with ``request``. Nothing here calls
+Streamlit, so all of it is tested without a browser by feeding frames to ``process`` (or poses
+to ``process_pose``).
 """
 
 from __future__ import annotations
