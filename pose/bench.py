@@ -192,8 +192,6 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
     joint_angles(world=world, visibility=np.ones((n, 33)))
     angles_batch_ms = (time.perf_counter() - t0) * 1000.0 / n
 
-    live = live_figures(clip, model, live_seconds)
-
     steps = {s: clocks.figures(s) for s in STEPS}
     analyze_cpu_ms = clocks.analyze_cpu() * 1000.0
     decode_ms, model_ms = steps["decode"]["cpu_mean_ms"], steps["model_raw"]["cpu_mean_ms"]
@@ -201,6 +199,7 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
     checks_ms = steps["checks"]["cpu_mean_ms"]
     peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    live = live_figures(clip, model, live_seconds)  # after the peak: its own camera's pictures
     return {
         "clip": str(clip),
         "model": model,

@@ -191,12 +191,12 @@ def run_through_track(callback: Callable[[Any], Any], pictures: list[np.ndarray]
                 except MediaStreamError:
                     break
                 now = time.perf_counter()
-                if frame.format.name != "yuv420p":  # what aiortc's encoders do first
-                    frame = frame.reformat(format="yuv420p")
-                run.shown += 1
                 origin = made.pop(id(frame), None)
                 if origin is not None:
                     run.lags_s.append(now - camera.sent[origin[1]])
+                if frame.format.name != "yuv420p":  # what aiortc's encoders do first
+                    frame = frame.reformat(format="yuv420p")
+                run.shown += 1
                 if "warm" not in marks and now - start >= warmup_s:
                     marks["warm"] = (time.process_time(), now)
                     run.warm_from = len(run.processed_pts)
