@@ -228,3 +228,34 @@ def test_a_live_session_keeps_under_1_kb_of_landmarks_a_frame_and_loses_nothing(
     assert a.frame(3) is None and len(a) == len(track.t_s)
     block = kept._blocks[0]
     assert block.nbytes / TrackBuilder.BLOCK <= 800  # 33 landmarks x 6 values x 4 bytes
+
+
+def test_the_live_page_says_when_the_computer_is_busy(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("STRETCHCHECK_DB", str(tmp_path / "live.db"))
+    monkeypatch.setenv("STRETCHCHECK_CAMERA", "off")
+    page = Path(__file__).resolve().parents[1] / "pose" / "pages" / "live.py"
+    first = next(iter(load_catalogue().routines))
+    blank = np.zeros((48, 64, 3), np.uint8)
+    lines = {}
+    for skipping in (False, True):
+        session = LiveSession(load_catalogue().routines[first], EmptyRoom)
+        t = 0.0
+        for i in range(60):
+            t += 1 / 30
+            if skipping and i % 2 == 0:
+                session.skip(t)
+                t += 1 / 30
+            session.process(blank, t)
+        at = AppTest.from_file(str(page), default_timeout=60)
+        at.session_state.live_session = session  # as the page left it after those frames
+        at.session_state.live_for = ("me", first, "full")
+        at.run()
+        assert not at.exception, at.exception
+        lines[skipping] = [e.value for e in at.info]
+        session.close()
+    busy = "Your computer is busy: some frames are skipped."
+    assert busy in lines[True] and busy not in lines[False]
