@@ -85,9 +85,13 @@ BUSY_SKIPPED_SHARE = 0.25
 #: (``LiveSession.on_frame``): frames that queued up while an earlier one was processed. 50 ms
 #: is a frame and a half at 30 fps: network jitter passes, a queue does not build up.
 LATE_S = 0.05
-#: How fast the reference of that timing may follow a camera clock slower than ours: 1 ms a
-#: second (1000 ppm), ten times the drift of common clocks.
-CLOCK_CREEP = 1e-3
+#: The camera's timing is taken from the earliest arrival (arrival less camera time) over this
+#: many seconds of arrivals, so that a lasting change of the delay (the browser's jitter buffer
+#: grows, a clock drifts) stops counting as lateness after at most this long.
+LATE_WINDOW_S = 2.0
+#: However late the frames, never skip for longer than this (camera time) in a row: the coach,
+#: the person's requests and the picture never freeze.
+MAX_SKIP_S = 0.25
 #: Processed frames over which the frame rate and the skipped share are taken (1.5 s at 30 fps):
 #: the rate now, not since START.
 RECENT_FRAMES = 45
@@ -169,9 +173,11 @@ class LiveSession:
         self._recent: deque[float] = deque(maxlen=RECENT_FRAMES)
         self._recent_skips: deque[int] = deque(maxlen=RECENT_FRAMES)
         self._skips = 0  # skipped since the last processed frame
-        self._offset: float | None = None  # arrival (monotonic s) less camera time, earliest
-        self._offset_at = 0.0
+        # (arrival, arrival less camera time) over LATE_WINDOW_S, offsets increasing: the
+        # earliest is first (a monotonic queue).
+        self._offsets: deque[tuple[float, float]] = deque()
         self._last_t = -np.inf  # camera time of the latest frame
+        self._skipping_since: float | None = None  # camera time of the first frame skipped
         self._last_out: av.VideoFrame | None = None  # the picture last sent on
         self._view = PlayerView()
         self.dropped = 0
@@ -236,27 +242,36 @@ class LiveSession:
             if self._late(frame.time):
                 self.skip(frame.time)
                 return self._last_out if self._last_out is not None else frame
+            self._skipping_since = None
             out = rgb_to_frame(self._process(frame_to_rgb(frame), frame.time, own=True))
             self._last_out = out
             return out
 
     def _late(self, t_s: float | None) -> bool:
-        """Whether the frame with camera time ``t_s`` arrives ``LATE_S`` or more after the
-        camera's timing, taken from the earliest arrival seen (``time.monotonic`` less the
-        camera time), which may creep by ``CLOCK_CREEP`` so that the two clocks' drift is never
-        taken for lateness. A camera time going back (a restart, a wrapped timestamp) starts
-        the reckoning afresh."""
+        """Whether the frame with camera time ``t_s`` is to be skipped: it arrives ``LATE_S`` or
+        more after the camera's timing (the earliest arrival less camera time over the last
+        ``LATE_WINDOW_S``, ``time.monotonic``), unless frames have been skipped for
+        ``MAX_SKIP_S`` already. A camera time going back (a restart, a wrapped timestamp)
+        starts the reckoning afresh."""
         if t_s is None:
             return False
         now = time.monotonic()
         offset = now - t_s
-        if self._offset is None or t_s < self._last_t:
-            self._offset = offset
-        else:
-            self._offset = min(self._offset + CLOCK_CREEP * (now - self._offset_at), offset)
-        self._offset_at = now
+        offsets = self._offsets
+        if t_s < self._last_t:
+            offsets.clear()
+            self._skipping_since = None
         self._last_t = t_s
-        return offset - self._offset >= LATE_S
+        while offsets and offsets[-1][1] >= offset:
+            offsets.pop()
+        offsets.append((now, offset))
+        while now - offsets[0][0] > LATE_WINDOW_S:
+            offsets.popleft()
+        if offset - offsets[0][1] < LATE_S:
+            return False
+        if self._skipping_since is None:
+            self._skipping_since = t_s
+        return t_s - self._skipping_since < MAX_SKIP_S
 
     async def on_frames(self, frames: list[Any]) -> list[Any]:
         """streamlit-webrtc's queued-frames callback (a coroutine, run on its worker thread's
