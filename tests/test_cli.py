@@ -108,7 +108,8 @@ def test_routines_check_lists_every_mistake(tmp_path):
 
 
 def test_bench_prints_the_figures_as_json():
-    result = run("bench", "--clip", str(sample(A03)), "--frames", "30", "--json")
+    result = run("bench", "--clip", str(sample(A03)), "--frames", "30", "--live-seconds", "1",
+                 "--json")
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     for key in ("clip", "model", "frames", "decode_ms", "model_ms", "pipeline_ms",
@@ -116,8 +117,10 @@ def test_bench_prints_the_figures_as_json():
         assert key in figures
     assert figures["frames"] == 30 and figures["model"] == "full"
     assert figures["pipeline_ms"] > 0 and figures["overhead_ratio"] > 0
-    for key in ("analyze_x_realtime", "analyze_speedup", "replay_x_realtime", "peak_rss_mb"):
+    for key in ("analyze_x_realtime", "analyze_speedup", "replay_x_realtime", "peak_rss_mb",
+                "live_ms", "live_ratio", "live_lag_ms"):
         assert figures[key] > 0, key
+    assert figures["dropped_frames"] >= 0
     for step in ("decode", "model_raw", "estimator", "checks"):
         assert figures["steps"][step]["cpu_mean_ms"] > 0, step
         assert figures["steps"][step]["wall_p95_ms"] > 0, step
