@@ -368,6 +368,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
             raise StretchCheckError(f"{realclips}: no such folder of pose traces")
     else:
         realclips = Path(__file__).resolve().parents[2] / "shared" / "realclips"
+    if args.soak:
+        from pose.soak import soak
+
+        result = soak(clip, args.soak, model=args.model)
+        print(json.dumps(result) if args.json else json.dumps(result, indent=1))
+        return 0
     result = bench_clip(clip, model=args.model, max_frames=args.frames, realclips=realclips)
     print(json.dumps(result) if args.json else format_bench(result))
     return 0
@@ -469,6 +475,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "evaluate run whole)")
     p.add_argument("--realclips", metavar="DIR", help="pose traces to time evaluate on "
                    "(default: ../shared/realclips if it is there)")
+    p.add_argument("--soak", type=float, metavar="SECONDS", help="instead: a memory soak, "
+                   "analysing the clip looped to SECONDS of video (several minutes of both "
+                   "cores for 600; RSS growth per frame against the landmarks kept)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=cmd_bench)
 
