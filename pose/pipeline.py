@@ -32,7 +32,7 @@ from pose.checks import Position
 from pose.clock import MediaClock, Tick
 from pose.coach import PoseWatch, watch_ballistic
 from pose.events import Event
-from pose.landmarks import PoseFrame
+from pose.landmarks import N_LANDMARKS, PoseFrame
 from pose.report import Report, StretchResult
 from pose.smoothing import OneEuroParams, PoseSmoother
 from pose.stretches import Catalogue, Limit, Routine
@@ -154,7 +154,8 @@ class FrameLoop:
         self._smoother = PoseSmoother(smoothing) if smoothing is not None else None
         self._watch = PoseWatch()
         self._ballistic = BallisticWatch()  # fast, jerky movement, stretch or not
-        self._track = TrackBuilder((0, 0), 0.0) if keep_track else None
+        # Every pose kept is at stored precision: kept as float32, exactly, at half the memory.
+        self._track = TrackBuilder((0, 0), 0.0, dtype=np.float32) if keep_track else None
         self.events: list[Event] = []
         """Every event raised so far, in the order raised."""
         self.dropouts: list[tuple[float, float]] = []
@@ -268,7 +269,8 @@ class FrameLoop:
         return at_stored_precision(pose)
 
     def _judge(self, tick: Tick, pose: PoseFrame | None, events: list[Event],
-               angles: Mapping[str, float] | None, hint: np.ndarray | None) -> FrameResult:
+               angles: Mapping[str, float] | None, hint: np.ndarray | None,
+               keep: bool = True) -> FrameResult:
         """The checks of one frame whose pose is as checked (``_as_checked``)."""
         t = tick.t_s
         angles = dict(angles) if pose is not None and angles is not None else {}
@@ -278,7 +280,7 @@ class FrameLoop:
             events += watch_ballistic(self._ballistic, t, pose, angles)
             position, checks = self.checker.update(t, pose, angles, hint)
             events += checks
-        if self._track is not None:
+        if keep and self._track is not None:
             self._track.add(t, pose)
         self.last = FrameResult(tick, pose, angles, position, self._raised(events))
         return self.last
@@ -313,9 +315,10 @@ class FrameLoop:
         hints = None
         if rows:
             posed: list[PoseFrame] = [checked[i][1] for i in rows]  # type: ignore[misc]
-            arrays = joint_angles(np.stack([p.image for p in posed]),
-                                  np.stack([p.world for p in posed]),
-                                  np.stack([p.visibility for p in posed]))
+            image = np.stack([p.image for p in posed])
+            world = np.stack([p.world for p in posed])
+            visibility = np.stack([p.visibility for p in posed])
+            arrays = joint_angles(image, world, visibility)
             hints = self.checker.screen(arrays)
             names = list(arrays)
             # One conversion to Python floats for the whole block (``float(v[r])`` each).
@@ -330,7 +333,17 @@ class FrameLoop:
                 hint = hints[row] if hints is not None else None
                 row += 1
             events = first_events if (i == 0 and first_events) else []
-            out.append(self._judge(tick, pose, events, angle_rows[i], hint))
+            out.append(self._judge(tick, pose, events, angle_rows[i], hint, keep=False))
+        if self._track is not None and checked:
+            n = len(checked)
+            people = np.array([p.people if p is not None else 0 for _, p in checked])
+            all_image = np.full((n, N_LANDMARKS, 2), np.nan)
+            all_world = np.full((n, N_LANDMARKS, 3), np.nan)
+            all_visibility = np.zeros((n, N_LANDMARKS))
+            if rows:
+                all_image[rows], all_world[rows], all_visibility[rows] = image, world, visibility
+            self._track.add_block(np.array([tick.t_s for tick, _ in checked]), all_image,
+                                  all_world, all_visibility, people)
         return out
 
     def _drop_out(self, tick: Tick) -> list[Event]:

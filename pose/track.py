@@ -85,42 +85,81 @@ class Track:
 
 
 class TrackBuilder:
-    """Collects frames one at a time (live or while decoding) into a ``Track``."""
+    """Collects frames (live or while decoding) into a ``Track``.
+
+    Frames are written into preallocated blocks of ``BLOCK`` rows, so a long recording costs
+    its landmarks and nothing per frame besides. ``dtype`` is the precision kept until
+    ``build`` (which gives float64): float32 halves the memory of poses that are at float32
+    precision already (the loop's, ``pose.pipeline.at_stored_precision``), exactly.
+    """
+
+    BLOCK = 1024
 
     def __init__(self, size: tuple[int, int], fps: float, source: str = "",
-                 model: str = "full") -> None:
+                 model: str = "full", dtype: type = np.float64) -> None:
         self.size, self.fps, self.source, self.model = size, fps, source, model
-        self._t: list[float] = []
-        self._image: list[np.ndarray] = []
-        self._world: list[np.ndarray] = []
-        self._vis: list[np.ndarray] = []
-        self._people: list[int] = []
+        self.dtype = dtype
+        self._blocks: list[tuple[np.ndarray, ...]] = []
+        self._used = 0  # rows used in the last block
+        self._count = 0
 
     @property
     def count(self) -> int:
-        return len(self._t)
+        return self._count
+
+    def _rows(self, n: int) -> tuple[tuple[np.ndarray, ...], int]:
+        """The last block and the row to write at, with room for at least one row."""
+        if not self._blocks or self._used == len(self._blocks[-1][0]):
+            rows = max(self.BLOCK, n)
+            self._blocks.append((np.empty(rows), np.full((rows, N, 2), np.nan, self.dtype),
+                                 np.full((rows, N, 3), np.nan, self.dtype),
+                                 np.zeros((rows, N), self.dtype), np.zeros(rows, np.int64)))
+            self._used = 0
+        return self._blocks[-1], self._used
 
     def add(self, t_s: float, frame: PoseFrame | None) -> None:
-        self._t.append(t_s)
-        if frame is None:
-            self._image.append(np.full((N, 2), np.nan))
-            self._world.append(np.full((N, 3), np.nan))
-            self._vis.append(np.zeros(N))
-            self._people.append(0)
-        else:
-            self._image.append(frame.image)
-            self._world.append(frame.world)
-            self._vis.append(frame.visibility)
-            self._people.append(frame.people)
+        (t, image, world, vis, people), i = self._rows(1)
+        t[i] = t_s
+        if frame is not None:
+            image[i], world[i], vis[i], people[i] = (frame.image, frame.world,
+                                                     frame.visibility, frame.people)
+        self._used += 1
+        self._count += 1
+
+    def add_block(self, t_s: np.ndarray, image: np.ndarray, world: np.ndarray,
+                  visibility: np.ndarray, people: np.ndarray) -> None:
+        """N frames at once: ``t_s`` (N,), ``image`` (N, 33, 2), ``world`` (N, 33, 3),
+        ``visibility`` (N, 33), ``people`` (N,) (0: no pose; its landmarks are ignored)."""
+        done = 0
+        while done < len(t_s):
+            block, i = self._rows(len(t_s) - done)
+            n = min(len(block[0]) - i, len(t_s) - done)
+            src = slice(done, done + n)
+            block[0][i:i + n] = t_s[src]
+            block[1][i:i + n] = image[src]
+            block[2][i:i + n] = world[src]
+            block[3][i:i + n] = visibility[src]
+            block[4][i:i + n] = people[src]
+            absent = np.flatnonzero(people[src] == 0) + i
+            block[1][absent], block[2][absent], block[3][absent] = np.nan, np.nan, 0.0
+            self._used += n
+            self._count += n
+            done += n
 
     def build(self) -> Track:
-        n = len(self._t)
+        parts = [tuple(a[:self._used] if k == len(self._blocks) - 1 else a for a in b)
+                 for k, b in enumerate(self._blocks)]
+
+        def joined(j: int, dtype: type) -> np.ndarray:
+            if not parts:
+                shape = ((0,), (0, N, 2), (0, N, 3), (0, N), (0,))[j]
+                return np.zeros(shape, dtype)
+            return np.concatenate([p[j] for p in parts]).astype(dtype, copy=False)
+
         return Track(
-            t_s=np.asarray(self._t, dtype=np.float64),
-            image=np.asarray(self._image, dtype=np.float64).reshape(n, N, 2),
-            world=np.asarray(self._world, dtype=np.float64).reshape(n, N, 3),
-            visibility=np.asarray(self._vis, dtype=np.float64).reshape(n, N),
-            people=np.asarray(self._people, dtype=np.int64),
+            t_s=joined(0, np.float64), image=joined(1, np.float64),
+            world=joined(2, np.float64), visibility=joined(3, np.float64),
+            people=joined(4, np.int64),
             size=self.size, fps=self.fps, source=self.source, model=self.model,
         )
 
