@@ -42,6 +42,11 @@ SETTLE_S = 1.0
 #: A part shorter than this is not worth a process: starting one and its model costs ~1-2 s
 #: of CPU on a 2-core machine (spawn, imports, model load).
 MIN_PART_S = 5.0
+#: Seconds of video this process extracts more than each worker: a worker first spawns, imports
+#: and loads its model (~1.2 s of CPU) and settles for ``SETTLE_S`` (~0.5 s), where this
+#: process only loads its model (~0.4 s); on A06 (720p, full model, ~17 ms a frame) the
+#: difference is ~1.3 s of CPU, ~75 frames, 2.5 s of video.
+LEAD_S = 2.0
 #: Frames a worker sends at a time (also the granularity of its progress).
 CHUNK = 15
 #: Seconds between checks that a worker is still alive while waiting for it.
@@ -76,11 +81,16 @@ def default_jobs() -> int:
 
 
 def split(start_s: float, duration_s: float, jobs: int,
-          min_part_s: float = MIN_PART_S) -> list[Part]:
-    """Cut ``duration_s`` seconds from ``start_s`` into at most ``jobs`` equal parts of at least
-    ``min_part_s`` seconds each (one part when the video is too short to share)."""
+          min_part_s: float = MIN_PART_S, lead_s: float = 0.0) -> list[Part]:
+    """Cut ``duration_s`` seconds from ``start_s`` into at most ``jobs`` parts of at least
+    ``min_part_s`` seconds each (one part when the video is too short to share): equal, but
+    for the first, ``lead_s`` longer than each of the others (what this process extracts
+    while the workers start: see ``LEAD_S``)."""
     n = max(1, min(jobs, int(duration_s // min_part_s) if min_part_s > 0 else jobs))
-    cuts = [start_s + duration_s * k / n for k in range(1, n)]
+    lead = min(max(lead_s, 0.0), max(0.0, duration_s / n - min_part_s) * n / (n - 1)) \
+        if n > 1 else 0.0
+    share = (duration_s - lead) / n
+    cuts = [start_s + lead + share * k for k in range(1, n)]
     bounds: list[float | None] = [None, *cuts, None]
     return [Part(k, bounds[k], bounds[k + 1]) for k in range(n)]
 
@@ -325,7 +335,7 @@ def parted_poses(path: str | Path, model: str = "full", jobs: int | None = None,
         info, start = reader.info, reader.start_s
     if start is None or not info.duration_s:
         return None
-    parts = split(start, info.duration_s, jobs or default_jobs(), min_part_s)
+    parts = split(start, info.duration_s, jobs or default_jobs(), min_part_s, LEAD_S)
     if len(parts) == 1:
         return None
     return PartedPoses(path, model, parts, progress, info.frames)
