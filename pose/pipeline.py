@@ -132,6 +132,17 @@ def frame_angles(pose: PoseFrame) -> dict[str, np.ndarray]:
     return joint_angles(pose.image[None], pose.world[None], pose.visibility[None])
 
 
+@dataclass(frozen=True)
+class _Block:
+    """Poses of a batch as checked, as arrays: ``rows`` (the batch's frames with a pose, M of
+    them), ``image`` (M, 33, 2), ``world`` (M, 33, 3), ``visibility`` (M, 33)."""
+
+    rows: list[int]
+    image: np.ndarray
+    world: np.ndarray
+    visibility: np.ndarray
+
+
 class FrameLoop:
     """The one frame loop (see the module docstring).
 
@@ -225,10 +236,11 @@ class FrameLoop:
             tick = self.tick(source_t_s)
             if tick.dropout_s > 0:
                 # The checks meet the gap in order; the smoother restarts after it.
-                results += self._judge_all(self._checked_all(pending), events)
+                results += self._judge_all(*self._checked_all(pending), events)
                 pending, events = [], self._drop_out(tick)
             pending.append((tick, pose))
-        return results + self._judge_all(self._checked_all(pending), events)
+        return results + self._judge_all(*self._checked_all(pending), events)
+
     def finish(self) -> list[Event]:
         """End the session at the last frame's time: close open holds."""
         if self.finished:
@@ -286,11 +298,12 @@ class FrameLoop:
         return self.last
 
     def _checked_all(self, pending: Sequence[tuple[Tick, PoseFrame | None]]
-                     ) -> list[tuple[Tick, PoseFrame | None]]:
-        """``_as_checked`` over frames in order (no drop-out among them), at once."""
+                     ) -> tuple[list[tuple[Tick, PoseFrame | None]], _Block | None]:
+        """``_as_checked`` over frames in order (no drop-out among them), at once; also the
+        checked poses as arrays (None without a pose)."""
         rows = [i for i, (_, pose) in enumerate(pending) if pose is not None]
         if not rows:
-            return list(pending)
+            return list(pending), None
         posed: list[PoseFrame] = [pending[i][1] for i in rows]  # type: ignore[misc]
         t = np.array([pending[i][0].t_s for i in rows], dtype=np.float64)
         image = np.stack([p.image for p in posed])
@@ -298,32 +311,29 @@ class FrameLoop:
         if self._smoother is not None:
             height = np.array([p.size[1] for p in posed])
             image, world = self._smoother.smooth(t, image, world, height)
-        image, world = _f32(image), _f32(world)
-        visibility = _f32(np.stack([p.visibility for p in posed]))
+        block = _Block(rows, _f32(image), _f32(world),
+                       _f32(np.stack([p.visibility for p in posed])))
         out: list[tuple[Tick, PoseFrame | None]] = list(pending)
         for r, (i, p) in enumerate(zip(rows, posed, strict=True)):
-            out[i] = (pending[i][0], PoseFrame(pending[i][0].t_s, image[r], world[r],
-                                               visibility[r], p.size, p.people))
-        return out
+            tick = pending[i][0]
+            out[i] = (tick, PoseFrame(tick.t_s, block.image[r], block.world[r],
+                                      block.visibility[r], p.size, p.people))
+        return out, block
 
     def _judge_all(self, checked: Sequence[tuple[Tick, PoseFrame | None]],
-                   first_events: list[Event] | None = None) -> list[FrameResult]:
-        """``_judge`` over frames in order whose poses are as checked, their angles and the
-        checker's screening computed at once; ``first_events`` go with the first frame."""
-        rows = [i for i, (_, pose) in enumerate(checked) if pose is not None]
+                   block: _Block | None, first_events: list[Event]) -> list[FrameResult]:
+        """``_judge`` over frames in order whose poses are as checked (``block``: the same as
+        arrays), their angles and the checker's screening computed at once; ``first_events``
+        go with the first frame. The track keeps the block at once."""
         angle_rows: list[dict[str, float] | None] = [None] * len(checked)
         hints = None
-        if rows:
-            posed: list[PoseFrame] = [checked[i][1] for i in rows]  # type: ignore[misc]
-            image = np.stack([p.image for p in posed])
-            world = np.stack([p.world for p in posed])
-            visibility = np.stack([p.visibility for p in posed])
-            arrays = joint_angles(image, world, visibility)
+        if block is not None:
+            arrays = joint_angles(block.image, block.world, block.visibility)
             hints = self.checker.screen(arrays)
             names = list(arrays)
             # One conversion to Python floats for the whole block (``float(v[r])`` each).
             table = np.stack([arrays[n] for n in names], axis=1).tolist()
-            for r, i in enumerate(rows):
+            for r, i in enumerate(block.rows):
                 angle_rows[i] = dict(zip(names, table[r], strict=True))
         out = []
         row = 0
@@ -332,18 +342,19 @@ class FrameLoop:
             if pose is not None:
                 hint = hints[row] if hints is not None else None
                 row += 1
-            events = first_events if (i == 0 and first_events) else []
+            events = first_events if i == 0 else []
             out.append(self._judge(tick, pose, events, angle_rows[i], hint, keep=False))
         if self._track is not None and checked:
             n = len(checked)
+            image = np.full((n, N_LANDMARKS, 2), np.nan)
+            world = np.full((n, N_LANDMARKS, 3), np.nan)
+            visibility = np.zeros((n, N_LANDMARKS))
+            if block is not None:
+                image[block.rows], world[block.rows] = block.image, block.world
+                visibility[block.rows] = block.visibility
             people = np.array([p.people if p is not None else 0 for _, p in checked])
-            all_image = np.full((n, N_LANDMARKS, 2), np.nan)
-            all_world = np.full((n, N_LANDMARKS, 3), np.nan)
-            all_visibility = np.zeros((n, N_LANDMARKS))
-            if rows:
-                all_image[rows], all_world[rows], all_visibility[rows] = image, world, visibility
-            self._track.add_block(np.array([tick.t_s for tick, _ in checked]), all_image,
-                                  all_world, all_visibility, people)
+            self._track.add_block(np.array([tick.t_s for tick, _ in checked]), image, world,
+                                  visibility, people)
         return out
 
     def _drop_out(self, tick: Tick) -> list[Event]:

@@ -103,9 +103,10 @@ def analyse_video(path: str | Path, catalogue: Catalogue, routine: Routine | Non
 
     ``jobs`` processes extract the poses (``pose.extraction``; None: one per core, at most 4),
     and the checks then run in one pass over them; ``jobs`` 1, an ``estimator`` of the
-    caller's, ``annotate_to`` (it draws each decoded frame), a short video, or timestamps that
-    cannot be cut by time run the pipeline frame by frame on one core. Both give the same
-    report (``tests/test_extraction.py``).
+    caller's, ``annotate_to``, a short video, or timestamps that cannot be cut by time run the
+    model on one core, the checks taking its poses ``pose.pipeline.BATCH`` at a time (frame by
+    frame with ``annotate_to``: it draws each frame as checked). All give the same report
+    (``tests/test_extraction.py``, ``tests/test_pipeline.py``).
 
     The report's ``track`` holds the poses as checked, at session time (0 at the first frame).
     Raises ``VideoError`` for unreadable files; a file damaged part-way keeps the frames read
