@@ -114,3 +114,20 @@ def test_workers_do_not_rerun_the_parents_main_script(tmp_path, monkeypatch):
     report = analyse_video(sample(A06), load_catalogue(), jobs=2)
     assert len(report.track) > 0 and not report.track.warnings
     assert sys.modules["__main__"] is main
+
+
+@pytest.mark.slow
+def test_checks_in_batches_give_the_report_of_the_checks_frame_by_frame(tmp_path):
+    """A sequential analysis hands the checks its poses in batches (``FrameLoop.step_poses``);
+    drawing an annotated video takes them frame by frame (``step_image``): the same report
+    and the same landmarks, bit for bit."""
+    catalogue = load_catalogue()
+    batched = analyse_video(sample(A03), catalogue, jobs=1)
+    framewise = analyse_video(sample(A03), catalogue, jobs=1,
+                              annotate_to=tmp_path / "annotated.mp4")
+    assert (tmp_path / "annotated.mp4").stat().st_size > 0
+    assert batched.to_dict() == framewise.to_dict()
+    for field in ("t_s", "image", "world", "visibility", "people"):
+        assert np.array_equal(getattr(batched.track, field), getattr(framewise.track, field),
+                              equal_nan=True), field
+    assert len(batched.track) > 60 and batched.track.has_pose.all()
