@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,9 +195,10 @@ def _write_frames(track: Track, f: TextIO) -> None:
     ) if len(track) else np.zeros((0, len(frames_csv_header())))
     writer = csv.writer(f)
     writer.writerow(frames_csv_header())
-    writer.writerows(_format_row(row) for row in table)
+    # Python floats: formatting them is the same text, without numpy's per-scalar cost.
+    writer.writerows(_format_row(row) for row in table.tolist())
 
 
-def _format_row(row: np.ndarray) -> list[str]:
+def _format_row(row: list[float]) -> list[str]:
     head = [str(int(row[0])), f"{row[1]:.4f}", str(int(row[2]))]
-    return head + ["" if not np.isfinite(v) else f"{v:.3f}" for v in row[3:]]
+    return head + ["" if not math.isfinite(v) else f"{v:.3f}" for v in row[3:]]
