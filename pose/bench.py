@@ -118,18 +118,32 @@ def _say(text: str) -> None:
     print(f"bench: {text}", file=sys.stderr, flush=True)
 
 
-def _analyze_run(clip: Path, catalogue, model: str, jobs: int) -> tuple[float, float, Any]:
-    """Wall and CPU seconds (this process and its workers) of one ``analyse_video``."""
+def _analyze_run(clip: Path, catalogue, model: str, jobs: int
+                 ) -> tuple[float, float, Any, int]:
+    """Wall and CPU seconds (this process and its workers) of one ``analyse_video``, its
+    report, and the most resident memory this process and its workers held at once (bytes,
+    sampled every 15 frames from ``/proc``)."""
+    import multiprocessing
+
     from pose.sessions import analyse_video
+    from pose.soak import rss_bytes
 
     def cpu() -> float:
         own = resource.getrusage(resource.RUSAGE_SELF)
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
+    peak = [0]
+
+    def sample(done: int, total: int) -> None:
+        if done % 15 == 0:
+            together = rss_bytes() + sum(rss_bytes(p.pid) for p in
+                                         multiprocessing.active_children() if p.pid)
+            peak[0] = max(peak[0], together)
+
     c0, w0 = cpu(), time.perf_counter()
-    report = analyse_video(clip, catalogue, model=model, jobs=jobs)
-    return time.perf_counter() - w0, cpu() - c0, report
+    report = analyse_video(clip, catalogue, model=model, jobs=jobs, progress=sample)
+    return time.perf_counter() - w0, cpu() - c0, report, peak[0]
 
 
 def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
@@ -152,6 +166,9 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
        ``replay_x_realtime`` (the median of three replays).
     4. ``stretchcheck evaluate`` on the traces in ``realclips`` (if given and present):
        ``evaluate_x_realtime``.
+    5. Memory: ``peak_rss_mb``, the peak resident memory of the largest single process (this
+       one or a worker: ``getrusage``); ``analyze_rss_together_mb``, the most this process
+       and its workers held at the same time during an analysis (sampled).
 
     Returns the figures as a JSON-able dict (``format_bench`` prints it).
     """
@@ -200,9 +217,9 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
     jobs = default_jobs()
     parts = len(split(0.0, info.duration_s, jobs)) if info.duration_s else 1
     _say(f"analyze, sequential, {info.duration_s:.1f} s of video")
-    seq_wall, seq_cpu, _ = _analyze_run(clip, catalogue, model, 1)
+    seq_wall, seq_cpu, _, seq_rss = _analyze_run(clip, catalogue, model, 1)
     _say(f"analyze, parallel ({parts} part{'s' if parts > 1 else ''})")
-    par_wall, par_cpu, report = _analyze_run(clip, catalogue, model, jobs)
+    par_wall, par_cpu, report, par_rss = _analyze_run(clip, catalogue, model, jobs)
     duration = report.track.duration_s or info.duration_s
 
     _say("replay from the store")
@@ -265,6 +282,7 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
         "replay_x_realtime": round(duration / replay_s, 1) if replay_s > 0 else None,
         "evaluate_x_realtime": evaluate_x,
         "peak_rss_mb": round(peak_kb / 1024.0, 1),
+        "analyze_rss_together_mb": round(max(seq_rss, par_rss) / 1024.0 / 1024.0, 1),
         "load_avg_start": [round(x, 2) for x in load_start],
         "load_avg_end": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
@@ -301,6 +319,7 @@ def format_bench(r: dict[str, Any]) -> str:
         "stretch)",
         f"evaluate   {evaluate_x}x real time (the realclips traces)" if evaluate_x is not None
         else "evaluate   (no realclips traces beside the repository)",
-        f"memory     peak RSS {r['peak_rss_mb']} MB",
+        f"memory     peak RSS {r['peak_rss_mb']} MB (the largest process); analyze's processes "
+        f"together at most {r['analyze_rss_together_mb']} MB",
     ]
     return "\n".join(lines)
