@@ -16,6 +16,10 @@ Conventions (all angles in degrees):
   trunk towards the face (or the toes), and angles that need depth (``knee_drop``) are NaN.
 * An angle whose joints are not visible (visibility below ``min_visibility``) is NaN: unknown,
   never a guess.
+* A leg bone the world landmarks shorten (pointing along the line of sight, its depth guessed
+  short: R03 of the real clips, a quad stretch seen from behind, thigh 31 cm against the other
+  thigh's 43, knee read 93-97 where it is held near 140) does not decide the knee's flexion
+  (see ``restored_knee_flexion``).
 * The camera view decides how side tilts are measured (see ``pose.view``): seen from the front
   or the back with the trunk near the image plane, ``shoulder_tilt``, ``trunk_lateral_tilt``
   and ``neck_lateral_tilt`` are measured on the image landmarks (the world landmarks under-read
@@ -42,7 +46,10 @@ Angles (``side`` is ``left`` or ``right``):
                                standing, 90 sitting, ~50 knee hugged to the chest
 ``knee_to_chest_<side>``       knee-to-chest distance in torso lengths
 ``thigh_inclination_<side>``   thigh (hip to knee) against straight down; 0 standing, 90
-                               horizontal (seated, on all fours), 180 pointing up
+                               horizontal (seated), 180 pointing up
+``shank_inclination_<side>``   shank (knee to ankle) against straight down; 0 standing or
+                               squatting, 90 along the floor (kneeling, on all fours, legs out
+                               in front); tells a kneeling body from a squatting one
 ``trunk_inclination``          trunk against vertical; 0 upright, 90 lying or on all fours
 ``chest_up``                   how far ``forward`` points above the horizontal: +90 lying on
                                the back, 0 upright, -90 lying face down or on all fours
@@ -64,6 +71,7 @@ Angles (``side`` is ``left`` or ``right``):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -75,7 +83,7 @@ SIDES = ("left", "right")
 _BILATERAL = (
     "hip_flexion", "hip_abduction", "knee_flexion", "shoulder_flexion",
     "shoulder_abduction", "shoulder_horizontal_adduction", "elbow_flexion", "trunk_thigh",
-    "knee_to_chest", "thigh_inclination",
+    "knee_to_chest", "thigh_inclination", "shank_inclination",
 )
 _AXIAL = ("trunk_inclination", "chest_up", "trunk_lateral_tilt", "shoulder_tilt",
           "neck_lateral_tilt", "neck_flexion", "knee_drop", "chest_up_shoulders")
@@ -125,6 +133,7 @@ def _requirements() -> dict[str, tuple[tuple[int, ...], ...]]:
         req[f"trunk_thigh_{side}"] = trunk + ((hip,), (knee,))
         req[f"knee_to_chest_{side}"] = trunk + ((hip,), (knee,))
         req[f"thigh_inclination_{side}"] = ((hip,), (knee,))
+        req[f"shank_inclination_{side}"] = ((knee,), (ankle,))
     req["trunk_inclination"] = trunk
     req["chest_up"] = trunk
     req["chest_up_shoulders"] = ((lm.LEFT_SHOULDER,), (lm.RIGHT_SHOULDER,), _HIPS)
@@ -292,6 +301,8 @@ def joint_angles(
     for s, side in enumerate(SIDES):
         thigh = p[:, _JOINTS["knee"][s]] - p[:, _JOINTS["hip"][s]]
         out[f"thigh_inclination_{side}"] = _between(thigh, -vertical)
+        shank = p[:, _JOINTS["ankle"][s]] - p[:, _JOINTS["knee"][s]]
+        out[f"shank_inclination_{side}"] = _between(shank, -vertical)
     out["trunk_inclination"] = _between(up, vertical)
     out["chest_up"] = 90.0 - _between(forward, vertical)
     shoulder_left = p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER]
@@ -321,9 +332,127 @@ def joint_angles(
     out["knee_drop"] = np.where(flat | (_off_axis(thighs, up) < 0.5), np.nan, drop)
 
     _tilts_by_view(out, p, flat, image)
+    if not flat.all():
+        world = np.where(flat[:, None, None], np.nan, p)
+        seen = vis >= min_visibility
+        for side, (knee, weight) in restored_knee_flexion(world, forward, seen).items():
+            name = f"knee_flexion_{side}"
+            out[name] = np.where(weight > 0.0, out[name] + weight * (knee - out[name]),
+                                 out[name])
 
     visible = _visible_mask(vis, min_visibility)
     return {name: np.where(visible[name], out[name], np.nan) for name in ANGLE_NAMES}
+
+
+SHORTENED = (0.95, 0.85)
+"""A leg bone shorter than the first share of the same bone on the other leg is taken as
+shortened by the world landmarks' depth guess, fully so below the second; in between the
+reading moves linearly from the world's to the restored one (a switch would make a held knee
+jump by the difference, 8-10 deg in R02, which reads as a bounce). Real bones differ far less
+between sides (a few per cent); the model shortens a bone pointing along the line of sight by
+15-30 % (R03: thigh 0.74, shank 0.83 of its twin, while the seen leg's bones stay within 3 %
+of their own length frame to frame)."""
+
+FOLDS_BACK = 0.5
+"""Cosine from straight back (behind the thigh, in the thigh's sagittal plane) within which a
+shank counts as folding backwards, as a knee bends; one folding forwards (cosine <= 0) is a
+bend no knee makes."""
+
+
+@dataclass(frozen=True)
+class Hinge:
+    """A hinge joint's two bends that fit one view once its shortened bones are restored.
+
+    All (N,) arrays for one side: ``bends`` the two flexions in degrees (the distal bone's
+    depth the proximal's way, and the other way), ``folds`` for each how squarely the distal
+    bone folds towards ``back`` (cosine), ``weight`` in [0, 1] how far the world reading is
+    shortened (0: not at all; see ``SHORTENED``). With no frame shortened, bends and folds
+    are not worked out (NaN).
+    """
+
+    bends: tuple[np.ndarray, np.ndarray]
+    folds: tuple[np.ndarray, np.ndarray]
+    weight: np.ndarray
+
+
+def hinge_bends(world: np.ndarray, seen: np.ndarray, joint: str,
+                back: np.ndarray | None = None) -> dict[str, Hinge]:
+    """The bends of a limb's hinge (``joint`` "knee" or "elbow") that fit one view.
+
+    ``world`` (N, 33, 3) metres (NaN rows for frames without them), ``seen`` (N, 33)
+    visibility flags, ``back`` (N, 3) the unit direction the distal bone folds towards
+    (``folds`` are NaN without it).
+
+    Where a bone of the limb is shorter than ``SHORTENED`` of its twin on the other (seen)
+    limb, its depth is a guess that came out short: the bone keeps its direction across the
+    image (x, y: what the camera sees) and gets its twin's length back, its depth set to fit
+    (the symmetric-length reconstruction of one view; Taylor, "Reconstruction of articulated
+    objects from point correspondences in a single uncalibrated image", CVIU 2000). Depth's
+    sign is what one view cannot tell: two bends fit.
+    """
+    top, mid, end = {"knee": ("hip", "knee", "ankle"),
+                     "elbow": ("shoulder", "elbow", "wrist")}[joint]
+    a, b, c = _JOINTS[top], _JOINTS[mid], _JOINTS[end]
+    upper, lower = world[:, b] - world[:, a], world[:, c] - world[:, b]  # (N, 2 sides, 3)
+    limb_seen = seen[:, a] & seen[:, b] & seen[:, c]  # (N, 2)
+    u_len, l_len = np.linalg.norm(upper, axis=-1), np.linalg.norm(lower, axis=-1)
+    first, full = SHORTENED
+    out: dict[str, Hinge] = {}
+    for s, side in enumerate(SIDES):
+        o = 1 - s
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.minimum(u_len[:, s] / u_len[:, o], l_len[:, s] / l_len[:, o])
+            weight = np.clip((first - ratio) / (first - full), 0.0, 1.0)
+        weight = np.where(limb_seen[:, o] & np.isfinite(weight), weight, 0.0)
+        if not weight.any():  # the common case, live one frame at a time: nothing shortened
+            none = np.full(len(world), np.nan)
+            out[side] = Hinge((none, none), (none, none), weight)
+            continue
+        way = np.where(upper[:, s, 2] >= 0.0, 1.0, -1.0)
+        up = _lifted(upper[:, s], np.maximum(u_len[:, o], u_len[:, s]), way)
+        u_unit = _unit(up)
+        towards = None if back is None else _unit(back - _dot(back, u_unit)[:, None] * u_unit)
+        bends, folds = [], []
+        for sign in (1.0, -1.0):
+            low = _lifted(lower[:, s], np.maximum(l_len[:, o], l_len[:, s]), sign * way)
+            across = low - _dot(low, u_unit)[:, None] * u_unit
+            folds.append(np.full(len(world), np.nan) if towards is None
+                         else _dot(_unit(across), towards))
+            bends.append(180.0 - _between(-up, low))
+        out[side] = Hinge((bends[0], bends[1]), (folds[0], folds[1]), weight)
+    return out
+
+
+def restored_knee_flexion(world: np.ndarray, forward: np.ndarray,
+                          seen: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Knee flexion with shortened leg bones restored, and how far to trust it.
+
+    ``world`` (N, 33, 3) metres, ``forward`` (N, 3) the trunk's unit forward axis, ``seen``
+    (N, 33) visibility flags. Returns ``{side: (flexion, weight)}``, both (N,): the restored
+    flexion in degrees and its weight in [0, 1] against the world reading (0: the world reading
+    stands; see ``SHORTENED``).
+
+    Of the two bends that fit the view (``hinge_bends``), the one whose shank folds behind the
+    thigh is taken, and only when the other would fold it forwards, which no knee does;
+    otherwise (both possible) the world reading stands. Symmetric, well-seen legs (every
+    synthetic body) keep the world reading exactly (weight 0).
+    """
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for side, h in hinge_bends(world, seen, "knee", back=-forward).items():
+        first = h.folds[0] >= h.folds[1]
+        best = np.where(first, h.folds[0], h.folds[1])
+        other = np.where(first, h.folds[1], h.folds[0])
+        with np.errstate(invalid="ignore"):
+            clear = (best >= FOLDS_BACK) & (other <= 0.0)
+        out[side] = (np.where(first, h.bends[0], h.bends[1]), np.where(clear, h.weight, 0.0))
+    return out
+
+
+def _lifted(bone: np.ndarray, length: np.ndarray, sign: np.ndarray) -> np.ndarray:
+    """(N, 3) ``bone`` with its x, y kept and its depth set so that it is ``length`` long
+    (0 depth where x, y alone are longer), towards ``sign``."""
+    depth = np.sqrt(np.maximum(length**2 - (bone[:, :2] ** 2).sum(axis=1), 0.0))
+    return np.concatenate([bone[:, :2], (sign * depth)[:, None]], axis=1)
 
 
 SIDE_TILTS = ("shoulder_tilt", "trunk_lateral_tilt", "neck_lateral_tilt")

@@ -147,7 +147,7 @@ def _analyze_run(clip: Path, catalogue, model: str, jobs: int
 
 
 def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
-               realclips: Path | None = None) -> dict[str, Any]:
+               realclips: Path | None = None, live_seconds: float = 20.0) -> dict[str, Any]:
     """Per-frame CPU and wall time of each step, ``analyze`` sequential and parallel, replay from
     the store and evaluate on traces, all in one run.
 
@@ -169,6 +169,8 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
     5. Memory: ``peak_rss_mb``, the peak resident memory of the largest single process (this
        one or a worker: ``getrusage``); ``analyze_rss_together_mb``, the most this process
        and its workers held at the same time during an analysis (sampled).
+    6. The live path (``live_seconds`` of a simulated 30 fps camera showing the clip through
+       streamlit-webrtc's processing track; 0 leaves it out): ``live_figures``.
 
     Returns the figures as a JSON-able dict (``format_bench`` prints it).
     """
@@ -252,6 +254,7 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
     checks_ms = steps["checks"]["cpu_mean_ms"]
     peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    live = live_figures(clip, model, live_seconds)  # after the peak: its own camera's pictures
     return {
         "clip": str(clip),
         "model": model,
@@ -283,10 +286,21 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
         "evaluate_x_realtime": evaluate_x,
         "peak_rss_mb": round(peak_kb / 1024.0, 1),
         "analyze_rss_together_mb": round(max(seq_rss, par_rss) / 1024.0 / 1024.0, 1),
+        **live,
         "load_avg_start": [round(x, 2) for x in load_start],
         "load_avg_end": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
     }
+
+
+def live_figures(clip: Path, model: str, seconds: float) -> dict[str, Any]:
+    """``live_ms``, ``live_ratio``, ``live_lag_ms``, ``dropped_frames`` and the details under
+    ``live`` (``pose.live_bench.bench_live``); {} when ``seconds`` is 0."""
+    if seconds <= 0:
+        return {}
+    from pose.live_bench import bench_live
+
+    return bench_live(clip, model, seconds, say=_say)
 
 
 def format_bench(r: dict[str, Any]) -> str:
@@ -322,4 +336,8 @@ def format_bench(r: dict[str, Any]) -> str:
         f"memory     peak RSS {r['peak_rss_mb']} MB (the largest process); analyze's processes "
         f"together at most {r['analyze_rss_together_mb']} MB",
     ]
+    if "live" in r:
+        from pose.live_bench import format_live
+
+        lines.append(format_live(r))
     return "\n".join(lines)

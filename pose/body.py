@@ -680,7 +680,8 @@ def expected_angles(
     the definitions of ``pose.angles``. It equals the Pose's own angles, except where the module
     docstring says otherwise (mirrored pairs, legs turned by ``knee_drop``), and adds the
     measures that are not Pose fields (``trunk_inclination``, ``chest_up``, ``trunk_thigh_*``,
-    ``thigh_inclination_*``, ``knee_to_chest_*``, ``shoulder_horizontal_adduction_*``).
+    ``thigh_inclination_*``, ``shank_inclination_*``, ``knee_to_chest_*``,
+    ``shoulder_horizontal_adduction_*``).
 
     NaN marks values that are not well defined: a projected angle whose projection is shorter
     than 2 % of its segment (hip flexion of a thigh straight out to the side),
@@ -723,6 +724,8 @@ def expected_angles(
     for side in SIDES:
         thigh = rot @ _unit(at(f"{side}_knee") - at(f"{side}_hip"))[..., None]
         out[f"thigh_inclination_{side}"] = np.degrees(np.arccos(np.clip(-thigh[:, 1, 0], -1, 1)))
+        shank = rot @ _unit(at(f"{side}_ankle") - at(f"{side}_knee"))[..., None]
+        out[f"shank_inclination_{side}"] = np.degrees(np.arccos(np.clip(-shank[:, 1, 0], -1, 1)))
     out["chest_up"] = np.degrees(np.arcsin(np.clip((rot @ _FORWARD)[:, 1], -1.0, 1.0)))
     out["chest_up_shoulders"] = out["chest_up"]  # the trunk is rigid: shoulders turn with hips
     pitch, tilt = np.radians(pitch), np.radians(a["trunk_lateral_tilt"])

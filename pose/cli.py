@@ -358,23 +358,38 @@ def cmd_routines_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _soak(clip: Path, args: argparse.Namespace) -> int:
+    """``bench --soak MINUTES``: only the live memory soak (``pose.live_bench.soak_live``)."""
+    from pose.live_bench import format_soak, soak_live
+
+    if args.soak <= 0:
+        raise StretchCheckError("--soak takes the minutes to run, more than 0")
+    result = soak_live(clip, model=args.model, minutes=args.soak,
+                       say=lambda text: print(f"bench: {text}", file=sys.stderr, flush=True))
+    print(json.dumps(result) if args.json else format_soak(result))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from pose.bench import bench_clip, format_bench
 
     clip = Path(args.clip) if args.clip else _default_clip()
+    if args.soak is not None:
+        return _soak(clip, args)
     if args.realclips:
         realclips = Path(args.realclips)
         if not realclips.is_dir():
             raise StretchCheckError(f"{realclips}: no such folder of pose traces")
     else:
         realclips = Path(__file__).resolve().parents[2] / "shared" / "realclips"
-    if args.soak:
+    if args.soak_file:
         from pose.soak import soak
 
-        result = soak(clip, args.soak, model=args.model)
+        result = soak(clip, args.soak_file, model=args.model)
         print(json.dumps(result) if args.json else json.dumps(result, indent=1))
         return 0
-    result = bench_clip(clip, model=args.model, max_frames=args.frames, realclips=realclips)
+    result = bench_clip(clip, model=args.model, max_frames=args.frames, realclips=realclips,
+                        live_seconds=args.live_seconds)
     print(json.dumps(result) if args.json else format_bench(result))
     return 0
 
@@ -475,9 +490,14 @@ def build_parser() -> argparse.ArgumentParser:
                    "evaluate run whole)")
     p.add_argument("--realclips", metavar="DIR", help="pose traces to time evaluate on "
                    "(default: ../shared/realclips if it is there)")
-    p.add_argument("--soak", type=float, metavar="SECONDS", help="instead: a memory soak, "
-                   "analysing the clip looped to SECONDS of video (several minutes of both "
-                   "cores for 600; RSS growth per frame against the landmarks kept)")
+    p.add_argument("--soak-file", type=float, metavar="SECONDS", help="instead: a memory "
+                   "soak of a file analysis, the clip looped to SECONDS of video (several "
+                   "minutes for 600; RSS growth per frame against the landmarks kept)")
+    p.add_argument("--live-seconds", type=float, default=20.0, metavar="S",
+                   help="seconds of a simulated 30 fps camera through the live path (0: none)")
+    p.add_argument("--soak", type=float, metavar="MINUTES",
+                   help="instead, a live session of this many minutes from a simulated 30 fps "
+                   "camera: memory growth per frame (10 minutes for the issue 14 figure)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=cmd_bench)
 

@@ -31,15 +31,17 @@ def draw_skeleton(
     joint_colours: Mapping[int, RGB] | None = None,
     min_visibility: float = 0.5,
     thickness: int | None = None,
+    in_place: bool = False,
 ) -> np.ndarray:
-    """A copy of ``rgb`` (H, W, 3) with the skeleton of ``image_px`` (33, 2) pixels drawn on it.
+    """A copy of ``rgb`` (H, W, 3) with the skeleton of ``image_px`` (33, 2) pixels drawn on it
+    (with ``in_place``, ``rgb`` itself, which must then be a contiguous uint8 array).
 
     Bones between two visible landmarks are drawn in ``colour``; ``joint_colours`` recolours
     single landmarks and the bones ending in them (e.g. the knee a cue is about). Landmarks below
     ``min_visibility`` are left out rather than drawn where the model guessed them. Lines are
     ``thickness`` pixels wide (default: in proportion to the image).
     """
-    out = np.ascontiguousarray(rgb).copy()
+    out = rgb if in_place else np.ascontiguousarray(rgb).copy()
     h, w = out.shape[:2]
     thickness = thickness or max(2, round(min(h, w) / 160))
     seen = np.asarray(visibility) >= min_visibility

@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -100,10 +101,18 @@ class PoseEstimator:
     Use as a context manager (or call ``close``): the native landmarker must be closed
     explicitly. Frames must come in time order, at session time (``pose.clock``): the model's
     tracking expects strictly increasing timestamps spaced like the frames.
+
+    Other people in view are counted every ``count_people_every_s`` seconds of session time
+    (None: never) by a second landmarker in image mode. With ``count_in_background`` (live)
+    that count runs on a thread of its own, so the frame that falls due does not wait for it
+    (it cost 28 ms, a dropped frame and a lag spike once a second, issue 14): its result
+    counts from the first frame after it finished. Without it (files) the count runs in
+    line, so the same video always gives the same counts.
     """
 
     def __init__(self, model: str = "full", min_confidence: float = 0.5,
-                 count_people_every_s: float | None = 1.0) -> None:
+                 count_people_every_s: float | None = 1.0,
+                 count_in_background: bool = False) -> None:
         _import_mediapipe()
         from mediapipe.tasks.python import vision
 
@@ -125,6 +134,11 @@ class PoseEstimator:
         self._count_every_s = count_people_every_s or 0.0
         self._counted_at = -np.inf
         self._crowd_checks = 0
+        self._counting: Future[int] | None = None  # the count under way in the background
+        self._count_thread = (ThreadPoolExecutor(1, thread_name_prefix="people-count")
+                              if count_in_background and self._counter is not None else None)
+        self.people_counts: list[int] = []
+        """Every count's result (people found), in the order they were taken."""
         self.model = model
         self._last_ms = -1
         self._warm = False
@@ -167,14 +181,39 @@ class PoseEstimator:
 
     def _people(self, image, t_s: float) -> int:
         """How many people are in view: 1, or more once two counts in a row saw several."""
-        if self._counter is not None and t_s - self._counted_at >= self._count_every_s:
+        if self._counting is not None and self._counting.done():
+            self._tally(self._counting.result())
+            self._counting = None
+        if (self._counter is not None and self._counting is None
+                and t_s - self._counted_at >= self._count_every_s):
             self._counted_at = t_s
-            found = len(self._counter.detect(image).pose_landmarks)
-            self._crowd_checks = self._crowd_checks + 1 if found > 1 else 0
+            if self._count_thread is not None:  # mp.Image holds its own copy of the pixels
+                self._counting = self._count_thread.submit(self._count, image)
+            else:
+                self._tally(self._count(image))
         return 2 if self._crowd_checks >= 2 else 1
+
+    def _count(self, image) -> int:
+        counter = self._counter
+        return len(counter.detect(image).pose_landmarks) if counter is not None else 0
+
+    def _tally(self, found: int) -> None:
+        self.people_counts.append(found)
+        self._crowd_checks = self._crowd_checks + 1 if found > 1 else 0
+
+    def wait_for_count(self) -> None:
+        """Wait until a count under way in the background has finished and take its result
+        (which counts from the next frame, as it would have anyway)."""
+        if self._counting is not None:
+            counting, self._counting = self._counting, None
+            self._tally(counting.result())
 
     def close(self) -> None:
         try:
+            thread = getattr(self, "_count_thread", None)
+            if thread is not None:
+                self._count_thread = None
+                thread.shutdown(wait=True)  # a count under way ends before its counter closes
             for name in ("_landmarker", "_counter"):
                 task = getattr(self, name, None)
                 if task is not None:

@@ -1,18 +1,25 @@
 """Live coaching: the webcam's frames through the one pipeline, a routine, and the recording.
 
-``LiveSession.on_frames`` runs on streamlit-webrtc's worker thread with the frames that queued
-up while the last one was processed: the clock sees every one's timestamp, the pipeline only the
-newest (the page drops frames rather than queue them). The checker behind the loop is the
-routine player (``pose.phases``: position, hold, release, rest, next; pause; the pain stop's
-questions), and each of the person's requests reaches it as a control of the loop, stored with
-the session, so a stored session replays faithfully. The page thread only reads ``snapshot()``
-and posts actions with ``request``. Nothing here calls Streamlit, so all of it is tested without
-a browser by feeding frames to ``process`` (or poses to ``process_pose``).
+``LiveSession.on_frame`` is the page's per-frame callback: streamlit-webrtc runs it as each
+camera frame arrives and sends on the picture it returns, so the overlay is one processing time
+behind the camera. A frame that arrives late by the camera's own timing (frames queue up while
+an earlier one is processed) is skipped and counted: the clock still sees its timestamp, the
+pipeline does not (the page drops frames rather than queue them), and the share skipped lately
+tells the page when the computer is busy. ``on_frames`` does the same for streamlit-webrtc's
+queued-frames callback, whose track hands back the last picture finished instead.
+
+The checker behind the loop is the routine player (``pose.phases``: position, hold, release,
+rest, next; pause; the pain stop's questions), and each of the person's requests reaches it as
+a control of the loop, stored with the session, so a stored session replays faithfully. The
+page thread only reads ``snapshot()`` and posts actions with ``request``. Nothing here calls
+Streamlit, so all of it is tested without a browser by feeding frames to ``process`` (or poses
+to ``process_pose``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 import time
 from collections import deque
@@ -21,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import av
+import cv2
 import numpy as np
 
 from pose.checks import IN_FORM, camera_check, joints_of
@@ -68,47 +77,55 @@ class SessionRecorder(Protocol):
 RecorderFactory = Callable[[int, int, dict[str, Any]], tuple[int, SessionRecorder]]
 
 
+#: Skipped frames, as a share of the camera's frames over the last ``RECENT_FRAMES`` processed,
+#: at or above which the page says the computer is busy: the checks then see fewer than three
+#: frames in four, and the hold timing and bounce checks start to miss movement.
+BUSY_SKIPPED_SHARE = 0.25
+#: A camera frame that reaches the page this long after the camera's own timing is skipped
+#: (``LiveSession.on_frame``): frames that queued up while an earlier one was processed. 50 ms
+#: is a frame and a half at 30 fps: network jitter passes, a queue does not build up.
+LATE_S = 0.05
+#: The camera's timing is taken from the earliest arrival (arrival less camera time) over this
+#: many seconds of arrivals, so that a lasting change of the delay (the browser's jitter buffer
+#: grows, a clock drifts) stops counting as lateness after at most this long.
+LATE_WINDOW_S = 2.0
+#: However late the frames, never skip for longer than this (camera time) in a row: the coach,
+#: the person's requests and the picture never freeze.
+MAX_SKIP_S = 0.25
+#: Processed frames over which the frame rate and the skipped share are taken (1.5 s at 30 fps):
+#: the rate now, not since START.
+RECENT_FRAMES = 45
+
+
 @dataclass(frozen=True)
 class LiveSnapshot:
-    """What the page shows, copied out under the lock so the page never sees half an update."""
+    """What the page shows, copied out under the lock so the page never sees half an update:
+    the routine player's ``view`` as it stood after the latest frame, with what the session
+    adds to it."""
 
+    view: PlayerView = PlayerView(cue="Press START and step into view")
     frames: int = 0
+    """Camera frames processed."""
+    dropped: int = 0
+    """Camera frames skipped because the computer was still busy with an earlier one (their
+    timestamps still reach the clock)."""
+    busy: bool = False
+    """The computer cannot keep up now: at least ``BUSY_SKIPPED_SHARE`` of the recent camera
+    frames were skipped."""
     fps: float = 0.0
-    status: str = "unknown"
-    cue: str = "Press START and step into view"
-    stretch: str = ""
-    stretch_name: str = ""
+    """Frames processed a second, over the last ``RECENT_FRAMES``."""
     instructions: str = ""
     side: str = ""
-    step: int = 0
-    steps: int = 0
-    held_s: float = 0.0
-    target_s: float = 0.0
-    warning: str = ""
+    """The side being stretched (the coach's plan while the player leaves it open)."""
     camera: tuple[str, ...] = ()
-    paused: bool = False
+    """What the camera cannot see now (``pose.checks.camera_check``)."""
     finished: bool = False
     session_id: int | None = None
     events: tuple[Event, ...] = ()
     recording_error: str = ""
     """Why recording stopped (a full disk...); coaching goes on, results are kept in memory."""
-    phase: str = POSITION
-    """One of ``pose.phases.PHASES``."""
-    label: str = ""
-    """The stretch and the person's side: "Knee to chest - left side"."""
-    cue_kind: str = "info"
-    seconds_left: float | None = None
-    cycles: int = 0
-    cycles_target: int = 0
-    next_label: str = ""
-    next_stretch: str = ""
-    """During the rest: the id of the stretch that comes next (for its picture)."""
     next_side: str | None = None
     """During the rest: the side that comes next ("both", or None while either may)."""
-    camera_advice: str = ""
-    camera_moves: bool = False
-    advice: str = ""
-    pain_feeling: str | None = None
     utterances: tuple[dict, ...] = ()
     """The voice's recent utterances (``pose.voice.Utterance.to_dict``), oldest first."""
 
@@ -148,10 +165,20 @@ class LiveSession:
         self._lock = threading.Lock()
         self._busy = threading.Lock()
         self._requests: list[tuple[str, float | None]] = []  # controls posted by the page
-        self._snapshot = LiveSnapshot(steps=len(self.coach.plan))
+        self._snapshot = LiveSnapshot(
+            view=PlayerView(cue=LiveSnapshot.view.cue, steps=len(self.coach.plan)))
         self._frames = 0
         self._wall_start: float | None = None  # only for the fps shown, never session time
-        self._recent: deque[float] = deque(maxlen=45)  # wall times of the latest frames (fps)
+        # Wall times of the latest processed frames (fps), and the frames skipped before each.
+        self._recent: deque[float] = deque(maxlen=RECENT_FRAMES)
+        self._recent_skips: deque[int] = deque(maxlen=RECENT_FRAMES)
+        self._skips = 0  # skipped since the last processed frame
+        # (arrival, arrival less camera time) over LATE_WINDOW_S, offsets increasing: the
+        # earliest is first (a monotonic queue).
+        self._offsets: deque[tuple[float, float]] = deque()
+        self._last_t = -np.inf  # camera time of the latest frame
+        self._skipping_since: float | None = None  # camera time of the first frame skipped
+        self._last_out: av.VideoFrame | None = None  # the picture last sent on
         self._view = PlayerView()
         self.dropped = 0
         self.closed = False
@@ -193,9 +220,58 @@ class LiveSession:
 
     def snapshot(self) -> LiveSnapshot:
         with self._lock:
-            return self._snapshot
+            snap = self._snapshot
+        # Frames skipped since the last one processed count too (a stuck computer processes
+        # none for a while).
+        dropped = self.dropped
+        return snap if snap.dropped == dropped else dataclasses.replace(snap, dropped=dropped)
 
     # -- worker thread --------------------------------------------------------------------
+
+    def on_frame(self, frame: av.VideoFrame) -> av.VideoFrame:
+        """streamlit-webrtc's per-frame callback (``video_frame_callback`` with
+        ``async_processing=False``: run in its event loop as each camera frame arrives, and the
+        picture returned is the one sent on, so a frame is shown about one processing time after
+        it arrived). A frame that arrives late, ``LATE_S`` behind the camera's own timing
+        (frames queued up while an earlier one was processed), is skipped: its timestamp
+        reaches the clock, the last picture is shown again, and the page catches up instead of
+        queueing. The overlay goes back as yuv420p, the encoder's own format."""
+        with self._busy:
+            if self.closed:
+                return frame
+            if self._late(frame.time):
+                self.skip(frame.time)
+                return self._last_out if self._last_out is not None else frame
+            self._skipping_since = None
+            out = rgb_to_frame(self._process(frame_to_rgb(frame), frame.time, own=True))
+            self._last_out = out
+            return out
+
+    def _late(self, t_s: float | None) -> bool:
+        """Whether the frame with camera time ``t_s`` is to be skipped: it arrives ``LATE_S`` or
+        more after the camera's timing (the earliest arrival less camera time over the last
+        ``LATE_WINDOW_S``, ``time.monotonic``), unless frames have been skipped for
+        ``MAX_SKIP_S`` already. A camera time going back (a restart, a wrapped timestamp)
+        starts the reckoning afresh."""
+        if t_s is None:
+            return False
+        now = time.monotonic()
+        offset = now - t_s
+        offsets = self._offsets
+        if t_s < self._last_t:
+            offsets.clear()
+            self._skipping_since = None
+        self._last_t = t_s
+        while offsets and offsets[-1][1] >= offset:
+            offsets.pop()
+        offsets.append((now, offset))
+        while now - offsets[0][0] > LATE_WINDOW_S:
+            offsets.popleft()
+        if offset - offsets[0][1] < LATE_S:
+            return False
+        if self._skipping_since is None:
+            self._skipping_since = t_s
+        return t_s - self._skipping_since < MAX_SKIP_S
 
     async def on_frames(self, frames: list[Any]) -> list[Any]:
         """streamlit-webrtc's queued-frames callback (a coroutine, run on its worker thread's
@@ -205,34 +281,41 @@ class LiveSession:
     def process_queued(self, frames: list[Any]) -> list[Any]:
         """The ``av.VideoFrame``s that queued up while the last one was processed: the clock
         sees each timestamp; only the newest frame is processed and returned with its overlay,
-        so the picture stays live instead of queueing."""
-        import av
-
+        so the picture stays live instead of queueing. The overlay goes back in the encoder's
+        own format (yuv420p), so it is not converted from RGB a second time there."""
         if not frames:
             return []
         with self._busy:
             for skipped in frames[:-1]:
                 self.skip(skipped.time)
             frame = frames[-1]
-            out = self.process(frame.to_ndarray(format="rgb24"), frame.time)
-            return [av.VideoFrame.from_ndarray(out, format="rgb24")]
+            rgb = frame_to_rgb(frame)
+            if self.closed:
+                return [frame]
+            return [rgb_to_frame(self._process(rgb, frame.time, own=True))]
 
     def skip(self, t_s: float | None) -> None:
         """A camera frame not processed (the page was busy): its timestamp still counts."""
         if not self.closed:
             self.loop.tick(t_s)
             self.dropped += 1
+            self._skips += 1
 
     def process(self, rgb: np.ndarray, t_s: float | None = None) -> np.ndarray:
         """Run one RGB camera frame (timestamp ``t_s`` from the camera, None if it had none)
-        through the pipeline; returns the frame with the overlay."""
+        through the pipeline; returns a new frame with the overlay."""
         if self.closed:
             return rgb
+        return self._process(rgb, t_s, own=False)
+
+    def _process(self, rgb: np.ndarray, t_s: float | None, own: bool) -> np.ndarray:
+        """``process``; with ``own`` the overlay is drawn into ``rgb`` itself (a contiguous
+        array nobody else holds: the model keeps its own copy of the pixels)."""
         if self.loop.estimator is None:
             self.loop.estimator = self._estimator_factory()
         result = self._step(rgb.shape[1], rgb.shape[0], t_s,
                             lambda tick: self.loop.step_image(rgb, tick=tick))
-        return self._render(rgb, result)
+        return self._render(rgb, result, own)
 
     def process_pose(self, pose: PoseFrame | None, t_s: float | None = None,
                      size: tuple[int, int] = (640, 480)) -> FrameResult | None:
@@ -285,9 +368,10 @@ class LiveSession:
             applied.append((action, value))
         return applied, events
 
-    def _render(self, rgb: np.ndarray, result: FrameResult) -> np.ndarray:
+    def _render(self, rgb: np.ndarray, result: FrameResult, own: bool = False) -> np.ndarray:
         """The skeleton on the camera's picture, shown as a mirror (the person's left on the
-        left of the screen), then the coaching text and the phase badge, not mirrored."""
+        left of the screen), then the coaching text and the phase badge, not mirrored. With
+        ``own``, the skeleton is drawn into ``rgb`` itself."""
         view = self._view
         coaching = view.phase in (POSITION, HOLD, CYCLES) and not view.paused
         pos = result.position if coaching else None
@@ -300,7 +384,7 @@ class LiveSession:
                     highlight.update({j: colour for j in joints_of(c.angle)})
             for o in pos.over_range:
                 highlight.update({j: STATUS_COLOURS["over_range"] for j in joints_of(o.angle)})
-        out = np.ascontiguousarray(overlay(rgb, result.pose, status, highlight)[:, ::-1])
+        out = cv2.flip(overlay(rgb, result.pose, status, highlight, in_place=own), 1)
         if self.player.finished:
             draw_coaching(out, self.routine.name, view.cue, IN_FORM)
         else:
@@ -322,46 +406,28 @@ class LiveSession:
         said = self.voice.update(result.t_s, view, events)
         now = time.monotonic()
         self._recent.append(now)
-        # Frames processed a second over the last few seconds: the rate now, not since START.
+        self._recent_skips.append(self._skips)
+        self._skips = 0
         span = now - self._recent[0]
         fps = (len(self._recent) - 1) / span if span > 0 else 0.0
-        rest = view.phase == "rest"
+        skipped = sum(self._recent_skips)
         with self._lock:
             previous = self._snapshot
             self._snapshot = LiveSnapshot(
+                view=view,
                 frames=self._frames,
+                dropped=self.dropped,
+                busy=skipped >= BUSY_SKIPPED_SHARE * (skipped + len(self._recent_skips)),
                 fps=fps,
-                status=view.status,
-                cue=view.cue,
-                stretch=view.stretch,
-                stretch_name=view.stretch_name,
                 instructions=coach.step.stretch.instructions,
                 side=side,
-                step=view.step,
-                steps=view.steps,
-                held_s=view.held_s,
-                target_s=view.target_s,
-                warning=view.cue if view.cue_kind == "safety" else "",
                 camera=camera,
-                paused=view.paused,
                 finished=self.player.finished,
                 session_id=self._session_id,
                 events=(previous.events + tuple(events))[-50:],
                 recording_error=(self._record_error
                                  or getattr(self._recorder, "error", None) or ""),
-                phase=view.phase,
-                label=view.label,
-                cue_kind=view.cue_kind,
-                seconds_left=view.seconds_left,
-                cycles=view.cycles,
-                cycles_target=view.cycles_target,
-                next_label=view.next_label,
-                next_stretch=view.stretch if rest else "",
-                next_side=self.player.planned_side() if rest else None,
-                camera_advice=view.camera,
-                camera_moves=view.camera_moves,
-                advice=view.advice,
-                pain_feeling=view.pain_feeling,
+                next_side=self.player.planned_side() if view.phase == "rest" else None,
                 utterances=(previous.utterances + tuple(u.to_dict() for u in said))[-20:]
                 if said else previous.utterances,
             )
@@ -447,3 +513,24 @@ def save_results_elsewhere(session_id: int | None, routine: str,
             with contextlib.suppress(OSError):
                 path.unlink(missing_ok=True)  # no half-written file left on a full disk
     return None
+
+
+def frame_to_rgb(frame: av.VideoFrame) -> np.ndarray:
+    """A new contiguous (H, W, 3) uint8 RGB array of a camera frame. The browser's frames come
+    decoded as yuv420p: OpenCV converts those (0.44 ms CPU at 640x480 against 0.54 ms for
+    PyAV's own conversion); other formats go through PyAV."""
+    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
+        return cv2.cvtColor(frame.to_ndarray(format="yuv420p"), cv2.COLOR_YUV2RGB_I420)
+    return frame.to_ndarray(format="rgb24")
+
+
+def rgb_to_frame(rgb: np.ndarray) -> av.VideoFrame:
+    """The (H, W, 3) uint8 RGB picture as the ``av.VideoFrame`` handed to the encoder: yuv420p,
+    the format aiortc's encoders take, so they do not convert it again (OpenCV's BT.601
+    conversion, 0.2 ms at 640x480 against ~1 ms for an rgb24 frame converted by the encoder).
+    Odd sizes, which 4:2:0 cannot hold, go as rgb24."""
+    h, w = rgb.shape[:2]
+    if h % 2 or w % 2:
+        return av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+    i420: np.ndarray = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)  # (H * 3 / 2, W) uint8
+    return av.VideoFrame.from_ndarray(i420.astype(np.uint8, copy=False), format="yuv420p")

@@ -15,6 +15,7 @@ import html
 import math
 
 from pose.draw import PHASE_STYLE
+from pose.phases import PlayerView
 
 INK, PAPER = (255, 255, 255), (17, 17, 17)
 #: Dark red of the pain button: white on it is 9.4:1.
@@ -111,39 +112,40 @@ FORM_MARKS = {"in_form": ("\u2714", "Good"), "nearly": ("\u25D0", "Nearly"),
               "unknown": ("?", "Can't see")}
 
 
-def coach_card(snap) -> str:
-    """The coach card for one snapshot: phase (colour, shape, word), stretch and side, the one
-    cue, and the hold ring with the seconds left (``data-testid="live-seconds"``, holds only)."""
-    phase = "paused" if snap.paused else snap.phase
+def coach_card(view: PlayerView) -> str:
+    """The coach card for the routine player's view (``LiveSnapshot.view``): phase (colour,
+    shape, word), stretch and side, the one cue, and the hold ring with the seconds left
+    (``data-testid="live-seconds"``, holds only)."""
+    phase = "paused" if view.paused else view.phase
     colour, shape, word = PHASE_STYLE.get(phase, PHASE_STYLE["position"])
     e = html.escape
     form = ""
     if phase in ("position", "hold", "cycles"):
-        mark, words = FORM_MARKS.get(snap.status, FORM_MARKS["unknown"])
-        form = (f'<span class="sc-form" data-testid="live-form" data-status="{e(snap.status)}">'
+        mark, words = FORM_MARKS.get(view.status, FORM_MARKS["unknown"])
+        form = (f'<span class="sc-form" data-testid="live-form" data-status="{e(view.status)}">'
                 f'{mark} {e(words)}</span>')
     top = (f'<div class="sc-top" data-testid="live-phase" data-phase="{e(phase)}">'
            f'{shape_svg(shape, colour)}<span>{e(word)}</span>{form}'
-           f'<span class="sc-step">{snap.step} of {snap.steps}</span></div>')
-    text = f"Next: {snap.label}" if snap.phase == "rest" else snap.label
+           f'<span class="sc-step">{view.step} of {view.steps}</span></div>')
+    text = f"Next: {view.label}" if view.phase == "rest" else view.label
     label = f'<div class="sc-label" data-testid="live-label">{e(text)}</div>'
-    cue = (f'<div class="sc-cue" data-testid="live-cue" data-kind="{e(snap.cue_kind)}" '
-           f'role="status" aria-live="polite">{e(snap.cue)}</div>')
+    cue = (f'<div class="sc-cue" data-testid="live-cue" data-kind="{e(view.cue_kind)}" '
+           f'role="status" aria-live="polite">{e(view.cue)}</div>')
     timer = ""
-    if snap.phase == "hold" and snap.seconds_left is not None:
-        fraction = snap.held_s / snap.target_s if snap.target_s else 0.0
+    if view.phase == "hold" and view.seconds_left is not None:
+        fraction = view.held_s / view.target_s if view.target_s else 0.0
         timer = (f'<div class="sc-timer"><div class="sc-ring">{ring_svg(fraction, colour)}'
                  f'<div class="sc-seconds" data-testid="live-seconds">'
-                 f'{math.ceil(snap.seconds_left - 1e-6):d}</div></div>'
-                 f'<div class="sc-sub">seconds left of {snap.target_s:.0f}</div></div>')
-    elif snap.phase in ("release", "rest") and snap.seconds_left is not None:
-        left = math.ceil(snap.seconds_left - 1e-6)
+                 f'{math.ceil(view.seconds_left - 1e-6):d}</div></div>'
+                 f'<div class="sc-sub">seconds left of {view.target_s:.0f}</div></div>')
+    elif view.phase in ("release", "rest") and view.seconds_left is not None:
+        left = math.ceil(view.seconds_left - 1e-6)
         timer = (f'<div class="sc-timer"><div class="sc-sub" data-testid="live-rest-seconds">'
                  f'{e(word)}: {left:d} s</div></div>')
-    elif snap.phase == "cycles":
-        fraction = snap.cycles / snap.cycles_target if snap.cycles_target else 0.0
+    elif view.phase == "cycles":
+        fraction = view.cycles / view.cycles_target if view.cycles_target else 0.0
         timer = (f'<div class="sc-timer"><div class="sc-ring">{ring_svg(fraction, colour)}'
-                 f'<div class="sc-seconds" data-testid="live-cycles">{snap.cycles}</div></div>'
-                 f'<div class="sc-sub">of {snap.cycles_target} slow cycles</div></div>')
+                 f'<div class="sc-seconds" data-testid="live-cycles">{view.cycles}</div></div>'
+                 f'<div class="sc-sub">of {view.cycles_target} slow cycles</div></div>')
     return (f'<div class="sc-card" style="--sc-phase: {_hex(colour)}" '
             f'data-testid="live-card">{top}{label}{cue}{timer}</div>')

@@ -91,8 +91,9 @@ def target_cycles(stretch: Stretch, hold_s: float) -> int:
 #: Whole-body angle ranges (deg, conventions in pose/angles.py) that tell each starting
 #: position, wide on purpose: they only decide whether the posture cue ("Lie on your back")
 #: comes before the fine cues. Each entry: (angle names, reduce, low, high); the reduced value
-#: of the named angles must lie in [low, high]. Kneeling has no entry: child's pose and the
-#: lunge share no whole-body shape, so their own criteria speak from the start.
+#: of the named angles must lie in [low, high]. Kneeling (child's pose, the lunge, upright or
+#: sitting back on the heels) is told by a shin along the floor under a bent knee, not lying on
+#: the back (a hugged knee holds its shin level too); a squat stands on steep shins.
 POSTURE_RANGES: dict[str, tuple[tuple[tuple[str, ...], str, float, float], ...]] = {
     "supine": ((("trunk_inclination",), "min", 50.0, 180.0),
                (("chest_up",), "min", 20.0, 180.0)),
@@ -101,6 +102,9 @@ POSTURE_RANGES: dict[str, tuple[tuple[tuple[str, ...], str, float, float], ...]]
     "all_fours": ((("chest_up",), "min", -180.0, -20.0),
                   (("trunk_inclination",), "min", 45.0, 135.0),
                   (("thigh_inclination_left", "thigh_inclination_right"), "max", 0.0, 45.0)),
+    "kneeling": ((("shank_inclination_left", "shank_inclination_right"), "max", 60.0, 180.0),
+                 (("knee_flexion_left", "knee_flexion_right"), "max", 45.0, 180.0),
+                 (("chest_up",), "min", -180.0, 20.0)),
     "seated": ((("trunk_inclination",), "min", 0.0, 70.0),
                (("thigh_inclination_left", "thigh_inclination_right"), "min", 50.0, 130.0)),
     "standing": ((("thigh_inclination_left", "thigh_inclination_right"), "min", 0.0, 30.0),),

@@ -33,7 +33,7 @@ FRONT_TURN_DEG = 25.0
 
 _LEG = ("hip", "knee", "ankle", "heel", "foot_index")
 _ARM = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")
-_LEG_ANGLES = ("hip_", "knee_", "trunk_thigh", "thigh_inclination")
+_LEG_ANGLES = ("hip_", "knee_", "trunk_thigh", "thigh_inclination", "shank_inclination")
 _ARM_ANGLES = ("shoulder_", "elbow_")
 _HEAD = ("nose", "left_ear", "right_ear")
 

@@ -165,7 +165,7 @@ class FrameLoop:
         self._smoother = PoseSmoother(smoothing) if smoothing is not None else None
         self._watch = PoseWatch()
         self._ballistic = BallisticWatch()  # fast, jerky movement, stretch or not
-        # Every pose kept is at stored precision: kept as float32, exactly, at half the memory.
+        # float32 holds the checked poses exactly (they are at the store's precision).
         self._track = TrackBuilder((0, 0), 0.0, dtype=np.float32) if keep_track else None
         self.events: list[Event] = []
         """Every event raised so far, in the order raised."""

@@ -19,15 +19,16 @@ from pose.video import read_video
 def overlay(rgb: np.ndarray, pose: PoseFrame | None, status: str = "tracking",
             joint_colours: Mapping[int, RGB] | None = None, title: str | None = None,
             cue: str = "", hold_fraction: float | None = None,
-            hold_label: str = "") -> np.ndarray:
+            hold_label: str = "", in_place: bool = False) -> np.ndarray:
     """A copy of the (H, W, 3) RGB frame with the skeleton coloured by ``status`` and, with a
-    ``title``, the coaching layer (title, the one cue, the hold bar)."""
+    ``title``, the coaching layer (title, the one cue, the hold bar). With ``in_place`` the
+    frame itself is drawn on (a contiguous uint8 array the caller owns) and returned."""
     if pose is not None:
         out = draw_skeleton(rgb, pose.image, pose.visibility,
                             colour=STATUS_COLOURS.get(status, STATUS_COLOURS["tracking"]),
-                            joint_colours=joint_colours)
+                            joint_colours=joint_colours, in_place=in_place)
     else:
-        out = np.ascontiguousarray(rgb).copy()
+        out = rgb if in_place else np.ascontiguousarray(rgb).copy()
     if title is not None:
         draw_coaching(out, title, cue, status, hold_fraction, hold_label)
     return out

@@ -21,6 +21,7 @@ ANGLE_WORDS: dict[str, str] = {
     "trunk_thigh": "angle between trunk and thigh",
     "knee_to_chest": "knee to chest distance",
     "thigh_inclination": "thigh tilt from vertical",
+    "shank_inclination": "shin tilt from vertical",
     "trunk_inclination": "trunk tilt from upright",
     "chest_up": "chest facing up",
     "trunk_lateral_tilt": "side bend of the trunk",

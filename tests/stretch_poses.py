@@ -376,18 +376,24 @@ VIOLATIONS: dict[str, list[Miss]] = {
         M("trunk_inclination", "low", 7, pitch=48.0, hip=48.0),
         M("trunk_inclination", "high", 7, pitch=132.0, hip=132.0),
         M("chest_up", "high", 20, roll=70.0),  # rolled onto one side, thighs still plumb
-        M("knee_flexion_{side}", "low", 15, knee=35.0),
+        # Shin angle from the floor's plumb line = knee flexion - the thigh's forward tilt
+        # (hip - 90): the knee misses are made with the shins kept on the floor (>= 60).
+        M("knee_flexion_{side}", "low", 15, knee=35.0, hip=55.0),
         M("knee_flexion_{side}", "high", 10, knee=140.0),
-        M("thigh_inclination_{side}", "high", 15, hip=145.0),
+        M("thigh_inclination_{side}", "high", 15, hip=145.0, knee=130.0),
         M("thigh_inclination_{side}", "high", 5, hip=45.0),
+        # Squatting on steep shins (80 - 35 = 45 deg from plumb), rounded over like cat-cow.
+        M("shank_inclination_{side}", "low", 15, hip=125.0, knee=80.0),
         M("shoulder_flexion_{side}", "low", 15, shoulder=40.0),
         M("shoulder_flexion_{side}", "high", 15, shoulder=140.0),
     ],
     "childs_pose": [
-        M("knee_flexion_{side}", "low", 15, knee=95.0),
+        M("knee_flexion_{side}", "low", 15, knee=95.0, hip=130.0),  # shins kept flat (65)
         M("hip_flexion_{side}", "low", 15, hip=85.0),
         M("chest_up", "high", 20.2, roll=80.0),
-        M("trunk_inclination", "low", 15, pitch=45.0),
+        M("trunk_inclination", "low", 15, pitch=45.0, hip=105.0),  # shins kept flat (80)
+        # A deep squat folded forward: shins steep (35 deg from plumb), all else child's pose.
+        M("shank_inclination_{side}", "low", 25, pitch=70.0, knee=115.0),
         M("trunk_inclination", "high", 5, pitch=145.0),
     ],
     "knee_to_chest": [

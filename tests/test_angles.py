@@ -285,6 +285,7 @@ def test_world_rows_of_nan_fall_back_to_the_image_frame_by_frame():
 # Measures that need the left knee, written out by hand from the definitions.
 _NEED_LEFT_KNEE = {"hip_flexion_left", "hip_abduction_left", "knee_flexion_left",
                    "trunk_thigh_left", "knee_to_chest_left", "thigh_inclination_left",
+                   "shank_inclination_left",
                    "knee_drop"}
 
 

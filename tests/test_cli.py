@@ -108,7 +108,8 @@ def test_routines_check_lists_every_mistake(tmp_path):
 
 
 def test_bench_prints_the_figures_as_json():
-    result = run("bench", "--clip", str(sample(A03)), "--frames", "30", "--json")
+    result = run("bench", "--clip", str(sample(A03)), "--frames", "30", "--live-seconds", "1",
+                 "--json")
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     for key in ("clip", "model", "frames", "decode_ms", "model_ms", "pipeline_ms",
@@ -117,8 +118,10 @@ def test_bench_prints_the_figures_as_json():
     assert figures["frames"] == 30 and figures["model"] == "full"
     assert figures["pipeline_ms"] > 0 and figures["overhead_ratio"] > 0
     for key in ("analyze_x_realtime", "analyze_speedup", "replay_x_realtime", "peak_rss_mb",
-                "analyze_rss_together_mb", "checks_step_pose_ms"):
+                "analyze_rss_together_mb", "checks_step_pose_ms", "live_ms", "live_ratio",
+                "live_lag_ms"):
         assert figures[key] > 0, key
+    assert figures["dropped_frames"] >= 0
     if (SHARED / "realclips").is_dir():
         assert figures["evaluate_x_realtime"] > 0
     steps = figures["steps"]

@@ -11,8 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pose.draw import PHASE_STYLE
-from pose.live import LiveSession, LiveSnapshot
+from pose.live import LiveSession
 from pose.live_view import CSS, INK, PAIN_RED, PAPER, coach_card, contrast_ratio
+from pose.phases import PlayerView
 from pose.review import pain_lines
 from pose.routines import load_catalogue
 from pose.store import open_store
@@ -52,7 +53,7 @@ def test_the_pain_answer_is_stored_with_the_session_and_shown_on_review(tmp_path
             session.request("pain_answer", "tingling", 2)
         session.process(blank, i / 10)
     snap = session.snapshot()
-    assert snap.phase == "stopped_today" and "physiotherapist" in snap.advice
+    assert snap.view.phase == "stopped_today" and "physiotherapist" in snap.view.advice
     sid = session.close()
     with open_store(db) as reader:
         events = reader.events(sid)
@@ -107,20 +108,20 @@ def test_each_phase_has_its_own_shape_and_word():
 
 
 def test_coach_card_has_the_hooks_and_no_developer_words():
-    snap = LiveSnapshot(frames=10, phase="hold", label="Knee to chest - left side",
-                        cue="Hold it there and breathe slowly", cue_kind="form",
-                        seconds_left=12.3, held_s=17.7, target_s=30.0, step=3, steps=18)
-    html = coach_card(snap)
+    view = PlayerView(phase="hold", stretch_name="Knee to chest", side="left",
+                      cue="Hold it there and breathe slowly", cue_kind="form",
+                      seconds_left=12.3, held_s=17.7, target_s=30.0, step=3, steps=18)
+    html = coach_card(view)
     assert 'data-testid="live-cue"' in html and 'data-testid="live-seconds"' in html
     assert re.search(r'data-testid="live-seconds">13<', html)
     assert 'data-phase="hold"' in html and 'data-shape="circle"' in html
     for word in ("stretches and sides", "Pose model full", "_", "None"):
         assert word not in re.sub(r"<[^>]*>", "", html), word
-    rest = coach_card(LiveSnapshot(frames=10, phase="rest", label="Knee to chest - right side",
-                                   cue="Rest and relax.", seconds_left=4.2))
+    rest = coach_card(PlayerView(phase="rest", stretch_name="Knee to chest", side="right",
+                                 cue="Rest and relax.", seconds_left=4.2))
     assert "live-seconds" not in rest and "Next: Knee to chest - right side" in rest
-    paused = coach_card(LiveSnapshot(frames=10, phase="hold", paused=True, seconds_left=3.0,
-                                     target_s=30.0, held_s=27.0))
+    paused = coach_card(PlayerView(phase="hold", paused=True, seconds_left=3.0,
+                                   target_s=30.0, held_s=27.0))
     assert 'data-phase="paused"' in paused and "Paused" in paused
 
 

@@ -26,7 +26,7 @@ REALCLIPS = SHARED / "realclips"
 MUST_REACH = {
     "R01_knee_to_chest_side": (20.0, 3, 14.4, 0.0, False),
     "R02_supine_twist_three_shots": (23.0, 2, 23.0, 0.0, False),
-    "R03_standing_quad_four_shots": (15.6, 3, 1.9, 0.3, False),
+    "R03_standing_quad_four_shots": (23.4, 4, 9.7, 0.3, False),
     "R04_cat_cow_side": (5.1, 3, 0.0, 0.0, False),
     "R05_seated_forward_fold_side": (5.9, 1, 0.0, 0.0, False),
     "R06_shoulder_neck_triceps_front": (5.6, 3, 5.6, 0.0, False),
@@ -70,7 +70,7 @@ def test_each_real_clip_reaches_its_figures(ev, clip):
 def test_the_nine_in_total(ev):
     s = ev.summary
     assert s["clips"] == 9
-    assert s["hold_coverage"] >= 0.732
+    assert s["hold_coverage"] >= 0.80  # target: >= 0.80
     assert s["false_hold_s"] <= 0.3  # target: <= 5 s
     assert s["bounce_recall"] == "2/2"  # target: every ballistic clip
     assert s["false_bounces"] == 0 and s["false_bounces_moving"] == 0  # targets: 0 and <= 2
@@ -114,21 +114,27 @@ def test_ballistic_movement_at_low_frame_rates(clip, fps):
     assert bool(flagged) is MUST_REACH[clip][4]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "target not reached: hold coverage 0.732 of the 0.80 wanted. Left: R03's knee held at "
-    "~140 deg read 93-97 by the world landmarks from behind (7.4 s), R06's overhead-triceps "
-    "elbows read 45-64 from the front with the hand hidden behind the head (6.8 s), R02's "
-    "side-view shot whose legs drop towards the camera (5.8 s)."))
 def test_coverage_target(ev):
+    """The issue's target on these nine. Reached by restoring the leg bones the world
+    landmarks shorten (``pose.angles.restored_knee_flexion``): R03's knee held near 140 deg
+    from behind read 93-97 and now reads 134-140 (+7.8 s). Still lost: R06's overhead-triceps
+    elbows from the front (6.8 s: no anatomical rule tells which way an elbow's forearm goes in
+    depth), R02's side-view shot with the legs dropping towards the camera (5.8 s)."""
     assert ev.summary["hold_coverage"] >= 0.80
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "target not reached: side accuracy 0.794 of the 0.90 wanted. R03 (13.7 s): in the two "
-    "side-view shots the model itself labels the bent leg, the hand holding it and the near "
-    "side all 'right' (self-consistent: face towards image right, right shoulder nearer), "
-    "against the label 'left' taken from the on-screen text; shot 2 puts both ankles on one "
-    "point. No depth-order rule on these landmarks gives 'left' without contradicting the "
-    "model's own geometry (a horizontally flipped shot would explain it)."))
+    "target not reached: side accuracy 0.815 of the 0.90 wanted; all the wrong-side time is "
+    "R03 (13.7 s). Shots 3 and 4 (15.8-29 s, 10.9 s) look like a horizontally flipped shot: the "
+    "same woman in shot 1 (from behind) is read left, left hand on the left ankle, right hand out "
+    "to the side, as the on-screen text says (right hand on the wall); in shots 3-4 the model "
+    "reads the mirror image: face towards image right (nose 10-19 px right of the ears: the "
+    "right side is the near one), right hand on the right ankle, left hand forward at shoulder "
+    "height. A mirrored body is a "
+    "valid body: no landmark geometry tells it from a right quad stretch (the model's bodies "
+    "are self-consistent in every frame of all nine clips: the face points along the trunk's "
+    "forward axis). Shot 2's side-on part (13-15.8 s, 2.8 s), lower legs out of frame, swaps "
+    "the man's leg identity as the view turns side-on (left hand then holds the 'right' "
+    "ankle)."))
 def test_side_accuracy_target(ev):
     assert ev.summary["side_accuracy"] >= 0.90

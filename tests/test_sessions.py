@@ -155,7 +155,7 @@ def test_live_session_without_a_browser(tmp_path, monkeypatch):
             in_form_pixels += int(np.all(np.abs(out.astype(int) - STATUS_COLOURS["in_form"])
                                          <= 12, axis=2).sum())
     snap = session.snapshot()
-    assert snap.frames == 91 and snap.stretch == "glute_bridge"
+    assert snap.frames == 91 and snap.view.stretch == "glute_bridge"
     assert in_form_pixels > 200  # the skeleton turned "in form" during the bridge
     kinds = [e.kind for e in snap.events]
     assert "hold_started" in kinds
@@ -177,23 +177,25 @@ def test_live_session_pain_stop_asks_before_moving_on():
     session = LiveSession(routine, EmptyRoom)
     blank = np.zeros((120, 160, 3), np.uint8)
     session.process(blank, 0.0)
-    assert session.snapshot().stretch == "neck_side_bend"
+    assert session.snapshot().view.stretch == "neck_side_bend"
     session.request("pain")
     session.process(blank, 0.1)
     session.process(blank, 6.0)
     snap = session.snapshot()
-    assert (snap.phase, snap.stretch) == ("pain", "neck_side_bend")  # stopped, not moved on
+    # stopped, not moved on
+    assert (snap.view.phase, snap.view.stretch) == ("pain", "neck_side_bend")
     assert any(e.kind == "pain_stop" for e in snap.events)
     session.request("pain_answer", "discomfort", 3)
     session.request("after_pain", "skip")
     session.process(blank, 6.1)
     snap = session.snapshot()
-    assert (snap.phase, snap.stretch, snap.side) == ("position", "neck_side_bend", "right")
+    view = snap.view
+    assert (view.phase, view.stretch, snap.side) == ("position", "neck_side_bend", "right")
     report = next(e for e in snap.events if e.kind == "pain_report")
     assert (report.data["feeling"], report.data["rating"]) == ("discomfort", 3)
     session.request("skip")
     session.process(blank, 6.2)
-    assert session.snapshot().stretch == "cross_body_shoulder"
+    assert session.snapshot().view.stretch == "cross_body_shoulder"
     results = {(r.stretch.id, r.side): r.record for r in session.results()}
     assert results[("neck_side_bend", "left")].pain_stops == [pytest.approx(0.1)]
     with pytest.raises(ValueError):

@@ -79,8 +79,8 @@ def new_session() -> LiveSession:
         with open_store(url) as store:
             grow_ranges(store, session_id, report, profile.id if profile else None)
 
-    return LiveSession(routine, lambda: PoseEstimator(model), recorder_factory, limits,
-                       on_finish)
+    return LiveSession(routine, lambda: PoseEstimator(model, count_in_background=True),
+                       recorder_factory, limits, on_finish)
 
 
 wanted = (profile_name, routine_id, model)
@@ -115,9 +115,10 @@ with video:
             mode=WebRtcMode.SENDRECV,
             rtc_configuration=rtc,
             media_stream_constraints={"video": True, "audio": False},
-            queued_video_frames_callback=session.on_frames,
+            # Each frame processed as it arrives, late ones skipped (pose.live, issue 14).
+            video_frame_callback=session.on_frame,
             on_video_ended=session.close,  # type: ignore[arg-type]  # its return value unused
-            async_processing=True,
+            async_processing=False,
         )
     elif rtc is not None:
         st.info("The camera is switched off (STRETCHCHECK_CAMERA=off).")
@@ -125,7 +126,7 @@ with video:
 
 def pain_questions(snap) -> None:
     """After the pain stop: what it is, how bad, then what to do."""
-    if snap.pain_feeling is None:
+    if snap.view.pain_feeling is None:
         feeling = st.session_state.get("pain_feeling")
         st.markdown("<div class='sc-sub'>What do you feel?</div>", unsafe_allow_html=True)
         for key, words in FEELINGS.items():
@@ -157,9 +158,9 @@ def coaching_panel() -> None:
     ended = st.session_state.get("ended_session")
     if not snap.frames and ended is not None:
         shown, snap = ended, ended.snapshot()
-    if snap.phase == "stopped_today":
-        st.markdown(coach_card(snap), unsafe_allow_html=True)
-        st.error(snap.advice, icon=":material/medical_services:")
+    if snap.view.phase == "stopped_today":
+        st.markdown(coach_card(snap.view), unsafe_allow_html=True)
+        st.error(snap.view.advice, icon=":material/medical_services:")
     if snap.finished or (shown.closed and snap.frames):
         st.success("Routine finished - here is how it went." if snap.finished
                    else "Session ended - here is how it went.")
@@ -186,27 +187,28 @@ def coaching_panel() -> None:
             unsafe_allow_html=True)
         show.picture(first, caption=f"First: {first.name}")
         return
-    st.markdown(coach_card(snap), unsafe_allow_html=True)
+    st.markdown(coach_card(snap.view), unsafe_allow_html=True)
     if snap.recording_error:
         st.error(f"Recording stopped - the coaching goes on and this session's results are "
                  f"kept: {snap.recording_error}", icon=":material/sd_card_alert:")
-    if snap.phase == "pain":
+    if snap.view.phase == "pain":
         pain_questions(snap)
     else:
         if st.button("Stop - it hurts (P)", key="sc-pain", use_container_width=True):
             session.request("pain")
         c1, c2 = st.columns(2)
-        if c1.button("Go on (space)" if snap.paused else "Pause (space)", key="sc-pause",
+        if c1.button("Go on (space)" if snap.view.paused else "Pause (space)", key="sc-pause",
                      use_container_width=True):
             session.request("toggle_pause")
         if c2.button("Skip (S)", key="sc-skip", use_container_width=True):
             session.request("skip")
         # The stretch's picture, small so that the panel fits a laptop's screen: the one to
         # get into and hold, or during the rest the next one (issue 12).
-        if snap.phase == "rest" and snap.next_stretch in cat.stretches:
-            show.next_up(cat.stretches[snap.next_stretch], snap.next_side, width=show.SMALL_PX)
-        elif snap.phase in ("position", "hold", "cycles") and snap.stretch in cat.stretches:
-            show.picture(cat.stretches[snap.stretch], snap.side, width=show.SMALL_PX)
+        view = snap.view
+        if view.phase == "rest" and view.stretch in cat.stretches:
+            show.next_up(cat.stretches[view.stretch], snap.next_side, width=show.SMALL_PX)
+        elif view.phase in ("position", "hold", "cycles") and view.stretch in cat.stretches:
+            show.picture(cat.stretches[view.stretch], snap.side, width=show.SMALL_PX)
 
 
 @st.fragment(run_every=0.5)
@@ -216,10 +218,10 @@ def beside_the_video() -> None:
     snap = session.snapshot()
     for problem in snap.camera:
         st.warning(problem, icon=":material/photo_camera:")
-    if snap.frames and snap.phase in ("position", "rest"):
-        st.markdown(f"<div class='sc-howto'><b>Camera:</b> {snap.camera_advice}</div>",
+    if snap.frames and snap.view.phase in ("position", "rest"):
+        st.markdown(f"<div class='sc-howto'><b>Camera:</b> {snap.view.camera}</div>",
                     unsafe_allow_html=True)
-    if snap.frames and snap.phase == "position":
+    if snap.frames and snap.view.phase == "position":
         with st.expander("How to do it"):
             st.markdown(f"<div class='sc-howto'>{snap.instructions}</div>",
                         unsafe_allow_html=True)
@@ -232,6 +234,8 @@ def beside_the_video() -> None:
             # the whole page reruns to start a session with the fast model.
             st.session_state.model = "lite"
             st.rerun(scope="app")
+    elif snap.busy:  # from the frames really skipped (pose.live.BUSY_SKIPPED_SHARE)
+        st.info("Your computer is busy: some frames are skipped.", icon=":material/speed:")
     voice_on = st.session_state.voice_on
     voice_col, screen_col = st.columns([3, 2], vertical_alignment="center")
     if voice_col.button("Voice: on - turn it off" if voice_on else "Voice: off - turn it on",
@@ -244,7 +248,7 @@ def beside_the_video() -> None:
                 "silent: other voices would send the words to a server.",
                 icon=":material/volume_off:")
     for action in actions:
-        if action in ("toggle_pause", "skip", "pain") and snap.phase != "pain":
+        if action in ("toggle_pause", "skip", "pain") and snap.view.phase != "pain":
             session.request(action)
 
 

@@ -94,7 +94,7 @@ def test_recording_stops_at_sqlites_page_limit_and_the_results_survive(tmp_path)
             break
         session.process(frames[-1].rgb, None)
     snap = session.snapshot()
-    assert snap.frames >= 40 and snap.stretch == "glute_bridge"
+    assert snap.frames >= 40 and snap.view.stretch == "glute_bridge"
     assert "is full" in snap.recording_error and str(db) in snap.recording_error
     sid = session.close()  # never raises
     assert session.results(), "the results in memory are gone"

@@ -1,0 +1,405 @@
+"""The live path measured as the page runs it, without a browser.
+
+Frames from a simulated camera (a clip's pictures, cropped to 4:3 and scaled to 640x480, handed
+as the browser's decoder hands them: yuv420p, at 30 fps on a real clock with RTP-like
+timestamps) go through streamlit-webrtc's own processing track, built the way
+``streamlit_webrtc.webrtc._wrap_with_processor`` builds it for the page (a ``MediaRelay``
+subscription inside an ``AsyncVideoProcessTrack`` around a ``CallbackAttachableProcessor`` with
+the page's queued-frames callback, ``LiveSession.on_frames``), and are pulled from it as the
+sender does, with the encoder's first step (aiortc's VP8 and H.264 encoders convert any frame
+that is not yuv420p).
+
+Figures (all from one run, so their ratios are fair on a shared machine):
+
+- ``live_ms``: CPU time of our code per processed frame, all threads of the process (the
+  model's own, the people count's, the recorder's): the run's process CPU less what the same
+  harness costs a second with a callback that hands frames straight back (measured just
+  before), over the frames processed.
+- ``live_ratio``: ``live_ms`` over the raw model's CPU mean (a bare landmarker, video mode) on
+  the very frames that were processed, with their timestamps, measured right after.
+- ``live_lag_ms``: median time from a frame leaving the camera to its processed picture
+  leaving the track (frames shown more than once count once, at their first showing).
+- ``dropped_frames``: camera frames the session skipped because it was still busy
+  (``LiveSession.dropped``; their timestamps still reach the clock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+
+from pose.video import read_video
+
+#: The camera the page asks the browser for by default, and its rate.
+LIVE_SIZE = (640, 480)
+LIVE_FPS = 30.0
+#: RTP's video clock: the browser's frames reach aiortc with timestamps in 1/90000 s.
+VIDEO_CLOCK = 90_000
+#: Seconds left out of the live figures at the start: the model loads at the first frame.
+WARMUP_S = 3.0
+
+def camera_pictures(clip: Path, frames: int = 120,
+                    size: tuple[int, int] = LIVE_SIZE) -> list[np.ndarray]:
+    """The first ``frames`` pictures of ``clip``, centre-cropped to the aspect of ``size``
+    (width, height) and scaled to it, as I420 arrays (H * 3 / 2, W) uint8, then played back
+    and forth so that a long run has no jump: the camera's pictures for ``SimulatedCamera``."""
+    w, h = size
+    out: list[np.ndarray] = []
+    with read_video(clip) as reader:
+        for frame in reader:
+            rgb = frame.rgb
+            fh, fw = rgb.shape[:2]
+            if fw * h > fh * w:  # wider than the camera: crop the sides
+                cw = fh * w // h
+                rgb = rgb[:, (fw - cw) // 2:(fw - cw) // 2 + cw]
+            else:
+                ch = fw * h // w
+                rgb = rgb[(fh - ch) // 2:(fh - ch) // 2 + ch]
+            rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+            out.append(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420))
+            if len(out) >= frames:
+                break
+    if not out:
+        raise ValueError(f"{clip}: no frames to play as a camera")
+    return out + out[-2:0:-1]
+
+
+def _camera_track(pictures: list[np.ndarray], fps: float, duration_s: float):
+    """A ``MediaStreamTrack`` that hands ``pictures`` in turn as yuv420p ``av.VideoFrame``s, one
+    every 1/``fps`` s of real time for ``duration_s``, then ends; ``sent`` maps each frame's
+    pts to the ``time.perf_counter()`` at which the camera took it."""
+    from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+    class SimulatedCamera(MediaStreamTrack):
+        kind = "video"
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.sent: dict[int, float] = {}
+            self._n = 0
+            self._total = int(round(duration_s * fps))
+            self._start: float | None = None
+
+        async def recv(self) -> av.VideoFrame:
+            if self.readyState != "live" or self._n >= self._total:
+                self.stop()
+                raise MediaStreamError
+            if self._start is None:
+                self._start = time.perf_counter()
+            n = self._n
+            self._n += 1
+            await asyncio.sleep(max(0.0, self._start + n / fps - time.perf_counter()))
+            frame = av.VideoFrame.from_ndarray(pictures[n % len(pictures)], format="yuv420p")
+            frame.pts = int(round(n * VIDEO_CLOCK / fps))
+            frame.time_base = Fraction(1, VIDEO_CLOCK)
+            # Taken when the camera took it, even if the event loop hands it on late.
+            self.sent[frame.pts] = self._start + n / fps
+            return frame
+
+    return SimulatedCamera()
+
+
+class _Run:
+    """What one pass of the camera through the processing track gave; CPU, wall and the
+    frames processed are counted from the end of the warm-up on."""
+
+    def __init__(self) -> None:
+        self.cpu_s = 0.0
+        self.wall_s = 0.0
+        self.camera_frames = 0
+        self.processed_pts: list[int] = []  # the frames the callback processed, in order
+        self.warm_from = 0  # index in processed_pts of the first frame after the warm-up
+        self.callback_wall_s: list[float] = []
+        self.lags_s: list[float] = []
+        self.shown = 0  # frames that left the track (processed pictures or repeats)
+
+    @property
+    def processed(self) -> int:
+        """Frames processed after the warm-up."""
+        return len(self.processed_pts) - self.warm_from
+
+
+def run_through_track(callback: Callable[[Any], Any], pictures: list[np.ndarray],
+                      duration_s: float, fps: float = LIVE_FPS, queued: bool = False,
+                      ended: Callable[[], Any] | None = None, warmup_s: float = 0.0,
+                      sample: Callable[[float], None] | None = None) -> _Run:
+    """Play ``pictures`` as a camera for ``duration_s`` through streamlit-webrtc's processing
+    track and pull the track like the sender does. ``callback`` is the page's per-frame
+    callback (``video_frame_callback``, ``async_processing=False``: ``VideoProcessTrack``), or
+    with ``queued`` its queued-frames coroutine (``queued_video_frames_callback``,
+    ``async_processing=True``: ``AsyncVideoProcessTrack``, which hands back the last picture
+    finished); ``ended`` is the ended callback. Figures count from ``warmup_s`` on. ``sample``,
+    if given, is called about once a second with the seconds since the start."""
+    from aiortc.contrib.media import MediaRelay
+    from aiortc.mediastreams import MediaStreamError
+    from streamlit_webrtc.models import CallbackAttachableProcessor
+    from streamlit_webrtc.process import AsyncVideoProcessTrack, VideoProcessTrack
+
+    run = _Run()
+    made: dict[int, tuple[Any, int]] = {}  # id(picture) -> (picture, its camera frame's pts)
+    last: list[Any] = [None]
+
+    def made_from(out: Any, pts: int, w0: float) -> None:
+        run.callback_wall_s.append(time.perf_counter() - w0)
+        if out is not last[0]:  # a new picture, not the last one shown again
+            last[0] = out
+            run.processed_pts.append(pts)
+            made[id(out)] = (out, pts)
+
+    def frame_callback(frame: Any) -> Any:
+        w0 = time.perf_counter()
+        out = callback(frame)
+        made_from(out, frame.pts, w0)
+        return out
+
+    async def queued_callback(frames: list[Any]) -> list[Any]:
+        w0 = time.perf_counter()
+        out = await callback(frames)
+        for picture in out:
+            made_from(picture, frames[-1].pts, w0)
+        return out
+
+    marks: dict[str, tuple[float, float]] = {}
+
+    async def pull() -> None:
+        camera = _camera_track(pictures, fps, duration_s)
+        relay = MediaRelay()
+        if queued:
+            processor = CallbackAttachableProcessor(None, queued_callback, ended)
+            track: Any = AsyncVideoProcessTrack(track=relay.subscribe(camera),
+                                                processor=processor)
+        else:
+            processor = CallbackAttachableProcessor(frame_callback, None, ended)
+            track = VideoProcessTrack(track=relay.subscribe(camera), processor=processor)
+        start = time.perf_counter()
+        next_sample = 0.0
+        try:
+            while True:
+                try:
+                    frame = await track.recv()
+                except MediaStreamError:
+                    break
+                now = time.perf_counter()
+                origin = made.pop(id(frame), None)
+                if origin is not None:
+                    run.lags_s.append(now - camera.sent[origin[1]])
+                if frame.format.name != "yuv420p":  # what aiortc's encoders do first
+                    frame = frame.reformat(format="yuv420p")
+                run.shown += 1
+                if "warm" not in marks and now - start >= warmup_s:
+                    marks["warm"] = (time.process_time(), now)
+                    run.warm_from = len(run.processed_pts)
+                if sample is not None and now - start >= next_sample:
+                    sample(now - start)
+                    next_sample += 1.0
+        finally:
+            marks["end"] = (time.process_time(), time.perf_counter())
+            track.stop()  # ends the worker thread, then calls ``ended`` (the session's close)
+        run.camera_frames = len(camera.sent)
+
+    asyncio.run(pull())
+    (c0, w0), (c1, w1) = marks["warm"], marks["end"]
+    run.cpu_s, run.wall_s = c1 - c0, w1 - w0
+    return run
+
+
+def _session(model: str, store_dir: Path):
+    """A live session as the page makes it (the first routine, the background people count,
+    recorded into a store in ``store_dir``)."""
+    from pose.estimator import PoseEstimator
+    from pose.live import LiveSession
+    from pose.routines import load_catalogue
+    from pose.store import open_store
+
+    cat = load_catalogue()
+    routine = next(iter(cat.routines.values()))
+    url = store_dir / "live-bench.db"
+
+    def recorder_factory(width: int, height: int, checker: dict):
+        store = open_store(url)
+        sid = store.start_session("live", "bench", routine.id, model, 0.0, (width, height),
+                                  checker=checker)
+        return sid, store.recorder(sid, owns_store=True)
+
+    return LiveSession(routine, lambda: PoseEstimator(model, count_in_background=True),
+                       recorder_factory)
+
+
+def raw_model_cpu_ms(pictures: list[np.ndarray], pts: list[int], model: str) -> np.ndarray:
+    """CPU ms (the whole process) of a bare landmarker on each of the processed frames, in
+    order, at their timestamps: the model and nothing of ours."""
+    from pose.bench import _raw_model
+
+    landmarker, detect = _raw_model(model)
+    step = VIDEO_CLOCK / LIVE_FPS
+    rgbs = {}
+    out = []
+    try:
+        last_ms = -1
+        for p in pts:
+            i = int(round(p / step)) % len(pictures)
+            if i not in rgbs:
+                rgbs[i] = cv2.cvtColor(pictures[i], cv2.COLOR_YUV2RGB_I420)
+            last_ms = max(int(round(p * 1000 / VIDEO_CLOCK)), last_ms + 1)
+            c0 = time.process_time()
+            detect(rgbs[i], last_ms)
+            out.append(time.process_time() - c0)
+    finally:
+        landmarker.close()
+    return np.asarray(out) * 1000.0
+
+
+def _pass_through(frame: Any) -> Any:
+    return frame
+
+
+def _pass_through_queued(frames: list[Any]) -> Any:
+    async def back() -> list[Any]:
+        return frames[-1:]
+
+    return back()
+
+
+def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: bool = False,
+               say: Callable[[str], None] = print) -> dict[str, Any]:
+    """The live figures (see the module's docstring) over ``seconds`` of a simulated 30 fps
+    camera showing ``clip``, the first ``WARMUP_S`` left out (the model loads at the first
+    frame), through the page's track (``queued``: through the queued-frames track instead):
+    a JSON-able dict."""
+    from pose import privacy
+
+    pictures = camera_pictures(clip)
+    say(f"live: the harness alone ({LIVE_FPS:.0f} fps camera, 5 s)")
+    harness = run_through_track(_pass_through_queued if queued else _pass_through, pictures,
+                                5.0, queued=queued)
+    harness_cpu_per_s = harness.cpu_s / harness.wall_s
+    say(f"live: {seconds:.0f} s of a {LIVE_FPS:.0f} fps camera through streamlit-webrtc's "
+        f"{'queued-frames' if queued else 'per-frame'} processing track")
+    with privacy.native_offline(), tempfile.TemporaryDirectory() as tmp:
+        session = _session(model, Path(tmp))
+        run = run_through_track(session.on_frames if queued else session.on_frame, pictures,
+                                seconds + WARMUP_S, queued=queued, ended=session.close,
+                                warmup_s=WARMUP_S)
+        session.close()
+        say("live: the raw model on the same frames")
+        raw_ms = raw_model_cpu_ms(pictures, run.processed_pts, model)[run.warm_from:]
+    processed = run.processed
+    ours_ms = (run.cpu_s - harness_cpu_per_s * run.wall_s) * 1000.0 / max(processed, 1)
+    lags = np.asarray(run.lags_s) * 1000.0
+    callback = np.asarray(run.callback_wall_s) * 1000.0
+    raw_mean = float(raw_ms.mean()) if raw_ms.size else float("nan")
+    interval_ms = 1000.0 / LIVE_FPS
+    return {
+        "live_ms": round(ours_ms, 3),
+        "live_ratio": round(ours_ms / raw_mean, 3),
+        "live_lag_ms": round(float(np.median(lags)), 1) if lags.size else None,
+        "dropped_frames": session.dropped,
+        "live": {
+            "track": "AsyncVideoProcessTrack" if queued else "VideoProcessTrack",
+            "size": list(LIVE_SIZE),
+            "camera_fps": LIVE_FPS,
+            "seconds": seconds,
+            "warmup_s": WARMUP_S,
+            "camera_frames": run.camera_frames,
+            "processed_frames": len(run.processed_pts),
+            "processed_fps": round(processed / run.wall_s, 2),
+            "raw_model_ms": round(raw_mean, 3),
+            "raw_model_p95_ms": round(float(np.percentile(raw_ms, 95)), 3) if raw_ms.size
+            else None,
+            "callback_wall_mean_ms": round(float(callback.mean()), 3),
+            "callback_wall_p95_ms": round(float(np.percentile(callback, 95)), 3),
+            "callback_wall_max_after_warmup_ms": round(float(callback[run.warm_from:].max()), 3)
+            if callback.size > run.warm_from else None,
+            "lag_p95_ms": round(float(np.percentile(lags, 95)), 1) if lags.size else None,
+            "lag_target_ms": round(interval_ms + raw_mean + 10.0, 1),
+            "harness_cpu_ms_per_s": round(harness_cpu_per_s * 1000.0, 2),
+            "people_counts": len(getattr(session.loop.estimator, "people_counts", [])),
+        },
+    }
+
+
+def _rss_kb() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+
+
+def soak_live(clip: Path, model: str = "full", minutes: float = 10.0, settle_s: float = 60.0,
+              say: Callable[[str], None] = print) -> dict[str, Any]:
+    """A long live session (``minutes`` of a simulated 30 fps camera through the processing
+    track, recorded into a temporary store): resident memory sampled every second. Growth is
+    taken from ``settle_s`` on (the model's and the store's buffers fill in the first seconds)
+    and divided by the frames processed in that time: ``rss_growth_kb_per_frame``, against the
+    landmarks a session keeps in memory (<= 2 KB a frame, issue 14)."""
+    from pose import privacy
+
+    pictures = camera_pictures(clip)
+    samples: list[tuple[float, int, int]] = []  # (seconds, RSS kB, frames processed)
+    with privacy.native_offline(), tempfile.TemporaryDirectory() as tmp:
+        session = _session(model, Path(tmp))
+
+        def sample(t: float) -> None:
+            samples.append((t, _rss_kb(), session.snapshot().frames))
+            if int(t) % 60 == 0:
+                say(f"soak: {t / 60:.0f} min, RSS {samples[-1][1] / 1024:.1f} MB, "
+                    f"{samples[-1][2]} frames processed, {session.dropped} skipped")
+
+        run = run_through_track(session.on_frame, pictures, minutes * 60.0,
+                                ended=session.close, sample=sample)
+        session.close()
+    settled = [s for s in samples if s[0] >= settle_s] or samples
+    t0, rss0, n0 = settled[0]
+    t1, rss1, n1 = settled[-1]
+    frames = max(n1 - n0, 1)
+    return {
+        "soak_minutes": minutes,
+        "camera_frames": run.camera_frames,
+        "processed_frames": len(run.processed_pts),
+        "dropped_frames": session.dropped,
+        "rss_start_mb": round(samples[0][1] / 1024.0, 1),
+        "rss_settled_mb": round(rss0 / 1024.0, 1),
+        "rss_end_mb": round(rss1 / 1024.0, 1),
+        "rss_peak_mb": round(max(s[1] for s in samples) / 1024.0, 1),
+        "rss_growth_kb_per_frame": round((rss1 - rss0) / frames, 3),
+        "growth_from_s": round(t0, 1),
+        "frames_in_growth": frames,
+        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "rss_samples_mb": [[round(t), round(r / 1024.0, 1)] for t, r, _ in samples[::30]],
+    }
+
+
+def format_live(r: dict[str, Any]) -> str:
+    """The live figures as a few lines of text."""
+    live = r["live"]
+    return "\n".join([
+        f"live       {live['size'][0]}x{live['size'][1]} at {live['camera_fps']:.0f} fps through "
+        f"{live['track']}, {live['seconds']:g} s: {live['processed_frames']} frames processed, "
+        f"{r['dropped_frames']} skipped",
+        f"live cpu   {r['live_ms']:.2f} ms per processed frame (all threads) = "
+        f"{r['live_ratio']:.3f} x the raw model ({live['raw_model_ms']:.2f} ms) on the same frames",
+        f"live lag   {r['live_lag_ms']} ms median, {live['lag_p95_ms']} ms p95, camera to "
+        f"picture out (target {live['lag_target_ms']} ms: a frame interval + the model + 10 ms)",
+    ])
+
+
+def format_soak(r: dict[str, Any]) -> str:
+    """The soak's figures as a few lines of text."""
+    return "\n".join([
+        f"soak       {r['soak_minutes']:g} min of a {LIVE_FPS:.0f} fps camera at "
+        f"{LIVE_SIZE[0]}x{LIVE_SIZE[1]}: {r['processed_frames']} frames processed, "
+        f"{r['dropped_frames']} skipped",
+        f"memory     RSS {r['rss_start_mb']} MB at the start, {r['rss_settled_mb']} MB after "
+        f"{r['growth_from_s']:.0f} s, {r['rss_end_mb']} MB at the end (peak {r['rss_peak_mb']} MB)",
+        f"growth     {r['rss_growth_kb_per_frame']} KB per frame processed over "
+        f"{r['frames_in_growth']} frames (a session keeps <= 2 KB of landmarks a frame)",
+    ])

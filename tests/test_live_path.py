@@ -1,0 +1,280 @@
+"""The live path as streamlit-webrtc runs it: frames skipped and counted, the busy line's data,
+the people count off the model's thread, the overlay handed to the encoder as yuv420p.
+
+Speed itself is measured by ``stretchcheck bench`` (``pose.live_bench``), never asserted here.
+"""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+
+import av
+import cv2
+import numpy as np
+import pytest
+from conftest import sample
+from synthetic import EmptyRoom
+
+from pose import live as live_module
+from pose.live import (
+    BUSY_SKIPPED_SHARE,
+    LATE_S,
+    LATE_WINDOW_S,
+    MAX_SKIP_S,
+    LiveSession,
+    frame_to_rgb,
+    rgb_to_frame,
+)
+from pose.live_bench import camera_pictures, run_through_track
+from pose.routines import load_catalogue
+
+A03 = "A03_physiocore_glute_bridge_side_floor.mp4"
+
+
+class SlowRoom(EmptyRoom):
+    """An empty room seen by a computer slower than the camera: each frame takes ``delay_s``."""
+
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+
+    def process(self, rgb: np.ndarray, t_s: float) -> None:
+        time.sleep(self.delay_s)
+        return None
+
+
+def routine():
+    return load_catalogue().routine("desk-break")
+
+
+def camera_frame(picture: np.ndarray, t_s: float) -> av.VideoFrame:
+    frame = av.VideoFrame.from_ndarray(cv2.cvtColor(picture, cv2.COLOR_RGB2YUV_I420),
+                                       format="yuv420p")
+    frame.pts, frame.time_base = round(t_s * 90_000), Fraction(1, 90_000)
+    return frame
+
+
+def test_frames_a_slow_computer_cannot_take_are_skipped_and_counted():
+    # A 200 fps camera and 20 ms a frame: the page cannot keep up, through streamlit-webrtc's
+    # own processing track, and must skip (not queue) frames, and say how many.
+    session = LiveSession(routine(), lambda: SlowRoom(0.02))
+    pictures = [np.full((72, 64), 128, np.uint8)]  # I420 of a grey 64x48 picture
+    run = run_through_track(session.on_frame, pictures, 1.0, fps=200.0, ended=session.close)
+    snap = session.snapshot()
+    assert run.camera_frames == 200
+    assert session.dropped > 0 and snap.dropped == session.dropped
+    # Every camera frame was either processed or skipped, and only the processed ones count
+    # as frames; the clock saw them all, so the skipping is no drop-out.
+    assert snap.frames == len(run.processed_pts)
+    assert snap.frames + session.dropped == run.camera_frames
+    assert session.loop.clock.t_s == pytest.approx(199 / 200)
+    assert not session.loop.dropouts
+    assert snap.busy  # the page's "Your computer is busy" line
+
+
+def test_late_frames_are_skipped_on_the_cameras_own_timing(monkeypatch):
+    """A frame ``LATE_S`` behind the camera's timing is skipped and the last picture shown
+    again; a camera clock slower than ours is not taken for lateness."""
+    now = [100.0]
+    monkeypatch.setattr(live_module.time, "monotonic", lambda: now[0])
+    session = LiveSession(routine(), EmptyRoom)
+    grey = np.full((48, 64, 3), 90, np.uint8)
+
+    def arrive(t_s: float, delay_s: float) -> av.VideoFrame:
+        now[0] = 100.0 + t_s + delay_s
+        return session.on_frame(camera_frame(grey, t_s))
+
+    first = arrive(0.0, 0.0)
+    assert session.dropped == 0 and first.format.name == "yuv420p"
+    assert arrive(1 / 30, LATE_S / 2) is not first  # jitter: processed
+    shown = arrive(2 / 30, 0.0)
+    assert arrive(3 / 30, LATE_S + 0.001) is shown  # late: skipped, last picture again
+    assert session.dropped == 1 and session.snapshot().frames == 3
+    assert session.loop.clock.t_s == pytest.approx(3 / 30)  # its time still counts
+    # A camera whose clock runs 0.2 % slow: 30 s later its frames arrive 60 ms "late" by the
+    # first frame's reckoning, but the reference follows, so nothing is skipped.
+    for i in range(4, 900):
+        arrive(i / 30, i / 30 * 0.002)
+    assert session.dropped == 1
+    assert not session.snapshot().busy
+    # The delay grows for good (the browser's jitter buffer): a few frames skipped, never
+    # more than MAX_SKIP_S in a row, then the new delay is the camera's timing.
+    skipped = []
+    for i in range(900, 1050):
+        before = session.dropped
+        arrive(i / 30, 900 / 30 * 0.002 + 0.2)
+        skipped.append(session.dropped > before)
+    runs = "".join("s" if x else "." for x in skipped).split(".")
+    assert 0 < max(len(r) for r in runs) <= round(MAX_SKIP_S * 30)
+    assert not any(skipped[round(LATE_WINDOW_S * 30) + 1:])
+    dropped = session.dropped
+    # The camera restarts: its times start again from 0, which is not lateness.
+    assert arrive(0.0, 80.0) is not shown and arrive(1 / 30, 80.0) is not shown
+    assert session.dropped == dropped
+
+
+def test_busy_follows_the_share_of_frames_skipped_lately():
+    session = LiveSession(routine(), EmptyRoom)
+    blank = np.zeros((48, 64, 3), np.uint8)
+    t = 0.0
+    for i in range(60):  # every other frame skipped: a third of the camera's frames
+        t += 1 / 30
+        if i % 2 == 0:
+            session.skip(t)
+            t += 1 / 30
+        session.process(blank, t)
+    snap = session.snapshot()
+    assert snap.dropped == 30 and snap.frames == 60
+    assert snap.busy and BUSY_SKIPPED_SHARE <= 1 / 3
+    for _ in range(60):  # keeping up again
+        t += 1 / 30
+        session.process(blank, t)
+    snap = session.snapshot()
+    assert snap.dropped == 30 and not snap.busy
+
+
+def test_people_counted_off_the_models_thread_give_the_same_counts():
+    from pose.estimator import PoseEstimator
+    from pose.video import read_video
+
+    with read_video(sample("tfjs_pose.jpg")) as reader:
+        person = next(iter(reader)).rgb
+    two = np.concatenate([person, person[:, ::-1]], axis=1)
+    frames = [two] * 5 + [np.ascontiguousarray(two[:, : person.shape[1]])] * 5
+    seen = {}
+    for background in (False, True):
+        people = []
+        with PoseEstimator(count_people_every_s=0.5, count_in_background=background) as est:
+            for i, rgb in enumerate(frames):
+                pose = est.process(rgb, i * 0.6)
+                people.append(pose.people if pose is not None else None)
+                est.wait_for_count()  # so that the test does not depend on the thread's speed
+            seen[background] = (est.people_counts, people)
+    (counts, inline), (counts_bg, background) = seen[False], seen[True]
+    assert counts == counts_bg and max(counts) == 2 and counts[-1] == 1
+    assert [p is None for p in inline] == [p is None for p in background]
+    # A count made off the thread counts from the next frame with a pose on.
+    inline, background = ([p for p in people if p is not None] for people in (inline, background))
+    assert background[1:] == inline[:-1] and 2 in background
+
+
+def test_overlay_handed_as_yuv_matches_the_rgb_path(monkeypatch):
+    from pose.estimator import PoseEstimator
+    from pose.video import read_video
+
+    with read_video(sample(A03)) as reader:
+        frames = [f for _, f in zip(range(20), reader, strict=False)]
+    # The same camera frames through the RGB path (what the encoder would convert) and the
+    # page's path (yuv420p handed over), each with its own model: the same landmarks.
+    rgb_path = LiveSession(routine(), lambda: PoseEstimator(count_people_every_s=None))
+    yuv_path = LiveSession(routine(), lambda: PoseEstimator(count_people_every_s=None))
+    now = [0.0]  # each frame arrives on the camera's time, however long the model took
+    monkeypatch.setattr(live_module.time, "monotonic", lambda: now[0])
+    try:
+        for f in frames:
+            camera = camera_frame(f.rgb, f.t_s)
+            expected = rgb_path.process(frame_to_rgb(camera), f.t_s)
+            now[0] = 100.0 + f.t_s
+            got = yuv_path.on_frame(camera)
+        assert rgb_path.snapshot().frames == yuv_path.snapshot().frames == 20
+        # What the encoder would have made of the RGB overlay, plane by plane, against ours.
+        encoded = av.VideoFrame.from_ndarray(expected, format="rgb24").reformat(
+            format="yuv420p").to_ndarray()
+        ours = got.to_ndarray()
+        assert got.format.name == "yuv420p" and ours.shape == encoded.shape
+        diff = np.abs(ours.astype(int) - encoded.astype(int))
+        h = expected.shape[0]
+        assert diff[:h].max() <= 1  # brightness: the same
+        # Colour is kept at half size in 4:2:0: OpenCV and the encoder average it differently
+        # at sharp edges (the skeleton's, the text's), nowhere else.
+        assert diff[h:].mean() < 1.0 and (diff[h:] > 8).mean() < 0.02
+        # Back to RGB, as the browser shows it: no further from the overlay than the
+        # encoder's own conversion of it.
+        shown = got.to_ndarray(format="rgb24").astype(int)
+        encoder = av.VideoFrame.from_ndarray(expected, format="rgb24").reformat(
+            format="yuv420p").to_ndarray(format="rgb24").astype(int)
+        error, encoder_error = (np.abs(x - expected.astype(int)).mean() for x in (shown, encoder))
+        assert error <= encoder_error + 0.5
+        assert np.abs(expected.astype(int) - frames[-1].rgb[:, ::-1]).max() > 100  # drawn
+    finally:
+        rgb_path.close()
+        yuv_path.close()
+
+
+def test_rgb_to_frame_keeps_odd_sizes_as_rgb():
+    odd = np.zeros((49, 65, 3), np.uint8)
+    assert rgb_to_frame(odd).format.name == "rgb24"
+    even = np.full((48, 64, 3), 200, np.uint8)
+    back = frame_to_rgb(rgb_to_frame(even))
+    assert back.shape == even.shape and np.abs(back.astype(int) - 200).max() <= 2
+
+
+def test_live_bench_figures_through_the_track(tmp_path):
+    from pose.live_bench import bench_live
+
+    r = bench_live(sample(A03), model="lite", seconds=1.0, say=lambda _: None)
+    live = r["live"]
+    for key in ("live_ms", "live_ratio", "live_lag_ms", "dropped_frames"):
+        assert r[key] is not None
+    assert live["track"] == "VideoProcessTrack" and live["raw_model_ms"] > 0
+    assert live["processed_frames"] + r["dropped_frames"] == live["camera_frames"]
+    assert r["live_lag_ms"] > 0
+
+
+def test_camera_pictures_play_back_and_forth():
+    pictures = camera_pictures(sample(A03), frames=5, size=(64, 48))
+    assert len(pictures) == 8 and pictures[0].shape == (72, 64)
+    assert np.array_equal(pictures[5], pictures[3]) and np.array_equal(pictures[7], pictures[1])
+
+
+def test_a_live_session_keeps_under_1_kb_of_landmarks_a_frame_and_loses_nothing():
+    from synthetic import poses_of, synthetic_knee_to_chest
+
+    from pose.pipeline import at_stored_precision
+    from pose.track import TrackBuilder
+
+    track = synthetic_knee_to_chest(1.0, 5.0, 7.0)
+    poses = [at_stored_precision(p) if p is not None else None for p in poses_of(track)]
+    poses[3] = None  # no one seen
+    kept = TrackBuilder((640, 480), 30.0, dtype=np.float32)
+    full = TrackBuilder((640, 480), 30.0)
+    for t, pose in zip(track.t_s, poses, strict=True):
+        kept.add(float(t), pose)
+        full.add(float(t), pose)
+    a, b = kept.build(), full.build()
+    for name in ("t_s", "image", "world", "visibility", "people"):
+        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+    assert a.frame(3) is None and len(a) == len(track.t_s)
+    block = kept._blocks[0]
+    assert block.nbytes / TrackBuilder.BLOCK <= 800  # 33 landmarks x 6 values x 4 bytes
+
+
+def test_the_live_page_says_when_the_computer_is_busy(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("STRETCHCHECK_DB", str(tmp_path / "live.db"))
+    monkeypatch.setenv("STRETCHCHECK_CAMERA", "off")
+    page = Path(__file__).resolve().parents[1] / "pose" / "pages" / "live.py"
+    first = next(iter(load_catalogue().routines))
+    blank = np.zeros((48, 64, 3), np.uint8)
+    lines = {}
+    for skipping in (False, True):
+        session = LiveSession(load_catalogue().routines[first], EmptyRoom)
+        t = 0.0
+        for i in range(60):
+            t += 1 / 30
+            if skipping and i % 2 == 0:
+                session.skip(t)
+                t += 1 / 30
+            session.process(blank, t)
+        at = AppTest.from_file(str(page), default_timeout=60)
+        at.session_state.live_session = session  # as the page left it after those frames
+        at.session_state.live_for = ("me", first, "full")
+        at.run()
+        assert not at.exception, at.exception
+        lines[skipping] = [e.value for e in at.info]
+        session.close()
+    busy = "Your computer is busy: some frames are skipped."
+    assert busy in lines[True] and busy not in lines[False]
