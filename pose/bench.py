@@ -28,7 +28,7 @@ from pose.catalogue_checker import CatalogueChecker
 from pose.clock import MediaClock
 from pose.estimator import PoseEstimator
 from pose.extraction import default_jobs, split
-from pose.pipeline import FrameLoop
+from pose.pipeline import BATCH, FrameLoop
 from pose.routines import load_catalogue
 from pose.video import read_video
 
@@ -89,22 +89,61 @@ def _raw_model(model: str):
     return landmarker, detect
 
 
+def _timed_checks(clocks: _Clocks, loop: FrameLoop, chunk: list) -> int:
+    """The checks of a batch of poses through the loop's batch entry, as ``analyze`` runs
+    them (``pose.pipeline.BATCH`` at a time); each frame gets an equal share of the batch's
+    CPU and wall time. Returns the frames with a pose."""
+    if not chunk:
+        return 0
+    c0, w0 = time.process_time(), time.perf_counter()
+    results = loop.step_poses(chunk)
+    cpu, wall = (time.process_time() - c0) / len(chunk), (time.perf_counter() - w0) / len(chunk)
+    clocks.cpu["checks"] += [cpu] * len(chunk)
+    clocks.wall["checks"] += [wall] * len(chunk)
+    return sum(r.pose is not None for r in results)
+
+
+def _per_frame_checks_ms(catalogue, fps: float, poses: list) -> float:
+    """CPU ms per frame of the same checks through the per-frame entry (``step_pose``: what
+    a live frame pays, its angles and screening computed for one frame)."""
+    loop = FrameLoop(CatalogueChecker.for_catalogue(catalogue),
+                     clock=MediaClock(1.0 / fps if fps else None))
+    c0 = time.process_time()
+    for t_s, pose in poses:
+        loop.step_pose(pose, t_s)
+    return round((time.process_time() - c0) * 1000.0 / max(len(poses), 1), 3)
+
+
 def _say(text: str) -> None:
     print(f"bench: {text}", file=sys.stderr, flush=True)
 
 
-def _analyze_run(clip: Path, catalogue, model: str, jobs: int) -> tuple[float, float, Any]:
-    """Wall and CPU seconds (this process and its workers) of one ``analyse_video``."""
+def _analyze_run(clip: Path, catalogue, model: str, jobs: int
+                 ) -> tuple[float, float, Any, int]:
+    """Wall and CPU seconds (this process and its workers) of one ``analyse_video``, its
+    report, and the most resident memory this process and its workers held at once (bytes,
+    sampled every 15 frames from ``/proc``)."""
+    import multiprocessing
+
     from pose.sessions import analyse_video
+    from pose.soak import rss_bytes
 
     def cpu() -> float:
         own = resource.getrusage(resource.RUSAGE_SELF)
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
+    peak = [0]
+
+    def sample(done: int, total: int) -> None:
+        if done % 15 == 0:
+            together = rss_bytes() + sum(rss_bytes(p.pid) for p in
+                                         multiprocessing.active_children() if p.pid)
+            peak[0] = max(peak[0], together)
+
     c0, w0 = cpu(), time.perf_counter()
-    report = analyse_video(clip, catalogue, model=model, jobs=jobs)
-    return time.perf_counter() - w0, cpu() - c0, report
+    report = analyse_video(clip, catalogue, model=model, jobs=jobs, progress=sample)
+    return time.perf_counter() - w0, cpu() - c0, report, peak[0]
 
 
 def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
@@ -114,18 +153,23 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
 
     1. Frame by frame over the first ``max_frames`` frames: decode; the raw model (a bare
        landmarker on the native frame: ``model_raw``); our estimator (the same model through
-       ``PoseEstimator``, with the people count analyze runs); the checks (``FrameLoop`` with
+       ``PoseEstimator``, with the people count analyze runs); the checks (``FrameLoop``'s
+       batch entry, ``BATCH`` poses at a time as analyze runs them, each frame its share, with
        the ``CatalogueChecker`` in auto mode, every catalogue stretch: the heaviest case).
+       ``checks_step_pose_ms``: the same checks through the per-frame entry (a live frame's).
        ``overhead_ratio`` is analyze's CPU mean (decode + estimator + checks) over decode +
        raw model: what our code costs on top of the parts we do not write.
     2. ``analyse_video`` over the whole clip sequentially (``jobs`` 1), then in parallel (one
        process per core): ``analyze_x_realtime`` (parallel) and ``analyze_seq_x_realtime`` in
        multiples of real time, ``analyze_speedup`` = sequential wall / parallel wall.
     3. The parallel analysis saved to a temporary store and replayed from it (no model):
-       ``replay_x_realtime``.
+       ``replay_x_realtime`` (the median of three replays).
     4. ``stretchcheck evaluate`` on the traces in ``realclips`` (if given and present):
        ``evaluate_x_realtime``.
-    5. The live path (``live_seconds`` of a simulated 30 fps camera showing the clip through
+    5. Memory: ``peak_rss_mb``, the peak resident memory of the largest single process (this
+       one or a worker: ``getrusage``); ``analyze_rss_together_mb``, the most this process
+       and its workers held at the same time during an analysis (sampled).
+    6. The live path (``live_seconds`` of a simulated 30 fps camera showing the clip through
        streamlit-webrtc's processing track; 0 leaves it out): ``live_figures``.
 
     Returns the figures as a JSON-able dict (``format_bench`` prints it).
@@ -139,45 +183,56 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
     checker = CatalogueChecker.for_catalogue(catalogue)
     clocks = _Clocks()
     found = 0
+    poses: list[tuple[float | None, Any]] = []
     _say(f"timing each step over at most {max_frames} frames")
     with privacy.native_offline(), read_video(clip) as reader, PoseEstimator(model) as est:
         landmarker, raw = _raw_model(model)
         try:
             info = reader.info
-            clock = MediaClock(1.0 / info.fps if info.fps else None)
-            loop = FrameLoop(checker, est, clock=clock)
+            interval = 1.0 / info.fps if info.fps else None
+            loop = FrameLoop(checker, clock=MediaClock(interval))
+            model_clock = MediaClock(interval)  # session times, as analyze gives the model
             frames = iter(reader)
             last_ms = -1
+            chunk: list[tuple[float | None, Any]] = []
             for _ in range(max_frames):
                 frame = clocks.timed("decode", next, frames, None)
                 if frame is None:
                     clocks.cpu["decode"].pop()
                     clocks.wall["decode"].pop()
                     break
-                tick = loop.tick(frame.t_s)
-                last_ms = max(int(round(tick.t_s * 1000.0)), last_ms + 1)
+                t_s = model_clock.tick(frame.t_s).t_s
+                last_ms = max(int(round(t_s * 1000.0)), last_ms + 1)
                 clocks.timed("model_raw", raw, frame.rgb, last_ms)
-                pose = clocks.timed("estimator", est.process, frame.rgb, tick.t_s)
-                result = clocks.timed("checks", loop.step_pose, pose, tick=tick)
-                found += result.pose is not None
+                pose = clocks.timed("estimator", est.process, frame.rgb, t_s)
+                chunk.append((frame.t_s, pose))
+                poses.append((frame.t_s, pose))
+                if len(chunk) >= BATCH:
+                    found += _timed_checks(clocks, loop, chunk)
+                    chunk = []
+            found += _timed_checks(clocks, loop, chunk)
         finally:
             landmarker.close()
     n_frames = len(clocks.cpu["decode"])
+    step_pose_ms = _per_frame_checks_ms(catalogue, info.fps, poses)
 
     jobs = default_jobs()
     parts = len(split(0.0, info.duration_s, jobs)) if info.duration_s else 1
     _say(f"analyze, sequential, {info.duration_s:.1f} s of video")
-    seq_wall, seq_cpu, _ = _analyze_run(clip, catalogue, model, 1)
+    seq_wall, seq_cpu, _, seq_rss = _analyze_run(clip, catalogue, model, 1)
     _say(f"analyze, parallel ({parts} part{'s' if parts > 1 else ''})")
-    par_wall, par_cpu, report = _analyze_run(clip, catalogue, model, jobs)
+    par_wall, par_cpu, report, par_rss = _analyze_run(clip, catalogue, model, jobs)
     duration = report.track.duration_s or info.duration_s
 
     _say("replay from the store")
     with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "bench.db") as store:
         sid = save_analysis(store, report, None)
-        t0 = time.perf_counter()
-        replay_session(store, sid, catalogue)
-        replay_s = time.perf_counter() - t0
+        runs = []
+        for _ in range(3):  # a run is ~50 ms: the median of three, against a passing spike
+            t0 = time.perf_counter()
+            replay_session(store, sid, catalogue)
+            runs.append(time.perf_counter() - t0)
+        replay_s = float(np.median(runs))
 
     evaluate_x = None
     if realclips is not None and realclips.is_dir() and any(realclips.glob("*.npz")):
@@ -216,6 +271,7 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
         "estimator_ratio": round(steps["estimator"]["cpu_mean_ms"] / model_ms, 3),
         "checks_ms": checks_ms,
         "checks_share_of_model": round(checks_ms / model_ms, 4),
+        "checks_step_pose_ms": step_pose_ms,
         "angles_batch_ms_per_frame": round(angles_batch_ms, 4),
         "steps": steps,
         "analyze_jobs": jobs,
@@ -229,6 +285,7 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
         "replay_x_realtime": round(duration / replay_s, 1) if replay_s > 0 else None,
         "evaluate_x_realtime": evaluate_x,
         "peak_rss_mb": round(peak_kb / 1024.0, 1),
+        "analyze_rss_together_mb": round(max(seq_rss, par_rss) / 1024.0 / 1024.0, 1),
         **live,
         "load_avg_start": [round(x, 2) for x in load_start],
         "load_avg_end": [round(x, 2) for x in os.getloadavg()],
@@ -263,7 +320,8 @@ def format_bench(r: dict[str, Any]) -> str:
         step("model_raw", "raw model") + "   (bare landmarker, native frame)",
         step("estimator", "estimator") + f"   ({r['estimator_ratio']:.3f} x raw model: people "
         "count, conversions)",
-        step("checks", "checks") + f"   ({100 * r['checks_share_of_model']:.1f}% of the model)",
+        step("checks", "checks") + f"   ({100 * r['checks_share_of_model']:.1f}% of the model; "
+        f"batches of {BATCH}; frame by frame {r['checks_step_pose_ms']:.2f} ms)",
         f"analyze    cpu {r['pipeline_ms']:7.2f} ms mean {r['pipeline_p95_ms']:7.2f} p95   "
         f"overhead {r['overhead_ratio']:.3f} x (decode + raw model)",
         f"angles     {r['angles_batch_ms_per_frame']:8.4f} ms/frame (vectorised over the clip)",
@@ -275,7 +333,8 @@ def format_bench(r: dict[str, Any]) -> str:
         "stretch)",
         f"evaluate   {evaluate_x}x real time (the realclips traces)" if evaluate_x is not None
         else "evaluate   (no realclips traces beside the repository)",
-        f"memory     peak RSS {r['peak_rss_mb']} MB",
+        f"memory     peak RSS {r['peak_rss_mb']} MB (the largest process); analyze's processes "
+        f"together at most {r['analyze_rss_together_mb']} MB",
     ]
     if "live" in r:
         from pose.live_bench import format_live

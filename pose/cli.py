@@ -382,6 +382,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
             raise StretchCheckError(f"{realclips}: no such folder of pose traces")
     else:
         realclips = Path(__file__).resolve().parents[2] / "shared" / "realclips"
+    if args.soak_file:
+        from pose.soak import soak
+
+        result = soak(clip, args.soak_file, model=args.model)
+        print(json.dumps(result) if args.json else json.dumps(result, indent=1))
+        return 0
     result = bench_clip(clip, model=args.model, max_frames=args.frames, realclips=realclips,
                         live_seconds=args.live_seconds)
     print(json.dumps(result) if args.json else format_bench(result))
@@ -484,6 +490,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "evaluate run whole)")
     p.add_argument("--realclips", metavar="DIR", help="pose traces to time evaluate on "
                    "(default: ../shared/realclips if it is there)")
+    p.add_argument("--soak-file", type=float, metavar="SECONDS", help="instead: a memory "
+                   "soak of a file analysis, the clip looped to SECONDS of video (several "
+                   "minutes for 600; RSS growth per frame against the landmarks kept)")
     p.add_argument("--live-seconds", type=float, default=20.0, metavar="S",
                    help="seconds of a simulated 30 fps camera through the live path (0: none)")
     p.add_argument("--soak", type=float, metavar="MINUTES",

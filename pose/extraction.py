@@ -30,6 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from pose import landmarks as lm
 from pose import privacy
 from pose.clock import MediaClock
 from pose.errors import StretchCheckError, VideoError
@@ -42,6 +45,11 @@ SETTLE_S = 1.0
 #: A part shorter than this is not worth a process: starting one and its model costs ~1-2 s
 #: of CPU on a 2-core machine (spawn, imports, model load).
 MIN_PART_S = 5.0
+#: Seconds of video this process extracts more than each worker: a worker first spawns, imports
+#: and loads its model (~1.2 s of CPU) and settles for ``SETTLE_S`` (~0.5 s), where this
+#: process only loads its model (~0.4 s); on A06 (720p, full model, ~17 ms a frame) the
+#: difference is ~1.3 s of CPU, ~75 frames, 2.5 s of video.
+LEAD_S = 2.0
 #: Frames a worker sends at a time (also the granularity of its progress).
 CHUNK = 15
 #: Seconds between checks that a worker is still alive while waiting for it.
@@ -66,6 +74,55 @@ class Unsplittable(Exception):
     """A part's timestamps do not allow cutting the file there (see the module docstring)."""
 
 
+@dataclass(frozen=True)
+class Packed:
+    """Raw poses of consecutive frames as arrays: what a worker sends, and what waits in this
+    process for its turn (the worker's part is ready before this process's own is checked).
+    A list of ``PoseFrame`` costs ~2.2 KB a frame there; this costs the landmarks, 1.6 KB.
+
+    ``t_s`` (N,) container timestamps (None: none); ``posed`` (N,) which frames have a pose;
+    for the M frames with one, ``pose_t_s`` (M,), ``image`` (M, 33, 2), ``world`` (M, 33, 3),
+    ``visibility`` (M, 33), ``size`` (M, 2) and ``people`` (M,), as the model gave them.
+    """
+
+    t_s: list[float | None]
+    posed: list[bool]
+    pose_t_s: list[float]
+    image: np.ndarray
+    world: np.ndarray
+    visibility: np.ndarray
+    size: list[tuple[int, int]]
+    people: list[int]
+
+    def __len__(self) -> int:
+        return len(self.t_s)
+
+    @classmethod
+    def of(cls, batch: list[Posed]) -> Packed:
+        poses = [p for _, p in batch if p is not None]
+        n = lm.N_LANDMARKS
+
+        def stacked(arrays: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+            return np.stack(arrays) if arrays else np.zeros((0, *shape))
+
+        return cls([t for t, _ in batch], [p is not None for _, p in batch],
+                   [p.t_s for p in poses], stacked([p.image for p in poses], (n, 2)),
+                   stacked([p.world for p in poses], (n, 3)),
+                   stacked([p.visibility for p in poses], (n,)),
+                   [p.size for p in poses], [p.people for p in poses])
+
+    def unpack(self) -> Iterator[Posed]:
+        """The (timestamp, raw pose) pairs again, in order, equal to those packed."""
+        r = 0
+        for t, posed in zip(self.t_s, self.posed, strict=True):
+            if not posed:
+                yield t, None
+                continue
+            yield t, PoseFrame(self.pose_t_s[r], self.image[r], self.world[r],
+                               self.visibility[r], self.size[r], self.people[r])
+            r += 1
+
+
 def default_jobs() -> int:
     """Processes for pose extraction: the cores this process may use, at most 4."""
     try:
@@ -76,11 +133,16 @@ def default_jobs() -> int:
 
 
 def split(start_s: float, duration_s: float, jobs: int,
-          min_part_s: float = MIN_PART_S) -> list[Part]:
-    """Cut ``duration_s`` seconds from ``start_s`` into at most ``jobs`` equal parts of at least
-    ``min_part_s`` seconds each (one part when the video is too short to share)."""
+          min_part_s: float = MIN_PART_S, lead_s: float = 0.0) -> list[Part]:
+    """Cut ``duration_s`` seconds from ``start_s`` into at most ``jobs`` parts of at least
+    ``min_part_s`` seconds each (one part when the video is too short to share): equal, but
+    for the first, ``lead_s`` longer than each of the others (what this process extracts
+    while the workers start: see ``LEAD_S``)."""
     n = max(1, min(jobs, int(duration_s // min_part_s) if min_part_s > 0 else jobs))
-    cuts = [start_s + duration_s * k / n for k in range(1, n)]
+    lead = min(max(lead_s, 0.0), max(0.0, duration_s / n - min_part_s) * n / (n - 1)) \
+        if n > 1 else 0.0
+    share = (duration_s - lead) / n
+    cuts = [start_s + lead + share * k for k in range(1, n)]
     bounds: list[float | None] = [None, *cuts, None]
     return [Part(k, bounds[k], bounds[k + 1]) for k in range(n)]
 
@@ -148,7 +210,7 @@ def _read_from(path: str, t_s: float | None, stack: contextlib.ExitStack
 
 
 def _worker(path: str, model: str, part: Part, out: Any) -> None:
-    """A spawned process's life: ("frames", [...]) messages into ``out``, then ("done", None)
+    """A spawned process's life: ("frames", ``Packed``) messages into ``out``, then ("done", None)
     or ("damage", message), or ("error", kind, one-line message)."""
     try:
         batch: list[Posed] = []
@@ -156,13 +218,13 @@ def _worker(path: str, model: str, part: Part, out: Any) -> None:
             for posed in part_poses(path, model, part):
                 batch.append(posed)
                 if len(batch) >= CHUNK:
-                    out.put(("frames", batch))
+                    out.put(("frames", Packed.of(batch)))
                     batch = []
         except VideoError as exc:
-            out.put(("frames", batch))
+            out.put(("frames", Packed.of(batch)))
             out.put(("damage", str(exc)))
             return
-        out.put(("frames", batch))
+        out.put(("frames", Packed.of(batch)))
         out.put(("done", None))
     except Unsplittable as exc:
         out.put(("error", "unsplittable", str(exc)))
@@ -201,7 +263,7 @@ class _Worker:
                                    name=f"stretchcheck-poses-{part.index}", daemon=True)
         with _no_main_to_rerun():
             self.process.start()
-        self.frames: list[Posed] = []
+        self.frames: list[Packed] = []
         self.outcome: tuple | None = None
 
     def drain(self, wait_s: float = 0.0) -> None:
@@ -217,7 +279,7 @@ class _Worker:
                 return
             wait_s = 0.0
             if message[0] == "frames":
-                self.frames.extend(message[1])
+                self.frames.append(message[1])
             else:
                 self.outcome = message
 
@@ -269,8 +331,9 @@ class PartedPoses:
             while True:
                 w.drain(wait_s=POLL_S if not w.frames else 0.0)
                 taken, w.frames = w.frames, []
-                for posed in taken:
-                    yield self._counted(posed)
+                for packed in taken:
+                    for posed in packed.unpack():
+                        yield self._counted(posed)
                 if w.outcome is not None and not w.frames:
                     break
                 self._report()
@@ -304,7 +367,8 @@ class PartedPoses:
             return
         for w in self._workers:
             w.drain()
-        waiting = sum(len(w.frames) for w in self._workers)  # extracted, not yet handed on
+        # extracted, not yet handed on
+        waiting = sum(len(packed) for w in self._workers for packed in w.frames)
         self.progress(self._done + waiting, self.expected)
 
 
@@ -325,7 +389,7 @@ def parted_poses(path: str | Path, model: str = "full", jobs: int | None = None,
         info, start = reader.info, reader.start_s
     if start is None or not info.duration_s:
         return None
-    parts = split(start, info.duration_s, jobs or default_jobs(), min_part_s)
+    parts = split(start, info.duration_s, jobs or default_jobs(), min_part_s, LEAD_S)
     if len(parts) == 1:
         return None
     return PartedPoses(path, model, parts, progress, info.frames)

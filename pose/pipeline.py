@@ -32,7 +32,7 @@ from pose.checks import Position
 from pose.clock import MediaClock, Tick
 from pose.coach import PoseWatch, watch_ballistic
 from pose.events import Event
-from pose.landmarks import PoseFrame
+from pose.landmarks import N_LANDMARKS, PoseFrame
 from pose.report import Report, StretchResult
 from pose.smoothing import OneEuroParams, PoseSmoother
 from pose.stretches import Catalogue, Limit, Routine
@@ -115,19 +115,32 @@ class FrameResult:
         return self.tick.t_s
 
 
+def _f32(a: np.ndarray) -> np.ndarray:
+    """``a`` rounded to float32, as float64."""
+    return np.asarray(a, dtype=np.float32).astype(np.float64)
+
+
 def at_stored_precision(pose: PoseFrame) -> PoseFrame:
     """The pose rounded to the float32 values the store keeps (``pose.store``), so that what
     is checked live is exactly what a replay of the stored session checks."""
-    def f32(a: np.ndarray) -> np.ndarray:
-        return np.asarray(a, dtype=np.float32).astype(np.float64)
-
-    return replace(pose, image=f32(pose.image), world=f32(pose.world),
-                   visibility=f32(pose.visibility))
+    return replace(pose, image=_f32(pose.image), world=_f32(pose.world),
+                   visibility=_f32(pose.visibility))
 
 
 def frame_angles(pose: PoseFrame) -> dict[str, np.ndarray]:
     """All named angles of one pose, as (1,) arrays (``pose.angles.joint_angles``)."""
     return joint_angles(pose.image[None], pose.world[None], pose.visibility[None])
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Poses of a batch as checked, as arrays: ``rows`` (the batch's frames with a pose, M of
+    them), ``image`` (M, 33, 2), ``world`` (M, 33, 3), ``visibility`` (M, 33)."""
+
+    rows: list[int]
+    image: np.ndarray
+    world: np.ndarray
+    visibility: np.ndarray
 
 
 class FrameLoop:
@@ -199,21 +212,34 @@ class FrameLoop:
                 hint = screened[0] if screened is not None else None
         return self._judge(tick, pose, events, angles, hint)
 
+    def step_checked(self, pose: PoseFrame, tick: Tick, angles: Mapping[str, float],
+                     hint: np.ndarray | None = None) -> FrameResult:
+        """``step_pose`` for a pose as checked already (smoothed, at stored precision, its
+        time the session time: a stored session's), with its angles and screening row: a
+        loop without smoothing only."""
+        if self._smoother is not None:
+            raise RuntimeError("a loop that smooths takes raw poses: use step_pose")
+        events = self._drop_out(tick) if tick.dropout_s > 0 else []
+        return self._judge(tick, pose, events, angles, hint)
+
     def step_poses(self, frames: Sequence[tuple[float | None, PoseFrame | None]]
                    ) -> list[FrameResult]:
         """The batch entry for estimated poses: ``step_pose`` on each (source t_s, pose) pair
-        in turn, with the angles and the checker's screening computed for the frames between
-        two drop-outs at once (vectorised). ``tests/test_pipeline.py`` proves it equal."""
+        in turn, with the smoothing, the rounding to stored precision, the angles and the
+        checker's screening done for the frames between two drop-outs at once (vectorised;
+        the One-Euro recursion over the block in one filter). ``tests/test_pipeline.py``
+        proves it equal to ``step_pose`` frame by frame, on every real clip."""
         results: list[FrameResult] = []
-        pending: list[tuple[Tick, PoseFrame | None, list[Event]]] = []
+        pending: list[tuple[Tick, PoseFrame | None]] = []
+        events: list[Event] = []
         for source_t_s, pose in frames:
             tick = self.tick(source_t_s)
             if tick.dropout_s > 0:
-                results += self._judge_all(pending)  # the checks meet the gap in order
-                pending = []
-            events = self._drop_out(tick) if tick.dropout_s > 0 else []
-            pending.append((tick, self._as_checked(pose, tick.t_s), events))
-        return results + self._judge_all(pending)
+                # The checks meet the gap in order; the smoother restarts after it.
+                results += self._judge_all(*self._checked_all(pending), events)
+                pending, events = [], self._drop_out(tick)
+            pending.append((tick, pose))
+        return results + self._judge_all(*self._checked_all(pending), events)
 
     def finish(self) -> list[Event]:
         """End the session at the last frame's time: close open holds."""
@@ -255,7 +281,8 @@ class FrameLoop:
         return at_stored_precision(pose)
 
     def _judge(self, tick: Tick, pose: PoseFrame | None, events: list[Event],
-               angles: Mapping[str, float] | None, hint: np.ndarray | None) -> FrameResult:
+               angles: Mapping[str, float] | None, hint: np.ndarray | None,
+               keep: bool = True) -> FrameResult:
         """The checks of one frame whose pose is as checked (``_as_checked``)."""
         t = tick.t_s
         angles = dict(angles) if pose is not None and angles is not None else {}
@@ -265,30 +292,69 @@ class FrameLoop:
             events += watch_ballistic(self._ballistic, t, pose, angles)
             position, checks = self.checker.update(t, pose, angles, hint)
             events += checks
-        if self._track is not None:
+        if keep and self._track is not None:
             self._track.add(t, pose)
         self.last = FrameResult(tick, pose, angles, position, self._raised(events))
         return self.last
 
-    def _judge_all(self, pending: Sequence[tuple[Tick, PoseFrame | None, list[Event]]]
-                   ) -> list[FrameResult]:
-        """``_judge`` over frames in order, their angles and screening computed at once."""
-        rows = [i for i, (_, pose, _) in enumerate(pending) if pose is not None]
-        arrays: dict[str, np.ndarray] = {}
+    def _checked_all(self, pending: Sequence[tuple[Tick, PoseFrame | None]]
+                     ) -> tuple[list[tuple[Tick, PoseFrame | None]], _Block | None]:
+        """``_as_checked`` over frames in order (no drop-out among them), at once; also the
+        checked poses as arrays (None without a pose)."""
+        rows = [i for i, (_, pose) in enumerate(pending) if pose is not None]
+        if not rows:
+            return list(pending), None
+        posed: list[PoseFrame] = [pending[i][1] for i in rows]  # type: ignore[misc]
+        t = np.array([pending[i][0].t_s for i in rows], dtype=np.float64)
+        image = np.stack([p.image for p in posed])
+        world = np.stack([p.world for p in posed])
+        if self._smoother is not None:
+            height = np.array([p.size[1] for p in posed])
+            image, world = self._smoother.smooth(t, image, world, height)
+        block = _Block(rows, _f32(image), _f32(world),
+                       _f32(np.stack([p.visibility for p in posed])))
+        out: list[tuple[Tick, PoseFrame | None]] = list(pending)
+        for r, (i, p) in enumerate(zip(rows, posed, strict=True)):
+            tick = pending[i][0]
+            out[i] = (tick, PoseFrame(tick.t_s, block.image[r], block.world[r],
+                                      block.visibility[r], p.size, p.people))
+        return out, block
+
+    def _judge_all(self, checked: Sequence[tuple[Tick, PoseFrame | None]],
+                   block: _Block | None, first_events: list[Event]) -> list[FrameResult]:
+        """``_judge`` over frames in order whose poses are as checked (``block``: the same as
+        arrays), their angles and the checker's screening computed at once; ``first_events``
+        go with the first frame. The track keeps the block at once."""
+        angle_rows: list[dict[str, float] | None] = [None] * len(checked)
         hints = None
-        if rows:
-            posed = [pending[i][1] for i in rows]
-            arrays = joint_angles(np.stack([p.image for p in posed]),  # type: ignore[union-attr]
-                                  np.stack([p.world for p in posed]),  # type: ignore[union-attr]
-                                  np.stack([p.visibility for p in posed]))  # type: ignore[union-attr]
+        if block is not None:
+            arrays = joint_angles(block.image, block.world, block.visibility)
             hints = self.checker.screen(arrays)
-        row_of = {i: r for r, i in enumerate(rows)}
+            names = list(arrays)
+            # One conversion to Python floats for the whole block (``float(v[r])`` each).
+            table = np.stack([arrays[n] for n in names], axis=1).tolist()
+            for r, i in enumerate(block.rows):
+                angle_rows[i] = dict(zip(names, table[r], strict=True))
         out = []
-        for i, (tick, pose, events) in enumerate(pending):
-            r = row_of.get(i)
-            angles = {name: float(v[r]) for name, v in arrays.items()} if r is not None else None
-            hint = hints[r] if hints is not None and r is not None else None
-            out.append(self._judge(tick, pose, events, angles, hint))
+        row = 0
+        for i, (tick, pose) in enumerate(checked):
+            hint = None
+            if pose is not None:
+                hint = hints[row] if hints is not None else None
+                row += 1
+            events = first_events if i == 0 else []
+            out.append(self._judge(tick, pose, events, angle_rows[i], hint, keep=False))
+        if self._track is not None and checked:
+            n = len(checked)
+            image = np.full((n, N_LANDMARKS, 2), np.nan)
+            world = np.full((n, N_LANDMARKS, 3), np.nan)
+            visibility = np.zeros((n, N_LANDMARKS))
+            if block is not None:
+                image[block.rows], world[block.rows] = block.image, block.world
+                visibility[block.rows] = block.visibility
+            people = np.array([p.people if p is not None else 0 for _, p in checked])
+            self._track.add_block(np.array([tick.t_s for tick, _ in checked]), image, world,
+                                  visibility, people)
         return out
 
     def _drop_out(self, tick: Tick) -> list[Event]:
@@ -305,9 +371,11 @@ class FrameLoop:
         return events
 
 
-#: Poses ``run_poses`` hands the loop at a time: enough for the vectorised angles and screening
-#: to pay, few enough that the checks keep pace with a stream of poses as it comes.
-BATCH = 64
+#: Poses ``run_poses`` (and a sequential ``analyze``) hands the loop at a time: enough for the
+#: vectorised angles and screening to pay (their cost per call, ~2 ms with every catalogue
+#: stretch, is then ~10 us a frame), few enough that the checks keep pace with a stream of
+#: poses as it comes (8.5 s of a 30 fps video).
+BATCH = 256
 
 
 def run_poses(loop: FrameLoop, frames: Iterable[tuple[float | None, PoseFrame | None]]) -> None:
@@ -339,16 +407,28 @@ def run_track(loop: FrameLoop, track: Track,
     hints = loop.checker.screen(arrays) if len(track) else None
     pending = sorted(controls, key=lambda c: c[0])  # stable: same-time actions keep order
     gaps = dropouts or {}
+    names = list(arrays)
+    # Vectorised once for the whole recording: the angles as Python floats, the poses at
+    # stored precision (what ``step_pose`` rounds each frame to).
+    table = np.stack([arrays[n] for n in names], axis=1).tolist() if len(track) else []
+    image, world, visibility = _f32(track.image), _f32(track.world), _f32(track.visibility)
+    times, people = track.t_s.tolist(), track.people.tolist()
     j = 0
-    for i in range(len(track)):
-        t = float(track.t_s[i])
+    for i, t in enumerate(times):
         while j < len(pending) and pending[j][0] <= t:
             loop.control(pending[j][1], t, *pending[j][2:])
             j += 1
-        pose = track.frame(i)
-        angles = {name: float(v[i]) for name, v in arrays.items()} if pose is not None else None
-        loop.step_pose(pose, tick=Tick(t, t, dropout_s=gaps.get(t, 0.0)), angles=angles,
-                       hint=hints[i] if hints is not None else None)
+        tick = Tick(t, t, dropout_s=gaps.get(t, 0.0))
+        hint = hints[i] if hints is not None else None
+        if not people[i]:
+            loop.step_pose(None, tick=tick, hint=hint)
+            continue
+        pose = PoseFrame(t, image[i], world[i], visibility[i], track.size, int(people[i]))
+        angles = dict(zip(names, table[i], strict=True))
+        if loop.smoothing is None:
+            loop.step_checked(pose, tick, angles, hint)
+        else:
+            loop.step_pose(pose, tick=tick, angles=angles, hint=hint)
     for t_s, action, *value in pending[j:]:
         loop.control(action, t_s, *value)
     loop.finish()

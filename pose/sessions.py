@@ -22,9 +22,10 @@ from pose.catalogue_checker import CatalogueChecker
 from pose.clock import MediaClock
 from pose.coach import Coach
 from pose.errors import VideoError
+from pose.landmarks import PoseFrame
 from pose.personal import comfortable_values, personal_limits
 from pose.phases import RoutinePlayer
-from pose.pipeline import Checker, Estimator, FrameLoop, run_poses, run_track
+from pose.pipeline import BATCH, Checker, Estimator, FrameLoop, run_poses, run_track
 from pose.report import Report
 from pose.smoothing import OneEuroParams
 from pose.store import Profile, Store
@@ -102,9 +103,10 @@ def analyse_video(path: str | Path, catalogue: Catalogue, routine: Routine | Non
 
     ``jobs`` processes extract the poses (``pose.extraction``; None: one per core, at most 4),
     and the checks then run in one pass over them; ``jobs`` 1, an ``estimator`` of the
-    caller's, ``annotate_to`` (it draws each decoded frame), a short video, or timestamps that
-    cannot be cut by time run the pipeline frame by frame on one core. Both give the same
-    report (``tests/test_extraction.py``).
+    caller's, ``annotate_to``, a short video, or timestamps that cannot be cut by time run the
+    model on one core, the checks taking its poses ``pose.pipeline.BATCH`` at a time (frame by
+    frame with ``annotate_to``: it draws each frame as checked). All give the same report
+    (``tests/test_extraction.py``, ``tests/test_pipeline.py``).
 
     The report's ``track`` holds the poses as checked, at session time (0 at the first frame).
     Raises ``VideoError`` for unreadable files; a file damaged part-way keeps the frames read
@@ -134,17 +136,30 @@ def analyse_video(path: str | Path, catalogue: Catalogue, routine: Routine | Non
         info = reader.info
         own = estimator is None
         est = estimator or PoseEstimator(model)
-        loop = FrameLoop(checker, est, smoothing, MediaClock(1.0 / info.fps if info.fps else None))
+        interval = 1.0 / info.fps if info.fps else None
+        loop = FrameLoop(checker, est, smoothing, MediaClock(interval))
         writer = VideoWriter(annotate_to, info.fps) if annotate_to else None
+        # Without a picture to draw, the checks take the poses in batches (the loop's batch
+        # entry); the model gets the session times the loop's clock will give them.
+        model_clock = MediaClock(interval)
+        chunk: list[tuple[float | None, PoseFrame | None]] = []
         damage = None
         try:
             for frame in reader:
-                result = loop.step_image(frame.rgb, frame.t_s)
                 if writer is not None:
+                    result = loop.step_image(frame.rgb, frame.t_s)
                     writer.write(overlay(frame.rgb, result.pose))
+                else:
+                    chunk.append((frame.t_s, est.process(frame.rgb,
+                                                         model_clock.tick(frame.t_s).t_s)))
+                    if len(chunk) >= BATCH:
+                        loop.step_poses(chunk)
+                        chunk = []
                 if progress is not None:
                     progress(frame.index + 1, info.frames)
         except VideoError as exc:
+            loop.step_poses(chunk)
+            chunk = []
             if loop.last is None:
                 raise
             damage = str(exc)  # keep what was read before the damage
@@ -155,6 +170,7 @@ def analyse_video(path: str | Path, catalogue: Catalogue, routine: Routine | Non
                 est.close()
             if writer is not None:
                 writer.close()
+    loop.step_poses(chunk)
     loop.finish()
     track = loop.track((info.width, info.height), info.fps, str(path), model)
     if damage:

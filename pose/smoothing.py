@@ -63,16 +63,32 @@ class OneEuroFilter:
             self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t_s
             return x.copy()
         dt = t_s - self._t
-        fresh = ~np.isfinite(self._x)
-        dx = np.where(fresh, 0.0, (x - self._x) / dt)
         a_d = _alpha(p.d_cutoff_hz, dt)
-        dx_hat = a_d * dx + (1.0 - a_d) * self._dx
-        a = _alpha(p.min_cutoff_hz + p.beta * np.abs(dx_hat), dt)
-        x_hat = np.where(fresh, x, a * x + (1.0 - a) * self._x)
+        previous = self._x
+        if np.isfinite(previous).all():  # the common case: the same arithmetic, no masks
+            dx_hat = a_d * ((x - previous) / dt) + (1.0 - a_d) * self._dx
+            a = _alpha(p.min_cutoff_hz + p.beta * np.abs(dx_hat), dt)
+            x_hat = a * x + (1.0 - a) * previous
+        else:
+            fresh = ~np.isfinite(previous)
+            dx = np.where(fresh, 0.0, (x - previous) / dt)
+            dx_hat = a_d * dx + (1.0 - a_d) * self._dx
+            a = _alpha(p.min_cutoff_hz + p.beta * np.abs(dx_hat), dt)
+            x_hat = np.where(fresh, x, a * x + (1.0 - a) * previous)
         self._x = x_hat
-        self._dx = np.where(np.isfinite(dx_hat), dx_hat, 0.0)
+        self._dx = dx_hat if np.isfinite(dx_hat).all() else \
+            np.where(np.isfinite(dx_hat), dx_hat, 0.0)
         self._t = t_s
         return x_hat.copy()
+
+    def run(self, values: np.ndarray, t_s: np.ndarray) -> np.ndarray:
+        """Filter a block of samples in order: ``values`` (N, ...) at ``t_s`` (N,) seconds,
+        continuing from (and leaving) this filter's state; the same as N calls, element for
+        element."""
+        out = np.empty(values.shape, dtype=np.float64)
+        for i, t in enumerate(t_s.tolist()):
+            out[i] = self(values[i], t)
+        return out
 
 
 def smooth_track(values: np.ndarray, t_s: np.ndarray,
@@ -87,22 +103,33 @@ class PoseSmoother:
     """One-Euro smoothing of whole poses: the pipeline's stage between the model and the angles.
 
     Image landmarks are filtered in frame-height units, so one set of parameters suits every
-    resolution; world landmarks in metres. ``reset`` after a drop-out (``pose.clock``): what
-    follows a gap in the source must not be pulled towards what came before it.
+    resolution; world landmarks in metres. Both go through one filter, side by side: the
+    filter works element by element and both restart together (same times, same gaps), so
+    this is two filters' arithmetic in half the calls. ``reset`` after a drop-out
+    (``pose.clock``): what follows a gap in the source must not be pulled towards what came
+    before it.
     """
 
     def __init__(self, params: OneEuroParams = OneEuroParams()) -> None:
         self.params = params
-        self._image = OneEuroFilter(params)
-        self._world = OneEuroFilter(params)
+        self._filter = OneEuroFilter(params)
 
     def reset(self) -> None:
-        self._image.reset()
-        self._world.reset()
+        self._filter.reset()
 
     def __call__(self, pose: PoseFrame) -> PoseFrame:
         """The smoothed pose (a new ``PoseFrame``; the input is not modified)."""
         h = pose.size[1] or 1
-        image = self._image(pose.image / h, pose.t_s) * h
-        world = self._world(pose.world, pose.t_s)
-        return replace(pose, image=image, world=world)
+        both = self._filter(np.concatenate([pose.image / h, pose.world], axis=1), pose.t_s)
+        return replace(pose, image=both[:, :2] * h, world=both[:, 2:])
+
+    def smooth(self, t_s: np.ndarray, image: np.ndarray, world: np.ndarray,
+               height: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A block of N poses at once, as N calls would smooth them: ``t_s`` (N,) seconds,
+        ``image`` (N, 33, 2) pixels, ``world`` (N, 33, 3) metres, ``height`` (N,) frame
+        heights in pixels (0 taken as 1). Returns the smoothed (image, world)."""
+        h = np.where(height > 0, height, 1).astype(np.float64)[:, None, None]
+        # Divided in the landmarks' own precision, as one pose divided by an int height is.
+        scaled = image / (h.astype(image.dtype) if image.dtype.kind == "f" else h)
+        both = self._filter.run(np.concatenate([scaled, world], axis=2), t_s)
+        return both[:, :, :2] * h, both[:, :, 2:]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,27 @@ class TrackBuilder:
         self._t.append(t_s)
         self._people.append(0 if frame is None else frame.people)
 
+    def add_block(self, t_s: np.ndarray, image: np.ndarray, world: np.ndarray,
+                  visibility: np.ndarray, people: np.ndarray) -> None:
+        """N frames at once (the loop's batch entry): ``t_s`` (N,), ``image`` (N, 33, 2),
+        ``world`` (N, 33, 3), ``visibility`` (N, 33), ``people`` (N,) (0: no pose; its
+        landmarks are ignored)."""
+        n = len(t_s)
+        rows = np.empty((n, N, 6), self._dtype)
+        rows[:, :, :2], rows[:, :, 2:5], rows[:, :, 5] = image, world, visibility
+        absent = np.asarray(people) == 0
+        rows[absent, :, :5], rows[absent, :, 5] = np.nan, 0.0
+        done = 0
+        while done < n:
+            i = len(self._t) % self.BLOCK
+            if i == 0:
+                self._blocks.append(np.empty((self.BLOCK, N, 6), self._dtype))
+            k = min(self.BLOCK - i, n - done)
+            self._blocks[-1][i:i + k] = rows[done:done + k]
+            self._t.extend(np.asarray(t_s[done:done + k], dtype=np.float64).tolist())
+            self._people.extend(int(p) for p in people[done:done + k])
+            done += k
+
     def build(self) -> Track:
         n = len(self._t)
         rows = (np.concatenate(self._blocks)[:n] if self._blocks
@@ -167,9 +189,10 @@ def _write_frames(track: Track, f: TextIO) -> None:
     ) if len(track) else np.zeros((0, len(frames_csv_header())))
     writer = csv.writer(f)
     writer.writerow(frames_csv_header())
-    writer.writerows(_format_row(row) for row in table)
+    # Python floats: formatting them is the same text, without numpy's per-scalar cost.
+    writer.writerows(_format_row(row) for row in table.tolist())
 
 
-def _format_row(row: np.ndarray) -> list[str]:
+def _format_row(row: list[float]) -> list[str]:
     head = [str(int(row[0])), f"{row[1]:.4f}", str(int(row[2]))]
-    return head + ["" if not np.isfinite(v) else f"{v:.3f}" for v in row[3:]]
+    return head + ["" if not math.isfinite(v) else f"{v:.3f}" for v in row[3:]]

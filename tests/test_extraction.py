@@ -11,7 +11,7 @@ import pytest
 from conftest import sample
 
 from pose.errors import VideoError
-from pose.extraction import MIN_PART_S, Part, _worker, part_poses, split
+from pose.extraction import MIN_PART_S, Packed, Part, _worker, part_poses, split
 from pose.routines import load_catalogue
 from pose.sessions import analyse_video
 from pose.video import VideoReader
@@ -26,6 +26,32 @@ def test_split_cuts_equal_parts_and_keeps_short_videos_whole():
     assert len(split(0.0, 18.0, 4)) == 3  # parts of at least MIN_PART_S
     assert split(0.0, 2 * MIN_PART_S - 0.1, 2) == [Part(0, None, None)]
     assert split(0.0, 60.0, 1) == [Part(0, None, None)]
+
+
+def test_poses_packed_for_the_way_back_unpack_to_the_same_poses():
+    """A worker's poses travel (pickled) and wait as arrays; unpacked, they are the same."""
+    import pickle
+
+    from pose.landmarks import PoseFrame
+
+    rng = np.random.default_rng(1)
+
+    def pose(t: float, people: int) -> PoseFrame:
+        return PoseFrame(t + 0.5, rng.normal(size=(33, 2)) * 300, rng.normal(size=(33, 3)),
+                         rng.random(33), (640, 480), people)
+
+    batch = [(0.0, pose(0.0, 1)), (0.04, None), (None, pose(0.08, 2)), (0.12, None)]
+    packed = pickle.loads(pickle.dumps(Packed.of(batch)))
+    back = list(packed.unpack())
+    assert len(packed) == 4 and [t for t, _ in back] == [t for t, _ in batch]
+    for (_, a), (_, b) in zip(back, batch, strict=True):
+        assert (a is None) == (b is None)
+        if a is not None and b is not None:
+            assert (a.t_s, a.size, a.people) == (b.t_s, b.size, b.people)
+            for field in ("image", "world", "visibility"):
+                assert np.array_equal(getattr(a, field), getattr(b, field))
+    assert list(Packed.of([]).unpack()) == [] and list(Packed.of([(1.0, None)]).unpack()) == [
+        (1.0, None)]
 
 
 @pytest.mark.slow
@@ -62,7 +88,7 @@ def test_a_worker_runs_its_model_behind_the_network_guard():
         messages.append(out.get(timeout=120))
     child.join(timeout=30)
     assert messages[-1] == ("done", None), messages[-1]
-    frames = [f for m in messages[:-1] for f in m[1]]
+    frames = [f for m in messages[:-1] for f in m[1].unpack()]
     assert frames and all(t >= 1.5 for t, _ in frames)
     assert child.exitcode == 0
 
@@ -114,3 +140,20 @@ def test_workers_do_not_rerun_the_parents_main_script(tmp_path, monkeypatch):
     report = analyse_video(sample(A06), load_catalogue(), jobs=2)
     assert len(report.track) > 0 and not report.track.warnings
     assert sys.modules["__main__"] is main
+
+
+@pytest.mark.slow
+def test_checks_in_batches_give_the_report_of_the_checks_frame_by_frame(tmp_path):
+    """A sequential analysis hands the checks its poses in batches (``FrameLoop.step_poses``);
+    drawing an annotated video takes them frame by frame (``step_image``): the same report
+    and the same landmarks, bit for bit."""
+    catalogue = load_catalogue()
+    batched = analyse_video(sample(A03), catalogue, jobs=1)
+    framewise = analyse_video(sample(A03), catalogue, jobs=1,
+                              annotate_to=tmp_path / "annotated.mp4")
+    assert (tmp_path / "annotated.mp4").stat().st_size > 0
+    assert batched.to_dict() == framewise.to_dict()
+    for field in ("t_s", "image", "world", "visibility", "people"):
+        assert np.array_equal(getattr(batched.track, field), getattr(framewise.track, field),
+                              equal_nan=True), field
+    assert len(batched.track) > 60 and batched.track.has_pose.all()
