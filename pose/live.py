@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from pose import timecode
 from pose.checks import IN_FORM, camera_check, joints_of
 from pose.clock import MIN_STEP_S, Tick
 from pose.draw import STATUS_COLOURS, draw_coaching, draw_phase_badge
@@ -111,6 +112,8 @@ class LiveSnapshot:
     pain_feeling: str | None = None
     utterances: tuple[dict, ...] = ()
     """The voice's recent utterances (``pose.voice.Utterance.to_dict``), oldest first."""
+    t_s: float = 0.0
+    """Frame time of the frame this snapshot shows (the one the video shows with it)."""
 
 
 class LiveSession:
@@ -153,6 +156,7 @@ class LiveSession:
         self._wall_start: float | None = None  # only for the fps shown, never session time
         self._recent: deque[float] = deque(maxlen=45)  # wall times of the latest frames (fps)
         self._view = PlayerView()
+        self._timecode = timecode.wanted()
         self.dropped = 0
         self.closed = False
         self._record_error: str | None = None
@@ -310,7 +314,8 @@ class LiveSession:
                         else None)
             draw_coaching(out, title, view.cue, status, fraction,
                           f"{view.seconds_left:.0f} s" if view.seconds_left is not None else "")
-        return draw_phase_badge(out, "paused" if view.paused else view.phase)
+        out = draw_phase_badge(out, "paused" if view.paused else view.phase)
+        return timecode.stamp(out, result.t_s) if self._timecode else out
 
     def _publish(self, result: FrameResult, events: list[Event], view: PlayerView) -> None:
         coach = self.coach
@@ -364,13 +369,14 @@ class LiveSession:
                 pain_feeling=view.pain_feeling,
                 utterances=(previous.utterances + tuple(u.to_dict() for u in said))[-20:]
                 if said else previous.utterances,
+                t_s=result.t_s,
             )
 
     # -- end ------------------------------------------------------------------------------
 
     def results(self) -> list[StretchResult]:
         """Per stretch and side, what this session achieved (for the summary and the store)."""
-        return self.coach.results()
+        return self.player.results()
 
     def report(self) -> Report:
         """The session's report, from memory (after ``close``: complete)."""

@@ -122,7 +122,8 @@ def coach_card(snap) -> str:
         mark, words = FORM_MARKS.get(snap.status, FORM_MARKS["unknown"])
         form = (f'<span class="sc-form" data-testid="live-form" data-status="{e(snap.status)}">'
                 f'{mark} {e(words)}</span>')
-    top = (f'<div class="sc-top" data-testid="live-phase" data-phase="{e(phase)}">'
+    top = (f'<div class="sc-top" data-testid="live-phase" data-phase="{e(phase)}" '
+           f'data-t="{getattr(snap, "t_s", 0.0):.2f}">'
            f'{shape_svg(shape, colour)}<span>{e(word)}</span>{form}'
            f'<span class="sc-step">{snap.step} of {snap.steps}</span></div>')
     text = f"Next: {snap.label}" if snap.phase == "rest" else snap.label

@@ -26,13 +26,12 @@ import numpy as np
 import pytest
 from webcam import (
     ROOT,
+    chromium,
     clean_env,
     clip_frames,
-    launch_chromium,
     make_fake_camera,
     rows,
-    start_server,
-    stop_server,
+    serving,
 )
 
 pytestmark = pytest.mark.browser
@@ -93,25 +92,14 @@ def db(work) -> Path:
 
 @pytest.fixture(scope="module")
 def server(work, db):
-    try:
-        srv = start_server(work / "streamlit.log", db)
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield srv
-    stop_server(srv)
+    with serving(work, db) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
 def browser(camera):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        try:
-            chromium = launch_chromium(pw, camera)
-        except FileNotFoundError as exc:
-            pytest.fail(str(exc), pytrace=False)
-        yield chromium
-        chromium.close()
+    with chromium(camera) as browser:
+        yield browser
 
 
 class Console:

@@ -20,6 +20,8 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
+import contextlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -293,3 +295,52 @@ def rows(db: Path, sql: str, params: Iterable = ()) -> list[tuple]:
         return []
     finally:
         conn.close()
+
+
+# -- fixtures' bodies, shared by the browser tests ----------------------------------------------
+
+@contextmanager
+def serving(work: Path, db: Path, routines: dict[str, str] | None = None,
+            catalogue_extra: str = "", extra_env: dict[str, str] | None = None
+            ) -> Iterator[Server]:
+    """The app on a free port with the store at ``db``; with ``routines`` ({file name: TOML})
+    it reads a routines folder of its own: the catalogue (plus ``catalogue_extra``) and those.
+    A server that does not come up fails the test with its output."""
+    import pytest
+
+    env = dict(extra_env or {})
+    if routines is not None:
+        folder = work / "routines"
+        folder.mkdir(exist_ok=True)
+        text = (ROOT / "routines" / "catalogue.toml").read_text(encoding="utf-8")
+        (folder / "catalogue.toml").write_text(text + catalogue_extra, encoding="utf-8")
+        for name, toml in routines.items():
+            (folder / name).write_text(toml, encoding="utf-8")
+        env["STRETCHCHECK_ROUTINES"] = str(folder)
+    try:
+        server = start_server(work / "streamlit.log", db, extra_env=env)
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+@contextmanager
+def chromium(camera: Path | None, playwright=None):
+    """Debian's Chromium with ``camera`` as its webcam, through Playwright (``playwright``, or
+    one of its own: a process runs one sync Playwright at a time); a missing browser fails the
+    test with the reason."""
+    import pytest
+    from playwright.sync_api import sync_playwright
+
+    with contextlib.nullcontext(playwright) if playwright else sync_playwright() as pw:
+        try:
+            browser = launch_chromium(pw, camera)
+        except FileNotFoundError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        try:
+            yield browser
+        finally:
+            browser.close()
