@@ -142,7 +142,7 @@ function enqueue(utterances) {
     if (u.id <= s.seen) continue;  // said (or dropped) before this rerun
     s.seen = u.id;
     s.queue.push(Object.assign({ queuedAt: performance.now() }, u));
-    cutsBelow = Math.max(cutsBelow, u.cuts_below || (u.interrupt ? 3 : 0));
+    cutsBelow = Math.max(cutsBelow, u.cuts_below || 0);
   }
   if (s.speaking && s.speaking.u.priority < cutsBelow) {
     // A safety warning cuts off anything else, a transition or countdown a coaching cue.

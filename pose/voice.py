@@ -38,9 +38,12 @@ from pose.phases import (
     step_label,
 )
 
-#: Priorities, highest first. SAFETY interrupts anything else; TRANSITION and COUNTDOWN
-#: interrupt a CUE; the others wait their turn.
-SAFETY, TRANSITION, COUNTDOWN, CUE = 3, 2, 2, 1
+#: Priorities, highest first. SAFETY interrupts anything else; COUNTDOWN and TRANSITION
+#: interrupt a CUE; the others wait their turn. A countdown number goes before a waiting
+#: announcement: said late it would be wrong, while "Hold for 5 seconds" behind "3" is merely
+#: late (and dropped once its time to live is over) - so a short hold that starts while its
+#: stretch is being announced still gets its whole countdown.
+SAFETY, COUNTDOWN, TRANSITION, CUE = 4, 3, 2, 1
 #: Seconds left in a hold that are said aloud.
 COUNTDOWN_AT = (10, 5, 3, 2, 1)
 #: Speaking rate assumed when keeping a cue clear of the countdown (characters a second; the

@@ -44,9 +44,12 @@ stretch = "knee_to_chest"
 hold_s = 5
 """
 #: A one-sided stretch for the side switch. No sample clip holds a one-sided stretch, so this
-#: test stretch is the glute bridge judged on the leg nearer the camera: on A03 as filmed the
-#: checks read the right side, on its mirror image the left (``stretchcheck analyze`` on the
-#: frozen bridge, as filmed and mirrored: a 10.1 s hold on the right, then on the left).
+#: test stretch is the glute bridge judged on one leg, with a knee range that only the leg
+#: nearer the camera meets in A03's frozen bridge (near knee 126 deg, far knee 114-116 deg):
+#: as filmed the checks read the right side in form and the left out of form; on the mirror
+#: image the left in form and the right unknown (the far leg unseen). Checked with
+#: ``stretchcheck analyze --stretch bridge_one_side`` on both: a 10.1 s hold on the right as
+#: filmed, on the left mirrored, none on the other side.
 ONE_SIDE = """
 
 [stretch.bridge_one_side]
@@ -77,8 +80,9 @@ high_cue = "Lift your hips higher, in line with your {side} knee"
 
 [[stretch.bridge_one_side.criteria]]
 angle = "knee_flexion_{side}"
-min = 60
+min = 119
 max = 145
+nearly_deg = 1
 low_cue = "Bend your {side} knee more"
 high_cue = "Move your {side} foot a little further from your hips"
 """
@@ -88,6 +92,10 @@ description = "One stretch on each side, with short holds."
 stretch = "bridge_one_side"
 hold_s = 5
 """
+#: How much longer than on an idle computer a phase may take to show: the machine is shared
+#: (load averages of 13 on 2 cores were seen). Upper bounds of waits on the page, never
+#: asserted durations.
+PATIENCE = 3.0
 MIN_TYPE = 0.05  # of the viewport's height
 SYNC_S = 0.5
 
@@ -179,7 +187,7 @@ def panel(page) -> dict:
 
 
 def start(page) -> None:
-    page.wait_for_selector(WEBRTC_IFRAME, timeout=30_000)
+    page.wait_for_selector(WEBRTC_IFRAME, timeout=90_000)
     webrtc = page.frame_locator(WEBRTC_IFRAME)
     button = webrtc.get_by_role("button", name=re.compile(r"^start$", re.I))
     button.click(timeout=20_000)
@@ -188,7 +196,7 @@ def start(page) -> None:
         if time.monotonic() - clicked > 8 and button.is_visible():
             button.click(timeout=5_000)  # the known dropped START (browser-webcam.md)
             clicked = time.monotonic()
-        if time.monotonic() - clicked > 60:
+        if time.monotonic() - clicked > 60 * PATIENCE:
             pytest.fail("the coach card never appeared after START")
         page.wait_for_timeout(300)
 
@@ -318,6 +326,7 @@ class Timeline:
         return state
 
     def until(self, what: str, check, timeout_s: float, video: bool = False) -> dict:
+        timeout_s *= PATIENCE
         deadline = time.monotonic() + timeout_s
         while True:
             state = self.poll(video)
@@ -363,17 +372,17 @@ def test_a_routine_coached_from_the_floor(server, browser):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{server.url}/?routine=quick-try")
+    page.goto(f"{server.url}/?routine=quick-try", timeout=120_000)
     start(page)
     tl = Timeline(page)
     tl.wall0 = time.monotonic() - page.evaluate("() => performance.now()") / 1000
-    page.wait_for_function(f"() => ({VIDEO_LOG_JS})({log_args()})", timeout=30_000)
+    page.wait_for_function(f"() => ({VIDEO_LOG_JS})({log_args()})", timeout=90_000)
     assert page.get_by_text("Deploy", exact=True).count() == 0
 
     # Position: the cue in type readable from the floor, the whole view on one screen.
     state = tl.until("position phase", lambda s: s["phase"] == "position", 60)
     assert state["cueSize"] >= MIN_TYPE * state["height"], state
-    page.wait_for_selector(".st-key-sc-pain", timeout=10_000)
+    page.wait_for_selector(".st-key-sc-pain", timeout=30_000)
     shot(page, "1_position")
     layout = page.evaluate("""() => {
       const r = (sel) => { const e = document.querySelector(sel);
@@ -441,7 +450,7 @@ def test_a_routine_coached_from_the_floor(server, browser):
             print(f"{phase}: the video showed it {offset:+.2f} s from the panel (wall clock)")
 
     # The next stretch is announced (and not cut off by the pain stop below).
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 15 * PATIENCE
     while not any(e["text"].startswith("Knee to chest, either side first")
                   and e["status"] == "spoken"
                   for e in page.evaluate("() => window.__stretchcheckSpeech")):
@@ -454,14 +463,14 @@ def test_a_routine_coached_from_the_floor(server, browser):
     shot(page, "7_pain_question")
     page.get_by_role("button", name="Discomfort or a strong stretch").click()
     page.get_by_role("button", name="3", exact=True).click()
-    page.get_by_role("button", name="Skip this stretch").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Skip this stretch").wait_for(timeout=60_000)
     shot(page, "8_pain_choice")
     page.get_by_role("button", name="Skip this stretch").click()
     tl.until("the routine moving on", lambda s: s["phase"] != "pain", 10)
 
     def stored():
         return rows(server.db, "SELECT stretch, data FROM events WHERE kind = 'pain_report'")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 10 * PATIENCE
     while not stored() and time.monotonic() < deadline:
         page.wait_for_timeout(300)
     (stretch, data), = stored()
@@ -469,7 +478,7 @@ def test_a_routine_coached_from_the_floor(server, browser):
         '"rating":3' in data
 
     # The speech log: countdown and transitions, said by the local voice, nothing cut off.
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 15 * PATIENCE
     while page.evaluate("() => window.__stretchcheck.speaking !== null") and \
             time.monotonic() < deadline:
         page.wait_for_timeout(300)  # the pain stop's words end before the log is read
@@ -503,10 +512,12 @@ def test_the_side_switch_after_a_completed_hold(server, sides_browser):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{server.url}/?routine=sides-try")
+    # The fast model: more frames a second on this shared computer (it reads the test
+    # stretch as the full model does: a hold on the right as filmed, on the left mirrored).
+    page.goto(f"{server.url}/?routine=sides-try&model=lite", timeout=120_000)
     start(page)
     tl = Timeline(page)
-    page.wait_for_function(f"() => ({VIDEO_LOG_JS})({log_args()})", timeout=30_000)
+    page.wait_for_function(f"() => ({VIDEO_LOG_JS})({log_args()})", timeout=90_000)
     first = tl.until("a hold on one side", lambda s: s["phase"] == "hold", 120)
     side = re.search(r"(left|right) side", first["label"] or "")
     assert side, first
@@ -523,7 +534,7 @@ def test_the_side_switch_after_a_completed_hold(server, sides_browser):
     assert held["label"] == f"Bridge on one side - {other} side", held
     shot(page, "13_other_side_hold")
     tl.until("the other side released", lambda s: s["phase"] == "release", 30)
-    page.get_by_text("Routine finished").first.wait_for(timeout=30_000)
+    page.get_by_text("Routine finished").first.wait_for(timeout=90_000)
     shot(page, "14_finished")
 
     done = rows(server.db, "SELECT side FROM events e JOIN sessions s ON s.id = e.session_id "
@@ -538,6 +549,7 @@ def test_the_side_switch_after_a_completed_hold(server, sides_browser):
             if e["status"] == "spoken"]
     print("said", said)
     assert any(t.startswith(f"Rest. Next: Bridge on one side, {other} side") for t in said), said
+    # Each side's whole countdown, though the 5 s hold began during its announcement.
     assert [t for t in said if t in ("3", "2", "1")] == ["3", "2", "1"] * 2, said
     assert not errors, errors
     context.close()
@@ -548,9 +560,9 @@ def test_mirror_zoom_and_no_local_voice(server, browser):
     context = browser.new_context(viewport={"width": 640, "height": 360},
                                    device_scale_factor=2)
     page = context.new_page()
-    page.goto(f"{server.url}/?routine=quick-try")
+    page.goto(f"{server.url}/?routine=quick-try", timeout=120_000)
     start(page)
-    page.get_by_text("has no voice of its own").wait_for(timeout=20_000)
+    page.get_by_text("has no voice of its own").wait_for(timeout=60_000)
     page.evaluate("""() => {  // back to the top: clicking START scrolled the video into view
       for (let e = document.querySelector('[data-testid="live-card"]'); e; e = e.parentElement)
         e.scrollTop = 0;

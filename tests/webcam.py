@@ -11,6 +11,7 @@ See ../shared/notes/browser-webcam.md for why each flag and step is there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -20,7 +21,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
-import contextlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path

@@ -40,7 +40,9 @@ with st.sidebar:
     routine_id = st.selectbox("Routine", routine_ids,
                               index=routine_ids.index(linked) if linked in routine_ids else 0,
                               format_func=lambda r: cat.routines[r].name, key="routine")
+    asked = st.query_params.get("model")  # ?model=lite: the fast model from the link
     model = st.radio("Pose model", list(MODELS), format_func=MODELS.get, key="model",
+                     index=list(MODELS).index(asked) if asked in MODELS else 0,
                      help="The fast model suits slower computers; the accurate one sees joints "
                           "more precisely.")
 
