@@ -540,8 +540,16 @@ class RoutinePlayer:
             self._enter(REST, t)
             return []
         if choice == "skip":
+            # "Skip this stretch": every side of the one that hurt still to come, not only
+            # the next entry of the plan (during the rest the coach may stand on another).
+            hurt = self._pain_at[0] if self._pain_at else self.coach.step.stretch.id
             self.phase = POSITION
-            return self.skip(t_s)
+            events: list[Event] = []
+            while not self.coach.finished and self.coach.step.stretch.id == hurt:
+                events += self.skip(t_s)
+            if not self.coach.finished:
+                self._enter(POSITION, t)
+            return events
         self.phase = FINISHED
         self.coach.finished = True
         event = Event(t_s, "routine_finished", message="Ended after the pain stop")

@@ -225,6 +225,31 @@ def test_after_a_mild_pain_rest_then_the_same_stretch_or_skip():
     assert len(pain) == 2
 
 
+def test_skip_after_pain_skips_every_side_of_the_stretch_that_hurt():
+    """Knee to chest hurt on its first side: "Skip this stretch" goes to the next stretch, not
+    to knee to chest's other side; hurt in the rest before a new stretch, that one is kept."""
+    player = RoutinePlayer(routine(("knee_to_chest", 30), ("glute_bridge", 30)))
+    run = Run(player)
+    run.feed(ideal("knee_to_chest", "left"), 2.0)
+    player.pain(run.t)
+    player.answer_pain(run.t, "discomfort", 3)
+    player.after_pain(run.t, "skip")
+    run.feed(lying_flat(), 0.5)
+    assert run.view.stretch == "glute_bridge" and run.view.phase == POSITION
+
+    player = RoutinePlayer(routine(("glute_bridge", 3), ("knee_to_chest", 3)), rest_s=4.0,
+                           release_s=1.0)
+    run = Run(player)
+    run.feed(ideal("glute_bridge"), 5.0)
+    assert run.view.phase == REST and run.view.stretch == "knee_to_chest"
+    player.pain(run.t)
+    player.answer_pain(run.t, "discomfort", 2)
+    player.after_pain(run.t, "skip")
+    run.feed(lying_flat(), 0.5)
+    assert run.view.stretch == "knee_to_chest" and run.view.phase == POSITION
+    assert run.view.side is None  # either side first, as before
+
+
 def test_mirrored_side_view_is_the_other_side():
     player = RoutinePlayer(routine(("knee_to_chest", 5)))
     run = Run(player)

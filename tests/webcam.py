@@ -259,7 +259,8 @@ def chromium_args(camera: Path | None) -> list[str]:
     return args
 
 
-def launch_chromium(playwright, camera: Path | None, executable: Path = CHROMIUM):
+def launch_chromium(playwright, camera: Path | None, executable: Path = CHROMIUM,
+                    extra_args: Iterable[str] = (), env: dict[str, str] | None = None):
     """Debian's Chromium, headless, with ``camera`` (a y4m file) as its webcam."""
     if not executable.is_file():
         raise FileNotFoundError(
@@ -267,7 +268,62 @@ def launch_chromium(playwright, camera: Path | None, executable: Path = CHROMIUM
             "(scripts/test.sh installs it with apt-get install chromium; no browser is "
             "ever downloaded)")
     return playwright.chromium.launch(executable_path=str(executable), headless=True,
-                                      args=chromium_args(camera))
+                                      args=chromium_args(camera) + list(extra_args),
+                                      **({"env": env} if env is not None else {}))
+
+
+# -- a real voice ------------------------------------------------------------------------------
+
+SPEECH_TOOLS = (Path("/usr/bin/speech-dispatcher"), Path("/usr/bin/espeak-ng"))
+
+
+def speech_env(home: Path) -> dict[str, str]:
+    """An environment in which Chromium (``--enable-speech-dispatcher``) speaks with Debian's
+    speech-dispatcher and its espeak-ng voices, which run on this computer (``localService``).
+
+    speech-dispatcher is started by Chromium itself, with a configuration of its own under
+    ``home``: sound to libao's null driver, since a test machine has no sound card (with the
+    default, PulseAudio, nothing is ever said and no utterance ends). The null driver does not
+    play in real time: an utterance ends as soon as it is synthesised."""
+    import re
+
+    conf = home / ".config" / "speech-dispatcher"
+    if not conf.exists():
+        import shutil
+
+        shutil.copytree("/etc/speech-dispatcher", conf)
+        text = (conf / "speechd.conf").read_text(encoding="utf-8")
+        text, n = re.subn(r"(?m)^#?\s*AudioOutputMethod.*$", 'AudioOutputMethod "libao"', text,
+                          count=1)
+        (conf / "speechd.conf").write_text(
+            text if n else text + '\nAudioOutputMethod "libao"\n', encoding="utf-8")
+    (home / ".libao").write_text("default_driver=null\n", encoding="utf-8")
+    run = home / "run"
+    run.mkdir(mode=0o700, exist_ok=True)
+    return clean_env(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
+                     XDG_RUNTIME_DIR=str(run), XDG_CACHE_HOME=str(home / ".cache"))
+
+
+def stop_speech(home: Path, timeout_s: float = 10.0) -> None:
+    """End the speech-dispatcher that Chromium started under ``home`` (it leaves by itself
+    once idle; this makes sure, by the process id in its pid file)."""
+    deadline = time.monotonic() + timeout_s
+    for pid_file in (home / "run" / "speech-dispatcher" / "pid").glob("*.pid"):
+        try:
+            pid = int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            continue
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                break
+            while time.monotonic() < deadline:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.2)
 
 
 # -- the store, read-only --------------------------------------------------------------------
