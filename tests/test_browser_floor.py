@@ -372,6 +372,22 @@ def expected_countdown(db: Path, routine: str) -> list[list[str]]:
     return out
 
 
+COUNT_WORDS = ("10 seconds left", "5 seconds left", "3", "2", "1")
+
+
+def assert_countdown(log: list[dict], expected: list[list[str]]) -> None:
+    """The countdown the page received is the one the processed frames allow (in order, every
+    number); each was said, or dropped unsaid because it could no longer be said on time (a
+    countdown said late would be wrong) - never cut off."""
+    counted = [e for e in log if e["text"] in COUNT_WORDS]
+    assert [e["text"] for e in counted] == [w for hold in expected for w in hold], (
+        [(e["text"], e["status"]) for e in counted], expected)
+    assert all(e["status"] in ("spoken", "dropped") for e in counted), counted
+    dropped = [e["text"] for e in counted if e["status"] == "dropped"]
+    if dropped:
+        print(f"countdown dropped as too late on this computer: {dropped}")
+
+
 class Timeline:
     """Polls the panel (and the video's badge) and keeps every change with its time."""
 
@@ -561,7 +577,8 @@ def test_a_routine_coached_from_the_floor(server, browser):
     countdown = [t for t in said if t in ("5 seconds left", "3", "2", "1")]
     expected = expected_countdown(server.db, "quick-try")
     print("countdown said", countdown, "expected from the processed frames", expected)
-    assert len(expected) == 1 and countdown == expected[0], (said, expected)
+    assert len(expected) == 1, expected
+    assert_countdown(log, expected)
     for e in log:  # cut off only by a safety warning, or a cue by a transition or countdown
         if e["status"] == "interrupted":
             assert any(o["priority"] > e["priority"] and abs(o["start"] - e["end"]) < 300
@@ -613,8 +630,8 @@ def test_the_side_switch_after_a_completed_hold(server, sides_browser):
     assert all(p in it for p in ["hold", "release", "rest", "position", "hold", "release"]), \
         order
     print("\n" + assert_in_sync(page, tl.frames))
-    said = [e["text"] for e in page.evaluate("() => window.__stretchcheckSpeech")
-            if e["status"] == "spoken"]
+    log = page.evaluate("() => window.__stretchcheckSpeech")
+    said = [e["text"] for e in log if e["status"] == "spoken"]
     print("said", said)
     assert any(t.startswith(f"Rest. Next: Bridge on one side, {other} side") for t in said), said
     # Each side's whole countdown (as the frames processed allowed: see expected_countdown),
@@ -622,7 +639,7 @@ def test_the_side_switch_after_a_completed_hold(server, sides_browser):
     expected = expected_countdown(server.db, "sides-try")
     print("expected countdowns", expected)
     assert len(expected) == 2, expected
-    assert [t for t in said if t in ("3", "2", "1")] == expected[0] + expected[1], said
+    assert_countdown(log, expected)
     assert not errors, errors
     context.close()
 
