@@ -2,8 +2,9 @@
 //  * one document-level key handler - space pause/resume, S skip, P pain stop, F full screen -
 //    also listening inside the video's iframe, so a key works wherever the focus is;
 //  * the voice: plays the utterances the session decided (pose/voice.py) one at a time,
-//    highest priority first, a safety warning cutting off whatever is being said, only with a
-//    voice of this computer (localService): some default voices send the text to a server;
+//    highest priority first, a safety warning cutting off whatever is being said and a
+//    transition or countdown cutting off a coaching cue (pose/voice.py, cuts_below), only with
+//    a voice of this computer (localService): some default voices send the text to a server;
 //  * a log of everything said for tests: window.__stretchcheckSpeech.
 // Called again at every rerun with new data: all state lives on window.__stretchcheck.
 
@@ -136,15 +137,16 @@ function speakNext() {
 
 function enqueue(utterances) {
   const s = state();
-  let urgent = false;
+  let cutsBelow = 0;
   for (const u of utterances || []) {
     if (u.id <= s.seen) continue;  // said (or dropped) before this rerun
     s.seen = u.id;
     s.queue.push(Object.assign({ queuedAt: performance.now() }, u));
-    urgent = urgent || u.interrupt;
+    cutsBelow = Math.max(cutsBelow, u.cuts_below || 0);
   }
-  if (urgent && s.speaking && !s.speaking.u.interrupt) {
-    s.speaking.interrupted = true;  // a safety warning cuts off an ordinary cue
+  if (s.speaking && s.speaking.u.priority < cutsBelow) {
+    // A safety warning cuts off anything else, a transition or countdown a coaching cue.
+    s.speaking.interrupted = true;
     window.speechSynthesis.cancel();
   }
   speakNext();

@@ -32,6 +32,7 @@ import av
 import cv2
 import numpy as np
 
+from pose import timecode
 from pose.checks import IN_FORM, camera_check, joints_of
 from pose.clock import MIN_STEP_S, Tick
 from pose.draw import STATUS_COLOURS, draw_coaching, draw_phase_badge
@@ -128,6 +129,8 @@ class LiveSnapshot:
     """During the rest: the side that comes next ("both", or None while either may)."""
     utterances: tuple[dict, ...] = ()
     """The voice's recent utterances (``pose.voice.Utterance.to_dict``), oldest first."""
+    t_s: float = 0.0
+    """Frame time of the frame this snapshot shows (the one the video shows with it)."""
 
 
 class LiveSession:
@@ -180,6 +183,7 @@ class LiveSession:
         self._skipping_since: float | None = None  # camera time of the first frame skipped
         self._last_out: av.VideoFrame | None = None  # the picture last sent on
         self._view = PlayerView()
+        self._timecode = timecode.wanted()
         self.dropped = 0
         self.closed = False
         self._record_error: str | None = None
@@ -394,7 +398,8 @@ class LiveSession:
                         else None)
             draw_coaching(out, title, view.cue, status, fraction,
                           f"{view.seconds_left:.0f} s" if view.seconds_left is not None else "")
-        return draw_phase_badge(out, "paused" if view.paused else view.phase)
+        out = draw_phase_badge(out, "paused" if view.paused else view.phase)
+        return timecode.stamp(out, result.t_s) if self._timecode else out
 
     def _publish(self, result: FrameResult, events: list[Event], view: PlayerView) -> None:
         coach = self.coach
@@ -430,13 +435,14 @@ class LiveSession:
                 next_side=self.player.planned_side() if view.phase == "rest" else None,
                 utterances=(previous.utterances + tuple(u.to_dict() for u in said))[-20:]
                 if said else previous.utterances,
+                t_s=result.t_s,
             )
 
     # -- end ------------------------------------------------------------------------------
 
     def results(self) -> list[StretchResult]:
         """Per stretch and side, what this session achieved (for the summary and the store)."""
-        return self.coach.results()
+        return self.player.results()
 
     def report(self) -> Report:
         """The session's report, from memory (after ``close``: complete)."""

@@ -112,10 +112,11 @@ FORM_MARKS = {"in_form": ("\u2714", "Good"), "nearly": ("\u25D0", "Nearly"),
               "unknown": ("?", "Can't see")}
 
 
-def coach_card(view: PlayerView) -> str:
+def coach_card(view: PlayerView, t_s: float = 0.0) -> str:
     """The coach card for the routine player's view (``LiveSnapshot.view``): phase (colour,
     shape, word), stretch and side, the one cue, and the hold ring with the seconds left
-    (``data-testid="live-seconds"``, holds only)."""
+    (``data-testid="live-seconds"``, holds only). ``t_s`` is the frame time (s) the view stands
+    at, carried as ``data-t`` so a test can match the panel with the video's time code."""
     phase = "paused" if view.paused else view.phase
     colour, shape, word = PHASE_STYLE.get(phase, PHASE_STYLE["position"])
     e = html.escape
@@ -124,7 +125,8 @@ def coach_card(view: PlayerView) -> str:
         mark, words = FORM_MARKS.get(view.status, FORM_MARKS["unknown"])
         form = (f'<span class="sc-form" data-testid="live-form" data-status="{e(view.status)}">'
                 f'{mark} {e(words)}</span>')
-    top = (f'<div class="sc-top" data-testid="live-phase" data-phase="{e(phase)}">'
+    top = (f'<div class="sc-top" data-testid="live-phase" data-phase="{e(phase)}" '
+           f'data-t="{t_s:.2f}">'
            f'{shape_svg(shape, colour)}<span>{e(word)}</span>{form}'
            f'<span class="sc-step">{view.step} of {view.steps}</span></div>')
     text = f"Next: {view.label}" if view.phase == "rest" else view.label

@@ -8,7 +8,11 @@ adds what a person needs to follow it without touching the computer:
   pace and count) -> ``release`` -> ``rest`` (the next side or stretch announced) -> ``position``
   of the next one, by itself;
 * either side first: the coach credits the side that was held (see ``Coach._credit_side``);
-* a pause that freezes every timer: the coach runs on a clock that stops while paused;
+* a pause that freezes every timer: the coach runs on a clock that stops while paused (its
+  results are handed out on frame time, so a hold after a pause sits where its frames are);
+* a camera check at each change of position (the first stretch, and whenever the starting
+  position or the camera's place changes): no hold starts before the posture and the camera's
+  view are right for the new stretch;
 * a cue that stays at least ``cue_min_s`` unless a safety warning replaces it;
 * the pain stop: the stretch ends at once, the person is asked what it is and how bad, and either
   stops for today or chooses to rest, skip the stretch or end.
@@ -28,11 +32,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from pose.checks import IN_FORM, NEARLY, OUT_OF_FORM, Position
+from pose.checks import IN_FORM, NEARLY, OUT_OF_FORM, Position, camera_check
 from pose.coach import Coach
 from pose.events import Event
 from pose.landmarks import PoseFrame
-from pose.report import StretchResult
+from pose.report import SideRecord, StretchResult
 from pose.stretches import SIDES, Limit, Routine, Stretch
 
 POSITION, HOLD, CYCLES, RELEASE, REST, PAIN, FINISHED, STOPPED_TODAY = (
@@ -172,6 +176,8 @@ class PlayerView:
     """The camera advice for the current stretch (for the next one during the rest)."""
     camera_moves: bool = False
     """The rest announces a new camera place for the next stretch."""
+    camera_check: bool = False
+    """Waiting for the camera to be right for a new position: no hold starts before."""
     pain_feeling: str | None = None
     advice: str = ""
 
@@ -235,6 +241,11 @@ class RoutinePlayer:
     _seen: bool = field(init=False, default=False)
     _angles: Mapping[str, float] = field(init=False, default_factory=dict)
     _crowd: bool = field(init=False, default=False)
+    _pauses: list[tuple[float, float]] = field(init=False, default_factory=list)
+    """(coaching time of a pause, its length in s), in order: coaching time -> frame time."""
+    _camera_ok_for: int | None = field(init=False, default=None)
+    """The plan position whose camera check has passed."""
+    _camera_problem: str = field(init=False, default="")
 
     mode = "routine"
 
@@ -249,6 +260,10 @@ class RoutinePlayer:
     def _clock(self, t_s: float) -> float:
         """Coaching time: frame time minus every pause, so no timer runs while paused."""
         return t_s - self._paused_total
+
+    def frame_time(self, t: float) -> float:
+        """Frame time of coaching time ``t``: ``t`` plus every pause taken before it."""
+        return t + sum(length for at, length in self._pauses if at < t)
 
     def _frame_time(self, events: list[Event]) -> list[Event]:
         """Events on frame time (the store's and the review's clock), from coaching time."""
@@ -285,11 +300,48 @@ class RoutinePlayer:
                 self._enter(POSITION, t)
             else:
                 return None, []
+        if self.phase == POSITION and not self._camera_right(pose, angles):
+            # The coach sees no one until the camera is right: no hold starts on a wrong view.
+            pose, angles = None, {}
         pos, events = self.coach.update(t, pose, angles)
         events = self._frame_time(events)
         self.heed(t_s, events)
         events += self._advance_phase(t, t_s, events)
         return pos, events
+
+    def _needs_camera_check(self) -> bool:
+        """The first step of a new position: the first stretch, or a stretch whose starting
+        position or camera place differs from the one before (a side switch needs none)."""
+        coach = self.coach
+        if self._camera_ok_for == coach.position or coach.finished:
+            return False
+        if coach.position == 0:
+            return True
+        before = coach.routine.steps[coach.plan[coach.position - 1][0]].stretch
+        now = coach.step.stretch
+        return (before.position, before.camera) != (now.position, now.camera)
+
+    def _camera_right(self, pose: PoseFrame | None, angles: Mapping[str, float]) -> bool:
+        """The camera check of a new position: the person seen in the stretch's starting
+        posture, from the stretch's view, with every body part it judges in sight."""
+        if not self._needs_camera_check():
+            self._camera_problem = ""
+            return True
+        coach = self.coach
+        stretch = coach.step.stretch
+        if pose is None:
+            self._camera_problem = "I can't see you - come into the camera's view"
+            return False
+        if posture_missing(stretch, angles):
+            self._camera_problem = POSTURE_CUES.get(stretch.position, "Get into position")
+            return False
+        side = coach.checker.side or "both"  # either side first: one side in sight will do
+        problems = camera_check(stretch, side, pose.image, pose.visibility, pose.people)
+        self._camera_problem = problems[0] if problems else ""
+        if problems:
+            return False
+        self._camera_ok_for = coach.position
+        return True
 
     def heed(self, t_s: float, events: Sequence[Event]) -> None:
         """The safety warnings among a frame's events: ``update`` heeds the checks' own, the
@@ -337,7 +389,23 @@ class RoutinePlayer:
         return self._frame_time(self.coach.finish(t))
 
     def results(self) -> list[StretchResult]:
-        return self.coach.results()
+        """The coach's results on frame time (the recording's clock): every hold, bounce and
+        pain stop moved by the pauses taken before it. A hold that spans a pause keeps its
+        held length (the pause is not held time) and is placed from its start."""
+        if not self._pauses:
+            return self.coach.results()
+        return [replace(r, record=self._record_on_frame_time(r.record))
+                for r in self.coach.results()]
+
+    def _record_on_frame_time(self, record: SideRecord) -> SideRecord:
+        shift = self.frame_time
+        holds = [replace(h, start_s=shift(h.start_s),
+                           end_s=h.end_s + shift(h.start_s) - h.start_s) for h in record.holds]
+        return replace(record, holds=holds,
+                         bounces=[replace(b, t_s=shift(b.t_s)) for b in record.bounces],
+                         over_range=[{**o, "t_s": round(shift(float(o["t_s"])), 3)}
+                                     for o in record.over_range],
+                         pain_stops=[shift(t) for t in record.pain_stops])
 
     def declined(self) -> list[dict[str, object]]:
         return self.coach.declined()
@@ -389,7 +457,11 @@ class RoutinePlayer:
 
     def resume(self, t_s: float) -> None:
         if self.paused:
-            self._paused_total += max(0.0, t_s - (self._paused_at or t_s))
+            at = self._paused_at if self._paused_at is not None else t_s
+            length = max(0.0, t_s - at)
+            if length > 0:
+                self._pauses.append((at - self._paused_total, length))
+            self._paused_total += length
             self.paused, self._paused_at = False, None
 
     def skip(self, t_s: float) -> list[Event]:
@@ -467,8 +539,16 @@ class RoutinePlayer:
             self._enter(REST, t)
             return []
         if choice == "skip":
+            # "Skip this stretch": every side of the one that hurt still to come, not only
+            # the next entry of the plan (during the rest the coach may stand on another).
+            hurt = self._pain_at[0] if self._pain_at else self.coach.step.stretch.id
             self.phase = POSITION
-            return self.skip(t_s)
+            events: list[Event] = []
+            while not self.coach.finished and self.coach.step.stretch.id == hurt:
+                events += self.skip(t_s)
+            if not self.coach.finished:
+                self._enter(POSITION, t)
+            return events
         self.phase = FINISHED
         self.coach.finished = True
         event = Event(t_s, "routine_finished", message="Ended after the pain stop")
@@ -518,7 +598,9 @@ class RoutinePlayer:
             target_s=target, cycles=cycles, cycles_target=cycles_target,
             next_label=step_label(stretch.name, self.planned_side())
             if self.phase == REST else "",
-            camera=camera, camera_moves=moves, pain_feeling=self._pain_feeling,
+            camera=camera, camera_moves=moves,
+            camera_check=self.phase == POSITION and self._needs_camera_check(),
+            pain_feeling=self._pain_feeling,
             advice=self._advice)
 
     def planned_side(self) -> str | None:
@@ -560,6 +642,8 @@ class RoutinePlayer:
                     else "Breathe in and let your belly sink"), "form"
         if posture_missing(stretch, self._angles, self._seen):
             return POSTURE_CUES.get(stretch.position, "Get into position"), "posture"
+        if self.phase == POSITION and self._camera_problem and self._needs_camera_check():
+            return self._camera_problem, "posture"
         if self.phase == HOLD:
             if pos is not None and pos.status in (NEARLY, OUT_OF_FORM):
                 return pos.cue, "form"

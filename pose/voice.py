@@ -7,7 +7,9 @@ priority, an id that only grows (so the browser, which keeps the queue, knows wh
 any number of page reruns) and a time to live (a countdown said late is wrong: it is dropped).
 
 The browser plays them one at a time (``pose/coach_component.js``): a safety warning cuts off
-whatever is being said, everything else waits its turn, highest priority first, oldest first.
+whatever is being said, a transition or a countdown number cuts off a coaching cue (a long cue
+must not hold back "Release slowly" or "3" past its time), everything else waits its turn,
+highest priority first, oldest first.
 ``play_order`` is the same rule in Python, for the tests and for reading. Nothing is said again
 within ``repeat_s`` seconds.
 
@@ -36,8 +38,12 @@ from pose.phases import (
     step_label,
 )
 
-#: Priorities, highest first. SAFETY interrupts; the others wait their turn.
-SAFETY, TRANSITION, COUNTDOWN, CUE = 3, 2, 2, 1
+#: Priorities, highest first. SAFETY interrupts anything else; COUNTDOWN and TRANSITION
+#: interrupt a CUE; the others wait their turn. A countdown number goes before a waiting
+#: announcement: said late it would be wrong, while "Hold for 5 seconds" behind "3" is merely
+#: late (and dropped once its time to live is over) - so a short hold that starts while its
+#: stretch is being announced still gets its whole countdown.
+SAFETY, COUNTDOWN, TRANSITION, CUE = 4, 3, 2, 1
 #: Seconds left in a hold that are said aloud.
 COUNTDOWN_AT = (10, 5, 3, 2, 1)
 #: Speaking rate assumed when keeping a cue clear of the countdown (characters a second; the
@@ -59,9 +65,19 @@ class Utterance:
     def interrupt(self) -> bool:
         return self.priority >= SAFETY
 
+    @property
+    def cuts_below(self) -> int:
+        """It cuts off an utterance being said whose priority is below this: a safety warning
+        anything but another warning, a transition or a countdown number a coaching cue."""
+        return SAFETY if self.interrupt else (CUE + 1 if self.priority > CUE else 0)
+
+    def cuts_off(self, other: Utterance) -> bool:
+        return other.priority < self.cuts_below
+
     def to_dict(self) -> dict[str, object]:
         return {"id": self.id, "text": self.text, "priority": self.priority,
-                "ttl_ms": round(self.ttl_s * 1000), "interrupt": self.interrupt}
+                "ttl_ms": round(self.ttl_s * 1000), "interrupt": self.interrupt,
+                "cuts_below": self.cuts_below}
 
 
 class Announcer:
@@ -178,7 +194,8 @@ def play_order(queued: Sequence[tuple[float, Utterance]], durations: dict[int, f
                ) -> list[tuple[int, float, float, str]]:
     """How the browser plays ``queued`` ((time queued, utterance), in time order) when each
     utterance takes ``durations[id]`` seconds: [(id, start, end, "spoken" | "interrupted" |
-    "dropped")]. A safety utterance interrupts a non-safety one; the rest wait, highest
+    "dropped")]. An utterance cuts off the one being said when ``Utterance.cuts_off`` says so
+    (safety a non-safety one, a transition or countdown a cue); the rest wait, highest
     priority first, then oldest; one that cannot start within its ttl is dropped."""
     log: list[tuple[int, float, float, str]] = []
     waiting: list[tuple[float, Utterance]] = []
@@ -192,7 +209,7 @@ def play_order(queued: Sequence[tuple[float, Utterance]], durations: dict[int, f
             now = next_arrival
             t, u = events[i]
             i += 1
-            if u.interrupt and speaking and not speaking[0].interrupt:
+            if speaking and u.cuts_off(speaking[0]):
                 log.append((speaking[0].id, speaking[1], now, "interrupted"))
                 speaking = None
             waiting.append((t, u))

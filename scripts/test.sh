@@ -11,6 +11,9 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)  # to write rotation metadata in a test
 command -v strace >/dev/null 2>&1 || missing+=(strace)  # the no-network tests trace the app
+# A real local voice for the browser test: Chromium speaks through speech-dispatcher/espeak-ng.
+command -v speech-dispatcher >/dev/null 2>&1 || missing+=(speech-dispatcher)
+command -v espeak-ng >/dev/null 2>&1 || missing+=(speech-dispatcher-espeak-ng espeak-ng)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"

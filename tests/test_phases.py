@@ -225,6 +225,31 @@ def test_after_a_mild_pain_rest_then_the_same_stretch_or_skip():
     assert len(pain) == 2
 
 
+def test_skip_after_pain_skips_every_side_of_the_stretch_that_hurt():
+    """Knee to chest hurt on its first side: "Skip this stretch" goes to the next stretch, not
+    to knee to chest's other side; hurt in the rest before a new stretch, that one is kept."""
+    player = RoutinePlayer(routine(("knee_to_chest", 30), ("glute_bridge", 30)))
+    run = Run(player)
+    run.feed(ideal("knee_to_chest", "left"), 2.0)
+    player.pain(run.t)
+    player.answer_pain(run.t, "discomfort", 3)
+    player.after_pain(run.t, "skip")
+    run.feed(lying_flat(), 0.5)
+    assert run.view.stretch == "glute_bridge" and run.view.phase == POSITION
+
+    player = RoutinePlayer(routine(("glute_bridge", 3), ("knee_to_chest", 3)), rest_s=4.0,
+                           release_s=1.0)
+    run = Run(player)
+    run.feed(ideal("glute_bridge"), 5.0)
+    assert run.view.phase == REST and run.view.stretch == "knee_to_chest"
+    player.pain(run.t)
+    player.answer_pain(run.t, "discomfort", 2)
+    player.after_pain(run.t, "skip")
+    run.feed(lying_flat(), 0.5)
+    assert run.view.stretch == "knee_to_chest" and run.view.phase == POSITION
+    assert run.view.side is None  # either side first, as before
+
+
 def test_mirrored_side_view_is_the_other_side():
     player = RoutinePlayer(routine(("knee_to_chest", 5)))
     run = Run(player)
@@ -246,7 +271,10 @@ def test_every_stretch_done_well_is_in_its_posture(sid):
     ("knee_to_chest", ("standing_quad", "left")), ("glute_bridge", ("cat_cow", "both")),
     ("cat_cow", ("knee_to_chest", "left")), ("cobra", ("knee_to_chest", "left")),
     ("standing_quad", ("knee_to_chest", "left")),
-    ("seated_forward_fold", ("standing_quad", "left"))])
+    ("seated_forward_fold", ("standing_quad", "left")),
+    ("childs_pose", ("knee_to_chest", "left")), ("childs_pose", ("standing_side_bend", "left")),
+    ("hip_flexor_lunge", ("standing_side_bend", "left")),
+    ("hip_flexor_lunge", ("glute_bridge", "both"))])
 def test_a_wrong_posture_is_missing(sid, wrong):
     _, angles = frame(ideal(*wrong), 0.0)
     assert posture_missing(CAT.stretches[sid], angles)
@@ -286,3 +314,63 @@ def test_pain_during_the_rest_belongs_to_the_stretch_just_done():
     assert [(e.kind, e.stretch) for e in events] == [("pain_stop", "glute_bridge")]
     assert all(not r.pain_stops for c in player.coach.checkers[1:] for r in c.records.values())
     assert player.answer_pain(run.t, "discomfort", 2)[0].stretch == "glute_bridge"
+
+
+def seen_from(scene, camera):
+    import dataclasses
+
+    return dataclasses.replace(scene, camera=camera)
+
+
+def test_no_hold_starts_before_the_camera_check_of_a_new_position():
+    """The bridge seen from the front (its camera belongs at the side): the pose alone would
+    be in form, but the player waits, saying how to place the camera, and times nothing."""
+    from stretch_poses import FRONT
+
+    player = RoutinePlayer(routine(("glute_bridge", 5)))
+    run = Run(player)
+    run.feed(seen_from(ideal("glute_bridge"), FRONT), 3.0)
+    assert run.phases() == [POSITION]
+    assert run.view.camera_check and run.view.cue == "Turn side-on to the camera for this stretch"
+    assert run.view.cue_kind == "posture"  # spoken
+    assert not any(e.kind == "hold_started" for e in run.events)
+    run.feed(ideal("glute_bridge"), 1.0)  # the camera moved to the side: at once
+    assert not run.view.camera_check and run.view.phase == HOLD
+
+
+def test_a_posture_change_asks_for_a_camera_check_and_a_side_switch_does_not():
+    """Knee to chest left, then right (same place: no check), then cobra (lying on the front:
+    a new position, checked again)."""
+    player = RoutinePlayer(routine(("knee_to_chest", 3), ("cobra", 3)), rest_s=2.0,
+                           release_s=1.0)
+    run = Run(player)
+    run.feed(ideal("knee_to_chest", "left"), 6.5)  # hold, release, rest
+    assert run.view.phase in (REST, POSITION)
+    run.feed(ideal("knee_to_chest", "left"), 1.0)  # the other side is next
+    assert run.view.phase == POSITION and not run.view.camera_check
+    run.feed(ideal("knee_to_chest", "right"), 6.5)
+    run.feed(ideal("knee_to_chest", "right"), 0.5)
+    assert run.view.stretch == "cobra" and run.view.phase == POSITION
+    assert run.view.camera_check and run.view.cue == "Lie on your front"
+    run.feed(ideal("cobra"), 1.0)
+    assert not run.view.camera_check and run.view.phase == HOLD
+
+
+def test_results_are_on_frame_time_after_a_pause():
+    """A hold after a 4 s pause: its start in the results is its frames' time (the
+    recording's clock that Review charts), where the hold_started event is too."""
+    player = RoutinePlayer(routine(("glute_bridge", 5)), rest_s=2.0, release_s=1.0)
+    run = Run(player)
+    run.feed(lying_flat(), 1.0)
+    player.pause(run.t)
+    run.feed(lying_flat(), 4.0)
+    player.resume(run.t)
+    run.feed(lying_flat(), 1.0)
+    run.feed(ideal("glute_bridge"), 7.0)
+    (result,) = player.results()
+    hold = result.record.holds[0]
+    started = next(e for e in run.events if e.kind == "hold_started")
+    assert hold.start_s == pytest.approx(started.t_s, abs=1e-6)
+    assert hold.start_s == pytest.approx(6.0, abs=0.15)  # 1 s + 4 s pause + 1 s
+    assert hold.duration_s == pytest.approx(player.coach.results()[0].record.holds[0].duration_s)
+    assert hold.duration_s >= 5.0

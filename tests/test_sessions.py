@@ -189,13 +189,14 @@ def test_live_session_pain_stop_asks_before_moving_on():
     session.request("after_pain", "skip")
     session.process(blank, 6.1)
     snap = session.snapshot()
-    view = snap.view
-    assert (view.phase, view.stretch, snap.side) == ("position", "neck_side_bend", "right")
+    # "Skip this stretch": both sides of the one that hurt, on to the next stretch.
+    assert (snap.view.phase, snap.view.stretch) == ("position", "cross_body_shoulder")
     report = next(e for e in snap.events if e.kind == "pain_report")
     assert (report.data["feeling"], report.data["rating"]) == ("discomfort", 3)
-    session.request("skip")
+    session.request("skip")  # S skips one side
     session.process(blank, 6.2)
     assert session.snapshot().view.stretch == "cross_body_shoulder"
+    assert session.snapshot().view.step == 4
     results = {(r.stretch.id, r.side): r.record for r in session.results()}
     assert results[("neck_side_bend", "left")].pain_stops == [pytest.approx(0.1)]
     with pytest.raises(ValueError):

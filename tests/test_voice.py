@@ -75,6 +75,43 @@ def test_play_order_waits_and_only_safety_cuts_off():
     assert status[5] == "dropped"  # a countdown said late would be wrong
 
 
+def test_a_long_cue_does_not_hold_back_a_transition():
+    """"Release slowly" comes while a long form cue is being said: the cue is cut off and the
+    transition said at once, not when the cue ends (past its time to live); a countdown number
+    cuts off a cue too, but a transition does not cut off another transition."""
+    long_cue = "Keep your shoulders on the floor and let your left knee come closer"
+    u = [Utterance(1, long_cue, CUE, 0.0, 3.0),
+         Utterance(2, "Release slowly", TRANSITION, 1.0, 4.0),
+         Utterance(3, "Rest. Next: Knee to chest, right side.", TRANSITION, 1.5, 8.0),
+         Utterance(4, "Bend your knee", CUE, 6.0, 3.0),
+         Utterance(5, "3", COUNTDOWN, 6.5, 1.2)]
+    durations = {1: len(long_cue) / 14.0, 2: 1.0, 3: 2.5, 4: 1.2, 5: 0.4}
+    log = {i: (start, end, status) for i, start, end, status in
+           play_order([(x.t_s, x) for x in u], durations)}
+    assert log[1] == (0.0, 1.0, "interrupted")
+    assert log[2] == (1.0, 2.0, "spoken")  # at once
+    assert log[3] == (2.0, 4.5, "spoken")  # waited for the other transition, not cut off
+    assert log[4][2] == "interrupted" and log[5] == (6.5, 6.9, "spoken")
+    assert not Utterance(9, "x", TRANSITION, 0, 1).cuts_off(u[2])
+    assert Utterance(9, "x", SAFETY, 0, 1).cuts_off(u[2])
+
+
+def test_a_short_hold_gets_its_whole_countdown():
+    """A 5 s hold begun while its stretch is still being announced: the countdown goes before
+    the late "Hold for 5 seconds" (which runs out of time), so 3, 2, 1 are all said on time,
+    and nothing is cut off."""
+    u = [Utterance(1, "Bridge on one side, either side first.", TRANSITION, 0.0, 8.0),
+         Utterance(2, "Hold for 5 seconds", TRANSITION, 0.5, 2.0),
+         Utterance(3, "3", COUNTDOWN, 2.5, 1.2),
+         Utterance(4, "2", COUNTDOWN, 3.5, 1.2),
+         Utterance(5, "1", COUNTDOWN, 4.5, 1.2)]
+    durations = {1: 2.8, 2: 1.3, 3: 0.4, 4: 0.4, 5: 0.4}
+    log = {i: (start, status) for i, start, _, status in
+           play_order([(x.t_s, x) for x in u], durations)}
+    assert [log[i] for i in (3, 4, 5)] == [(2.8, "spoken"), (3.5, "spoken"), (4.5, "spoken")]
+    assert log[1][1] == "spoken" and log[2][1] == "dropped"
+
+
 def test_utterance_ids_only_grow():
     a = Announcer()
     views = [(float(t), PlayerView(phase=HOLD, stretch="x", stretch_name="X",

@@ -11,6 +11,7 @@ See ../shared/notes/browser-webcam.md for why each flag and step is there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -20,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -126,6 +128,19 @@ class Shot:
     mirrored: bool = False
     freeze_s: float = 0.0
     repeat: int = 1
+    rotate_deg: float = 0.0
+    """Turn the picture about its centre (counter-clockwise), as a camera tilted the other way:
+    a person standing tall in it leans to one side, a lean the checks read in the image."""
+
+
+def _rotated(rgb: np.ndarray, degrees: float) -> np.ndarray:
+    if not degrees:
+        return rgb
+    import cv2
+
+    h, w = rgb.shape[:2]
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(rgb, turn, (w, h))
 
 
 def compose_camera(shots: Iterable[Shot], dst: Path, fps: int = FPS) -> int:
@@ -141,6 +156,7 @@ def compose_camera(shots: Iterable[Shot], dst: Path, fps: int = FPS) -> int:
                 raise ValueError(f"{shot.src}: no frames in {shot.start}:{shot.stop}")
             data = b""
             for rgb in frames:
+                rgb = _rotated(rgb, shot.rotate_deg)
                 data = i420_bytes(np.ascontiguousarray(rgb[:, ::-1]) if shot.mirrored else rgb)
                 writer.write(data, repeat=shot.repeat)
             if shot.freeze_s > 0:
@@ -243,7 +259,8 @@ def chromium_args(camera: Path | None) -> list[str]:
     return args
 
 
-def launch_chromium(playwright, camera: Path | None, executable: Path = CHROMIUM):
+def launch_chromium(playwright, camera: Path | None, executable: Path = CHROMIUM,
+                    extra_args: Iterable[str] = (), env: dict[str, str] | None = None):
     """Debian's Chromium, headless, with ``camera`` (a y4m file) as its webcam."""
     if not executable.is_file():
         raise FileNotFoundError(
@@ -251,7 +268,62 @@ def launch_chromium(playwright, camera: Path | None, executable: Path = CHROMIUM
             "(scripts/test.sh installs it with apt-get install chromium; no browser is "
             "ever downloaded)")
     return playwright.chromium.launch(executable_path=str(executable), headless=True,
-                                      args=chromium_args(camera))
+                                      args=chromium_args(camera) + list(extra_args),
+                                      **({"env": env} if env is not None else {}))
+
+
+# -- a real voice ------------------------------------------------------------------------------
+
+SPEECH_TOOLS = (Path("/usr/bin/speech-dispatcher"), Path("/usr/bin/espeak-ng"))
+
+
+def speech_env(home: Path) -> dict[str, str]:
+    """An environment in which Chromium (``--enable-speech-dispatcher``) speaks with Debian's
+    speech-dispatcher and its espeak-ng voices, which run on this computer (``localService``).
+
+    speech-dispatcher is started by Chromium itself, with a configuration of its own under
+    ``home``: sound to libao's null driver, since a test machine has no sound card (with the
+    default, PulseAudio, nothing is ever said and no utterance ends). The null driver does not
+    play in real time: an utterance ends as soon as it is synthesised."""
+    import re
+
+    conf = home / ".config" / "speech-dispatcher"
+    if not conf.exists():
+        import shutil
+
+        shutil.copytree("/etc/speech-dispatcher", conf)
+        text = (conf / "speechd.conf").read_text(encoding="utf-8")
+        text, n = re.subn(r"(?m)^#?\s*AudioOutputMethod.*$", 'AudioOutputMethod "libao"', text,
+                          count=1)
+        (conf / "speechd.conf").write_text(
+            text if n else text + '\nAudioOutputMethod "libao"\n', encoding="utf-8")
+    (home / ".libao").write_text("default_driver=null\n", encoding="utf-8")
+    run = home / "run"
+    run.mkdir(mode=0o700, exist_ok=True)
+    return clean_env(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
+                     XDG_RUNTIME_DIR=str(run), XDG_CACHE_HOME=str(home / ".cache"))
+
+
+def stop_speech(home: Path, timeout_s: float = 10.0) -> None:
+    """End the speech-dispatcher that Chromium started under ``home`` (it leaves by itself
+    once idle; this makes sure, by the process id in its pid file)."""
+    deadline = time.monotonic() + timeout_s
+    for pid_file in (home / "run" / "speech-dispatcher" / "pid").glob("*.pid"):
+        try:
+            pid = int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            continue
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                break
+            while time.monotonic() < deadline:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.2)
 
 
 # -- the store, read-only --------------------------------------------------------------------
@@ -279,3 +351,52 @@ def rows(db: Path, sql: str, params: Iterable = ()) -> list[tuple]:
         return []
     finally:
         conn.close()
+
+
+# -- fixtures' bodies, shared by the browser tests ----------------------------------------------
+
+@contextmanager
+def serving(work: Path, db: Path, routines: dict[str, str] | None = None,
+            catalogue_extra: str = "", extra_env: dict[str, str] | None = None
+            ) -> Iterator[Server]:
+    """The app on a free port with the store at ``db``; with ``routines`` ({file name: TOML})
+    it reads a routines folder of its own: the catalogue (plus ``catalogue_extra``) and those.
+    A server that does not come up fails the test with its output."""
+    import pytest
+
+    env = dict(extra_env or {})
+    if routines is not None:
+        folder = work / "routines"
+        folder.mkdir(exist_ok=True)
+        text = (ROOT / "routines" / "catalogue.toml").read_text(encoding="utf-8")
+        (folder / "catalogue.toml").write_text(text + catalogue_extra, encoding="utf-8")
+        for name, toml in routines.items():
+            (folder / name).write_text(toml, encoding="utf-8")
+        env["STRETCHCHECK_ROUTINES"] = str(folder)
+    try:
+        server = start_server(work / "streamlit.log", db, extra_env=env)
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+@contextmanager
+def chromium(camera: Path | None, playwright=None):
+    """Debian's Chromium with ``camera`` as its webcam, through Playwright (``playwright``, or
+    one of its own: a process runs one sync Playwright at a time); a missing browser fails the
+    test with the reason."""
+    import pytest
+    from playwright.sync_api import sync_playwright
+
+    with contextlib.nullcontext(playwright) if playwright else sync_playwright() as pw:
+        try:
+            browser = launch_chromium(pw, camera)
+        except FileNotFoundError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        try:
+            yield browser
+        finally:
+            browser.close()

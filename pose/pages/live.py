@@ -40,7 +40,9 @@ with st.sidebar:
     routine_id = st.selectbox("Routine", routine_ids,
                               index=routine_ids.index(linked) if linked in routine_ids else 0,
                               format_func=lambda r: cat.routines[r].name, key="routine")
+    asked = st.query_params.get("model")  # ?model=lite: the fast model from the link
     model = st.radio("Pose model", list(MODELS), format_func=MODELS.get, key="model",
+                     index=list(MODELS).index(asked) if asked in MODELS else 0,
                      help="The fast model suits slower computers; the accurate one sees joints "
                           "more precisely.")
 
@@ -159,7 +161,7 @@ def coaching_panel() -> None:
     if not snap.frames and ended is not None:
         shown, snap = ended, ended.snapshot()
     if snap.view.phase == "stopped_today":
-        st.markdown(coach_card(snap.view), unsafe_allow_html=True)
+        st.markdown(coach_card(snap.view, snap.t_s), unsafe_allow_html=True)
         st.error(snap.view.advice, icon=":material/medical_services:")
     if snap.finished or (shown.closed and snap.frames):
         st.success("Routine finished - here is how it went." if snap.finished
@@ -187,7 +189,7 @@ def coaching_panel() -> None:
             unsafe_allow_html=True)
         show.picture(first, caption=f"First: {first.name}")
         return
-    st.markdown(coach_card(snap.view), unsafe_allow_html=True)
+    st.markdown(coach_card(snap.view, snap.t_s), unsafe_allow_html=True)
     if snap.recording_error:
         st.error(f"Recording stopped - the coaching goes on and this session's results are "
                  f"kept: {snap.recording_error}", icon=":material/sd_card_alert:")
