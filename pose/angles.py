@@ -239,7 +239,8 @@ def _requirement_tables() -> tuple[np.ndarray, np.ndarray]:
     """``REQUIRED_LANDMARKS`` as arrays for ``_visible_mask``: a (groups, 33) membership table
     (one row per group, over every measure in ``ANGLE_NAMES`` order) and each measure's first
     row in it."""
-    rows, starts = [], []
+    rows: list[np.ndarray] = []
+    starts: list[int] = []
     for name in ANGLE_NAMES:
         starts.append(len(rows))
         for group in REQUIRED_LANDMARKS[name]:
