@@ -235,12 +235,31 @@ def _body_axes(p: np.ndarray, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return up, left, forward
 
 
-def _visible_mask(visibility: np.ndarray, min_visibility: float) -> dict[str, np.ndarray]:
-    seen = visibility >= min_visibility
-    return {
-        name: np.logical_and.reduce([seen[:, list(group)].any(axis=1) for group in groups])
-        for name, groups in REQUIRED_LANDMARKS.items()
-    }
+def _requirement_tables() -> tuple[np.ndarray, np.ndarray]:
+    """``REQUIRED_LANDMARKS`` as arrays for ``_visible_mask``: a (groups, 33) membership table
+    (one row per group, over every measure in ``ANGLE_NAMES`` order) and each measure's first
+    row in it."""
+    rows: list[np.ndarray] = []
+    starts: list[int] = []
+    for name in ANGLE_NAMES:
+        starts.append(len(rows))
+        for group in REQUIRED_LANDMARKS[name]:
+            row = np.zeros(lm.N_LANDMARKS, dtype=np.int64)
+            row[list(group)] = 1
+            rows.append(row)
+    return np.array(rows).T.copy(), np.array(starts)
+
+
+_GROUPS, _GROUP_STARTS = _requirement_tables()
+
+
+def _visible_mask(visibility: np.ndarray, min_visibility: float) -> np.ndarray:
+    """(measures, N): True where every landmark group a measure needs has one landmark seen
+    (measures in ``ANGLE_NAMES`` order). One matrix product rather than a fancy index per
+    group: a call per live frame costs a few numpy calls, not a hundred (issue 14)."""
+    seen = (visibility >= min_visibility).astype(np.int64)
+    group_seen = (seen @ _GROUPS) > 0  # (N, groups)
+    return np.logical_and.reduceat(group_seen, _GROUP_STARTS, axis=1).T
 
 
 def joint_angles(
@@ -275,50 +294,65 @@ def joint_angles(
     torso = np.linalg.norm(sh_mid - hip_mid, axis=1)
     chest = hip_mid + (2.0 / 3.0) * (sh_mid - hip_mid)
 
-    out: dict[str, np.ndarray] = {}
-    for s, side in enumerate(SIDES):
-        outward = left if s == _L else -left
-        sh, el, wr = (p[:, _JOINTS[j][s]] for j in ("shoulder", "elbow", "wrist"))
-        hip, knee, ankle = (p[:, _JOINTS[j][s]] for j in ("hip", "knee", "ankle"))
-        thigh, upper_arm = knee - hip, el - sh
-        out[f"hip_flexion_{side}"] = _in_plane(thigh, down, forward, -180.0)
+    # Both sides at once, (N, 2, 3) limbs against (N, 1, 3) trunk axes: half the numpy calls
+    # (one frame at a time, live, the calls are what costs; issue 14).
+    sh, el, wr, hip, knee, ankle = (p[:, list(_JOINTS[j])] for j in (
+        "shoulder", "elbow", "wrist", "hip", "knee", "ankle"))
+    outward = np.stack([left, -left], axis=1)  # left for the left side, right for the right
+    down_, forward_, up_ = down[:, None], forward[:, None], up[:, None]
+    thigh, upper_arm = knee - hip, el - sh
+    with np.errstate(invalid="ignore", divide="ignore"):
+        to_chest = np.linalg.norm(knee - chest[:, None], axis=-1) / torso[:, None]
+    sided = {
+        "hip_flexion": _in_plane(thigh, down_, forward_, -180.0),
         # An elevation out of the sagittal plane rather than a projected angle: a projection
         # flips by 180 degrees once the hip is flexed past horizontal (a knee hug).
-        out[f"hip_abduction_{side}"] = np.degrees(np.arcsin(np.clip(
-            _dot(_unit(thigh), outward), -1.0, 1.0)))
-        out[f"knee_flexion_{side}"] = 180.0 - _between(hip - knee, ankle - knee)
-        out[f"shoulder_flexion_{side}"] = _in_plane(upper_arm, down, forward, -90.0)
-        out[f"shoulder_abduction_{side}"] = _in_plane(upper_arm, down, outward, -90.0)
-        across = _in_plane(upper_arm, forward, -outward, -180.0)
-        out[f"shoulder_horizontal_adduction_{side}"] = np.where(
-            _off_axis(upper_arm, up) >= 0.5, across, np.nan)
-        out[f"elbow_flexion_{side}"] = 180.0 - _between(sh - el, wr - el)
-        out[f"trunk_thigh_{side}"] = _between(up, thigh)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[f"knee_to_chest_{side}"] = np.linalg.norm(knee - chest, axis=1) / torso
+        "hip_abduction": np.degrees(np.arcsin(np.clip(_dot(_unit(thigh), outward), -1.0, 1.0))),
+        "knee_flexion": 180.0 - _between(hip - knee, ankle - knee),
+        "shoulder_flexion": _in_plane(upper_arm, down_, forward_, -90.0),
+        "shoulder_abduction": _in_plane(upper_arm, down_, outward, -90.0),
+        "shoulder_horizontal_adduction": np.where(
+            _off_axis(upper_arm, up_) >= 0.5,
+            _in_plane(upper_arm, forward_, -outward, -180.0), np.nan),
+        "elbow_flexion": 180.0 - _between(sh - el, wr - el),
+        "trunk_thigh": _between(up_, thigh),
+        "knee_to_chest": to_chest,
+    }
+    out: dict[str, np.ndarray] = {
+        f"{base}_{side}": values[:, s] for base, values in sided.items()
+        for s, side in enumerate(SIDES)}
 
-    vertical = np.array([0.0, -1.0, 0.0])
+    # Against straight down, both legs' thighs and shanks in one go: the cosine with (0, 1, 0)
+    # is the unit bone's y (the very number a dot product with it gives).
+    legs = p[:, [lm.LEFT_KNEE, lm.RIGHT_KNEE, lm.LEFT_ANKLE, lm.RIGHT_ANKLE]] - p[
+        :, [lm.LEFT_HIP, lm.RIGHT_HIP, lm.LEFT_KNEE, lm.RIGHT_KNEE]]
+    inclinations = np.degrees(np.arccos(np.clip(_unit(legs)[..., 1], -1.0, 1.0)))
     for s, side in enumerate(SIDES):
-        thigh = p[:, _JOINTS["knee"][s]] - p[:, _JOINTS["hip"][s]]
-        out[f"thigh_inclination_{side}"] = _between(thigh, -vertical)
-        shank = p[:, _JOINTS["ankle"][s]] - p[:, _JOINTS["knee"][s]]
-        out[f"shank_inclination_{side}"] = _between(shank, -vertical)
-    out["trunk_inclination"] = _between(up, vertical)
-    out["chest_up"] = 90.0 - _between(forward, vertical)
-    shoulder_left = p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER]
-    shoulder_left = _unit(shoulder_left - _dot(shoulder_left, up)[:, None] * up)
-    upper_forward = np.where(flat[:, None], forward, _unit(np.cross(shoulder_left, up)))
-    out["chest_up_shoulders"] = 90.0 - _between(upper_forward, vertical)
-    # The roll of the body's left axis: defined at any pitch (upright, folded, lying).
-    out["trunk_lateral_tilt"] = -np.degrees(np.arcsin(np.clip(_dot(left, vertical), -1, 1)))
-    shoulder_line = _unit(p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER])
-    out["shoulder_tilt"] = -np.degrees(np.arcsin(np.clip(_dot(shoulder_line, vertical), -1, 1)))
+        out[f"thigh_inclination_{side}"] = inclinations[:, s]
+        out[f"shank_inclination_{side}"] = inclinations[:, 2 + s]
+    shoulders = p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER]
+    shoulder_left = _unit(shoulders - _dot(shoulders, up)[:, None] * up)
+    upper_forward = (_unit(np.cross(shoulder_left, up)) if not flat.any()
+                     else np.where(flat[:, None], forward, _unit(np.cross(shoulder_left, up))))
+    # Against the vertical, the cosine is minus the unit vector's y (what a dot product with
+    # (0, -1, 0) gives), for the three axes at once.
+    ups = -_unit(np.stack([up, forward, upper_forward], axis=1))[..., 1]
+    from_vertical = np.degrees(np.arccos(np.clip(ups, -1.0, 1.0)))
+    out["trunk_inclination"] = from_vertical[:, 0]
+    out["chest_up"] = 90.0 - from_vertical[:, 1]
+    out["chest_up_shoulders"] = 90.0 - from_vertical[:, 2]
+    # The roll of the body's left axis: defined at any pitch (upright, folded, lying); and the
+    # shoulder line's.
+    lines = np.stack([left, _unit(shoulders)], axis=1)
+    rolls = -np.degrees(np.arcsin(np.clip(-lines[..., 1], -1, 1)))
+    out["trunk_lateral_tilt"] = rolls[:, 0]
+    out["shoulder_tilt"] = rolls[:, 1]
 
     ears = p[:, lm.LEFT_EAR] - p[:, lm.RIGHT_EAR]
-    shoulders = p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER]
     # In the flat fallback "forward" lies in the image; a head tilt turns about the axis through
     # the image instead, pointing to the camera when the person faces it (seen from "left").
-    facing_axis = np.where(flat[:, None], _unit(np.cross(left, up)), forward)
+    facing_axis = (forward if not flat.any()
+                   else np.where(flat[:, None], _unit(np.cross(left, up)), forward))
     out["neck_lateral_tilt"] = np.degrees(np.arctan2(
         _dot(np.cross(ears, shoulders), facing_axis), _dot(ears, shoulders)))
 
@@ -336,12 +370,15 @@ def joint_angles(
         world = np.where(flat[:, None, None], np.nan, p)
         seen = vis >= min_visibility
         for side, (knee, weight) in restored_knee_flexion(world, forward, seen).items():
+            if not (weight > 0.0).any():  # nothing shortened (nearly always): keep the reading
+                continue
             name = f"knee_flexion_{side}"
             out[name] = np.where(weight > 0.0, out[name] + weight * (knee - out[name]),
                                  out[name])
 
-    visible = _visible_mask(vis, min_visibility)
-    return {name: np.where(visible[name], out[name], np.nan) for name in ANGLE_NAMES}
+    values = np.where(_visible_mask(vis, min_visibility),
+                      np.array([out[name] for name in ANGLE_NAMES]), np.nan)
+    return dict(zip(ANGLE_NAMES, values, strict=True))
 
 
 SHORTENED = (0.95, 0.85)
@@ -490,13 +527,17 @@ image plane: a body lying along the line of sight (seen from beyond the feet) sh
 end-on, and the image then says nothing about its tilts."""
 
 
-def image_tilt_frames(world: np.ndarray) -> np.ndarray:
+def image_tilt_frames(world: np.ndarray, views: np.ndarray | None = None) -> np.ndarray:
     """(N,) True where the side tilts are measured on the image: seen from the front or back,
-    with the trunk (mid-hip to mid-shoulder) within ``TRUNK_IN_PLANE`` of the image plane."""
+    with the trunk (mid-hip to mid-shoulder) within ``TRUNK_IN_PLANE`` of the image plane.
+    ``views``: ``camera_views(world)`` if the caller has it already."""
     up = _unit(world[:, _SHOULDERS].mean(axis=1) - world[:, _HIPS].mean(axis=1))
     with np.errstate(invalid="ignore"):
-        in_plane = np.abs(up[:, 2]) <= np.sin(np.radians(TRUNK_IN_PLANE))
-    return facing(camera_views(world)) & in_plane
+        in_plane = np.abs(up[:, 2]) <= _IN_PLANE_Z
+    return facing(camera_views(world) if views is None else views) & in_plane
+
+
+_IN_PLANE_Z = np.sin(np.radians(TRUNK_IN_PLANE))
 
 
 def _tilts_by_view(out: dict[str, np.ndarray], p: np.ndarray, flat: np.ndarray,
@@ -505,7 +546,7 @@ def _tilts_by_view(out: dict[str, np.ndarray], p: np.ndarray, flat: np.ndarray,
     world = np.where(flat[:, None, None], np.nan, p)
     views = camera_views(world)
     if image is not None:
-        front_or_back = image_tilt_frames(world)
+        front_or_back = image_tilt_frames(world, views)
         if front_or_back.any():
             with np.errstate(invalid="ignore", divide="ignore"):
                 seen = image_tilts(image, views == BACK)

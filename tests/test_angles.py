@@ -580,6 +580,26 @@ def test_vectorised_call_equals_per_frame_calls():
     assert np.isnan(together["hip_flexion_left"][::5]).all()
 
 
+def test_one_frame_at_a_time_equals_the_run_exactly_on_real_people():
+    """Live measures one frame at a time, files a run at once: on every real clip (shortened
+    legs, side and back views, hidden joints) each frame alone gives exactly the run's values."""
+    from conftest import SHARED
+
+    traces = sorted((SHARED / "realclips").glob("*.npz"))
+    if not traces:
+        pytest.skip("../shared/realclips is not here")
+    for path in traces:
+        with np.load(path) as d:
+            found = d["found"].astype(bool)
+            image, world, vis = d["image"][found], d["world"][found], d["visibility"][found]
+        together = joint_angles(image=image, world=world, visibility=vis)
+        for i in range(0, len(image), 9):
+            alone = joint_angles(image=image[i], world=world[i], visibility=vis[i])
+            for name in ANGLE_NAMES:
+                np.testing.assert_array_equal(alone[name], together[name][i:i + 1],
+                                              err_msg=f"{path.name} frame {i} {name}")
+
+
 def test_time_series_of_a_bounce_and_a_deepening_hold():
     t = np.arange(0.0, 4.0, 1.0 / 30.0)
     motion = body.moving(Pose(), hip_flexion_left=body.bounce(90.0, 8.0, 2.0),

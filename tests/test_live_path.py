@@ -158,6 +158,31 @@ def test_people_counted_off_the_models_thread_give_the_same_counts():
     assert background[1:] == inline[:-1] and 2 in background
 
 
+def test_people_are_counted_half_as_often_while_one_person_is_in_view():
+    from pose.estimator import CALM_COUNT_FACTOR, PoseEstimator
+    from pose.video import read_video
+
+    assert CALM_COUNT_FACTOR == 2
+    with read_video(sample("tfjs_pose.jpg")) as reader:
+        person = next(iter(reader)).rgb
+    two = np.ascontiguousarray(np.concatenate([person, person[:, ::-1]], axis=1))
+    alone = np.ascontiguousarray(two[:, : person.shape[1]])
+    people = []
+    with PoseEstimator(count_people_every_s=0.5) as est:
+        for i in range(6):  # alone, a frame every 0.6 s: counted every 1.0 s, at 0, 1.2, 2.4
+            est.process(alone, i * 0.6)
+        assert est.people_counts == [1, 1, 1]
+        for i in range(6, 11):  # a second person walks in at 3.6 s
+            pose = est.process(two, i * 0.6)
+            people.append(pose.people if pose is not None else None)
+        # The model re-finds its person the frame after the picture changes; the first count
+        # with several comes at 4.2 s, and from then on every frame is counted (0.6 s >= 0.5 s).
+        assert people[0] is None
+        assert est.people_counts == [1, 1, 1, 2, 2, 2, 2], people
+    # Flagged at the second count in a row that saw several.
+    assert people[1:] == [1, 2, 2, 2]
+
+
 def test_overlay_handed_as_yuv_matches_the_rgb_path(monkeypatch):
     from pose.estimator import PoseEstimator
     from pose.video import read_video
