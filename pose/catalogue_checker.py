@@ -51,6 +51,8 @@ class CatalogueChecker:
                          for s, hold in plan]
         self.active = True
         self._results: list[StretchResult] | None = None
+        self.max_times = 4096
+        """Times kept for the checkers left behind before the unneeded ones are dropped."""
         self._times: list[float] = []
         """Times of the frames seen since the last checker caught up (``_catch_up``)."""
         self._behind: dict[int, int] = {}
@@ -93,6 +95,8 @@ class CatalogueChecker:
         behind = self._behind
         if not behind:
             self._times.clear()
+        elif len(self._times) > self.max_times:
+            self._trim()
         self._times.append(t_s)
         n = len(self._times) - 1
         for k, checker in enumerate(self.checkers):
@@ -124,6 +128,18 @@ class CatalogueChecker:
                 break
         for t in times[first:]:
             self.checkers[k].out_of_position(t)
+
+    def _trim(self) -> None:
+        """Forget the times no checker left behind needs (a stretch never in reach all
+        session would keep every frame's): from the frame before the last rise in time on,
+        catching up gives the same state (``_catch_up``)."""
+        times = self._times
+        rise = next((i for i in range(len(times) - 1, 0, -1) if times[i] > times[i - 1]), 0)
+        cut = max(rise - 1, 0)
+        if cut:
+            del times[:cut]
+            for k, start in self._behind.items():
+                self._behind[k] = max(start - cut, 0)
 
     def _catch_up_all(self) -> None:
         for k in list(self._behind):
