@@ -51,6 +51,13 @@ class CatalogueChecker:
                          for s, hold in plan]
         self.active = True
         self._results: list[StretchResult] | None = None
+        self.max_times = 4096
+        """Times kept for the checkers left behind before the unneeded ones are dropped."""
+        self._times: list[float] = []
+        """Times of the frames seen since the last checker caught up (``_catch_up``)."""
+        self._behind: dict[int, int] = {}
+        """Idle checkers left behind: index -> first of their frames in ``_times`` not
+        shown to them yet, all out of position (see ``update``)."""
 
     @classmethod
     def for_catalogue(cls, catalogue: Catalogue, routine: Routine | None = None,
@@ -80,27 +87,79 @@ class CatalogueChecker:
 
     def update(self, t_s: float, pose: PoseFrame | None, angles: Mapping[str, float],
                hint: np.ndarray | None = None) -> tuple[Position | None, list[Event]]:
+        """Each checker observes the frame, except an idle checker in a frame screened out
+        for it: that one is left behind (it stays idle, only time moves on for it) and made
+        to catch up, exactly, before it next observes a frame or is asked anything."""
         events: list[Event] = []
         screened = hint is not None and usable(pose)
+        behind = self._behind
+        if not behind:
+            self._times.clear()
+        elif len(self._times) > self.max_times:
+            self._trim()
+        self._times.append(t_s)
+        n = len(self._times) - 1
         for k, checker in enumerate(self.checkers):
-            if screened and not hint[k] and checker.idle:  # type: ignore[index]
-                checker.out_of_position(t_s)
-            else:
-                events.extend(checker.observe(t_s, pose, angles)[1])
+            if screened and not hint[k]:  # type: ignore[index]
+                if k in behind:
+                    continue
+                if checker.idle:
+                    behind[k] = n
+                    continue
+            elif k in behind:
+                self._catch_up(k, n)
+            events.extend(checker.observe(t_s, pose, angles)[1])
         return None, events
+
+    def _catch_up(self, k: int, end: int | None = None) -> None:
+        """``out_of_position`` for checker ``k`` over its frames left behind (up to ``end``):
+        for an idle checker only its last frame matters, and the frame before it that set the
+        frame interval its bounce detectors keep (``StretchChecker.out_of_position``)."""
+        start = self._behind.pop(k)
+        times = self._times[start:end]
+        if not times:
+            return
+        # The last rise in time decides the frame interval; from the frame before it on, the
+        # calls give the same state as all of them.
+        first = 0
+        for i in range(len(times) - 1, 0, -1):
+            if times[i] > times[i - 1]:
+                first = i - 1
+                break
+        for t in times[first:]:
+            self.checkers[k].out_of_position(t)
+
+    def _trim(self) -> None:
+        """Forget the times no checker left behind needs (a stretch never in reach all
+        session would keep every frame's): from the frame before the last rise in time on,
+        catching up gives the same state (``_catch_up``)."""
+        times = self._times
+        rise = next((i for i in range(len(times) - 1, 0, -1) if times[i] > times[i - 1]), 0)
+        cut = max(rise - 1, 0)
+        if cut:
+            del times[:cut]
+            for k, start in self._behind.items():
+                self._behind[k] = max(start - cut, 0)
+
+    def _catch_up_all(self) -> None:
+        for k in list(self._behind):
+            self._catch_up(k)
 
     def control(self, action: str, t_s: float, value: float | None = None) -> list[Event]:
         raise ValueError(f"{action!r}: a recording checked without a coach takes no actions")
 
     def drop_out(self, t_s: float) -> list[Event]:
+        self._catch_up_all()
         return [e for checker in self.checkers for e in checker.drop_out(t_s)]
 
     def finish(self, t_s: float) -> list[Event]:
+        self._catch_up_all()
         return [e for checker in self.checkers for e in checker.finish(t_s)]
 
     def results(self) -> list[StretchResult]:
         """Per stretch and side; in auto mode only the stretches that explain some hold."""
         if self._results is None:
+            self._catch_up_all()
             results = [r for c in self.checkers for r in c.results()]
             if self.mode == "auto":
                 results = _settle(results)
@@ -112,6 +171,7 @@ class CatalogueChecker:
     def declined(self) -> list[dict[str, object]]:
         """Stretches taken as far as the view lets them be judged, whose deciding criteria it
         cannot judge (``StretchChecker.declined``): in auto mode never claimed, and said so."""
+        self._catch_up_all()
         return [d for c in self.checkers for d in c.declined()]
 
     def report_events(self, events: Sequence[Event]) -> list[Event]:

@@ -79,7 +79,8 @@ def blocked_by_view(stretch: Stretch, pos: Position) -> bool:
     return required_met and bool(unknown) and all(c.part == VIEW_PART for c in unknown)
 
 
-def unseen_part(angle: str, visibility: np.ndarray | None, min_visibility: float = 0.5) -> str:
+def unseen_part(angle: str, visibility: Sequence[float] | np.ndarray | None,
+                min_visibility: float = 0.5) -> str:
     """The body part to bring into view for ``angle`` to be measured ("left knee")."""
     if visibility is None:
         return "body"
@@ -102,23 +103,45 @@ def seen_clearly(angle: str, clear: Sequence[bool]) -> bool:
     return all(any(clear[i] for i in group) for group in REQUIRED_LANDMARKS[angle])
 
 
-def _judge(c: Criterion, side: str, angles: Mapping[str, float],
-           visibility: np.ndarray | None) -> CriterionResult:
+_Plan = tuple[tuple[str, bool, str, str], ...]
+_PLANS: dict[tuple[int, str], tuple[Criterion, _Plan]] = {}
+
+
+def _plan(c: Criterion, side: str) -> _Plan:
+    """What judging ``c`` on ``side`` needs that does not change from frame to frame: per side
+    judged, the angle's name, whether its reading is mirrored (``Criterion.reading``) and the
+    cues for too low and too high. Kept per criterion object (checked by identity)."""
+    key = (id(c), side)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is c:
+        return hit[1]
     sides = SIDES if (side == "both" and "{side}" in c.angle) else (side,)
+    plan = tuple((c.resolve(s), c.positive_side not in (None, s), resolve(c.low_cue, s),
+                  resolve(c.high_cue, s)) for s in sides)
+    if len(_PLANS) > 4096:  # catalogues loaded again and again: keep no stale criteria alive
+        _PLANS.clear()
+    _PLANS[key] = (c, plan)
+    return plan
+
+
+def _judge(c: Criterion, side: str, angles: Mapping[str, float],
+           visibility: Sequence[float] | np.ndarray | None) -> CriterionResult:
     results = []
-    for s in sides:
-        name = c.resolve(s)
-        v = c.reading(angles.get(name, math.nan), s)
+    low, high = c.low, c.high
+    for name, mirrored, low_cue, high_cue in _plan(c, side):
+        v = angles.get(name, math.nan)
+        if mirrored:
+            v = -v
         if not math.isfinite(v):
             part = unseen_part(name, visibility)
             cue = f"I can't see your {part}: bring it into view"
             if part == "body" and name in SIDE_TILTS:  # in view, but side-on (pose.view)
                 part, cue = VIEW_PART, FACE_THE_CAMERA
             results.append(CriterionResult(name, math.nan, "unknown", 0.0, cue, part))
-        elif c.low is not None and v < c.low:
-            results.append(CriterionResult(name, v, "low", c.low - v, resolve(c.low_cue, s)))
-        elif c.high is not None and v > c.high:
-            results.append(CriterionResult(name, v, "high", v - c.high, resolve(c.high_cue, s)))
+        elif low is not None and v < low:
+            results.append(CriterionResult(name, v, "low", low - v, low_cue))
+        elif high is not None and v > high:
+            results.append(CriterionResult(name, v, "high", v - high, high_cue))
         else:
             results.append(CriterionResult(name, v, "met", 0.0, ""))
     if len(results) == 1:
@@ -147,21 +170,28 @@ def _over_range(limits: Sequence[Limit], side: str,
     return tuple(out)
 
 
+def _in_stretch(failing: Sequence[tuple[CriterionResult, Criterion]], past: set[str]) -> bool:
+    return all(c.miss_deg <= spec.nearly_deg for c, spec in failing if c.angle not in past)
+
+
 def evaluate(stretch: Stretch, side: str, angles: Mapping[str, float],
              visibility: np.ndarray | None = None,
              extra_limits: Sequence[Limit] = ()) -> Position:
     """Judge one frame of ``stretch`` done on ``side`` ("left", "right" or "both")."""
-    criteria = tuple(_judge(c, side, angles, visibility) for c in stretch.criteria)
+    # The visibilities as Python floats: read one by one when a criterion is unknown.
+    vis = visibility.tolist() if isinstance(visibility, np.ndarray) else visibility
+    criteria = tuple(_judge(c, side, angles, vis) for c in stretch.criteria)
     over = _over_range(tuple(stretch.limits) + tuple(extra_limits), side, angles)
-    failing = [(c, spec) for c, spec in zip(criteria, stretch.criteria, strict=True)
-               if c.state in ("low", "high")]
-    unknown = [c for c, spec in zip(criteria, stretch.criteria, strict=True)
-               if c.state == "unknown" and not spec.optional]
+    failing: list[tuple[CriterionResult, Criterion]] = []
+    unknown: list[CriterionResult] = []
+    for c, spec in zip(criteria, stretch.criteria, strict=True):
+        if c.state == "low" or c.state == "high":
+            failing.append((c, spec))
+        elif c.state == "unknown" and not spec.optional:
+            unknown.append(c)
     # Over-range means "in this stretch, too far": the criteria on the angles past their limit
     # fail of course, but every other criterion must be (nearly) met.
-    past = {o.angle for o in over}
-    in_stretch = all(c.miss_deg <= spec.nearly_deg for c, spec in failing if c.angle not in past)
-    if over and in_stretch:
+    if over and _in_stretch(failing, {o.angle for o in over}):
         status, cue = OVER_RANGE, over[0].cue
     elif failing:
         worst = max(failing, key=lambda f: f[0].miss_deg)[0]
@@ -216,6 +246,10 @@ def side_candidates(stretch: Stretch, angles: Mapping[str, float],
     return (best,)
 
 
+_RANK = {IN_FORM: 0, OVER_RANGE: 1, NEARLY: 2, UNKNOWN: 3, OUT_OF_FORM: 4}
+"""Statuses from best to worst, for choosing between the sides a frame may show."""
+
+
 def judge_frame(stretch: Stretch, angles: Mapping[str, float],
                 visibility: np.ndarray | None = None, side: str | None = None,
                 extra_limits: Sequence[Limit] = ()) -> Position:
@@ -235,7 +269,7 @@ def judge_frame(stretch: Stretch, angles: Mapping[str, float],
         return pos
     # With the side undecided, a side that cannot be seen may well be the one being stretched:
     # saying so ("I can't see your left knee") beats coaching the other side on a guess.
-    rank = {IN_FORM: 0, OVER_RANGE: 1, NEARLY: 2, UNKNOWN: 3, OUT_OF_FORM: 4}
+    rank = _RANK
     candidates = side_candidates(stretch, angles, visibility)
     results = [evaluate(stretch, s, angles, visibility, extra_limits) for s in candidates]
     return min(results, key=lambda p: (rank[p.status], -p.met))

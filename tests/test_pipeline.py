@@ -14,6 +14,7 @@ from conftest import ROOT, SHARED, sample
 from synthetic import poses_of, synthetic_knee_to_chest
 
 from pose.catalogue_checker import CatalogueChecker
+from pose.coach import usable
 from pose.landmarks import PoseFrame
 from pose.live import LiveSession
 from pose.pipeline import FrameLoop, check_track, run_poses, run_track
@@ -341,3 +342,60 @@ def test_the_pure_core_imports_no_io_library():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
 
+
+
+class _EagerChecker(CatalogueChecker):
+    """The catalogue checker as it was before idle stretches were left behind: every idle
+    stretch screened out of a frame moved along (``out_of_position``) in that very frame."""
+
+    def update(self, t_s, pose, angles, hint=None):
+        events = []
+        screened = hint is not None and usable(pose)
+        for k, checker in enumerate(self.checkers):
+            if screened and not hint[k] and checker.idle:
+                checker.out_of_position(t_s)
+            else:
+                events.extend(checker.observe(t_s, pose, angles)[1])
+        return None, events
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["R02_supine_twist_three_shots", "R07_jumping_jacks_fast_front"])
+@pytest.mark.parametrize("max_times", [4096, 2])
+def test_idle_stretches_left_behind_catch_up_exactly(name, max_times):
+    """Idle stretches screened out of a frame are left behind and caught up later
+    (``CatalogueChecker.update``), also with the frame times they keep trimmed hard: every
+    event, hold and report the same as moving each one along every frame, across a drop-out
+    (the second half of the trace 2 s later) too."""
+    frames, size = trace(name)
+    half = len(frames) // 2
+    frames = frames[:half] + [(t + 2.0, p) for t, p in frames[half:]]
+    catalogue = load_catalogue()
+    eager = FrameLoop(_EagerChecker.for_catalogue(catalogue))
+    checker = CatalogueChecker.for_catalogue(catalogue)
+    checker.max_times = max_times
+    lazy = FrameLoop(checker)
+    for i in range(0, len(frames), 97):
+        eager.step_poses(frames[i:i + 97])
+        lazy.step_poses(frames[i:i + 97])
+        checker._catch_up_all()  # what any question to the checker does first
+        assert [_state(c) for c in checker.checkers] == \
+            [_state(c) for c in eager.checker.checkers]
+    eager.finish()
+    lazy.finish()
+    assert lazy.dropouts and lazy.dropouts == eager.dropouts
+    assert raised(lazy) == raised(eager)
+    assert outcome(lazy.report(lazy.track(size, 0.0))) == \
+        outcome(eager.report(eager.track(size, 0.0)))
+    assert checker.declined() == eager.checker.declined()
+
+
+def _state(checker) -> list:
+    """All a ``StretchChecker`` keeps from frame to frame (timers, speed gates, bounce
+    detectors, cycle counters and its own)."""
+    parts = [*checker.timers.values(), *checker._still.values(),
+             *(d for dets in checker._detectors.values() for d in dets),
+             *(c for cs in checker._cycles.values() for c in cs)]
+    own = {k: v for k, v in vars(checker).items()
+           if k not in ("timers", "_still", "_detectors", "_cycles", "stretch")}
+    return [own] + [vars(p) for p in parts]
