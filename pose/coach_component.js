@@ -15,6 +15,7 @@ function state() {
   if (!w.__stretchcheck) {
     w.__stretchcheck = {
       seen: 0, queue: [], speaking: null, voiceOn: true, voice: null, localVoice: null,
+      voicesAskedAt: null, retry: null,
       setState: null, hooked: new WeakSet(), keys: [], keyCount: 0,
     };
     w.__stretchcheckSpeech = [];
@@ -88,10 +89,21 @@ function hookFrames() {
 
 // -- the voice ----------------------------------------------------------------------------
 
+// Chromium lists its voices only after the page has loaded ("voiceschanged"; getVoices() is []
+// until then, ~0.5-2 s with speech-dispatcher): until this long after the first ask, an empty
+// list means "not yet", not "no local voice", and what is to be said waits (within its ttl).
+const VOICE_WAIT_MS = 5000;
+
 function pickVoice() {
   const s = state();
   if (!("speechSynthesis" in window)) { s.localVoice = false; return null; }
-  const local = window.speechSynthesis.getVoices().filter((v) => v.localService);
+  const voices = window.speechSynthesis.getVoices();
+  if (s.voicesAskedAt === null) s.voicesAskedAt = performance.now();
+  if (!voices.length && performance.now() - s.voicesAskedAt < VOICE_WAIT_MS) {
+    s.localVoice = null;  // still loading
+    return null;
+  }
+  const local = voices.filter((v) => v.localService);
   const english = local.filter((v) => (v.lang || "").toLowerCase().startsWith("en"));
   s.voice = english.find((v) => v.default) || english[0] || local[0] || null;
   s.localVoice = s.voice !== null;
@@ -114,7 +126,16 @@ function speakNext() {
     const now = performance.now();
     if (now - u.queuedAt > u.ttl_ms) { log(u, "dropped", now, now); continue; }
     if (!s.voiceOn) { log(u, "voice off", now, now); continue; }
-    if (!s.voice && !pickVoice()) { log(u, "no local voice", now, now); continue; }
+    if (!s.voice && !pickVoice()) {
+      if (s.localVoice === null) {  // the voices are still loading: try again shortly
+        s.queue.unshift(u);
+        if (!s.retry) s.retry = setTimeout(() => { s.retry = null; speakNext(); }, 250);
+        return;
+      }
+      if (s.setState) s.setState("local_voice", s.localVoice);
+      log(u, "no local voice", now, now);
+      continue;
+    }
     const utterance = new SpeechSynthesisUtterance(u.text);
     utterance.voice = s.voice;
     utterance.lang = s.voice.lang;
@@ -165,7 +186,14 @@ export default function (component) {
       window.speechSynthesis.addEventListener("voiceschanged", () => {
         pickVoice();
         if (s.setState) s.setState("local_voice", s.localVoice);
+        speakNext();
       });
+      // No "voiceschanged" comes where there is no voice at all: say so once the wait is over.
+      setTimeout(() => {
+        if (s.localVoice === null) pickVoice();
+        if (s.setState) s.setState("local_voice", s.localVoice);
+        speakNext();
+      }, VOICE_WAIT_MS + 100);
     }
   }
   s.setState = setStateValue;

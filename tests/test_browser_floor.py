@@ -716,10 +716,25 @@ def test_a_real_local_voice(server, camera, playwright, work):
     browser = launch_chromium(playwright, camera, extra_args=["--enable-speech-dispatcher"],
                               env=speech_env(home))
     try:
-        page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        # Chromium lists its voices a while after the page loads; here they stay unlisted until
+        # the first words wait to be said, so those words must wait for them (once, they were
+        # dropped as "no local voice" when the list came late).
+        context.add_init_script("""(() => {
+          const real = speechSynthesis.getVoices.bind(speechSynthesis);
+          speechSynthesis.getVoices = () => (window.__voicesListed ? real() : []);
+        })()""")
+        page = context.new_page()
         page.goto(f"{server.url}/?routine=quick-try", timeout=120_000)
         start(page)
         deadline = time.monotonic() + 60 * PATIENCE
+        waiting = """() => ((window.__stretchcheck || {}).queue || []).length
+                            + (window.__stretchcheckSpeech || []).length"""
+        while not page.evaluate(waiting):
+            assert time.monotonic() < deadline, "nothing was ever to be said"
+            page.wait_for_timeout(100)
+        page.wait_for_timeout(1000)
+        page.evaluate("() => { window.__voicesListed = true; }")
         while not any(e["status"] == "spoken"
                       for e in page.evaluate("() => window.__stretchcheckSpeech || []")):
             assert time.monotonic() < deadline, page.evaluate("() => window.__stretchcheckSpeech")
