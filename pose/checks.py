@@ -109,14 +109,14 @@ _PLANS: dict[tuple[int, str], tuple[Criterion, _Plan]] = {}
 
 def _plan(c: Criterion, side: str) -> _Plan:
     """What judging ``c`` on ``side`` needs that does not change from frame to frame: per side
-    judged, the angle's name, whether its reading is mirrored (``Criterion.reading``) and the
+    judged, the angle's name, whether its reading is mirrored (``Criterion.mirrored``) and the
     cues for too low and too high. Kept per criterion object (checked by identity)."""
     key = (id(c), side)
     hit = _PLANS.get(key)
     if hit is not None and hit[0] is c:
         return hit[1]
     sides = SIDES if (side == "both" and "{side}" in c.angle) else (side,)
-    plan = tuple((c.resolve(s), c.positive_side not in (None, s), resolve(c.low_cue, s),
+    plan = tuple((c.resolve(s), c.mirrored(s), resolve(c.low_cue, s),
                   resolve(c.high_cue, s)) for s in sides)
     if len(_PLANS) > 4096:  # catalogues loaded again and again: keep no stale criteria alive
         _PLANS.clear()
@@ -269,10 +269,9 @@ def judge_frame(stretch: Stretch, angles: Mapping[str, float],
         return pos
     # With the side undecided, a side that cannot be seen may well be the one being stretched:
     # saying so ("I can't see your left knee") beats coaching the other side on a guess.
-    rank = _RANK
     candidates = side_candidates(stretch, angles, visibility)
     results = [evaluate(stretch, s, angles, visibility, extra_limits) for s in candidates]
-    return min(results, key=lambda p: (rank[p.status], -p.met))
+    return min(results, key=lambda p: (_RANK[p.status], -p.met))
 
 
 def camera_view(image_px: np.ndarray, visibility: np.ndarray,

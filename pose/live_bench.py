@@ -4,8 +4,9 @@ Frames from a simulated camera (a clip's pictures, cropped to 4:3 and scaled to 
 as the browser's decoder hands them: yuv420p, at 30 fps on a real clock with RTP-like
 timestamps) go through streamlit-webrtc's own processing track, built the way
 ``streamlit_webrtc.webrtc._wrap_with_processor`` builds it for the page (a ``MediaRelay``
-subscription inside an ``AsyncVideoProcessTrack`` around a ``CallbackAttachableProcessor`` with
-the page's queued-frames callback, ``LiveSession.on_frames``), and are pulled from it as the
+subscription inside a ``VideoProcessTrack`` around a ``CallbackAttachableProcessor`` with the
+page's per-frame callback, ``LiveSession.on_frame``; ``bench_live(queued=True)`` measures the
+queued-frames track the page used before, ``LiveSession.on_frames``), and are pulled from it as the
 sender does, with the encoder's first step (aiortc's VP8 and H.264 encoders convert any frame
 that is not yuv420p).
 
@@ -26,7 +27,6 @@ Figures (all from one run, so their ratios are fair on a shared machine):
 from __future__ import annotations
 
 import asyncio
-import os
 import resource
 import tempfile
 import time
@@ -39,6 +39,7 @@ import av
 import cv2
 import numpy as np
 
+from pose.soak import rss_bytes
 from pose.video import read_video
 
 #: The camera the page asks the browser for by default, and its rate.
@@ -329,11 +330,6 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
     }
 
 
-def _rss_kb() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
-
-
 def soak_live(clip: Path, model: str = "full", minutes: float = 10.0, settle_s: float = 60.0,
               say: Callable[[str], None] = print) -> dict[str, Any]:
     """A long live session (``minutes`` of a simulated 30 fps camera through the processing
@@ -349,7 +345,7 @@ def soak_live(clip: Path, model: str = "full", minutes: float = 10.0, settle_s: 
         session = _session(model, Path(tmp))
 
         def sample(t: float) -> None:
-            samples.append((t, _rss_kb(), session.snapshot().frames))
+            samples.append((t, rss_bytes() // 1024, session.snapshot().frames))
             if int(t) % 60 == 0:
                 say(f"soak: {t / 60:.0f} min, RSS {samples[-1][1] / 1024:.1f} MB, "
                     f"{samples[-1][2]} frames processed, {session.dropped} skipped")

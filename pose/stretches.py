@@ -49,9 +49,13 @@ class AngleRange:
     def resolve(self, side: str) -> str:
         return resolve(self.angle, side)
 
+    def mirrored(self, side: str) -> bool:
+        """Whether this range reads the angle mirrored (negated) for ``side``."""
+        return self.positive_side not in (None, side)
+
     def reading(self, value: _Reading, side: str) -> _Reading:
         """The angle's value as this range reads it for ``side``."""
-        return -value if self.positive_side not in (None, side) else value
+        return -value if self.mirrored(side) else value
 
 
 @dataclass(frozen=True)
