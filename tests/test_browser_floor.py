@@ -446,14 +446,21 @@ def focus_video(page) -> None:
     assert page.evaluate("() => document.activeElement.tagName") == "IFRAME"
 
 
-# -- the tests -------------------------------------------------------------------------------
-
-def test_a_routine_coached_from_the_floor(server, browser):
+def spoken_page(browser):
+    """A 1280x720 page with the stand-in speech engine, and the list its script errors go to:
+    (context, page, errors)."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     context.add_init_script(path=str(STANDIN))
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return context, page, errors
+
+
+# -- the tests -------------------------------------------------------------------------------
+
+def test_a_routine_coached_from_the_floor(server, browser):
+    context, page, errors = spoken_page(browser)
     page.goto(f"{server.url}/?routine=quick-try", timeout=120_000)
     start(page)
     tl = Timeline(page)
@@ -592,11 +599,7 @@ def test_a_routine_coached_from_the_floor(server, browser):
 def test_the_side_switch_after_a_completed_hold(server, sides_browser):
     """One side held to its target, released, rested, then the other side: the fake camera
     shows the bridge judged on the leg nearer the camera, then its mirror image."""
-    context = sides_browser.new_context(viewport={"width": 1280, "height": 720})
-    context.add_init_script(path=str(STANDIN))
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page, errors = spoken_page(sides_browser)
     # The accurate model: the fast one reads the mirrored near knee at 118-122 deg, across
     # the test stretch's 119 deg bound (the accurate one: 123-124 deg).
     page.goto(f"{server.url}/?routine=sides-try&model=full", timeout=120_000)
