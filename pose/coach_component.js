@@ -89,17 +89,20 @@ function hookFrames() {
 
 // -- the voice ----------------------------------------------------------------------------
 
-// Chromium lists its voices only after the page has loaded ("voiceschanged"; getVoices() is []
-// until then, ~0.5-2 s with speech-dispatcher): until this long after the first ask, an empty
-// list means "not yet", not "no local voice", and what is to be said waits (within its ttl).
+// Chromium lists its voices only a while after the page has loaded ("voiceschanged";
+// getVoices() is [] until then, ~0.5-2 s with speech-dispatcher, longer on a busy computer):
+// until this long after the first words waited for a voice, an empty list means "not yet",
+// not "no local voice", and what is to be said waits (within its ttl). The clock starts with
+// the first words, not with the page: a page opened long before START has not been told
+// anything yet (on a loaded machine the page once said "no voice" to a browser that had one).
 const VOICE_WAIT_MS = 5000;
 
 function pickVoice() {
   const s = state();
   if (!("speechSynthesis" in window)) { s.localVoice = false; return null; }
   const voices = window.speechSynthesis.getVoices();
-  if (s.voicesAskedAt === null) s.voicesAskedAt = performance.now();
-  if (!voices.length && performance.now() - s.voicesAskedAt < VOICE_WAIT_MS) {
+  if (!voices.length && (s.voicesAskedAt === null ||
+                         performance.now() - s.voicesAskedAt < VOICE_WAIT_MS)) {
     s.localVoice = null;  // still loading
     return null;
   }
@@ -126,6 +129,7 @@ function speakNext() {
     const now = performance.now();
     if (now - u.queuedAt > u.ttl_ms) { log(u, "dropped", now, now); continue; }
     if (!s.voiceOn) { log(u, "voice off", now, now); continue; }
+    if (s.voicesAskedAt === null) s.voicesAskedAt = now;
     if (!s.voice && !pickVoice()) {
       if (s.localVoice === null) {  // the voices are still loading: try again shortly
         s.queue.unshift(u);
@@ -183,17 +187,13 @@ export default function (component) {
     document.addEventListener("keydown", onKey, true);
     setInterval(hookFrames, 1000);
     if ("speechSynthesis" in window) {
+      // No "voiceschanged" comes where there is no voice at all: the words waiting for one
+      // find that out when the wait is over (speakNext tries again every 250 ms).
       window.speechSynthesis.addEventListener("voiceschanged", () => {
         pickVoice();
         if (s.setState) s.setState("local_voice", s.localVoice);
         speakNext();
       });
-      // No "voiceschanged" comes where there is no voice at all: say so once the wait is over.
-      setTimeout(() => {
-        if (s.localVoice === null) pickVoice();
-        if (s.setState) s.setState("local_voice", s.localVoice);
-        speakNext();
-      }, VOICE_WAIT_MS + 100);
     }
   }
   s.setState = setStateValue;

@@ -391,8 +391,10 @@ def assert_countdown(log: list[dict], expected: list[list[str]]) -> None:
 class Timeline:
     """Polls the panel (and the video's badge) and keeps every change with its time."""
 
-    def __init__(self, page) -> None:
+    def __init__(self, page, server=None) -> None:
         self.page, self.panel, self.video, self.seen = page, [], [], []
+        self.server = server  # its log goes into a failure's message
+        self.errors: list[str] = []  # the page's script errors, also
         self.frames: list[tuple[float, str]] = []  # (the panel's frame time, its phase)
 
     def poll(self, video: bool = False) -> dict:
@@ -415,8 +417,12 @@ class Timeline:
                 return state
             if time.monotonic() > deadline:
                 shot(self.page, "failure")  # what the page showed instead
+                shown = self.page.evaluate("() => document.body.innerText")
+                log = self.server.output(3000) if self.server is not None else ""
                 pytest.fail(f"no {what} within {timeout_s:.0f} s; phases seen {self.seen}, "
-                            f"now {state}")
+                            f"now {state}\n--- the page shows:\n{shown[:3000]}\n"
+                            f"--- the server's log ends:\n{log}\n--- script errors:\n"
+                            + "\n".join(self.errors))
             self.page.wait_for_timeout(150)
 
     def changes(self) -> str:
@@ -439,6 +445,26 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"floor_{name}.png"))
 
 
+def click_until(page, name: str, done, timeout_s: float = 20.0, exact: bool = False) -> None:
+    """Click the button ``name`` until ``done()`` holds. On a loaded machine Streamlit now and
+    then loses a click made while the panel's fragment reruns (once in ~16 clicks here); a
+    person would click again, and so does the test, at most three times in all."""
+    button = page.get_by_role("button", name=name, exact=exact)
+    for attempt in range(3):
+        button.click(timeout=30_000)
+        deadline = time.monotonic() + timeout_s * PATIENCE
+        while time.monotonic() < deadline:
+            if done():
+                if attempt:
+                    print(f"clicked {name!r} {attempt + 1} times")
+                return
+            page.wait_for_timeout(200)
+        if button.count() == 0:
+            break
+    shot(page, "failure")
+    pytest.fail(f"clicking {name!r} did nothing the page showed")
+
+
 def focus_video(page) -> None:
     """Put the keyboard focus inside the video's iframe (a click on the picture would also
     pause the playing video: the browser's own control)."""
@@ -453,7 +479,7 @@ def spoken_page(browser):
     context.add_init_script(path=str(STANDIN))
     page = context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("pageerror", lambda exc: errors.append(f"{exc}\n{exc.stack or ''}"[:1500]))
     return context, page, errors
 
 
@@ -463,7 +489,8 @@ def test_a_routine_coached_from_the_floor(server, browser):
     context, page, errors = spoken_page(browser)
     page.goto(f"{server.url}/?routine=quick-try", timeout=120_000)
     start(page)
-    tl = Timeline(page)
+    tl = Timeline(page, server)
+    tl.errors = errors
     tl.wall0 = time.monotonic() - page.evaluate("() => performance.now()") / 1000
     page.wait_for_function(f"() => ({VIDEO_LOG_JS})({log_args()})", timeout=90_000)
     assert page.get_by_text("Deploy", exact=True).count() == 0
@@ -550,12 +577,12 @@ def test_a_routine_coached_from_the_floor(server, browser):
     page.keyboard.press("p")
     tl.until("pain questions", lambda s: s["phase"] == "pain", 10)
     shot(page, "7_pain_question")
-    page.get_by_role("button", name="Discomfort or a strong stretch").click()
-    page.get_by_role("button", name="3", exact=True).click()
-    page.get_by_role("button", name="Skip this stretch").wait_for(timeout=60_000)
+    rating = page.get_by_role("button", name="3", exact=True)
+    click_until(page, "Discomfort or a strong stretch", lambda: rating.count() > 0)
+    skip = page.get_by_role("button", name="Skip this stretch")
+    click_until(page, "3", lambda: skip.count() > 0, exact=True)
     shot(page, "8_pain_choice")
-    page.get_by_role("button", name="Skip this stretch").click()
-    tl.until("the routine moving on", lambda s: s["phase"] != "pain", 10)
+    click_until(page, "Skip this stretch", lambda: panel(page)["phase"] != "pain")
 
     def stored():
         return rows(server.db, "SELECT stretch, data FROM events WHERE kind = 'pain_report'")
@@ -604,7 +631,7 @@ def test_the_side_switch_after_a_completed_hold(server, sides_browser):
     # the test stretch's 119 deg bound (the accurate one: 123-124 deg).
     page.goto(f"{server.url}/?routine=sides-try&model=full", timeout=120_000)
     start(page)
-    tl = Timeline(page)
+    tl = Timeline(page, server)
     page.wait_for_function(f"() => ({VIDEO_LOG_JS})({log_args()})", timeout=90_000)
     first = tl.until("a hold on one side", lambda s: s["phase"] == "hold", 120)
     side = re.search(r"(left|right) side", first["label"] or "")

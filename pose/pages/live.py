@@ -153,10 +153,10 @@ def pain_questions(snap) -> None:
                 session.request("after_pain", choice)
 
 
-@st.fragment(run_every=0.5)
-def coaching_panel() -> None:
+def coaching(snap) -> bool:
+    """The coach card and its buttons, or the pain questions; before the first frame the
+    routine's start; once the session has ended, its summary. True while it coaches."""
     shown = session
-    snap = shown.snapshot()
     ended = st.session_state.get("ended_session")
     if not snap.frames and ended is not None:
         shown, snap = ended, ended.snapshot()
@@ -178,7 +178,7 @@ def coaching_panel() -> None:
         if shown.finish_error:
             st.warning(f"Your comfortable ranges were not updated from this session: "
                        f"{shown.finish_error}", icon=":material/sd_card_alert:")
-        return
+        return False
     if not snap.frames:
         first = routine.steps[0].stretch
         st.markdown(
@@ -188,7 +188,7 @@ def coaching_panel() -> None:
             f"<div class='sc-note'>First: {first.name}. {first.camera}</div></div>",
             unsafe_allow_html=True)
         show.picture(first, caption=f"First: {first.name}")
-        return
+        return False
     st.markdown(coach_card(snap.view, snap.t_s), unsafe_allow_html=True)
     if snap.recording_error:
         st.error(f"Recording stopped - the coaching goes on and this session's results are "
@@ -204,20 +204,21 @@ def coaching_panel() -> None:
             session.request("toggle_pause")
         if c2.button("Skip (S)", key="sc-skip", use_container_width=True):
             session.request("skip")
-        # The stretch's picture, small so that the panel fits a laptop's screen: the one to
-        # get into and hold, or during the rest the next one (issue 12).
-        view = snap.view
-        if view.phase == "rest" and view.stretch in cat.stretches:
-            show.next_up(cat.stretches[view.stretch], snap.next_side, width=show.SMALL_PX)
-        elif view.phase in ("position", "hold", "cycles") and view.stretch in cat.stretches:
-            show.picture(cat.stretches[view.stretch], snap.side, width=show.SMALL_PX)
+    return True
 
 
-@st.fragment(run_every=0.5)
-def beside_the_video() -> None:
-    """Camera advice, the slow-computer notice, the voice switch, full screen, and the
-    browser side (keys, voice) under the video."""
-    snap = session.snapshot()
+def stretch_picture(snap) -> None:
+    """The stretch's picture, small so that the panel fits a laptop's screen: the one to get
+    into and hold, or during the rest the next one (issue 12)."""
+    view = snap.view
+    if view.phase == "rest" and view.stretch in cat.stretches:
+        show.next_up(cat.stretches[view.stretch], snap.next_side, width=show.SMALL_PX)
+    elif view.phase in ("position", "hold", "cycles") and view.stretch in cat.stretches:
+        show.picture(cat.stretches[view.stretch], snap.side, width=show.SMALL_PX)
+
+
+def camera_notes(snap) -> None:
+    """Camera problems and advice, how to do the stretch, the slow-computer notice."""
     for problem in snap.camera:
         st.warning(problem, icon=":material/photo_camera:")
     if snap.frames and snap.view.phase in ("position", "rest"):
@@ -238,6 +239,10 @@ def beside_the_video() -> None:
             st.rerun(scope="app")
     elif snap.busy:  # from the frames really skipped (pose.live.BUSY_SKIPPED_SHARE)
         st.info("Your computer is busy: some frames are skipped.", icon=":material/speed:")
+
+
+def voice_and_keys(snap) -> None:
+    """The voice switch, full screen, and the browser side (keys, voice)."""
     voice_on = st.session_state.voice_on
     voice_col, screen_col = st.columns([3, 2], vertical_alignment="center")
     if voice_col.button("Voice: on - turn it off" if voice_on else "Voice: off - turn it on",
@@ -254,7 +259,21 @@ def beside_the_video() -> None:
             session.request(action)
 
 
+# One fragment for everything that changes, in the coach's column; the video's column holds
+# only the video. With two fragments rerunning every half second (coach | under the video),
+# Streamlit 1.67's page now and then crashed to a blank white screen mid-routine ("Cannot set a
+# node at a delta path" in the browser; 2 of 3 runs of the floor test on a loaded machine, and
+# by its symptom a CI run), the known fragility of its clean-up when fragment reruns interleave
+# (streamlit#15084, #16708; 1.67 can run fragments in parallel).
+@st.fragment(run_every=0.5)
+def live_panel() -> None:
+    snap = session.snapshot()
+    coaching_now = coaching(snap)
+    camera_notes(snap)
+    if coaching_now:
+        stretch_picture(snap)
+    voice_and_keys(snap)
+
+
 with panel:
-    coaching_panel()
-with video:
-    beside_the_video()
+    live_panel()
