@@ -1,4 +1,6 @@
 // The Live page's browser side (st.components.v2; runs in the page itself, not in an iframe):
+//  * the coach's column, drawn from the HTML Python sends (pose.live_view), its buttons'
+//    clicks handed back like key presses;
 //  * one document-level key handler - space pause/resume, S skip, P pain stop, F full screen -
 //    also listening inside the video's iframe, so a key works wherever the focus is;
 //  * the voice: plays the utterances the session decided (pose/voice.py) one at a time,
@@ -39,11 +41,40 @@ function onKey(event) {
   const action = KEYS[key];
   if (!action || !s.setState) return;
   event.preventDefault();  // space would scroll the page or press a focused button
-  // Kept as state, not a one-off trigger: a key pressed while the page is rerunning must not
-  // be lost. Python handles each numbered press once.
+  press(action);
+}
+
+function press(action) {
+  // Kept as state, not a one-off trigger: a key pressed or a button clicked while the page is
+  // rerunning must not be lost. Python handles each numbered press once.
+  const s = state();
+  if (!s.setState) return;
   s.keys = s.keys.concat([{ action: action, n: Date.now() * 1000 + (s.keyCount++ % 1000) }])
     .slice(-10);
   s.setState("pressed", s.keys);
+}
+
+function onClick(event) {
+  const b = event.target.closest("[data-action]");
+  if (!b) return;
+  event.preventDefault();
+  if (b.dataset.action === "fullscreen") { toggleFullScreen(); return; }
+  b.classList.add("sc-pressed");
+  press(b.dataset.action);
+}
+
+function draw(root, parts) {
+  // The panel's parts, as HTML from Python (pose.live_view), each redrawn only when it
+  // changed: the card changes with every frame, the buttons seldom, and a button redrawn under
+  // a pressing finger would lose the click.
+  while (root.children.length < parts.length) root.appendChild(document.createElement("div"));
+  while (root.children.length > parts.length) root.removeChild(root.lastChild);
+  parts.forEach((markup, i) => {
+    const part = root.children[i];
+    if (part.__markup === markup) return;
+    part.__markup = markup;
+    part.innerHTML = markup;
+  });
 }
 
 function toggleFullScreen() {
@@ -180,8 +211,11 @@ function enqueue(utterances) {
 export default function (component) {
   const { data, setStateValue, parentElement } = component;
   const s = state();
-  const button = parentElement && parentElement.querySelector(".sc-fullscreen");
-  if (button) button.onclick = toggleFullScreen;
+  const root = parentElement && parentElement.querySelector(".sc-panel");
+  if (root && !root.__wired) {
+    root.__wired = true;
+    root.addEventListener("click", onClick);
+  }
   if (!s.installed) {
     s.installed = true;
     document.addEventListener("keydown", onKey, true);
@@ -199,6 +233,7 @@ export default function (component) {
   s.setState = setStateValue;
   hookFrames();
   const d = data || {};
+  if (root) draw(root, d.parts || []);
   s.voiceOn = d.voice_on !== false;
   if (s.localVoice === null) pickVoice();
   if (d.known_local_voice !== s.localVoice) setStateValue("local_voice", s.localVoice);

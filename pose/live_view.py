@@ -15,7 +15,8 @@ import html
 import math
 
 from pose.draw import PHASE_STYLE
-from pose.phases import PlayerView
+from pose.phases import AFTER_PAIN_CHOICES, FEELINGS, PlayerView
+from pose.summary import SessionSummary, sentences, table_rows
 
 INK, PAPER = (255, 255, 255), (17, 17, 17)
 #: Dark red of the pain button: white on it is 9.4:1.
@@ -45,12 +46,33 @@ CSS = """
 .sc-sub { font-size: max(1.5rem, 3.6vh); line-height: 1.2; }
 .sc-note { font-size: max(1.15rem, 2.6vh); line-height: 1.3; }
 /* Big targets for a hand reaching from the floor. */
-div[class*="st-key-sc-"] button { min-height: max(3.2rem, 8vh); }
-div[class*="st-key-sc-"] button p { font-size: max(1.3rem, 3.2vh); font-weight: 700;
-                                    white-space: normal; }
-div.st-key-sc-pain button { background: #9b1c1c; color: #ffffff; border-color: #9b1c1c; }
-div.st-key-sc-pain button:hover { background: #7f1616; color: #ffffff; }
+.sc-panel { display: flex; flex-direction: column; gap: 0.6rem; color: #000000; }
+.sc-panel > div:empty { display: none; }
+.sc-voice { display: flex; gap: 0.6rem; flex-wrap: wrap; align-items: center; }
+.sc-controls { display: flex; flex-direction: column; gap: 0.6rem; }
+.sc-row { display: grid; grid-template-columns: 1fr 1fr; gap: 0.6rem; }
+.sc-rating { display: grid; grid-template-columns: repeat(auto-fit, minmax(3.2rem, 1fr));
+             gap: 0.4rem; }
+.sc-btn { min-height: max(3.2rem, 8vh); font-size: max(1.3rem, 3.2vh); font-weight: 700;
+          font-family: inherit; background: #ffffff; color: #000000; cursor: pointer;
+          border: 2px solid #555555; border-radius: 0.5rem; padding: 0.2rem 0.6rem;
+          white-space: normal; width: 100%; }
+.sc-btn:hover, .sc-btn:focus-visible { border-color: #000000; outline: 3px solid #0072b2; }
+.sc-btn.sc-pain { background: #9b1c1c; color: #ffffff; border-color: #9b1c1c; }
+.sc-btn.sc-pain:hover { background: #7f1616; }
+.sc-btn.sc-chosen { background: #000000; color: #ffffff; }
+.sc-btn.sc-small { min-height: 2.8rem; font-size: max(1.1rem, 2.6vh); width: auto; }
+.sc-alert { border-radius: 0.5rem; padding: 0.6rem 0.9rem; font-size: max(1.1rem, 2.5vh);
+            line-height: 1.35; border-left: 0.5rem solid var(--sc-alert); background: #f4f4f4; }
 .sc-howto { font-size: max(1.1rem, 2.5vh); color: #000000; line-height: 1.35; }
+.sc-next { font-size: 2rem; font-weight: 700; }
+.sc-picture { margin: 0; }
+.sc-picture img { max-width: 100%; height: auto; }
+.sc-picture figcaption { font-size: max(1rem, 2.2vh); color: #333333; }
+.sc-summary { font-size: 1.5rem; line-height: 1.5; }
+.sc-table { border-collapse: collapse; font-size: 1.1rem; }
+.sc-table th, .sc-table td { border-bottom: 1px solid #cccccc; padding: 0.3rem 0.6rem;
+                             text-align: left; }
 </style>
 """
 
@@ -151,3 +173,107 @@ def coach_card(view: PlayerView, t_s: float = 0.0) -> str:
                  f'<div class="sc-sub">of {view.cycles_target} slow cycles</div></div>')
     return (f'<div class="sc-card" style="--sc-phase: {_hex(colour)}" '
             f'data-testid="live-card">{top}{label}{cue}{timer}</div>')
+
+
+# -- the rest of the panel, as HTML ------------------------------------------------------------
+# The whole coach column is one element that the page's browser side (pose.coach_component)
+# draws: buttons carry a ``data-action`` that comes back like a key press (pose.pages.live).
+
+#: Words of the choices after a pain answer (``pose.phases.AFTER_PAIN_CHOICES``).
+AFTER_PAIN_WORDS = {"rest": "Rest, then try again", "skip": "Skip this stretch",
+                    "end": "End for today"}
+#: Border colours of the notices, by kind (the words say what they are; colour only adds).
+ALERT_COLOURS = {"error": "#b00020", "warning": "#b45f06", "info": "#0072b2",
+                 "success": "#1b7f3b"}
+
+
+def button(label: str, action: str, testid: str, kind: str = "") -> str:
+    """A large button whose click comes back to the page as ``action``."""
+    e = html.escape
+    return (f'<button type="button" class="sc-btn {e(kind)}" data-action="{e(action)}" '
+            f'data-testid="{e(testid)}">{e(label)}</button>')
+
+
+def controls(paused: bool) -> str:
+    """Stop - it hurts, pause (or go on) and skip; each is also a key (P, space, S)."""
+    return ('<div class="sc-controls">'
+            + button("Stop - it hurts (P)", "pain", "live-pain", "sc-pain")
+            + '<div class="sc-row">'
+            + button("Go on (space)" if paused else "Pause (space)", "toggle_pause",
+                     "live-pause")
+            + button("Skip (S)", "skip", "live-skip")
+            + "</div></div>")
+
+
+def pain_questions(view: PlayerView, feeling: str | None) -> str:
+    """After the pain stop: what it is (``FEELINGS``), then how bad (0-10) once ``feeling`` is
+    chosen; after the answer, what to do (``AFTER_PAIN_CHOICES``)."""
+    if view.pain_feeling is None:
+        parts = ['<div class="sc-sub">What do you feel?</div>']
+        parts += [button(words, f"feel:{key}", f"live-feel-{key}",
+                         "sc-chosen" if key == feeling else "")
+                  for key, words in FEELINGS.items()]
+        if feeling is not None:
+            parts.append('<div class="sc-sub">How strong is it? 0 is none, 10 the worst</div>'
+                         '<div class="sc-rating">'
+                         + "".join(button(str(n), f"rate:{n}", f"live-rate-{n}")
+                                   for n in range(11))
+                         + "</div>")
+    else:
+        parts = [button(AFTER_PAIN_WORDS[c], f"after:{c}", f"live-after-{c}")
+                 for c in AFTER_PAIN_CHOICES]
+    return '<div class="sc-controls">' + "".join(parts) + "</div>"
+
+
+def alert(text: str, kind: str = "info") -> str:
+    """A notice (``ALERT_COLOURS`` kinds), read out by screen readers as it appears."""
+    return (f'<div class="sc-alert" role="alert" data-kind="{html.escape(kind)}" '
+            f'style="--sc-alert: {ALERT_COLOURS.get(kind, ALERT_COLOURS["info"])}">'
+            f"{html.escape(text)}</div>")
+
+
+def picture(uri: str, caption: str, heading: str = "", width_px: int = 220) -> str:
+    """A stretch's picture (a ``data:`` URI), with its caption and an optional heading."""
+    e = html.escape
+    head = f'<div class="sc-next">{e(heading)}</div>' if heading else ""
+    return (f'{head}<figure class="sc-picture" data-testid="live-picture">'
+            f'<img src="{e(uri)}" alt="{e(caption)}" width="{width_px}">'
+            f"<figcaption>{e(caption)}</figcaption></figure>")
+
+
+def voice_row(voice_on: bool) -> str:
+    """The voice switch and full screen (also keys: F)."""
+    return ('<div class="sc-voice">'
+            + button("Voice: on - turn it off" if voice_on else "Voice: off - turn it on",
+                     "voice", "live-voice", "sc-small")
+            + button("Full screen (F)", "fullscreen", "live-fullscreen", "sc-small")
+            + "</div>")
+
+
+def howto(camera: str, instructions: str, phase: str) -> str:
+    """The camera advice (getting into position and resting) and, while getting into
+    position, how to do the stretch (folded)."""
+    parts = []
+    if phase in ("position", "rest") and camera:
+        parts.append(f'<div class="sc-howto"><b>Camera:</b> {html.escape(camera)}</div>')
+    if phase == "position" and instructions:
+        parts.append(f'<details class="sc-howto"><summary>How to do it</summary>'
+                     f"{html.escape(instructions)}</details>")
+    return "".join(parts)
+
+
+def summary(result: SessionSummary) -> str:
+    """"x of y done", one sentence per stretch in large type, then the table of every side
+    (the Live page's end; Review shows the same with Streamlit's table)."""
+    e = html.escape
+    if not result.rows:
+        return '<div class="sc-summary">No stretch was held in this session.</div>'
+    rows = table_rows(result)
+    head = "".join(f"<th>{e(k)}</th>" for k in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{e(v)}</td>" for v in row.values()) + "</tr>"
+                   for row in rows)
+    return (f'<div class="sc-next">How it went: {e(result.headline)}</div>'
+            "<ul data-testid='session-sentences' class='sc-summary'>"
+            + "".join(f"<li>{e(line)}</li>" for line in sentences(result))
+            + f'</ul><table class="sc-table" data-testid="live-summary-table"><thead><tr>{head}'
+            f"</tr></thead><tbody>{body}</tbody></table>")

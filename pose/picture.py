@@ -155,3 +155,15 @@ def stretch_picture(stretch: Stretch, side: str | None = None, width: int = 480,
     img = render(target_pose(stretch, side), width, height)
     img.setflags(write=False)
     return img
+
+
+@cache
+def stretch_picture_uri(stretch: Stretch, side: str | None = None) -> str:
+    """``stretch_picture`` as a ``data:image/png;base64,...`` URI, for HTML (the Live panel).
+    Cached like the picture."""
+    import base64
+
+    ok, png = cv2.imencode(".png", cv2.cvtColor(stretch_picture(stretch, side), cv2.COLOR_RGB2BGR))
+    if not ok:  # OpenCV encodes any 8-bit RGB array; this would be a broken build
+        raise RuntimeError("OpenCV could not encode a stretch picture as PNG")
+    return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode("ascii")

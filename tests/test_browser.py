@@ -277,7 +277,7 @@ def test_live_page_coaches_the_webcam(server, page, db):
     summary = page.get_by_text(re.compile(r"Session ended|Routine finished")).first
     try:
         summary.wait_for(timeout=6_000)
-        page.locator('[data-testid="stTable"]').first.wait_for(timeout=5_000)
+        page.locator('[data-testid="live-summary-table"]').first.wait_for(timeout=5_000)
         page.wait_for_timeout(1000)  # a couple more runs of the panel's fragment
         shown_summary = True
     except PlaywrightTimeout:

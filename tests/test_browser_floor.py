@@ -445,24 +445,20 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"floor_{name}.png"))
 
 
-def click_until(page, name: str, done, timeout_s: float = 20.0, exact: bool = False) -> None:
-    """Click the button ``name`` until ``done()`` holds. On a loaded machine Streamlit now and
-    then loses a click made while the panel's fragment reruns (once in ~16 clicks here); a
-    person would click again, and so does the test, at most three times in all."""
-    button = page.get_by_role("button", name=name, exact=exact)
-    for attempt in range(3):
-        button.click(timeout=30_000)
-        deadline = time.monotonic() + timeout_s * PATIENCE
-        while time.monotonic() < deadline:
-            if done():
-                if attempt:
-                    print(f"clicked {name!r} {attempt + 1} times")
-                return
-            page.wait_for_timeout(200)
-        if button.count() == 0:
-            break
-    shot(page, "failure")
-    pytest.fail(f"clicking {name!r} did nothing the page showed")
+def click_until(page, name: str, done, timeout_s: float = 20.0, exact: bool = False,
+                errors: list[str] | None = None) -> None:
+    """Click the button ``name`` once and wait until ``done()`` holds. The panel's buttons hand
+    their clicks back as state (like the keys), so no click may be lost, even while the panel
+    redraws twice a second."""
+    page.get_by_role("button", name=name, exact=exact).click(timeout=30_000)
+    deadline = time.monotonic() + timeout_s * PATIENCE
+    while not done():
+        if time.monotonic() > deadline:
+            shot(page, "failure")
+            pytest.fail(f"clicking {name!r} did nothing the page showed; it shows:\n"
+                        f"{page.evaluate('() => document.body.innerText')[:2000]}\n"
+                        "--- script errors:\n" + "\n".join(errors or []))
+        page.wait_for_timeout(200)
 
 
 def focus_video(page) -> None:
@@ -498,7 +494,7 @@ def test_a_routine_coached_from_the_floor(server, browser):
     # Position: the cue in type readable from the floor, the whole view on one screen.
     state = tl.until("position phase", lambda s: s["phase"] == "position", 60)
     assert state["cueSize"] >= MIN_TYPE * state["height"], state
-    page.wait_for_selector(".st-key-sc-pain", timeout=30_000)
+    page.wait_for_selector('[data-testid="live-pain"]', timeout=30_000)
     shot(page, "1_position")
     layout = page.evaluate("""() => {
       const r = (sel) => { const e = document.querySelector(sel);
@@ -508,7 +504,7 @@ def test_a_routine_coached_from_the_floor(server, browser):
       const header = document.querySelector('header[data-testid="stHeader"]');
       return {cardTop: card.getBoundingClientRect().top,
               header: header ? header.getBoundingClientRect().bottom : 0,
-              card: r('[data-testid="live-card"]'), pain: r('.st-key-sc-pain'),
+              card: r('[data-testid="live-card"]'), pain: r('[data-testid="live-pain"]'),
               video: r('iframe[title*="streamlit_webrtc"]'),
               ink: getComputedStyle(cue).color, paper: getComputedStyle(card).backgroundColor};
     }""")
@@ -578,11 +574,13 @@ def test_a_routine_coached_from_the_floor(server, browser):
     tl.until("pain questions", lambda s: s["phase"] == "pain", 10)
     shot(page, "7_pain_question")
     rating = page.get_by_role("button", name="3", exact=True)
-    click_until(page, "Discomfort or a strong stretch", lambda: rating.count() > 0)
+    click_until(page, "Discomfort or a strong stretch", lambda: rating.count() > 0,
+                errors=errors)
     skip = page.get_by_role("button", name="Skip this stretch")
-    click_until(page, "3", lambda: skip.count() > 0, exact=True)
+    click_until(page, "3", lambda: skip.count() > 0, exact=True, errors=errors)
     shot(page, "8_pain_choice")
-    click_until(page, "Skip this stretch", lambda: panel(page)["phase"] != "pain")
+    click_until(page, "Skip this stretch", lambda: panel(page)["phase"] != "pain",
+                errors=errors)
 
     def stored():
         return rows(server.db, "SELECT stretch, data FROM events WHERE kind = 'pain_report'")
@@ -693,7 +691,8 @@ def test_mirror_zoom_and_no_local_voice(server, browser):
       if (header && card && card.getBoundingClientRect().top <
           header.getBoundingClientRect().bottom - 1) out.push('the header covers the card');
       for (const sel of ['[data-testid="live-card"]', '[data-testid="live-cue"]',
-                         '.st-key-sc-pain', '.st-key-sc-pause', '.st-key-sc-skip']) {
+                         '[data-testid="live-pain"]', '[data-testid="live-pause"]',
+                         '[data-testid="live-skip"]']) {
         const e = document.querySelector(sel);
         if (!e) { out.push(sel + ' missing'); continue; }
         const r = e.getBoundingClientRect();

@@ -130,3 +130,39 @@ def test_no_deploy_button_and_no_deprecated_component():
     assert re.search(r'^toolbarMode = "minimal"$', config, re.M)
     for path in (ROOT / "pose").rglob("*.py"):
         assert "components.v1" not in path.read_text(), path
+
+
+def test_the_panel_buttons_hand_back_their_actions():
+    from pose.live_view import controls
+
+    html = controls(paused=False)
+    assert re.findall(r'data-action="([^"]+)"', html) == ["pain", "toggle_pause", "skip"]
+    assert "Stop - it hurts (P)" in html and "Pause (space)" in html
+    assert "Go on (space)" in controls(paused=True)
+
+
+def test_the_pain_questions_ask_what_then_how_bad_then_what_next():
+    from pose.live_view import pain_questions
+    from pose.phases import AFTER_PAIN_CHOICES, FEELINGS
+
+    stopped = PlayerView(phase="pain")
+    asked = pain_questions(stopped, None)
+    assert re.findall(r'data-action="([^"]+)"', asked) == [f"feel:{k}" for k in FEELINGS]
+    assert "rate:" not in asked
+    chosen = pain_questions(stopped, "discomfort")
+    assert re.findall(r'data-action="rate:(\d+)"', chosen) == [str(n) for n in range(11)]
+    assert re.search(r'class="sc-btn sc-chosen" data-action="feel:discomfort"', chosen)
+    answered = pain_questions(PlayerView(phase="pain", pain_feeling="discomfort"), None)
+    assert re.findall(r'data-action="after:(\w+)"', answered) == list(AFTER_PAIN_CHOICES)
+
+
+def test_the_summary_as_html_escapes_and_keeps_every_side():
+    from pose.live_view import summary
+    from pose.summary import summarise
+
+    plan = [("knee_to_chest", "Knee <to> chest", "left", 30.0),
+            ("knee_to_chest", "Knee <to> chest", "right", 30.0)]
+    html = summary(summarise([], plan, []))
+    assert html.count("<tr>") == 3  # the head and a row per side
+    assert "<to>" not in html and "&lt;to&gt;" in html
+    assert 'data-testid="live-summary-table"' in html

@@ -5,12 +5,13 @@ stretch and side, the one cue and the hold ring in large type (``pose.live_view`
 everything (space, S, P, F; ``pose.coach_component``); a voice; the pain stop's questions.
 """
 
+import html
 from typing import Any
 
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from pose import show
+from pose import live_view as view_html
 from pose.app_state import camera_enabled, catalogue, db_url, rtc_configuration
 from pose.coach_component import browser_coach
 from pose.errors import StretchCheckError
@@ -18,6 +19,7 @@ from pose.estimator import PoseEstimator
 from pose.live import LiveSession
 from pose.live_view import CSS, coach_card
 from pose.phases import AFTER_PAIN_CHOICES, FEELINGS
+from pose.picture import stretch_picture_uri
 from pose.routines import HOLD_RANGE_S
 from pose.sessions import grow_ranges, limits_for
 from pose.store import open_store
@@ -126,153 +128,140 @@ with video:
         st.info("The camera is switched off (STRETCHCHECK_CAMERA=off).")
 
 
-def pain_questions(snap) -> None:
-    """After the pain stop: what it is, how bad, then what to do."""
-    if snap.view.pain_feeling is None:
-        feeling = st.session_state.get("pain_feeling")
-        st.markdown("<div class='sc-sub'>What do you feel?</div>", unsafe_allow_html=True)
-        for key, words in FEELINGS.items():
-            if st.button(words, key=f"sc-feel-{key}", use_container_width=True,
-                         type="primary" if feeling == key else "secondary"):
-                st.session_state.pain_feeling = key
-                feeling = key
-        if feeling is not None:
-            st.markdown("<div class='sc-sub'>How strong is it? 0 is none, 10 the worst</div>",
-                        unsafe_allow_html=True)
-            for row in (range(0, 6), range(6, 11)):
-                cols = st.columns(6)
-                for col, n in zip(cols, row, strict=False):
-                    if col.button(str(n), key=f"sc-rate-{n}", use_container_width=True):
-                        session.request("pain_answer", feeling, n)
-                        st.session_state.pain_feeling = None
-    else:
-        choice_words = {"rest": "Rest, then try again", "skip": "Skip this stretch",
-                        "end": "End for today"}
-        for choice in AFTER_PAIN_CHOICES:
-            if st.button(choice_words[choice], key=f"sc-after-{choice}", use_container_width=True):
-                session.request("after_pain", choice)
+def picture_part(stretch, side: str | None, caption: str | None = None,
+                 heading: str = "") -> str:
+    side = None if side in (None, "", "both") else side
+    if caption is None:
+        caption = (stretch.name + ("" if side is None else f", {side} side")
+                   + ": green is the part being stretched")
+    return view_html.picture(stretch_picture_uri(stretch, side), caption, heading)
 
 
-def coaching(snap) -> bool:
-    """The coach card and its buttons, or the pain questions; before the first frame the
-    routine's start; once the session has ended, its summary. True while it coaches."""
+def ended_parts(shown: LiveSession, snap) -> list[str]:
+    """The summary once the session has ended (finished, or STOP)."""
+    parts = [view_html.alert("Routine finished - here is how it went." if snap.finished
+                             else "Session ended - here is how it went.", "success"),
+             view_html.summary(summarise([r.to_dict() for r in shown.results()],
+                                         plan_of(shown.routine), snap.events))]
+    if shown.save_error:
+        where = f" They were written to {shown.saved_to} instead." if shown.saved_to else ""
+        parts.append(view_html.alert(f"The results could not be saved in the session store: "
+                                     f"{shown.save_error}.{where}", "error"))
+    elif snap.session_id is not None:
+        parts.append(view_html.alert(f"Saved as session {snap.session_id}: see Review for "
+                                     f"the details.", "info"))
+    if shown.finish_error:
+        parts.append(view_html.alert(f"Your comfortable ranges were not updated from this "
+                                     f"session: {shown.finish_error}", "warning"))
+    return parts
+
+
+def coaching_parts(snap) -> list[str]:
+    """The coach's column as HTML parts: before the first frame the routine's start; the
+    coach card with its buttons or the pain questions, the camera notes and the stretch's
+    picture while it coaches; once the session has ended, its summary."""
     shown = session
     ended = st.session_state.get("ended_session")
     if not snap.frames and ended is not None:
         shown, snap = ended, ended.snapshot()
+    parts: list[str] = []
     if snap.view.phase == "stopped_today":
-        st.markdown(coach_card(snap.view, snap.t_s), unsafe_allow_html=True)
-        st.error(snap.view.advice, icon=":material/medical_services:")
+        parts += [coach_card(snap.view, snap.t_s), view_html.alert(snap.view.advice, "error")]
     if snap.finished or (shown.closed and snap.frames):
-        st.success("Routine finished - here is how it went." if snap.finished
-                   else "Session ended - here is how it went.")
-        show.summary(summarise([r.to_dict() for r in shown.results()],
-                               plan_of(shown.routine), snap.events))
-        if shown.save_error:
-            st.error(f"The results could not be saved in the session store: "
-                     f"{shown.save_error}", icon=":material/sd_card_alert:")
-            if shown.saved_to is not None:
-                st.caption(f"They were written to {shown.saved_to} instead.")
-        elif snap.session_id is not None:
-            st.caption(f"Saved as session {snap.session_id}: see Review for the details.")
-        if shown.finish_error:
-            st.warning(f"Your comfortable ranges were not updated from this session: "
-                       f"{shown.finish_error}", icon=":material/sd_card_alert:")
-        return False
+        return parts + ended_parts(shown, snap)
     if not snap.frames:
         first = routine.steps[0].stretch
-        st.markdown(
-            f"<div class='sc-card' style='--sc-phase:#0072b2'><div class='sc-label'>"
-            f"{routine.name}</div><div class='sc-sub'>{len(routine.steps)} stretches. Press "
-            f"START, then get ready on your mat: I will tell you each step aloud.</div>"
-            f"<div class='sc-note'>First: {first.name}. {first.camera}</div></div>",
-            unsafe_allow_html=True)
-        show.picture(first, caption=f"First: {first.name}")
-        return False
-    st.markdown(coach_card(snap.view, snap.t_s), unsafe_allow_html=True)
-    if snap.recording_error:
-        st.error(f"Recording stopped - the coaching goes on and this session's results are "
-                 f"kept: {snap.recording_error}", icon=":material/sd_card_alert:")
-    if snap.view.phase == "pain":
-        pain_questions(snap)
-    else:
-        if st.button("Stop - it hurts (P)", key="sc-pain", use_container_width=True):
-            session.request("pain")
-        c1, c2 = st.columns(2)
-        if c1.button("Go on (space)" if snap.view.paused else "Pause (space)", key="sc-pause",
-                     use_container_width=True):
-            session.request("toggle_pause")
-        if c2.button("Skip (S)", key="sc-skip", use_container_width=True):
-            session.request("skip")
-    return True
-
-
-def stretch_picture(snap) -> None:
-    """The stretch's picture, small so that the panel fits a laptop's screen: the one to get
-    into and hold, or during the rest the next one (issue 12)."""
+        e = html.escape
+        return [f"<div class='sc-card' style='--sc-phase:#0072b2'><div class='sc-label'>"
+                f"{e(routine.name)}</div><div class='sc-sub'>{len(routine.steps)} stretches. "
+                f"Press START, then get ready on your mat: I will tell you each step aloud."
+                f"</div><div class='sc-note'>First: {e(first.name)}. {e(first.camera)}</div>"
+                f"</div>",
+                picture_part(first, None, caption=f"First: {first.name}")]
     view = snap.view
-    if view.phase == "rest" and view.stretch in cat.stretches:
-        show.next_up(cat.stretches[view.stretch], snap.next_side, width=show.SMALL_PX)
-    elif view.phase in ("position", "hold", "cycles") and view.stretch in cat.stretches:
-        show.picture(cat.stretches[view.stretch], snap.side, width=show.SMALL_PX)
-
-
-def camera_notes(snap) -> None:
-    """Camera problems and advice, how to do the stretch, the slow-computer notice."""
-    for problem in snap.camera:
-        st.warning(problem, icon=":material/photo_camera:")
-    if snap.frames and snap.view.phase in ("position", "rest"):
-        st.markdown(f"<div class='sc-howto'><b>Camera:</b> {snap.view.camera}</div>",
-                    unsafe_allow_html=True)
-    if snap.frames and snap.view.phase == "position":
-        with st.expander("How to do it"):
-            st.markdown(f"<div class='sc-howto'>{snap.instructions}</div>",
-                        unsafe_allow_html=True)
+    parts.append(coach_card(view, snap.t_s))
+    if snap.recording_error:
+        parts.append(view_html.alert(f"Recording stopped - the coaching goes on and this "
+                                     f"session's results are kept: {snap.recording_error}",
+                                     "error"))
+    parts.append(view_html.pain_questions(view, st.session_state.get("pain_feeling"))
+                 if view.phase == "pain" else view_html.controls(view.paused))
+    parts += [view_html.alert(problem, "warning") for problem in snap.camera]
+    parts.append(view_html.howto(view.camera, snap.instructions, view.phase))
     if snap.frames > 30 and snap.fps < SLOW_FPS:
-        st.warning(f"This computer checks only {snap.fps:.0f} pictures a second; coaching "
-                   f"needs {SLOW_FPS:.0f} or more to time holds and see bouncing.",
-                   icon=":material/speed:")
-        if model != "lite" and st.button("Use the fast pose model", key="sc-fast"):
+        parts.append(view_html.alert(
+            f"This computer checks only {snap.fps:.0f} pictures a second; coaching needs "
+            f"{SLOW_FPS:.0f} or more to time holds and see bouncing.", "warning"))
+        if model != "lite":
+            parts.append(view_html.button("Use the fast pose model", "fast", "live-fast",
+                                          "sc-small"))
+    elif snap.busy:  # from the frames really skipped (pose.live.BUSY_SKIPPED_SHARE)
+        parts.append(view_html.alert("Your computer is busy: some frames are skipped.", "info"))
+    # The stretch's picture, small so that the panel fits a laptop's screen: the one to get
+    # into and hold, or during the rest the next one (issue 12).
+    if view.phase == "rest" and view.stretch in cat.stretches:
+        stretch = cat.stretches[view.stretch]
+        side = None if snap.next_side in (None, "", "both") else snap.next_side
+        parts.append(picture_part(stretch, side, caption=stretch.camera or stretch.name,
+                                  heading=f"Next: {stretch.name}"
+                                  + ("" if side is None else f", {side} side")))
+    elif view.phase in ("position", "hold", "cycles") and view.stretch in cat.stretches:
+        parts.append(picture_part(cat.stretches[view.stretch], snap.side))
+    return parts
+
+
+def apply(actions: list[str], snap) -> bool:
+    """Carry out the keys pressed and buttons clicked (``data-action``s); True when one
+    changed what the panel shows."""
+    changed = False
+    pain = snap.view.phase == "pain"
+    for action in actions:
+        name, _, arg = action.partition(":")
+        if name in ("toggle_pause", "skip", "pain") and not pain:
+            session.request(name)
+        elif name == "feel" and pain and arg in FEELINGS:
+            st.session_state.pain_feeling = arg
+        elif name == "rate" and pain and arg.isdigit() and 0 <= int(arg) <= 10:
+            feeling = st.session_state.get("pain_feeling")
+            if feeling is not None:
+                session.request("pain_answer", feeling, int(arg))
+                st.session_state.pain_feeling = None
+        elif name == "after" and pain and arg in AFTER_PAIN_CHOICES:
+            session.request("after_pain", arg)
+        elif name == "voice":
+            st.session_state.voice_on = not st.session_state.voice_on
+        elif name == "fast" and model != "lite":
             # The sidebar's radio is not part of this fragment's run: it may be set here, and
             # the whole page reruns to start a session with the fast model.
             st.session_state.model = "lite"
             st.rerun(scope="app")
-    elif snap.busy:  # from the frames really skipped (pose.live.BUSY_SKIPPED_SHARE)
-        st.info("Your computer is busy: some frames are skipped.", icon=":material/speed:")
+        else:
+            continue
+        changed = True
+    return changed
 
 
-def voice_and_keys(snap) -> None:
-    """The voice switch, full screen, and the browser side (keys, voice)."""
-    voice_on = st.session_state.voice_on
-    voice_col, screen_col = st.columns([3, 2], vertical_alignment="center")
-    if voice_col.button("Voice: on - turn it off" if voice_on else "Voice: off - turn it on",
-                        key="sc-voice"):
-        st.session_state.voice_on = voice_on = not voice_on
-    with screen_col:
-        actions, local = browser_coach(snap.utterances, voice_on)
-    if local is False and voice_on:
-        st.info("This browser has no voice of its own on this computer, so the coach stays "
-                "silent: other voices would send the words to a server.",
-                icon=":material/volume_off:")
-    for action in actions:
-        if action in ("toggle_pause", "skip", "pain") and snap.view.phase != "pain":
-            session.request(action)
-
-
-# One fragment for everything that changes, in the coach's column; the video's column holds
-# only the video. With two fragments rerunning every half second (coach | under the video),
-# Streamlit 1.67's page now and then crashed to a blank white screen mid-routine ("Cannot set a
-# node at a delta path" in the browser; 2 of 3 runs of the floor test on a loaded machine, and
-# by its symptom a CI run), the known fragility of its clean-up when fragment reruns interleave
-# (streamlit#15084, #16708; 1.67 can run fragments in parallel).
+# The whole coach's column is ONE element, our component drawing HTML, refreshed by one
+# fragment; the video's column holds only the video. Streamlit 1.67 crashed the page to a blank
+# white screen now and then mid-routine when the panel was made of its own elements ("Cannot set
+# a node at a delta path", "Bad delta path index 10 (should be between [0, 9])": a run's delta
+# for a child that the clean-up after the run before had just removed; streamlit#16708 shows
+# that clean-up running with a later run's id): 1 run in 3 of the floor test on a loaded
+# machine, and by its symptom a CI run, at the pain stop, its questions or the next stretch,
+# with two fragments, one, and no blocks alike. A single element has only index 0, always valid.
 @st.fragment(run_every=0.5)
 def live_panel() -> None:
     snap = session.snapshot()
-    coaching_now = coaching(snap)
-    camera_notes(snap)
-    if coaching_now:
-        stretch_picture(snap)
-    voice_and_keys(snap)
+    parts = coaching_parts(snap)
+    voice_on = st.session_state.voice_on
+    if voice_on and st.session_state.get("sc-browser-local") is False:
+        parts.append(view_html.alert(
+            "This browser has no voice of its own on this computer, so the coach stays silent: "
+            "other voices would send the words to a server.", "info"))
+    parts.append(view_html.voice_row(voice_on))
+    actions, _ = browser_coach(parts, snap.utterances, voice_on)
+    if apply(actions, snap):
+        st.rerun(scope="fragment")  # show what the press changed at once
 
 
 with panel:
