@@ -250,6 +250,25 @@ def voice_row(voice_on: bool) -> str:
             + "</div>")
 
 
+#: Fewer processed frames a second than this and the hold timing and bounce checks suffer.
+SLOW_FPS = 10.0
+
+
+def computer_notes(frames: int, fps: float, busy: bool, fast_model: bool) -> list[str]:
+    """What the computer's speed means for the coaching (``LiveSnapshot`` frames, fps, busy):
+    too slow to coach (with the fast model offered unless ``fast_model``), or busy and
+    skipping frames (from the frames really skipped, ``pose.live.BUSY_SKIPPED_SHARE``)."""
+    if frames > 30 and fps < SLOW_FPS:
+        notes = [alert(f"This computer checks only {fps:.0f} pictures a second; coaching needs "
+                       f"{SLOW_FPS:.0f} or more to time holds and see bouncing.", "warning")]
+        if not fast_model:
+            notes.append(button("Use the fast pose model", "fast", "live-fast", "sc-small"))
+        return notes
+    if busy:
+        return [alert("Your computer is busy: some frames are skipped.", "info")]
+    return []
+
+
 def howto(camera: str, instructions: str, phase: str) -> str:
     """The camera advice (getting into position and resting) and, while getting into
     position, how to do the stretch (folded)."""

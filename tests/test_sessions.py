@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pytest
 from conftest import ROOT, sample
+from panel import panel_text
 from streamlit.testing.v1 import AppTest
 from synthetic import EmptyRoom, synthetic_knee_to_chest
 
@@ -248,4 +249,4 @@ def test_live_page_setup_without_a_camera(db, monkeypatch):
     at.run()
     assert not at.exception, at.exception
     assert at.sidebar.selectbox[0].value == "desk-break"
-    assert any("Desk break" in m.value for m in at.markdown)
+    assert "Desk break" in panel_text(at)

@@ -25,8 +25,6 @@ from pose.sessions import grow_ranges, limits_for
 from pose.store import open_store
 from pose.summary import plan_of, summarise
 
-#: Fewer processed frames a second than this and the hold timing and bounce checks suffer.
-SLOW_FPS = 10.0
 MODELS = {"full": "Accurate", "lite": "Fast (for slower computers)"}
 
 # The video and the coach need the whole width: the settings wait in the closed sidebar.
@@ -188,15 +186,7 @@ def coaching_parts(snap) -> list[str]:
                  if view.phase == "pain" else view_html.controls(view.paused))
     parts += [view_html.alert(problem, "warning") for problem in snap.camera]
     parts.append(view_html.howto(view.camera, snap.instructions, view.phase))
-    if snap.frames > 30 and snap.fps < SLOW_FPS:
-        parts.append(view_html.alert(
-            f"This computer checks only {snap.fps:.0f} pictures a second; coaching needs "
-            f"{SLOW_FPS:.0f} or more to time holds and see bouncing.", "warning"))
-        if model != "lite":
-            parts.append(view_html.button("Use the fast pose model", "fast", "live-fast",
-                                          "sc-small"))
-    elif snap.busy:  # from the frames really skipped (pose.live.BUSY_SKIPPED_SHARE)
-        parts.append(view_html.alert("Your computer is busy: some frames are skipped.", "info"))
+    parts += view_html.computer_notes(snap.frames, snap.fps, snap.busy, model == "lite")
     # The stretch's picture, small so that the panel fits a laptop's screen: the one to get
     # into and hold, or during the rest the next one (issue 12).
     if view.phase == "rest" and view.stretch in cat.stretches:
