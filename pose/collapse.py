@@ -104,32 +104,34 @@ _P = len(PAIRS)
 @dataclass(frozen=True)
 class CollapseState:
     """What the finder remembers of the frames before (everything it looks back for), so that
-    a stream gives the same marks fed one frame or many at a time. Times in s; ``shot`` counts
-    camera cuts and gaps; per pair (P,) or per pair and side (P, 2, left then right).
+    a stream gives the same marks fed one frame or many at a time. Times in s; a *shot* counts
+    camera cuts and gaps.
 
     Attributes:
         t, hip, scale, shot: the last frame's time, mid-hip (2,) px, torso length px, shot.
-        apart_t, apart_shot, apart_sides, apart_bones: the last frame each pair was clearly
-            apart (``APART``): time (-inf for never), shot, both labels (P, 2, 2) and both
-            bones (P, 2) in torso lengths relative to mid-hip.
-        unseen_t, unseen_shot: (P, 2) the last frame each label was not seen.
-        near_t, near_shot: the last frame each pair was within ``RELEASE``.
-        mark: the marks on the last frame (-1 none, 0 left, 1 right).
+        apart: (P, 8) per pair, the last frame the pair was clearly apart (``APART``): its
+            time (-inf for never), shot, both labels (left x, y, right x, y) and both bones
+            (left, right), in torso lengths relative to mid-hip.
+        unseen: (P, 2 sides, 2) the last frame each label was not seen: time, shot.
+        near: (P, 2) the last frame each pair was within ``RELEASE``: time, shot.
+        mark: (P,) the marks on the last frame (-1 none, 0 left, 1 right).
     """
 
     t: float = -np.inf
     hip: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))
     scale: float = np.nan
     shot: int = 0
-    apart_t: np.ndarray = field(default_factory=lambda: np.full(_P, -np.inf))
-    apart_shot: np.ndarray = field(default_factory=lambda: np.full(_P, -1))
-    apart_sides: np.ndarray = field(default_factory=lambda: np.full((_P, 2, 2), np.nan))
-    apart_bones: np.ndarray = field(default_factory=lambda: np.full((_P, 2), np.nan))
-    unseen_t: np.ndarray = field(default_factory=lambda: np.full((_P, 2), -np.inf))
-    unseen_shot: np.ndarray = field(default_factory=lambda: np.full((_P, 2), -1))
-    near_t: np.ndarray = field(default_factory=lambda: np.full(_P, -np.inf))
-    near_shot: np.ndarray = field(default_factory=lambda: np.full(_P, -1))
+    apart: np.ndarray = field(default_factory=lambda: _never((_P, 8)))
+    unseen: np.ndarray = field(default_factory=lambda: _never((_P, 2, 2)))
+    near: np.ndarray = field(default_factory=lambda: _never((_P, 2)))
     mark: np.ndarray = field(default_factory=lambda: np.full(_P, -1))
+
+
+def _never(shape: tuple[int, ...]) -> np.ndarray:
+    """A 'last frame' table of no frame: time -inf, shot -1, NaN values."""
+    out = np.full(shape, np.nan)
+    out[..., 0], out[..., 1] = -np.inf, -1.0
+    return out
 
 
 def _last_index(flags: np.ndarray) -> np.ndarray:
@@ -139,22 +141,17 @@ def _last_index(flags: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(np.where(flags, idx, -1), axis=0)
 
 
-def _latest(flags: np.ndarray, carried: np.ndarray, *values: tuple[np.ndarray, np.ndarray]
-            ) -> tuple[np.ndarray, ...]:
-    """For each row of ``flags`` (N, P[, 2]), the ``values`` at the last row <= it where the
-    flag is set, or the carried value (the state's) where none is: each of ``values`` is a
-    pair (carried (P[, 2], ...), per row (N, P[, 2], ...)). Also returns, first, whether a
-    row (or the state, ``carried``) had one at all."""
-    # Row 0 of the tables is the state's; -1: no such frame, ever.
-    rows = _last_index(np.concatenate([carried[None], flags]))[1:]  # (N, P[, 2])
-    n, k = len(rows), rows[0].size
-    at = (np.maximum(rows, 0).reshape(n, k), np.arange(k))
-    out = [rows >= 0]
-    for before, now in values:
-        table = np.concatenate([before[None], now])  # (N + 1, P[, 2], ...)
-        out.append(table.reshape((n + 1, k) + table.shape[rows.ndim:])[at].reshape(
-            rows.shape + table.shape[rows.ndim:]))
-    return tuple(out)
+def _latest(flags: np.ndarray, before: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """Per row of ``flags`` (N, ...), the row of ``now`` (N, ..., K) at the last frame <= it
+    where the flag is set, or ``before`` (..., K) (the state's) where none is in ``now``."""
+    table = np.concatenate([before[None], now])  # row 0: the state's
+    rows = _last_index(np.concatenate([np.ones((1,) + flags.shape[1:], bool), flags]))[1:]
+    return np.take_along_axis(table, rows[..., None], axis=0)
+
+
+def _length(v: np.ndarray) -> np.ndarray:
+    """Lengths of 2-vectors (..., 2): (...)."""
+    return np.hypot(v[..., 0], v[..., 1])
 
 
 def _pick(a: np.ndarray, side: np.ndarray) -> np.ndarray:
@@ -185,65 +182,52 @@ def duplicate_sides(t: np.ndarray, image: np.ndarray, visibility: np.ndarray,
     t = np.asarray(t, float)
     hip = image[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1)  # (N, 2) px
     shoulder = image[:, [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(axis=1)
-    torso = np.linalg.norm(shoulder - hip, axis=1)  # (N,) px
+    torso = _length(shoulder - hip)  # (N,) px
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(torso > 1e-6, torso, np.nan)
         rel = (image - hip[:, None]) / scale[:, None, None]  # (N, 33, 2) torso lengths
         # Shots: a camera cut or a gap starts afresh (nothing looked back for across it).
-        prev_scale = np.concatenate([[st.scale], scale[:-1]])
-        prev_hip = np.concatenate([st.hip[None], hip[:-1]])
-        ratio = scale / prev_scale
-        jump = np.linalg.norm(hip - prev_hip, axis=1) / scale
+        ratio = scale / np.concatenate([[st.scale], scale[:-1]])
+        jump = _length(hip - np.concatenate([st.hip[None], hip[:-1]])) / scale
         cut = ~((ratio <= CUT_SCALE) & (ratio >= 1.0 / CUT_SCALE) & (jump <= CUT_JUMP)
                 & (np.diff(t, prepend=st.t) <= CUT_GAP_S))
-    shot = st.shot + np.cumsum(cut)  # (N,)
-    tt, ss = np.broadcast_to(t[:, None], (n, _P)), np.broadcast_to(shot[:, None], (n, _P))
+        shot = st.shot + np.cumsum(cut)  # (N,)
+        when = np.stack([t, shot], axis=1)[:, None]  # (N, 1, 2): time, shot
 
-    left, right, left_parent, right_parent = (_PAIRS[:, k] for k in range(4))
-    sides = np.stack([rel[:, left], rel[:, right]], axis=2)  # (N, P, 2 sides, 2)
-    bones = np.linalg.norm(sides - np.stack([rel[:, left_parent], rel[:, right_parent]],
-                                            axis=2), axis=3)  # (N, P, 2)
-    gap = np.linalg.norm(sides[:, :, 0] - sides[:, :, 1], axis=2)  # (N, P)
-    unseen = np.stack([visibility[:, left], visibility[:, right]], axis=2) < SEEN_VISIBILITY
+        ends = rel[:, _PAIRS]  # (N, P, 4, 2): left, right, left's parent, right's parent
+        sides = ends[:, :, :2]  # (N, P, 2 sides, 2)
+        bones = _length(sides - ends[:, :, 2:])  # (N, P, 2)
+        gap = _length(sides[:, :, 0] - sides[:, :, 1])  # (N, P)
+        unseen = visibility[:, _PAIRS[:, :2]] < SEEN_VISIBILITY  # (N, P, 2)
 
-    with np.errstate(invalid="ignore"):
-        _, ref_t, ref_shot, ref_sides, ref_bones = _latest(
-            gap > APART, np.isfinite(st.apart_t), (st.apart_t, tt), (st.apart_shot, ss),
-            (st.apart_sides, sides), (st.apart_bones, bones))
-        ok_ref = (ref_shot == shot[:, None]) & (t[:, None] - ref_t <= LOOKBACK_S)
-        travel = np.nan_to_num(np.linalg.norm(sides - ref_sides, axis=3), nan=-1.0)
+        apart = _latest(gap > APART, st.apart, np.concatenate(
+            [np.broadcast_to(when, (n, _P, 2)), sides.reshape(n, _P, 4), bones], axis=2))
+        ref_sides, ref_bones = apart[..., 2:6].reshape(n, _P, 2, 2), apart[..., 6:]
+        ok_ref = (apart[..., 1] == shot[:, None]) & (t[:, None] - apart[..., 0] <= LOOKBACK_S)
+        travel = np.nan_to_num(_length(sides - ref_sides), nan=-1.0)
         arriver = (travel[..., 1] > travel[..., 0]).astype(np.intp)  # (N, P)
         moved, stayed = _pick(travel, arriver), _pick(travel, 1 - arriver)
-        _, out_t, out_shot = _latest(
-            unseen, np.isfinite(st.unseen_t),
-            (st.unseen_t, np.broadcast_to(t[:, None, None], unseen.shape)),
-            (st.unseen_shot, np.broadcast_to(shot[:, None, None], unseen.shape)))
-        was_out = (_pick(out_shot, arriver) == shot[:, None]) & (
-            t[:, None] - _pick(out_t, arriver) <= UNSEEN_LOOKBACK_S)
-        bone = _pick(bones, 1 - arriver)  # the stayer's
-        bone_ref = _pick(ref_bones, 1 - arriver)
+        out = _latest(unseen, st.unseen, np.broadcast_to(when[:, None], (n, _P, 2, 2)))
+        was_out = (_pick(out[..., 1], arriver) == shot[:, None]) & (
+            t[:, None] - _pick(out[..., 0], arriver) <= UNSEEN_LOOKBACK_S)
+        bone, bone_ref = _pick(bones, 1 - arriver), _pick(ref_bones, 1 - arriver)  # stayer's
         bone_kept = ((bone <= BONE_RATIO * bone_ref) & (bone_ref <= BONE_RATIO * bone)) | (
             np.abs(bone - bone_ref) <= BONE_SLACK)
         decided = ((gap < COLLAPSE) & ok_ref & (moved >= MOVED) & (stayed <= STAYED * moved)
                    & was_out & bone_kept)
-        _, near_t, near_shot = _latest(gap < RELEASE, np.isfinite(st.near_t),
-                                       (st.near_t, tt), (st.near_shot, ss))
-        near = (near_shot == shot[:, None]) & (t[:, None] - near_t <= RELEASE_S)
+        near_at = _latest(gap < RELEASE, st.near, np.broadcast_to(when, (n, _P, 2)))
+        near = (near_at[..., 1] == shot[:, None]) & (t[:, None] - near_at[..., 0] <= RELEASE_S)
 
     # A mark holds from its decision while the pair stays near: forward-fill the decisions
     # within runs of near frames, the state's mark standing as a decision before row 0.
-    decision = np.where(decided, arriver, -1)
     run = np.cumsum(~near, axis=0)  # a far frame starts a new run
-    found, pick, pick_run = _latest(decision >= 0, st.mark >= 0, (st.mark, decision),
-                                    (np.zeros(_P, dtype=run.dtype), run))
-    marks = np.where(near & found & (pick_run == run), pick, -1)
+    decision = np.stack([np.where(decided, arriver, -1), run], axis=2)  # (N, P, 2)
+    carried = np.stack([st.mark, np.where(st.mark >= 0, 0, -1)], axis=1)  # run 0 or none
+    last = _latest(decision[..., 0] >= 0, carried, decision)
+    marks = np.where(near & (last[..., 1] == run), last[..., 0], -1)
 
-    after = CollapseState(
-        t=float(t[-1]), hip=hip[-1], scale=float(scale[-1]), shot=int(shot[-1]),
-        apart_t=ref_t[-1], apart_shot=ref_shot[-1], apart_sides=ref_sides[-1],
-        apart_bones=ref_bones[-1],
-        unseen_t=out_t[-1], unseen_shot=out_shot[-1], near_t=near_t[-1],
-        near_shot=near_shot[-1], mark=marks[-1])
+    after = CollapseState(float(t[-1]), hip[-1], float(scale[-1]), int(shot[-1]), apart[-1],
+                          out[-1], near_at[-1], marks[-1])
     return marks, after
 
 
