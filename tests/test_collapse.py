@@ -15,6 +15,8 @@ from body import Camera, Placement, Pose, sequence
 from conftest import SHARED
 
 from pose import landmarks as lm
+from pose.catalogue_checker import CatalogueChecker
+from pose.checks import IN_FORM, judge_frame
 from pose.collapse import (
     COLLAPSE,
     DUPLICATE_VISIBILITY,
@@ -24,6 +26,9 @@ from pose.collapse import (
     duplicate_sides,
     mark_duplicates,
 )
+from pose.landmarks import PoseFrame
+from pose.pipeline import FrameLoop, frame_angles
+from pose.routines import load_catalogue
 from pose.traces import load_trace
 
 FPS = 30.0
@@ -149,6 +154,38 @@ def test_the_mark_ends_when_the_labels_part_and_survives_a_one_frame_flicker():
     lowered = out[:, R_ANKLE] < vis[:, R_ANKLE]
     assert lowered[50:90].all()  # frame 70 included
     assert not lowered[90 + int(0.25 * FPS) + 1:].any()
+
+
+@pytest.mark.parametrize("view", ["front", "back"])
+def test_the_coach_says_it_cannot_see_the_ankle_instead_of_coaching_the_duplicate(view):
+    """Through the frame loop: a left quad stretch held well, the standing ankle's label on the
+    held ankle (in the image and in the world landmarks, as the model puts it). On the raw
+    labels the standing knee reads bent like the held one and the coach would say "straighten
+    your right leg" to a straight leg; with the duplicate marked, the position is in form and
+    the right ankle is named as not seen."""
+    t = np.arange(90) / FPS
+    image, world, vis = sequence(Pose(knee_flexion_left=130.0, knee_flexion_right=5.0), t,
+                                 Placement(0.0), Camera(view=view), noise_px=1.0, rng=3)
+    image, vis = standing_ankle_lost(image, vis)
+    vis[:, L_ANKLE] = vis[0, L_ANKLE]  # here the held ankle stays clearly seen
+    world = world.copy()
+    world[50:, R_ANKLE] = world[50:, L_ANKLE] + [0.01, 0.0, 0.0]
+    catalogue = load_catalogue()
+    stretch = catalogue.stretch("standing_quad")
+    loop = FrameLoop(CatalogueChecker.for_catalogue(catalogue, None, "standing_quad"))
+    size = (640, 480)
+    results = loop.step_poses([(float(t[i]), PoseFrame(float(t[i]), image[i], world[i], vis[i],
+                                                       size)) for i in range(len(t))])
+    for i in (60, 89):
+        checked = results[i]
+        assert checked.pose is not None and checked.pose.visibility[R_ANKLE] < SEEN_VISIBILITY
+        position = judge_frame(stretch, checked.angles, checked.pose.visibility)
+        assert (position.side, position.status) == ("left", IN_FORM)
+        assert position.unseen == ("right ankle",)
+        raw = PoseFrame(float(t[i]), image[i], world[i], vis[i], size)
+        guessed = judge_frame(stretch, {k: float(v[0]) for k, v in frame_angles(raw).items()},
+                              vis[i])
+        assert guessed.status != IN_FORM and "Straighten your right leg" in guessed.cue
 
 
 def test_mark_duplicates_lowers_only_the_marked_landmarks():
