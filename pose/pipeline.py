@@ -1,4 +1,5 @@
-"""The one pipeline: source -> clock -> pose -> smoothing -> angles -> checker -> events.
+"""The one pipeline: source -> clock -> pose -> duplicate labels -> smoothing -> angles ->
+checker -> events.
 
 ``FrameLoop`` is the only frame loop. Every source is just a driver of it:
 
@@ -275,7 +276,8 @@ class FrameLoop:
     # -- internals -----------------------------------------------------------------------------
 
     def _as_checked(self, pose: PoseFrame | None, t: float) -> PoseFrame | None:
-        """The pose at session time ``t``, smoothed (raw poses only), at stored precision."""
+        """The pose at session time ``t``, its duplicate labels marked not seen and smoothed (raw
+        poses only: ``pose.collapse``, ``pose.smoothing``), at stored precision."""
         if pose is None:
             return None
         pose = replace(pose, t_s=t)
