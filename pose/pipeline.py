@@ -1,4 +1,5 @@
-"""The one pipeline: source -> clock -> pose -> smoothing -> angles -> checker -> events.
+"""The one pipeline: source -> clock -> pose -> duplicate labels -> smoothing -> angles ->
+checker -> events.
 
 ``FrameLoop`` is the only frame loop. Every source is just a driver of it:
 
@@ -31,6 +32,7 @@ from pose.catalogue_checker import CatalogueChecker
 from pose.checks import Position
 from pose.clock import MediaClock, Tick
 from pose.coach import PoseWatch, watch_ballistic
+from pose.collapse import CollapseFilter
 from pose.events import Event
 from pose.landmarks import N_LANDMARKS, PoseFrame
 from pose.report import Report, StretchResult
@@ -163,6 +165,8 @@ class FrameLoop:
         self.smoothing = smoothing
         self.clock = clock or MediaClock()
         self._smoother = PoseSmoother(smoothing) if smoothing is not None else None
+        # Raw poses only (those smoothed here): a stored session's were filtered when checked.
+        self._collapse = CollapseFilter() if smoothing is not None else None
         self._watch = PoseWatch()
         self._ballistic = BallisticWatch()  # fast, jerky movement, stretch or not
         # float32 holds the checked poses exactly (they are at the store's precision).
@@ -272,10 +276,14 @@ class FrameLoop:
     # -- internals -----------------------------------------------------------------------------
 
     def _as_checked(self, pose: PoseFrame | None, t: float) -> PoseFrame | None:
-        """The pose at session time ``t``, smoothed (raw poses only), at stored precision."""
+        """The pose at session time ``t``, its duplicate labels marked not seen and smoothed (raw
+        poses only: ``pose.collapse``, ``pose.smoothing``), at stored precision."""
         if pose is None:
             return None
         pose = replace(pose, t_s=t)
+        if self._collapse is not None:
+            pose = replace(pose, visibility=self._collapse(
+                np.array([t]), pose.image[None], pose.visibility[None])[0])
         if self._smoother is not None:
             pose = self._smoother(pose)
         return at_stored_precision(pose)
@@ -308,11 +316,13 @@ class FrameLoop:
         t = np.array([pending[i][0].t_s for i in rows], dtype=np.float64)
         image = np.stack([p.image for p in posed])
         world = np.stack([p.world for p in posed])
+        visibility = np.stack([p.visibility for p in posed])
+        if self._collapse is not None:
+            visibility = self._collapse(t, image, visibility)
         if self._smoother is not None:
             height = np.array([p.size[1] for p in posed])
             image, world = self._smoother.smooth(t, image, world, height)
-        block = _Block(rows, _f32(image), _f32(world),
-                       _f32(np.stack([p.visibility for p in posed])))
+        block = _Block(rows, _f32(image), _f32(world), _f32(visibility))
         out: list[tuple[Tick, PoseFrame | None]] = list(pending)
         for r, (i, p) in enumerate(zip(rows, posed, strict=True)):
             tick = pending[i][0]
@@ -361,6 +371,8 @@ class FrameLoop:
         self.dropouts.append((tick.t_s, tick.dropout_s))
         if self._smoother is not None:
             self._smoother.reset()  # what follows the gap must not be pulled towards before
+        if self._collapse is not None:
+            self._collapse.reset()
         self._ballistic.drop_out(tick.t_s)
         event = Event(tick.t_s, "dropout", message=f"No picture for {tick.dropout_s:.1f} s: "
                       "that time is not counted", data={"gap_s": round(tick.dropout_s, 3)})

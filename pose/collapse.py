@@ -1,0 +1,264 @@
+"""Collapsed labels: a left and a right landmark the model puts on one image point.
+
+When a joint leaves the view (a standing foot below the frame) or is hidden, the pose model
+sometimes moves its label onto the other side's joint of the same pair: R03 of the real clips,
+13-15.8 s, puts the "right ankle" 1-3 px from the held left ankle, at visibility 0.94 while the
+true left ankle reads 0.2-0.3. The duplicate then looks like the clearly seen limb, and every
+angle measured on it (a knee bent like the other, the side of the stretch) is a guess dressed as
+a sighting. This module finds such duplicates and marks them not seen (their visibility lowered
+to ``DUPLICATE_VISIBILITY``), so the checks say "I can't see your right ankle" instead.
+
+A pair on one image point is not by itself a duplicate: seen side-on, the far limb lies behind
+the near one (on the nine real clips the two wrists of R01 coincide on 58 % of its frames, the
+ankles of R02 and R05 on ~30 %), and there the model's far label is its honest placement. So a
+label is called a duplicate only on evidence, in order:
+
+1. **Continuity**: within the last ``LOOKBACK_S`` of the same shot the pair was clearly apart,
+   and one label (the *arriver*) travelled onto the other while the other stayed put, measured
+   relative to the body (mid-hip) so that a moving camera or a person walking does not count.
+2. **Out of view**: the arriver's own joint was out of view or hidden (visibility below
+   ``SEEN_VISIBILITY``, which the traces and the model give for points outside the frame) within
+   ``UNSEEN_LOOKBACK_S`` before: the label had lost its joint and took the nearest look-alike.
+   A label that walks over in full view (a far foot brought next to the near one) is kept.
+3. **Bone length**: the stayer's bone to its parent joint (knee for an ankle, ...) kept its
+   length while the pair closed: the stayer is still its own limb.
+
+The mark lasts while the pair stays within ``RELEASE`` of each other (a separation shorter than
+``RELEASE_S`` does not end it). Only past frames are used (live runs it frame by frame), and a
+camera cut or a gap in the track starts afresh.
+
+Units: image pixels in, every distance compared in *torso lengths* (mid-shoulder to mid-hip in
+the image), so the thresholds hold for any camera distance and resolution. Pure numpy, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pose import landmarks as lm
+
+#: (left, right, left's parent, right's parent) for each pair checked: the limb landmarks that
+#: the model can mistake for each other. The parent is the joint the bone-length check uses.
+PAIRS: tuple[tuple[int, int, int, int], ...] = (
+    (lm.LEFT_ELBOW, lm.RIGHT_ELBOW, lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER),
+    (lm.LEFT_WRIST, lm.RIGHT_WRIST, lm.LEFT_ELBOW, lm.RIGHT_ELBOW),
+    (lm.LEFT_KNEE, lm.RIGHT_KNEE, lm.LEFT_HIP, lm.RIGHT_HIP),
+    (lm.LEFT_ANKLE, lm.RIGHT_ANKLE, lm.LEFT_KNEE, lm.RIGHT_KNEE),
+    (lm.LEFT_HEEL, lm.RIGHT_HEEL, lm.LEFT_ANKLE, lm.RIGHT_ANKLE),
+    (lm.LEFT_FOOT_INDEX, lm.RIGHT_FOOT_INDEX, lm.LEFT_ANKLE, lm.RIGHT_ANKLE),
+)
+_PAIRS = np.array(PAIRS, dtype=np.intp)  # (P, 4)
+
+COLLAPSE = 0.10
+"""Two labels closer than this (torso lengths, ~5 cm on a 50 cm torso) sit on one point. Two
+distinct joints side by side in view are at least a joint's breadth apart: typical adult
+breadths are ~7 cm at the ankle, ~10 cm at the knee, ~6 cm at the wrist, i.e. 0.12-0.2 torso
+lengths. R03's duplicate ankle sat 0.01-0.07 torso lengths from the true one."""
+RELEASE = 0.15
+"""A marked duplicate stays marked while the pair is closer than this (torso lengths, about one
+joint breadth): hysteresis, so that 1-3 px of jitter around ``COLLAPSE`` does not flicker."""
+RELEASE_S = 0.25
+"""...and until the pair has been further apart than ``RELEASE`` for longer than this (s): a
+label that lost its joint toggles back for a frame or two and returns (R03, 13.60 s), a limb
+really moved away stays away."""
+APART = 0.25
+"""The pair counts as clearly apart (two joint breadths, torso lengths): the reference frame
+the continuity evidence looks back to."""
+MOVED = 0.20
+"""The arriver travelled at least this far (torso lengths, relative to mid-hip) since the pair
+was apart: a label jumping, not jitter (the raw model jitters by ~0.02-0.05 torso lengths on a
+still person, R03/R05 of the real clips)."""
+STAYED = 1.0 / 3.0
+"""...while the other label moved at most this fraction of the arriver's travel."""
+LOOKBACK_S = 1.0
+"""How far back (s) a clearly-apart reference may lie: labels that closed over longer than this
+came together as a person moves, and cannot be told apart by continuity."""
+UNSEEN_LOOKBACK_S = 1.5
+"""How recently (s) the arriver's joint must have been out of view for it to be a duplicate
+(R03: the standing ankle was last below the frame 1.2 s before its label jumped)."""
+SEEN_VISIBILITY = 0.5
+"""Below this a landmark is not seen: ``pose.angles.joint_angles``'s ``min_visibility``."""
+DUPLICATE_VISIBILITY = 0.1
+"""A duplicate's visibility is lowered to at most this: well below ``SEEN_VISIBILITY``, so
+every angle and check treats that landmark as not seen."""
+BONE_RATIO = 1.5
+"""The stayer's bone to its parent may change length by at most this factor (either way)
+between the reference frame and now (foreshortening while the pair closes is far less)..."""
+BONE_SLACK = 0.10
+"""...or by at most this (torso lengths, a joint's breadth: where the joint centre sits on a
+short bone such as heel to ankle is uncertain by that much)."""
+CUT_SCALE = 1.3
+"""A torso length changing by more than this factor between consecutive frames is a camera
+cut (a body cannot turn that fast in 1/25 s): continuity is not looked for across it."""
+CUT_JUMP = 0.5
+"""...as is mid-hip jumping more than this (torso lengths) between consecutive frames."""
+CUT_GAP_S = 0.5
+"""...and a gap in the track longer than this (s), as for the smoother
+(``pose.smoothing.OneEuroParams.max_gap_s``)."""
+
+_P = len(PAIRS)
+
+
+@dataclass(frozen=True)
+class CollapseState:
+    """What the finder remembers of the frames before (everything it looks back for), so that
+    a stream gives the same marks fed one frame or many at a time. Times in s; a *shot* counts
+    camera cuts and gaps.
+
+    Attributes:
+        t, hip, scale, shot: the last frame's time, mid-hip (2,) px, torso length px, shot.
+        apart: (P, 8) per pair, the last frame the pair was clearly apart (``APART``): its
+            time (-inf for never), shot, both labels (left x, y, right x, y) and both bones
+            (left, right), in torso lengths relative to mid-hip.
+        unseen: (P, 2 sides, 2) the last frame each label was not seen: time, shot.
+        near: (P, 2) the last frame each pair was within ``RELEASE``: time, shot.
+        mark: (P,) the marks on the last frame (-1 none, 0 left, 1 right).
+    """
+
+    t: float = -np.inf
+    hip: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))
+    scale: float = np.nan
+    shot: int = 0
+    apart: np.ndarray = field(default_factory=lambda: _never((_P, 8)))
+    unseen: np.ndarray = field(default_factory=lambda: _never((_P, 2, 2)))
+    near: np.ndarray = field(default_factory=lambda: _never((_P, 2)))
+    mark: np.ndarray = field(default_factory=lambda: np.full(_P, -1))
+
+
+def _never(shape: tuple[int, ...]) -> np.ndarray:
+    """A 'last frame' table of no frame: time -inf, shot -1, NaN values."""
+    out = np.full(shape, np.nan)
+    out[..., 0], out[..., 1] = -np.inf, -1.0
+    return out
+
+
+def _last_index(flags: np.ndarray) -> np.ndarray:
+    """(E, ...) bool -> (E, ...) int: per row, the last row index <= it where ``flags`` is
+    True (-1 before any)."""
+    idx = np.arange(len(flags)).reshape((-1,) + (1,) * (flags.ndim - 1))
+    return np.maximum.accumulate(np.where(flags, idx, -1), axis=0)
+
+
+def _latest(flags: np.ndarray, before: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """Per row of ``flags`` (N, ...), the row of ``now`` (N, ..., K) at the last frame <= it
+    where the flag is set, or ``before`` (..., K) (the state's) where none is in ``now``."""
+    table = np.concatenate([before[None], now])  # row 0: the state's
+    rows = _last_index(np.concatenate([np.ones((1,) + flags.shape[1:], bool), flags]))[1:]
+    return np.take_along_axis(table, rows[..., None], axis=0)
+
+
+def _length(v: np.ndarray) -> np.ndarray:
+    """Lengths of 2-vectors (..., 2): (...)."""
+    return np.hypot(v[..., 0], v[..., 1])
+
+
+def _pick(a: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """``a`` (N, P, 2) at ``side`` (N, P) of 0 (left) or 1 (right): (N, P)."""
+    return np.where(side == 0, a[..., 0], a[..., 1])
+
+
+def duplicate_sides(t: np.ndarray, image: np.ndarray, visibility: np.ndarray,
+                    state: CollapseState | None = None) -> tuple[np.ndarray, CollapseState]:
+    """Which label of each pair is a duplicate, frame by frame (see the module docstring).
+
+    Args:
+        t: (N,) frame times in s, increasing, after ``state.t``; poses only (frames without a
+            person are left out).
+        image: (N, 33, 2) raw image landmarks in pixels.
+        visibility: (N, 33) raw visibility in [0, 1].
+        state: what the frames before left (None: nothing before).
+
+    Returns:
+        ``marks`` (N, P) int: -1 no duplicate, 0 the left label, 1 the right label, for the
+        pairs of ``PAIRS`` (row i depends only on rows <= i and the state: causal); and the
+        state after the last row.
+    """
+    st = state or CollapseState()
+    n = len(t)
+    if n == 0:
+        return np.zeros((0, _P), dtype=np.intp), st
+    t = np.asarray(t, float)
+    hip = image[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1)  # (N, 2) px
+    shoulder = image[:, [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(axis=1)
+    torso = _length(shoulder - hip)  # (N,) px
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(torso > 1e-6, torso, np.nan)
+        rel = (image - hip[:, None]) / scale[:, None, None]  # (N, 33, 2) torso lengths
+        # Shots: a camera cut or a gap starts afresh (nothing looked back for across it).
+        ratio = scale / np.concatenate([[st.scale], scale[:-1]])
+        jump = _length(hip - np.concatenate([st.hip[None], hip[:-1]])) / scale
+        cut = ~((ratio <= CUT_SCALE) & (ratio >= 1.0 / CUT_SCALE) & (jump <= CUT_JUMP)
+                & (np.diff(t, prepend=st.t) <= CUT_GAP_S))
+        shot = st.shot + np.cumsum(cut)  # (N,)
+        when = np.stack([t, shot], axis=1)[:, None]  # (N, 1, 2): time, shot
+
+        ends = rel[:, _PAIRS]  # (N, P, 4, 2): left, right, left's parent, right's parent
+        sides = ends[:, :, :2]  # (N, P, 2 sides, 2)
+        bones = _length(sides - ends[:, :, 2:])  # (N, P, 2)
+        gap = _length(sides[:, :, 0] - sides[:, :, 1])  # (N, P)
+        unseen = visibility[:, _PAIRS[:, :2]] < SEEN_VISIBILITY  # (N, P, 2)
+
+        apart = _latest(gap > APART, st.apart, np.concatenate(
+            [np.broadcast_to(when, (n, _P, 2)), sides.reshape(n, _P, 4), bones], axis=2))
+        ref_sides, ref_bones = apart[..., 2:6].reshape(n, _P, 2, 2), apart[..., 6:]
+        ok_ref = (apart[..., 1] == shot[:, None]) & (t[:, None] - apart[..., 0] <= LOOKBACK_S)
+        travel = np.nan_to_num(_length(sides - ref_sides), nan=-1.0)
+        arriver = (travel[..., 1] > travel[..., 0]).astype(np.intp)  # (N, P)
+        moved, stayed = _pick(travel, arriver), _pick(travel, 1 - arriver)
+        out = _latest(unseen, st.unseen, np.broadcast_to(when[:, None], (n, _P, 2, 2)))
+        was_out = (_pick(out[..., 1], arriver) == shot[:, None]) & (
+            t[:, None] - _pick(out[..., 0], arriver) <= UNSEEN_LOOKBACK_S)
+        bone, bone_ref = _pick(bones, 1 - arriver), _pick(ref_bones, 1 - arriver)  # stayer's
+        bone_kept = ((bone <= BONE_RATIO * bone_ref) & (bone_ref <= BONE_RATIO * bone)) | (
+            np.abs(bone - bone_ref) <= BONE_SLACK)
+        decided = ((gap < COLLAPSE) & ok_ref & (moved >= MOVED) & (stayed <= STAYED * moved)
+                   & was_out & bone_kept)
+        near_at = _latest(gap < RELEASE, st.near, np.broadcast_to(when, (n, _P, 2)))
+        near = (near_at[..., 1] == shot[:, None]) & (t[:, None] - near_at[..., 0] <= RELEASE_S)
+
+    # A mark holds from its decision while the pair stays near: forward-fill the decisions
+    # within runs of near frames, the state's mark standing as a decision before row 0.
+    run = np.cumsum(~near, axis=0)  # a far frame starts a new run
+    decision = np.stack([np.where(decided, arriver, -1), run], axis=2)  # (N, P, 2)
+    carried = np.stack([st.mark, np.where(st.mark >= 0, 0, -1)], axis=1)  # run 0 or none
+    last = _latest(decision[..., 0] >= 0, carried, decision)
+    marks = np.where(near & (last[..., 1] == run), last[..., 0], -1)
+
+    after = CollapseState(float(t[-1]), hip[-1], float(scale[-1]), int(shot[-1]), apart[-1],
+                          out[-1], near_at[-1], marks[-1])
+    return marks, after
+
+
+def mark_duplicates(visibility: np.ndarray, marks: np.ndarray) -> np.ndarray:
+    """``visibility`` (N, 33) with each duplicate of ``marks`` (N, P) lowered to at most
+    ``DUPLICATE_VISIBILITY``; a new array."""
+    out = np.array(visibility, dtype=float, copy=True)
+    rows, pairs = np.nonzero(marks >= 0)
+    cols = _PAIRS[pairs, marks[rows, pairs]]
+    out[rows, cols] = np.minimum(out[rows, cols], DUPLICATE_VISIBILITY)
+    return out
+
+
+class CollapseFilter:
+    """The duplicate finder over a stream of raw poses, in the frame loop before smoothing
+    (``pose.pipeline.FrameLoop``). Feed frames in time order, one or many at a time: the
+    marks are the same either way (``CollapseState`` carries what it looks back for)."""
+
+    def __init__(self) -> None:
+        self.state = CollapseState()
+
+    def reset(self) -> None:
+        """Forget the past (a drop-out: what follows it is not continuous with before)."""
+        self.state = CollapseState()
+
+    def __call__(self, t: np.ndarray, image: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+        """The visibility (N, 33) of N raw poses with duplicates marked not seen.
+
+        ``t`` (N,) s, increasing and after every frame fed before; ``image`` (N, 33, 2) px;
+        ``visibility`` (N, 33). Frames without a person are not fed.
+        """
+        marks, self.state = duplicate_sides(t, np.asarray(image, float),
+                                            np.asarray(visibility, float), self.state)
+        return mark_duplicates(visibility, marks)
