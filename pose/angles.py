@@ -149,10 +149,33 @@ def _requirements() -> dict[str, tuple[tuple[int, ...], ...]]:
 REQUIRED_LANDMARKS: dict[str, tuple[tuple[int, ...], ...]] = _requirements()
 
 
+# The primitives below do numpy's own arithmetic (the same operations in the same order, so
+# the same numbers to the bit, tests/test_angles_speed.py) without its argument handling: one
+# live frame is a few dozen tiny arrays, and there the handling (``np.linalg.norm``'s
+# checks, ``np.cross``'s axis moves, ``np.errstate``) cost more than the sums (issue 14).
+_YZX, _ZXY = [1, 2, 0], [2, 0, 1]
+
+
+def _norm(v: np.ndarray) -> np.ndarray:
+    """Euclidean length over the last axis: ``np.linalg.norm(v, axis=-1)`` for float ``v``
+    (the square root of the sum of squares, ``np.add.reduce``)."""
+    return np.sqrt(np.add.reduce(v * v, axis=-1))
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.cross`` of 3-vectors over the last axis: each component ``a1 * b2 - a2 * b1``
+    (and so on), the products rounded before the difference, as ``np.cross`` does. C order,
+    like ``np.cross``'s: ``np.einsum`` can sum a strided axis in another order (``_dot``)."""
+    first = a[..., _YZX] * b[..., _ZXY]
+    return np.subtract(first, a[..., _ZXY] * b[..., _YZX], out=np.empty(first.shape))
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
-    norm = np.linalg.norm(v, axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(norm > 1e-9, v / norm, np.nan)
+    """``v`` over its length (last axis); NaN where the length is 1e-9 or less (or NaN)."""
+    norm = _norm(v)[..., None]
+    out = np.empty(v.shape)
+    out.fill(np.nan)
+    return np.divide(v, norm, out=out, where=norm > 1e-9)
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -177,8 +200,8 @@ def _in_plane(v: np.ndarray, zero: np.ndarray, positive: np.ndarray, low: float)
 
 def _off_axis(v: np.ndarray, axis: np.ndarray) -> np.ndarray:
     """Sine of the angle between ``v`` and a unit ``axis``: how far it points across it."""
-    norm = np.linalg.norm(v, axis=-1)
-    across = np.linalg.norm(v - _dot(v, axis)[..., None] * axis, axis=-1)
+    norm = _norm(v)
+    across = _norm(v - _dot(v, axis)[..., None] * axis)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(norm > 1e-9, across / norm, 0.0)
 
@@ -216,7 +239,7 @@ def _body_axes(p: np.ndarray, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     across = (p[:, lm.LEFT_HIP] - p[:, lm.RIGHT_HIP]) + (p[:, lm.LEFT_SHOULDER]
                                                          - p[:, lm.RIGHT_SHOULDER])
     left = _unit(across - _dot(across, up)[:, None] * up)
-    forward = _unit(np.cross(left, up))
+    forward = _unit(_cross(left, up))
 
     if flat.any():
         # In one image plane "left" and "forward" collapse onto the same in-image normal of
@@ -291,7 +314,7 @@ def joint_angles(
     down = -up
     hip_mid = p[:, _HIPS].mean(axis=1)
     sh_mid = p[:, _SHOULDERS].mean(axis=1)
-    torso = np.linalg.norm(sh_mid - hip_mid, axis=1)
+    torso = _norm(sh_mid - hip_mid)
     chest = hip_mid + (2.0 / 3.0) * (sh_mid - hip_mid)
 
     # Both sides at once, (N, 2, 3) limbs against (N, 1, 3) trunk axes: half the numpy calls
@@ -302,7 +325,7 @@ def joint_angles(
     down_, forward_, up_ = down[:, None], forward[:, None], up[:, None]
     thigh, upper_arm = knee - hip, el - sh
     with np.errstate(invalid="ignore", divide="ignore"):
-        to_chest = np.linalg.norm(knee - chest[:, None], axis=-1) / torso[:, None]
+        to_chest = _norm(knee - chest[:, None]) / torso[:, None]
     sided = {
         "hip_flexion": _in_plane(thigh, down_, forward_, -180.0),
         # An elevation out of the sagittal plane rather than a projected angle: a projection
@@ -332,8 +355,8 @@ def joint_angles(
         out[f"shank_inclination_{side}"] = inclinations[:, 2 + s]
     shoulders = p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER]
     shoulder_left = _unit(shoulders - _dot(shoulders, up)[:, None] * up)
-    upper_forward = (_unit(np.cross(shoulder_left, up)) if not flat.any()
-                     else np.where(flat[:, None], forward, _unit(np.cross(shoulder_left, up))))
+    upper_forward = (_unit(_cross(shoulder_left, up)) if not flat.any()
+                     else np.where(flat[:, None], forward, _unit(_cross(shoulder_left, up))))
     # Against the vertical, the cosine is minus the unit vector's y (what a dot product with
     # (0, -1, 0) gives), for the three axes at once.
     ups = -_unit(np.stack([up, forward, upper_forward], axis=1))[..., 1]
@@ -352,9 +375,9 @@ def joint_angles(
     # In the flat fallback "forward" lies in the image; a head tilt turns about the axis through
     # the image instead, pointing to the camera when the person faces it (seen from "left").
     facing_axis = (forward if not flat.any()
-                   else np.where(flat[:, None], _unit(np.cross(left, up)), forward))
+                   else np.where(flat[:, None], _unit(_cross(left, up)), forward))
     out["neck_lateral_tilt"] = np.degrees(np.arctan2(
-        _dot(np.cross(ears, shoulders), facing_axis), _dot(ears, shoulders)))
+        _dot(_cross(ears, shoulders), facing_axis), _dot(ears, shoulders)))
 
     head = p[:, _EARS].mean(axis=1) - sh_mid
     out["neck_flexion"] = _in_plane(head, up, forward, -180.0)
@@ -432,7 +455,7 @@ def hinge_bends(world: np.ndarray, seen: np.ndarray, joint: str,
     a, b, c = _JOINTS[top], _JOINTS[mid], _JOINTS[end]
     upper, lower = world[:, b] - world[:, a], world[:, c] - world[:, b]  # (N, 2 sides, 3)
     limb_seen = seen[:, a] & seen[:, b] & seen[:, c]  # (N, 2)
-    u_len, l_len = np.linalg.norm(upper, axis=-1), np.linalg.norm(lower, axis=-1)
+    u_len, l_len = _norm(upper), _norm(lower)
     first, full = SHORTENED
     out: dict[str, Hinge] = {}
     for s, side in enumerate(SIDES):
@@ -504,7 +527,7 @@ def image_tilts(image: np.ndarray, back: np.ndarray) -> dict[str, np.ndarray]:
     + head tilted to the left.
     """
     def lower(v: np.ndarray) -> np.ndarray:  # degrees the vector's start end sits lower
-        norm = np.linalg.norm(v, axis=1)
+        norm = _norm(v)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(norm > 1e-9, np.degrees(np.arcsin(np.clip(
                 v[:, 1] / norm, -1.0, 1.0))), np.nan)
@@ -516,7 +539,7 @@ def image_tilts(image: np.ndarray, back: np.ndarray) -> dict[str, np.ndarray]:
     ears = image[:, lm.LEFT_EAR] - image[:, lm.RIGHT_EAR]
     # The image's y runs down, which mirrors a turn; seen from behind it is mirrored again.
     turn = np.degrees(np.arctan2(sh[:, 0] * ears[:, 1] - sh[:, 1] * ears[:, 0], _dot(sh, ears)))
-    turn = np.where(np.linalg.norm(sh, axis=1) * np.linalg.norm(ears, axis=1) > 1e-9, turn, np.nan)
+    turn = np.where(_norm(sh) * _norm(ears) > 1e-9, turn, np.nan)
     return {"shoulder_tilt": lower(sh), "trunk_lateral_tilt": lower(across),
             "neck_lateral_tilt": np.where(back, -turn, turn)}
 
