@@ -100,3 +100,41 @@ def test_joint_angles_equal_numpys_on_real_clips(clip, monkeypatch):
         assert got.keys() == want.keys()
         for name in want:
             assert same_bits(got[name], want[name]), name
+
+
+@pytest.mark.skipif(not REALCLIPS.is_dir(), reason="needs ../shared/realclips")
+def test_lazy_angles_read_in_any_order_equal_joint_angles():
+    poses = clip_poses("R03_standing_quad_four_shots", every=5)
+    image = np.stack([p.image for p in poses])
+    world = np.stack([p.world for p in poses])
+    vis = np.stack([p.visibility for p in poses])
+    whole = angles.joint_angles(image, world, vis)
+    names = list(angles.ANGLE_NAMES)
+    np.random.default_rng(0).shuffle(names)
+    lazy = angles.LazyAngles(image, world, vis)
+    for name in names:
+        assert same_bits(lazy[name], whole[name]), name
+    for i in (0, len(poses) // 2):
+        one = angles.FrameAngles(angles.LazyAngles(image[i], world[i], vis[i]))
+        for name in names[:12]:
+            assert np.float64(one[name]).tobytes() == whole[name][i].tobytes(), name
+        assert one.get("no_such_angle") is None and len(one) == len(angles.ANGLE_NAMES)
+    with pytest.raises(KeyError):
+        lazy["no_such_angle"]
+
+
+def test_what_a_frame_does_not_read_is_not_worked_out(monkeypatch):
+    """The checks of a hold read the big joints and the stretch's own angles: the side tilts
+    (the view, the image tilts) are worked out only when one of them is read, and once."""
+    calls = []
+    real = angles._tilts_by_view
+    monkeypatch.setattr(angles, "_tilts_by_view", lambda *a: calls.append(1) or real(*a))
+    rng = np.random.default_rng(3)
+    world = rng.normal(size=(33, 3))
+    frame = angles.FrameAngles(angles.LazyAngles(world[:, :2] * 100, world, np.ones(33)))
+    for name in ("trunk_inclination", "hip_flexion_left", "knee_flexion_right",
+                 "shoulder_abduction_left", "chest_up", "thigh_inclination_left"):
+        assert np.isfinite(frame[name])
+    assert calls == []
+    frame["shoulder_tilt"], frame["neck_lateral_tilt"], frame["trunk_lateral_tilt"]
+    assert calls == [1]
