@@ -70,8 +70,9 @@ Angles (``side`` is ``left`` or ``right``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -149,10 +150,33 @@ def _requirements() -> dict[str, tuple[tuple[int, ...], ...]]:
 REQUIRED_LANDMARKS: dict[str, tuple[tuple[int, ...], ...]] = _requirements()
 
 
+# The primitives below do numpy's own arithmetic (the same operations in the same order, so
+# the same numbers to the bit, tests/test_angles_speed.py) without its argument handling: one
+# live frame is a few dozen tiny arrays, and there the handling (``np.linalg.norm``'s
+# checks, ``np.cross``'s axis moves, ``np.errstate``) cost more than the sums (issue 14).
+_YZX, _ZXY = [1, 2, 0], [2, 0, 1]
+
+
+def _norm(v: np.ndarray) -> np.ndarray:
+    """Euclidean length over the last axis: ``np.linalg.norm(v, axis=-1)`` for float ``v``
+    (the square root of the sum of squares, ``np.add.reduce``)."""
+    return np.sqrt(np.add.reduce(v * v, axis=-1))
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.cross`` of 3-vectors over the last axis: each component ``a1 * b2 - a2 * b1``
+    (and so on), the products rounded before the difference, as ``np.cross`` does. C order,
+    like ``np.cross``'s: ``np.einsum`` can sum a strided axis in another order (``_dot``)."""
+    first = a[..., _YZX] * b[..., _ZXY]
+    return np.subtract(first, a[..., _ZXY] * b[..., _YZX], out=np.empty(first.shape))
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
-    norm = np.linalg.norm(v, axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(norm > 1e-9, v / norm, np.nan)
+    """``v`` over its length (last axis); NaN where the length is 1e-9 or less (or NaN)."""
+    norm = _norm(v)[..., None]
+    out = np.empty(v.shape)
+    out.fill(np.nan)
+    return np.divide(v, norm, out=out, where=norm > 1e-9)
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -177,8 +201,8 @@ def _in_plane(v: np.ndarray, zero: np.ndarray, positive: np.ndarray, low: float)
 
 def _off_axis(v: np.ndarray, axis: np.ndarray) -> np.ndarray:
     """Sine of the angle between ``v`` and a unit ``axis``: how far it points across it."""
-    norm = np.linalg.norm(v, axis=-1)
-    across = np.linalg.norm(v - _dot(v, axis)[..., None] * axis, axis=-1)
+    norm = _norm(v)
+    across = _norm(v - _dot(v, axis)[..., None] * axis)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(norm > 1e-9, across / norm, 0.0)
 
@@ -216,7 +240,7 @@ def _body_axes(p: np.ndarray, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     across = (p[:, lm.LEFT_HIP] - p[:, lm.RIGHT_HIP]) + (p[:, lm.LEFT_SHOULDER]
                                                          - p[:, lm.RIGHT_SHOULDER])
     left = _unit(across - _dot(across, up)[:, None] * up)
-    forward = _unit(np.cross(left, up))
+    forward = _unit(_cross(left, up))
 
     if flat.any():
         # In one image plane "left" and "forward" collapse onto the same in-image normal of
@@ -280,105 +304,255 @@ def joint_angles(
     Returns:
         ``{name: (N,) float array}`` for every name in ``ANGLE_NAMES``; NaN where unknown.
     """
-    image = _as_frames(image, 2)
-    world = _as_frames(world, 3)
-    p, flat = _points(image, world)
-    n = len(p)
-    vis = np.ones((n, lm.N_LANDMARKS)) if visibility is None else np.asarray(visibility, float)
-    vis = vis.reshape(n, lm.N_LANDMARKS)
+    angles = LazyAngles(image, world, visibility, min_visibility)
+    return {name: angles[name] for name in ANGLE_NAMES}
 
-    up, left, forward = _body_axes(p, flat)
-    down = -up
-    hip_mid = p[:, _HIPS].mean(axis=1)
-    sh_mid = p[:, _SHOULDERS].mean(axis=1)
-    torso = np.linalg.norm(sh_mid - hip_mid, axis=1)
-    chest = hip_mid + (2.0 / 3.0) * (sh_mid - hip_mid)
 
-    # Both sides at once, (N, 2, 3) limbs against (N, 1, 3) trunk axes: half the numpy calls
-    # (one frame at a time, live, the calls are what costs; issue 14).
-    sh, el, wr, hip, knee, ankle = (p[:, list(_JOINTS[j])] for j in (
-        "shoulder", "elbow", "wrist", "hip", "knee", "ankle"))
-    outward = np.stack([left, -left], axis=1)  # left for the left side, right for the right
-    down_, forward_, up_ = down[:, None], forward[:, None], up[:, None]
-    thigh, upper_arm = knee - hip, el - sh
-    with np.errstate(invalid="ignore", divide="ignore"):
-        to_chest = np.linalg.norm(knee - chest[:, None], axis=-1) / torso[:, None]
-    sided = {
-        "hip_flexion": _in_plane(thigh, down_, forward_, -180.0),
-        # An elevation out of the sagittal plane rather than a projected angle: a projection
-        # flips by 180 degrees once the hip is flexed past horizontal (a knee hug).
-        "hip_abduction": np.degrees(np.arcsin(np.clip(_dot(_unit(thigh), outward), -1.0, 1.0))),
-        "knee_flexion": 180.0 - _between(hip - knee, ankle - knee),
-        "shoulder_flexion": _in_plane(upper_arm, down_, forward_, -90.0),
-        "shoulder_abduction": _in_plane(upper_arm, down_, outward, -90.0),
-        "shoulder_horizontal_adduction": np.where(
-            _off_axis(upper_arm, up_) >= 0.5,
-            _in_plane(upper_arm, forward_, -outward, -180.0), np.nan),
-        "elbow_flexion": 180.0 - _between(sh - el, wr - el),
-        "trunk_thigh": _between(up_, thigh),
-        "knee_to_chest": to_chest,
-    }
-    out: dict[str, np.ndarray] = {
-        f"{base}_{side}": values[:, s] for base, values in sided.items()
-        for s, side in enumerate(SIDES)}
+class LazyAngles(Mapping[str, np.ndarray]):
+    """``joint_angles`` as a mapping whose measures are worked out when first read, a few
+    related ones at a time (both sides of a joint, the three tilts...), each with the very
+    operations ``joint_angles`` does: the same numbers to the bit (``tests/test_angles_speed.py``).
 
-    # Against straight down, both legs' thighs and shanks in one go: the cosine with (0, 1, 0)
-    # is the unit bone's y (the very number a dot product with it gives).
-    legs = p[:, [lm.LEFT_KNEE, lm.RIGHT_KNEE, lm.LEFT_ANKLE, lm.RIGHT_ANKLE]] - p[
-        :, [lm.LEFT_HIP, lm.RIGHT_HIP, lm.LEFT_KNEE, lm.RIGHT_KNEE]]
-    inclinations = np.degrees(np.arccos(np.clip(_unit(legs)[..., 1], -1.0, 1.0)))
-    for s, side in enumerate(SIDES):
-        out[f"thigh_inclination_{side}"] = inclinations[:, s]
-        out[f"shank_inclination_{side}"] = inclinations[:, 2 + s]
-    shoulders = p[:, lm.LEFT_SHOULDER] - p[:, lm.RIGHT_SHOULDER]
-    shoulder_left = _unit(shoulders - _dot(shoulders, up)[:, None] * up)
-    upper_forward = (_unit(np.cross(shoulder_left, up)) if not flat.any()
-                     else np.where(flat[:, None], forward, _unit(np.cross(shoulder_left, up))))
-    # Against the vertical, the cosine is minus the unit vector's y (what a dot product with
-    # (0, -1, 0) gives), for the three axes at once.
-    ups = -_unit(np.stack([up, forward, upper_forward], axis=1))[..., 1]
-    from_vertical = np.degrees(np.arccos(np.clip(ups, -1.0, 1.0)))
-    out["trunk_inclination"] = from_vertical[:, 0]
-    out["chest_up"] = 90.0 - from_vertical[:, 1]
-    out["chest_up_shoulders"] = 90.0 - from_vertical[:, 2]
-    # The roll of the body's left axis: defined at any pitch (upright, folded, lying); and the
-    # shoulder line's.
-    lines = np.stack([left, _unit(shoulders)], axis=1)
-    rolls = -np.degrees(np.arcsin(np.clip(-lines[..., 1], -1, 1)))
-    out["trunk_lateral_tilt"] = rolls[:, 0]
-    out["shoulder_tilt"] = rolls[:, 1]
+    For one frame live, where the calls are what costs: a routine's checks read 10-18 of the
+    46 measures a frame (the big joints for bouncing, the stretch's own, its posture), so the
+    side tilts, the neck and the rest are not worked out (issue 14). Same arguments as
+    ``joint_angles``; reading an unknown name raises ``KeyError``.
+    """
 
-    ears = p[:, lm.LEFT_EAR] - p[:, lm.RIGHT_EAR]
-    # In the flat fallback "forward" lies in the image; a head tilt turns about the axis through
-    # the image instead, pointing to the camera when the person faces it (seen from "left").
-    facing_axis = (forward if not flat.any()
-                   else np.where(flat[:, None], _unit(np.cross(left, up)), forward))
-    out["neck_lateral_tilt"] = np.degrees(np.arctan2(
-        _dot(np.cross(ears, shoulders), facing_axis), _dot(ears, shoulders)))
+    def __init__(self, image: np.ndarray | None = None, world: np.ndarray | None = None,
+                 visibility: np.ndarray | None = None, min_visibility: float = 0.5) -> None:
+        self._body = _Body(_as_frames(image, 2), _as_frames(world, 3), visibility,
+                           min_visibility)
+        self._visible = _visible_mask(self._body.vis, min_visibility)  # (measures, N)
+        self._values: dict[str, np.ndarray] = {}
 
-    head = p[:, _EARS].mean(axis=1) - sh_mid
-    out["neck_flexion"] = _in_plane(head, up, forward, -180.0)
+    def __getitem__(self, name: str) -> np.ndarray:
+        value = self._values.get(name)
+        if value is None:
+            for measured, raw in _MEASURES[name](self._body).items():
+                self._values[measured] = np.where(self._visible[_ROW[measured]], raw, np.nan)
+            value = self._values[name]
+        return value
 
-    thighs = p[:, [lm.LEFT_KNEE, lm.RIGHT_KNEE]].mean(axis=1) - hip_mid
-    drop = _in_plane(thighs, forward, left, -180.0)
-    # With the hips straight the thighs run along the trunk and their direction across it is
-    # noise: only measure the drop when the thighs point well away from the trunk axis.
-    out["knee_drop"] = np.where(flat | (_off_axis(thighs, up) < 0.5), np.nan, drop)
+    def __iter__(self):
+        return iter(ANGLE_NAMES)
 
-    _tilts_by_view(out, p, flat, image)
-    if not flat.all():
-        world = np.where(flat[:, None, None], np.nan, p)
-        seen = vis >= min_visibility
-        for side, (knee, weight) in restored_knee_flexion(world, forward, seen).items():
+    def __len__(self) -> int:
+        return len(ANGLE_NAMES)
+
+
+class FrameAngles(Mapping[str, float]):
+    """The angles of frame ``i`` of a ``LazyAngles`` as floats (a frame's own mapping for
+    the checks), each read from it when first asked for."""
+
+    def __init__(self, angles: LazyAngles, i: int = 0) -> None:
+        self._angles = angles
+        self._i = i
+        self._floats: dict[str, float] = {}
+
+    def __getitem__(self, name: str) -> float:
+        value = self._floats.get(name)
+        if value is None:
+            value = self._floats[name] = float(self._angles[name][self._i])
+        return value
+
+    def __iter__(self):
+        return iter(ANGLE_NAMES)
+
+    def __len__(self) -> int:
+        return len(ANGLE_NAMES)
+
+
+class _Body:
+    """The points and the trunk's axes ``joint_angles`` measures on, for N frames, and what
+    several measures share, each worked out once when first needed."""
+
+    def __init__(self, image: np.ndarray | None, world: np.ndarray | None,
+                 visibility: np.ndarray | None, min_visibility: float) -> None:
+        self.image = image
+        self.p, self.flat = p, flat = _points(image, world)
+        n = len(p)
+        vis = np.ones((n, lm.N_LANDMARKS)) if visibility is None \
+            else np.asarray(visibility, float)
+        self.vis = vis.reshape(n, lm.N_LANDMARKS)
+        self.min_visibility = min_visibility
+        self.up, self.left, self.forward = _body_axes(p, flat)
+        self.hip_mid = p[:, _HIPS].mean(axis=1)
+        self.sh_mid = p[:, _SHOULDERS].mean(axis=1)
+
+    @cached_property
+    def limbs(self) -> dict[str, np.ndarray]:
+        """Both sides at once, (N, 2, 3) limbs against (N, 1, 3) trunk axes: half the numpy
+        calls (one frame at a time, live, the calls are what costs; issue 14)."""
+        p = self.p
+        out = {j: p[:, list(_JOINTS[j])] for j in (
+            "shoulder", "elbow", "wrist", "hip", "knee", "ankle")}
+        out["thigh"], out["upper_arm"] = out["knee"] - out["hip"], out["elbow"] - out["shoulder"]
+        return out
+
+    @cached_property
+    def outward(self) -> np.ndarray:
+        """Left for the left side, right for the right: (N, 2, 3)."""
+        return np.stack([self.left, -self.left], axis=1)
+
+    @cached_property
+    def shoulders(self) -> np.ndarray:
+        return self.p[:, lm.LEFT_SHOULDER] - self.p[:, lm.RIGHT_SHOULDER]
+
+
+def _sided(measure: Callable[[_Body], np.ndarray]) -> Callable[[_Body], dict[str, np.ndarray]]:
+    """A measure of both sides, (N, 2), as its ``_left`` and ``_right`` names."""
+    base = measure.__name__.removeprefix("_m_")
+
+    def both(b: _Body) -> dict[str, np.ndarray]:
+        values = measure(b)
+        return {f"{base}_{side}": values[:, s] for s, side in enumerate(SIDES)}
+
+    both.__name__ = base
+    return both
+
+
+@_sided
+def _m_hip_flexion(b: _Body) -> np.ndarray:
+    return _in_plane(b.limbs["thigh"], -b.up[:, None], b.forward[:, None], -180.0)
+
+
+@_sided
+def _m_hip_abduction(b: _Body) -> np.ndarray:
+    # An elevation out of the sagittal plane rather than a projected angle: a projection
+    # flips by 180 degrees once the hip is flexed past horizontal (a knee hug).
+    return np.degrees(np.arcsin(np.clip(_dot(_unit(b.limbs["thigh"]), b.outward), -1.0, 1.0)))
+
+
+def _m_knee_flexion(b: _Body) -> dict[str, np.ndarray]:
+    limbs = b.limbs
+    values = 180.0 - _between(limbs["hip"] - limbs["knee"], limbs["ankle"] - limbs["knee"])
+    out = {f"knee_flexion_{side}": values[:, s] for s, side in enumerate(SIDES)}
+    if not b.flat.all():
+        world = np.where(b.flat[:, None, None], np.nan, b.p)
+        seen = b.vis >= b.min_visibility
+        for side, (knee, weight) in restored_knee_flexion(world, b.forward, seen).items():
             if not (weight > 0.0).any():  # nothing shortened (nearly always): keep the reading
                 continue
             name = f"knee_flexion_{side}"
             out[name] = np.where(weight > 0.0, out[name] + weight * (knee - out[name]),
                                  out[name])
+    return out
 
-    values = np.where(_visible_mask(vis, min_visibility),
-                      np.array([out[name] for name in ANGLE_NAMES]), np.nan)
-    return dict(zip(ANGLE_NAMES, values, strict=True))
+
+@_sided
+def _m_shoulder_flexion(b: _Body) -> np.ndarray:
+    return _in_plane(b.limbs["upper_arm"], -b.up[:, None], b.forward[:, None], -90.0)
+
+
+@_sided
+def _m_shoulder_abduction(b: _Body) -> np.ndarray:
+    return _in_plane(b.limbs["upper_arm"], -b.up[:, None], b.outward, -90.0)
+
+
+@_sided
+def _m_shoulder_horizontal_adduction(b: _Body) -> np.ndarray:
+    upper_arm = b.limbs["upper_arm"]
+    return np.where(_off_axis(upper_arm, b.up[:, None]) >= 0.5,
+                    _in_plane(upper_arm, b.forward[:, None], -b.outward, -180.0), np.nan)
+
+
+@_sided
+def _m_elbow_flexion(b: _Body) -> np.ndarray:
+    limbs = b.limbs
+    return 180.0 - _between(limbs["shoulder"] - limbs["elbow"], limbs["wrist"] - limbs["elbow"])
+
+
+@_sided
+def _m_trunk_thigh(b: _Body) -> np.ndarray:
+    return _between(b.up[:, None], b.limbs["thigh"])
+
+
+@_sided
+def _m_knee_to_chest(b: _Body) -> np.ndarray:
+    torso = _norm(b.sh_mid - b.hip_mid)
+    chest = b.hip_mid + (2.0 / 3.0) * (b.sh_mid - b.hip_mid)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _norm(b.limbs["knee"] - chest[:, None]) / torso[:, None]
+
+
+def _m_inclinations(b: _Body) -> dict[str, np.ndarray]:
+    # Against straight down, both legs' thighs and shanks in one go: the cosine with (0, 1, 0)
+    # is the unit bone's y (the very number a dot product with it gives).
+    p = b.p
+    legs = p[:, [lm.LEFT_KNEE, lm.RIGHT_KNEE, lm.LEFT_ANKLE, lm.RIGHT_ANKLE]] - p[
+        :, [lm.LEFT_HIP, lm.RIGHT_HIP, lm.LEFT_KNEE, lm.RIGHT_KNEE]]
+    inclinations = np.degrees(np.arccos(np.clip(_unit(legs)[..., 1], -1.0, 1.0)))
+    out = {}
+    for s, side in enumerate(SIDES):
+        out[f"thigh_inclination_{side}"] = inclinations[:, s]
+        out[f"shank_inclination_{side}"] = inclinations[:, 2 + s]
+    return out
+
+
+def _m_from_vertical(b: _Body) -> dict[str, np.ndarray]:
+    up, forward, flat, shoulders = b.up, b.forward, b.flat, b.shoulders
+    shoulder_left = _unit(shoulders - _dot(shoulders, up)[:, None] * up)
+    upper_forward = (_unit(_cross(shoulder_left, up)) if not flat.any()
+                     else np.where(flat[:, None], forward, _unit(_cross(shoulder_left, up))))
+    # Against the vertical, the cosine is minus the unit vector's y (what a dot product with
+    # (0, -1, 0) gives), for the three axes at once.
+    ups = -_unit(np.stack([up, forward, upper_forward], axis=1))[..., 1]
+    from_vertical = np.degrees(np.arccos(np.clip(ups, -1.0, 1.0)))
+    return {"trunk_inclination": from_vertical[:, 0], "chest_up": 90.0 - from_vertical[:, 1],
+            "chest_up_shoulders": 90.0 - from_vertical[:, 2]}
+
+
+def _m_side_tilts(b: _Body) -> dict[str, np.ndarray]:
+    up, left, forward, flat, shoulders, p = b.up, b.left, b.forward, b.flat, b.shoulders, b.p
+    # The roll of the body's left axis: defined at any pitch (upright, folded, lying); and the
+    # shoulder line's.
+    lines = np.stack([left, _unit(shoulders)], axis=1)
+    rolls = -np.degrees(np.arcsin(np.clip(-lines[..., 1], -1, 1)))
+    out = {"trunk_lateral_tilt": rolls[:, 0], "shoulder_tilt": rolls[:, 1]}
+    ears = p[:, lm.LEFT_EAR] - p[:, lm.RIGHT_EAR]
+    # In the flat fallback "forward" lies in the image; a head tilt turns about the axis through
+    # the image instead, pointing to the camera when the person faces it (seen from "left").
+    facing_axis = (forward if not flat.any()
+                   else np.where(flat[:, None], _unit(_cross(left, up)), forward))
+    out["neck_lateral_tilt"] = np.degrees(np.arctan2(
+        _dot(_cross(ears, shoulders), facing_axis), _dot(ears, shoulders)))
+    _tilts_by_view(out, p, flat, b.image)
+    return out
+
+
+def _m_neck_flexion(b: _Body) -> dict[str, np.ndarray]:
+    head = b.p[:, _EARS].mean(axis=1) - b.sh_mid
+    return {"neck_flexion": _in_plane(head, b.up, b.forward, -180.0)}
+
+
+def _m_knee_drop(b: _Body) -> dict[str, np.ndarray]:
+    thighs = b.p[:, [lm.LEFT_KNEE, lm.RIGHT_KNEE]].mean(axis=1) - b.hip_mid
+    drop = _in_plane(thighs, b.forward, b.left, -180.0)
+    # With the hips straight the thighs run along the trunk and their direction across it is
+    # noise: only measure the drop when the thighs point well away from the trunk axis.
+    return {"knee_drop": np.where(b.flat | (_off_axis(thighs, b.up) < 0.5), np.nan, drop)}
+
+
+def _measures() -> dict[str, Callable[[_Body], dict[str, np.ndarray]]]:
+    """Each measure's name -> what works it out (with the others it comes with)."""
+    groups = (_m_hip_flexion, _m_hip_abduction, _m_knee_flexion, _m_shoulder_flexion,
+              _m_shoulder_abduction, _m_shoulder_horizontal_adduction, _m_elbow_flexion,
+              _m_trunk_thigh, _m_knee_to_chest, _m_inclinations, _m_from_vertical,
+              _m_side_tilts, _m_neck_flexion, _m_knee_drop)
+    names = {"_m_inclinations": [f"{kind}_inclination_{side}" for kind in ("thigh", "shank")
+                                 for side in SIDES],
+             "_m_from_vertical": ["trunk_inclination", "chest_up", "chest_up_shoulders"],
+             "_m_side_tilts": list(SIDE_TILTS), "_m_neck_flexion": ["neck_flexion"],
+             "_m_knee_drop": ["knee_drop"]}
+    out = {}
+    for group in groups:
+        base = group.__name__.removeprefix("_m_")
+        for name in names.get(group.__name__, [f"{base}_{side}" for side in SIDES]):
+            out[name] = group
+    if set(out) != set(ANGLE_NAMES):
+        raise RuntimeError(f"measures without a group: {set(ANGLE_NAMES) ^ set(out)}")
+    return out
 
 
 SHORTENED = (0.95, 0.85)
@@ -432,7 +606,7 @@ def hinge_bends(world: np.ndarray, seen: np.ndarray, joint: str,
     a, b, c = _JOINTS[top], _JOINTS[mid], _JOINTS[end]
     upper, lower = world[:, b] - world[:, a], world[:, c] - world[:, b]  # (N, 2 sides, 3)
     limb_seen = seen[:, a] & seen[:, b] & seen[:, c]  # (N, 2)
-    u_len, l_len = np.linalg.norm(upper, axis=-1), np.linalg.norm(lower, axis=-1)
+    u_len, l_len = _norm(upper), _norm(lower)
     first, full = SHORTENED
     out: dict[str, Hinge] = {}
     for s, side in enumerate(SIDES):
@@ -504,7 +678,7 @@ def image_tilts(image: np.ndarray, back: np.ndarray) -> dict[str, np.ndarray]:
     + head tilted to the left.
     """
     def lower(v: np.ndarray) -> np.ndarray:  # degrees the vector's start end sits lower
-        norm = np.linalg.norm(v, axis=1)
+        norm = _norm(v)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(norm > 1e-9, np.degrees(np.arcsin(np.clip(
                 v[:, 1] / norm, -1.0, 1.0))), np.nan)
@@ -516,7 +690,7 @@ def image_tilts(image: np.ndarray, back: np.ndarray) -> dict[str, np.ndarray]:
     ears = image[:, lm.LEFT_EAR] - image[:, lm.RIGHT_EAR]
     # The image's y runs down, which mirrors a turn; seen from behind it is mirrored again.
     turn = np.degrees(np.arctan2(sh[:, 0] * ears[:, 1] - sh[:, 1] * ears[:, 0], _dot(sh, ears)))
-    turn = np.where(np.linalg.norm(sh, axis=1) * np.linalg.norm(ears, axis=1) > 1e-9, turn, np.nan)
+    turn = np.where(_norm(sh) * _norm(ears) > 1e-9, turn, np.nan)
     return {"shoulder_tilt": lower(sh), "trunk_lateral_tilt": lower(across),
             "neck_lateral_tilt": np.where(back, -turn, turn)}
 
@@ -559,3 +733,7 @@ def _tilts_by_view(out: dict[str, np.ndarray], p: np.ndarray, flat: np.ndarray,
 def first_frame(angles: Mapping[str, np.ndarray]) -> dict[str, float]:
     """The first frame of a ``joint_angles`` result as plain floats (handy for one frame)."""
     return {name: float(values[0]) for name, values in angles.items()}
+
+
+_MEASURES = _measures()
+_ROW = {name: i for i, name in enumerate(ANGLE_NAMES)}

@@ -133,6 +133,16 @@ class LiveSnapshot:
     """Frame time of the frame this snapshot shows (the one the video shows with it)."""
 
 
+def opencv_on_one_thread() -> None:
+    """Run OpenCV's own work (the live frame's colour conversions, flip and drawing) on the
+    calling thread. Its default pool (one thread a core) split each 640x480 conversion and
+    then spun waiting for more: 0.8 ms of CPU a frame on a second thread, for pieces of work
+    of 0.05-0.2 ms (issue 14). Process-wide; nothing else here hands OpenCV big work (files are
+    decoded and converted by PyAV)."""
+    if cv2.getNumThreads() != 1:
+        cv2.setNumThreads(1)
+
+
 class LiveSession:
     """One person coached through one routine from a camera.
 
@@ -159,6 +169,7 @@ class LiveSession:
         self.voice = Announcer()
         self.loop = FrameLoop(self.player, smoothing=smoothing)
         self.checker_spec = checker_spec(self.player, smoothing)
+        opencv_on_one_thread()
         self._estimator_factory = estimator_factory
         self._recorder_factory = recorder_factory
         self._on_finish = on_finish
@@ -170,6 +181,8 @@ class LiveSession:
         self._requests: list[tuple[str, float | None]] = []  # controls posted by the page
         self._snapshot = LiveSnapshot(
             view=PlayerView(cue=LiveSnapshot.view.cue, steps=len(self.coach.plan)))
+        # camera_check's arguments for the latest snapshot, until the page asks for it.
+        self._camera_due: tuple[Any, ...] | None = None
         self._frames = 0
         self._wall_start: float | None = None  # only for the fps shown, never session time
         # Wall times of the latest processed frames (fps), and the frames skipped before each.
@@ -224,7 +237,15 @@ class LiveSession:
 
     def snapshot(self) -> LiveSnapshot:
         with self._lock:
-            snap = self._snapshot
+            snap, due = self._snapshot, self._camera_due
+        if due is not None:
+            # What the camera cannot see, worked out when the page asks (twice a second)
+            # rather than on every camera frame; kept unless a newer frame came meanwhile.
+            done = dataclasses.replace(snap, camera=tuple(camera_check(*due)))
+            with self._lock:
+                if self._snapshot is snap:
+                    self._snapshot, self._camera_due = done, None
+            snap = done
         # Frames skipped since the last one processed count too (a stuck computer processes
         # none for a while).
         dropped = self.dropped
@@ -405,9 +426,9 @@ class LiveSession:
         coach = self.coach
         pose = result.pose
         side = view.side if view.side is not None else coach.side
-        camera = () if view.phase not in (POSITION, HOLD, CYCLES) or view.paused else \
-            tuple(camera_check(coach.step.stretch, side, pose.image if pose else None,
-                               pose.visibility if pose else None, pose.people if pose else 0))
+        camera_due = None if view.phase not in (POSITION, HOLD, CYCLES) or view.paused else \
+            (coach.step.stretch, side, pose.image if pose else None,
+             pose.visibility if pose else None, pose.people if pose else 0)
         said = self.voice.update(result.t_s, view, events)
         now = time.monotonic()
         self._recent.append(now)
@@ -426,7 +447,6 @@ class LiveSession:
                 fps=fps,
                 instructions=coach.step.stretch.instructions,
                 side=side,
-                camera=camera,
                 finished=self.player.finished,
                 session_id=self._session_id,
                 events=(previous.events + tuple(events))[-50:],
@@ -437,6 +457,7 @@ class LiveSession:
                 if said else previous.utterances,
                 t_s=result.t_s,
             )
+            self._camera_due = camera_due
 
     # -- end ------------------------------------------------------------------------------
 

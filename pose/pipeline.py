@@ -26,7 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
-from pose.angles import joint_angles
+from pose.angles import FrameAngles, LazyAngles, joint_angles
 from pose.ballistic import BallisticWatch
 from pose.catalogue_checker import CatalogueChecker
 from pose.checks import Position
@@ -103,12 +103,12 @@ class FrameResult:
     """Everything the pipeline knows after one frame.
 
     ``pose`` is the pose as checked (smoothed, at stored precision); ``angles`` is empty
-    without one.
+    without one (frame by frame, a ``pose.angles.FrameAngles``: each worked out when read).
     """
 
     tick: Tick
     pose: PoseFrame | None
-    angles: dict[str, float]
+    angles: Mapping[str, float]
     position: Position | None = None
     events: list[Event] = field(default_factory=list)
 
@@ -129,9 +129,10 @@ def at_stored_precision(pose: PoseFrame) -> PoseFrame:
                    visibility=_f32(pose.visibility))
 
 
-def frame_angles(pose: PoseFrame) -> dict[str, np.ndarray]:
-    """All named angles of one pose, as (1,) arrays (``pose.angles.joint_angles``)."""
-    return joint_angles(pose.image[None], pose.world[None], pose.visibility[None])
+def frame_angles(pose: PoseFrame) -> LazyAngles:
+    """All named angles of one pose, as (1,) arrays (``pose.angles.joint_angles``), each
+    worked out when first read (``pose.angles.LazyAngles``)."""
+    return LazyAngles(pose.image[None], pose.world[None], pose.visibility[None])
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,7 @@ class FrameLoop:
         pose = self._as_checked(pose, tick.t_s)
         if pose is not None and angles is None:
             one = frame_angles(pose)
-            angles = {name: float(v[0]) for name, v in one.items()}
+            angles = FrameAngles(one)
             if hint is None:
                 screened = self.checker.screen(one)
                 hint = screened[0] if screened is not None else None
@@ -293,7 +294,10 @@ class FrameLoop:
                keep: bool = True) -> FrameResult:
         """The checks of one frame whose pose is as checked (``_as_checked``)."""
         t = tick.t_s
-        angles = dict(angles) if pose is not None and angles is not None else {}
+        if pose is None or angles is None:
+            angles = {}
+        elif not isinstance(angles, FrameAngles):  # worked out as read, never changed
+            angles = dict(angles)
         position = None
         if self.checker.active:
             events += self._watch.update(t, pose)

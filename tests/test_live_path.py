@@ -308,3 +308,51 @@ def test_the_live_page_says_when_the_computer_is_busy(tmp_path, monkeypatch):
         session.close()
     busy = "Your computer is busy: some frames are skipped."
     assert busy in lines[True] and busy not in lines[False]
+
+
+def test_camera_problems_are_worked_out_when_the_page_asks(monkeypatch):
+    """The snapshot's camera check is computed when the page reads it (twice a second), not on
+    every frame, and always for the latest frame processed."""
+    from synthetic import poses_of, synthetic_knee_to_chest
+
+    calls: list[object] = []
+    real = live_module.camera_check
+
+    def counted(*args):
+        calls.append(args[2])
+        return real(*args)
+
+    monkeypatch.setattr(live_module, "camera_check", counted)
+    session = LiveSession(routine(), lambda: None)
+    poses = poses_of(synthetic_knee_to_chest(1.0, 2.0, 3.0))
+    for i in range(10):
+        session.process_pose(None, i / 30)
+    assert calls == []  # ten frames, nobody asked
+    assert session.snapshot().camera == ("I can't see anyone - step into view",)
+    assert session.snapshot().camera == ("I can't see anyone - step into view",)
+    assert len(calls) == 1  # worked out once for that frame
+    half = poses[20]
+    half.visibility[:] = 0.0  # a person the model barely sees: nothing of the stretch in view
+    session.process_pose(half, 20 / 30)
+    problems = session.snapshot().camera
+    step = session.coach.step
+    side = session.snapshot().side
+    assert len(calls) == 2 and calls[-1] is session.loop.last.pose.image
+    assert problems == tuple(real(step.stretch, side, session.loop.last.pose.image,
+                                  session.loop.last.pose.visibility, 1))
+    assert problems and problems != ("I can't see anyone - step into view",)
+    session.request("pause")
+    session.process_pose(poses[21], 21 / 30)
+    assert session.snapshot().camera == ()  # paused: no camera advice
+    assert len(calls) == 2
+
+
+def test_a_live_session_keeps_opencv_on_the_calling_thread():
+    """OpenCV's pool split each 640x480 conversion over the cores and spun between frames:
+    0.8 ms of CPU a frame on another thread (issue 14)."""
+    cv2.setNumThreads(2)
+    try:
+        LiveSession(routine(), lambda: None)
+        assert cv2.getNumThreads() == 1
+    finally:
+        cv2.setNumThreads(-1)
