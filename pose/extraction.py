@@ -20,8 +20,11 @@ exactly the stream of a sequential analysis.
 A range seeks to the key frame before its start and runs its model from ``SETTLE_S`` before
 it, so that the model's tracking has settled on the person when the range begins; those
 settling frames are not kept. Ranges are cut by the frames' own timestamps, so a file whose
-timestamps are missing, repeat or go back cannot be cut there: the range that meets such a
-frame among its own reads on from it to the file's end (as the sequential path would) and
+timestamps are missing or go back cannot be cut by them: the packets' timestamps are read
+first (no decoding: ~40 ms for A06, while the models load), and where they do not rise the
+first range takes the whole file. A frame that passes that test but not the frames' (a
+repeated timestamp, one going back by less than the decoder's reordering) makes the range
+that meets it among its own read on to the file's end, as the sequential path would, and
 the later ranges are dropped. ``tests/test_extraction.py`` compares the two paths.
 """
 
@@ -190,23 +193,25 @@ class _Plan:
         self.cond = threading.Condition()
         self.ranges = ranges
         self.error: tuple[int, BaseException] | None = None
-        self.cuttable = True
-        """False once the file's timestamps are found not to rise: no range is shared."""
+        self.judged = self.cuttable = False  # see ``judge``
 
     # -- in the extracting threads --------------------------------------------------------
 
-    def work(self, first: _Range) -> None:
-        """A thread's life: its first range, then the halves it can take from others. The
-        first range's thread first reads the packets' timestamps: where they do not rise,
-        the file cannot be cut (seeking by time may land anywhere), so the first range takes
-        every frame and the others are dropped before the consumer reaches them."""
-        if first is self.ranges[0] and len(self.ranges) > 1 \
-                and not timestamps_rise(self.path):
-            with self.cond:
-                self.cuttable = False
-                first.end_s = None
+    def judge(self, cuttable: bool) -> None:
+        """Whether the file can be cut by time (``pose.video.timestamps_rise``): until this is
+        said, no range ends at its end and none is shared. Where it cannot (seeking by time may
+        land anywhere), the first range takes every frame and the others are dropped before
+        the consumer reaches them."""
+        with self.cond:
+            self.judged, self.cuttable = True, cuttable
+            if not cuttable:
+                self.ranges[0].end_s = None
                 for later in self.ranges[1:]:
                     later.cancelled = later.dropped = True
+            self.cond.notify_all()
+
+    def work(self, first: _Range) -> None:
+        """A thread's life: its first range, then the halves it can take from others."""
         rng: _Range | None = first
         while rng is not None:
             try:
@@ -246,6 +251,8 @@ class _Plan:
     def claim(self, rng: _Range, t_s: float) -> bool:
         """Whether the frame at ``t_s`` is ``rng``'s to keep (False: the range ends there)."""
         with self.cond:
+            if rng.end_s is not None and t_s >= rng.end_s:
+                self.cond.wait_for(lambda: self.judged)  # the end may go (``judge``)
             if rng.cancelled or (rng.end_s is not None and t_s >= rng.end_s):
                 return False
             rng.claimed_s = t_s
@@ -265,6 +272,7 @@ class _Plan:
         for the calling thread (None: no range has ``MIN_STEAL_S`` left). The cut gives the
         thief ``SETTLE_S`` less, which it spends settling."""
         with self.cond:
+            self.cond.wait_for(lambda: self.judged)
             best, best_left, best_at = None, MIN_STEAL_S, 0.0
             for rng in self.ranges:
                 if not rng.running or rng.done or rng.free or rng.cancelled:
@@ -288,8 +296,10 @@ class _Plan:
 
     def cancel(self) -> None:
         with self.cond:
+            self.judged = True  # nobody waits for a verdict that will not come
             for rng in self.ranges:
                 rng.cancelled = True
+            self.cond.notify_all()
 
     def waiting(self) -> int:
         """Frames extracted and not yet taken by the consumer."""
@@ -309,7 +319,9 @@ def range_poses(path: str, model: str, rng: _Range, plan: _Plan | None = None
     frame wherever it comes, as a sequential read takes the frames. Raises ``VideoError``
     where the file is damaged.
     """
-    plan = plan or _Plan(path, model, [rng], 0.0)
+    if plan is None:
+        plan = _Plan(path, model, [rng], 0.0)
+        plan.judge(True)  # a fixed part: the caller cut it
     with contextlib.ExitStack() as stack:
         # The reader first: a range seeks and decodes its run-up while another thread
         # imports MediaPipe (once, under a lock: its import is not made for two threads).
@@ -421,6 +433,12 @@ class PartedPoses:
                                       name=f"stretchcheck-poses-{k}")
             thread.start()
             self._threads.append(thread)
+        # Here, while the threads open their readers and load their models (~40 ms for A06).
+        try:
+            self._plan.judge(timestamps_rise(self.path))
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         """Stop the threads (each within a frame) and wait for their models to close."""

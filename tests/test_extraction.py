@@ -171,6 +171,7 @@ def test_an_idle_thread_takes_the_second_half_of_the_range_with_most_left():
     ``MIN_STEAL_S`` left, broken ones, or none running are left alone."""
     first, second = _Range(None, 6.0, strict=False), _Range(6.0, None, strict=True)
     plan = _Plan("clip.mp4", "full", [first, second], stop_s=20.0)
+    plan.judge(True)  # the file's timestamps rise: it may be cut
     assert plan.steal() is None  # nothing running yet
     first.running = second.running = True
     first.claimed_s, second.claimed_s = 5.9, 8.0
@@ -184,6 +185,16 @@ def test_an_idle_thread_takes_the_second_half_of_the_range_with_most_left():
     thief.claimed_s = None  # still settling: measured from its start
     plan.free(second)  # reads on to the end: the ranges after it are dropped
     assert second.end_s is None and thief.dropped and plan.steal() is None
+
+
+def test_a_file_that_cannot_be_cut_is_left_to_the_first_range():
+    first, second = _Range(None, 6.0, strict=False), _Range(6.0, None, strict=True)
+    plan = _Plan("clip.mp4", "full", [first, second], stop_s=20.0)
+    first.running = second.running = True
+    second.claimed_s = 7.0
+    plan.judge(False)
+    assert first.end_s is None and second.dropped and plan.steal() is None
+    assert plan.claim(first, 19.0) and not plan.claim(second, 7.1)
 
 
 @pytest.mark.slow
