@@ -11,13 +11,13 @@ loading its model was ~1.5 s of an 18 s clip's ~5 s analysis).
 The file is cut in time into ranges, one per thread to begin with, the first a little longer
 (the others settle first, below). A thread that finishes its range takes the second half of
 the range with the most left to do (``steal``), so no core idles at the end while another
-still works; each cut costs the thief a fresh model and ``SETTLE_S`` of settling, so a range
+still works; each cut costs the thief a fresh model and its settling (below), so a range
 is only shared when ``MIN_STEAL_S`` or more of it is left. ``PartedPoses`` hands the raw
 poses on in frame order as they come, so the one loop (``pose.pipeline.run_poses``) checks
 them in one pass while the threads still run: the clock, smoothing, drop-outs and checks see
 exactly the stream of a sequential analysis.
 
-A range seeks to the key frame before its start and runs its model from ``SETTLE_S`` before
+A range seeks to the key frame before its start and runs its model from ``settle_s`` before
 it, so that the model's tracking has settled on the person when the range begins; those
 settling frames are not kept. Ranges are cut by the frames' own timestamps, so a file whose
 timestamps are missing or go back cannot be cut by them: the packets' timestamps are read
@@ -52,14 +52,20 @@ if TYPE_CHECKING:
     from pose.estimator import PoseEstimator
 
 #: Seconds of video the model sees before a range starts, for its tracking to settle: the
-#: landmarks of the range then match a sequential run's (A06: 0.15 px mean, measured).
-SETTLE_S = 1.0
+#: landmarks of the range then match a sequential run's. Measured on A06 cut at 4, 9.8 and
+#: 13 s: 1.0 / 0.5 / 0.3 s of settling gave 0.13-0.20 / 0.13-0.22 / 0.12-0.23 px mean and the
+#: sequential report every time; on A01 (5 fps) 1.0 and 0.5 s both ~0.6 px (its camera-view
+#: tally moves by 0.2-0.6 s with or without, at any settling).
+SETTLE_S = 0.5
+#: ... and at least this many frames (0.5 s of a 5 fps clip is 2-3 frames).
+SETTLE_FRAMES = 10
 #: A video shorter than two ranges of this is analysed by one thread: a range past the
-#: first costs a model load (~0.2 s of CPU) and ``SETTLE_S`` of settling.
+#: first costs a model load (~0.2 s of CPU) and its settling.
 MIN_PART_S = 5.0
-#: Seconds of video the first range has more than each other one: the others first settle
-#: for ``SETTLE_S`` and decode from a key frame before it (A06: ~0.1 s of CPU).
-LEAD_S = SETTLE_S + 0.5
+#: Seconds of video the first range has more than each other one, on top of their settling:
+#: they decode from a key frame before it (A06: ~0.1 s of CPU) and load their model once
+#: the first thread has imported MediaPipe.
+LEAD_S = 0.5
 #: A range is shared with an idle thread only when this many seconds of it are left: the
 #: thief's share then covers its settling and model load (~0.6 s of CPU at 720p) with room.
 MIN_STEAL_S = 3.0
@@ -136,6 +142,11 @@ class Packed:
             r += 1
 
 
+def settle_s(fps: float) -> float:
+    """Seconds a range's model runs before the range starts (``SETTLE_S``, ``SETTLE_FRAMES``)."""
+    return max(SETTLE_S, SETTLE_FRAMES / fps) if fps > 0 else SETTLE_S
+
+
 def default_jobs() -> int:
     """Threads for pose extraction: the cores this process may use, at most 4."""
     try:
@@ -188,8 +199,9 @@ class _Range:
 class _Plan:
     """The ranges of one extraction, in time order, and the threads' shared state."""
 
-    def __init__(self, path: str, model: str, ranges: list[_Range], stop_s: float) -> None:
-        self.path, self.model, self.stop_s = path, model, stop_s
+    def __init__(self, path: str, model: str, ranges: list[_Range], stop_s: float,
+                 settle: float = SETTLE_S) -> None:
+        self.path, self.model, self.stop_s, self.settle_s = path, model, stop_s, settle
         self.cond = threading.Condition()
         self.ranges = ranges
         self.error: tuple[int, BaseException] | None = None
@@ -270,7 +282,7 @@ class _Plan:
     def steal(self) -> _Range | None:
         """The second half of the running range with the most seconds left, as a new range
         for the calling thread (None: no range has ``MIN_STEAL_S`` left). The cut gives the
-        thief ``SETTLE_S`` less, which it spends settling."""
+        thief ``settle_s`` less, which it spends settling."""
         with self.cond:
             self.cond.wait_for(lambda: self.judged)
             best, best_left, best_at = None, MIN_STEAL_S, 0.0
@@ -285,7 +297,7 @@ class _Plan:
                     best, best_left, best_at = rng, end - at, at
             if best is None or self.error is not None or not self.cuttable:
                 return None
-            cut = best_at + (best_left + SETTLE_S) / 2.0
+            cut = best_at + (best_left + self.settle_s) / 2.0
             thief = _Range(cut, best.end_s, strict=True)
             best.end_s = cut
             thief.running = True
@@ -325,7 +337,7 @@ def range_poses(path: str, model: str, rng: _Range, plan: _Plan | None = None
     with contextlib.ExitStack() as stack:
         # The reader first: a range seeks and decodes its run-up while another thread
         # imports MediaPipe (once, under a lock: its import is not made for two threads).
-        settle_from = None if rng.start_s is None else rng.start_s - SETTLE_S
+        settle_from = None if rng.start_s is None else rng.start_s - plan.settle_s
         reader, frames = _read_from(path, settle_from, stack)
         clock = MediaClock(1.0 / reader.info.fps if reader.info.fps else None)
         estimator: PoseEstimator | None = None
@@ -423,7 +435,7 @@ class PartedPoses:
         self.damage: str | None = None
         self.ranges: list[tuple[float | None, float | None]] = []
         self._plan = _Plan(self.path, model, [_Range(p.start_s, p.end_s, strict=p.index > 0)
-                                         for p in parts], stop_s)
+                                         for p in parts], stop_s, settle_s(info.fps))
         self._done = 0
         self._latest: float | None = None
         self._threads = []
@@ -491,7 +503,9 @@ class PartedPoses:
                 # read on from this range's start here, as before ranges were shared.
                 plan.cancel()
                 own = _Range(rng.start_s, None, strict=False)
-                for posed in range_poses(self.path, self.model, own):
+                alone = _Plan(self.path, self.model, [own], 0.0, plan.settle_s)
+                alone.judge(True)
+                for posed in range_poses(self.path, self.model, own, alone):
                     yield self._counted(posed)
                     self._report()
                 return
@@ -553,7 +567,8 @@ def parted_poses(path: str | Path, model: str = "full", jobs: int | None = None,
         info, start = reader.info, reader.start_s
     if start is None or not info.duration_s:
         return None
-    parts = split(start, info.duration_s, jobs or default_jobs(), min_part_s, LEAD_S)
+    parts = split(start, info.duration_s, jobs or default_jobs(), min_part_s,
+                  settle_s(info.fps) + LEAD_S)
     if len(parts) == 1:
         return None
     return PartedPoses(info, model, parts, start + info.duration_s, progress)

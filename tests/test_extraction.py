@@ -17,12 +17,12 @@ from pose.errors import VideoError
 from pose.extraction import (
     MIN_PART_S,
     MIN_STEAL_S,
-    SETTLE_S,
     Packed,
     Part,
     _Plan,
     _Range,
     part_poses,
+    settle_s,
     split,
 )
 from pose.routines import load_catalogue
@@ -39,6 +39,10 @@ def test_split_cuts_equal_parts_and_keeps_short_videos_whole():
     assert len(split(0.0, 18.0, 4)) == 3  # parts of at least MIN_PART_S
     assert split(0.0, 2 * MIN_PART_S - 0.1, 2) == [Part(0, None, None)]
     assert split(0.0, 60.0, 1) == [Part(0, None, None)]
+
+
+def test_a_range_settles_half_a_second_and_at_least_ten_frames():
+    assert settle_s(30.0) == 0.5 and settle_s(5.0) == 2.0 and settle_s(0.0) == 0.5
 
 
 def test_poses_packed_for_the_way_back_unpack_to_the_same_poses():
@@ -167,7 +171,7 @@ def a06_sequential():
 
 
 def test_an_idle_thread_takes_the_second_half_of_the_range_with_most_left():
-    """The cut leaves the thief ``SETTLE_S`` less (it settles first); ranges with less than
+    """The cut leaves the thief its settling less (it settles first); ranges with less than
     ``MIN_STEAL_S`` left, broken ones, or none running are left alone."""
     first, second = _Range(None, 6.0, strict=False), _Range(6.0, None, strict=True)
     plan = _Plan("clip.mp4", "full", [first, second], stop_s=20.0)
@@ -177,7 +181,7 @@ def test_an_idle_thread_takes_the_second_half_of_the_range_with_most_left():
     first.claimed_s, second.claimed_s = 5.9, 8.0
     thief = plan.steal()
     assert thief is not None and thief.end_s is None and thief.strict
-    assert thief.start_s == pytest.approx(8.0 + (12.0 + SETTLE_S) / 2)
+    assert thief.start_s == pytest.approx(8.0 + (12.0 + plan.settle_s) / 2)
     assert second.end_s == thief.start_s and plan.ranges == [first, second, thief]
     second.claimed_s = thief.start_s - MIN_STEAL_S + 0.1  # too little left anywhere
     thief.claimed_s = 20.0 - MIN_STEAL_S + 0.1
