@@ -303,8 +303,12 @@ def test_ctrl_c_ends_a_parallel_analyze_at_once_with_nothing_left(tmp_path):
     import sys
     import time
 
-    proc = subprocess.Popen([sys.executable, "-m", "pose", "analyze", str(sample(A06)),
-                             "--out", str(tmp_path), "--jobs", "2"],
+    from pose.soak import looped_clip
+
+    long = tmp_path / "long.mp4"  # 90 s: far from done 4 s in, however quiet the machine
+    looped_clip(sample(A06), 90.0, long)
+    proc = subprocess.Popen([sys.executable, "-m", "pose", "analyze", str(long),
+                             "--out", str(tmp_path / "out"), "--jobs", "2"],
                             stderr=subprocess.PIPE, text=True)
     time.sleep(4.0)  # imports, models loading, frames under way
     children = subprocess.run(["ps", "--ppid", str(proc.pid), "-o", "pid="],
