@@ -4,6 +4,6 @@ import sys
 
 from pose.cli import main
 
-# Guarded: pose extraction's worker processes are spawned and import the main module again.
+# Guarded: a module run as a script imports nothing twice when something spawns a process.
 if __name__ == "__main__":
     sys.exit(main())

@@ -120,26 +120,21 @@ def _say(text: str) -> None:
 
 def _analyze_run(clip: Path, catalogue, model: str, jobs: int
                  ) -> tuple[float, float, Any, int]:
-    """Wall and CPU seconds (this process and its workers) of one ``analyse_video``, its
-    report, and the most resident memory this process and its workers held at once (bytes,
-    sampled every 15 frames from ``/proc``)."""
-    import multiprocessing
-
+    """Wall and CPU seconds (every thread of this process) of one ``analyse_video``, its
+    report, and the most resident memory it held (bytes, sampled every 15 frames from
+    ``/proc``; the pose threads share this process's memory)."""
     from pose.sessions import analyse_video
     from pose.soak import rss_bytes
 
     def cpu() -> float:
         own = resource.getrusage(resource.RUSAGE_SELF)
-        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+        return own.ru_utime + own.ru_stime
 
     peak = [0]
 
     def sample(done: int, total: int) -> None:
         if done % 15 == 0:
-            together = rss_bytes() + sum(rss_bytes(p.pid) for p in
-                                         multiprocessing.active_children() if p.pid)
-            peak[0] = max(peak[0], together)
+            peak[0] = max(peak[0], rss_bytes())
 
     c0, w0 = cpu(), time.perf_counter()
     report = analyse_video(clip, catalogue, model=model, jobs=jobs, progress=sample)
@@ -160,15 +155,16 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
        ``overhead_ratio`` is analyze's CPU mean (decode + estimator + checks) over decode +
        raw model: what our code costs on top of the parts we do not write.
     2. ``analyse_video`` over the whole clip sequentially (``jobs`` 1), then in parallel (one
-       process per core): ``analyze_x_realtime`` (parallel) and ``analyze_seq_x_realtime`` in
-       multiples of real time, ``analyze_speedup`` = sequential wall / parallel wall.
+       pose thread per core, ``pose.extraction``): ``analyze_x_realtime`` (parallel) and
+       ``analyze_seq_x_realtime`` in multiples of real time, ``analyze_speedup`` =
+       sequential wall / parallel wall.
     3. The parallel analysis saved to a temporary store and replayed from it (no model):
        ``replay_x_realtime`` (the median of three replays).
     4. ``stretchcheck evaluate`` on the traces in ``realclips`` (if given and present):
        ``evaluate_x_realtime``.
-    5. Memory: ``peak_rss_mb``, the peak resident memory of the largest single process (this
-       one or a worker: ``getrusage``); ``analyze_rss_together_mb``, the most this process
-       and its workers held at the same time during an analysis (sampled).
+    5. Memory: ``peak_rss_mb``, the peak resident memory of this process (``getrusage``);
+       ``analyze_rss_together_mb``, the most an analysis held (sampled; the name is from when
+       the pose extraction ran in worker processes, added to this one's).
     6. The live path (``live_seconds`` of a simulated 30 fps camera showing the clip through
        streamlit-webrtc's processing track; 0 leaves it out): ``live_figures``.
 
@@ -333,8 +329,8 @@ def format_bench(r: dict[str, Any]) -> str:
         "stretch)",
         f"evaluate   {evaluate_x}x real time (the realclips traces)" if evaluate_x is not None
         else "evaluate   (no realclips traces beside the repository)",
-        f"memory     peak RSS {r['peak_rss_mb']} MB (the largest process); analyze's processes "
-        f"together at most {r['analyze_rss_together_mb']} MB",
+        f"memory     peak RSS {r['peak_rss_mb']} MB; analyze at most "
+        f"{r['analyze_rss_together_mb']} MB",
     ]
     if "live" in r:
         from pose.live_bench import format_live

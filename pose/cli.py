@@ -430,7 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", choices=("full", "lite"), default="full")
     p.add_argument("--annotate", action="store_true", help="also write annotated.mp4")
     p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
-                   help="processes running the pose model in parallel, over parts of the video "
+                   help="threads running the pose model in parallel, over parts of the video "
                    "(default: one per core, at most 4; 1: sequential)")
     p.add_argument("--routine", help="check this routine's stretches (a name or a .toml file)")
     p.add_argument("--stretch", help="check only this stretch id, or 'auto' (the default "

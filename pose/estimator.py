@@ -13,6 +13,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -63,21 +64,41 @@ def _import_mediapipe():
     return mediapipe
 
 
+_quiet_lock = threading.Lock()
+_quiet: list = []  # while quiet: [threads inside, the saved stderr descriptor, the sink]
+
+
 @contextlib.contextmanager
 def _quiet_native_stderr() -> Iterator[None]:
-    """Keep the model runtime's C-level log lines (dozens on start-up) off the terminal."""
+    """Keep the model runtime's C-level log lines (dozens on start-up) off the terminal.
+
+    Descriptor 2 belongs to the process: threads loading models side by side
+    (``pose.extraction``) share one redirection, the first in saving the terminal and the
+    last out restoring it (each restoring its own once left the terminal on a closed sink).
+    """
+    with _quiet_lock:
+        if not _quiet:
+            try:
+                saved = os.dup(2)
+            except OSError:
+                saved = -1
+            sink = tempfile.TemporaryFile()
+            if saved >= 0:
+                os.dup2(sink.fileno(), 2)
+            _quiet[:] = [0, saved, sink]
+        _quiet[0] += 1
     try:
-        saved = os.dup(2)
-    except OSError:
         yield
-        return
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+    finally:
+        with _quiet_lock:
+            _quiet[0] -= 1
+            if not _quiet[0]:
+                _, saved, sink = _quiet
+                if saved >= 0:
+                    os.dup2(saved, 2)
+                    os.close(saved)
+                sink.close()
+                _quiet.clear()
 
 
 def _landmarker(model: str, mode, num_poses: int, min_confidence: float):

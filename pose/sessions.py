@@ -101,7 +101,7 @@ def analyse_video(path: str | Path, catalogue: Catalogue, routine: Routine | Non
     """Decode ``path``, run every frame through the pipeline and check it with the catalogue
     (one stretch, a routine's stretches, or auto mode: see ``CatalogueChecker``).
 
-    ``jobs`` processes extract the poses (``pose.extraction``; None: one per core, at most 4),
+    ``jobs`` threads extract the poses (``pose.extraction``; None: one per core, at most 4),
     and the checks then run in one pass over them; ``jobs`` 1, an ``estimator`` of the
     caller's, ``annotate_to``, a short video, or timestamps that cannot be cut by time run the
     model on one core, the checks taking its poses ``pose.pipeline.BATCH`` at a time (frame by
@@ -119,13 +119,13 @@ def analyse_video(path: str | Path, catalogue: Catalogue, routine: Routine | Non
 
     checker = CatalogueChecker.for_catalogue(catalogue, routine, stretch, personal_limits)
     if jobs != 1 and estimator is None and annotate_to is None:
-        poses = parted_poses(path, model, jobs, progress)
+        poses = parted_poses(path, model, jobs, progress)  # its threads start here
         if poses is not None:
-            with read_video(path) as reader:
-                info = reader.info
-            loop = FrameLoop(checker, None, smoothing,
-                             MediaClock(1.0 / info.fps if info.fps else None))
-            run_poses(loop, poses)  # checked in one pass as the parts come
+            with poses:
+                info = poses.info
+                loop = FrameLoop(checker, None, smoothing,
+                                 MediaClock(1.0 / info.fps if info.fps else None))
+                run_poses(loop, poses)  # checked in one pass as the ranges come
             track = loop.track((info.width, info.height), info.fps, str(path), model)
             if poses.damage:
                 track.warnings.append(poses.damage)

@@ -2,11 +2,12 @@
 
 A long recording is made by looping a clip (its packets copied, nothing re-encoded, so making
 it costs no model time) to at least the asked length, then analysed as ``stretchcheck
-analyze`` analyses it (both cores). While it runs, the resident memory of this process and of
-the pose workers is sampled from ``/proc``; the figure that matters is how much it grows per
-frame once the models are loaded and warm (between ``WARM_FRACTION`` of the frames and the
-end). What must be kept per frame are the landmarks of the report's track: 33 x (2 + 3 + 1)
-float64 values, about 1.6 KB (``pose.track.Track``).
+analyze`` analyses it (both cores: pose threads, ``pose.extraction``). While it runs, the
+resident memory of this process (and of any child process) is sampled from ``/proc``; the
+figure that matters is how much it grows per frame once the models are loaded and warm
+(between ``WARM_FRACTION`` of the frames and the end). What must be kept per frame are the
+landmarks of the report's track: 33 x (2 + 3 + 1) float64 values, about 1.6 KB
+(``pose.track.Track``).
 
 Linux only (``/proc``); run by hand (``stretchcheck bench --soak SECONDS``), never in CI: a
 10-minute soak takes several minutes of both cores.

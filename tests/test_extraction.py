@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import itertools
 import shutil
 import subprocess
+import threading
 
 import numpy as np
 import pytest
 from conftest import sample
 
+from pose import extraction
+from pose.cli import main
 from pose.errors import VideoError
-from pose.extraction import MIN_PART_S, Packed, Part, _worker, part_poses, split
+from pose.extraction import (
+    MIN_PART_S,
+    MIN_STEAL_S,
+    Packed,
+    Part,
+    _Plan,
+    _Range,
+    part_poses,
+    settle_s,
+    split,
+)
 from pose.routines import load_catalogue
 from pose.sessions import analyse_video
 from pose.video import VideoReader
@@ -26,6 +39,10 @@ def test_split_cuts_equal_parts_and_keeps_short_videos_whole():
     assert len(split(0.0, 18.0, 4)) == 3  # parts of at least MIN_PART_S
     assert split(0.0, 2 * MIN_PART_S - 0.1, 2) == [Part(0, None, None)]
     assert split(0.0, 60.0, 1) == [Part(0, None, None)]
+
+
+def test_a_range_settles_half_a_second_and_at_least_ten_frames():
+    assert settle_s(30.0) == 0.5 and settle_s(5.0) == 2.0 and settle_s(0.0) == 0.5
 
 
 def test_poses_packed_for_the_way_back_unpack_to_the_same_poses():
@@ -73,24 +90,6 @@ def test_parallel_analysis_gives_the_sequential_report():
         assert par[key] == seq[key], key  # same holds, events, drop-outs, declined views
     # progress counts both parts' frames and reaches the end
     assert done[-1][0] == 540 and [n for n, _ in done] == sorted(n for n, _ in done)
-
-
-@pytest.mark.slow
-def test_a_worker_runs_its_model_behind_the_network_guard():
-    """The worker checks ``pose.privacy.blocked()`` with its landmarker alive, in the spawned
-    process itself, and says "error" if not: a part of A03 must come back done."""
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    child = ctx.Process(target=_worker, args=(str(sample(A03)), "full", Part(1, 1.5, None), out))
-    child.start()
-    messages = []
-    while not messages or messages[-1][0] == "frames":
-        messages.append(out.get(timeout=120))
-    child.join(timeout=30)
-    assert messages[-1] == ("done", None), messages[-1]
-    frames = [f for m in messages[:-1] for f in m[1].unpack()]
-    assert frames and all(t >= 1.5 for t, _ in frames)
-    assert child.exitcode == 0
 
 
 @pytest.mark.slow
@@ -157,3 +156,213 @@ def test_checks_in_batches_give_the_report_of_the_checks_frame_by_frame(tmp_path
         assert np.array_equal(getattr(batched.track, field), getattr(framewise.track, field),
                               equal_nan=True), field
     assert len(batched.track) > 60 and batched.track.has_pose.all()
+
+
+# -- threads sharing the work ---------------------------------------------------------------
+
+
+def _threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("stretchcheck-poses")]
+
+
+@pytest.fixture(scope="module")
+def a06_sequential():
+    return analyse_video(sample(A06), load_catalogue(), jobs=1)
+
+
+def test_an_idle_thread_takes_the_second_half_of_the_range_with_most_left():
+    """The cut leaves the thief its settling less (it settles first); ranges with less than
+    ``MIN_STEAL_S`` left, broken ones, or none running are left alone."""
+    first, second = _Range(None, 6.0, strict=False), _Range(6.0, None, strict=True)
+    plan = _Plan("clip.mp4", "full", [first, second], stop_s=20.0)
+    plan.judge(True)  # the file's timestamps rise: it may be cut
+    assert plan.steal() is None  # nothing running yet
+    first.running = second.running = True
+    first.claimed_s, second.claimed_s = 5.9, 8.0
+    thief = plan.steal()
+    assert thief is not None and thief.end_s is None and thief.strict
+    assert thief.start_s == pytest.approx(8.0 + (12.0 + plan.settle_s) / 2)
+    assert second.end_s == thief.start_s and plan.ranges == [first, second, thief]
+    second.claimed_s = thief.start_s - MIN_STEAL_S + 0.1  # too little left anywhere
+    thief.claimed_s = 20.0 - MIN_STEAL_S + 0.1
+    assert plan.steal() is None
+    thief.claimed_s = None  # still settling: measured from its start
+    plan.free(second)  # reads on to the end: the ranges after it are dropped
+    assert second.end_s is None and thief.dropped and plan.steal() is None
+
+
+def test_a_file_that_cannot_be_cut_is_left_to_the_first_range():
+    first, second = _Range(None, 6.0, strict=False), _Range(6.0, None, strict=True)
+    plan = _Plan("clip.mp4", "full", [first, second], stop_s=20.0)
+    first.running = second.running = True
+    second.claimed_s = 7.0
+    plan.judge(False)
+    assert first.end_s is None and second.dropped and plan.steal() is None
+    assert plan.claim(first, 19.0) and not plan.claim(second, 7.1)
+
+
+@pytest.mark.slow
+def test_uneven_ranges_shared_by_stealing_give_the_sequential_report(monkeypatch,
+                                                                      a06_sequential):
+    """Cut far from even (4 s and 14 s), the thread that finishes first takes half of the
+    other's rest: three ranges, two seams, the sequential holds and landmarks."""
+    monkeypatch.setattr(extraction, "split", lambda start, duration, *a: [
+        Part(0, None, start + 4.0), Part(1, start + 4.0, None)])
+    made: list[extraction.PartedPoses] = []
+    original = extraction.parted_poses
+
+    def kept(*args, **kwargs):
+        made.append(original(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(extraction, "parted_poses", kept)
+    parallel = analyse_video(sample(A06), load_catalogue(), jobs=2)
+    ranges = made[0].ranges
+    print("ranges:", ranges)
+    assert len(ranges) >= 3 and ranges[0] == (None, pytest.approx(4.0, abs=0.1))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))  # no gap, no overlap
+    a, b = a06_sequential.track, parallel.track
+    assert np.array_equal(a.t_s, b.t_s) and np.array_equal(a.has_pose, b.has_pose)
+    error = np.linalg.norm(a.image - b.image, axis=2)
+    print(f"landmarks: mean {error.mean():.3f} px, max {error.max():.2f}")
+    assert error.mean() <= 1.0
+    seq, par = a06_sequential.to_dict(), parallel.to_dict()
+    for key in seq:
+        assert par[key] == seq[key], key
+    assert not _threads()
+
+
+@pytest.mark.slow
+def test_a_failing_thread_is_one_clear_line_and_a_non_zero_exit(monkeypatch, tmp_path,
+                                                                 capsys):
+    """A thread's model failing mid-way (not a user error: a bug or a native fault) stops
+    the analysis with one line naming the part, exit code 2, no thread left running."""
+    original = extraction._estimator
+
+    def failing(model):
+        estimator = original(model)
+        if threading.current_thread().name != "stretchcheck-poses-1":
+            return estimator
+        calls = [0]
+        process = estimator.process
+
+        def process_then_fail(rgb, t_s):
+            calls[0] += 1
+            if calls[0] > 40:
+                raise RuntimeError("graph stopped: out of memory\n  (native detail)")
+            return process(rgb, t_s)
+
+        estimator.process = process_then_fail
+        return estimator
+
+    monkeypatch.setattr(extraction, "_estimator", failing)
+    code = main(["analyze", str(sample(A06)), "--out", str(tmp_path), "--jobs", "2"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith(
+        "stretchcheck: error: pose extraction failed in the part from "), err
+    assert err[0].endswith("s: RuntimeError: graph stopped: out of memory"), err
+    assert not (tmp_path / "report.json").exists() and not _threads()
+
+
+@pytest.mark.slow
+def test_an_interrupted_analysis_stops_its_threads(monkeypatch):
+    """Ctrl-C arrives in the main thread (here: from the progress callback, where the
+    consumer is); the threads stop within a frame and close their models."""
+    closed: list[str] = []
+    original = extraction._estimator
+
+    def watched(model):
+        estimator = original(model)
+        close = estimator.close
+
+        def close_and_note():
+            closed.append(threading.current_thread().name)
+            close()
+
+        estimator.close = close_and_note
+        return estimator
+
+    monkeypatch.setattr(extraction, "_estimator", watched)
+
+    def interrupt(done: int, total: int) -> None:
+        if done >= 60:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        analyse_video(sample(A06), load_catalogue(), jobs=2, progress=interrupt)
+    assert not _threads()
+    assert sorted(closed) == ["stretchcheck-poses-0", "stretchcheck-poses-1"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_a_parallel_analyze_at_once_with_nothing_left(tmp_path):
+    """SIGINT to ``stretchcheck analyze`` mid-way: exit 130 within seconds, one line said,
+    and no process of it left (the threads die with it; no child process exists)."""
+    import signal
+    import sys
+    import time
+
+    from pose.soak import looped_clip
+
+    long = tmp_path / "long.mp4"  # 90 s: far from done 4 s in, however quiet the machine
+    looped_clip(sample(A06), 90.0, long)
+    proc = subprocess.Popen([sys.executable, "-m", "pose", "analyze", str(long),
+                             "--out", str(tmp_path / "out"), "--jobs", "2"],
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(4.0)  # imports, models loading, frames under way
+    children = subprocess.run(["ps", "--ppid", str(proc.pid), "-o", "pid="],
+                              capture_output=True, text=True).stdout.split()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "stretchcheck: interrupted"
+    assert children == []  # threads, not processes: nothing to orphan
+
+
+@pytest.mark.slow
+def test_every_thread_runs_its_model_behind_the_network_guard(monkeypatch):
+    """Each thread's landmarker runs while ``pose.privacy`` blocks the native logger."""
+    from pose import privacy
+    from pose.estimator import PoseEstimator
+
+    seen: dict[str, set[bool]] = {}
+    process = PoseEstimator.process
+
+    def noted(self, rgb, t_s):
+        seen.setdefault(threading.current_thread().name, set()).add(privacy.blocked())
+        return process(self, rgb, t_s)
+
+    monkeypatch.setattr(PoseEstimator, "process", noted)
+    analyse_video(sample(A06), load_catalogue(), jobs=2)
+    assert seen == {"stretchcheck-poses-0": {True}, "stretchcheck-poses-1": {True}}
+
+
+@pytest.mark.slow
+def test_timestamps_that_go_back_are_read_on_by_the_range_that_meets_them(tmp_path):
+    """Four copies of A03 joined byte for byte as MPEG-TS: the timestamps go back to the
+    start every 3 s, so the file cannot be cut by time. Cut anyway, the ranges give the
+    frames of a sequential read, in its order, with its landmarks."""
+    ffmpeg = shutil.which("ffmpeg")
+    assert ffmpeg, "scripts/test.sh installs ffmpeg"
+    one = tmp_path / "one.ts"
+    subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(sample(A03)), "-c", "copy",
+                    "-bsf:v", "h264_mp4toannexb", "-f", "mpegts", str(one)], check=True,
+                   timeout=60)
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(one.read_bytes() * 4)
+    with VideoReader(joined) as reader:
+        info, start = reader.info, reader.start_s
+    assert start is not None
+    sequential = list(part_poses(str(joined), "full", Part(0, None, None), strict=False))
+    parts = [Part(0, None, start + 1.2), Part(1, start + 1.2, start + 2.2),
+             Part(2, start + 2.2, None)]
+    parted = extraction.PartedPoses(info, "full", parts, start + 12.0)
+    parallel = list(parted)
+    assert [t for t, _ in parallel] == [t for t, _ in sequential]
+    assert len(parallel) > 4 * 85 and parted.ranges == [(None, None)]  # the first read all
+    for (_, a), (_, b) in zip(sequential, parallel, strict=True):
+        assert (a is None) == (b is None)
+        if a is not None and b is not None:
+            assert np.array_equal(a.image, b.image)  # one model all the way: bit for bit
+    assert not _threads()
