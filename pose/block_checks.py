@@ -127,7 +127,8 @@ class BlockJudgement:
     ``pose.checks``), ``met`` (criteria met), ``over`` (a limit passed), ``blocked`` (unknown
     only because of the camera view). ``pick`` (N,) is the index into ``sides`` of the side
     ``judge_frame`` (side not given) keeps; ``moves`` (N,) bool array says where that verdict
-    is not plain out of form, i.e. where it can change an idle ``StretchChecker``. ``clear``
+    can change an idle ``StretchChecker`` (elsewhere it is out of form, or unknown with no
+    criterion met: ``StretchChecker.out_of_position`` does the same). ``clear``
     maps each working angle (``Stretch.working_angles`` on either side) to (N,) flags: every
     landmark group it is measured on clearly seen (``pose.checks.seen_clearly``).
     """
@@ -189,12 +190,16 @@ def _judge_stretch(stretch: Stretch, extra_limits: tuple[Limit, ...],
         right_better = (codes[1] < codes[0]) | ((codes[1] == codes[0]) & (mets[1] > mets[0]))
         pick = np.where(candidates == _EITHER, right_better.astype(np.intp), candidates)
     chosen = np.take_along_axis(codes, pick[None], axis=0)[0]
+    chosen_met = np.take_along_axis(mets, pick[None], axis=0)[0]
+    # Where an idle checker's update only moves time on: out of form, or unknown with nothing
+    # seen met (``pose.coach.hold_form``: no hold, no speed, no bounce or range watched).
+    inert = (chosen == _OUT_OF_FORM) | ((chosen == _UNKNOWN) & (chosen_met == 0))
     working = dict.fromkeys(resolve(a, s) for a in stretch.working_angles for s in SIDES)
     return BlockJudgement(
         stretch, extra_limits, sides,
         [_STATUS_NAMES[c].tolist() for c in codes], mets.tolist(),
         [p[2].tolist() for p in per_side], [p[3].tolist() for p in per_side],
-        pick.tolist(), chosen != _OUT_OF_FORM, {a: clear[a].tolist() for a in working})
+        pick.tolist(), ~inert, {a: clear[a].tolist() for a in working})
 
 
 # -- internals ---------------------------------------------------------------------------------

@@ -92,7 +92,8 @@ class CatalogueChecker:
                hint: object = None) -> tuple[Position | None, list[Event]]:
         """Each checker follows the frame. With the frame's row of ``screen`` (``hint``), each
         reads its verdict from there instead of judging the frame. An idle checker whose
-        verdict is plain out of form, or in a frame without a usable pose, is left behind
+        verdict cannot move it (``BlockJudgement.moves``), or in a frame without a usable
+        pose, is left behind
         instead (it stays idle, only time moves on for it: ``StretchChecker.out_of_position``)
         and made to catch up, exactly, before it next follows a frame or is asked anything."""
         events: list[Event] = []
@@ -221,7 +222,7 @@ class Screening:
 @dataclass(frozen=True)
 class ScreenedFrame:
     """Frame ``i`` of a ``Screening``: ``moves[k]`` says whether stretch k's verdict there
-    is anything but plain out of form (only then can it change an idle checker)."""
+    can change an idle checker (``BlockJudgement.moves``)."""
 
     judgements: list[BlockJudgement]
     i: int

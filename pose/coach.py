@@ -169,6 +169,10 @@ class StretchChecker:
         self._count_declined(t_s, pos, active)
         for key, timer in self.timers.items():
             gate = self._still[key]
+            if key != active and timer.current is None and not timer.entering:
+                gate.reset()  # (the other side, nothing under way there: the common case)
+                timer.update(t_s, Form.BAD)
+                continue
             placed = hold_form(pos) if key == active else Form.BAD
             moving = False
             if placed is Form.BAD and timer.current is None and not timer.entering:
@@ -249,9 +253,9 @@ class StretchChecker:
             not self._over_since
 
     def out_of_position(self, t_s: float) -> None:
-        """Same as ``update`` for a frame known to be out of form (its block verdict, see
-        ``pose.catalogue_checker``) or without a usable pose, when the checker is ``idle``:
-        only time moves on."""
+        """Same as ``update``, when the checker is ``idle``, for a frame without a usable pose
+        or whose verdict cannot move it (``pose.block_checks.BlockJudgement.moves``): only
+        time moves on."""
         for timer in self.timers.values():
             timer.update(t_s, Form.BAD)
         for gate in self._still.values():
@@ -344,17 +348,21 @@ class StretchChecker:
     def _watch_bounce(self, t_s: float, side: str, pos: Position | Verdict,
                       angles: Mapping[str, float],
                       visibility: np.ndarray | None = None) -> list[Event]:
-        events = []
-        watching = self._in_or_entering(side, pos)
-        judged = isinstance(pos, Verdict)  # its block worked out what is clearly seen
-        clear = None if (visibility is None or not watching or judged) else \
-            (np.asarray(visibility) >= CLEAR_VISIBILITY).tolist()
-        for det in self._detectors[side]:
-            if judged:
-                seen = watching and pos.seen_clearly(det.angle)  # type: ignore[union-attr]
-            else:
-                seen = watching and (clear is None or seen_clearly(det.angle, clear))
-            bounce = det.update(t_s, angles.get(det.angle, math.nan) if seen else math.nan)
+        events: list[Event] = []
+        detectors = self._detectors[side]
+        if not self._in_or_entering(side, pos):
+            for det in detectors:
+                det.update(t_s, math.nan)  # not watched: no bounce comes of it
+            return events
+        if isinstance(pos, Verdict):  # its block worked out what is clearly seen
+            seen = [pos.seen_clearly(det.angle) for det in detectors]
+        elif visibility is None:
+            seen = [True] * len(detectors)
+        else:
+            clear = (np.asarray(visibility) >= CLEAR_VISIBILITY).tolist()
+            seen = [seen_clearly(det.angle, clear) for det in detectors]
+        for det, clearly in zip(detectors, seen, strict=True):
+            bounce = det.update(t_s, angles.get(det.angle, math.nan) if clearly else math.nan)
             if bounce is not None:
                 self.records[side].bounces.append(bounce)
                 events.append(Event(t_s, "bounce", self.stretch.id, side,

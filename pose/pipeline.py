@@ -385,14 +385,16 @@ class FrameLoop:
 BATCH = 256
 
 
-def run_poses(loop: FrameLoop, frames: Iterable[tuple[float | None, PoseFrame | None]]) -> None:
+def run_poses(loop: FrameLoop, frames: Iterable[tuple[float | None, PoseFrame | None]],
+              batch: int = BATCH) -> None:
     """Drive ``loop`` with a stream of poses, each with its source's timestamp (a trace, a pose
     stream, a video's poses from ``pose.extraction``), through the batch entry
-    (``FrameLoop.step_poses``, ``BATCH`` frames at a time); then finish it."""
+    (``FrameLoop.step_poses``, ``batch`` frames at a time: poses all at hand, as a trace's,
+    go in larger blocks); then finish it."""
     chunk: list[tuple[float | None, PoseFrame | None]] = []
     for item in frames:
         chunk.append(item)
-        if len(chunk) >= BATCH:
+        if len(chunk) >= batch:
             loop.step_poses(chunk)
             chunk = []
     loop.step_poses(chunk)
