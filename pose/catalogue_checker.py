@@ -91,11 +91,11 @@ class CatalogueChecker:
     def update(self, t_s: float, pose: PoseFrame | None, angles: Mapping[str, float],
                hint: object = None) -> tuple[Position | None, list[Event]]:
         """Each checker follows the frame. With the frame's row of ``screen`` (``hint``), each
-        reads its verdict from there instead of judging the frame. An idle checker whose
-        verdict cannot move it (``BlockJudgement.moves``), or in a frame without a usable
-        pose, is left behind
-        instead (it stays idle, only time moves on for it: ``StretchChecker.out_of_position``)
-        and made to catch up, exactly, before it next follows a frame or is asked anything."""
+        reads its verdict from there instead of judging the frame. An idle checker in a frame
+        without a usable pose, or whose verdict cannot move it (``BlockJudgement.moves``), is
+        left behind instead (it stays idle, only time moves on for it:
+        ``StretchChecker.out_of_position``) and made to catch up, exactly, before it next
+        follows a frame or is asked anything."""
         events: list[Event] = []
         behind = self._behind
         if not behind:
