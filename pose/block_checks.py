@@ -43,9 +43,6 @@ STATUSES = (IN_FORM, OVER_RANGE, NEARLY, UNKNOWN, OUT_OF_FORM)
 _IN_FORM, _OVER_RANGE, _NEARLY, _UNKNOWN, _OUT_OF_FORM = range(len(STATUSES))
 _STATUS_NAMES = np.array(STATUSES, dtype=object)
 
-#: A criterion's state on one frame, as ``CriterionResult.state``.
-_MET, _LOW, _HIGH, _NOT_SEEN = range(4)
-
 MIN_VISIBILITY = 0.5
 """A landmark at least this visible is in view (``pose.checks.unseen_part``'s default)."""
 
@@ -251,55 +248,53 @@ def _evaluate(stretch: Stretch, side: str, angles: Mapping[str, np.ndarray],
               in_view: _Seen, limits: Sequence[Limit], n: int
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``pose.checks.evaluate`` on ``side`` for N frames: (status codes, criteria met, a limit
-    passed, ``blocked_by_view``), each (N,)."""
+    passed, ``blocked_by_view``), each (N,).
+
+    Every angle a criterion reads is one row of a (rows, N) table, judged at once; a criterion
+    judged on both sides at once has two rows, of which the worse seen one counts.
+    """
     past_limit = _over_range(limits, side, angles, n)
     no = np.zeros(n, dtype=bool)
-    met = np.zeros(n, dtype=np.int64)
-    failing_any, unknown_required, required_met, unknown_any = no, no, no, no
-    close_all = in_stretch = view_only = ~no
-    for c in stretch.criteria:
-        states, misses, pasts, views = [], [], [], []
-        for name, mirrored, _, _ in _plan(c, side):
-            v = _values(angles, name, n)
-            if mirrored:
-                v = -v
-            seen = np.isfinite(v)
-            with np.errstate(invalid="ignore"):
-                low = seen & (v < c.low) if c.low is not None else no
-                high = seen & ~low & (v > c.high) if c.high is not None else no
-            state = np.where(~seen, _NOT_SEEN, np.where(low, _LOW, np.where(high, _HIGH, _MET)))
-            miss = np.zeros(n)
-            if c.low is not None:
-                miss = np.where(low, c.low - v, miss)
-            if c.high is not None:
-                miss = np.where(high, v - c.high, miss)
-            states.append(state)
-            misses.append(miss)
-            pasts.append(past_limit.get(name, no))
-            views.append(in_view[name] if name in SIDE_TILTS else no)
-        if len(states) == 1:
-            state, miss, past, view = states[0], misses[0], pasts[0], views[0]
-        else:
-            # Both sides at once: the worst seen side; the first side when neither is seen.
-            ranked = np.where(np.stack(states) == _NOT_SEEN, -np.inf, np.stack(misses))
-            k = np.argmax(ranked, axis=0)[None]
-            state, miss, past, view = (np.take_along_axis(np.stack(a), k, axis=0)[0]
-                                       for a in (states, misses, pasts, views))
-        failing = (state == _LOW) | (state == _HIGH)
-        close = miss <= c.nearly_deg
-        unknown = state == _NOT_SEEN
-        met += state == _MET
-        failing_any = failing_any | failing
-        close_all = close_all & (~failing | close)
-        in_stretch = in_stretch & (~failing | past | close)
-        unknown_any = unknown_any | unknown
-        view_only = view_only & (~unknown | view)
-        if not c.optional:
-            unknown_required = unknown_required | unknown
-            required_met = required_met | (state == _MET)
+    rows = [(k, c, name, mirrored) for k, c in enumerate(stretch.criteria)
+            for name, mirrored, _, _ in _plan(c, side)]
+    values = np.stack([-_values(angles, name, n) if mirrored else _values(angles, name, n)
+                       for _, _, name, mirrored in rows])
+    lows = np.array([-np.inf if c.low is None else c.low for _, c, _, _ in rows])[:, None]
+    highs = np.array([np.inf if c.high is None else c.high for _, c, _, _ in rows])[:, None]
+    seen = np.isfinite(values)
+    with np.errstate(invalid="ignore"):
+        low = seen & (values < lows)
+        high = seen & ~low & (values > highs)
+        miss = np.where(low, lows - values, np.where(high, values - highs, 0.0))
+    past = np.stack([past_limit.get(name, no) for _, _, name, _ in rows])
+    view = np.stack([in_view[name] if name in SIDE_TILTS else no for _, _, name, _ in rows])
+    if len(rows) > len(stretch.criteria):
+        # Both sides at once: the worse seen side (by how far it misses); the first side when
+        # neither is seen (``argmax`` keeps the first of equals, as ``max`` does).
+        first = np.array([next(i for i, r in enumerate(rows) if r[0] == k)
+                          for k in range(len(stretch.criteria))])
+        second = np.array([max(i for i, r in enumerate(rows) if r[0] == k)
+                           for k in range(len(stretch.criteria))])
+        ranked = np.where(seen, miss, -np.inf)
+        worse = (ranked[second] > ranked[first])
+        seen, low, high, miss, past, view = (np.where(worse, a[second], a[first])
+                                             for a in (seen, low, high, miss, past, view))
+    nearly = np.array([c.nearly_deg for c in stretch.criteria])[:, None]
+    required = np.array([not c.optional for c in stretch.criteria])
+    failing = low | high
+    close = miss <= nearly
+    met_each = seen & ~failing
+    met = met_each.sum(axis=0)
+    failing_any = failing.any(axis=0)
+    close_all = (~failing | close).all(axis=0)
+    in_stretch = (~failing | past | close).all(axis=0)
+    unknown_any = (~seen).any(axis=0)
+    view_only = (seen | view).all(axis=0)
+    unknown_required = (~seen[required]).any(axis=0)
+    required_met = met_each[required].any(axis=0)
     over = np.zeros(n, dtype=bool)
-    for past in past_limit.values():
-        over |= past
+    for passed in past_limit.values():
+        over |= passed
     code = np.where(unknown_required, _UNKNOWN, _IN_FORM)
     code = np.where(failing_any, np.where(close_all & ~unknown_required, _NEARLY, _OUT_OF_FORM),
                     code)
