@@ -3,13 +3,13 @@
 The batch entries of the one loop (``pose.pipeline``: a trace, an analysed file, a stored
 session) know a block of frames' angles before any frame is checked. ``judge_block`` works out,
 for one stretch, what ``judge_frame`` (side found frame by frame) and ``evaluate`` (per side)
-would say of every frame of the block in a few numpy operations per criterion; the per-frame
-state machine (``pose.coach.StretchChecker``) then reads each frame's ``Verdict`` instead of
-judging the frame itself. A verdict carries what the state machine reads every frame (side,
-status, criteria met, whether a limit is passed, whether only the camera view keeps it
-unknown); the rest of the ``Position`` (every criterion's reading and cue) is built by the
-per-frame ``evaluate`` itself, and only when asked for. ``tests/test_block_checks.py`` proves
-the verdicts equal to ``judge_frame``'s on real traces, every stretch, every frame.
+would say of every frame of the block, in a few numpy operations per stretch and side; the
+per-frame state machine (``pose.coach.StretchChecker``) then reads each frame's ``Verdict``
+instead of judging the frame itself. A verdict carries what the state machine reads every
+frame (side, status, criteria met, whether a limit is passed, whether only the camera view
+keeps it unknown); the rest of the ``Position`` (every criterion's reading and cue) is built
+by the per-frame ``evaluate`` itself, and only when asked for. ``tests/test_block_checks.py``
+proves the verdicts equal to ``judge_frame``'s on real traces, every stretch, every frame.
 
 Pure: numpy only, no state, no I/O.
 """
@@ -32,7 +32,7 @@ from pose.checks import (
     CriterionResult,
     OverRange,
     Position,
-    _plan,
+    criterion_plan,
     evaluate,
 )
 from pose.stretches import SIDES, Limit, Stretch, resolve
@@ -104,6 +104,7 @@ class Verdict:
         return self.position.unseen
 
     def __eq__(self, other: object) -> bool:
+        """Equal to the ``Position`` it stands for (and to a verdict standing for it)."""
         if isinstance(other, Verdict):
             other = other.position
         return self.position == other
@@ -125,9 +126,9 @@ class BlockJudgement:
     only because of the camera view). ``pick`` (N,) is the index into ``sides`` of the side
     ``judge_frame`` (side not given) keeps; ``moves`` (N,) bool array says where that verdict
     can change an idle ``StretchChecker`` (elsewhere it is out of form, or unknown with no
-    criterion met: ``StretchChecker.out_of_position`` does the same). ``clear``
-    maps each working angle (``Stretch.working_angles`` on either side) to (N,) flags: every
-    landmark group it is measured on clearly seen (``pose.checks.seen_clearly``).
+    criterion met: ``StretchChecker.out_of_position`` does the same). ``clear`` maps each
+    working angle (``Stretch.working_angles`` on either side) to (N,) flags: every landmark
+    group it is measured on clearly seen (``pose.checks.seen_clearly``).
     """
 
     stretch: Stretch
@@ -256,7 +257,7 @@ def _evaluate(stretch: Stretch, side: str, angles: Mapping[str, np.ndarray],
     past_limit = _over_range(limits, side, angles, n)
     no = np.zeros(n, dtype=bool)
     rows = [(k, c, name, mirrored) for k, c in enumerate(stretch.criteria)
-            for name, mirrored, _, _ in _plan(c, side)]
+            for name, mirrored, _, _ in criterion_plan(c, side)]
     values = np.stack([-_values(angles, name, n) if mirrored else _values(angles, name, n)
                        for _, _, name, mirrored in rows])
     lows = np.array([-np.inf if c.low is None else c.low for _, c, _, _ in rows])[:, None]

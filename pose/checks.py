@@ -107,7 +107,7 @@ _Plan = tuple[tuple[str, bool, str, str], ...]
 _PLANS: dict[tuple[int, str], tuple[Criterion, _Plan]] = {}
 
 
-def _plan(c: Criterion, side: str) -> _Plan:
+def criterion_plan(c: Criterion, side: str) -> _Plan:
     """What judging ``c`` on ``side`` needs that does not change from frame to frame: per side
     judged, the angle's name, whether its reading is mirrored (``Criterion.mirrored``) and the
     cues for too low and too high. Kept per criterion object (checked by identity)."""
@@ -128,7 +128,7 @@ def _judge(c: Criterion, side: str, angles: Mapping[str, float],
            visibility: Sequence[float] | np.ndarray | None) -> CriterionResult:
     results = []
     low, high = c.low, c.high
-    for name, mirrored, low_cue, high_cue in _plan(c, side):
+    for name, mirrored, low_cue, high_cue in criterion_plan(c, side):
         v = angles.get(name, math.nan)
         if mirrored:
             v = -v
