@@ -35,7 +35,7 @@ from pose.checks import (
     criterion_plan,
     evaluate,
 )
-from pose.stretches import SIDES, Limit, Stretch, resolve
+from pose.stretches import SIDES, Criterion, Limit, Stretch, resolve
 
 #: Status codes, in ``judge_frame``'s order of preference (best first): the code of a status
 #: is its rank, so the side ``judge_frame`` keeps is the one with the smallest (code, -met).
@@ -159,45 +159,49 @@ def judge_block(stretch: Stretch, angles: Mapping[str, np.ndarray], visibility: 
 def judge_blocks(checks: Sequence[tuple[Stretch, Sequence[Limit]]],
                  angles: Mapping[str, np.ndarray], visibility: np.ndarray
                  ) -> list[BlockJudgement]:
-    """``judge_block`` for several (stretch, personal limits) pairs over the same N frames.
+    """``judge_block`` for several (stretch, personal limits) pairs over the same N frames,
+    all at once: every criterion of every stretch on every side it is judged on is one row
+    of one table, so the numpy calls do not grow with the catalogue.
 
     Args:
         angles: angle name -> (N,) values in degrees (NaN where not measured), as
             ``pose.angles.joint_angles`` gives them.
         visibility: (N, 33) landmark visibilities in [0, 1].
     """
+    n = len(visibility)
+    pairs = [(stretch, tuple(limits)) for stretch, limits in checks]
     in_view = _Seen(visibility >= MIN_VISIBILITY)
     clear = _Seen(visibility >= CLEAR_VISIBILITY)
-    return [_judge_stretch(stretch, tuple(limits), angles, in_view, clear, len(visibility))
-            for stretch, limits in checks]
-
-
-def _judge_stretch(stretch: Stretch, extra_limits: tuple[Limit, ...],
-                   angles: Mapping[str, np.ndarray], in_view: _Seen, clear: _Seen, n: int
-                   ) -> BlockJudgement:
-    sides = ("both",) if stretch.sides == "both" else SIDES
-    limits = tuple(stretch.limits) + extra_limits
-    per_side = [_evaluate(stretch, s, angles, in_view, limits, n) for s in sides]
-    codes = np.stack([p[0] for p in per_side])
-    mets = np.stack([p[1] for p in per_side])
-    if len(sides) == 1:
-        pick = np.zeros(n, dtype=np.intp)
-    else:
-        candidates = _side_candidates(stretch, angles, clear, n)
-        # Of both sides, the left unless the right is strictly better (``min`` keeps the first).
-        right_better = (codes[1] < codes[0]) | ((codes[1] == codes[0]) & (mets[1] > mets[0]))
-        pick = np.where(candidates == _EITHER, right_better.astype(np.intp), candidates)
-    chosen = np.take_along_axis(codes, pick[None], axis=0)[0]
-    chosen_met = np.take_along_axis(mets, pick[None], axis=0)[0]
+    sides_of = [("both",) if s.sides == "both" else SIDES for s, _ in pairs]
+    groups = [(k, side) for k, sides in enumerate(sides_of) for side in sides]
+    code, met, over, blocked = _evaluate(pairs, groups, angles, in_view, n)
+    # judge_frame's side: per stretch, the index into its sides (its groups, in order).
+    first = np.cumsum([0] + [len(sides) for sides in sides_of])[:-1]
+    second = first + np.array([len(sides) - 1 for sides in sides_of], dtype=np.intp)
+    candidates = _side_candidates([s for s, _ in pairs], angles, clear, n)
+    code_0, code_1, met_0, met_1 = code[first], code[second], met[first], met[second]
+    # Of both sides, the left unless the right is strictly better (``min`` keeps the first).
+    right_better = (code_1 < code_0) | ((code_1 == code_0) & (met_1 > met_0))
+    pick = np.where(candidates == _EITHER, right_better, candidates).astype(np.intp)
+    chosen, chosen_met = np.where(pick == 0, code_0, code_1), np.where(pick == 0, met_0, met_1)
     # Where an idle checker's update only moves time on: out of form, or unknown with nothing
     # seen met (``pose.coach.hold_form``: no hold, no speed, no bounce or range watched).
-    inert = (chosen == _OUT_OF_FORM) | ((chosen == _UNKNOWN) & (chosen_met == 0))
-    working = dict.fromkeys(resolve(a, s) for a in stretch.working_angles for s in SIDES)
-    return BlockJudgement(
-        stretch, extra_limits, sides,
-        [_STATUS_NAMES[c].tolist() for c in codes], mets.tolist(),
-        [p[2].tolist() for p in per_side], [p[3].tolist() for p in per_side],
-        pick.tolist(), ~inert, {a: clear[a].tolist() for a in working})
+    moves = ~((chosen == _OUT_OF_FORM) | ((chosen == _UNKNOWN) & (chosen_met == 0)))
+    working = [list(dict.fromkeys(resolve(a, s) for a in stretch.working_angles
+                                  for s in SIDES)) for stretch, _ in pairs]
+    names = list(dict.fromkeys(a for w in working for a in w))
+    clear_rows = dict(zip(names, np.stack([clear[a] for a in names]).tolist()
+                          if names else [], strict=True))
+    status_l, met_l = _STATUS_NAMES[code].tolist(), met.tolist()
+    over_l, blocked_l, pick_l = over.tolist(), blocked.tolist(), pick.tolist()
+    out = []
+    for k, (stretch, limits) in enumerate(pairs):
+        g = range(first[k], second[k] + 1)
+        out.append(BlockJudgement(
+            stretch, limits, sides_of[k], [status_l[i] for i in g], [met_l[i] for i in g],
+            [over_l[i] for i in g], [blocked_l[i] for i in g], pick_l[k], moves[k],
+            {a: clear_rows[a] for a in working[k]}))
+    return out
 
 
 # -- internals ---------------------------------------------------------------------------------
@@ -221,81 +225,108 @@ class _Seen:
         return seen
 
 
-def _values(angles: Mapping[str, np.ndarray], name: str, n: int) -> np.ndarray:
-    v = angles.get(name)
-    return np.full(n, np.nan) if v is None else np.asarray(v, dtype=np.float64)
-
-
-def _over_range(limits: Sequence[Limit], side: str, angles: Mapping[str, np.ndarray],
-                n: int) -> dict[str, np.ndarray]:
-    """Resolved angle name -> (N,) bool: past one of ``limits`` (``checks._over_range``)."""
-    out: dict[str, np.ndarray] = {}
-    for limit in limits:
-        sides = SIDES if (side == "both" and "{side}" in limit.angle) else (side,)
-        for s in sides:
-            name = resolve(limit.angle, s)
-            v = limit.reading(_values(angles, name, n), s)
-            past = np.zeros(n, dtype=bool)
-            with np.errstate(invalid="ignore"):
-                if limit.high is not None:
-                    past |= v > limit.high
-                if limit.low is not None:
-                    past |= v < limit.low
-            out[name] = out[name] | past if name in out else past
+def _per_segment(ufunc: np.ufunc, x: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """``ufunc`` reduced over each segment [bounds[i], bounds[i + 1]) of the rows of ``x``
+    (rows, N): (segments, N); an empty segment gives 0 (False)."""
+    starts, ends = bounds[:-1], bounds[1:]
+    dtype = np.int64 if ufunc is np.add else bool
+    out = np.zeros((len(starts),) + x.shape[1:], dtype=dtype)
+    filled = starts < ends
+    if filled.any():  # (between two filled segments' starts lie exactly the first one's rows)
+        out[filled] = ufunc.reduceat(x, starts[filled], axis=0, dtype=dtype)
     return out
 
 
-def _evaluate(stretch: Stretch, side: str, angles: Mapping[str, np.ndarray],
-              in_view: _Seen, limits: Sequence[Limit], n: int
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``pose.checks.evaluate`` on ``side`` for N frames: (status codes, criteria met, a limit
-    passed, ``blocked_by_view``), each (N,).
+def _evaluate(checks: Sequence[tuple[Stretch, tuple[Limit, ...]]],
+              groups: Sequence[tuple[int, str]], angles: Mapping[str, np.ndarray],
+              in_view: _Seen, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``pose.checks.evaluate`` for each group (check index, side) on N frames: (status codes,
+    criteria met, a limit passed, ``blocked_by_view``), each (groups, N).
 
-    Every angle a criterion reads is one row of a (rows, N) table, judged at once; a criterion
-    judged on both sides at once has two rows, of which the worse seen one counts.
+    Every angle a criterion reads is one row of a (rows, N) table; a criterion judged on both
+    sides at once has two rows, of which the worse seen one counts. Each group's criteria
+    (and its limits' rows) are consecutive, and reduced per group by running sums.
     """
-    past_limit = _over_range(limits, side, angles, n)
     no = np.zeros(n, dtype=bool)
-    rows = [(k, c, name, mirrored) for k, c in enumerate(stretch.criteria)
-            for name, mirrored, _, _ in criterion_plan(c, side)]
-    values = np.stack([-_values(angles, name, n) if mirrored else _values(angles, name, n)
-                       for _, _, name, mirrored in rows])
-    lows = np.array([-np.inf if c.low is None else c.low for _, c, _, _ in rows])[:, None]
-    highs = np.array([np.inf if c.high is None else c.high for _, c, _, _ in rows])[:, None]
-    seen = np.isfinite(values)
+    rows: list[tuple[int, str, bool]] = []  # (criterion, angle, mirrored)
+    criteria: list[Criterion] = []
+    pair: list[tuple[int, int]] = []  # each criterion's first and last row
+    limit_rows: list[tuple[str, bool, Limit]] = []
+    c_start, l_start = [], []
+    passed_at: list[dict[str, list[int]]] = []
+    for k, side in groups:
+        stretch, extra = checks[k]
+        c_start.append(len(criteria))
+        l_start.append(len(limit_rows))
+        for c in stretch.criteria:
+            first = len(rows)
+            rows += [(len(criteria), name, mirrored)
+                     for name, mirrored, _, _ in criterion_plan(c, side)]
+            pair.append((first, len(rows) - 1))
+            criteria.append(c)
+        at: dict[str, list[int]] = {}
+        for limit in tuple(stretch.limits) + extra:
+            for s in SIDES if (side == "both" and "{side}" in limit.angle) else (side,):
+                name = resolve(limit.angle, s)
+                at.setdefault(name, []).append(len(limit_rows))
+                limit_rows.append((name, limit.mirrored(s), limit))
+        passed_at.append(at)
+    c_bounds = np.array(c_start + [len(criteria)])
+    l_bounds = np.array(l_start + [len(limit_rows)])
+
+    nan = np.full(n, np.nan)
     with np.errstate(invalid="ignore"):
+        # The limits: past one, on each limit's own reading of its angle.
+        values = _table([(name, mirrored) for name, mirrored, _ in limit_rows], angles, nan, n)
+        lows = np.array([[-np.inf if x.low is None else x.low] for _, _, x in limit_rows])
+        highs = np.array([[np.inf if x.high is None else x.high] for _, _, x in limit_rows])
+        passed = (values > highs) | (values < lows) if limit_rows else np.zeros((0, n), bool)
+        over = _per_segment(np.logical_or, passed, l_bounds)
+
+        # The criteria, each angle read as its criterion reads it.
+        values = _table([(name, mirrored) for _, name, mirrored in rows], angles, nan, n)
+        c_of = [c for c, _, _ in rows]
+        lows = np.array([[-np.inf if criteria[c].low is None else criteria[c].low]
+                         for c in c_of])
+        highs = np.array([[np.inf if criteria[c].high is None else criteria[c].high]
+                          for c in c_of])
+        seen = np.isfinite(values)
         low = seen & (values < lows)
         high = seen & ~low & (values > highs)
         miss = np.where(low, lows - values, np.where(high, values - highs, 0.0))
-    past = np.stack([past_limit.get(name, no) for _, _, name, _ in rows])
-    view = np.stack([in_view[name] if name in SIDE_TILTS else no for _, _, name, _ in rows])
-    if len(rows) > len(stretch.criteria):
+    group_of = np.repeat(np.arange(len(groups)), np.diff(c_bounds))
+    past_rows = []
+    for index, name, _ in rows:
+        hits = passed_at[group_of[index]].get(name, ())
+        past_rows.append(np.logical_or.reduce(passed[list(hits)]) if hits else no)
+    past = np.stack(past_rows) if rows else np.zeros((0, n), dtype=bool)
+    view = np.stack([in_view[name] if name in SIDE_TILTS else no for _, name, _ in rows]) \
+        if rows else np.zeros((0, n), dtype=bool)
+    firsts, lasts = (np.array(x, dtype=np.intp) for x in zip(*pair, strict=True)) \
+        if pair else (np.zeros(0, np.intp), np.zeros(0, np.intp))
+    if len(rows) > len(criteria):
         # Both sides at once: the worse seen side (by how far it misses); the first side when
         # neither is seen (``argmax`` keeps the first of equals, as ``max`` does).
-        first = np.array([next(i for i, r in enumerate(rows) if r[0] == k)
-                          for k in range(len(stretch.criteria))])
-        second = np.array([max(i for i, r in enumerate(rows) if r[0] == k)
-                           for k in range(len(stretch.criteria))])
         ranked = np.where(seen, miss, -np.inf)
-        worse = (ranked[second] > ranked[first])
-        seen, low, high, miss, past, view = (np.where(worse, a[second], a[first])
+        worse = ranked[lasts] > ranked[firsts]
+        seen, low, high, miss, past, view = (np.where(worse, a[lasts], a[firsts])
                                              for a in (seen, low, high, miss, past, view))
-    nearly = np.array([c.nearly_deg for c in stretch.criteria])[:, None]
-    required = np.array([not c.optional for c in stretch.criteria])
+    nearly = np.array([[c.nearly_deg] for c in criteria]).reshape(-1, 1)
+    required = np.array([[not c.optional] for c in criteria], dtype=bool).reshape(-1, 1)
     failing = low | high
     close = miss <= nearly
     met_each = seen & ~failing
-    met = met_each.sum(axis=0)
-    failing_any = failing.any(axis=0)
-    close_all = (~failing | close).all(axis=0)
-    in_stretch = (~failing | past | close).all(axis=0)
-    unknown_any = (~seen).any(axis=0)
-    view_only = (seen | view).all(axis=0)
-    unknown_required = (~seen[required]).any(axis=0)
-    required_met = met_each[required].any(axis=0)
-    over = np.zeros(n, dtype=bool)
-    for passed in past_limit.values():
-        over |= passed
+    met = _per_segment(np.add, met_each, c_bounds)
+
+    def anywhere(x: np.ndarray) -> np.ndarray:
+        return _per_segment(np.logical_or, x, c_bounds)
+
+    failing_any, unknown_any = anywhere(failing), anywhere(~seen)
+    close_all = ~anywhere(failing & ~close)
+    in_stretch = ~anywhere(failing & ~(past | close))
+    view_only = ~anywhere(~(seen | view))
+    unknown_required = anywhere(~seen & required)
+    required_met = anywhere(met_each & required)
     code = np.where(unknown_required, _UNKNOWN, _IN_FORM)
     code = np.where(failing_any, np.where(close_all & ~unknown_required, _NEARLY, _OUT_OF_FORM),
                     code)
@@ -304,37 +335,57 @@ def _evaluate(stretch: Stretch, side: str, angles: Mapping[str, np.ndarray],
     return code, met, over, blocked
 
 
+def _table(rows: Sequence[tuple[str, bool]], angles: Mapping[str, np.ndarray],
+           nan: np.ndarray, n: int) -> np.ndarray:
+    """(rows, N): each row's angle, negated where the row reads it mirrored (``-1.0 *`` is
+    exact: the per-frame judge's ``-v``)."""
+    if not rows:
+        return np.zeros((0, n))
+    values = np.stack([angles.get(name, nan) for name, _ in rows]).astype(np.float64)
+    return values * np.array([[-1.0 if mirrored else 1.0] for _, mirrored in rows])
+
+
 _EITHER = -1
 """``_side_candidates``: both sides are candidates (``SIDES``)."""
 
 
-def _side_candidates(stretch: Stretch, angles: Mapping[str, np.ndarray], clear: _Seen,
-                     n: int) -> np.ndarray:
-    """``pose.checks.side_candidates`` for N frames: (N,) 0 (left only), 1 (right only) or
-    ``_EITHER``."""
-    rule = stretch.side_by
-    either = np.full(n, _EITHER, dtype=np.intp)
-    if rule is None:
-        return either
-    if rule.positive is not None:
-        v = _values(angles, rule.angle, n)
+def _side_candidates(stretches: Sequence[Stretch], angles: Mapping[str, np.ndarray],
+                     clear: _Seen, n: int) -> np.ndarray:
+    """``pose.checks.side_candidates`` for each stretch on N frames: (stretches, N) 0 (left
+    only), 1 (right only) or ``_EITHER`` (also for a stretch done on both sides at once)."""
+    out = np.full((len(stretches), n), _EITHER, dtype=np.intp)
+    nan = np.full(n, np.nan)
+    rules = [(k, s.side_by) for k, s in enumerate(stretches)
+             if s.sides != "both" and s.side_by is not None]
+    signed = [(k, r) for k, r in rules if r.positive is not None]
+    if signed:
+        v = np.stack([angles.get(r.angle, nan) for _, r in signed])
+        threshold = np.array([[max(r.threshold or 0.0, 1e-9)] for _, r in signed])
+        positive = np.array([[SIDES.index(str(r.positive))] for _, r in signed])
         with np.errstate(invalid="ignore"):
-            decided = np.isfinite(v) & (np.abs(v) >= max(rule.threshold or 0.0, 1e-9))
-            positive = SIDES.index(rule.positive)
-            return np.where(decided, np.where(v > 0, positive, 1 - positive), either)
-    sign = 1.0 if rule.pick == "max" else -1.0
-    names = [resolve(rule.angle, s) for s in SIDES]
-    left, right = (sign * _values(angles, name, n) for name in names)
-    known_l, known_r = np.isfinite(left), np.isfinite(right)
-    clear_l, clear_r = clear[names[0]], clear[names[1]]
-    both = known_l & known_r
-    # A dimly seen limb does not win against a clearly seen one.
-    use_l = known_l & ~(both & ~clear_l & clear_r)
-    use_r = known_r & ~(both & clear_l & ~clear_r)
-    with np.errstate(invalid="ignore"):
-        best = np.where(use_l & use_r, np.where(left >= right, 0, 1), np.where(use_l, 0, 1))
-        value = np.where(best == 0, left, right)
-        decided = use_l | use_r
-        if rule.threshold is not None:
-            decided &= ~(value < sign * rule.threshold)
-    return np.where(decided, best, either)
+            decided = np.isfinite(v) & (np.abs(v) >= threshold)
+            out[[k for k, _ in signed]] = np.where(
+                decided, np.where(v > 0, positive, 1 - positive), _EITHER)
+    picked = [(k, r) for k, r in rules if r.positive is None]
+    if picked:
+        names = [[resolve(r.angle, s) for s in SIDES] for _, r in picked]
+        sign = np.array([[1.0 if r.pick == "max" else -1.0] for _, r in picked])
+        left = sign * np.stack([angles.get(a, nan) for a, _ in names])
+        right = sign * np.stack([angles.get(b, nan) for _, b in names])
+        clear_l = np.stack([clear[a] for a, _ in names])
+        clear_r = np.stack([clear[b] for _, b in names])
+        # known[best] < sign * threshold: no side doing it yet (no threshold: never).
+        floor = np.array([[-np.inf if r.threshold is None else (1.0 if r.pick == "max" else
+                                                                 -1.0) * r.threshold]
+                          for _, r in picked])
+        known_l, known_r = np.isfinite(left), np.isfinite(right)
+        both = known_l & known_r
+        # A dimly seen limb does not win against a clearly seen one.
+        use_l = known_l & ~(both & ~clear_l & clear_r)
+        use_r = known_r & ~(both & clear_l & ~clear_r)
+        with np.errstate(invalid="ignore"):
+            best = np.where(use_l & use_r, np.where(left >= right, 0, 1), np.where(use_l, 0, 1))
+            value = np.where(best == 0, left, right)
+            decided = (use_l | use_r) & ~(value < floor)
+        out[[k for k, _ in picked]] = np.where(decided, best, _EITHER)
+    return out
