@@ -10,10 +10,12 @@ settled: the more specific stretch (more criteria met) wins, then the longer hol
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from pose.checks import Position, plausible_frames
+from pose.block_checks import BlockJudgement, judge_blocks
+from pose.checks import Position
 from pose.coach import StretchChecker, usable
 from pose.events import Event
 from pose.hold import Hold
@@ -79,19 +81,22 @@ class CatalogueChecker:
 
     # -- the pipeline's checker interface ----------------------------------------------------
 
-    def screen(self, angles: Mapping[str, np.ndarray]) -> np.ndarray:
-        """(N, stretches) bool: where each stretch could be (nearly) in position, vectorised
-        over N frames (``pose.checks.plausible_frames``); elsewhere an idle checker only needs
-        the time to move on."""
-        return np.stack([plausible_frames(c.stretch, angles) for c in self.checkers], axis=1)
+    def screen(self, angles: Mapping[str, np.ndarray], visibility: np.ndarray) -> Screening:
+        """Every stretch judged on N frames at once (``pose.block_checks.judge_blocks``):
+        ``angles`` name -> (N,) degrees, ``visibility`` (N, 33). Frame i's row is handed to
+        ``update`` with frame i."""
+        return Screening(judge_blocks([(c.stretch, c.extra_limits) for c in self.checkers],
+                                      angles, visibility))
 
     def update(self, t_s: float, pose: PoseFrame | None, angles: Mapping[str, float],
-               hint: np.ndarray | None = None) -> tuple[Position | None, list[Event]]:
-        """Each checker observes the frame, except an idle checker in a frame screened out
-        for it: that one is left behind (it stays idle, only time moves on for it) and made
-        to catch up, exactly, before it next observes a frame or is asked anything."""
+               hint: object = None) -> tuple[Position | None, list[Event]]:
+        """Each checker follows the frame. With the frame's row of ``screen`` (``hint``), each
+        reads its verdict from there instead of judging the frame. An idle checker in a frame
+        without a usable pose, or whose verdict cannot move it (``BlockJudgement.moves``), is
+        left behind instead (it stays idle, only time moves on for it:
+        ``StretchChecker.out_of_position``) and made to catch up, exactly, before it next
+        follows a frame or is asked anything."""
         events: list[Event] = []
-        screened = hint is not None and usable(pose)
         behind = self._behind
         if not behind:
             self._times.clear()
@@ -99,8 +104,10 @@ class CatalogueChecker:
             self._trim()
         self._times.append(t_s)
         n = len(self._times) - 1
+        posed = usable(pose)
+        row = hint if isinstance(hint, ScreenedFrame) and posed else None
         for k, checker in enumerate(self.checkers):
-            if screened and not hint[k]:  # type: ignore[index]
+            if not posed or (row is not None and not row.moves[k]):
                 if k in behind:
                     continue
                 if checker.idle:
@@ -108,7 +115,12 @@ class CatalogueChecker:
                     continue
             elif k in behind:
                 self._catch_up(k, n)
-            events.extend(checker.observe(t_s, pose, angles)[1])
+            if row is None:
+                events.extend(checker.observe(t_s, pose, angles)[1])
+            else:
+                assert pose is not None
+                verdict = row.judgements[k].verdict(row.i, angles, pose.visibility)
+                events.extend(checker.update_judged(t_s, verdict, angles, pose.visibility))
         return None, events
 
     def _catch_up(self, k: int, end: int | None = None) -> None:
@@ -190,6 +202,31 @@ class CatalogueChecker:
             return r is not None and _near(r.record.holds, e.t_s)
 
         return [e for e in ordered if relevant(e)]
+
+
+class Screening:
+    """``CatalogueChecker.screen`` of N frames: per stretch, its ``BlockJudgement``; indexed
+    by frame, that frame's ``ScreenedFrame``."""
+
+    def __init__(self, judgements: list[BlockJudgement]) -> None:
+        self.judgements = judgements
+        self._moves = np.stack([j.moves for j in judgements], axis=1).tolist()
+
+    def __len__(self) -> int:
+        return len(self._moves)
+
+    def __getitem__(self, i: int) -> ScreenedFrame:
+        return ScreenedFrame(self.judgements, i, self._moves[i])
+
+
+@dataclass(frozen=True)
+class ScreenedFrame:
+    """Frame ``i`` of a ``Screening``: ``moves[k]`` says whether stretch k's verdict there
+    can change an idle checker (``BlockJudgement.moves``)."""
+
+    judgements: list[BlockJudgement]
+    i: int
+    moves: list[bool]
 
 
 def _near(holds: Sequence[Hold], t_s: float) -> bool:

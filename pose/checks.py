@@ -107,7 +107,7 @@ _Plan = tuple[tuple[str, bool, str, str], ...]
 _PLANS: dict[tuple[int, str], tuple[Criterion, _Plan]] = {}
 
 
-def _plan(c: Criterion, side: str) -> _Plan:
+def criterion_plan(c: Criterion, side: str) -> _Plan:
     """What judging ``c`` on ``side`` needs that does not change from frame to frame: per side
     judged, the angle's name, whether its reading is mirrored (``Criterion.mirrored``) and the
     cues for too low and too high. Kept per criterion object (checked by identity)."""
@@ -128,7 +128,7 @@ def _judge(c: Criterion, side: str, angles: Mapping[str, float],
            visibility: Sequence[float] | np.ndarray | None) -> CriterionResult:
     results = []
     low, high = c.low, c.high
-    for name, mirrored, low_cue, high_cue in _plan(c, side):
+    for name, mirrored, low_cue, high_cue in criterion_plan(c, side):
         v = angles.get(name, math.nan)
         if mirrored:
             v = -v
@@ -327,35 +327,3 @@ def camera_check(stretch: Stretch, side: str, image_px: np.ndarray | None,
 def joints_of(angle: str) -> tuple[int, ...]:
     """Landmarks an angle is measured on (for highlighting them in the overlay)."""
     return tuple(i for group in REQUIRED_LANDMARKS[angle] for i in group)
-
-
-def plausible_frames(stretch: Stretch, angles: Mapping[str, np.ndarray]) -> np.ndarray:
-    """(N,) mask of the frames in which ``stretch`` could be (nearly) in position on some side.
-
-    Vectorised over frames. In every other frame ``evaluate`` would find a criterion missed by
-    more than its ``nearly_deg`` on every side: out of form, whatever else. Replay skips those
-    frames, which keeps re-checking a long session cheap.
-    """
-    n = len(next(iter(angles.values())))
-    sides = ("both",) if stretch.sides == "both" else SIDES
-    limited = {resolve(x.angle, s) for x in stretch.limits for s in SIDES}
-    any_side = np.zeros(n, dtype=bool)
-    for side in sides:
-        ok = np.ones(n, dtype=bool)
-        for c in stretch.criteria:
-            names = SIDES if (side == "both" and "{side}" in c.angle) else (side,)
-            per_side = np.zeros(n, dtype=bool)
-            for s in names:
-                name = c.resolve(s)
-                v = c.reading(angles[name], s)
-                close = ~np.isfinite(v)
-                low = -np.inf if c.low is None else c.low - c.nearly_deg
-                high = np.inf if c.high is None else c.high + c.nearly_deg
-                with np.errstate(invalid="ignore"):
-                    close |= (v >= low) & (v <= high)
-                    if name in limited:  # past a limit may still be "in the stretch"
-                        close |= v > high if c.high is not None else v < low
-                per_side |= close
-            ok &= per_side
-        any_side |= ok
-    return any_side

@@ -12,12 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import TypeVar, cast
 
 import numpy as np
 
 from pose.angles import UNITS
 from pose.ballistic import MESSAGE as BALLISTIC_MESSAGE
 from pose.ballistic import Ballistic, BallisticWatch
+from pose.block_checks import Verdict
 from pose.bounce import Bounce, BounceDetector
 from pose.checks import (
     CLEAR_VISIBILITY,
@@ -45,8 +47,12 @@ DECLINED_MIN_S = 2.0
 
 _FORM = {IN_FORM: Form.GOOD, NEARLY: Form.CLOSE, UNKNOWN: Form.PARTIAL}
 
+_Judged = TypeVar("_Judged", Position, Verdict)
+"""A frame's verdict: a ``Position`` judged there and then, or a ``Verdict`` read from a block
+judged ahead (``pose.block_checks``); the state machine reads the same fields of either."""
 
-def hold_form(pos: Position | None, moving: bool = False) -> Form:
+
+def hold_form(pos: Position | Verdict | None, moving: bool = False) -> Form:
     """What a frame's verdict means for a hold.
 
     Unknown criteria with every seen one met is partial view (a hold goes on, see
@@ -106,7 +112,7 @@ class StretchChecker:
                             for name in self._cycle_angles(k)]
                         for k in keys} if stretch.cycle else {}
         self._rushed_at: float | None = None
-        self.last: Position | None = None
+        self.last: Position | Verdict | None = None
         self.declined_s = {k: 0.0 for k in keys}
         """Seconds per side in which the position was taken as far as this camera view lets
         it be judged, but no hold was timed (see ``pose.checks.blocked_by_view``)."""
@@ -137,16 +143,36 @@ class StretchChecker:
     def update(self, t_s: float, angles: Mapping[str, float],
                visibility: np.ndarray | None) -> tuple[Position | None, list[Event]]:
         """Judge one frame; ``angles`` empty and ``visibility`` None when there is no pose."""
-        events: list[Event] = []
         pos = None
         if angles:
             pos = judge_frame(self.stretch, angles, visibility, self.side, self.extra_limits)
             pos = self._keep_holding_side(pos, angles, visibility)
+        return pos, self._follow(t_s, pos, angles, visibility)
+
+    def update_judged(self, t_s: float, verdict: Verdict, angles: Mapping[str, float],
+                      visibility: np.ndarray | None) -> list[Event]:
+        """``update`` of a frame with a pose, judged ahead with its block (the batch entries:
+        ``pose.block_checks``): ``verdict`` is what ``judge_frame`` says of it (the side not
+        given: ``side`` None). Returns the events."""
+        if self.side is not None:
+            raise ValueError("a block verdict finds the side: this checker has it given")
+        return self._follow(t_s, self._keep_holding_side(verdict, angles, visibility), angles,
+                            visibility)
+
+    def _follow(self, t_s: float, pos: Position | Verdict | None, angles: Mapping[str, float],
+                visibility: np.ndarray | None) -> list[Event]:
+        """The state machine on a frame's verdict: holds, stillness, bounces, over-range and
+        cycles; the events of the frame."""
+        events: list[Event] = []
         self.last = pos
         active = pos.side if pos is not None and pos.side in self.timers else None
         self._count_declined(t_s, pos, active)
         for key, timer in self.timers.items():
             gate = self._still[key]
+            if key != active and timer.current is None and not timer.entering:
+                gate.reset()  # (the other side, nothing under way there: the common case)
+                timer.update(t_s, Form.BAD)
+                continue
             placed = hold_form(pos) if key == active else Form.BAD
             moving = False
             if placed is Form.BAD and timer.current is None and not timer.entering:
@@ -157,7 +183,9 @@ class StretchChecker:
                 gate.update(t_s, angles)
                 moving = gate.moving
             form = hold_form(pos, moving) if key == active else Form.BAD
-            unseen = pos.unseen if (pos is not None and form is Form.PARTIAL) else ()
+            # (What is unseen only counts within a hold: not worked out otherwise.)
+            unseen = pos.unseen if (pos is not None and form is Form.PARTIAL
+                                    and timer.current is not None) else ()
             for what, hold in timer.update(t_s, form, unseen):
                 events.extend(self._hold_event(t_s, key, what, hold))
             if timer.current is not None:
@@ -167,17 +195,20 @@ class StretchChecker:
             if self._in_or_entering(active, pos):
                 events.extend(self._watch_range(t_s, active, pos))
                 events.extend(self._watch_cycles(t_s, active, angles))
-        return pos, events
+        return events
 
-    def _count_declined(self, t_s: float, pos: Position | None, active: str | None) -> None:
-        blocked = (pos is not None and active is not None and blocked_by_view(self.stretch, pos)
+    def _count_declined(self, t_s: float, pos: Position | Verdict | None,
+                        active: str | None) -> None:
+        blocked = (pos is not None and active is not None
+                   and (pos.blocked if isinstance(pos, Verdict)
+                        else blocked_by_view(self.stretch, pos))
                    and self.timers[active].current is None)
         if blocked and self._blocked_at is not None and active is not None:
             self.declined_s[active] += max(0.0, t_s - self._blocked_at)
         self._blocked_at = t_s if blocked else None
 
-    def _keep_holding_side(self, pos: Position, angles: Mapping[str, float],
-                           visibility: np.ndarray | None) -> Position:
+    def _keep_holding_side(self, pos: _Judged, angles: Mapping[str, float],
+                           visibility: np.ndarray | None) -> _Judged:
         """While a hold goes on, judge its side first: with part of the body out of view the
         side rule may read the other side, but the hold's side is what is being held until a
         seen criterion says otherwise."""
@@ -186,7 +217,8 @@ class StretchChecker:
         held = [k for k, t in self.timers.items() if t.current is not None and k in SIDES]
         if not held or pos.side == held[0] and pos.status != UNKNOWN:
             return pos
-        mine = evaluate(self.stretch, held[0], angles, visibility, self.extra_limits)
+        mine = cast(_Judged, pos.on_side(held[0]) if isinstance(pos, Verdict) else
+                    evaluate(self.stretch, held[0], angles, visibility, self.extra_limits))
         if mine.status in (IN_FORM, NEARLY, UNKNOWN, OVER_RANGE) and \
                 pos.status not in (IN_FORM, OVER_RANGE):
             return mine
@@ -221,8 +253,9 @@ class StretchChecker:
             not self._over_since
 
     def out_of_position(self, t_s: float) -> None:
-        """Same as ``update`` for a frame known to be out of position (see
-        ``pose.checks.plausible_frames``), when the checker is ``idle``: only time moves on."""
+        """Same as ``update``, when the checker is ``idle``, for a frame without a usable pose
+        or whose verdict cannot move it (``pose.block_checks.BlockJudgement.moves``): only
+        time moves on."""
         for timer in self.timers.values():
             timer.update(t_s, Form.BAD)
         for gate in self._still.values():
@@ -308,19 +341,28 @@ class StretchChecker:
         return [Event(t_s, "hold_completed", self.stretch.id, side,
                       f"Well done - {self.target_hold_s:.0f} s held. Release slowly")]
 
-    def _in_or_entering(self, side: str, pos: Position) -> bool:
+    def _in_or_entering(self, side: str, pos: Position | Verdict) -> bool:
         return pos.status in (IN_FORM, NEARLY, OVER_RANGE) or \
             self.timers[side].current is not None
 
-    def _watch_bounce(self, t_s: float, side: str, pos: Position, angles: Mapping[str, float],
+    def _watch_bounce(self, t_s: float, side: str, pos: Position | Verdict,
+                      angles: Mapping[str, float],
                       visibility: np.ndarray | None = None) -> list[Event]:
-        events = []
-        watching = self._in_or_entering(side, pos)
-        clear = None if (visibility is None or not watching) else \
-            (np.asarray(visibility) >= CLEAR_VISIBILITY).tolist()
-        for det in self._detectors[side]:
-            seen = watching and (clear is None or seen_clearly(det.angle, clear))
-            bounce = det.update(t_s, angles.get(det.angle, math.nan) if seen else math.nan)
+        events: list[Event] = []
+        detectors = self._detectors[side]
+        if not self._in_or_entering(side, pos):
+            for det in detectors:
+                det.update(t_s, math.nan)  # not watched: no bounce comes of it
+            return events
+        if isinstance(pos, Verdict):  # its block worked out what is clearly seen
+            seen = [pos.seen_clearly(det.angle) for det in detectors]
+        elif visibility is None:
+            seen = [True] * len(detectors)
+        else:
+            clear = (np.asarray(visibility) >= CLEAR_VISIBILITY).tolist()
+            seen = [seen_clearly(det.angle, clear) for det in detectors]
+        for det, clearly in zip(detectors, seen, strict=True):
+            bounce = det.update(t_s, angles.get(det.angle, math.nan) if clearly else math.nan)
             if bounce is not None:
                 self.records[side].bounces.append(bounce)
                 events.append(Event(t_s, "bounce", self.stretch.id, side,
@@ -330,7 +372,7 @@ class StretchChecker:
                                      "frequency_hz": bounce.frequency_hz}))
         return events
 
-    def _watch_range(self, t_s: float, side: str, pos: Position) -> list[Event]:
+    def _watch_range(self, t_s: float, side: str, pos: Position | Verdict) -> list[Event]:
         events = []
         now = {o.angle for o in pos.over_range}
         for o in pos.over_range:
@@ -546,7 +588,7 @@ class Coach:
         self.events.extend(events)
         return events
 
-    def screen(self, angles: Mapping[str, np.ndarray]) -> None:
+    def screen(self, angles: Mapping[str, np.ndarray], visibility: np.ndarray) -> None:
         """Nothing to work out ahead: live checks one stretch, every frame."""
         return None
 

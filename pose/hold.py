@@ -95,6 +95,11 @@ class HoldTimer:
     def update(self, t_s: float, form: Form,
                unseen: Iterable[str] = ()) -> list[tuple[str, Hold | None]]:
         """One frame's verdict; ``unseen`` names the parts out of view (with ``Form.PARTIAL``)."""
+        if form is Form.BAD and self.current is None and self._entered_at is None:
+            # Out of position with nothing under way (most frames): only time moves on.
+            self._reached_at = self._partial_since = None
+            self._prev_t, self._prev_form = t_s, Form.BAD
+            return []
         out: list[tuple[str, Hold | None]] = []
         dt = 0.0 if self._prev_t is None else max(0.0, t_s - self._prev_t)
         moving = form is Form.MOVING

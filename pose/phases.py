@@ -282,7 +282,7 @@ class RoutinePlayer:
         watches the pose only then)."""
         return not (self.paused or self.phase in (PAIN, FINISHED, STOPPED_TODAY))
 
-    def screen(self, angles: Mapping[str, np.ndarray]) -> None:
+    def screen(self, angles: Mapping[str, np.ndarray], visibility: np.ndarray) -> None:
         """Nothing to work out ahead: live checks one stretch, every frame."""
         return None
 

@@ -49,6 +49,12 @@ class Estimator(Protocol):
     def close(self) -> None: ...
 
 
+class Hints(Protocol):
+    """A checker's screening of N frames (``Checker.screen``): row i goes with frame i."""
+
+    def __getitem__(self, i: int) -> object: ...
+
+
 class Checker(Protocol):
     """The form checks behind the loop: ``pose.phases.RoutinePlayer`` (live: a routine played
     to a person, driving a ``pose.coach.Coach``), ``pose.coach.Coach`` or
@@ -63,13 +69,14 @@ class Checker(Protocol):
         """False while paused or finished: the pose is not watched then."""
         ...
 
-    def screen(self, angles: Mapping[str, np.ndarray]) -> np.ndarray | None:
-        """Work out ahead, vectorised over N frames of angles, a per-frame hint (row i is
-        handed to ``update`` with frame i), or None when there is nothing to work out."""
+    def screen(self, angles: Mapping[str, np.ndarray], visibility: np.ndarray) -> Hints | None:
+        """Work out ahead, vectorised over N frames (angle name -> (N,) degrees, (N, 33)
+        visibilities of the poses as checked), a per-frame hint (row i is handed to
+        ``update`` with frame i), or None when there is nothing to work out."""
         ...
 
     def update(self, t_s: float, pose: PoseFrame | None, angles: Mapping[str, float],
-               hint: np.ndarray | None = None) -> tuple[Position | None, list[Event]]:
+               hint: object = None) -> tuple[Position | None, list[Event]]:
         """Judge one frame; returns the verdict on the position shown and the events."""
         ...
 
@@ -200,7 +207,7 @@ class FrameLoop:
 
     def step_pose(self, pose: PoseFrame | None, source_t_s: float | None = None, *,
                   tick: Tick | None = None, angles: Mapping[str, float] | None = None,
-                  hint: np.ndarray | None = None) -> FrameResult:
+                  hint: object = None) -> FrameResult:
         """Continue from an estimated (or stored, or traced) pose.
 
         ``angles`` and ``hint`` are the batch entry's: this frame's row of angles and of the
@@ -213,12 +220,12 @@ class FrameLoop:
             one = frame_angles(pose)
             angles = FrameAngles(one)
             if hint is None:
-                screened = self.checker.screen(one)
+                screened = self.checker.screen(one, pose.visibility[None])
                 hint = screened[0] if screened is not None else None
         return self._judge(tick, pose, events, angles, hint)
 
     def step_checked(self, pose: PoseFrame, tick: Tick, angles: Mapping[str, float],
-                     hint: np.ndarray | None = None) -> FrameResult:
+                     hint: object = None) -> FrameResult:
         """``step_pose`` for a pose as checked already (smoothed, at stored precision, its
         time the session time: a stored session's), with its angles and screening row: a
         loop without smoothing only."""
@@ -290,7 +297,7 @@ class FrameLoop:
         return at_stored_precision(pose)
 
     def _judge(self, tick: Tick, pose: PoseFrame | None, events: list[Event],
-               angles: Mapping[str, float] | None, hint: np.ndarray | None,
+               angles: Mapping[str, float] | None, hint: object,
                keep: bool = True) -> FrameResult:
         """The checks of one frame whose pose is as checked (``_as_checked``)."""
         t = tick.t_s
@@ -343,7 +350,7 @@ class FrameLoop:
         hints = None
         if block is not None:
             arrays = joint_angles(block.image, block.world, block.visibility)
-            hints = self.checker.screen(arrays)
+            hints = self.checker.screen(arrays, block.visibility)
             names = list(arrays)
             # One conversion to Python floats for the whole block (``float(v[r])`` each).
             table = np.stack([arrays[n] for n in names], axis=1).tolist()
@@ -394,14 +401,16 @@ class FrameLoop:
 BATCH = 256
 
 
-def run_poses(loop: FrameLoop, frames: Iterable[tuple[float | None, PoseFrame | None]]) -> None:
+def run_poses(loop: FrameLoop, frames: Iterable[tuple[float | None, PoseFrame | None]],
+              batch: int = BATCH) -> None:
     """Drive ``loop`` with a stream of poses, each with its source's timestamp (a trace, a pose
     stream, a video's poses from ``pose.extraction``), through the batch entry
-    (``FrameLoop.step_poses``, ``BATCH`` frames at a time); then finish it."""
+    (``FrameLoop.step_poses``, ``batch`` frames at a time: poses all at hand, as a trace's,
+    go in larger blocks); then finish it."""
     chunk: list[tuple[float | None, PoseFrame | None]] = []
     for item in frames:
         chunk.append(item)
-        if len(chunk) >= BATCH:
+        if len(chunk) >= batch:
             loop.step_poses(chunk)
             chunk = []
     loop.step_poses(chunk)
@@ -420,14 +429,14 @@ def run_track(loop: FrameLoop, track: Track,
     after a drop-out to the source gap. Then the loop is finished.
     """
     arrays = track.angles()
-    hints = loop.checker.screen(arrays) if len(track) else None
+    # Vectorised once for the whole recording: the poses at stored precision (what
+    # ``step_pose`` rounds each frame to), the checker's screening, the angles as Python floats.
+    image, world, visibility = _f32(track.image), _f32(track.world), _f32(track.visibility)
+    hints = loop.checker.screen(arrays, visibility) if len(track) else None
     pending = sorted(controls, key=lambda c: c[0])  # stable: same-time actions keep order
     gaps = dropouts or {}
     names = list(arrays)
-    # Vectorised once for the whole recording: the angles as Python floats, the poses at
-    # stored precision (what ``step_pose`` rounds each frame to).
     table = np.stack([arrays[n] for n in names], axis=1).tolist() if len(track) else []
-    image, world, visibility = _f32(track.image), _f32(track.world), _f32(track.visibility)
     times, people = track.t_s.tolist(), track.people.tolist()
     j = 0
     for i, t in enumerate(times):

@@ -36,6 +36,11 @@ from pose.track import Track
 #: Called after each frame with (frames done, frames expected or 0 when unknown).
 Progress = Callable[[int, int], None]
 
+TRACE_BATCH = 2048
+"""Frames of a pose trace checked as one block (about a minute at 30 fps): the trace is at hand
+whole, and the per-block numpy calls of the angles and the block judge then cost next to
+nothing per frame; a block's arrays stay a few MB."""
+
 
 # -- how a session was checked -----------------------------------------------------------------
 
@@ -196,7 +201,7 @@ def analyse_trace(trace: PoseTrace | str | Path, catalogue: Catalogue,
     checker = CatalogueChecker.for_catalogue(catalogue, routine, stretch, personal_limits)
     fps = trace.fps
     loop = FrameLoop(checker, smoothing=smoothing, clock=MediaClock(1.0 / fps if fps else None))
-    run_poses(loop, pose_frames(trace))
+    run_poses(loop, pose_frames(trace), batch=TRACE_BATCH)
     report = loop.report(loop.track(trace.size, fps, source))
     report.checker = checker_spec(checker, smoothing)
     return report

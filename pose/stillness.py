@@ -59,37 +59,46 @@ class SpeedGate:
         self.names = tuple(names)
         self.window_s = window_s
         self.max_deg_s = max_deg_s
-        self._history: dict[str, deque[tuple[float, float]]] = {n: deque() for n in self.names}
+        # Per angle, the times and values in the window (two deques: max/min run over the
+        # values as they are, with no list built per frame).
+        self._history: dict[str, tuple[deque[float], deque[float]]] = {
+            n: (deque(), deque()) for n in self.names}
         self.speed = 0.0
         self._empty = True
 
     def reset(self) -> None:
         if self._empty:
             return  # the common case, every frame out of position: keep it cheap
-        for h in self._history.values():
-            h.clear()
+        for times, values in self._history.values():
+            times.clear()
+            values.clear()
         self.speed = 0.0
         self._empty = True
 
     def update(self, t_s: float, angles: Mapping[str, float]) -> float:
         self._empty = False
         fastest = 0.0
-        for name, history in self._history.items():
+        window = self.window_s
+        oldest = t_s - window - 1e-9
+        for name, (times, values) in self._history.items():
             v = angles.get(name, math.nan)
-            if history and t_s < history[-1][0]:
-                history.clear()  # time went backwards: a new recording
-            if not math.isfinite(v):
-                history.clear()  # out of view: what came before cannot pair with what follows
-                continue
-            history.append((t_s, v))
-            while history and history[0][0] < t_s - self.window_s - 1e-9:
-                history.popleft()
-            if len(history) >= 2:
-                span = history[-1][0] - history[0][0]
-                values = [x for _, x in history]
-                # Over at least half a window: two frames right after a gap are no speed.
-                if span >= 0.5 * self.window_s:
-                    fastest = max(fastest, (max(values) - min(values)) / self.window_s)
+            if (times and t_s < times[-1]) or not math.isfinite(v):
+                # Time went backwards (a new recording), or out of view: what came before
+                # cannot pair with what follows.
+                times.clear()
+                values.clear()
+                if not math.isfinite(v):
+                    continue
+            times.append(t_s)
+            values.append(v)
+            while times and times[0] < oldest:
+                times.popleft()
+                values.popleft()
+            # Over at least half a window: two frames right after a gap are no speed.
+            if len(times) >= 2 and times[-1] - times[0] >= 0.5 * window:
+                speed = (max(values) - min(values)) / window
+                if speed > fastest:
+                    fastest = speed
         self.speed = fastest
         return fastest
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, SHARED, sample
 from synthetic import poses_of, synthetic_knee_to_chest
 
-from pose.catalogue_checker import CatalogueChecker
+from pose.catalogue_checker import CatalogueChecker, ScreenedFrame
 from pose.coach import usable
 from pose.landmarks import PoseFrame
 from pose.live import LiveSession
@@ -327,9 +327,10 @@ def test_report_contract_of_the_cli(tmp_path):
 # -- the pure core --------------------------------------------------------------------------------
 
 CORE = ("pose.landmarks", "pose.angles", "pose.smoothing", "pose.stretches", "pose.checks",
-        "pose.hold", "pose.bounce", "pose.cycles", "pose.events", "pose.coach", "pose.clock",
-        "pose.catalogue_checker", "pose.pipeline", "pose.track", "pose.report", "pose.personal",
-        "pose.body", "pose.figure", "pose.summary", "pose.words", "pose.phases", "pose.voice")
+        "pose.block_checks", "pose.hold", "pose.bounce", "pose.cycles", "pose.events",
+        "pose.coach", "pose.clock", "pose.catalogue_checker", "pose.pipeline", "pose.track",
+        "pose.report", "pose.personal", "pose.body", "pose.figure", "pose.summary", "pose.words",
+        "pose.phases", "pose.voice")
 IO_LIBRARIES = ("mediapipe", "av", "cv2", "streamlit", "sqlite3", "tomllib")
 
 
@@ -346,14 +347,18 @@ def test_the_pure_core_imports_no_io_library():
 
 class _EagerChecker(CatalogueChecker):
     """The catalogue checker as it was before idle stretches were left behind: every idle
-    stretch screened out of a frame moved along (``out_of_position``) in that very frame."""
+    stretch screened out of a frame (or in a frame without a usable pose) moved along
+    (``out_of_position``) in that very frame."""
 
     def update(self, t_s, pose, angles, hint=None):
         events = []
-        screened = hint is not None and usable(pose)
+        row = hint if isinstance(hint, ScreenedFrame) and usable(pose) else None
         for k, checker in enumerate(self.checkers):
-            if screened and not hint[k] and checker.idle:
+            if (not usable(pose) or (row is not None and not row.moves[k])) and checker.idle:
                 checker.out_of_position(t_s)
+            elif row is not None:
+                verdict = row.judgements[k].verdict(row.i, angles, pose.visibility)
+                events.extend(checker.update_judged(t_s, verdict, angles, pose.visibility))
             else:
                 events.extend(checker.observe(t_s, pose, angles)[1])
         return None, events
