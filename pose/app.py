@@ -28,6 +28,9 @@ STREAMLIT_FLAGS: dict[str, str] = {
     "server.address": "localhost",
     "server.maxUploadSize": str(MAX_UPLOAD_MB),
     "client.toolbarMode": "minimal",  # no Deploy button or developer menu (issue 11)
+    # A busy computer must not lose the page's connection: a reconnect restarts the camera's
+    # WebRTC link and ends the session mid-routine (see .streamlit/config.toml).
+    "server.websocketPingInterval": "60",
 }
 
 
