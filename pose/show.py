@@ -1,4 +1,5 @@
-"""Streamlit pieces the Live and Review pages share: a stretch's picture, a session's summary.
+"""Streamlit pieces of the Review page: a stretch's picture, a session's summary (the Live page
+draws the same as HTML, ``pose.live_view``).
 
 Thin layout only: the picture comes from ``pose.picture``, the words from ``pose.summary``.
 """
@@ -14,8 +15,8 @@ from pose.picture import stretch_picture
 from pose.stretches import Stretch
 from pose.summary import SessionSummary, sentences, table_rows
 
-#: Pixel widths of the pictures: beside a stretch's instructions, and beside a running hold.
-LARGE_PX, SMALL_PX = 420, 220
+#: Pixel width of a stretch's picture beside its instructions.
+LARGE_PX = 420
 
 
 def picture(stretch: Stretch, side: str | None = None, caption: str | None = None,
@@ -42,14 +43,3 @@ def summary(result: SessionSummary) -> None:
                 + "".join(f"<li>{html.escape(line)}</li>" for line in sentences(result))
                 + "</ul>", unsafe_allow_html=True)
     st.table(table_rows(result))
-
-
-def next_up(stretch: Stretch, side: str | None = None,
-            width: int | Literal["stretch", "content"] = LARGE_PX) -> None:
-    """During a rest: "Next: <stretch>, <side> side", large, over its picture (``width`` as
-    for ``picture``)."""
-    side = None if side in (None, "", "both") else side
-    name = stretch.name + ("" if side is None else f", {side} side")
-    st.markdown(f"<div style='font-size:2rem;font-weight:700'>Next: {html.escape(name)}</div>",
-                unsafe_allow_html=True)
-    picture(stretch, side, caption=stretch.camera or None, width=width)
