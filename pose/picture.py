@@ -157,6 +157,19 @@ def stretch_picture(stretch: Stretch, side: str | None = None, width: int = 480,
     return img
 
 
+def picture_side(side: str | None) -> str | None:
+    """The side a stretch's picture is drawn for: None (the default side) for no side, "" or
+    "both"."""
+    return None if side in (None, "", "both") else side
+
+
+def picture_caption(stretch: Stretch, side: str | None = None) -> str:
+    """The words under a stretch's picture: its name, the side, and what the green shows."""
+    side = picture_side(side)
+    return (stretch.name + ("" if side is None else f", {side} side")
+            + ": green is the part being stretched")
+
+
 @cache
 def stretch_picture_uri(stretch: Stretch, side: str | None = None) -> str:
     """``stretch_picture`` as a ``data:image/png;base64,...`` URI, for HTML (the Live panel).

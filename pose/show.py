@@ -11,7 +11,7 @@ from typing import Literal
 
 import streamlit as st
 
-from pose.picture import stretch_picture
+from pose.picture import picture_caption, picture_side, stretch_picture
 from pose.stretches import Stretch
 from pose.summary import SessionSummary, sentences, table_rows
 
@@ -25,11 +25,9 @@ def picture(stretch: Stretch, side: str | None = None, caption: str | None = Non
 
     ``width``: pixels, or "stretch" to fill the column.
     """
-    side = None if side in (None, "", "both") else side
+    side = picture_side(side)
     st.image(stretch_picture(stretch, side), width=width, output_format="PNG",
-             caption=caption if caption is not None else (
-                 f"{stretch.name}" + ("" if side is None else f", {side} side")
-                 + ": green is the part being stretched"))
+             caption=caption if caption is not None else picture_caption(stretch, side))
 
 
 def summary(result: SessionSummary) -> None:

@@ -19,7 +19,7 @@ from pose.estimator import PoseEstimator
 from pose.live import LiveSession
 from pose.live_view import CSS, coach_card
 from pose.phases import AFTER_PAIN_CHOICES, FEELINGS
-from pose.picture import stretch_picture_uri
+from pose.picture import picture_caption, picture_side, stretch_picture_uri
 from pose.routines import HOLD_RANGE_S
 from pose.sessions import grow_ranges, limits_for
 from pose.store import open_store
@@ -128,11 +128,10 @@ with video:
 
 def picture_part(stretch, side: str | None, caption: str | None = None,
                  heading: str = "") -> str:
-    side = None if side in (None, "", "both") else side
-    if caption is None:
-        caption = (stretch.name + ("" if side is None else f", {side} side")
-                   + ": green is the part being stretched")
-    return view_html.picture(stretch_picture_uri(stretch, side), caption, heading)
+    side = picture_side(side)
+    return view_html.picture(stretch_picture_uri(stretch, side),
+                             caption if caption is not None else picture_caption(stretch, side),
+                             heading)
 
 
 def ended_parts(shown: LiveSession, snap) -> list[str]:
@@ -191,7 +190,7 @@ def coaching_parts(snap) -> list[str]:
     # into and hold, or during the rest the next one (issue 12).
     if view.phase == "rest" and view.stretch in cat.stretches:
         stretch = cat.stretches[view.stretch]
-        side = None if snap.next_side in (None, "", "both") else snap.next_side
+        side = picture_side(snap.next_side)
         parts.append(picture_part(stretch, side, caption=stretch.camera or stretch.name,
                                   heading=f"Next: {stretch.name}"
                                   + ("" if side is None else f", {side} side")))
