@@ -59,7 +59,6 @@ function onClick(event) {
   if (!b) return;
   event.preventDefault();
   if (b.dataset.action === "fullscreen") { toggleFullScreen(); return; }
-  b.classList.add("sc-pressed");
   press(b.dataset.action);
 }
 

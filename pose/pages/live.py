@@ -13,7 +13,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pose import live_view as view_html
 from pose.app_state import camera_enabled, catalogue, db_url, rtc_configuration
-from pose.coach_component import browser_coach
+from pose.coach_component import browser_coach, local_voice
 from pose.errors import StretchCheckError
 from pose.estimator import PoseEstimator
 from pose.live import LiveSession
@@ -243,12 +243,12 @@ def live_panel() -> None:
     snap = session.snapshot()
     parts = coaching_parts(snap)
     voice_on = st.session_state.voice_on
-    if voice_on and st.session_state.get("sc-browser-local") is False:
+    if voice_on and local_voice() is False:  # as the browser said at the last run
         parts.append(view_html.alert(
             "This browser has no voice of its own on this computer, so the coach stays silent: "
             "other voices would send the words to a server.", "info"))
     parts.append(view_html.voice_row(voice_on))
-    actions, _ = browser_coach(parts, snap.utterances, voice_on)
+    actions = browser_coach(parts, snap.utterances, voice_on)
     if apply(actions, snap):
         st.rerun(scope="fragment")  # show what the press changed at once
 
