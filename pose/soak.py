@@ -3,7 +3,7 @@
 A long recording is made by looping a clip (its packets copied, nothing re-encoded, so making
 it costs no model time) to at least the asked length, then analysed as ``stretchcheck
 analyze`` analyses it (both cores: pose threads, ``pose.extraction``). While it runs, the
-resident memory of this process (and of any child process) is sampled from ``/proc``; the
+resident memory of this process (the pose threads are in it) is sampled from ``/proc``; the
 figure that matters is how much it grows per frame once the models are loaded and warm
 (between ``WARM_FRACTION`` of the frames and the end). What must be kept per frame are the
 landmarks of the report's track: 33 x (2 + 3 + 1) float64 values, about 1.6 KB
@@ -15,7 +15,6 @@ Linux only (``/proc``); run by hand (``stretchcheck bench --soak SECONDS``), nev
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import resource
 import time
@@ -83,15 +82,13 @@ def soak(clip: Path, seconds: float = 600.0, model: str = "full", jobs: int = 1,
 
     This process's growth is measured once it is warm, from ``WARM_FRACTION`` of the frames
     on: with ``jobs`` 1 (the default) it runs the model, the decoder and the loop for the whole
-    recording, the cleanest measure. With more, it also runs a part's model, which it closes
-    part-way (its RSS then drops: its slope means little); each worker's growth is the slope
-    over its samples between ``WARM_FRACTION`` and 1 - ``WARM_FRACTION`` of its run, per frame
-    of its part (the progress counts all parts' frames).
+    recording, the cleanest measure. With more, the pose threads' models run in it too and one
+    is closed part-way (RSS then drops: the slope means less).
 
     Returns a JSON-able dict: frames, video and wall seconds, RSS (MB) of this process at the
     start, when warm and at the end, ``growth_bytes_per_frame`` (least-squares slope),
-    ``workers_growth_bytes_per_frame``, ``landmarks_kept_bytes_per_frame`` (what the report's
-    track must keep) and a thinned list of the samples.
+    ``landmarks_kept_bytes_per_frame`` (what the report's track must keep) and a thinned list of
+    the samples (frames, RSS MB).
     """
     import tempfile
 
@@ -100,16 +97,14 @@ def soak(clip: Path, seconds: float = 600.0, model: str = "full", jobs: int = 1,
     from pose.sessions import analyse_video
 
     catalogue = load_catalogue()
-    samples: list[tuple[int, int, dict[int, int]]] = []  # (frames, own RSS, {worker: RSS})
+    samples: list[tuple[int, int]] = []  # (frames, RSS)
     due = [0]
 
     def sample(done: int, total: int) -> None:
         if done < due[0]:
             return
         due[0] = done + every
-        kids = {p.pid: rss_bytes(p.pid) for p in multiprocessing.active_children()
-                if p.pid is not None}
-        samples.append((done, rss_bytes(), {k: v for k, v in kids.items() if v}))
+        samples.append((done, rss_bytes()))
 
     jobs = jobs or default_jobs()
     with tempfile.TemporaryDirectory() as tmp:
@@ -125,14 +120,7 @@ def soak(clip: Path, seconds: float = 600.0, model: str = "full", jobs: int = 1,
             + report.track.visibility.nbytes) / max(frames, 1)
     rss_end = rss_bytes()
     warm_from = frames * ((1.0 / parts if parts > 1 else 0.0) + WARM_FRACTION)
-    own = [(d, r) for d, r, _ in samples if d >= warm_from]
-    workers = sorted({pid for _, _, kids in samples for pid in kids})
-    worker_growth = []
-    for pid in workers:
-        seen = [(d, kids[pid]) for d, _, kids in samples if pid in kids]
-        cut = int(len(seen) * WARM_FRACTION)
-        seen = seen[cut:len(seen) - cut]
-        worker_growth.append(_slope(seen) * parts)  # progress counts every part's frames
+    own = [(d, r) for d, r in samples if d >= warm_from]
     mb = 1024.0 * 1024.0
     return {
         "clip": str(clip),
@@ -147,9 +135,7 @@ def soak(clip: Path, seconds: float = 600.0, model: str = "full", jobs: int = 1,
         "rss_last_sample_mb": round(own[-1][1] / mb, 1) if own else None,
         "rss_end_mb": round(rss_end / mb, 1),
         "growth_bytes_per_frame": round(_slope(own), 1),
-        "workers_growth_bytes_per_frame": [round(g, 1) for g in worker_growth],
         "landmarks_kept_bytes_per_frame": round(kept, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
-        "samples": [(d, round(r / mb, 1), {str(k): round(v / mb, 1) for k, v in kids.items()})
-                    for d, r, kids in samples[:: max(1, len(samples) // 40)]],
+        "samples": [(d, round(r / mb, 1)) for d, r in samples[:: max(1, len(samples) // 40)]],
     }
