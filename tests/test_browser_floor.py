@@ -445,7 +445,7 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"floor_{name}.png"))
 
 
-def click_until(page, name: str, done, timeout_s: float = 20.0, exact: bool = False,
+def click_and_wait(page, name: str, done, timeout_s: float = 20.0, exact: bool = False,
                 errors: list[str] | None = None) -> None:
     """Click the button ``name`` once and wait until ``done()`` holds. The panel's buttons hand
     their clicks back as state (like the keys), so no click may be lost, even while the panel
@@ -574,12 +574,12 @@ def test_a_routine_coached_from_the_floor(server, browser):
     tl.until("pain questions", lambda s: s["phase"] == "pain", 10)
     shot(page, "7_pain_question")
     rating = page.get_by_role("button", name="3", exact=True)
-    click_until(page, "Discomfort or a strong stretch", lambda: rating.count() > 0,
+    click_and_wait(page, "Discomfort or a strong stretch", lambda: rating.count() > 0,
                 errors=errors)
     skip = page.get_by_role("button", name="Skip this stretch")
-    click_until(page, "3", lambda: skip.count() > 0, exact=True, errors=errors)
+    click_and_wait(page, "3", lambda: skip.count() > 0, exact=True, errors=errors)
     shot(page, "8_pain_choice")
-    click_until(page, "Skip this stretch", lambda: panel(page)["phase"] != "pain",
+    click_and_wait(page, "Skip this stretch", lambda: panel(page)["phase"] != "pain",
                 errors=errors)
 
     def stored():
