@@ -34,6 +34,7 @@ from pose.clock import MediaClock, Tick
 from pose.coach import PoseWatch, watch_ballistic
 from pose.collapse import CollapseFilter
 from pose.events import Event
+from pose.frame_edge import CutFootFilter
 from pose.landmarks import N_LANDMARKS, PoseFrame
 from pose.report import Report, StretchResult
 from pose.smoothing import OneEuroParams, PoseSmoother
@@ -175,6 +176,7 @@ class FrameLoop:
         self._smoother = PoseSmoother(smoothing) if smoothing is not None else None
         # Raw poses only (those smoothed here): a stored session's were filtered when checked.
         self._collapse = CollapseFilter() if smoothing is not None else None
+        self._cut_feet = CutFootFilter() if smoothing is not None else None
         self._watch = PoseWatch()
         self._ballistic = BallisticWatch()  # fast, jerky movement, stretch or not
         # float32 holds the checked poses exactly (they are at the store's precision).
@@ -284,14 +286,16 @@ class FrameLoop:
     # -- internals -----------------------------------------------------------------------------
 
     def _as_checked(self, pose: PoseFrame | None, t: float) -> PoseFrame | None:
-        """The pose at session time ``t``, its duplicate labels marked not seen and smoothed (raw
-        poses only: ``pose.collapse``, ``pose.smoothing``), at stored precision."""
+        """The pose at session time ``t``, its ankles at the frame's edge and its duplicate
+        labels marked not seen and smoothed (raw poses only: ``pose.frame_edge``,
+        ``pose.collapse``, ``pose.smoothing``), at stored precision."""
         if pose is None:
             return None
         pose = replace(pose, t_s=t)
-        if self._collapse is not None:
-            pose = replace(pose, visibility=self._collapse(
-                np.array([t]), pose.image[None], pose.visibility[None])[0])
+        if self._collapse is not None and self._cut_feet is not None:
+            times, image = np.array([t]), pose.image[None]
+            visibility = self._cut_feet(times, image, pose.visibility[None], pose.size)
+            pose = replace(pose, visibility=self._collapse(times, image, visibility)[0])
         if self._smoother is not None:
             pose = self._smoother(pose)
         return at_stored_precision(pose)
@@ -328,8 +332,9 @@ class FrameLoop:
         image = np.stack([p.image for p in posed])
         world = np.stack([p.world for p in posed])
         visibility = np.stack([p.visibility for p in posed])
-        if self._collapse is not None:
-            visibility = self._collapse(t, image, visibility)
+        if self._collapse is not None and self._cut_feet is not None:
+            size = np.array([p.size for p in posed])
+            visibility = self._collapse(t, image, self._cut_feet(t, image, visibility, size))
         if self._smoother is not None:
             height = np.array([p.size[1] for p in posed])
             image, world = self._smoother.smooth(t, image, world, height)
@@ -384,6 +389,8 @@ class FrameLoop:
             self._smoother.reset()  # what follows the gap must not be pulled towards before
         if self._collapse is not None:
             self._collapse.reset()
+        if self._cut_feet is not None:
+            self._cut_feet.reset()
         self._ballistic.drop_out(tick.t_s)
         event = Event(tick.t_s, "dropout", message=f"No picture for {tick.dropout_s:.1f} s: "
                       "that time is not counted", data={"gap_s": round(tick.dropout_s, 3)})
