@@ -179,6 +179,8 @@ def duplicate_sides(t: np.ndarray, image: np.ndarray, visibility: np.ndarray,
     n = len(t)
     if n == 0:
         return np.zeros((0, _P), dtype=np.intp), st
+    if n == 1:
+        return _one_frame(float(t[0]), image[0], visibility[0], st)
     t = np.asarray(t, float)
     hip = image[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1)  # (N, 2) px
     shoulder = image[:, [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(axis=1)
@@ -231,10 +233,83 @@ def duplicate_sides(t: np.ndarray, image: np.ndarray, visibility: np.ndarray,
     return marks, after
 
 
+_HIPS = [lm.LEFT_HIP, lm.RIGHT_HIP]
+_SHOULDERS = [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]
+_SIDES = _PAIRS[:, :2]  # (P, 2): each pair's left and right landmark
+
+
+def _one_frame(t: float, image: np.ndarray, visibility: np.ndarray, st: CollapseState
+               ) -> tuple[np.ndarray, CollapseState]:
+    """``duplicate_sides`` of a single frame (live feeds one at a time): ``image`` (33, 2) px,
+    ``visibility`` (33,); marks (1, P) and the state after it.
+
+    The same arithmetic on the same numbers as the block path (each value is the block's row
+    0), without its machinery for looking back over N rows (the running "last frame where"
+    tables become one ``np.where`` against the state), and with the evidence for a new mark
+    worked out only when a pair sits on one point (``COLLAPSE``): otherwise no mark is
+    decided and only the state moves on. ``tests/test_collapse.py`` proves it equal to the
+    block path, marks and state, on every real clip. One frame costs a few dozen numpy
+    calls instead of a hundred and fifty (issue 14)."""
+    hip = image[_HIPS].mean(axis=0)  # (2,) px
+    shoulder = image[_SHOULDERS].mean(axis=0)
+    torso = float(_length(shoulder - hip))
+    scale = torso if torso > 1e-6 else np.nan
+    # As plain floats: the same IEEE operations as numpy's, and a NaN compares False alike.
+    ratio = scale / st.scale
+    jump = float(_length(hip - st.hip)) / scale
+    cut = not (ratio <= CUT_SCALE and ratio >= 1.0 / CUT_SCALE and jump <= CUT_JUMP
+               and t - st.t <= CUT_GAP_S)
+    shot = st.shot + int(cut)
+    when = np.array([t, float(shot)])  # (2,): time, shot
+
+    ends = (image[_PAIRS] - hip) / scale  # (P, 4, 2) torso lengths, relative to mid-hip
+    sides = ends[:, :2]  # (P, 2 sides, 2)
+    bones = _length(sides - ends[:, 2:])  # (P, 2)
+    gap = _length(sides[:, 0] - sides[:, 1])  # (P,)
+    row = np.empty((_P, 8))
+    row[:, :2], row[:, 2:6], row[:, 6:] = when, sides.reshape(_P, 4), bones
+    apart = np.where((gap > APART)[:, None], row, st.apart)  # (P, 8)
+    unseen = (visibility[_SIDES] < SEEN_VISIBILITY)[..., None]  # (P, 2, 1)
+    out = np.where(unseen, when, st.unseen)  # (P, 2, 2)
+    near_at = np.where((gap < RELEASE)[:, None], when, st.near)  # (P, 2)
+    near = (near_at[:, 1] == shot) & (t - near_at[:, 0] <= RELEASE_S)
+
+    # Without a new decision, a mark lasts while its pair stays near.
+    marks = np.where(near, st.mark, -1)
+    if (gap < COLLAPSE).any():
+        with np.errstate(invalid="ignore"):
+            decided, arriver = _decided(t, shot, sides, bones, gap, apart, out)
+        marks = np.where(decided, arriver, marks)
+    after = CollapseState(t, hip, scale, shot, apart, out, near_at, marks)
+    return marks[None], after
+
+
+def _decided(t: float, shot: int, sides: np.ndarray, bones: np.ndarray, gap: np.ndarray,
+             apart: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For one frame (``_one_frame``): which pairs get a new mark, (P,) bool, and on which
+    label (the arriver), (P,) 0 left or 1 right; from the frame's ``sides`` (P, 2, 2) and
+    ``bones`` (P, 2) and the updated tables ``apart`` (P, 8) and ``out`` (P, 2, 2)."""
+    ref_sides, ref_bones = apart[:, 2:6].reshape(_P, 2, 2), apart[:, 6:]
+    ok_ref = (apart[:, 1] == shot) & (t - apart[:, 0] <= LOOKBACK_S)
+    travel = np.nan_to_num(_length(sides - ref_sides), nan=-1.0)  # (P, 2)
+    arriver = (travel[:, 1] > travel[:, 0]).astype(np.intp)
+    moved, stayed = _pick(travel, arriver), _pick(travel, 1 - arriver)
+    was_out = (_pick(out[..., 1], arriver) == shot) & (
+        t - _pick(out[..., 0], arriver) <= UNSEEN_LOOKBACK_S)
+    bone, bone_ref = _pick(bones, 1 - arriver), _pick(ref_bones, 1 - arriver)  # stayer's
+    bone_kept = ((bone <= BONE_RATIO * bone_ref) & (bone_ref <= BONE_RATIO * bone)) | (
+        np.abs(bone - bone_ref) <= BONE_SLACK)
+    decided = ((gap < COLLAPSE) & ok_ref & (moved >= MOVED) & (stayed <= STAYED * moved)
+               & was_out & bone_kept)
+    return decided, arriver
+
+
 def mark_duplicates(visibility: np.ndarray, marks: np.ndarray) -> np.ndarray:
     """``visibility`` (N, 33) with each duplicate of ``marks`` (N, P) lowered to at most
     ``DUPLICATE_VISIBILITY``; a new array."""
     out = np.array(visibility, dtype=float, copy=True)
+    if not (marks >= 0).any():  # nearly every frame
+        return out
     rows, pairs = np.nonzero(marks >= 0)
     cols = _PAIRS[pairs, marks[rows, pairs]]
     out[rows, cols] = np.minimum(out[rows, cols], DUPLICATE_VISIBILITY)

@@ -291,14 +291,16 @@ class FrameLoop:
         ``pose.collapse``, ``pose.smoothing``), at stored precision."""
         if pose is None:
             return None
-        pose = replace(pose, t_s=t)
+        image, world, visibility = pose.image, pose.world, pose.visibility
         if self._collapse is not None and self._cut_feet is not None:
-            times, image = np.array([t]), pose.image[None]
-            visibility = self._cut_feet(times, image, pose.visibility[None], pose.size)
-            pose = replace(pose, visibility=self._collapse(times, image, visibility)[0])
+            times, one = np.array([t]), image[None]
+            visibility = self._collapse(
+                times, one, self._cut_feet(times, one, visibility[None], pose.size))[0]
         if self._smoother is not None:
-            pose = self._smoother(pose)
-        return at_stored_precision(pose)
+            image, world = self._smoother.smooth_one(t, image, world, pose.size[1])
+        # One new pose, not one per stage: ``at_stored_precision``'s rounding, inlined.
+        return replace(pose, t_s=t, image=_f32(image), world=_f32(world),
+                       visibility=_f32(visibility))
 
     def _judge(self, tick: Tick, pose: PoseFrame | None, events: list[Event],
                angles: Mapping[str, float] | None, hint: object,

@@ -119,9 +119,17 @@ class PoseSmoother:
 
     def __call__(self, pose: PoseFrame) -> PoseFrame:
         """The smoothed pose (a new ``PoseFrame``; the input is not modified)."""
-        h = pose.size[1] or 1
-        both = self._filter(np.concatenate([pose.image / h, pose.world], axis=1), pose.t_s)
-        return replace(pose, image=both[:, :2] * h, world=both[:, 2:])
+        image, world = self.smooth_one(pose.t_s, pose.image, pose.world, pose.size[1])
+        return replace(pose, image=image, world=world)
+
+    def smooth_one(self, t_s: float, image: np.ndarray, world: np.ndarray,
+                   height: int) -> tuple[np.ndarray, np.ndarray]:
+        """One pose's arrays smoothed, as ``__call__`` smooths the pose: ``image`` (33, 2)
+        pixels and ``world`` (33, 3) metres at ``t_s`` seconds, in a frame ``height`` pixels
+        high (0 taken as 1). Returns new (image, world) arrays."""
+        h = height or 1
+        both = self._filter(np.concatenate([image / h, world], axis=1), t_s)
+        return both[:, :2] * h, both[:, 2:]
 
     def smooth(self, t_s: np.ndarray, image: np.ndarray, world: np.ndarray,
                height: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

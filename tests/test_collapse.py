@@ -9,6 +9,8 @@ the pose model makes them on R03 of the real clips.
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 import pytest
 from body import Camera, Placement, Pose, sequence
@@ -23,9 +25,11 @@ from pose.collapse import (
     PAIRS,
     SEEN_VISIBILITY,
     CollapseFilter,
+    CollapseState,
     duplicate_sides,
     mark_duplicates,
 )
+from pose.frame_edge import CutFootFilter
 from pose.landmarks import PoseFrame
 from pose.pipeline import FrameLoop, frame_angles
 from pose.routines import load_catalogue
@@ -35,6 +39,10 @@ FPS = 30.0
 L_ANKLE, R_ANKLE = lm.LEFT_ANKLE, lm.RIGHT_ANKLE
 ANKLES = next(k for k, pair in enumerate(PAIRS) if pair[0] == L_ANKLE)
 R03 = SHARED / "realclips" / "R03_standing_quad_four_shots.npz"
+REAL_CLIPS = ["R01_knee_to_chest_side", "R02_supine_twist_three_shots",
+              "R03_standing_quad_four_shots", "R04_cat_cow_side", "R05_seated_forward_fold_side",
+              "R06_shoulder_neck_triceps_front", "R07_jumping_jacks_fast_front",
+              "R08_seated_neck_side_bend_front", "R09_fast_walkouts_side"]
 
 
 def quad(n: int = 90, view: str = "front", seed: int = 3):
@@ -225,12 +233,7 @@ def test_r03_the_standing_ankle_label_on_the_held_ankle_is_marked_unseen():
     assert np.array_equal(out[before], vis[before])
 
 
-@pytest.mark.parametrize("clip", ["R01_knee_to_chest_side", "R02_supine_twist_three_shots",
-                                  "R03_standing_quad_four_shots", "R04_cat_cow_side",
-                                  "R05_seated_forward_fold_side",
-                                  "R06_shoulder_neck_triceps_front",
-                                  "R07_jumping_jacks_fast_front",
-                                  "R08_seated_neck_side_bend_front", "R09_fast_walkouts_side"])
+@pytest.mark.parametrize("clip", REAL_CLIPS)
 def test_no_other_seen_landmark_is_taken_away_on_the_real_clips(clip):
     """Overlaps side-on are frequent on these clips (R01's wrists on 58 % of its frames, the
     ankles of R02 and R05 on ~30 %): none of them costs a landmark the model saw, except
@@ -243,3 +246,55 @@ def test_no_other_seen_landmark_is_taken_away_on_the_real_clips(clip):
         assert t[rows].min() >= 13.2 and t[rows].max() < 15.8
     else:
         assert not taken.any()
+
+
+def _same_state(a: CollapseState, b: CollapseState) -> bool:
+    """Every field equal to the bit (NaN equal to NaN)."""
+    return all(np.array_equal(np.asarray(getattr(a, f.name)), np.asarray(getattr(b, f.name)),
+                              equal_nan=True) for f in fields(CollapseState))
+
+
+@pytest.mark.parametrize("clip", REAL_CLIPS)
+def test_one_frame_at_a_time_equals_the_block_path_on_the_real_clips(clip):
+    """Live feeds one frame at a time through a path of its own (``_one_frame``): its marks on
+    every frame, and what it remembers, equal the block path's on every real clip (fed what
+    the loop feeds it: the cut-foot filter's visibility)."""
+    path = SHARED / "realclips" / f"{clip}.npz"
+    if not path.is_file():
+        pytest.skip(f"{path} is not here (the shared folder sits beside the repository)")
+    trace = load_trace(path)
+    found = trace.found
+    t, image = trace.t_s[found], trace.image[found]
+    vis = CutFootFilter()(t, image, trace.visibility[found], trace.size)
+    cuts = sorted({0, len(t)} | set(np.random.default_rng(14).integers(1, len(t), 12).tolist()))
+    block_state, states = None, {}
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        _, block_state = duplicate_sides(t[a:b], image[a:b], vis[a:b], block_state)
+        states[b] = block_state
+    whole, _ = duplicate_sides(t, image, vis)
+    state = None
+    for i in range(len(t)):
+        marks, state = duplicate_sides(t[i:i + 1], image[i:i + 1], vis[i:i + 1], state)
+        assert np.array_equal(marks, whole[i:i + 1]), f"frame {i}, {t[i]:.3f} s"
+        if i + 1 in states:
+            assert _same_state(state, states[i + 1]), f"state after {t[i]:.3f} s"
+    if clip.startswith("R03"):
+        assert (whole >= 0).any()  # the new marks' path was taken, not only the quiet one
+
+
+def test_one_frame_at_a_time_equals_the_block_path_through_a_mark_and_a_cut():
+    """The synthetic duplicate (a mark decided, kept, released) and a camera cut, one frame at
+    a time against the block: the same marks and state."""
+    t, image, vis = quad(150)
+    image, vis = standing_ankle_lost(image, vis, out=40, jump=60)
+    image[100:] = image[100:] * 1.6 + 40.0  # a camera cut: the body jumps and grows
+    image[120:, R_ANKLE] += [0.0, 60.0]  # the pair parts: the mark ends
+    whole, block_state = duplicate_sides(t, image, vis)
+    state = None
+    rows = []
+    for i in range(len(t)):
+        marks, state = duplicate_sides(t[i:i + 1], image[i:i + 1], vis[i:i + 1], state)
+        rows.append(marks)
+    assert np.array_equal(np.concatenate(rows), whole)
+    assert _same_state(state, block_state)
+    assert (whole[:, ANKLES] == 1).any() and (whole[-10:, ANKLES] == -1).all()

@@ -6,7 +6,9 @@ the pose model makes them on R03 of the real clips (the ankle label jumping insi
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from body import Camera, Placement, Pose, sequence
+from conftest import SHARED
 
 from pose import landmarks as lm
 from pose.catalogue_checker import CatalogueChecker
@@ -15,6 +17,7 @@ from pose.frame_edge import CUT_VISIBILITY, HEEL_OUT_HOLD_S, CutFootFilter
 from pose.landmarks import PoseFrame
 from pose.pipeline import FrameLoop, frame_angles
 from pose.routines import load_catalogue
+from pose.traces import load_trace
 
 FPS = 30.0
 SIZE = (640, 480)
@@ -81,6 +84,24 @@ def test_the_same_marks_frame_by_frame_as_in_blocks_and_a_reset_forgets():
     assert whole[:, R_ANKLE].min() == CUT_VISIBILITY
     one.reset()  # a drop-out: the heel out before it does not carry over
     assert one(t[-1:] + 0.1, image[:1], vis[:1], SIZE)[0, R_ANKLE] == 0.9
+
+
+@pytest.mark.parametrize("clip", sorted(p.stem for p in (SHARED / "realclips").glob("*.npz")))
+def test_one_frame_at_a_time_equals_the_block_on_the_real_clips(clip):
+    """Live feeds one frame at a time through a path of its own: the same visibility and the
+    same memory of the heels as the block, frame by frame, on every real clip."""
+    trace = load_trace(SHARED / "realclips" / f"{clip}.npz")
+    found = trace.found
+    t, image, vis = trace.t_s[found], trace.image[found], trace.visibility[found]
+    block = CutFootFilter()
+    whole = block(t, image, vis, trace.size)
+    one = CutFootFilter()
+    for i in range(len(t)):
+        assert np.array_equal(one(t[i:i + 1], image[i:i + 1], vis[i:i + 1], trace.size),
+                              whole[i:i + 1]), f"frame {i}, {t[i]:.3f} s"
+    assert np.array_equal(one.heel_out_at, block.heel_out_at)
+    if clip.startswith("R03"):
+        assert (whole != vis).any()  # the marking path was taken
 
 
 def test_a_hold_goes_on_when_the_standing_foot_leaves_the_frame():
