@@ -644,8 +644,10 @@ def _fitting_bends(upper: np.ndarray, lower: np.ndarray, upper_length: np.ndarra
     up = _lifted(upper, upper_length, way)
     u_unit = _unit(up)[:, :, None]  # (N, K, 1, 3)
     signs = np.array([1.0, -1.0]) * way[..., None]  # (N, K, 2)
-    low = _lifted(np.broadcast_to(lower[:, :, None], signs.shape + (3,)),
-                  lower_length[..., None], signs)  # (N, K, 2, 3)
+    # C order, as one sign at a time gives it: einsum (``_dot``) may sum another layout's
+    # axis in another order.
+    low = _lifted(np.repeat(lower[:, :, None], 2, axis=2), lower_length[..., None],
+                  signs)  # (N, K, 2, 3)
     bends = 180.0 - _between(-up[:, :, None], low)
     if back is None:
         return bends, np.full(bends.shape, np.nan)
