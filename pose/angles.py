@@ -189,8 +189,10 @@ def _between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(cos))
 
 
-def _in_plane(v: np.ndarray, zero: np.ndarray, positive: np.ndarray, low: float) -> np.ndarray:
-    """Signed angle of ``v`` from ``zero`` towards ``positive``, in (low, low + 360].
+def _in_plane(v: np.ndarray, zero: np.ndarray, positive: np.ndarray,
+              low: float | np.ndarray) -> np.ndarray:
+    """Signed angle of ``v`` from ``zero`` towards ``positive``, in (low, low + 360] (one
+    ``low`` for all, or one per entry of the result's last axis).
 
     ``zero`` and ``positive`` are orthogonal unit vectors spanning the plane; the part of ``v``
     out of that plane is ignored.
@@ -232,10 +234,10 @@ def _points(image: np.ndarray | None, world: np.ndarray | None) -> tuple[np.ndar
     return np.where(has_world[:, None, None], world, flat), ~has_world
 
 
-def _body_axes(p: np.ndarray, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Unit ``up``, ``left`` and ``forward`` axes of the trunk, each (N, 3)."""
-    hip_mid = p[:, _HIPS].mean(axis=1)
-    sh_mid = p[:, _SHOULDERS].mean(axis=1)
+def _body_axes(p: np.ndarray, flat: np.ndarray, hip_mid: np.ndarray, sh_mid: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit ``up``, ``left`` and ``forward`` axes of the trunk, each (N, 3), from the points
+    ``p`` (N, 33, 3) and the trunk's mid-points (N, 3) (``_Body``)."""
     up = _unit(sh_mid - hip_mid)
     across = (p[:, lm.LEFT_HIP] - p[:, lm.RIGHT_HIP]) + (p[:, lm.LEFT_SHOULDER]
                                                          - p[:, lm.RIGHT_SHOULDER])
@@ -376,9 +378,9 @@ class _Body:
             else np.asarray(visibility, float)
         self.vis = vis.reshape(n, lm.N_LANDMARKS)
         self.min_visibility = min_visibility
-        self.up, self.left, self.forward = _body_axes(p, flat)
         self.hip_mid = p[:, _HIPS].mean(axis=1)
         self.sh_mid = p[:, _SHOULDERS].mean(axis=1)
+        self.up, self.left, self.forward = _body_axes(p, flat, self.hip_mid, self.sh_mid)
 
     @cached_property
     def limbs(self) -> dict[str, np.ndarray]:
@@ -412,9 +414,23 @@ def _sided(measure: Callable[[_Body], np.ndarray]) -> Callable[[_Body], dict[str
     return both
 
 
-@_sided
-def _m_hip_flexion(b: _Body) -> np.ndarray:
-    return _in_plane(b.limbs["thigh"], -b.up[:, None], b.forward[:, None], -180.0)
+def _m_flexions(b: _Body) -> dict[str, np.ndarray]:
+    """Hip flexion, shoulder flexion and shoulder abduction, both sides: the same plane
+    angle (``_in_plane``, from straight down) of the thighs and upper arms, worked out in
+    one call for the six (the big joints every live frame reads for bouncing: one call
+    costs what each of three did; the same elementwise operations)."""
+    limbs, n = b.limbs, len(b.p)
+    bones = np.concatenate([limbs["thigh"], limbs["upper_arm"], limbs["upper_arm"]], axis=1)
+    towards = np.concatenate([np.broadcast_to(b.forward[:, None], (n, 4, 3)), b.outward],
+                             axis=1)  # (N, 6, 3): forward for flexion, outward for abduction
+    values = _in_plane(bones, -b.up[:, None], towards, _FLEXION_FROM)
+    return {name: values[:, i] for i, name in enumerate(_FLEXIONS)}
+
+
+_FLEXIONS = tuple(f"{kind}_{side}" for kind in ("hip_flexion", "shoulder_flexion",
+                                                "shoulder_abduction") for side in SIDES)
+_FLEXION_FROM = np.array([-180.0, -180.0, -90.0, -90.0, -90.0, -90.0])
+"""Where each of ``_FLEXIONS`` wraps (``_in_plane``'s ``low``), degrees."""
 
 
 @_sided
@@ -429,7 +445,7 @@ def _m_knee_flexion(b: _Body) -> dict[str, np.ndarray]:
     values = 180.0 - _between(limbs["hip"] - limbs["knee"], limbs["ankle"] - limbs["knee"])
     out = {f"knee_flexion_{side}": values[:, s] for s, side in enumerate(SIDES)}
     if not b.flat.all():
-        world = np.where(b.flat[:, None, None], np.nan, b.p)
+        world = np.where(b.flat[:, None, None], np.nan, b.p) if b.flat.any() else b.p
         seen = b.vis >= b.min_visibility
         for side, (knee, weight) in restored_knee_flexion(world, b.forward, seen).items():
             if not (weight > 0.0).any():  # nothing shortened (nearly always): keep the reading
@@ -438,16 +454,6 @@ def _m_knee_flexion(b: _Body) -> dict[str, np.ndarray]:
             out[name] = np.where(weight > 0.0, out[name] + weight * (knee - out[name]),
                                  out[name])
     return out
-
-
-@_sided
-def _m_shoulder_flexion(b: _Body) -> np.ndarray:
-    return _in_plane(b.limbs["upper_arm"], -b.up[:, None], b.forward[:, None], -90.0)
-
-
-@_sided
-def _m_shoulder_abduction(b: _Body) -> np.ndarray:
-    return _in_plane(b.limbs["upper_arm"], -b.up[:, None], b.outward, -90.0)
 
 
 @_sided
@@ -536,15 +542,15 @@ def _m_knee_drop(b: _Body) -> dict[str, np.ndarray]:
 
 def _measures() -> dict[str, Callable[[_Body], dict[str, np.ndarray]]]:
     """Each measure's name -> what works it out (with the others it comes with)."""
-    groups = (_m_hip_flexion, _m_hip_abduction, _m_knee_flexion, _m_shoulder_flexion,
-              _m_shoulder_abduction, _m_shoulder_horizontal_adduction, _m_elbow_flexion,
+    groups = (_m_flexions, _m_hip_abduction, _m_knee_flexion,
+              _m_shoulder_horizontal_adduction, _m_elbow_flexion,
               _m_trunk_thigh, _m_knee_to_chest, _m_inclinations, _m_from_vertical,
               _m_side_tilts, _m_neck_flexion, _m_knee_drop)
     names = {"_m_inclinations": [f"{kind}_inclination_{side}" for kind in ("thigh", "shank")
                                  for side in SIDES],
              "_m_from_vertical": ["trunk_inclination", "chest_up", "chest_up_shoulders"],
              "_m_side_tilts": list(SIDE_TILTS), "_m_neck_flexion": ["neck_flexion"],
-             "_m_knee_drop": ["knee_drop"]}
+             "_m_knee_drop": ["knee_drop"], "_m_flexions": list(_FLEXIONS)}
     out = {}
     for group in groups:
         base = group.__name__.removeprefix("_m_")
