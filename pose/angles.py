@@ -326,13 +326,20 @@ class LazyAngles(Mapping[str, np.ndarray]):
         self._body = _Body(_as_frames(image, 2), _as_frames(world, 3), visibility,
                            min_visibility)
         self._visible = _visible_mask(self._body.vis, min_visibility)  # (measures, N)
+        # One frame (live): each measure is seen or not as a whole, so the reading is kept
+        # or replaced by NaN without an ``np.where`` per measure (the same values).
+        self._one = self._visible[:, 0].tolist() if self._visible.shape[1] == 1 else None
         self._values: dict[str, np.ndarray] = {}
 
     def __getitem__(self, name: str) -> np.ndarray:
         value = self._values.get(name)
         if value is None:
+            one = self._one
             for measured, raw in _MEASURES[name](self._body).items():
-                self._values[measured] = np.where(self._visible[_ROW[measured]], raw, np.nan)
+                if one is None:
+                    self._values[measured] = np.where(self._visible[_ROW[measured]], raw, np.nan)
+                else:
+                    self._values[measured] = raw if one[_ROW[measured]] else np.full(1, np.nan)
             value = self._values[name]
         return value
 
