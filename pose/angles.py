@@ -614,6 +614,43 @@ def hinge_bends(world: np.ndarray, seen: np.ndarray, joint: str,
     objects from point correspondences in a single uncalibrated image", CVIU 2000). Depth's
     sign is what one view cannot tell: two bends fit.
     """
+    upper, lower, shortened = _shortening(world, seen, joint)
+    weights = shortened.weights
+    if shortened.sides:
+        lifted = _lift(*shortened.limbs(upper, lower), back)
+        bends, folds = _bends(lifted), lifted.folds
+    out: dict[str, Hinge] = {}
+    for s, side in enumerate(SIDES):
+        if s not in shortened.sides:
+            none = np.full(len(world), np.nan)
+            out[side] = Hinge((none, none), (none, none), weights[:, s])
+            continue
+        k = shortened.sides.index(s)
+        out[side] = Hinge((bends[:, k, 0], bends[:, k, 1]), (folds[:, k, 0], folds[:, k, 1]),
+                          weights[:, s])
+    return out
+
+
+@dataclass(frozen=True)
+class _Shortening:
+    """How far each limb of a pair is shortened (``hinge_bends``): ``weights`` (N, 2) in
+    [0, 1] per side, ``sides`` the sides shortened in some frame (often none), ``lengths``
+    (N, 2) each bone's full length: (upper, lower), its own or its twin's, the longer."""
+
+    weights: np.ndarray
+    sides: list[int]
+    lengths: tuple[np.ndarray, np.ndarray]
+
+    def limbs(self, upper: np.ndarray, lower: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The shortened sides' bones (N, K, 3) and full lengths (N, K)."""
+        k = self.sides
+        return upper[:, k], lower[:, k], self.lengths[0][:, k], self.lengths[1][:, k]
+
+
+def _shortening(world: np.ndarray, seen: np.ndarray, joint: str
+                ) -> tuple[np.ndarray, np.ndarray, _Shortening]:
+    """A limb pair's upper and lower bones (N, 2 sides, 3) and how they are shortened."""
     top, mid, end = {"knee": ("hip", "knee", "ankle"),
                      "elbow": ("shoulder", "elbow", "wrist")}[joint]
     a, b, c = _JOINTS[top], _JOINTS[mid], _JOINTS[end]
@@ -627,46 +664,47 @@ def hinge_bends(world: np.ndarray, seen: np.ndarray, joint: str,
         ratio = np.minimum(u_len / u_len[:, ::-1], l_len / l_len[:, ::-1])  # (N, 2)
         weights = np.clip((first - ratio) / (first - full), 0.0, 1.0)
     weights = np.where(limb_seen[:, ::-1] & np.isfinite(weights), weights, 0.0)
-    # The bends of the shortened sides only (often none), both sides and both signs at once.
-    shortened = [s for s in range(len(SIDES)) if weights[:, s].any()]
-    if shortened:
-        twins = [1 - s for s in shortened]
-        bends, folds = _fitting_bends(upper[:, shortened], lower[:, shortened],
-                                      np.maximum(u_len[:, twins], u_len[:, shortened]),
-                                      np.maximum(l_len[:, twins], l_len[:, shortened]), back)
-    out: dict[str, Hinge] = {}
-    for s, side in enumerate(SIDES):
-        if s not in shortened:
-            none = np.full(len(world), np.nan)
-            out[side] = Hinge((none, none), (none, none), weights[:, s])
-            continue
-        k = shortened.index(s)
-        out[side] = Hinge((bends[:, k, 0], bends[:, k, 1]), (folds[:, k, 0], folds[:, k, 1]),
-                          weights[:, s])
-    return out
+    sides = [s for s in range(len(SIDES)) if weights[:, s].any()]
+    lengths = ((np.maximum(u_len[:, ::-1], u_len), np.maximum(l_len[:, ::-1], l_len))
+               if sides else (u_len, l_len))
+    return upper, lower, _Shortening(weights, sides, lengths)
 
 
-def _fitting_bends(upper: np.ndarray, lower: np.ndarray, upper_length: np.ndarray,
-                   lower_length: np.ndarray, back: np.ndarray | None
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """``hinge_bends``' two bends for K limbs: ``upper`` and ``lower`` (N, K, 3) bones,
-    lifted to ``upper_length`` and ``lower_length`` (N, K); ``back`` (N, 3) or None. Returns
-    (bends, folds), each (N, K, 2): the distal bone's depth the proximal's way, then the
-    other way (the same elementwise operations as one limb and one sign at a time)."""
+@dataclass(frozen=True)
+class _Lifted:
+    """K limbs' bones restored to full length (``_lift``): ``up`` the upper bone (N, K, 3),
+    ``low`` the lower one with its depth either way (N, K, 2 signs, 3), ``folds`` (N, K, 2)
+    how squarely each lower bone folds towards ``back`` (NaN without it)."""
+
+    up: np.ndarray
+    low: np.ndarray
+    folds: np.ndarray
+
+
+def _lift(upper: np.ndarray, lower: np.ndarray, upper_length: np.ndarray,
+          lower_length: np.ndarray, back: np.ndarray | None) -> _Lifted:
+    """``hinge_bends``' two fits for K limbs: ``upper`` and ``lower`` (N, K, 3) bones,
+    lifted to ``upper_length`` and ``lower_length`` (N, K); ``back`` (N, 3) or None: the
+    distal bone's depth the proximal's way, then the other way (the same elementwise
+    operations as one limb and one sign at a time)."""
     way = np.where(upper[..., 2] >= 0.0, 1.0, -1.0)  # (N, K)
     up = _lifted(upper, upper_length, way)
-    u_unit = _unit(up)[:, :, None]  # (N, K, 1, 3)
     signs = np.array([1.0, -1.0]) * way[..., None]  # (N, K, 2)
     # C order, as one sign at a time gives it: einsum (``_dot``) may sum another layout's
     # axis in another order.
     low = _lifted(np.repeat(lower[:, :, None], 2, axis=2), lower_length[..., None],
                   signs)  # (N, K, 2, 3)
-    bends = 180.0 - _between(-up[:, :, None], low)
     if back is None:
-        return bends, np.full(bends.shape, np.nan)
+        return _Lifted(up, low, np.full(low.shape[:-1], np.nan))
+    u_unit = _unit(up)[:, :, None]  # (N, K, 1, 3)
     across = low - _dot(low, u_unit)[..., None] * u_unit
     towards = _unit(back[:, None, None] - _dot(back[:, None, None], u_unit)[..., None] * u_unit)
-    return bends, _dot(_unit(across), towards)
+    return _Lifted(up, low, _dot(_unit(across), towards))
+
+
+def _bends(lifted: _Lifted) -> np.ndarray:
+    """The hinge's flexion for each fit of ``_lift``, (N, K, 2) degrees."""
+    return 180.0 - _between(-lifted.up[:, :, None], lifted.low)
 
 
 def restored_knee_flexion(world: np.ndarray, forward: np.ndarray,
@@ -676,25 +714,31 @@ def restored_knee_flexion(world: np.ndarray, forward: np.ndarray,
     ``world`` (N, 33, 3) metres, ``forward`` (N, 3) the trunk's unit forward axis, ``seen``
     (N, 33) visibility flags. Returns ``{side: (flexion, weight)}``, both (N,): the restored
     flexion in degrees and its weight in [0, 1] against the world reading (0: the world reading
-    stands; see ``SHORTENED``).
+    stands; see ``SHORTENED``). The flexion is worked out only where some frame has a weight:
+    elsewhere it is NaN (one live frame, nearly always: its knees cost no bends then).
 
     Of the two bends that fit the view (``hinge_bends``), the one whose shank folds behind the
     thigh is taken, and only when the other would fold it forwards, which no knee does;
     otherwise (both possible) the world reading stands. Symmetric, well-seen legs (every
     synthetic body) keep the world reading exactly (weight 0).
     """
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for side, h in hinge_bends(world, seen, "knee", back=-forward).items():
-        if not h.weight.any():  # nothing restored: the world reading stands (NaN, weight 0)
-            out[side] = (h.bends[1], h.weight)
-            continue
-        first = h.folds[0] >= h.folds[1]
-        best = np.where(first, h.folds[0], h.folds[1])
-        other = np.where(first, h.folds[1], h.folds[0])
+    upper, lower, shortened = _shortening(world, seen, "knee")
+    n = len(world)
+    flexion, weight = np.full((n, 2), np.nan), np.zeros((n, 2))
+    if shortened.sides:
+        k = shortened.sides
+        lifted = _lift(*shortened.limbs(upper, lower), -forward)
+        folds = lifted.folds  # (N, K, 2)
+        first = folds[..., 0] >= folds[..., 1]
+        best = np.where(first, folds[..., 0], folds[..., 1])
+        other = np.where(first, folds[..., 1], folds[..., 0])
         with np.errstate(invalid="ignore"):
             clear = (best >= FOLDS_BACK) & (other <= 0.0)
-        out[side] = (np.where(first, h.bends[0], h.bends[1]), np.where(clear, h.weight, 0.0))
-    return out
+        weight[:, k] = np.where(clear, shortened.weights[:, k], 0.0)
+        if clear.any():
+            bends = _bends(lifted)
+            flexion[:, k] = np.where(first, bends[..., 0], bends[..., 1])
+    return {side: (flexion[:, s], weight[:, s]) for s, side in enumerate(SIDES)}
 
 
 def _lifted(bone: np.ndarray, length: np.ndarray, sign: np.ndarray) -> np.ndarray:
