@@ -250,8 +250,9 @@ def _one_frame(t: float, image: np.ndarray, visibility: np.ndarray, st: Collapse
     decided and only the state moves on. ``tests/test_collapse.py`` proves it equal to the
     block path, marks and state, on every real clip. One frame costs a few dozen numpy
     calls instead of a hundred and fifty (issue 14)."""
-    hip = image[_HIPS].mean(axis=0)  # (2,) px
-    shoulder = image[_SHOULDERS].mean(axis=0)
+    # ``mean``'s arithmetic (the sum, then over 2) without its Python wrapper.
+    hip = np.add.reduce(image[_HIPS], axis=0) / 2  # (2,) px
+    shoulder = np.add.reduce(image[_SHOULDERS], axis=0) / 2
     torso = float(_length(shoulder - hip))
     scale = torso if torso > 1e-6 else np.nan
     # As plain floats: the same IEEE operations as numpy's, and a NaN compares False alike.
