@@ -659,9 +659,11 @@ def _shortening(world: np.ndarray, seen: np.ndarray, joint: str
     """A limb pair's upper and lower bones (N, 2 sides, 3) and how they are shortened."""
     top, mid, end = {"knee": ("hip", "knee", "ankle"),
                      "elbow": ("shoulder", "elbow", "wrist")}[joint]
-    a, b, c = _JOINTS[top], _JOINTS[mid], _JOINTS[end]
-    upper, lower = world[:, b] - world[:, a], world[:, c] - world[:, b]  # (N, 2 sides, 3)
-    limb_seen = seen[:, a] & seen[:, b] & seen[:, c]  # (N, 2)
+    # One index for the three joints of both limbs: (N, 3 joints, 2 sides, ...).
+    joints = _JOINTS[top] + _JOINTS[mid] + _JOINTS[end]
+    points = world[:, joints].reshape(len(world), 3, 2, 3)
+    upper, lower = points[:, 1] - points[:, 0], points[:, 2] - points[:, 1]  # (N, 2 sides, 3)
+    limb_seen = np.logical_and.reduce(seen[:, joints].reshape(len(seen), 3, 2), axis=1)
     u_len, l_len = _norm(upper), _norm(lower)
     first, full = SHORTENED
     # Both sides at once (column s against its twin, column 1 - s): the same elementwise
