@@ -43,20 +43,35 @@ def skeleton_strokes(image_px: np.ndarray, visibility: np.ndarray,
                      min_visibility: float = 0.5) -> Strokes:
     """What the skeleton of ``image_px`` (33, 2) pixels is drawn with: the bones between two
     landmarks at or above ``min_visibility`` in ``colour``, a bone ending in a landmark of
-    ``joint_colours`` in that landmark's colour (e.g. the knee a cue is about), and a dot on
-    each visible named joint (``landmarks.PART``). Landmarks the model only guessed are left
-    out. The one description behind the RGB overlay and the live page's yuv420p one
-    (``pose.draw_yuv``)."""
+    ``joint_colours`` in that landmark's colour (e.g. the knee a cue is about), drawn over the
+    others, and a dot on each visible named joint (``landmarks.PART``), highlighted ones
+    last. Landmarks the model only guessed are left out. The one description behind the RGB
+    overlay and the live page's yuv420p one (``pose.draw_yuv``)."""
     seen = np.asarray(visibility) >= min_visibility
     pts = np.round(np.nan_to_num(image_px, nan=-1)).astype(np.int32)
     ends = _BONE_ENDS[seen[_BONE_ENDS].all(axis=1)]
     joints = _PART_INDEX[seen[_PART_INDEX]]
-    special = dict(joint_colours or {})
-    bone_colours = [special.get(b, special.get(a, colour)) for a, b in ends.tolist()] \
-        if special else [colour] * len(ends)
-    dot_colours = [special.get(i, colour) for i in joints.tolist()] if special \
-        else [colour] * len(joints)
-    return Strokes(pts[ends], bone_colours, pts[joints], dot_colours)
+    if not joint_colours:
+        return Strokes(pts[ends], [colour] * len(ends), pts[joints], [colour] * len(joints))
+    special = dict(joint_colours)
+    bone_colours = [special.get(b, special.get(a, colour)) for a, b in ends.tolist()]
+    dot_colours = [special.get(i, colour) for i in joints.tolist()]
+    # The highlighted strokes go on top (a plain bone never hides the joint a cue is about),
+    # one colour after another: few runs of a colour, so few drawing calls.
+    bones, bone_colours = _highlighted_last(ends, bone_colours, colour)
+    dots, dot_colours = _highlighted_last(joints, dot_colours, colour)
+    return Strokes(pts[bones], bone_colours, pts[dots], dot_colours)
+
+
+def _highlighted_last(items: np.ndarray, colours: list[RGB],
+                      plain: RGB) -> tuple[np.ndarray, list[RGB]]:
+    """``items`` and their ``colours`` reordered: those in ``plain`` first, then each other
+    colour in order of first appearance, keeping the order within a colour."""
+    rank = {plain: 0}
+    for c in colours:
+        rank.setdefault(c, len(rank))
+    order = sorted(range(len(colours)), key=lambda i: rank[colours[i]])
+    return items[order], [colours[i] for i in order]
 
 
 _BONE_ENDS = np.array(lm.SKELETON, dtype=np.intp)  # (bones, 2) landmark indices

@@ -107,7 +107,7 @@ def draw_skeleton(planes: Planes, strokes: Strokes, thickness: int) -> None:
         cv2.circle(planes.y, (x, y0), r, yuv(colour)[0], -1, cv2.LINE_AA)
     for centres, colour in _runs(strokes.dots, strokes.dot_colours):
         _, u, v = yuv(colour)
-        chroma = list((centres * 2 - 1)[:, None, :].repeat(2, axis=1))  # (n, 2, 2): no length
+        chroma = list((centres * 2 - 1)[:, None, :].repeat(2, axis=1))  # bones of no length
         cv2.polylines(planes.u, chroma, False, u, r, cv2.LINE_8, 2)
         cv2.polylines(planes.v, chroma, False, v, r, cv2.LINE_8, 2)
 
