@@ -92,9 +92,9 @@ def draw_skeleton(planes: Planes, strokes: Strokes, thickness: int) -> None:
     it on RGB: bones ``thickness`` px wide, then dots of radius ``thickness + 2`` px,
     anti-aliased on the luma plane. The chroma planes get the same shapes at half size, placed
     at the chroma samples' centres (luma x at chroma (x - 0.5) / 2: OpenCV's fixed-point
-    ``shift`` of 2 bits), without anti-aliasing (4:2:0 blurs colour edges anyway), and a run of
-    strokes of one colour in one call (a dot as a bone of no length with round ends): the
-    calls, not the pixels, are most of the cost."""
+    ``shift`` of 2 bits), without anti-aliasing (4:2:0 blurs colour edges anyway). Bones in a
+    run of one colour go in one call: the calls, not the pixels, are most of the cost. (Dots
+    drawn as bones of no length took fewer calls but left jagged colour around them.)"""
     half = max(1, round((thickness + 1) / 2))
     for lines, colour in _runs(strokes.bones, strokes.bone_colours):
         y, u, v = yuv(colour)
@@ -104,12 +104,11 @@ def draw_skeleton(planes: Planes, strokes: Strokes, thickness: int) -> None:
         cv2.polylines(planes.v, chroma, False, v, half, cv2.LINE_8, 2)
     r = thickness + 2
     for (x, y0), colour in zip(strokes.dots.tolist(), strokes.dot_colours, strict=True):
-        cv2.circle(planes.y, (x, y0), r, yuv(colour)[0], -1, cv2.LINE_AA)
-    for centres, colour in _runs(strokes.dots, strokes.dot_colours):
-        _, u, v = yuv(colour)
-        chroma = list((centres * 2 - 1)[:, None, :].repeat(2, axis=1))  # bones of no length
-        cv2.polylines(planes.u, chroma, False, u, r, cv2.LINE_8, 2)
-        cv2.polylines(planes.v, chroma, False, v, r, cv2.LINE_8, 2)
+        y, u, v = yuv(colour)
+        cv2.circle(planes.y, (x, y0), r, y, -1, cv2.LINE_AA)
+        centre = (2 * x - 1, 2 * y0 - 1)
+        cv2.circle(planes.u, centre, 2 * r, u, -1, cv2.LINE_8, 2)
+        cv2.circle(planes.v, centre, 2 * r, v, -1, cv2.LINE_8, 2)
 
 
 def _runs(items: np.ndarray, colours: list[RGB]) -> Iterator[tuple[np.ndarray, RGB]]:
