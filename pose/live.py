@@ -346,9 +346,9 @@ class LiveSession:
 
     def _process_camera(self, frame: av.VideoFrame) -> av.VideoFrame:
         """One camera frame through the pipeline, and the picture to send on. A yuv420p frame
-        (the browser's) stays in yuv420p: the model gets an RGB copy, the overlay is drawn on
-        the camera's own planes (``_render_yuv``), and nothing is converted back. Other
-        formats and odd sizes go through RGB."""
+        (the browser's) stays in yuv420p: the model gets an RGB conversion, the overlay is
+        drawn on our copy of the camera's planes (``_render_yuv``), and nothing is converted
+        back. Other formats and odd sizes go through RGB."""
         i420 = frame_to_i420(frame)
         if i420 is None:
             return rgb_to_frame(self._process(frame_to_rgb(frame), frame.time, own=True))
