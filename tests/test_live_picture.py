@@ -76,7 +76,7 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize("name", SCENES)
-@pytest.mark.parametrize("size", [(640, 480), (1280, 720), (642, 480)])
+@pytest.mark.parametrize("size", [(640, 480), (1280, 720), (1920, 1080), (642, 480)])
 def test_the_picture_on_the_planes_is_the_rgb_picture(name, size):
     w, h = size  # 642: the frame's rows are padded; drawn in place and copied over
     old, new, i420 = both(name, w, h)
