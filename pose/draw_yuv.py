@@ -9,7 +9,7 @@ the RGB functions of ``pose.draw`` and kept as a ``Sticker``: how each pixel the
 blended, converted to I420, laid on each frame with a few array operations.
 
 An I420 buffer is the (H * 3 / 2, W) uint8 array OpenCV and PyAV use: H rows of luma (Y), then
-the U and V planes of (H / 2, W / 2) each, packed two rows a line. Colours go through OpenCV's
+the U and the V plane of (H / 2, W / 2) each, one after the other. Colours go through OpenCV's
 own RGB -> I420 conversion (BT.601), the one the RGB path used.
 """
 
