@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -23,6 +24,66 @@ STATUS_COLOURS: dict[str, RGB] = {
 }
 
 
+@dataclass(frozen=True)
+class Strokes:
+    """What a skeleton is drawn with, in drawing order (``skeleton_strokes``): the bones, then
+    the joints' dots."""
+
+    bones: np.ndarray
+    """(N, 2, 2) int32: each bone's two end points, pixels (x, y)."""
+    bone_colours: list[RGB]
+    dots: np.ndarray
+    """(M, 2) int32: each dot's centre, pixels (x, y)."""
+    dot_colours: list[RGB]
+
+
+def skeleton_strokes(image_px: np.ndarray, visibility: np.ndarray,
+                     colour: RGB = STATUS_COLOURS["tracking"],
+                     joint_colours: Mapping[int, RGB] | None = None,
+                     min_visibility: float = 0.5) -> Strokes:
+    """What the skeleton of ``image_px`` (33, 2) pixels is drawn with: the bones between two
+    landmarks at or above ``min_visibility`` in ``colour``, a bone ending in a landmark of
+    ``joint_colours`` in that landmark's colour (e.g. the knee a cue is about), drawn over the
+    others, and a dot on each visible named joint (``landmarks.PART``), highlighted ones
+    last. Landmarks the model only guessed are left out. The one description behind the RGB
+    overlay and the live page's yuv420p one (``pose.draw_yuv``)."""
+    seen = np.asarray(visibility) >= min_visibility
+    pts = np.round(np.nan_to_num(image_px, nan=-1)).astype(np.int32)
+    ends = _BONE_ENDS[seen[_BONE_ENDS].all(axis=1)]
+    joints = _PART_INDEX[seen[_PART_INDEX]]
+    if not joint_colours:
+        return Strokes(pts[ends], [colour] * len(ends), pts[joints], [colour] * len(joints))
+    special = dict(joint_colours)
+    bone_colours = [special.get(b, special.get(a, colour)) for a, b in ends.tolist()]
+    dot_colours = [special.get(i, colour) for i in joints.tolist()]
+    # The highlighted strokes go on top (a plain bone never hides the joint a cue is about),
+    # one colour after another: few runs of a colour, so few drawing calls.
+    bones, bone_colours = _highlighted_last(ends, bone_colours, colour)
+    dots, dot_colours = _highlighted_last(joints, dot_colours, colour)
+    return Strokes(pts[bones], bone_colours, pts[dots], dot_colours)
+
+
+def _highlighted_last(items: np.ndarray, colours: list[RGB],
+                      plain: RGB) -> tuple[np.ndarray, list[RGB]]:
+    """``items`` and their ``colours`` reordered: those in ``plain`` first, then each other
+    colour in order of first appearance, keeping the order within a colour."""
+    rank = {plain: 0}
+    for c in colours:
+        rank.setdefault(c, len(rank))
+    order = sorted(range(len(colours)), key=lambda i: rank[colours[i]])
+    return items[order], [colours[i] for i in order]
+
+
+_BONE_ENDS = np.array(lm.SKELETON, dtype=np.intp)  # (bones, 2) landmark indices
+_PART_INDEX = np.array(sorted(lm.PART), dtype=np.intp)  # the named joints, dotted
+
+
+def skeleton_thickness(width: int, height: int) -> int:
+    """Bone width (px) in a ``width`` x ``height`` frame: in proportion, at least 2 px (a joint's
+    dot has a radius 2 px larger)."""
+    return max(2, round(min(height, width) / 160))
+
+
 def draw_skeleton(
     rgb: np.ndarray,
     image_px: np.ndarray,
@@ -37,24 +98,17 @@ def draw_skeleton(
     (with ``in_place``, ``rgb`` itself, which must then be a contiguous uint8 array).
 
     Bones between two visible landmarks are drawn in ``colour``; ``joint_colours`` recolours
-    single landmarks and the bones ending in them (e.g. the knee a cue is about). Landmarks below
-    ``min_visibility`` are left out rather than drawn where the model guessed them. Lines are
-    ``thickness`` pixels wide (default: in proportion to the image).
+    single landmarks and the bones ending in them (see ``skeleton_strokes``). Lines are
+    ``thickness`` pixels wide (default: ``skeleton_thickness``).
     """
     out = rgb if in_place else np.ascontiguousarray(rgb).copy()
     h, w = out.shape[:2]
-    thickness = thickness or max(2, round(min(h, w) / 160))
-    seen = np.asarray(visibility) >= min_visibility
-    pts = np.round(np.nan_to_num(image_px, nan=-1)).astype(np.int32)
-    special = dict(joint_colours or {})
-    for a, b in lm.SKELETON:
-        if seen[a] and seen[b]:
-            c = special.get(b, special.get(a, colour))
-            cv2.line(out, tuple(pts[a]), tuple(pts[b]), c, thickness, cv2.LINE_AA)
-    for i in np.flatnonzero(seen):
-        if i in lm.PART:
-            cv2.circle(out, tuple(pts[i]), thickness + 2, special.get(int(i), colour), -1,
-                       cv2.LINE_AA)
+    thickness = thickness or skeleton_thickness(w, h)
+    strokes = skeleton_strokes(image_px, visibility, colour, joint_colours, min_visibility)
+    for (a, b), c in zip(strokes.bones.tolist(), strokes.bone_colours, strict=True):
+        cv2.line(out, a, b, c, thickness, cv2.LINE_AA)
+    for p, c in zip(strokes.dots.tolist(), strokes.dot_colours, strict=True):
+        cv2.circle(out, p, thickness + 2, c, -1, cv2.LINE_AA)
     return out
 
 
@@ -79,25 +133,69 @@ def _wrap(text: str, width_chars: int) -> list[str]:
 
 def draw_coaching(rgb: np.ndarray, title: str, cue: str, status: str,
                   hold_fraction: float | None = None, hold_label: str = "") -> np.ndarray:
-    """Draw the coaching layer in place: title, the one cue in large type, and a hold bar."""
+    """Draw the coaching layer in place: title, the one cue in large type, and a hold bar with
+    its label (with a ``hold_fraction``, 0-1). Returns ``rgb``."""
     h, w = rgb.shape[:2]
     colour = STATUS_COLOURS.get(status, STATUS_COLOURS["unknown"])
-    scale = max(0.5, w / 900)
-    thick = max(1, round(scale * 2))
+    draw_coaching_text(rgb, title, cue, status)
+    if hold_fraction is not None:
+        for box, c in hold_bar(w, h, hold_fraction, colour):
+            cv2.rectangle(rgb, box[:2], box[2:], c, -1)
+        draw_hold_label(rgb, hold_label)
+    return rgb
+
+
+def _scale(width: int) -> tuple[float, int]:
+    """Type scale and stroke (px) in a frame ``width`` px wide: large enough to read from a mat
+    2-3 m away."""
+    scale = max(0.5, width / 900)
+    return scale, max(1, round(scale * 2))
+
+
+def draw_coaching_text(rgb: np.ndarray, title: str, cue: str, status: str) -> np.ndarray:
+    """Draw the title (white) and the cue (up to three lines, in the status colour) in place,
+    top left. Returns ``rgb``."""
+    w = rgb.shape[1]
+    colour = STATUS_COLOURS.get(status, STATUS_COLOURS["unknown"])
+    scale, thick = _scale(w)
     _text(rgb, title, (12, int(28 * scale + 6)), scale * 0.8, (255, 255, 255), thick)
     chars = max(12, int(w / (22 * scale)))
     y = int(70 * scale + 10)
     for line in _wrap(cue, chars)[:3]:
         _text(rgb, line, (12, y), scale * 1.1, colour, thick + 1)
         y += int(40 * scale)
-    if hold_fraction is not None:
-        bar_h = max(10, h // 28)
-        top = h - bar_h - 12
-        cv2.rectangle(rgb, (12, top), (w - 12, top + bar_h), (40, 40, 40), -1)
-        filled = int((w - 24) * min(1.0, max(0.0, hold_fraction)))
-        cv2.rectangle(rgb, (12, top), (12 + filled, top + bar_h), colour, -1)
-        if hold_label:
-            _text(rgb, hold_label, (16, top - 8), scale * 0.8, (255, 255, 255), thick)
+    return rgb
+
+
+def hold_bar_box(width: int, height: int) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of the hold bar in a ``width`` x ``height`` frame, corners included:
+    along the bottom edge."""
+    bar_h = max(10, height // 28)
+    top = height - bar_h - 12
+    return 12, top, width - 12, top + bar_h
+
+
+def hold_bar(width: int, height: int, fraction: float,
+             colour: RGB) -> list[tuple[tuple[int, int, int, int], RGB]]:
+    """The hold bar's filled boxes ((x0, y0, x1, y1) corners included, colour), in drawing
+    order: the dark track, then the part held (``fraction`` 0-1, clipped) in ``colour``."""
+    x0, y0, x1, y1 = hold_bar_box(width, height)
+    filled = int((x1 - x0) * min(1.0, max(0.0, fraction)))
+    return [((x0, y0, x1, y1), (40, 40, 40)), ((x0, y0, x0 + filled, y1), colour)]
+
+
+def hold_label_rows(width: int, height: int) -> tuple[int, int]:
+    """(y0, y1): the rows the hold's label may cover (``draw_hold_label``), with room to spare."""
+    top = hold_bar_box(width, height)[1]
+    return max(0, top - 8 - round(45 * _scale(width)[0])), top
+
+
+def draw_hold_label(rgb: np.ndarray, label: str) -> np.ndarray:
+    """Draw the hold's label (the seconds left) in place just above the hold bar."""
+    h, w = rgb.shape[:2]
+    if label:
+        scale, thick = _scale(w)
+        _text(rgb, label, (16, hold_bar_box(w, h)[1] - 8), scale * 0.8, (255, 255, 255), thick)
     return rgb
 
 

@@ -32,13 +32,14 @@ import av
 import cv2
 import numpy as np
 
-from pose import timecode
+from pose import draw_yuv, live_picture, timecode
 from pose.checks import IN_FORM, camera_check, joints_of
 from pose.clock import MIN_STEP_S, Tick
-from pose.draw import STATUS_COLOURS, draw_coaching, draw_phase_badge
+from pose.draw import STATUS_COLOURS
 from pose.errors import StretchCheckError
 from pose.events import Event
 from pose.landmarks import PoseFrame
+from pose.live_picture import Scene
 from pose.phases import (
     AFTER_PAIN_CHOICES,
     CYCLES,
@@ -49,7 +50,6 @@ from pose.phases import (
     RoutinePlayer,
 )
 from pose.pipeline import Estimator, FrameLoop, FrameResult
-from pose.render import overlay
 from pose.report import Report, StretchResult
 from pose.sessions import checker_spec
 from pose.smoothing import OneEuroParams
@@ -197,6 +197,7 @@ class LiveSession:
         self._last_out: av.VideoFrame | None = None  # the picture last sent on
         self._view = PlayerView()
         self._timecode = timecode.wanted()
+        self._stickers = draw_yuv.Stickers()
         self.dropped = 0
         self.closed = False
         self._record_error: str | None = None
@@ -268,7 +269,7 @@ class LiveSession:
                 self.skip(frame.time)
                 return self._last_out if self._last_out is not None else frame
             self._skipping_since = None
-            out = rgb_to_frame(self._process(frame_to_rgb(frame), frame.time, own=True))
+            out = self._process_camera(frame)
             self._last_out = out
             return out
 
@@ -314,10 +315,9 @@ class LiveSession:
             for skipped in frames[:-1]:
                 self.skip(skipped.time)
             frame = frames[-1]
-            rgb = frame_to_rgb(frame)
             if self.closed:
                 return [frame]
-            return [rgb_to_frame(self._process(rgb, frame.time, own=True))]
+            return [self._process_camera(frame)]
 
     def skip(self, t_s: float | None) -> None:
         """A camera frame not processed (the page was busy): its timestamp still counts."""
@@ -336,11 +336,24 @@ class LiveSession:
     def _process(self, rgb: np.ndarray, t_s: float | None, own: bool) -> np.ndarray:
         """``process``; with ``own`` the overlay is drawn into ``rgb`` itself (a contiguous
         array nobody else holds: the model keeps its own copy of the pixels)."""
+        return self._render(rgb, self._step_image(rgb, t_s), own)
+
+    def _step_image(self, rgb: np.ndarray, t_s: float | None) -> FrameResult:
         if self.loop.estimator is None:
             self.loop.estimator = self._estimator_factory()
-        result = self._step(rgb.shape[1], rgb.shape[0], t_s,
-                            lambda tick: self.loop.step_image(rgb, tick=tick))
-        return self._render(rgb, result, own)
+        return self._step(rgb.shape[1], rgb.shape[0], t_s,
+                          lambda tick: self.loop.step_image(rgb, tick=tick))
+
+    def _process_camera(self, frame: av.VideoFrame) -> av.VideoFrame:
+        """One camera frame through the pipeline, and the picture to send on. A yuv420p frame
+        (the browser's) stays in yuv420p: the model gets an RGB conversion, the overlay is
+        drawn on our copy of the camera's planes (``_render_yuv``), and nothing is converted
+        back. Other formats and odd sizes go through RGB."""
+        i420 = frame_to_i420(frame)
+        if i420 is None:
+            return rgb_to_frame(self._process(frame_to_rgb(frame), frame.time, own=True))
+        rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)  # a new contiguous array: the model's
+        return self._render_yuv(i420, self._step_image(rgb, frame.time))
 
     def process_pose(self, pose: PoseFrame | None, t_s: float | None = None,
                      size: tuple[int, int] = (640, 480)) -> FrameResult | None:
@@ -393,10 +406,8 @@ class LiveSession:
             applied.append((action, value))
         return applied, events
 
-    def _render(self, rgb: np.ndarray, result: FrameResult, own: bool = False) -> np.ndarray:
-        """The skeleton on the camera's picture, shown as a mirror (the person's left on the
-        left of the screen), then the coaching text and the phase badge, not mirrored. With
-        ``own``, the skeleton is drawn into ``rgb`` itself."""
+    def _scene(self, result: FrameResult) -> Scene:
+        """What the picture of ``result`` shows (the routine player's view as it stands)."""
         view = self._view
         coaching = view.phase in (POSITION, HOLD, CYCLES) and not view.paused
         pos = result.position if coaching else None
@@ -409,18 +420,27 @@ class LiveSession:
                     highlight.update({j: colour for j in joints_of(c.angle)})
             for o in pos.over_range:
                 highlight.update({j: STATUS_COLOURS["over_range"] for j in joints_of(o.angle)})
-        out = cv2.flip(overlay(rgb, result.pose, status, highlight, in_place=own), 1)
+        badge = "paused" if view.paused else view.phase
+        t_s = result.t_s if self._timecode else None
         if self.player.finished:
-            draw_coaching(out, self.routine.name, view.cue, IN_FORM)
-        else:
-            title = f"{view.label}  ({view.step}/{view.steps})"
-            fraction = (view.held_s / view.target_s
-                        if view.phase == HOLD and view.seconds_left is not None and view.target_s
-                        else None)
-            draw_coaching(out, title, view.cue, status, fraction,
-                          f"{view.seconds_left:.0f} s" if view.seconds_left is not None else "")
-        out = draw_phase_badge(out, "paused" if view.paused else view.phase)
-        return timecode.stamp(out, result.t_s) if self._timecode else out
+            return Scene(result.pose, status, highlight, self.routine.name, view.cue, IN_FORM,
+                         None, "", badge, t_s)
+        fraction = (view.held_s / view.target_s
+                    if view.phase == HOLD and view.seconds_left is not None and view.target_s
+                    else None)
+        label = f"{view.seconds_left:.0f} s" if view.seconds_left is not None else ""
+        return Scene(result.pose, status, highlight, f"{view.label}  ({view.step}/{view.steps})",
+                     view.cue, status, fraction, label, badge, t_s)
+
+    def _render(self, rgb: np.ndarray, result: FrameResult, own: bool = False) -> np.ndarray:
+        """``live_picture.render`` of ``result``'s scene on the RGB camera picture (with
+        ``own``, drawn into ``rgb`` itself)."""
+        return live_picture.render(rgb, self._scene(result), in_place=own)
+
+    def _render_yuv(self, i420: np.ndarray, result: FrameResult) -> av.VideoFrame:
+        """``live_picture.render_yuv`` of ``result``'s scene on the camera's own yuv420p
+        picture (drawn on)."""
+        return live_picture.render_yuv(i420, self._scene(result), self._stickers)
 
     def _publish(self, result: FrameResult, events: list[Event], view: PlayerView) -> None:
         coach = self.coach
@@ -549,6 +569,15 @@ def frame_to_rgb(frame: av.VideoFrame) -> np.ndarray:
     if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
         return cv2.cvtColor(frame.to_ndarray(format="yuv420p"), cv2.COLOR_YUV2RGB_I420)
     return frame.to_ndarray(format="rgb24")
+
+
+def frame_to_i420(frame: av.VideoFrame) -> np.ndarray | None:
+    """A new contiguous (H * 3 / 2, W) uint8 I420 array of a yuv420p camera frame of even
+    size (the browser's), or None for other formats and odd sizes."""
+    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
+        i420: np.ndarray = frame.to_ndarray(format="yuv420p")
+        return i420
+    return None
 
 
 def rgb_to_frame(rgb: np.ndarray) -> av.VideoFrame:

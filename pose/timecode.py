@@ -28,12 +28,17 @@ def wanted() -> bool:
     return os.environ.get(ENV) == "1"
 
 
-def stamp(rgb: np.ndarray, t_s: float) -> np.ndarray:
-    """Write ``t_s`` (s) into ``rgb`` ((H, W, 3) uint8, changed in place); returns ``rgb``."""
+def bits(t_s: float) -> np.ndarray:
+    """The (BITS,) 0/1 blocks that stand for ``t_s`` (s), most significant first."""
     value = round(t_s * 100) % (1 << BITS)
+    return (value >> np.arange(BITS - 1, -1, -1)) & 1
+
+
+def stamp(rgb: np.ndarray, t_s: float) -> np.ndarray:
+    """Write ``t_s`` (s) into ``rgb`` ((H, W, 3) uint8, changed in place); returns ``rgb``.
+    (``pose.draw_yuv.stamp_timecode`` writes the same into a yuv420p picture.)"""
     h = rgb.shape[0]
-    bits = (value >> np.arange(BITS - 1, -1, -1)) & 1
-    row = np.repeat(bits.astype(np.uint8) * 255, BLOCK)  # (BITS * BLOCK,)
+    row = np.repeat(bits(t_s).astype(np.uint8) * 255, BLOCK)  # (BITS * BLOCK,)
     rgb[h - BLOCK:h, :BITS * BLOCK] = row[None, :, None]
     return rgb
 

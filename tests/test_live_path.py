@@ -210,7 +210,9 @@ def test_overlay_handed_as_yuv_matches_the_rgb_path(monkeypatch):
         assert got.format.name == "yuv420p" and ours.shape == encoded.shape
         diff = np.abs(ours.astype(int) - encoded.astype(int))
         h = expected.shape[0]
-        assert diff[:h].max() <= 1  # brightness: the same
+        # Brightness: the same, up to rounding (the text's blend is worked out once, in
+        # integers; the skeleton's bones are drawn as polylines, not one line at a time).
+        assert diff[:h].max() <= 4 and diff[:h].mean() < 0.05
         # Colour is kept at half size in 4:2:0: OpenCV and the encoder average it differently
         # at sharp edges (the skeleton's, the text's), nowhere else.
         assert diff[h:].mean() < 1.0 and (diff[h:] > 8).mean() < 0.02
