@@ -170,6 +170,12 @@ class VideoReader:
         try:
             yield from self._container.decode(self._stream)
         except av.error.FFmpegError as exc:
+            if iso_file_cut_short(self.path):
+                # A file cut short, not damaged: its frames simply stop (``ended_early``
+                # says where). A decoder on one thread meets the cut packet as an error
+                # where one on several drops it, and the thread count follows the cores
+                # the reading thread may use (``pose.extraction.own_core``).
+                return
             reason = getattr(exc, "strerror", None) or str(exc)
             raise VideoError(f"{self.path}: the video is damaged and stops here ({reason})"
                              ) from None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import subprocess
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +23,7 @@ from pose.extraction import (
     Part,
     _Plan,
     _Range,
+    own_core,
     part_poses,
     settle_s,
     split,
@@ -336,6 +339,76 @@ def test_every_thread_runs_its_model_behind_the_network_guard(monkeypatch):
     monkeypatch.setattr(PoseEstimator, "process", noted)
     analyse_video(sample(A06), load_catalogue(), jobs=2)
     assert seen == {"stretchcheck-poses-0": {True}, "stretchcheck-poses-1": {True}}
+
+
+CORES = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+needs_two_cores = pytest.mark.skipif(len(CORES) < 2, reason="one core: nothing to pin")
+
+
+@needs_two_cores
+def test_a_pinned_thread_and_the_threads_it_starts_keep_one_core_the_process_keeps_all():
+    seen: dict[str, object] = {}
+
+    def child() -> None:
+        seen["child"] = os.sched_getaffinity(0)
+
+    def pinned() -> None:
+        seen["core"] = own_core(len(CORES) + 1)  # modulo the cores: the second one
+        seen["pinned"] = os.sched_getaffinity(0)
+        started = threading.Thread(target=child)
+        started.start()
+        started.join()
+
+    thread = threading.Thread(target=pinned)
+    thread.start()
+    thread.join()
+    assert seen["core"] == CORES[1]
+    assert seen["pinned"] == seen["child"] == {CORES[1]}
+    assert sorted(os.sched_getaffinity(0)) == CORES  # the calling thread only
+
+
+def _task_cores(name: str) -> list[set[int]]:
+    """The allowed cores of this process' threads called ``name`` (from /proc)."""
+    found = []
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            if (task / "comm").read_text().strip() != name:
+                continue
+            status = (task / "status").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        listed = next(line.split(":", 1)[1].strip() for line in status.splitlines()
+                      if line.startswith("Cpus_allowed_list"))
+        cores: set[int] = set()
+        for span in listed.split(","):
+            lo, _, hi = span.partition("-")
+            cores.update(range(int(lo), int(hi or lo) + 1))
+        found.append(cores)
+    return found
+
+
+@pytest.mark.slow
+@needs_two_cores
+def test_each_thread_runs_its_model_on_a_core_of_its_own(monkeypatch):
+    """A range's thread, its model's graph threads and its decoder's threads share one core,
+    another than the other range's; the calling thread keeps every core."""
+    from pose.estimator import PoseEstimator
+
+    own: dict[str, set[int]] = {}
+    graphs: list[set[int]] = []
+    process = PoseEstimator.process
+
+    def noted(self, rgb, t_s):
+        own[threading.current_thread().name] = os.sched_getaffinity(0)
+        if len(graphs) < 8:
+            graphs.extend(_task_cores("drishti"))
+        return process(self, rgb, t_s)
+
+    monkeypatch.setattr(PoseEstimator, "process", noted)
+    analyse_video(sample(A06), load_catalogue(), jobs=2)
+    assert own == {"stretchcheck-poses-0": {CORES[0]}, "stretchcheck-poses-1": {CORES[1]}}
+    assert graphs and all(len(cores) == 1 for cores in graphs)
+    assert sorted(os.sched_getaffinity(0)) == CORES
 
 
 @pytest.mark.slow
