@@ -310,9 +310,12 @@ def test_ctrl_c_ends_a_parallel_analyze_at_once_with_nothing_left(tmp_path):
 
     long = tmp_path / "long.mp4"  # 90 s: far from done 4 s in, however quiet the machine
     looped_clip(sample(A06), 90.0, long)
+    # SIGINT as a terminal gives it, whoever started the tests (a shell without job control
+    # starts a background command with SIGINT ignored, and the child would inherit that).
     proc = subprocess.Popen([sys.executable, "-m", "pose", "analyze", str(long),
                              "--out", str(tmp_path / "out"), "--jobs", "2"],
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(4.0)  # imports, models loading, frames under way
     children = subprocess.run(["ps", "--ppid", str(proc.pid), "-o", "pid="],
                               capture_output=True, text=True).stdout.split()
