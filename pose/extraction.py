@@ -151,12 +151,12 @@ def own_core(k: int) -> int | None:
 
     A range's work is one chain of threads handing a frame on: this thread decodes it, the
     model's two graph threads (started when its landmarker loads) run it, this thread takes the
-    pose. Left to the scheduler, two ranges' chains kept only 1.61-1.65 cores busy (most
-    likely a woken thread placed beside its waker, a core at times idle): on A06 each
-    frame's decode 1.5 -> 3.0 ms and model 11.1 -> 12.4 ms of wall time against one range
-    alone, a speed-up of 1.50-1.57. A core per chain: 1.92 cores busy, decode 1.5 ms, model
-    11.2-11.4 ms, speed-up 1.82-1.91 (issue 14: two bare landmarkers over A06's halves, each
-    decoding its own; ``analyse_video``'s speed-up went 1.48-1.64 -> 1.79-1.85).
+    pose. Left to the scheduler, two ranges' chains kept only 1.61-1.71 cores busy (most likely
+    a woken thread placed beside its waker, a core at times idle): on A06 each frame's decode
+    1.6 -> 2.9-3.2 ms and model 11.0 -> 12.1-12.7 ms of wall time against one range alone, a
+    speed-up of 1.50-1.57. A core per chain: 1.92 cores busy, decode 1.5 ms, model 11.2-11.4 ms,
+    speed-up 1.82-1.91 (issue 14: two bare landmarkers over A06's halves, each decoding its own;
+    ``analyse_video``'s speed-up went 1.48-1.64 -> 1.79-1.85).
     """
     try:
         cores = sorted(os.sched_getaffinity(0))
