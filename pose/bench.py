@@ -157,7 +157,9 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
     2. ``analyse_video`` over the whole clip sequentially (``jobs`` 1), then in parallel (one
        pose thread per core, ``pose.extraction``): ``analyze_x_realtime`` (parallel) and
        ``analyze_seq_x_realtime`` in multiples of real time, ``analyze_speedup`` =
-       sequential wall / parallel wall.
+       sequential wall / parallel wall; ``analyze_seq_cores`` and ``analyze_cores``, CPU
+       seconds over wall seconds: how many cores each kept busy (a parallel run well under
+       the cores it has waits on something: see ``pose.extraction.own_core``).
     3. The parallel analysis saved to a temporary store and replayed from it (no model):
        ``replay_x_realtime`` (the median of three replays).
     4. ``stretchcheck evaluate`` on the traces in ``realclips`` (if given and present):
@@ -277,6 +279,8 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
         "analyze_speedup": round(seq_wall / par_wall, 3),
         "analyze_seq_cpu_s": round(seq_cpu, 2),
         "analyze_cpu_s": round(par_cpu, 2),
+        "analyze_seq_cores": round(seq_cpu / seq_wall, 2),
+        "analyze_cores": round(par_cpu / par_wall, 2),
         "replay_ms": round(replay_s * 1000.0, 1),
         "replay_x_realtime": round(duration / replay_s, 1) if replay_s > 0 else None,
         "evaluate_x_realtime": evaluate_x,
@@ -324,7 +328,8 @@ def format_bench(r: dict[str, Any]) -> str:
         f"analyze    sequential {r['analyze_seq_x_realtime']:.2f}x real time, parallel "
         f"({r['analyze_parts']} part{'s' if r['analyze_parts'] > 1 else ''}) "
         f"{r['analyze_x_realtime']:.2f}x: speed-up "
-        f"{r['analyze_speedup']:.2f}",
+        f"{r['analyze_speedup']:.2f} (cores busy {r['analyze_seq_cores']:.2f} / "
+        f"{r['analyze_cores']:.2f})",
         f"replay     {r['replay_x_realtime']}x real time (from the store, every catalogue "
         "stretch)",
         f"evaluate   {evaluate_x}x real time (the realclips traces)" if evaluate_x is not None

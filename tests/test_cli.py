@@ -117,11 +117,13 @@ def test_bench_prints_the_figures_as_json():
         assert key in figures
     assert figures["frames"] == 30 and figures["model"] == "full"
     assert figures["pipeline_ms"] > 0 and figures["overhead_ratio"] > 0
-    for key in ("analyze_x_realtime", "analyze_speedup", "replay_x_realtime", "peak_rss_mb",
-                "analyze_rss_together_mb", "checks_step_pose_ms", "live_ms", "live_ratio",
-                "live_lag_ms"):
+    for key in ("analyze_x_realtime", "analyze_speedup", "analyze_seq_cores", "analyze_cores",
+                "replay_x_realtime", "peak_rss_mb", "analyze_rss_together_mb",
+                "checks_step_pose_ms", "live_ms", "live_ratio", "live_lag_ms"):
         assert figures[key] > 0, key
     assert figures["dropped_frames"] >= 0
+    for key in ("analyze_seq_cores", "analyze_cores"):  # CPU over wall: at most every core
+        assert figures[key] <= figures["cpus"] + 0.05, key
     if (SHARED / "realclips").is_dir():
         assert figures["evaluate_x_realtime"] > 0
     steps = figures["steps"]
