@@ -252,11 +252,10 @@ class _Plan:
                     later.cancelled = later.dropped = True
             self.cond.notify_all()
 
-    def work(self, first: _Range, core: int | None = None) -> None:
+    def work(self, first: _Range, core: int) -> None:
         """A thread's life: its first range, then the halves it can take from others; on the
         ``core``-th core this process may use, with the threads it starts (``own_core``)."""
-        if core is not None:
-            own_core(core)
+        own_core(core)
         rng: _Range | None = first
         while rng is not None:
             try:
