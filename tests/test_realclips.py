@@ -235,6 +235,20 @@ def test_a_mirror_image_is_read_as_the_other_side_and_scores_the_same(ev, tmp_pa
                 == _holds_and_events(ev.reports[clip])), clip
 
 
+@pytest.mark.parametrize("scale", [3.0, 0.5])
+def test_another_resolution_scores_the_same(ev, tmp_path, scale):
+    """Each real clip as a camera with 3 times the pixels each way (640x360 -> 1920x1080, a
+    phone's) or half (the image landmarks and the frame's size scaled; the world landmarks are
+    metres and stay): every hold, event and figure is the same. A rule with a threshold in
+    pixels, not in body or frame lengths, fails here."""
+    scaled = _made_from_the_nine(tmp_path, lambda trace: dataclasses.replace(
+        trace, image=(trace.image * scale).astype(np.float32),
+        size=(round(trace.size[0] * scale), round(trace.size[1] * scale))))
+    assert scaled.summary == ev.summary
+    for clip in MUST_REACH:
+        assert _holds_and_events(scaled.reports[clip]) == _holds_and_events(ev.reports[clip])
+
+
 #: Every k-th frame kept: 12.5-15, 8.3-10 and 5-6 fps from the nine's 25-30 fps.
 SLOWER = (2, 3, 5)
 
