@@ -315,3 +315,26 @@ def test_the_nine_with_uneven_timestamps(ev, tmp_path, seed):
     assert s["false_hold_s"] <= 5.0
     assert s["bounce_recall"] == "2/2"
     assert s["false_bounces"] == 0 and s["false_bounces_moving"] == 0
+
+
+def test_the_nine_with_more_landmark_jitter(ev, tmp_path):
+    """A poorer camera or light gives a jumpier model: white noise of 2 mm on the world
+    landmarks and 0.3 px (at 360 rows, scaled with the frame) on the image, about twice the
+    jitter of the nine's noisiest held joints (robust estimate from second differences: 0.3-1.6
+    mm median per clip, 3.4 mm at most), on top of theirs. The targets hold (measured: only
+    coverage 0.813 and side 0.857 move). Further up: at 3 mm / 0.5 px a borderline head tilt
+    during R06's overhead triceps becomes a 2.8 s neck side bend hold; at 5 mm / 1 px stretch
+    bounces appear inside holds (3), at 10 mm / 2 px 18."""
+    rng = np.random.default_rng(0)
+
+    def jumpier(trace):
+        px = 0.3 * trace.size[1] / 360.0
+        return dataclasses.replace(
+            trace, image=(trace.image + rng.normal(0.0, px, trace.image.shape)).astype(np.float32),
+            world=(trace.world + rng.normal(0.0, 0.002, trace.world.shape)).astype(np.float32))
+
+    s = _made_from_the_nine(tmp_path, jumpier).summary
+    assert s["hold_coverage"] >= 0.80
+    assert s["false_hold_s"] <= 0.5
+    assert s["bounce_recall"] == "2/2"
+    assert s["false_bounces"] == 0 and s["false_bounces_moving"] == 0
