@@ -428,7 +428,7 @@ class LiveSession:
         fraction = (view.held_s / view.target_s
                     if view.phase == HOLD and view.seconds_left is not None and view.target_s
                     else None)
-        label = f"{view.seconds_left:.0f} s" if view.seconds_left is not None else ""
+        label = f"{view.countdown} s" if view.countdown is not None else ""
         return Scene(result.pose, status, highlight, f"{view.label}  ({view.step}/{view.steps})",
                      view.cue, status, fraction, label, badge, t_s)
 

@@ -160,10 +160,10 @@ def coach_card(view: PlayerView, t_s: float = 0.0) -> str:
         fraction = view.held_s / view.target_s if view.target_s else 0.0
         timer = (f'<div class="sc-timer"><div class="sc-ring">{ring_svg(fraction, colour)}'
                  f'<div class="sc-seconds" data-testid="live-seconds">'
-                 f'{math.ceil(view.seconds_left - 1e-6):d}</div></div>'
+                 f'{view.countdown:d}</div></div>'
                  f'<div class="sc-sub">seconds left of {view.target_s:.0f}</div></div>')
     elif view.phase in ("release", "rest") and view.seconds_left is not None:
-        left = math.ceil(view.seconds_left - 1e-6)
+        left = view.countdown
         timer = (f'<div class="sc-timer"><div class="sc-sub" data-testid="live-rest-seconds">'
                  f'{e(word)}: {left:d} s</div></div>')
     elif view.phase == "cycles":

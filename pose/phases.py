@@ -185,6 +185,18 @@ class PlayerView:
     def label(self) -> str:
         return step_label_text(self.stretch_name, self.side)
 
+    @property
+    def countdown(self) -> int | None:
+        """``seconds_left`` as a countdown shows it, in whole seconds rounded up (29.2 s left
+        reads 30 until 29.0): the card, the picture and the voice say the same number."""
+        return None if self.seconds_left is None else countdown(self.seconds_left)
+
+
+def countdown(seconds_left: float) -> int:
+    """Whole seconds left as a countdown shows them: rounded up, so a hold reads 0 only when
+    it is done (the 1e-6 keeps 29.0000001 from floating-point sums at 30 - 1 = 29)."""
+    return math.ceil(seconds_left - 1e-6)
+
 
 def step_label_text(name: str, side: str | None) -> str:
     words = side_words(side)

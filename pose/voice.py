@@ -35,6 +35,7 @@ from pose.phases import (
     SAFETY_EVENTS,
     STOPPED_TODAY,
     PlayerView,
+    countdown,
     step_label,
 )
 
@@ -115,7 +116,7 @@ class Announcer:
             # Said once, as the countdown passes k (ceil: "3" while 2.x s are left); when
             # frames come slowly and several marks pass at once, only the last one counts.
             passed = [k for k in COUNTDOWN_AT
-                      if math.ceil(before - 1e-6) > k >= math.ceil(view.seconds_left - 1e-6)]
+                      if countdown(before) > k >= countdown(view.seconds_left)]
             if passed and view.seconds_left > 0:
                 k = min(passed)
                 self._say(out, t_s, f"{k} seconds left" if k >= 5 else str(k), COUNTDOWN,

@@ -6,6 +6,7 @@ Speed itself is measured by ``stretchcheck bench`` (``pose.live_bench``), never 
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from fractions import Fraction
@@ -28,6 +29,8 @@ from pose.live import (
     rgb_to_frame,
 )
 from pose.live_bench import camera_pictures, run_through_track
+from pose.live_view import coach_card
+from pose.phases import PlayerView
 from pose.routines import load_catalogue
 
 A03 = "A03_physiocore_glute_bridge_side_floor.mp4"
@@ -358,3 +361,15 @@ def test_a_live_session_keeps_opencv_on_the_calling_thread():
         assert cv2.getNumThreads() == 1
     finally:
         cv2.setNumThreads(-1)
+
+
+@pytest.mark.parametrize("left", [29.99, 18.4, 18.0, 0.3])
+def test_the_picture_and_the_card_count_down_the_same_seconds(left):
+    """The hold's seconds on the picture (seen from the mat) and on the card beside it are one
+    number: rounded up, as a countdown is (18.4 s left: both say 19; the picture once said 18)."""
+    session = LiveSession(routine(), EmptyRoom)
+    result = session.process_pose(None, 0.0)
+    session._view = PlayerView(phase="hold", stretch_name="Neck side bend", side="left",
+                               seconds_left=left, held_s=30.0 - left, target_s=30.0)
+    card = re.search(r'data-testid="live-seconds">(\d+)<', coach_card(session._view))
+    assert session._scene(result).hold_label == f"{card.group(1)} s" == f"{math.ceil(left)} s"
