@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
 
 from pose.draw import PHASE_STYLE
 from pose.phases import AFTER_PAIN_CHOICES, FEELINGS, PlayerView
@@ -64,6 +65,8 @@ CSS = """
 .sc-btn.sc-small { min-height: 2.8rem; font-size: max(1.1rem, 2.6vh); width: auto; }
 .sc-alert { border-radius: 0.5rem; padding: 0.6rem 0.9rem; font-size: max(1.1rem, 2.5vh);
             line-height: 1.35; border-left: 0.5rem solid var(--sc-alert); background: #f4f4f4; }
+.sc-alert[data-kind="warning"], .sc-alert[data-kind="error"] {
+            font-size: max(1.5rem, 3.6vh); font-weight: 700; line-height: 1.2; }
 .sc-howto { font-size: max(1.1rem, 2.5vh); color: #000000; line-height: 1.35; }
 .sc-next { font-size: 2rem; font-weight: 700; }
 .sc-picture { margin: 0; }
@@ -128,10 +131,13 @@ def ring_svg(fraction: float, colour: tuple[int, int, int]) -> str:
             'transform="rotate(-90 50 50)" stroke-linecap="butt"/></svg>')
 
 
-#: Form status as a symbol and a word (never colour alone), for the coaching phases.
+#: Form status as a symbol and a word (never colour alone), for the coaching phases. "unknown"
+#: is "can't tell", not "can't see": it is also a person in full view in the wrong posture or
+#: seen from a side that cannot judge the stretch, where "can't see" beside their skeleton
+#: made the coach look blind (the cue says which: come into view, lie down, turn side-on).
 FORM_MARKS = {"in_form": ("\u2714", "Good"), "nearly": ("\u25D0", "Nearly"),
               "out_of_form": ("\u2716", "Not yet"), "over_range": ("\u26A0", "Too far"),
-              "unknown": ("?", "Can't see")}
+              "unknown": ("?", "Can't tell")}
 
 
 def coach_card(view: PlayerView, t_s: float = 0.0) -> str:
@@ -250,16 +256,33 @@ def voice_row(voice_on: bool) -> str:
             + "</div>")
 
 
+def camera_notes(problems: Sequence[str], cue: str) -> list[str]:
+    """What the camera cannot see (``LiveSnapshot.camera``) as warnings, in type read from the
+    mat; the one the card's ``cue`` already says is not said again below it."""
+    return [alert(problem, "warning") for problem in problems if problem != cue]
+
+
 #: Fewer processed frames a second than this and the hold timing and bounce checks suffer.
 SLOW_FPS = 10.0
 
 
 def computer_notes(frames: int, fps: float, busy: bool, fast_model: bool) -> list[str]:
-    """What the computer's speed means for the coaching (``LiveSnapshot`` frames, fps, busy):
-    too slow to coach (with the fast model offered unless ``fast_model``), or busy and
-    skipping frames (from the frames really skipped, ``pose.live.BUSY_SKIPPED_SHARE``)."""
+    """What the picture rate means for the coaching (``LiveSnapshot`` frames, fps, busy).
+
+    Under ``SLOW_FPS`` pictures checked a second, the coaching cannot time holds or see
+    bouncing; who is to blame comes from the frames really skipped (``busy``:
+    ``pose.live.BUSY_SKIPPED_SHARE`` of them lately): skipping, the computer is too slow (the
+    fast pose model offered unless ``fast_model``); not skipping, the camera sends too few
+    (dim light slows most webcams down), and a faster model would change nothing. At a
+    usable rate, a busy computer gets the plain line that frames are skipped.
+    """
     if frames > 30 and fps < SLOW_FPS:
-        notes = [alert(f"This computer checks only {fps:.0f} pictures a second; coaching needs "
+        rate = f"{fps:.1f}"  # 9.7, never rounded up to the 10 it falls short of
+        if not busy:
+            return [alert(f"The camera sends only {rate} pictures a second; coaching needs "
+                          f"{SLOW_FPS:.0f} or more to time holds and see bouncing. More light "
+                          "helps: most cameras slow down in a dim room.", "warning")]
+        notes = [alert(f"This computer checks only {rate} pictures a second; coaching needs "
                        f"{SLOW_FPS:.0f} or more to time holds and see bouncing.", "warning")]
         if not fast_model:
             notes.append(button("Use the fast pose model", "fast", "live-fast", "sc-small"))

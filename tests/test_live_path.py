@@ -373,3 +373,41 @@ def test_the_picture_and_the_card_count_down_the_same_seconds(left):
                                seconds_left=left, held_s=30.0 - left, target_s=30.0)
     card = re.search(r'data-testid="live-seconds">(\d+)<', coach_card(session._view))
     assert session._scene(result).hold_label == f"{card.group(1)} s" == f"{math.ceil(left)} s"
+
+
+def test_a_slow_camera_is_not_blamed_on_the_computer():
+    """9.7 pictures a second with none skipped: the camera is the limit (a webcam in a dim
+    room), so the note says so and offers no faster model; with frames being skipped the
+    computer is, and the fast model is offered. The rate is never rounded up to the 10 it
+    falls short of (the page once said "only 10 pictures a second; coaching needs 10")."""
+    from pose.live_view import computer_notes
+
+    def words(notes):
+        return [re.sub(r"<[^>]+>", "", n) for n in notes]
+
+    camera = words(computer_notes(60, 9.7, busy=False, fast_model=False))
+    assert camera == ["The camera sends only 9.7 pictures a second; coaching needs 10 or more "
+                      "to time holds and see bouncing. More light helps: most cameras slow "
+                      "down in a dim room."]
+    computer = words(computer_notes(60, 9.7, busy=True, fast_model=False))
+    assert computer[0].startswith("This computer checks only 9.7 pictures a second")
+    assert "Use the fast pose model" in computer[1]
+    assert len(words(computer_notes(60, 9.7, busy=True, fast_model=True))) == 1
+    assert words(computer_notes(60, 24.0, busy=True, fast_model=False)) == [
+        "Your computer is busy: some frames are skipped."]
+    assert computer_notes(60, 29.9, busy=False, fast_model=False) == []
+
+
+def test_camera_problems_are_said_once_in_large_type():
+    """The card's cue already says the first thing the camera cannot see: the warnings below
+    it do not repeat it (the page showed "I can't see your left hip..." twice), and warnings
+    are in type for the mat, not the small print of a passing note."""
+    from pose.live_view import CSS, camera_notes
+
+    hip = "I can't see your left hip: move so the camera sees the whole body this stretch needs"
+    turn = "Turn side-on to the camera for this stretch"
+    notes = [re.sub(r"<[^>]+>", "", n) for n in camera_notes([hip, turn], cue=hip)]
+    assert notes == [turn]
+    size = re.search(r'\.sc-alert\[data-kind="warning"\][^{]*\{[^}]*font-size: max\(([\d.]+)rem, '
+                     r'([\d.]+)vh\)', CSS)
+    assert size and float(size.group(2)) >= 3.6  # 26 px at 720 rows, as the card's own lines

@@ -183,7 +183,7 @@ def coaching_parts(snap) -> list[str]:
                                      "error"))
     parts.append(view_html.pain_questions(view, st.session_state.get("pain_feeling"))
                  if view.phase == "pain" else view_html.controls(view.paused))
-    parts += [view_html.alert(problem, "warning") for problem in snap.camera]
+    parts += view_html.camera_notes(snap.camera, view.cue)
     parts.append(view_html.howto(view.camera, snap.instructions, view.phase))
     parts += view_html.computer_notes(snap.frames, snap.fps, snap.busy, model == "lite")
     # The stretch's picture, small so that the panel fits a laptop's screen: the one to get

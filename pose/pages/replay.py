@@ -30,7 +30,12 @@ def analyse(path: Path, name: str, keep_video: bool) -> int:
         if total:
             bar.progress(min(1.0, done / total), text=f"Analysing {name}: frame {done} of {total}")
 
-    report = analyse_video(path, cat, progress=progress)
+    try:
+        report = analyse_video(path, cat, progress=progress)
+    except StretchCheckError as exc:  # a damaged video: one line, naming the file as chosen
+        bar.empty()
+        st.error(str(exc).replace(str(path), name))
+        st.stop()
     report.track.source = name
     for warning in report.track.warnings:  # e.g. a file that ends early: say where
         st.warning(warning.replace(str(path), name), icon=":material/warning:")

@@ -8,6 +8,7 @@ import json
 import sqlite3
 
 import pytest
+from conftest import sample
 from seed import ROOT, seed
 from streamlit.testing.v1 import AppTest
 
@@ -105,3 +106,19 @@ def test_malformed_ice_servers(tmp_path, monkeypatch, value, message):
     assert at.sidebar.selectbox, "the rest of the Live page should still be there"
     (panel,) = at.get("bidi_component")  # the coach column: HTML parts (pose.live_view)
     assert "Press START" in " ".join(json.loads(panel.proto.json)["parts"])
+
+
+def test_a_video_cut_short_is_named_as_the_person_chose_it(tmp_path, monkeypatch):
+    """Replay, a recording whose copy was cut short: one line naming the file as chosen
+    ("cut.mp4: the file ends early ..."), not the temporary copy it was read from, and no
+    progress bar left standing as if it were still at work."""
+    clip = sample("A06_sports2d_lateral_raise_reps_front.mp4")
+    monkeypatch.setenv("STRETCHCHECK_DB", str(tmp_path / "s.db"))
+    at = run_page("pose/pages/replay.py")
+    at.radio[0].set_value("Video file").run()
+    at.file_uploader[0].set_value(("cut.mp4", clip.read_bytes()[:50_000], "video/mp4")).run()
+    next(b for b in at.button if b.label == "Analyse").click().run()
+    text = errors(at)
+    assert text.startswith("cut.mp4: the file ends early"), text
+    assert "stretchcheck-upload" not in text and "/tmp" not in text, text
+    assert not at.get("progress"), "a progress bar is left on the page"
