@@ -132,12 +132,16 @@ def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Eve
     """Each working angle over ``window`` (seconds; default the whole track), one chart each.
 
     Titled with the angle's name for a person, its target range shaded and labelled, and the
-    stretch's events marked and named on the time axis.
+    stretch's events marked and named on the time axis. None at all when no working angle was
+    measured in the window (the stretch never reached, or its joints never seen): empty charts
+    on an axis of their own read as a broken page.
     """
     names = working_angles(stretch, side)
     data = angle_frame(track, names)
     if window is not None:
         data = data[(data["t_s"] >= window[0]) & (data["t_s"] <= window[1])]
+    if not data["degrees"].notna().any():
+        return []
     t0, t1 = window if window is not None else (float(data["t_s"].min() if len(data) else 0),
                                                  float(data["t_s"].max() if len(data) else 1))
     sides = ("left", "right") if side == "both" else (side,)

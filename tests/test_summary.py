@@ -249,3 +249,17 @@ def test_completion_note_names_a_complete_video_analysis(db):
         store.end_session(sid, 1.0)
         info = store.session(sid)
     assert completion_note(info, 91) == "Complete analysis of A03.mp4: all 91 frames (0 s) checked."
+
+
+def test_no_empty_charts_for_a_stretch_never_measured():
+    """A session where nobody was in view (or the stretch never reached): no chart of empty
+    axes, which reads as a broken page; the Review page says why there is nothing instead."""
+    from pose.track import TrackBuilder
+
+    builder = TrackBuilder((640, 480), 30.0)
+    for i in range(60):
+        builder.add(i / 30.0, None)
+    track = builder.build()
+    stretch = CATALOGUE.stretches["knee_to_chest"]
+    assert angle_charts(track, stretch, "left", (), stretch_window(track, stretch.id, "left",
+                                                                    [])) == []

@@ -112,8 +112,12 @@ with open_store(db_url()) as store:
                           "range. Dashed lines: what happened when. Only this stretch's part "
                           "of the session is shown.")
             window = stretch_window(track, stretch.id, r["side"], r.get("holds", []), events)
-            for chart in angle_charts(track, stretch, r["side"], events, window):
+            charts = angle_charts(track, stretch, r["side"], events, window)
+            for chart in charts:
                 st.altair_chart(chart, width="stretch", height=CHART_PX)
+            if not charts:
+                st.info("Nothing to chart: the camera never measured this stretch's joints in "
+                        "this session (it was not reached, or the body was out of view).")
 
         with st.expander(f"All events ({len(events)})"):
             names = {sid: s.name for sid, s in cat.stretches.items()}
