@@ -297,11 +297,27 @@ def camera_view(image_px: np.ndarray, visibility: np.ndarray,
     return None
 
 
+MIN_SPAN = 0.2
+"""The least share of the picture (``PoseFrame.span``) a person must span to be checked. The
+user, 2-3 m from a laptop, spans 0.4-0.8 of it standing or lying (the nine real clips: 0.34 at
+their smallest, a seated fold filmed wide); a fifth is a body some 8 m away, whose landmarks the
+model reads from a few dozen pixels: a passer-by in the background (samples/A07's walkers span
+0.13-0.21; their walking was read as fast, jerky movement twice, and the live page coached
+one of them when no one else was in view)."""
+
+TOO_FAR = "You are far from the camera: come closer so I can see you well"
+
+
 def camera_check(stretch: Stretch, side: str, image_px: np.ndarray | None,
-                 visibility: np.ndarray | None, people: int = 1) -> list[str]:
-    """What stops the camera from seeing ``stretch`` on ``side``; empty when all is well."""
+                 visibility: np.ndarray | None, people: int = 1,
+                 span: float = 1.0) -> list[str]:
+    """What stops the camera from seeing ``stretch`` on ``side``; empty when all is well.
+    ``span``: the share of the picture the person spans (``PoseFrame.span``; NaN: too little
+    seen to size them, and the parts not seen are named instead)."""
     if image_px is None or visibility is None or people == 0:
         return ["I can't see anyone - step into view"]
+    if span < MIN_SPAN:
+        return [TOO_FAR]
     problems = []
     if people > 1:
         problems.append("More than one person in view: I can coach one person at a time")

@@ -25,6 +25,7 @@ from pose.checks import (
     CLEAR_VISIBILITY,
     FACE_THE_CAMERA,
     IN_FORM,
+    MIN_SPAN,
     NEARLY,
     OVER_RANGE,
     UNKNOWN,
@@ -435,8 +436,10 @@ def watch_ballistic(watch: BallisticWatch, t_s: float, pose: PoseFrame | None,
 
 
 def usable(pose: PoseFrame | None) -> bool:
-    """Checks run only on one clearly seen person: several people could mix up the coaching."""
-    return pose is not None and pose.people == 1
+    """Checks run only on one clearly seen person: several people could mix up the coaching,
+    and a body far in the background (``pose.checks.MIN_SPAN``) is not the user and is read
+    too coarsely."""
+    return pose is not None and pose.people == 1 and not pose.span < MIN_SPAN  # NaN: unsized
 
 
 CONTROLS = ("pause", "resume", "skip", "pain")

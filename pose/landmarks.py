@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -90,3 +91,29 @@ class PoseFrame:
     visibility: np.ndarray
     size: tuple[int, int]
     people: int = 1
+
+    @cached_property
+    def span(self) -> float:
+        """How much of the picture the seen landmarks (visibility 0.5 or more) span: the
+        larger of their extent across and down, as a share of the frame's width and height;
+        NaN (unknown) with fewer than ``SPAN_MIN_SEEN`` seen, too little of a body to size it.
+        Worked out once a frame (every stretch's check asks); a block of frames has it from
+        ``spans``, the same numbers at once."""
+        return float(spans(self.image[None], self.visibility[None],
+                           np.array([self.size]))[0])
+
+
+def spans(image: np.ndarray, visibility: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """``PoseFrame.span`` of N frames: ``image`` (N, 33, 2) pixels, ``visibility`` (N, 33),
+    ``size`` (N, 2) width and height in pixels. Returns (N,) shares of the picture."""
+    seen = (visibility >= 0.5)[..., None]
+    hi = np.where(seen, image, -np.inf).max(axis=1)
+    lo = np.where(seen, image, np.inf).min(axis=1)
+    with np.errstate(invalid="ignore"):  # nothing seen: inf - inf, NaN below anyway
+        share = (hi - lo) / np.maximum(size, 1)
+    return np.where(seen.sum(axis=(1, 2)) >= SPAN_MIN_SEEN, share.max(axis=1), np.nan)
+
+
+SPAN_MIN_SEEN = 5
+"""Landmarks that must be seen for ``PoseFrame.span`` to size a body: fewer (a hand or a
+face at the frame's edge) say nothing of how far away the person is."""

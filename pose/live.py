@@ -448,7 +448,8 @@ class LiveSession:
         side = view.side if view.side is not None else coach.side
         camera_due = None if view.phase not in (POSITION, HOLD, CYCLES) or view.paused else \
             (coach.step.stretch, side, pose.image if pose else None,
-             pose.visibility if pose else None, pose.people if pose else 0)
+             pose.visibility if pose else None, pose.people if pose else 0,
+             pose.span if pose else 0.0)
         said = self.voice.update(result.t_s, view, events)
         now = time.monotonic()
         self._recent.append(now)

@@ -32,7 +32,15 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from pose.checks import IN_FORM, NEARLY, OUT_OF_FORM, Position, camera_check
+from pose.checks import (
+    IN_FORM,
+    MIN_SPAN,
+    NEARLY,
+    OUT_OF_FORM,
+    TOO_FAR,
+    Position,
+    camera_check,
+)
 from pose.coach import Coach
 from pose.events import Event
 from pose.landmarks import PoseFrame
@@ -343,6 +351,9 @@ class RoutinePlayer:
         stretch = coach.step.stretch
         if pose is None:
             self._camera_problem = "I can't see you - come into the camera's view"
+            return False
+        if pose.span < MIN_SPAN:
+            self._camera_problem = TOO_FAR
             return False
         if posture_missing(stretch, angles):
             self._camera_problem = POSTURE_CUES.get(stretch.position, "Get into position")

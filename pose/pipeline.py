@@ -35,7 +35,7 @@ from pose.coach import PoseWatch, watch_ballistic
 from pose.collapse import CollapseFilter
 from pose.events import Event
 from pose.frame_edge import CutFootFilter
-from pose.landmarks import N_LANDMARKS, PoseFrame
+from pose.landmarks import N_LANDMARKS, PoseFrame, spans
 from pose.report import Report, StretchResult
 from pose.smoothing import OneEuroParams, PoseSmoother
 from pose.stretches import Catalogue, Limit, Routine
@@ -341,11 +341,14 @@ class FrameLoop:
             height = np.array([p.size[1] for p in posed])
             image, world = self._smoother.smooth(t, image, world, height)
         block = _Block(rows, _f32(image), _f32(world), _f32(visibility))
+        span = spans(block.image, block.visibility, np.array([p.size for p in posed]))
         out: list[tuple[Tick, PoseFrame | None]] = list(pending)
         for r, (i, p) in enumerate(zip(rows, posed, strict=True)):
             tick = pending[i][0]
-            out[i] = (tick, PoseFrame(tick.t_s, block.image[r], block.world[r],
-                                      block.visibility[r], p.size, p.people))
+            pose = PoseFrame(tick.t_s, block.image[r], block.world[r], block.visibility[r],
+                             p.size, p.people)
+            pose.__dict__["span"] = float(span[r])  # the cached property, for the block at once
+            out[i] = (tick, pose)
         return out, block
 
     def _judge_all(self, checked: Sequence[tuple[Tick, PoseFrame | None]],

@@ -11,6 +11,10 @@ from pose.landmarks import PoseFrame
 from pose.pipeline import FrameLoop
 from pose.routines import load_catalogue
 
+#: Landmarks spread over most of a 640x480 picture: a person near the camera (the angles come
+#: from the streams; only the pose's size in the picture matters, ``pose.checks.MIN_SPAN``).
+BODY_PX = np.column_stack([np.linspace(220.0, 420.0, 33), np.linspace(40.0, 440.0, 33)])
+
 
 def run(streams: dict[str, np.ndarray], fps: float):
     n = len(next(iter(streams.values())))
@@ -73,7 +77,7 @@ def test_the_loop_flags_it_once_with_the_detail():
     streams = jacks(fps)
     loop = FrameLoop(CatalogueChecker.for_catalogue(load_catalogue()), smoothing=None)
     n = len(next(iter(streams.values())))
-    pose = PoseFrame(0.0, np.zeros((33, 2)), np.zeros((33, 3)), np.ones(33), (640, 480))
+    pose = PoseFrame(0.0, BODY_PX, np.zeros((33, 3)), np.ones(33), (640, 480))
     for i in range(n):
         angles = {k: float(v[i]) for k, v in streams.items()}
         loop.step_pose(pose, i / fps, angles=angles)
@@ -93,7 +97,7 @@ def test_a_drop_out_ends_what_was_watched(gap_s, flagged):
     half = jacks(fps, 1.6)
     n = len(next(iter(half.values())))
     loop = FrameLoop(CatalogueChecker.for_catalogue(load_catalogue()), smoothing=None)
-    pose = PoseFrame(0.0, np.zeros((33, 2)), np.zeros((33, 3)), np.ones(33), (640, 480))
+    pose = PoseFrame(0.0, BODY_PX, np.zeros((33, 3)), np.ones(33), (640, 480))
     for offset in (0.0, n / fps + gap_s):
         for i in range(n):
             loop.step_pose(pose, offset + i / fps,

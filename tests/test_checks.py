@@ -660,3 +660,40 @@ def test_routine_step_messages_name_the_stretch(tmp_path):
     first, second = msg.splitlines()
     assert "cat_cow" in first and "hold_s" in first
     assert "cobra" in second and "'hold'" in second
+
+
+def test_a_body_far_in_the_background_is_not_checked():
+    """A person spanning under ``MIN_SPAN`` of the picture (some 8 m away: a passer-by behind,
+    not the user on the mat) is not checked, and the camera check says to come closer; only
+    the landmarks seen count, and a block of frames gets the same spans at once."""
+    from pose.checks import MIN_SPAN, TOO_FAR, camera_check
+    from pose.coach import usable
+    from pose.landmarks import PoseFrame, spans
+
+    rng = np.random.default_rng(0)
+    seen = np.ones(33)
+    near = PoseFrame(0.0, rng.uniform([100.0, 50.0], [400.0, 450.0], (33, 2)),
+                     np.zeros((33, 3)), seen, (640, 480))
+    far = replace(near, image=near.image * 0.15)
+    assert near.span == pytest.approx(max(np.ptp(near.image[:, 0]) / 640,
+                                          np.ptp(near.image[:, 1]) / 480))
+    assert far.span < MIN_SPAN <= near.span
+    assert usable(near) and not usable(far)
+    knee = load_catalogue().stretches["knee_to_chest"]
+    assert camera_check(knee, "left", far.image, far.visibility, 1, far.span) == [TOO_FAR]
+    assert TOO_FAR not in camera_check(knee, "left", near.image, near.visibility, 1, near.span)
+    # A landmark far off but not seen does not make a small body large.
+    stray = far.image.copy()
+    stray[0] = (630.0, 470.0)
+    hidden = replace(far, image=stray, visibility=np.where(np.arange(33) == 0, 0.1, 1.0))
+    assert hidden.span < MIN_SPAN
+    # Too little seen to size a body (under five landmarks): unknown, not "far"; the camera
+    # check names the parts it cannot see instead.
+    blind = replace(far, visibility=np.where(np.arange(33) < 4, 1.0, 0.0))
+    assert math.isnan(blind.span) and usable(blind)
+    assert TOO_FAR not in camera_check(knee, "left", blind.image, blind.visibility, 1,
+                                       blind.span)
+    block = spans(np.stack([near.image, far.image, hidden.image, blind.image]),
+                  np.stack([near.visibility, far.visibility, hidden.visibility,
+                            blind.visibility]), np.array([near.size] * 4))
+    assert block[:3].tolist() == [near.span, far.span, hidden.span] and np.isnan(block[3])
