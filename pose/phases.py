@@ -261,6 +261,8 @@ class RoutinePlayer:
     _seen: bool = field(init=False, default=False)
     _angles: Mapping[str, float] = field(init=False, default_factory=dict)
     _crowd: bool = field(init=False, default=False)
+    _far: bool = field(init=False, default=False)
+    """The person in view spans too little of the picture to be checked (``MIN_SPAN``)."""
     _pauses: list[tuple[float, float]] = field(init=False, default_factory=list)
     """(coaching time of a pause, its length in s), in order: coaching time -> frame time."""
     _camera_ok_for: int | None = field(init=False, default=None)
@@ -312,6 +314,7 @@ class RoutinePlayer:
         self._seen = pose is not None
         self._angles = angles
         self._crowd = pose is not None and pose.people > 1
+        self._far = pose is not None and pose.span < MIN_SPAN  # not checked: see usable()
         if not self.active:
             return None, []
         t = self._clock(t_s)
@@ -657,6 +660,8 @@ class RoutinePlayer:
             return "I can't see you - come into the camera's view", "info"
         if self._crowd:
             return "More than one person in view: I can coach one person at a time", "safety"
+        if self._far:
+            return TOO_FAR, "posture"
         if self.phase == CYCLES:
             assert stretch.cycle is not None
             pace = 2.0 * stretch.cycle.min_period_s

@@ -6,6 +6,7 @@ Speed itself is measured by ``stretchcheck bench`` (``pose.live_bench``), never 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import time
@@ -411,3 +412,22 @@ def test_camera_problems_are_said_once_in_large_type():
     size = re.search(r'\.sc-alert\[data-kind="warning"\][^{]*\{[^}]*font-size: max\(([\d.]+)rem, '
                      r'([\d.]+)vh\)', CSS)
     assert size and float(size.group(2)) >= 3.6  # 26 px at 720 rows, as the card's own lines
+
+
+def test_a_person_far_in_the_background_is_asked_to_come_closer():
+    """Someone spanning a small part of the picture (a passer-by behind, the user at the far
+    end of a room) is not coached into position ("Lie on your back" to a walker in the
+    street): the cue says to come closer, and nothing is checked."""
+    from synthetic import poses_of, synthetic_knee_to_chest
+
+    from pose.checks import TOO_FAR
+
+    session = LiveSession(routine(), lambda: None)
+    poses = poses_of(synthetic_knee_to_chest(1.0, 2.0, 3.0))
+    for i, pose in enumerate(poses[:30]):
+        small = dataclasses.replace(pose, image=pose.image * 0.15)
+        session.process_pose(small, i / 30)
+    snap = session.snapshot()
+    assert snap.view.cue == TOO_FAR
+    assert snap.camera == (TOO_FAR,)
+    assert session.loop.last.position is None
