@@ -114,6 +114,13 @@ def spans(image: np.ndarray, visibility: np.ndarray, size: np.ndarray) -> np.nda
     return np.where(seen.sum(axis=(1, 2)) >= SPAN_MIN_SEEN, share.max(axis=1), np.nan)
 
 
+def with_span(pose: PoseFrame, span: float) -> PoseFrame:
+    """``pose`` with its ``span`` given, as worked out for a block of frames at once
+    (``spans``): per frame it cost as much as the rest of a replayed frame's checks."""
+    pose.__dict__["span"] = span  # the cached property's own slot
+    return pose
+
+
 SPAN_MIN_SEEN = 5
 """Landmarks that must be seen for ``PoseFrame.span`` to size a body: fewer (a hand or a
 face at the frame's edge) say nothing of how far away the person is."""

@@ -35,7 +35,7 @@ from pose.coach import PoseWatch, watch_ballistic
 from pose.collapse import CollapseFilter
 from pose.events import Event
 from pose.frame_edge import CutFootFilter
-from pose.landmarks import N_LANDMARKS, PoseFrame, spans
+from pose.landmarks import N_LANDMARKS, PoseFrame, spans, with_span
 from pose.report import Report, StretchResult
 from pose.smoothing import OneEuroParams, PoseSmoother
 from pose.stretches import Catalogue, Limit, Routine
@@ -341,14 +341,13 @@ class FrameLoop:
             height = np.array([p.size[1] for p in posed])
             image, world = self._smoother.smooth(t, image, world, height)
         block = _Block(rows, _f32(image), _f32(world), _f32(visibility))
-        span = spans(block.image, block.visibility, np.array([p.size for p in posed]))
+        span = spans(block.image, block.visibility, np.array([p.size for p in posed])).tolist()
         out: list[tuple[Tick, PoseFrame | None]] = list(pending)
         for r, (i, p) in enumerate(zip(rows, posed, strict=True)):
             tick = pending[i][0]
-            pose = PoseFrame(tick.t_s, block.image[r], block.world[r], block.visibility[r],
-                             p.size, p.people)
-            pose.__dict__["span"] = float(span[r])  # the cached property, for the block at once
-            out[i] = (tick, pose)
+            out[i] = (tick, with_span(PoseFrame(tick.t_s, block.image[r], block.world[r],
+                                                block.visibility[r], p.size, p.people),
+                                      span[r]))
         return out, block
 
     def _judge_all(self, checked: Sequence[tuple[Tick, PoseFrame | None]],
@@ -450,6 +449,7 @@ def run_track(loop: FrameLoop, track: Track,
     names = list(arrays)
     table = np.stack([arrays[n] for n in names], axis=1).tolist() if len(track) else []
     times, people = track.t_s.tolist(), track.people.tolist()
+    span = spans(image, visibility, np.array([track.size])).tolist() if len(track) else []
     j = 0
     for i, t in enumerate(times):
         while j < len(pending) and pending[j][0] <= t:
@@ -460,7 +460,8 @@ def run_track(loop: FrameLoop, track: Track,
         if not people[i]:
             loop.step_pose(None, tick=tick, hint=hint)
             continue
-        pose = PoseFrame(t, image[i], world[i], visibility[i], track.size, int(people[i]))
+        pose = with_span(PoseFrame(t, image[i], world[i], visibility[i], track.size,
+                                   int(people[i])), span[i])
         angles = dict(zip(names, table[i], strict=True))
         if loop.smoothing is None:
             loop.step_checked(pose, tick, angles, hint)
