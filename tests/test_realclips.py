@@ -21,7 +21,7 @@ from pose import landmarks as lm
 from pose.evaluate import evaluate
 from pose.routines import load_catalogue
 from pose.sessions import analyse_trace
-from pose.traces import load_trace
+from pose.traces import FIELDS, load_trace
 
 REALCLIPS = SHARED / "realclips"
 
@@ -43,6 +43,14 @@ MUST_REACH = {
 
 
 _catalogue = cache(load_catalogue)
+
+#: A trace's per-frame arrays (its frame size is one for all).
+_PER_FRAME = tuple(f for f in FIELDS if f != "size")
+
+
+def _frames(trace, which):
+    """The trace with only the frames ``which`` (a slice or a mask) picks."""
+    return dataclasses.replace(trace, **{f: getattr(trace, f)[which] for f in _PER_FRAME})
 
 
 @cache
@@ -113,9 +121,7 @@ def test_ballistic_movement_at_low_frame_rates(clip, fps):
         pytest.skip(f"{path} is not here")
     trace = load_trace(path)
     step = max(1, round(trace.fps / fps))
-    fields = ("t_s", "found", "image", "world", "visibility", "people")
-    report = analyse_trace(dataclasses.replace(trace, **{f: getattr(trace, f)[::step]
-                                                         for f in fields}), _catalogue())
+    report = analyse_trace(_frames(trace, slice(None, None, step)), _catalogue())
     flagged = [e for e in report.events if e.kind == "bounce" and e.stretch is None]
     assert bool(flagged) is MUST_REACH[clip][4]
 
@@ -177,11 +183,10 @@ def test_no_hold_is_timed_on_a_duplicate_ankle(ev):
 _MIRROR = np.array([lm.INDEX[name.replace("left", "@").replace("right", "left")
                          .replace("@", "right")] for name in lm.NAMES])
 _SWAP_SIDE = {"left": "right", "right": "left"}
-_FIELDS = ("t_s", "found", "image", "world", "visibility", "people")
 
 
 def _write_clip(folder, clip: str, trace, label: dict) -> None:
-    np.savez(folder / f"{clip}.npz", **{f: getattr(trace, f) for f in _FIELDS},
+    np.savez(folder / f"{clip}.npz", **{f: getattr(trace, f) for f in _PER_FRAME},
              size=np.array(trace.size, dtype=np.int32))
     (folder / f"{clip}.json").write_text(json.dumps(label))
 
@@ -261,8 +266,8 @@ def slowed(ev, tmp_path_factory):
     def at(step: int):
         if step not in made:
             made[step] = _made_from_the_nine(
-                tmp_path_factory.mktemp(f"every{step}"), lambda trace: dataclasses.replace(
-                    trace, **{f: getattr(trace, f)[::step] for f in _FIELDS}))
+                tmp_path_factory.mktemp(f"every{step}"),
+                lambda trace: _frames(trace, slice(None, None, step)))
         return made[step]
 
     return at
@@ -307,8 +312,7 @@ def test_the_nine_with_uneven_timestamps(ev, tmp_path, seed):
         n = len(trace)
         keep = rng.random(n) >= 0.2
         t_s = trace.t_s + rng.uniform(-0.45, 0.45, n) / trace.fps
-        return dataclasses.replace(trace, t_s=t_s[keep], **{
-            f: getattr(trace, f)[keep] for f in _FIELDS if f != "t_s"})
+        return _frames(dataclasses.replace(trace, t_s=t_s), keep)
 
     s = _made_from_the_nine(tmp_path, uneven).summary
     assert s["hold_coverage"] >= 0.80
