@@ -355,7 +355,7 @@ class RoutinePlayer:
         if pose is None:
             self._camera_problem = "I can't see you - come into the camera's view"
             return False
-        if pose.span < MIN_SPAN:
+        if self._far:
             self._camera_problem = TOO_FAR
             return False
         if posture_missing(stretch, angles):
