@@ -249,8 +249,24 @@ def test_live_bench_figures_through_the_track(tmp_path):
     for key in ("live_ms", "live_ratio", "live_lag_ms", "dropped_frames"):
         assert r[key] is not None
     assert live["track"] == "VideoProcessTrack" and live["raw_model_ms"] > 0
+    assert live["raw_model_back_to_back_ms"] > 0
     assert live["processed_frames"] + r["dropped_frames"] == live["camera_frames"]
     assert r["live_lag_ms"] > 0
+
+
+def test_the_raw_model_reference_is_handed_frames_at_the_camera_pace():
+    from pose.live_bench import VIDEO_CLOCK, raw_model_cpu_ms
+
+    pictures = camera_pictures(sample(A03), frames=4, size=(160, 120))
+    half_second = [n * VIDEO_CLOCK // 10 for n in range(6)]  # 10 fps
+    w0 = time.perf_counter()
+    paced = raw_model_cpu_ms(pictures, half_second, "lite")
+    assert time.perf_counter() - w0 >= 0.5  # the last frame 0.5 s after the first
+    five_seconds = [n * VIDEO_CLOCK // 10 for n in range(51)]
+    w0 = time.perf_counter()
+    back_to_back = raw_model_cpu_ms(pictures, five_seconds, "lite", paced=False)
+    assert time.perf_counter() - w0 < 4.0  # as soon as the model is free
+    assert len(paced) == 6 and len(back_to_back) == 51 and (paced > 0).all()
 
 
 def test_camera_pictures_play_back_and_forth():
