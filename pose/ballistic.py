@@ -12,14 +12,25 @@ Constants:
 - turning points 0.1-0.55 s apart (about 0.9 Hz and faster), five in a row, as for bouncing.
 - ``MIN_JOINTS`` = 2 within ``AGREE_S`` = 1 s: a body moving, not one limb's landmarks
   flickering (a far limb in a side view can swing wildly on its own).
+- ``MIN_TRAVEL`` = 0.5 body sizes over ``TRAVEL_S`` = 2 s: a body that travels across the
+  picture while its legs and arms swing is walking (or running) past, not swinging in place.
+  Walking at 1.0-1.4 m/s covers 0.6-0.8 body heights a second; A07's real walkers covered
+  1.3-2.0 body sizes in the 2 s before their (former) episodes, where R07's jumping jacks moved
+  0.01 and R09's walkouts 0.19. Walking towards or away from the camera does not cross the
+  picture and is not told apart this way.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
+from pose import landmarks as lm
 from pose.bounce import Bounce, BounceDetector
+from pose.landmarks import PoseFrame
 
 BIG_JOINTS: tuple[str, ...] = (
     "trunk_inclination",
@@ -33,6 +44,8 @@ MIN_JOINTS = 2
 AGREE_S = 1.0
 REARM_S = 3.0
 """Quiet time after which a new episode is reported again."""
+MIN_TRAVEL = 0.4
+TRAVEL_S = 2.0
 
 MESSAGE = "Fast, jerky movement: stretch slowly and hold instead"
 
@@ -59,11 +72,13 @@ class Ballistic:
 
 
 class BallisticWatch:
-    """Feed it every frame's angles (an empty mapping when there is no usable pose)."""
+    """Feed it every frame's angles (an empty mapping when there is no usable pose) and, to tell
+    walking past from swinging in place, the pose they were measured on."""
 
     def __init__(self, joints: tuple[str, ...] = BIG_JOINTS, min_swing_deg: float = MIN_SWING_DEG,
                  min_joints: int = MIN_JOINTS, agree_s: float = AGREE_S,
-                 rearm_s: float = REARM_S) -> None:
+                 rearm_s: float = REARM_S, min_travel: float = MIN_TRAVEL,
+                 travel_s: float = TRAVEL_S) -> None:
         self.detectors = [BounceDetector(j, min_swing_deg=min_swing_deg, rearm_s=rearm_s)
                           for j in joints]
         self.min_joints = min_joints
@@ -72,8 +87,20 @@ class BallisticWatch:
         self._last: dict[str, Bounce] = {}
         self._episode_at: float | None = None
         self.episodes: list[Ballistic] = []
+        self.min_travel = min_travel
+        self.travel_s = travel_s
+        # The poses of the last ``travel_s``: only looked at when an episode would start.
+        self._recent: deque[PoseFrame] = deque()
 
-    def update(self, t_s: float, angles: Mapping[str, float]) -> Ballistic | None:
+    def update(self, t_s: float, angles: Mapping[str, float],
+               pose: PoseFrame | None = None) -> Ballistic | None:
+        """The episode that starts at this frame (``t_s`` s, its ``angles`` in degrees), if
+        any. Without ``pose`` the body is taken to stay in place."""
+        recent = self._recent
+        if pose is not None:
+            recent.append(pose)
+        while recent and t_s - recent[0].t_s > self.travel_s:
+            recent.popleft()
         for det in self.detectors:
             bounce = det.update(t_s, angles.get(det.angle, float("nan")))
             if bounce is not None:
@@ -83,9 +110,12 @@ class BallisticWatch:
         if len(active) < self.min_joints:
             return None
         ongoing = self._episode_at is not None and t_s - self._episode_at < self.rearm_s
-        self._episode_at = t_s
         if ongoing:
+            self._episode_at = t_s
             return None
+        if self.travelled() >= self.min_travel:
+            return None  # walking past: a later swinging in place still starts an episode
+        self._episode_at = t_s
         found = [self._last[d.angle] for d in active if d.angle in self._last]
         if not found:
             return None
@@ -95,8 +125,24 @@ class BallisticWatch:
         self.episodes.append(episode)
         return episode
 
+    def travelled(self) -> float:
+        """How far the body moved across the picture over the last ``travel_s``: the hips'
+        midpoint from the first to the last pose with both hips seen, in body sizes (the
+        median of the poses' larger extent, pixels); 0 with fewer than two such poses."""
+        poses = [p for p in self._recent
+                 if min(p.visibility[lm.LEFT_HIP], p.visibility[lm.RIGHT_HIP]) >= 0.5]
+        if len(poses) < 2:
+            return 0.0
+        image = np.stack([p.image for p in poses])  # (N, 33, 2) pixels
+        seen = (np.stack([p.visibility for p in poses]) >= 0.5)[..., None]
+        extent = (np.where(seen, image, -np.inf).max(axis=1)
+                  - np.where(seen, image, np.inf).min(axis=1)).max(axis=1)  # (N,)
+        hips = image[[0, -1]][:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1)  # (2, 2)
+        return float(np.hypot(*(hips[1] - hips[0])) / np.median(extent))
+
     def drop_out(self, t_s: float) -> None:
         """The source lost time before the frame at ``t_s`` (``pose.clock``): swings seen before
         the gap cannot pair with those after it."""
+        self._recent.clear()
         for det in self.detectors:
             det.update(t_s, float("nan"))

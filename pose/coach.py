@@ -431,7 +431,10 @@ def ballistic_event(b: Ballistic) -> Event:
 def watch_ballistic(watch: BallisticWatch, t_s: float, pose: PoseFrame | None,
                     angles: Mapping[str, float]) -> list[Event]:
     """Feed one frame to ``watch``; the event of an episode that starts there, if any."""
-    b = watch.update(t_s, angles if usable(pose) else {})
+    if usable(pose):
+        b = watch.update(t_s, angles, pose)
+    else:
+        b = watch.update(t_s, {})
     return [ballistic_event(b)] if b is not None else []
 
 

@@ -106,3 +106,42 @@ def test_a_drop_out_ends_what_was_watched(gap_s, flagged):
     assert len(loop.dropouts) == (1 if gap_s else 0)
     found = [e for e in loop.events if e.kind == "bounce" and e.stretch is None]
     assert bool(found) is flagged
+
+
+def walk(fps: float, seconds: float = 8.0, stride_hz: float = 1.0) -> dict[str, np.ndarray]:
+    """Ordinary walking: each hip +-20 deg and knee 5-60 deg, arms +-15 deg, left against
+    right, ``stride_hz`` strides a second (each joint reverses twice a stride)."""
+    t = np.arange(0.0, seconds, 1.0 / fps)
+    swing = np.sin(2 * np.pi * stride_hz * t)
+    knee = 5 + 55 * np.clip(np.sin(2 * np.pi * stride_hz * t - 1.0), 0, None)
+    knee_other = 5 + 55 * np.clip(-np.sin(2 * np.pi * stride_hz * t - 1.0), 0, None)
+    return {"hip_flexion_left": 10 + 20 * swing, "hip_flexion_right": 10 - 20 * swing,
+            "knee_flexion_left": knee, "knee_flexion_right": knee_other,
+            "shoulder_flexion_left": -15 * swing, "shoulder_flexion_right": 15 * swing,
+            "trunk_inclination": np.full_like(t, 4.0)}
+
+
+def run_moving(streams: dict[str, np.ndarray], fps: float, x_px) -> list:
+    """``run`` with the body's pose at ``x_px(t)`` pixels across (its size: 400 px)."""
+    n = len(next(iter(streams.values())))
+    watch = BallisticWatch()
+    found = []
+    for i in range(n):
+        t = i / fps
+        pose = PoseFrame(t, BODY_PX + (x_px(t), 0.0), np.zeros((33, 3)), np.ones(33),
+                         (640, 480))
+        e = watch.update(t, {k: float(v[i]) for k, v in streams.items()}, pose)
+        if e:
+            found.append(e)
+    return found
+
+
+@pytest.mark.parametrize("fps", [10.0, 30.0])
+def test_walking_across_the_picture_is_not_ballistic_swinging_in_place_is(fps):
+    """Legs and arms swing as much walking as marching on the spot; what tells them apart is
+    that a walker crosses the picture (0.7 body sizes a second here: 1.2 m/s)."""
+    streams = walk(fps)
+    assert run_moving(streams, fps, lambda t: 0.7 * 400 * t) == []
+    assert len(run_moving(streams, fps, lambda t: 0.0)) == 1
+    # Swaying a little while doing jumping jacks is still jumping jacks.
+    assert len(run_moving(jacks(fps), fps, lambda t: 40 * np.sin(2 * np.pi * 0.5 * t))) == 1
