@@ -12,12 +12,17 @@ Constants:
 - turning points 0.1-0.55 s apart (about 0.9 Hz and faster), five in a row, as for bouncing.
 - ``MIN_JOINTS`` = 2 within ``AGREE_S`` = 1 s: a body moving, not one limb's landmarks
   flickering (a far limb in a side view can swing wildly on its own).
-- ``MIN_TRAVEL`` = 0.5 body sizes over ``TRAVEL_S`` = 2 s: a body that travels across the
-  picture while its legs and arms swing is walking (or running) past, not swinging in place.
-  Walking at 1.0-1.4 m/s covers 0.6-0.8 body heights a second; A07's real walkers covered
-  1.3-2.0 body sizes in the 2 s before their (former) episodes, where R07's jumping jacks moved
-  0.01 and R09's walkouts 0.19. Walking towards or away from the camera does not cross the
-  picture and is not told apart this way.
+- ``MIN_TRAVEL`` = 0.25 body sizes between the halves of the last ``TRAVEL_S`` = 2 s (the hips'
+  mean position over each half): a body that travels across the picture while its legs and
+  arms swing is walking (or running) past, not swinging in place, and no episode starts until
+  it has not travelled so far for ``TRAVEL_S``. Walking at 1.0-1.4 m/s puts the halves 0.6-0.8
+  body heights apart. A07's real walkers seen near (the street cut into quarters shown at
+  twice the size): 0.27-1.09 where their episodes started before, and each run of swinging
+  reached 0.31 or more (one walking away from the camera, up the street, 0.20-0.33). In place,
+  R07's jumping jacks move 0.06 at most over the whole clip, R09's walkouts 0.11 where their
+  episode starts and 0.26 at most (p90 0.14): a walkout that travels that far is not flagged
+  while it does. Walking straight towards or away from the camera crosses little and may
+  still be flagged.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ MIN_JOINTS = 2
 AGREE_S = 1.0
 REARM_S = 3.0
 """Quiet time after which a new episode is reported again."""
-MIN_TRAVEL = 0.4
+MIN_TRAVEL = 0.25
 TRAVEL_S = 2.0
 
 MESSAGE = "Fast, jerky movement: stretch slowly and hold instead"
@@ -91,6 +96,7 @@ class BallisticWatch:
         self.travel_s = travel_s
         # The poses of the last ``travel_s``: only looked at when an episode would start.
         self._recent: deque[PoseFrame] = deque()
+        self._travelled_at: float | None = None  # when the body last crossed the picture
 
     def update(self, t_s: float, angles: Mapping[str, float],
                pose: PoseFrame | None = None) -> Ballistic | None:
@@ -114,7 +120,11 @@ class BallisticWatch:
             self._episode_at = t_s
             return None
         if self.travelled() >= self.min_travel:
-            return None  # walking past: a later swinging in place still starts an episode
+            self._travelled_at = t_s
+        if self._travelled_at is not None and t_s - self._travelled_at <= self.travel_s:
+            # Walking past (a walker stopping or turning for a moment is still one): a
+            # swinging in place that goes on afterwards still starts an episode.
+            return None
         self._episode_at = t_s
         found = [self._last[d.angle] for d in active if d.angle in self._last]
         if not found:
@@ -127,22 +137,32 @@ class BallisticWatch:
 
     def travelled(self) -> float:
         """How far the body moved across the picture over the last ``travel_s``: the hips'
-        midpoint from the first to the last pose with both hips seen, in body sizes (the
-        median of the poses' larger extent, pixels); 0 with fewer than two such poses."""
+        midpoint averaged over the window's first half against its second half, in body sizes
+        (the median of the poses' larger extent, pixels); 0 without two poses in each half
+        that show both hips and size the body (``PoseFrame.span``). Halves rather than the
+        first and the last pose: a swing in place (0.9 Hz and faster) averages out over each
+        half, at whatever phase the window starts, where a walker's halves lie apart."""
         poses = [p for p in self._recent
-                 if min(p.visibility[lm.LEFT_HIP], p.visibility[lm.RIGHT_HIP]) >= 0.5]
-        if len(poses) < 2:
+                 if min(p.visibility[lm.LEFT_HIP], p.visibility[lm.RIGHT_HIP]) >= 0.5
+                 and p.span == p.span]  # NaN: too few landmarks seen to size the body
+        if len(poses) < 4:
+            return 0.0
+        t = np.array([p.t_s for p in poses])
+        second = t >= (t[0] + t[-1]) / 2
+        if not 2 <= second.sum() <= len(poses) - 2:
             return 0.0
         image = np.stack([p.image for p in poses])  # (N, 33, 2) pixels
         seen = (np.stack([p.visibility for p in poses]) >= 0.5)[..., None]
         extent = (np.where(seen, image, -np.inf).max(axis=1)
                   - np.where(seen, image, np.inf).min(axis=1)).max(axis=1)  # (N,)
-        hips = image[[0, -1]][:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1)  # (2, 2)
-        return float(np.hypot(*(hips[1] - hips[0])) / np.median(extent))
+        hips = image[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1)  # (N, 2)
+        moved = hips[second].mean(axis=0) - hips[~second].mean(axis=0)
+        return float(np.hypot(*moved) / np.median(extent))
 
     def drop_out(self, t_s: float) -> None:
         """The source lost time before the frame at ``t_s`` (``pose.clock``): swings seen before
         the gap cannot pair with those after it."""
         self._recent.clear()
+        self._travelled_at = None
         for det in self.detectors:
             det.update(t_s, float("nan"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pose.ballistic import MESSAGE, BallisticWatch
+from pose.ballistic import MESSAGE, MIN_TRAVEL, BallisticWatch
 from pose.catalogue_checker import CatalogueChecker
 from pose.landmarks import PoseFrame
 from pose.pipeline import FrameLoop
@@ -145,3 +145,24 @@ def test_walking_across_the_picture_is_not_ballistic_swinging_in_place_is(fps):
     assert len(run_moving(streams, fps, lambda t: 0.0)) == 1
     # Swaying a little while doing jumping jacks is still jumping jacks.
     assert len(run_moving(jacks(fps), fps, lambda t: 40 * np.sin(2 * np.pi * 0.5 * t))) == 1
+
+
+def test_a_walker_who_stops_for_a_moment_is_still_walking_past():
+    """Stopping for a second (stepping on the spot) at a crossing, then walking on: the travel
+    between the halves of 2 s dips under ``MIN_TRAVEL``, but the body crossed the picture less
+    than 2 s before, so no episode starts."""
+    fps = 30.0
+    streams = walk(fps, 10.0)
+
+    def x_px(t: float) -> float:  # 0.7 body sizes a second, standing still from 3 to 4 s
+        return 0.7 * 400 * (min(t, 3.0) + max(0.0, t - 4.0))
+
+    watch = BallisticWatch()
+    travelled = []
+    for i in range(len(streams["hip_flexion_left"])):
+        t = i / fps
+        pose = PoseFrame(t, BODY_PX + (x_px(t), 0.0), np.zeros((33, 3)), np.ones(33),
+                         (640, 480))
+        assert watch.update(t, {k: float(v[i]) for k, v in streams.items()}, pose) is None
+        travelled.append(watch.travelled())
+    assert min(travelled[int(2.5 * fps):]) < MIN_TRAVEL  # the dip the latch bridges
