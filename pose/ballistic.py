@@ -27,6 +27,7 @@ Constants:
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -144,7 +145,7 @@ class BallisticWatch:
         half, at whatever phase the window starts, where a walker's halves lie apart."""
         poses = [p for p in self._recent
                  if min(p.visibility[lm.LEFT_HIP], p.visibility[lm.RIGHT_HIP]) >= 0.5
-                 and p.span == p.span]  # NaN: too few landmarks seen to size the body
+                 and not math.isnan(p.span)]  # NaN: too few landmarks seen to size the body
         if len(poses) < 4:
             return 0.0
         t = np.array([p.t_s for p in poses])

@@ -404,7 +404,8 @@ def format_live(r: dict[str, Any]) -> str:
         f"{r['dropped_frames']} skipped",
         f"live cpu   {r['live_ms']:.2f} ms per processed frame (all threads) = "
         f"{r['live_ratio']:.3f} x the raw model ({live['raw_model_ms']:.2f} ms) on the same frames "
-        f"at the camera's pace ({live['raw_model_back_to_back_ms']:.2f} ms back to back)",
+        f"at the camera's pace ({live['raw_model_back_to_back_ms'] or float('nan'):.2f} ms back "
+        f"to back)",
         f"live lag   {r['live_lag_ms']} ms median, {live['lag_p95_ms']} ms p95, camera to "
         f"picture out (target {live['lag_target_ms']} ms: a frame interval + the model + 10 ms)",
     ])
