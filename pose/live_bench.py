@@ -19,7 +19,7 @@ Figures (all from one run, so their ratios are fair on a shared machine):
 - ``live_ratio``: ``live_ms`` over the raw model's CPU mean (a bare landmarker, video mode) on
   the very frames that were processed, with their timestamps, handed over at the camera's pace
   (``raw_model_cpu_ms``), measured right after. The same model back to back, which costs
-  0.2-2.0 ms a frame less, is shown beside it (``raw_model_back_to_back_ms``).
+  0.2-2.1 ms a frame less, is shown beside it (``raw_model_back_to_back_ms``).
 - ``live_lag_ms``: median time from a frame leaving the camera to its processed picture
   leaving the track (frames shown more than once count once, at their first showing).
 - ``dropped_frames``: camera frames the session skipped because it was still busy
@@ -244,8 +244,8 @@ def raw_model_cpu_ms(pictures: list[np.ndarray], pts: list[int], model: str,
     """CPU ms (the whole process) of a bare landmarker on each of the processed frames, in
     order, at their timestamps: the model and nothing of ours. ``paced``: each frame is handed
     over at its camera time (relative to the first), as the camera handed it to the page;
-    otherwise back to back. The model takes 0.2-2.0 ms more CPU a frame at a camera's pace
-    than back to back (A06 at 640x480, nine runs on this 2-core machine; in one loop with
+    otherwise back to back. The model takes 0.2-2.1 ms more CPU a frame at a camera's pace
+    than back to back (A06 at 640x480, twelve runs on this 2-core machine; in one loop with
     nothing else, 11.4-11.5 -> 13.1-13.2 ms, its graph threads 11.0-11.1 -> 12.5-12.6: they
     wait for each frame instead of finding it queued). The page meets frames at the camera's
     pace, so the paced run is its reference."""
