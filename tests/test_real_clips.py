@@ -82,8 +82,9 @@ def test_a07_street_runs_to_the_end_and_holds_nothing(track_of):
 def test_a07_walkers_brought_near_are_not_flagged_as_ballistic(track_of):
     """The same real walkers as if near the camera (the picture a third as wide and high, so
     they span 40-60 % of it and are checked): their legs and arms swing 40-56 deg at 1.2-1.7
-    Hz, but they walk across the picture (0.5-2.1 body sizes in 2 s), so this is not fast,
-    jerky movement (``pose.ballistic.MIN_TRAVEL``; two bounce events without it)."""
+    Hz, but they walk across the picture (their hips' mean positions over the halves of 2 s
+    lie 0.26-1.10 body sizes apart), so this is not fast, jerky movement
+    (``pose.ballistic.MIN_TRAVEL``; two bounce events without it)."""
     track = track_of(A07)
     near = dataclasses.replace(track, size=(track.size[0] // 3, track.size[1] // 3),
                                _angles=None)
