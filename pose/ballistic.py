@@ -16,13 +16,14 @@ Constants:
   mean position over each half): a body that travels across the picture while its legs and
   arms swing is walking (or running) past, not swinging in place, and no episode starts until
   it has not travelled so far for ``TRAVEL_S``. Walking at 1.0-1.4 m/s puts the halves 0.6-0.8
-  body heights apart. A07's real walkers seen near (the street cut into quarters shown at
-  twice the size): 0.27-1.09 where their episodes started before, and each run of swinging
-  reached 0.31 or more (one walking away from the camera, up the street, 0.20-0.33). In place,
-  R07's jumping jacks move 0.06 at most over the whole clip, R09's walkouts 0.11 where their
-  episode starts and 0.26 at most (p90 0.14): a walkout that travels that far is not flagged
-  while it does. Walking straight towards or away from the camera crosses little and may
-  still be flagged.
+  body sizes apart (an upright walker's size is about their height). A07's real walkers seen
+  near (the street cut into quarters shown at twice the size): 0.27-1.09 where their episodes
+  started before, and each run of swinging reached 0.31 or more (one walking away from the
+  camera, up the street, 0.20-0.33). In place, R07's jumping jacks move 0.06 at most over the
+  whole clip, R09's walkouts 0.11 where their episode starts and 0.26 at most (p90 0.14). The
+  two overlap at the threshold: there is no margin, the latch is what carries the walkers,
+  and a walkout that travels as far would not be flagged while it does. Walking straight
+  towards or away from the camera crosses little and may still be flagged.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ REARM_S = 3.0
 """Quiet time after which a new episode is reported again."""
 MIN_TRAVEL = 0.25
 TRAVEL_S = 2.0
+"""The window travel is measured over, and how long after the body last travelled so far no
+episode starts."""
 
 MESSAGE = "Fast, jerky movement: stretch slowly and hold instead"
 
@@ -98,11 +101,24 @@ class BallisticWatch:
         # The poses of the last ``travel_s``: only looked at when an episode would start.
         self._recent: deque[PoseFrame] = deque()
         self._travelled_at: float | None = None  # when the body last crossed the picture
+        self._last_t: float | None = None
+
+    def _start_afresh(self) -> None:
+        """Forget what was watched (the episodes found stay listed)."""
+        for det in self.detectors:
+            det.reset()
+        self._last.clear()
+        self._episode_at = self._travelled_at = None
+        self._recent.clear()
 
     def update(self, t_s: float, angles: Mapping[str, float],
                pose: PoseFrame | None = None) -> Ballistic | None:
         """The episode that starts at this frame (``t_s`` s, its ``angles`` in degrees), if
-        any. Without ``pose`` the body is taken to stay in place."""
+        any. ``pose``, at the same time (``pose.t_s == t_s``), is the body the angles were
+        measured on; frames without one add nothing to how far the body travelled."""
+        if self._last_t is not None and t_s < self._last_t:
+            self._start_afresh()  # time went back: a new recording
+        self._last_t = t_s
         recent = self._recent
         if pose is not None:
             recent.append(pose)
@@ -141,8 +157,9 @@ class BallisticWatch:
         midpoint averaged over the window's first half against its second half, in body sizes
         (the median of the poses' larger extent, pixels); 0 without two poses in each half
         that show both hips and size the body (``PoseFrame.span``). Halves rather than the
-        first and the last pose: a swing in place (0.9 Hz and faster) averages out over each
-        half, at whatever phase the window starts, where a walker's halves lie apart."""
+        first and the last pose: a swing in place mostly averages out over each half (exactly
+        at whole cycles a second; at other rates the halves differ by up to about 0.4 of the
+        hips' own swing), where a walker's halves lie apart by the distance walked in 1 s."""
         poses = [p for p in self._recent
                  if min(p.visibility[lm.LEFT_HIP], p.visibility[lm.RIGHT_HIP]) >= 0.5
                  and not math.isnan(p.span)]  # NaN: too few landmarks seen to size the body
@@ -162,8 +179,9 @@ class BallisticWatch:
 
     def drop_out(self, t_s: float) -> None:
         """The source lost time before the frame at ``t_s`` (``pose.clock``): swings seen before
-        the gap cannot pair with those after it."""
+        the gap cannot pair with those after it, nor can positions. A walker stays one: the
+        swings seen just before the gap still count as recent, and with no positions left to
+        measure travel on, forgetting that the body was crossing would flag the walk."""
         self._recent.clear()
-        self._travelled_at = None
         for det in self.detectors:
             det.update(t_s, float("nan"))

@@ -430,7 +430,8 @@ def ballistic_event(b: Ballistic) -> Event:
 
 def watch_ballistic(watch: BallisticWatch, t_s: float, pose: PoseFrame | None,
                     angles: Mapping[str, float]) -> list[Event]:
-    """Feed one frame to ``watch``; the event of an episode that starts there, if any."""
+    """Feed one frame to ``watch`` (the pose too, so that it can tell walking past from
+    swinging in place); the event of an episode that starts there, if any."""
     if usable(pose):
         b = watch.update(t_s, angles, pose)
     else:

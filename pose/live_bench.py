@@ -246,9 +246,10 @@ def raw_model_cpu_ms(pictures: list[np.ndarray], pts: list[int], model: str,
     over at its camera time (relative to the first), as the camera handed it to the page;
     otherwise back to back. The model takes 0.2-2.1 ms more CPU a frame at a camera's pace
     than back to back (A06 at 640x480, twelve runs on this 2-core machine; in one loop with
-    nothing else, 11.4-11.5 -> 13.1-13.2 ms, its graph threads 11.0-11.1 -> 12.5-12.6: they
+    nothing else, 11.4-12.2 -> 13.1-13.8 ms, its graph threads 11.0-11.1 -> 12.5-12.6: they
     wait for each frame instead of finding it queued). The page meets frames at the camera's
-    pace, so the paced run is its reference."""
+    pace, so the paced run is its reference. (Frames behind their time after a hiccup are
+    handed over at once until the run is on time again.)"""
     from pose.bench import _raw_model
 
     landmarker, detect = _raw_model(model)
@@ -309,8 +310,8 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
         raw_ms = raw_model_cpu_ms(pictures, run.processed_pts, model)[run.warm_from:]
         raw_b2b_ms = raw_model_cpu_ms(pictures, run.processed_pts, model,
                                       paced=False)[run.warm_from:]
-    # The harness's own cost moves by a third between runs on a shared machine (0.3-0.5 ms a
-    # frame): taken before and after the session's run, and averaged.
+    # The harness's own cost moves between runs on a shared machine (9.4-19.4 ms a second,
+    # 0.3-0.65 ms a frame): taken before and after the session's run, and averaged.
     say("live: the harness alone again")
     harness.append(run_through_track(pass_through, pictures, 5.0, queued=queued))
     harness_cpu_per_s = sum(h.cpu_s for h in harness) / sum(h.wall_s for h in harness)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
-from pose.ballistic import MESSAGE, MIN_TRAVEL, BallisticWatch
+from pose.ballistic import MESSAGE, MIN_TRAVEL, Ballistic, BallisticWatch
 from pose.catalogue_checker import CatalogueChecker
 from pose.landmarks import PoseFrame
 from pose.pipeline import FrameLoop
@@ -121,15 +123,19 @@ def walk(fps: float, seconds: float = 8.0, stride_hz: float = 1.0) -> dict[str, 
             "trunk_inclination": np.full_like(t, 4.0)}
 
 
-def run_moving(streams: dict[str, np.ndarray], fps: float, x_px) -> list:
+#: A picture wide enough for a walk of several seconds across it (the body spans 400 px).
+STREET = (3200, 480)
+
+
+def run_moving(streams: dict[str, np.ndarray], fps: float,
+               x_px: Callable[[float], float]) -> list[Ballistic]:
     """``run`` with the body's pose at ``x_px(t)`` pixels across (its size: 400 px)."""
     n = len(next(iter(streams.values())))
     watch = BallisticWatch()
     found = []
     for i in range(n):
         t = i / fps
-        pose = PoseFrame(t, BODY_PX + (x_px(t), 0.0), np.zeros((33, 3)), np.ones(33),
-                         (640, 480))
+        pose = PoseFrame(t, BODY_PX + (x_px(t), 0.0), np.zeros((33, 3)), np.ones(33), STREET)
         e = watch.update(t, {k: float(v[i]) for k, v in streams.items()}, pose)
         if e:
             found.append(e)
@@ -161,8 +167,47 @@ def test_a_walker_who_stops_for_a_moment_is_still_walking_past():
     travelled = []
     for i in range(len(streams["hip_flexion_left"])):
         t = i / fps
-        pose = PoseFrame(t, BODY_PX + (x_px(t), 0.0), np.zeros((33, 3)), np.ones(33),
-                         (640, 480))
+        pose = PoseFrame(t, BODY_PX + (x_px(t), 0.0), np.zeros((33, 3)), np.ones(33), STREET)
         assert watch.update(t, {k: float(v[i]) for k, v in streams.items()}, pose) is None
         travelled.append(watch.travelled())
     assert min(travelled[int(2.5 * fps):]) < MIN_TRAVEL  # the dip the latch bridges
+
+
+@pytest.mark.parametrize("speed, flagged", [(0.7, False), (0.0, True)])
+def test_the_loop_tells_a_walk_past_from_the_spot_across_a_drop_out(speed, flagged):
+    """Through the one loop (the pose reaches the watch with the angles): a walk across the
+    picture with 1.5 s without a picture in the middle is not flagged - the swings just before
+    the gap still count, and the body was crossing - while the same steps on the spot are."""
+    fps = 30.0
+    streams = walk(fps, 8.0)
+    loop = FrameLoop(CatalogueChecker.for_catalogue(load_catalogue()), smoothing=None)
+    for i in range(len(streams["hip_flexion_left"])):
+        t = i / fps + (1.5 if i >= 4 * fps else 0.0)
+        pose = PoseFrame(t, BODY_PX + (speed * 400 * i / fps, 0.0), np.zeros((33, 3)),
+                         np.ones(33), STREET)
+        loop.step_pose(pose, t, angles={k: float(v[i]) for k, v in streams.items()})
+    loop.finish()
+    assert len(loop.dropouts) == 1
+    found = [e for e in loop.events if e.kind == "bounce" and e.stretch is None]
+    assert bool(found) is flagged
+
+
+def test_time_going_back_starts_the_travel_afresh():
+    """A new recording (time back to 0) after a walk: jumping jacks in place are flagged as
+    soon as on a fresh watch, not held back by the walk before."""
+    fps = 30.0
+    fresh = run_moving(jacks(fps), fps, lambda t: 0.0)
+    watch = BallisticWatch()
+    streams = walk(fps, 6.0)
+    for i in range(len(streams["hip_flexion_left"])):
+        t = i / fps
+        pose = PoseFrame(t, BODY_PX + (0.7 * 400 * t, 0.0), np.zeros((33, 3)), np.ones(33),
+                         STREET)
+        assert watch.update(t, {k: float(v[i]) for k, v in streams.items()}, pose) is None
+    again = []
+    for i, row in enumerate(zip(*jacks(fps).values(), strict=True)):
+        t = i / fps
+        pose = PoseFrame(t, BODY_PX, np.zeros((33, 3)), np.ones(33), STREET)
+        if (e := watch.update(t, dict(zip(jacks(fps), map(float, row), strict=True)), pose)):
+            again.append(e)
+    assert len(fresh) == 1 and again and again[0].t_s == pytest.approx(fresh[0].t_s, abs=0.2)
