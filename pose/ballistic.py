@@ -170,12 +170,10 @@ class BallisticWatch:
         if not 2 <= second.sum() <= len(poses) - 2:
             return 0.0
         image = np.stack([p.image for p in poses])  # (N, 33, 2) pixels
-        seen = (np.stack([p.visibility for p in poses]) >= 0.5)[..., None]
-        extent = (np.where(seen, image, -np.inf).max(axis=1)
-                  - np.where(seen, image, np.inf).min(axis=1)).max(axis=1)  # (N,)
+        size = lm.extents(image, np.stack([p.visibility for p in poses])).max(axis=1)  # (N,)
         hips = image[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1)  # (N, 2)
         moved = hips[second].mean(axis=0) - hips[~second].mean(axis=0)
-        return float(np.hypot(*moved) / np.median(extent))
+        return float(np.hypot(*moved) / np.median(size))
 
     def drop_out(self, t_s: float) -> None:
         """The source lost time before the frame at ``t_s`` (``pose.clock``): swings seen before

@@ -103,15 +103,25 @@ class PoseFrame:
                            np.array([self.size]))[0])
 
 
-def spans(image: np.ndarray, visibility: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """``PoseFrame.span`` of N frames: ``image`` (N, 33, 2) pixels, ``visibility`` (N, 33),
-    ``size`` (N, 2) width and height in pixels. Returns (N,) shares of the picture."""
+def extents(image: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """How far the seen landmarks (visibility 0.5 or more) of N frames reach across and down:
+    ``image`` (N, 33, 2) pixels, ``visibility`` (N, 33). Returns (N, 2) pixels (NaN with
+    nothing seen)."""
     seen = (visibility >= 0.5)[..., None]
     hi = np.where(seen, image, -np.inf).max(axis=1)
     lo = np.where(seen, image, np.inf).min(axis=1)
-    with np.errstate(invalid="ignore"):  # nothing seen: inf - inf, NaN below anyway
-        share = (hi - lo) / np.maximum(size, 1)
-    return np.where(seen.sum(axis=(1, 2)) >= SPAN_MIN_SEEN, share.max(axis=1), np.nan)
+    with np.errstate(invalid="ignore"):  # nothing seen: inf - inf
+        reach: np.ndarray = hi - lo
+    return reach
+
+
+def spans(image: np.ndarray, visibility: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """``PoseFrame.span`` of N frames: ``image`` (N, 33, 2) pixels, ``visibility`` (N, 33),
+    ``size`` (N, 2) width and height in pixels. Returns (N,) shares of the picture."""
+    with np.errstate(invalid="ignore"):  # nothing seen: NaN below anyway
+        share = extents(image, visibility) / np.maximum(size, 1)
+    seen = (visibility >= 0.5).sum(axis=1)
+    return np.where(seen >= SPAN_MIN_SEEN, share.max(axis=1), np.nan)
 
 
 def with_span(pose: PoseFrame, span: float) -> PoseFrame:
