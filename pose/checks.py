@@ -308,6 +308,13 @@ one of them when no one else was in view)."""
 TOO_FAR = "You are far from the camera: come closer so I can see you well"
 
 
+def too_far(span: float) -> bool:
+    """Whether a person spanning ``span`` of the picture (``PoseFrame.span``) is too far away
+    to be checked (``MIN_SPAN``). NaN, too little seen to size them, is not: the parts not
+    seen are named instead."""
+    return span < MIN_SPAN
+
+
 def camera_check(stretch: Stretch, side: str, image_px: np.ndarray | None,
                  visibility: np.ndarray | None, people: int = 1,
                  span: float = 1.0) -> list[str]:
@@ -316,7 +323,7 @@ def camera_check(stretch: Stretch, side: str, image_px: np.ndarray | None,
     seen to size them, and the parts not seen are named instead)."""
     if image_px is None or visibility is None or people == 0:
         return ["I can't see anyone - step into view"]
-    if span < MIN_SPAN:
+    if too_far(span):
         return [TOO_FAR]
     problems = []
     if people > 1:

@@ -25,7 +25,6 @@ from pose.checks import (
     CLEAR_VISIBILITY,
     FACE_THE_CAMERA,
     IN_FORM,
-    MIN_SPAN,
     NEARLY,
     OVER_RANGE,
     UNKNOWN,
@@ -34,6 +33,7 @@ from pose.checks import (
     evaluate,
     judge_frame,
     seen_clearly,
+    too_far,
 )
 from pose.cycles import CycleCounter
 from pose.events import EVENT_KINDS, Event  # noqa: F401 - re-exported
@@ -443,7 +443,7 @@ def usable(pose: PoseFrame | None) -> bool:
     """Checks run only on one clearly seen person: several people could mix up the coaching,
     and a body far in the background (``pose.checks.MIN_SPAN``) is not the user and is read
     too coarsely."""
-    return pose is not None and pose.people == 1 and not pose.span < MIN_SPAN  # NaN: unsized
+    return pose is not None and pose.people == 1 and not too_far(pose.span)
 
 
 CONTROLS = ("pause", "resume", "skip", "pain")

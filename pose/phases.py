@@ -34,12 +34,12 @@ import numpy as np
 
 from pose.checks import (
     IN_FORM,
-    MIN_SPAN,
     NEARLY,
     OUT_OF_FORM,
     TOO_FAR,
     Position,
     camera_check,
+    too_far,
 )
 from pose.coach import Coach
 from pose.events import Event
@@ -262,7 +262,7 @@ class RoutinePlayer:
     _angles: Mapping[str, float] = field(init=False, default_factory=dict)
     _crowd: bool = field(init=False, default=False)
     _far: bool = field(init=False, default=False)
-    """The person in view spans too little of the picture to be checked (``MIN_SPAN``)."""
+    """The person in view spans too little of the picture to be checked (``too_far``)."""
     _pauses: list[tuple[float, float]] = field(init=False, default_factory=list)
     """(coaching time of a pause, its length in s), in order: coaching time -> frame time."""
     _camera_ok_for: int | None = field(init=False, default=None)
@@ -314,7 +314,7 @@ class RoutinePlayer:
         self._seen = pose is not None
         self._angles = angles
         self._crowd = pose is not None and pose.people > 1
-        self._far = pose is not None and pose.span < MIN_SPAN  # not checked: see usable()
+        self._far = pose is not None and too_far(pose.span)  # not checked: see usable()
         if not self.active:
             return None, []
         t = self._clock(t_s)
