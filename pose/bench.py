@@ -162,8 +162,9 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
        the cores it has waits on something: see ``pose.extraction.own_core``).
     3. The parallel analysis saved to a temporary store and replayed from it (no model):
        ``replay_x_realtime`` (the median of three replays).
-    4. ``stretchcheck evaluate`` on the traces in ``realclips`` (if given and present):
-       ``evaluate_x_realtime``.
+    4. ``stretchcheck evaluate`` on the traces in ``realclips`` (if given and present), after
+       an untimed run, in one process (``jobs`` 1) and then as the command runs it (a forked
+       worker per core, a clip each): ``evaluate_seq_x_realtime``, ``evaluate_x_realtime``.
     5. Memory: ``peak_rss_mb``, the peak resident memory of this process (``getrusage``);
        ``analyze_rss_together_mb``, the most an analysis held (sampled; the name is from when
        the pose extraction ran in worker processes, added to this one's).
@@ -232,10 +233,13 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
             runs.append(time.perf_counter() - t0)
         replay_s = float(np.median(runs))
 
-    evaluate_x = None
+    evaluate_x = evaluate_seq_x = None
     if realclips is not None and realclips.is_dir() and any(realclips.glob("*.npz")):
-        _say(f"evaluate on the traces in {realclips}")
-        ev = evaluate(realclips, [realclips], catalogue=catalogue)
+        _say(f"evaluate on the traces in {realclips}, in one process, then one per core")
+        evaluate(realclips, [realclips], catalogue=catalogue, jobs=1)  # warm-up: not timed
+        seq = evaluate(realclips, [realclips], catalogue=catalogue, jobs=1)
+        ev = evaluate(realclips, [realclips], catalogue=catalogue, jobs=None)
+        evaluate_seq_x = round(seq.media_s / seq.run_s, 1) if seq.run_s > 0 else None
         evaluate_x = round(ev.media_s / ev.run_s, 1) if ev.run_s > 0 else None
 
     # The vectorised angle maths on its own, over the same number of frames at once.
@@ -284,6 +288,7 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
         "replay_ms": round(replay_s * 1000.0, 1),
         "replay_x_realtime": round(duration / replay_s, 1) if replay_s > 0 else None,
         "evaluate_x_realtime": evaluate_x,
+        "evaluate_seq_x_realtime": evaluate_seq_x,
         "peak_rss_mb": round(peak_kb / 1024.0, 1),
         "analyze_rss_together_mb": round(max(seq_rss, par_rss) / 1024.0 / 1024.0, 1),
         **live,
@@ -332,7 +337,8 @@ def format_bench(r: dict[str, Any]) -> str:
         f"{r['analyze_cores']:.2f})",
         f"replay     {r['replay_x_realtime']}x real time (from the store, every catalogue "
         "stretch)",
-        f"evaluate   {evaluate_x}x real time (the realclips traces)" if evaluate_x is not None
+        f"evaluate   {evaluate_x}x real time (the realclips traces; in one process "
+        f"{r['evaluate_seq_x_realtime']}x)" if evaluate_x is not None
         else "evaluate   (no realclips traces beside the repository)",
         f"memory     peak RSS {r['peak_rss_mb']} MB; analyze at most "
         f"{r['analyze_rss_together_mb']} MB",

@@ -309,7 +309,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         ev = evaluate(Path(args.labels), [Path(p) for p in args.recordings],
                       stretch=args.stretch, out=Path(args.out) if args.out else None,
-                      on_clip=on_clip)
+                      on_clip=on_clip, jobs=args.jobs)
     finally:
         for close in bars:
             close()
@@ -511,6 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stretch", default="auto",
                    help="'auto' (default: recognise any catalogue stretch) or one stretch id")
     p.add_argument("--out", help="write each clip's report here as <id>.json")
+    p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help="processes checking the traces in parallel, a clip each (default: one "
+                   "per core, at most 4; 1: sequential)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object: summary, per_clip, timing")
     p.set_defaults(run=cmd_evaluate)

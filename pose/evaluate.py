@@ -8,14 +8,20 @@ and scored against ``<id>.json`` in the labels folder by ``pose.scoring``.
 
 from __future__ import annotations
 
+import gc
 import json
+import multiprocessing
+import signal
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pose.errors import StretchCheckError
+from pose.extraction import default_jobs
 from pose.report import Report
 from pose.routines import load_catalogue
 from pose.scoring import score_clip, summarise
@@ -124,10 +130,83 @@ def _read_label(path: Path) -> dict[str, Any]:
     return label
 
 
+def _checked(clip: Clip, catalogue: Catalogue, stretch: str | None,
+             progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, Any], float]:
+    """A clip's report as a dict, and the recording's length in seconds."""
+    report = clip_report(clip, catalogue, stretch, progress)
+    return report.to_dict(), report.track.duration_s
+
+
+#: A worker process's catalogue and stretch (``_start_worker``; unset in the parent).
+_WORKER: tuple[Catalogue, str | None] | None = None
+
+
+def _start_worker(catalogue: Catalogue, stretch: str | None) -> None:
+    """A forked worker's start: the settings it inherited (a forked process's arguments are
+    not pickled), and Ctrl-C left to the parent, which stops the pool."""
+    global _WORKER
+    _WORKER = (catalogue, stretch)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _checked_in_worker(clip: Clip) -> tuple[dict[str, Any], float]:
+    assert _WORKER is not None, "not a worker started by _start_worker"
+    return _checked(clip, *_WORKER)
+
+
+class _Workers:
+    """``_checked`` of trace clips in ``jobs`` forked processes, started at once; ``next()``
+    gives the clips' results in ``clips``' order.
+
+    Each clip's checks are pure Python over its own trace (the GIL allows no gain from
+    threads), and every clip is checked alone from a fresh loop, so the reports are the same
+    to the byte as one process's (``tests/test_evaluate.py``). Forked, the workers start in
+    ~10 ms with the modules and the catalogue already loaded; a spawned worker would spend
+    more time importing them than the nine traces of ``../shared/realclips`` take to check.
+    A clip's error (a corrupt trace) is raised when its turn comes, as in one process; a
+    worker that dies (out of memory) raises a ``StretchCheckError``. ``close`` drops the
+    clips not started.
+    """
+
+    def __init__(self, clips: list[Clip], catalogue: Catalogue, stretch: str | None,
+                 jobs: int) -> None:
+        self._clips = iter(clips)
+        self._pool = ProcessPoolExecutor(jobs, multiprocessing.get_context("fork"),
+                                         initializer=_start_worker,
+                                         initargs=(catalogue, stretch))
+        # A forked child must not free what it inherited: an object of a library whose
+        # threads stayed behind (a video decoder's) can hang in its destructor there (seen:
+        # a PyAV codec context freed by a child's garbage collector, after the parent had
+        # decoded a video). So the parent's garbage is collected here, where its threads
+        # live, and what is left is frozen out of the children's cycle collections. The
+        # workers are forked by the first submission, inside ``map``.
+        gc.collect()
+        gc.freeze()
+        try:
+            self._results = self._pool.map(_checked_in_worker, clips)
+        except BaseException:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            gc.unfreeze()
+
+    def next(self) -> tuple[dict[str, Any], float]:
+        clip = next(self._clips)
+        try:
+            return next(self._results)
+        except BrokenProcessPool:
+            raise StretchCheckError(
+                f"{clip.source}: the process checking it (or another clip) ended "
+                "unexpectedly, out of memory perhaps: try again with --jobs 1") from None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def evaluate(labels: Path, recordings: Iterable[Path], stretch: str | None = "auto",
              out: Path | None = None, catalogue: Catalogue | None = None,
-             on_clip: Callable[[Clip], Callable[[int, int], None] | None] | None = None
-             ) -> Evaluation:
+             on_clip: Callable[[Clip], Callable[[int, int], None] | None] | None = None,
+             jobs: int | None = 1) -> Evaluation:
     """Check every labelled clip and score it.
 
     Args:
@@ -135,8 +214,13 @@ def evaluate(labels: Path, recordings: Iterable[Path], stretch: str | None = "au
         recordings: files or folders holding ``<id>.npz`` traces or ``<id>.<video>`` files.
         stretch: "auto" (or None) for auto mode, or one catalogue stretch id.
         out: if given, each report is written there as ``<id>.json``.
-        on_clip: called as each clip starts; may return a ``(done, total)`` progress callback
-            for a video.
+        on_clip: called as each clip starts (traces checked in parallel: all of them before
+            the workers start); may return a ``(done, total)`` progress callback for a video.
+        jobs: processes checking the traces, a clip each at a time (None: one per core, at
+            most 4 and at most one per trace; 1: all in this process). The workers are forked
+            (``_Workers``): the command forks from a fresh process; a caller with threads of
+            its own should weigh that. Videos are analysed one after the other, each with
+            ``pose.extraction``'s threads.
 
     Raises ``StretchCheckError`` (one line) for missing paths, bad labels, unknown stretches and
     unreadable recordings.
@@ -145,24 +229,38 @@ def evaluate(labels: Path, recordings: Iterable[Path], stretch: str | None = "au
     if stretch not in (None, "auto"):
         catalogue.stretch(stretch)
     clips, unmatched = find_clips(labels, recordings)
-    for clip in clips:
-        _read_label(clip.label)  # before the long part: a broken label fails fast
+    labels_read = {clip.id: _read_label(clip.label) for clip in clips}  # a broken one fails fast
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
+    traces = [clip for clip in clips if clip.is_trace]
+    jobs = min(jobs or default_jobs(), len(traces))
     t0 = time.perf_counter()
     rows, reports, media_s = [], {}, 0.0
-    for clip in clips:
-        progress = on_clip(clip) if on_clip else None
-        checked = clip_report(clip, catalogue, stretch, progress)
-        track, report = checked.track, checked.to_dict()
-        reports[clip.id] = report
-        if out is not None:
-            (out / f"{clip.id}.json").write_text(json.dumps(report, indent=1) + "\n")
-        row = score_clip(_read_label(clip.label), report)
-        row.update(clip=clip.id, source="trace" if clip.is_trace else "video",
-                   media_s=round(track.duration_s, 2))
-        rows.append(row)
-        media_s += track.duration_s
+    parallel = jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
+    if parallel and on_clip:
+        for clip in traces:
+            on_clip(clip)
+    # Forked before any video of this evaluation runs the model, whose threads would be left
+    # behind in the workers.
+    pooled = _Workers(traces, catalogue, stretch, jobs) if parallel else None
+    try:
+        for clip in clips:
+            if pooled is not None and clip.is_trace:
+                report, duration_s = pooled.next()
+            else:
+                report, duration_s = _checked(clip, catalogue, stretch,
+                                              on_clip(clip) if on_clip else None)
+            reports[clip.id] = report
+            if out is not None:
+                (out / f"{clip.id}.json").write_text(json.dumps(report, indent=1) + "\n")
+            row = score_clip(labels_read[clip.id], report)
+            row.update(clip=clip.id, source="trace" if clip.is_trace else "video",
+                       media_s=round(duration_s, 2))
+            rows.append(row)
+            media_s += duration_s
+    finally:
+        if pooled is not None:
+            pooled.close()  # on an error, the clips not started are dropped
     run_s = time.perf_counter() - t0
     return Evaluation(summarise(rows), rows, reports, run_s, media_s, unmatched)
 

@@ -128,6 +128,127 @@ def test_evaluate_bad_input_is_one_line(realclips, tmp_path, capsys):
     assert "not a readable pose trace" in err[4]
 
 
+def test_traces_checked_in_parallel_give_the_same_reports(realclips, tmp_path, monkeypatch):
+    """Forked workers, a clip each: every report the same to the byte as one process's, and
+    really checked in other processes (each records its pid; the workers inherit the patch)."""
+    import os
+
+    import pose.evaluate as evaluation
+    checked, pids = evaluation._checked, tmp_path / "pids"
+
+    def recording(*args, **kwargs):
+        with open(pids, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return checked(*args, **kwargs)
+
+    monkeypatch.setattr(evaluation, "_checked", recording)
+    one = evaluate(realclips, [realclips], jobs=1, out=tmp_path / "one")
+    assert set(pids.read_text().split()) == {str(os.getpid())}
+    pids.unlink()
+    two = evaluate(realclips, [realclips], jobs=2, out=tmp_path / "two")
+    workers = set(pids.read_text().split())
+    assert workers and str(os.getpid()) not in workers
+    names = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert len(names) == 9 and names == sorted(p.name for p in (tmp_path / "two").iterdir())
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    assert one.per_clip == two.per_clip and one.summary == two.summary
+    assert one.media_s == two.media_s
+
+
+def test_a_corrupt_trace_among_good_ones_in_parallel_is_one_line(realclips, tmp_path, capsys):
+    for stem in ("R04_cat_cow_side", "R07_jumping_jacks_fast_front"):
+        for suffix in (".json", ".npz"):
+            (tmp_path / f"{stem}{suffix}").symlink_to(realclips / f"{stem}{suffix}")
+    (tmp_path / "R05_x.json").write_text('{"segments": []}')
+    (tmp_path / "R05_x.npz").write_bytes(b"PK\x03\x04 cut short")
+    assert main(["evaluate", str(tmp_path), str(tmp_path), "--jobs", "2"]) == 2
+    (err,) = capsys.readouterr().err.strip().splitlines()
+    assert err.startswith("stretchcheck: error: ") and "R05_x.npz" in err
+    assert "not a readable pose trace" in err
+
+
+#: A parent that decoded a video and left the decoder in garbage only a full collection frees
+#: (a reference cycle), with every allocation allowed to collect: without the parent collecting
+#: and freezing before it forks, a child's collector freed the codec context, whose threads
+#: stayed behind in the parent, and hung in it for good.
+_GARBAGE_BEFORE_FORK = """
+import gc, sys
+from pathlib import Path
+import av
+from pose.evaluate import evaluate
+keep = []
+class Holder: pass
+def decode(path):
+    container = av.open(path)
+    stream = container.streams.video[0]
+    stream.thread_type = "FRAME"
+    for i, _ in enumerate(container.decode(stream)):
+        if i > 20:
+            break
+    holder = Holder()
+    holder.me, holder.container, holder.stream = holder, container, stream
+    keep.append(holder)
+decode(sys.argv[1])
+gc.collect()  # the cycle, still kept, goes to the oldest generation
+keep.clear()
+gc.set_threshold(1, 1, 1)
+clips = Path(sys.argv[2])
+print(evaluate(clips, [clips], jobs=2).summary["clips"])
+"""
+
+
+def _run_guarded(code: str, *args: object, timeout_s: float = 60.0) -> tuple[int, str, str]:
+    """``code`` run by a new Python in a session of its own, killed with all its processes
+    (forked workers too) if it has not ended after ``timeout_s``: (exit code, out, err)."""
+    import os
+    import signal
+    run = subprocess.Popen([sys.executable, "-c", code, *map(str, args)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    try:
+        out, err = run.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.communicate()
+        pytest.fail(f"hung: killed after {timeout_s:.0f} s")
+    return run.returncode, out, err
+
+
+def test_workers_forked_beside_a_decoders_garbage_do_not_hang(realclips):
+    from conftest import sample
+    video = sample("A06_sports2d_lateral_raise_reps_front.mp4")
+    code, out, err = _run_guarded(_GARBAGE_BEFORE_FORK, video, realclips)  # ~3 s
+    assert code == 0, err[-2000:]
+    assert out.split() == ["9"]
+
+
+_WORKER_DIES = """
+import os, signal, sys
+from pathlib import Path
+import pose.evaluate as evaluation
+from pose.errors import StretchCheckError
+checked = evaluation._checked
+def dying(clip, *args, **kwargs):
+    if clip.id.startswith("R03"):
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    return checked(clip, *args, **kwargs)
+evaluation._checked = dying  # the workers are forked with it
+clips = Path(sys.argv[1])
+try:
+    evaluation.evaluate(clips, [clips], jobs=2)
+except StretchCheckError as exc:
+    print(exc)
+"""
+
+
+def test_a_worker_that_dies_is_a_one_line_error_not_a_hang(realclips):
+    code, out, err = _run_guarded(_WORKER_DIES, realclips)
+    assert code == 0, err[-2000:]
+    (line,) = out.strip().splitlines()
+    assert "ended unexpectedly" in line and "--jobs 1" in line
+
+
 def test_trace_format_errors(tmp_path):
     with pytest.raises(TraceError, match="no such file"):
         load_trace(tmp_path / "none.npz")
