@@ -143,10 +143,11 @@ _WORKER: tuple[Catalogue, str | None] | None = None
 
 def _start_worker(catalogue: Catalogue, stretch: str | None) -> None:
     """A forked worker's start: the settings it inherited (a forked process's arguments are
-    not pickled), and Ctrl-C left to the parent, which stops the pool."""
+    not pickled), and Ctrl-C left to the parent (blocked since the fork, see ``_Workers``)."""
     global _WORKER
     _WORKER = (catalogue, stretch)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _checked_in_worker(clip: Clip) -> tuple[dict[str, Any], float]:
@@ -164,8 +165,8 @@ class _Workers:
     ~10 ms with the modules and the catalogue already loaded; a spawned worker would spend
     more time importing them than the nine traces of ``../shared/realclips`` take to check.
     A clip's error (a corrupt trace) is raised when its turn comes, as in one process; a
-    worker that dies (out of memory) raises a ``StretchCheckError``. ``close`` drops the
-    clips not started.
+    worker that dies (out of memory) raises a ``StretchCheckError``. ``close`` waits for the
+    clips under way (up to ``2 * jobs + 1`` are handed out at a time) and drops the rest.
     """
 
     def __init__(self, clips: list[Clip], catalogue: Catalogue, stretch: str | None,
@@ -174,21 +175,29 @@ class _Workers:
         self._pool = ProcessPoolExecutor(jobs, multiprocessing.get_context("fork"),
                                          initializer=_start_worker,
                                          initargs=(catalogue, stretch))
-        # A forked child must not free what it inherited: an object of a library whose
-        # threads stayed behind (a video decoder's) can hang in its destructor there (seen:
-        # a PyAV codec context freed by a child's garbage collector, after the parent had
-        # decoded a video). So the parent's garbage is collected here, where its threads
-        # live, and what is left is frozen out of the children's cycle collections. The
-        # workers are forked by the first submission, inside ``map``.
-        gc.collect()
-        gc.freeze()
+        frozen_by_caller = gc.get_freeze_count() > 0
+        # Ctrl-C between a fork and the worker's start would print the worker's traceback:
+        # blocked here, the workers inherit it blocked and unblock it once they ignore it.
+        sigint_blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK,
+                                                                 {signal.SIGINT})
         try:
+            # A forked child must not free what it inherited: an object of a library whose
+            # threads stayed behind (a video decoder's) can hang in its destructor there
+            # (seen: a PyAV codec context freed by a child's garbage collector, after the
+            # parent had decoded a video). So the parent's garbage is collected here, where
+            # its threads live, and what is left is frozen out of the children's cycle
+            # collections. The workers are forked by the first submission, inside ``map``.
+            gc.collect()
+            gc.freeze()
             self._results = self._pool.map(_checked_in_worker, clips)
         except BaseException:
             self._pool.shutdown(wait=True, cancel_futures=True)
             raise
         finally:
-            gc.unfreeze()
+            if not frozen_by_caller:
+                gc.unfreeze()
+            if not sigint_blocked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
     def next(self) -> tuple[dict[str, Any], float]:
         clip = next(self._clips)
@@ -218,7 +227,8 @@ def evaluate(labels: Path, recordings: Iterable[Path], stretch: str | None = "au
             the workers start); may return a ``(done, total)`` progress callback for a video.
         jobs: processes checking the traces, a clip each at a time (None: one per core, at
             most 4 and at most one per trace; 1: all in this process). The workers are forked
-            (``_Workers``): the command forks from a fresh process; a caller with threads of
+            (``_Workers``): the command forks from a fresh process, ``bench`` after running
+            the model, with the garbage collected and frozen first; a caller with threads of
             its own should weigh that. Videos are analysed one after the other, each with
             ``pose.extraction``'s threads.
 
@@ -260,7 +270,7 @@ def evaluate(labels: Path, recordings: Iterable[Path], stretch: str | None = "au
             media_s += duration_s
     finally:
         if pooled is not None:
-            pooled.close()  # on an error, the clips not started are dropped
+            pooled.close()  # on an error: the clips under way end, the rest are dropped
     run_s = time.perf_counter() - t0
     return Evaluation(summarise(rows), rows, reports, run_s, media_s, unmatched)
 

@@ -128,44 +128,62 @@ def test_evaluate_bad_input_is_one_line(realclips, tmp_path, capsys):
     assert "not a readable pose trace" in err[4]
 
 
-def test_traces_checked_in_parallel_give_the_same_reports(realclips, tmp_path, monkeypatch):
+#: Both ways in one child process, each clip's pid recorded (the workers inherit the patch).
+_BOTH_WAYS = """
+import json, os, sys
+from pathlib import Path
+import pose.evaluate as evaluation
+clips, out = Path(sys.argv[1]), Path(sys.argv[2])
+checked = evaluation._checked
+def recording(*args, **kwargs):
+    with open(out / "pids", "a") as f:
+        f.write(f"{os.getpid()} ")
+    return checked(*args, **kwargs)
+evaluation._checked = recording
+runs = {}
+for jobs in (1, 2):
+    ev = evaluation.evaluate(clips, [clips], jobs=jobs, out=out / str(jobs))
+    runs[jobs] = {"pids": sorted(set((out / "pids").read_text().split())),
+                  "per_clip": ev.per_clip, "summary": ev.summary, "media_s": ev.media_s}
+    (out / "pids").unlink()
+print(json.dumps({"parent": str(os.getpid()), "runs": runs}))
+"""
+
+
+def test_traces_checked_in_parallel_give_the_same_reports(realclips, tmp_path):
     """Forked workers, a clip each: every report the same to the byte as one process's, and
-    really checked in other processes (each records its pid; the workers inherit the patch)."""
-    import os
-
-    import pose.evaluate as evaluation
-    checked, pids = evaluation._checked, tmp_path / "pids"
-
-    def recording(*args, **kwargs):
-        with open(pids, "a") as f:
-            f.write(f"{os.getpid()}\n")
-        return checked(*args, **kwargs)
-
-    monkeypatch.setattr(evaluation, "_checked", recording)
-    one = evaluate(realclips, [realclips], jobs=1, out=tmp_path / "one")
-    assert set(pids.read_text().split()) == {str(os.getpid())}
-    pids.unlink()
-    two = evaluate(realclips, [realclips], jobs=2, out=tmp_path / "two")
-    workers = set(pids.read_text().split())
-    assert workers and str(os.getpid()) not in workers
-    names = sorted(p.name for p in (tmp_path / "one").iterdir())
-    assert len(names) == 9 and names == sorted(p.name for p in (tmp_path / "two").iterdir())
+    really checked in other processes. (In a child process: a fork that hangs is killed.)"""
+    code, out, err = _run_guarded(_BOTH_WAYS, realclips, tmp_path)
+    assert code == 0, err[-2000:]
+    data = json.loads(out)
+    one, two = data["runs"]["1"], data["runs"]["2"]
+    assert one["pids"] == [data["parent"]]
+    assert two["pids"] and data["parent"] not in two["pids"]
+    names = sorted(p.name for p in (tmp_path / "1").iterdir())
+    assert len(names) == 9 and names == sorted(p.name for p in (tmp_path / "2").iterdir())
     for name in names:
-        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
-    assert one.per_clip == two.per_clip and one.summary == two.summary
-    assert one.media_s == two.media_s
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes()
+    for key in ("per_clip", "summary", "media_s"):
+        assert one[key] == two[key], key
 
 
-def test_a_corrupt_trace_among_good_ones_in_parallel_is_one_line(realclips, tmp_path, capsys):
+def test_corrupt_traces_among_good_ones_in_parallel_first_one_first(realclips, tmp_path):
+    """The first corrupt trace in clip order is the one-line error, as in one process, and
+    the reports before it are written."""
     for stem in ("R04_cat_cow_side", "R07_jumping_jacks_fast_front"):
         for suffix in (".json", ".npz"):
             (tmp_path / f"{stem}{suffix}").symlink_to(realclips / f"{stem}{suffix}")
-    (tmp_path / "R05_x.json").write_text('{"segments": []}')
-    (tmp_path / "R05_x.npz").write_bytes(b"PK\x03\x04 cut short")
-    assert main(["evaluate", str(tmp_path), str(tmp_path), "--jobs", "2"]) == 2
-    (err,) = capsys.readouterr().err.strip().splitlines()
-    assert err.startswith("stretchcheck: error: ") and "R05_x.npz" in err
-    assert "not a readable pose trace" in err
+    for stem in ("R05_x", "R08_y"):
+        (tmp_path / f"{stem}.json").write_text('{"segments": []}')
+        (tmp_path / f"{stem}.npz").write_bytes(b"PK\x03\x04 cut short")
+    code, out, err = _run_guarded(
+        "import sys; from pose.cli import main; sys.exit(main(sys.argv[1:]))",
+        "evaluate", tmp_path, tmp_path, "--jobs", "2", "--out", tmp_path / "out")
+    assert code == 2
+    (line,) = err.strip().splitlines()
+    assert line.startswith("stretchcheck: error: ") and "R05_x.npz" in line
+    assert "not a readable pose trace" in line
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["R04_cat_cow_side.json"]
 
 
 #: A parent that decoded a video and left the decoder in garbage only a full collection frees
@@ -216,6 +234,8 @@ def _run_guarded(code: str, *args: object, timeout_s: float = 60.0) -> tuple[int
 
 
 def test_workers_forked_beside_a_decoders_garbage_do_not_hang(realclips):
+    """Guards the pair ``gc.collect``, ``gc.freeze`` before the fork: without both it hung;
+    either alone passes this case (each a guard of its own, see ``_Workers``)."""
     from conftest import sample
     video = sample("A06_sports2d_lateral_raise_reps_front.mp4")
     code, out, err = _run_guarded(_GARBAGE_BEFORE_FORK, video, realclips)  # ~3 s
