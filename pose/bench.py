@@ -239,8 +239,7 @@ def bench_clip(clip: Path, model: str = "full", max_frames: int = 300,
         evaluate(realclips, [realclips], catalogue=catalogue, jobs=1)  # warm-up: not timed
         seq = evaluate(realclips, [realclips], catalogue=catalogue, jobs=1)
         ev = evaluate(realclips, [realclips], catalogue=catalogue, jobs=None)
-        evaluate_seq_x = round(seq.media_s / seq.run_s, 1) if seq.run_s > 0 else None
-        evaluate_x = round(ev.media_s / ev.run_s, 1) if ev.run_s > 0 else None
+        evaluate_seq_x, evaluate_x = seq.x_real_time, ev.x_real_time
 
     # The vectorised angle maths on its own, over the same number of frames at once.
     n = max(n_frames, 1)

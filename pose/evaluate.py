@@ -60,11 +60,15 @@ class Evaluation:
     media_s: float = 0.0
     unmatched: list[str] = field(default_factory=list)
 
+    @property
+    def x_real_time(self) -> float | None:
+        """Seconds of recordings checked per second of the run, to 0.1 (None: no time)."""
+        return round(self.media_s / self.run_s, 1) if self.run_s > 0 else None
+
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary, "per_clip": self.per_clip,
                 "timing": {"run_s": round(self.run_s, 3), "media_s": round(self.media_s, 2),
-                           "x_real_time": round(self.media_s / self.run_s, 1)
-                           if self.run_s > 0 else None},
+                           "x_real_time": self.x_real_time},
                 "unmatched": self.unmatched}
 
 
