@@ -9,7 +9,17 @@ together. A stretch's own small bounces (+-5-10 deg) are ``StretchChecker``'s bu
 Constants:
 - ``MIN_SWING_DEG`` = 20: a swing of the whole limb or trunk, far above landmark jitter
   (a few degrees) and a stretch's own bounce; jumping jacks and walkouts swing 60-150 deg.
-- turning points 0.1-0.55 s apart (about 0.9 Hz and faster), five in a row, as for bouncing.
+- turning points 0.1-0.55 s apart (about 0.9 Hz and faster), five in a row, as for bouncing;
+  or, for the hips, trunk and shoulders, five within ``MAX_RUN_S`` = 4 s with at least
+  ``MIN_FAST_SWINGS`` = 2 of the four swings between them that fast and of at least
+  ``MIN_FAST_SWING_DEG`` = 60 deg: kicks and burpees pause between fast swings (a kick's
+  leg rests while the other kicks; a burpee stands a moment), so not every swing is fast.
+  60 deg: kicks lift the leg 70-100 deg, burpees bend the hips 100 deg and more, where a
+  walk's hips swing about 40 and its arms 30. Not the knees: at every step of a walk a knee
+  bends 60-70 deg in about a third of a second and straightens as fast, then stands (synthetic
+  walks on the spot at 0.7 strides a second were flagged at 5-60 fps when the knees counted).
+  On the nine real traces no joint outside R07 and R09 has two such swings in a run (R06's
+  shoulders one); R07 and R09 are found at the same frames as before.
 - ``MIN_JOINTS`` = 2 within ``AGREE_S`` = 1 s: a body moving, not one limb's landmarks
   flickering (a far limb in a side view can swing wildly on its own).
 - ``MIN_TRAVEL`` = 0.25 body sizes between the halves of the last ``TRAVEL_S`` = 2 s (the hips'
@@ -47,6 +57,9 @@ BIG_JOINTS: tuple[str, ...] = (
     "shoulder_abduction_left", "shoulder_abduction_right",
 )
 MIN_SWING_DEG = 20.0
+MIN_FAST_SWINGS = 2
+MIN_FAST_SWING_DEG = 60.0
+MAX_RUN_S = 4.0
 MIN_JOINTS = 2
 AGREE_S = 1.0
 REARM_S = 3.0
@@ -87,9 +100,14 @@ class BallisticWatch:
     def __init__(self, joints: tuple[str, ...] = BIG_JOINTS, min_swing_deg: float = MIN_SWING_DEG,
                  min_joints: int = MIN_JOINTS, agree_s: float = AGREE_S,
                  rearm_s: float = REARM_S, min_travel: float = MIN_TRAVEL,
-                 travel_s: float = TRAVEL_S) -> None:
-        self.detectors = [BounceDetector(j, min_swing_deg=min_swing_deg, rearm_s=rearm_s)
-                          for j in joints]
+                 travel_s: float = TRAVEL_S, min_fast: int | None = MIN_FAST_SWINGS,
+                 min_fast_swing_deg: float = MIN_FAST_SWING_DEG,
+                 max_run_s: float = MAX_RUN_S) -> None:
+        self.detectors = [
+            BounceDetector(j, min_swing_deg=min_swing_deg, rearm_s=rearm_s,
+                           min_fast=None if j.startswith("knee") else min_fast,
+                           min_fast_swing_deg=min_fast_swing_deg, max_span_s=max_run_s)
+            for j in joints]
         self.min_joints = min_joints
         self.agree_s = agree_s
         self.rearm_s = rearm_s

@@ -34,17 +34,29 @@ class BounceDetector:
         min_turns: turning points in a row needed to call it bouncing (5: two full swings and
             a half; fewer let a quick change of position or a wobble pass for bouncing).
         rearm_s: after a bounce is reported, quiet time before another episode is reported.
+        min_fast: None (bouncing): every swing between the ``min_turns`` turning points is fast
+            (at most ``max_half_period_s``). Else that, or at least ``min_fast`` of the swings
+            fast and large (``min_fast_swing_deg``) and the others pausing, the whole run
+            within ``max_span_s``: a kick goes up and down fast and rests, a burpee drops,
+            kicks back and in fast and stands.
+        min_fast_swing_deg: smallest swing (peak to trough) that counts towards ``min_fast``;
+            None: ``min_swing_deg``.
+        max_span_s: longest the ``min_turns`` turning points may span with pauses (s).
     """
 
     def __init__(self, angle: str, min_swing_deg: float = 5.0, max_half_period_s: float = 0.55,
                  min_half_period_s: float = 0.1, min_turns: int = 5,
-                 rearm_s: float = 2.0) -> None:
+                 rearm_s: float = 2.0, min_fast: int | None = None,
+                 min_fast_swing_deg: float | None = None, max_span_s: float = math.inf) -> None:
         self.angle = angle
         self.min_swing = min_swing_deg
         self.max_half = max_half_period_s
         self.min_half = min_half_period_s
         self.min_turns = min_turns
         self.rearm_s = rearm_s
+        self.min_fast = min_fast
+        self.min_fast_swing = min_swing_deg if min_fast_swing_deg is None else min_fast_swing_deg
+        self.max_span = max_span_s
         self.reset()
 
     def reset(self) -> None:
@@ -103,16 +115,26 @@ class BounceDetector:
         # real 2 Hz bounce (half-period 0.25 s at 5 fps: 1.25 frames) has some turning points
         # one frame apart and some two, so it is the mean gap that must span frames. A
         # half-period is only known to a frame: half a frame of tolerance on the slow end.
-        if not all(max(self.min_half, 0.99 * dt) <= g <= self.max_half + 0.5 * dt
-                   for g in gaps):
+        if min(gaps) < max(self.min_half, 0.99 * dt):
             return None
-        if sum(gaps) / len(gaps) < max(self.min_half, 1.2 * dt):
+        slowest = self.max_half + 0.5 * dt
+        swings = [abs(b - a) for a, b in zip(values, values[1:], strict=False)]
+        if max(gaps) <= slowest:
+            fast = gaps  # bouncing: every swing fast
+        elif self.min_fast is not None and times[-1] - times[0] <= self.max_span:
+            # Fast, large swings with pauses between them.
+            fast = [g for g, s in zip(gaps, swings, strict=True)
+                    if g <= slowest and s >= self.min_fast_swing]
+            if len(fast) < self.min_fast:
+                return None
+        else:
+            return None
+        if sum(fast) / len(fast) < max(self.min_half, 1.2 * dt):
             return None
         self.last_seen_s = t_s
         if self._last_report is not None and t_s - self._last_report < self.rearm_s:
             self._last_report = t_s  # still the same episode: keep it quiet
             return None
         self._last_report = t_s
-        swings = [abs(b - a) for a, b in zip(values, values[1:], strict=False)]
         return Bounce(t_s, self.angle, round(median(swings) / 2.0, 1),
-                      round(1.0 / (2.0 * median(gaps)), 2))
+                      round(1.0 / (2.0 * median(fast)), 2))

@@ -47,6 +47,59 @@ def test_jumping_jacks_are_one_ballistic_episode_at_any_rate(fps):
     assert b.detail.startswith("fast repeated movement of the arms")
 
 
+def kicks(fps: float, seconds: float = 10.0, per_s: float = 1.5) -> dict[str, np.ndarray]:
+    """Front kicks, left and right in turn, ``per_s`` a second: each hip flexes 85 deg and
+    back in 0.45 s (the knee 20 deg), then rests while the other leg kicks."""
+    t = np.arange(0.0, seconds, 1.0 / fps)
+    every = 2.0 / per_s
+
+    def kick(start: float) -> np.ndarray:
+        phase = np.clip(((t - start) % every) / 0.45, 0.0, 1.0)
+        return 0.5 - 0.5 * np.cos(2 * np.pi * phase)
+
+    left, right = kick(0.0), kick(every / 2)
+    return {"hip_flexion_left": 5 + 85 * left, "hip_flexion_right": 5 + 85 * right,
+            "knee_flexion_left": 5 + 20 * left, "knee_flexion_right": 5 + 20 * right,
+            "trunk_inclination": 3 + 5 * (left + right),
+            "shoulder_flexion_left": np.full_like(t, 20.0),
+            "shoulder_flexion_right": np.full_like(t, 20.0)}
+
+
+def burpees(fps: float, seconds: float = 12.0, per_s: float = 0.5) -> dict[str, np.ndarray]:
+    """Burpees, ``per_s`` a second: squat, jump back to a plank, in, up with the arms
+    overhead, and stand a moment; each move a fifth of the cycle."""
+    t = np.arange(0.0, seconds, 1.0 / fps)
+    phase = (t * per_s) % 1.0
+    keys = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    hips = np.interp(phase, keys, [5, 120, 10, 120, 5, 5])
+    knees = np.interp(phase, keys, [5, 130, 5, 130, 5, 5])
+    arms = np.interp(phase, keys, [10, 60, 80, 60, 170, 10])
+    return {"trunk_inclination": np.interp(phase, keys, [5, 45, 85, 45, 5, 5]),
+            "hip_flexion_left": hips, "hip_flexion_right": hips,
+            "knee_flexion_left": knees, "knee_flexion_right": knees,
+            "shoulder_flexion_left": arms, "shoulder_flexion_right": arms}
+
+
+@pytest.mark.parametrize("fps", [5.0, 10.0, 15.0, 30.0, 60.0])
+@pytest.mark.parametrize("moves", [kicks, burpees])
+def test_kicks_and_burpees_rest_between_fast_swings_and_are_ballistic(moves, fps):
+    """Each joint swings fast and pauses (a kick's leg rests while the other kicks; a burpee
+    stands a moment): not every swing is fast as in bouncing, but two of four are, large."""
+    found = run(moves(fps), fps)
+    assert len(found) == 1
+    assert found[0].t_s < 4.0
+    assert "hip_flexion_left" in found[0].joints
+
+
+@pytest.mark.parametrize("fps", [5.0, 10.0, 15.0, 30.0, 60.0])
+def test_the_knees_swing_fast_and_rest_at_every_step_of_a_walk(fps):
+    """Walking on the spot at 0.7 strides a second: each knee bends 65 deg in 0.36 s (a brisk
+    walk's swing phase: 60-70 deg at its peak) and straightens as fast, then stands; the hips
+    swing slowly. Counting the knees' fast swings with pauses would call a walk ballistic;
+    only bouncing knees count."""
+    assert run(walk(fps, 10.0, stride_hz=0.7, knee_deg=65.0), fps) == []
+
+
 def test_a_second_episode_after_a_rest_is_reported_again():
     fps = 30.0
     a, rest = jacks(fps, 4.0), {k: np.full(int(5 * fps), v[0]) for k, v in jacks(fps, 4.0).items()}
@@ -110,13 +163,14 @@ def test_a_drop_out_ends_what_was_watched(gap_s, flagged):
     assert bool(found) is flagged
 
 
-def walk(fps: float, seconds: float = 8.0, stride_hz: float = 1.0) -> dict[str, np.ndarray]:
-    """Ordinary walking: each hip +-20 deg and knee 5-60 deg, arms +-15 deg, left against
-    right, ``stride_hz`` strides a second (each joint reverses twice a stride)."""
+def walk(fps: float, seconds: float = 8.0, stride_hz: float = 1.0,
+         knee_deg: float = 55.0) -> dict[str, np.ndarray]:
+    """Ordinary walking: each hip +-20 deg and knee 5 to 5 + ``knee_deg`` deg, arms +-15 deg,
+    left against right, ``stride_hz`` strides a second (each joint reverses twice a stride)."""
     t = np.arange(0.0, seconds, 1.0 / fps)
     swing = np.sin(2 * np.pi * stride_hz * t)
-    knee = 5 + 55 * np.clip(np.sin(2 * np.pi * stride_hz * t - 1.0), 0, None)
-    knee_other = 5 + 55 * np.clip(-np.sin(2 * np.pi * stride_hz * t - 1.0), 0, None)
+    knee = 5 + knee_deg * np.clip(np.sin(2 * np.pi * stride_hz * t - 1.0), 0, None)
+    knee_other = 5 + knee_deg * np.clip(-np.sin(2 * np.pi * stride_hz * t - 1.0), 0, None)
     return {"hip_flexion_left": 10 + 20 * swing, "hip_flexion_right": 10 - 20 * swing,
             "knee_flexion_left": knee, "knee_flexion_right": knee_other,
             "shoulder_flexion_left": -15 * swing, "shoulder_flexion_right": 15 * swing,

@@ -255,6 +255,32 @@ def test_a_new_episode_after_a_quiet_spell_is_reported_again():
     assert len(found) == 2 and found[1].t_s > 6.0
 
 
+def kicks(fps: float, seconds: float = 8.0, every_s: float = 1.2, up_s: float = 0.25,
+          size: float = 80.0) -> np.ndarray:
+    """A leg kicked up by ``size`` deg and back down, ``up_s`` each way, then resting, a kick
+    every ``every_s`` s: two fast swings, then a pause."""
+    t = np.arange(0.0, seconds, 1.0 / fps)
+    phase = np.clip((t % every_s) / (2 * up_s), 0.0, 1.0)
+    return 5.0 + size * (0.5 - 0.5 * np.cos(2 * np.pi * phase))
+
+
+@pytest.mark.parametrize("fps", [10.0, 30.0, 60.0])
+def test_fast_swings_with_pauses_need_min_fast(fps):
+    """Bouncing is every swing fast; with ``min_fast`` 2 a run of five turning points within
+    ``max_span_s`` with two fast, large swings in it counts too."""
+    values = kicks(fps)
+    assert bounces(values, fps, min_swing_deg=20) == []
+    (b,) = bounces(values, fps, min_swing_deg=20, min_fast=2, min_fast_swing_deg=60,
+                   max_span_s=4.0)
+    assert b.frequency_hz == pytest.approx(1 / (2 * 0.25), rel=0.2)  # of the fast swings
+    assert b.t_s < 4.0
+    # Too small to count as fast swings, or too far apart for one run.
+    assert bounces(kicks(fps, size=50.0), fps, min_swing_deg=20, min_fast=2,
+                   min_fast_swing_deg=60, max_span_s=4.0) == []
+    assert bounces(kicks(fps, seconds=16.0, every_s=2.5), fps, min_swing_deg=20, min_fast=2,
+                   min_fast_swing_deg=60, max_span_s=4.0) == []
+
+
 @pytest.mark.parametrize("fps", [5.0, 10.0, 30.0, 60.0])
 def test_jitter_is_not_bouncing(fps):
     rng = np.random.default_rng(int(fps))
