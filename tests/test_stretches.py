@@ -14,7 +14,15 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from body import FAR_VISIBILITY, SEEN_VISIBILITY, Placement, Pose, landmarks, sequence
+from body import (
+    FAR_VISIBILITY,
+    SEEN_VISIBILITY,
+    Dimensions,
+    Placement,
+    Pose,
+    landmarks,
+    sequence,
+)
 from stretch_poses import (
     BUILDERS,
     DEPTH,
@@ -114,6 +122,31 @@ def test_ideal_pose_is_in_form_and_the_side_is_found(sid, side):
         wrong = judge_frame(stretch, angles, vis, side=other(side))
         assert wrong.status == OUT_OF_FORM
         assert wrong.cue == f"That is your {side} side: now stretch your {other(side)} side"
+
+
+#: People are not built alike: segment lengths (m) of other bodies than the average adult.
+BODIES = {
+    "long-legs-short-torso": dict(thigh=0.50, shank=0.48, torso=0.43),
+    "short-legs-long-torso": dict(thigh=0.37, shank=0.36, torso=0.58),
+    "broad-long-arms": dict(hip_width=0.30, shoulder_width=0.45, upper_arm=0.34, forearm=0.29),
+    "child": dict(torso=0.36, hip_width=0.16, shoulder_width=0.26, thigh=0.32, shank=0.30,
+                  upper_arm=0.22, forearm=0.19, neck=0.15, head_width=0.14, hand=0.065,
+                  foot=0.17),
+}
+
+
+@pytest.mark.parametrize("body", BODIES)
+@pytest.mark.parametrize(("sid", "side"), CASES, ids=IDS)
+def test_ideal_pose_is_in_form_on_other_bodies(sid, side, body):
+    """The same joint angles on a body of other proportions are the same stretch: no
+    criterion may lean on how long a limb or the trunk is."""
+    scene = ideal(sid, side)
+    image, world, vis = landmarks(scene.pose, scene.placement, scene.camera,
+                                  dims=Dimensions(**BODIES[body]),
+                                  far_visibility=SEEN_VISIBILITY)
+    angles = first_frame(joint_angles(image=image, world=world, visibility=vis))
+    pos = judge_frame(STRETCHES[sid], angles, vis)
+    assert (pos.status, pos.side) == (IN_FORM, side), describe(pos)
 
 
 @pytest.mark.parametrize(("sid", "side"), SIDE_VIEW, ids=[f"{s}-{d}" for s, d in SIDE_VIEW])
