@@ -3,25 +3,36 @@
 Jumping jacks, fast toe touches, kicks and burpees are what back-pain advice warns against,
 whether or not they look like a catalogue stretch. ``BallisticWatch`` follows the big joints
 (hips, knees, shoulders, trunk) through every frame with one ``BounceDetector`` each, tuned for
-whole-body movement, and reports an episode when at least ``MIN_JOINTS`` of them reverse fast
-together. A stretch's own small bounces (+-5-10 deg) are ``StretchChecker``'s business.
+whole-body movement, and reports an episode when joints of at least ``MIN_LIMBS`` parts of the
+body reverse fast together. A stretch's own small bounces (+-5-10 deg) are ``StretchChecker``'s
+business.
 
 Constants:
 - ``MIN_SWING_DEG`` = 20: a swing of the whole limb or trunk, far above landmark jitter
   (a few degrees) and a stretch's own bounce; jumping jacks and walkouts swing 60-150 deg.
 - turning points 0.1-0.55 s apart (about 0.9 Hz and faster), five in a row, as for bouncing;
-  or, for the hips, trunk and shoulders, five within ``MAX_RUN_S`` = 4 s with at least
-  ``MIN_FAST_SWINGS`` = 2 of the four swings between them that fast and of at least
-  ``MIN_FAST_SWING_DEG`` = 60 deg: kicks and burpees pause between fast swings (a kick's
-  leg rests while the other kicks; a burpee stands a moment), so not every swing is fast.
-  60 deg: kicks lift the leg 70-100 deg, burpees bend the hips 100 deg and more, where a
-  walk's hips swing about 40 and its arms 30. Not the knees: at every step of a walk a knee
-  bends 60-70 deg in about a third of a second and straightens as fast, then stands (synthetic
-  walks on the spot at 0.7 strides a second were flagged at 5-60 fps when the knees counted).
-  On the nine real traces no joint outside R07 and R09 has two such swings in a run (R06's
-  shoulders one); R07 and R09 are found at the same frames as before.
-- ``MIN_JOINTS`` = 2 within ``AGREE_S`` = 1 s: a body moving, not one limb's landmarks
-  flickering (a far limb in a side view can swing wildly on its own).
+  or, for the hips, trunk and shoulders, explosive swings with pauses (``PAUSES``, a
+  ``pose.bounce.Pauses``): five turning points within 4 s, two of the four swings between
+  them of 60 deg or more crossing the middle of their range (10-90 %) at 400 deg/s or faster,
+  and a real pause (turning points 2.5 such crossings apart or more; a steady swinging is
+  1.7 apart and is bouncing's business). Kicks and burpees pause between explosive swings (a
+  kick's leg rests while the other kicks; a burpee stands a moment), so not every swing is
+  fast. 60 deg and 400 deg/s: kicks and a burpee's jumps cross 85-110 deg at about 500 deg/s;
+  a walk's hips swing about 40 deg, brisk squats, marching with high knees, a bird dog and
+  picking something up move at 230-290 deg/s. A swing is timed over its middle, not from
+  turning point to turning point: with landmark noise a rest's lowest sample falls anywhere
+  in it. Not the knees: at every step of a walk a knee bends 60-70 deg in about a third of a
+  second and straightens as fast, then stands.
+- no swing faster than a limb (``BounceDetector``'s ``seen_moving``): one that crossed the
+  middle of its range in under ``pose.bounce.MIN_MOVING_S`` = 0.05 s is a landmark jumping
+  there and back (the model swapping the legs' labels for a moment in a side view, or losing
+  the whole body for a frame), not a limb moving. Told above 20 fps only: slower, a frame is
+  longer than that, and a jump reads as a fast swing.
+- ``MIN_LIMBS`` = 2 of the trunk, the arms and the legs (``limb``) within ``AGREE_S`` = 1 s: a
+  body moving, not one limb's landmarks flickering (a far limb in a side view can swing
+  wildly on its own, and a shoulder's flexion and abduction both move with its elbow). One
+  limb swinging fast is enough for the travel below to be noted (a walker's swinging shows
+  limb by limb).
 - ``MIN_TRAVEL`` = 0.25 body sizes between the halves of the last ``TRAVEL_S`` = 2 s (the hips'
   mean position over each half): a body that travels across the picture while its legs and
   arms swing is walking (or running) past, not swinging in place, and no episode starts until
@@ -46,7 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pose import landmarks as lm
-from pose.bounce import Bounce, BounceDetector
+from pose.bounce import Bounce, BounceDetector, Pauses
 from pose.landmarks import PoseFrame
 
 BIG_JOINTS: tuple[str, ...] = (
@@ -57,10 +68,9 @@ BIG_JOINTS: tuple[str, ...] = (
     "shoulder_abduction_left", "shoulder_abduction_right",
 )
 MIN_SWING_DEG = 20.0
-MIN_FAST_SWINGS = 2
-MIN_FAST_SWING_DEG = 60.0
-MAX_RUN_S = 4.0
-MIN_JOINTS = 2
+PAUSES = Pauses()
+"""Fast swings with pauses: the hips, trunk and shoulders (see the module docstring)."""
+MIN_LIMBS = 2
 AGREE_S = 1.0
 REARM_S = 3.0
 """Quiet time after which a new episode is reported again."""
@@ -93,22 +103,29 @@ class Ballistic:
                 f"(about {self.frequency_hz:.1f} Hz, swings of {2 * self.amplitude_deg:.0f} deg)")
 
 
+def limb(angle: str) -> str:
+    """The part of the body a big-joint angle moves with: ``trunk``, ``left arm``, ``right
+    arm``, ``left leg`` or ``right leg`` (a shoulder's flexion and abduction come from the
+    same two landmarks, so one limb's flicker moves both)."""
+    if not angle.endswith(("_left", "_right")):
+        return "trunk"
+    side = angle.rsplit("_", 1)[1]
+    return f"{side} {'arm' if angle.startswith(('shoulder', 'elbow')) else 'leg'}"
+
+
 class BallisticWatch:
     """Feed it every frame's angles (an empty mapping when there is no usable pose) and, to tell
     walking past from swinging in place, the pose they were measured on."""
 
     def __init__(self, joints: tuple[str, ...] = BIG_JOINTS, min_swing_deg: float = MIN_SWING_DEG,
-                 min_joints: int = MIN_JOINTS, agree_s: float = AGREE_S,
+                 min_limbs: int = MIN_LIMBS, agree_s: float = AGREE_S,
                  rearm_s: float = REARM_S, min_travel: float = MIN_TRAVEL,
-                 travel_s: float = TRAVEL_S, min_fast: int | None = MIN_FAST_SWINGS,
-                 min_fast_swing_deg: float = MIN_FAST_SWING_DEG,
-                 max_run_s: float = MAX_RUN_S) -> None:
+                 travel_s: float = TRAVEL_S, pauses: Pauses | None = PAUSES) -> None:
         self.detectors = [
             BounceDetector(j, min_swing_deg=min_swing_deg, rearm_s=rearm_s,
-                           min_fast=None if j.startswith("knee") else min_fast,
-                           min_fast_swing_deg=min_fast_swing_deg, max_span_s=max_run_s)
+                           pauses=None if j.startswith("knee") else pauses, seen_moving=True)
             for j in joints]
-        self.min_joints = min_joints
+        self.min_limbs = min_limbs
         self.agree_s = agree_s
         self.rearm_s = rearm_s
         self._last: dict[str, Bounce] = {}
@@ -116,7 +133,7 @@ class BallisticWatch:
         self.episodes: list[Ballistic] = []
         self.min_travel = min_travel
         self.travel_s = travel_s
-        # The poses of the last ``travel_s``: only looked at when an episode would start.
+        # The poses of the last ``travel_s``: only looked at while a limb swings fast.
         self._recent: deque[PoseFrame] = deque()
         self._travelled_at: float | None = None  # when the body last crossed the picture
         self._last_t: float | None = None
@@ -148,14 +165,18 @@ class BallisticWatch:
                 self._last[det.angle] = bounce
         active = [d for d in self.detectors
                   if d.last_seen_s is not None and t_s - d.last_seen_s <= self.agree_s]
-        if len(active) < self.min_joints:
+        if not active:
             return None
-        ongoing = self._episode_at is not None and t_s - self._episode_at < self.rearm_s
-        if ongoing:
-            self._episode_at = t_s
+        moving = len({limb(d.angle) for d in active}) >= self.min_limbs
+        if moving and self._episode_at is not None and t_s - self._episode_at < self.rearm_s:
+            self._episode_at = t_s  # still the same episode
             return None
+        # Whether the body is crossing the picture is noted whenever a limb swings fast: a
+        # walker's swinging shows limb by limb.
         if self.travelled() >= self.min_travel:
             self._travelled_at = t_s
+        if not moving:
+            return None
         if self._travelled_at is not None and t_s - self._travelled_at <= self.travel_s:
             # Walking past (a walker stopping or turning for a moment is still one): a
             # swinging in place that goes on afterwards still starts an episode.

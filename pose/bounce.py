@@ -13,6 +13,40 @@ from collections import deque
 from dataclasses import dataclass
 from statistics import median
 
+#: The share of a swing's range left out at each end when it is timed (``SwingTime``): the
+#: standard 10-90 % rise time.
+END_SHARE = 0.1
+
+#: Shortest time a limb takes to cross the middle of a swing (s): 80 % of a 60 deg swing in
+#: less would be over 960 deg/s, beyond a big joint (a kick's hip reaches 700-1000 deg/s at
+#: its fastest). Quicker is a landmark jumping from one frame to the next (the model swapping
+#: the left and right legs' labels for a moment, or losing the whole body for a frame). Only
+#: seen above 20 fps: slower, a frame is longer than this, and a jump reads as a swing.
+MIN_MOVING_S = 0.05
+
+#: A swing is seen on its way when a sample falls in the middle half of its range, this share
+#: of it away from either end: a jump of 70 deg with 3 deg of noise on its frames stays out.
+SEEN_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class SwingTime:
+    """How a swing between two turning points crossed the middle of its range (``END_SHARE``
+    to 1 - ``END_SHARE``)."""
+
+    moving_s: float
+    """Time to cross it, the crossings interpolated between samples (inf: not known)."""
+    inside: int
+    """Samples that fell in the middle half of the swing (``SEEN_SHARE``): none for a
+    landmark jumping from one frame to the next, nor, at a low frame rate, for the quickest
+    swings."""
+    spacing_s: float
+    """The longest interval between the samples around the two crossings (s): what the
+    interpolation may be off by, at most."""
+
+
+NOT_TIMED = SwingTime(math.inf, 0, math.inf)
+
 
 @dataclass(frozen=True)
 class Bounce:
@@ -34,29 +68,31 @@ class BounceDetector:
         min_turns: turning points in a row needed to call it bouncing (5: two full swings and
             a half; fewer let a quick change of position or a wobble pass for bouncing).
         rearm_s: after a bounce is reported, quiet time before another episode is reported.
-        min_fast: None (bouncing): every swing between the ``min_turns`` turning points is fast
-            (at most ``max_half_period_s``). Else that, or at least ``min_fast`` of the swings
-            fast and large (``min_fast_swing_deg``) and the others pausing, the whole run
-            within ``max_span_s``: a kick goes up and down fast and rests, a burpee drops,
+        pauses: None (bouncing): every swing between the ``min_turns`` turning points is fast
+            (at most ``max_half_period_s``). Else that, or fast swings with pauses between
+            them as ``pauses`` tells: a kick goes up and down fast and rests, a burpee drops,
             kicks back and in fast and stands.
-        min_fast_swing_deg: smallest swing (peak to trough) that counts towards ``min_fast``;
-            None: ``min_swing_deg``.
-        max_span_s: longest the ``min_turns`` turning points may span with pauses (s).
+        seen_moving: a run holding a swing that crossed the middle of its range in under
+            ``MIN_MOVING_S`` is a landmark jumping there and back, not bouncing (told above
+            20 fps only).
     """
 
     def __init__(self, angle: str, min_swing_deg: float = 5.0, max_half_period_s: float = 0.55,
                  min_half_period_s: float = 0.1, min_turns: int = 5,
-                 rearm_s: float = 2.0, min_fast: int | None = None,
-                 min_fast_swing_deg: float | None = None, max_span_s: float = math.inf) -> None:
+                 rearm_s: float = 2.0, pauses: Pauses | None = None,
+                 seen_moving: bool = False) -> None:
         self.angle = angle
         self.min_swing = min_swing_deg
         self.max_half = max_half_period_s
         self.min_half = min_half_period_s
         self.min_turns = min_turns
         self.rearm_s = rearm_s
-        self.min_fast = min_fast
-        self.min_fast_swing = min_swing_deg if min_fast_swing_deg is None else min_fast_swing_deg
-        self.max_span = max_span_s
+        self.pauses = pauses
+        self._timed = pauses is not None or seen_moving
+        self.seen_moving = seen_moving
+        # Samples are kept for as long as a run of turning points may span (a swing whose
+        # start is gone is not timed: ``NOT_TIMED``).
+        self._keep_s = pauses.max_span_s if pauses is not None else 4.0 * max_half_period_s
         self.reset()
 
     def reset(self) -> None:
@@ -64,6 +100,10 @@ class BounceDetector:
         self._lo: tuple[float, float] | None = None
         self._hi: tuple[float, float] | None = None
         self._turns: deque[tuple[float, float]] = deque(maxlen=self.min_turns)
+        # With ``pauses`` or ``seen_moving``: each swing's timing (``_swing_time``), the one
+        # ending at ``_turns[i + 1]`` at ``_moves[i]``; and the samples it is measured on.
+        self._moves: deque[SwingTime] = deque(maxlen=self.min_turns - 1)
+        self._samples: deque[tuple[float, float]] = deque()
         self._last_report: float | None = None
         self._last_t: float | None = None
         self._frame_dt = 0.0
@@ -85,6 +125,13 @@ class BounceDetector:
                 self.reset()
                 self._last_report, self._frame_dt, self.last_seen_s = last, dt, seen
             return None
+        if self._timed:
+            samples = self._samples
+            if samples and t_s < samples[-1][0]:
+                samples.clear()  # time went back: a new recording
+            samples.append((t_s, value))
+            while t_s - samples[0][0] > self._keep_s:
+                samples.popleft()
         if self._lo is None or self._hi is None:
             self._lo = self._hi = (t_s, value)
             return None
@@ -100,9 +147,40 @@ class BounceDetector:
             turned, self._direction = self._lo, +1
         if turned is None:
             return None
+        if self._timed and self._turns:
+            self._moves.append(self._swing_time(self._turns[-1], turned))
         self._turns.append(turned)
         self._lo = self._hi = (t_s, value)
         return self._judge(t_s)
+
+    def _swing_time(self, start: tuple[float, float], end: tuple[float, float]) -> SwingTime:
+        """How the swing from turning point ``start`` to ``end`` (t s, value deg) crossed the
+        middle of its range. Turning point to turning point would count a pause at either
+        end as moving: a rest's lowest sample falls anywhere in it. ``NOT_TIMED`` when the
+        samples kept no longer reach back to ``start``."""
+        (t0, v0), v1 = start, end[1]
+        samples = self._samples
+        if not samples or samples[0][0] > t0 or v1 == v0:
+            return NOT_TIMED
+        lo, hi = END_SHARE, 1.0 - END_SHARE
+        span = v1 - v0
+        left, left_gap, inside = t0, 0.0, 0  # the last crossing of ``lo``: time, interval
+        prev: tuple[float, float] | None = None  # the sample before: (t, share)
+        for t, v in samples:
+            if t < t0:
+                continue
+            share = (v - v0) / span
+            if prev is not None:
+                pt, ps = prev
+                if ps <= lo < share:
+                    left, left_gap, inside = pt + (lo - ps) / (share - ps) * (t - pt), t - pt, 0
+                if ps < hi <= share:
+                    right = t - (share - hi) / (share - ps) * (t - pt)
+                    return SwingTime(right - left, inside, max(left_gap, t - pt))
+            if SEEN_SHARE < share < 1.0 - SEEN_SHARE:
+                inside += 1
+            prev = (t, share)
+        return NOT_TIMED
 
     def _judge(self, t_s: float) -> Bounce | None:
         if len(self._turns) < self.min_turns:
@@ -110,6 +188,7 @@ class BounceDetector:
         times = [t for t, _ in self._turns]
         values = [v for _, v in self._turns]
         gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        swings = [abs(b - a) for a, b in zip(values, values[1:], strict=False)]
         dt = self._frame_dt
         # Turning points every frame are flicker at any frame rate; but at a low frame rate a
         # real 2 Hz bounce (half-period 0.25 s at 5 fps: 1.25 frames) has some turning points
@@ -117,24 +196,76 @@ class BounceDetector:
         # half-period is only known to a frame: half a frame of tolerance on the slow end.
         if min(gaps) < max(self.min_half, 0.99 * dt):
             return None
-        slowest = self.max_half + 0.5 * dt
-        swings = [abs(b - a) for a, b in zip(values, values[1:], strict=False)]
-        if max(gaps) <= slowest:
-            fast = gaps  # bouncing: every swing fast
-        elif self.min_fast is not None and times[-1] - times[0] <= self.max_span:
-            # Fast, large swings with pauses between them.
-            fast = [g for g, s in zip(gaps, swings, strict=True)
-                    if g <= slowest and s >= self.min_fast_swing]
-            if len(fast) < self.min_fast:
+        if self.seen_moving and any(time.moving_s < MIN_MOVING_S for time in self._moves):
+            return None  # the ``min_turns - 1`` swings between the turning points
+        if max(gaps) <= self.max_half + 0.5 * dt:  # bouncing: every swing fast
+            if sum(gaps) / len(gaps) < max(self.min_half, 1.2 * dt):
                 return None
+            frequency = 1.0 / (2.0 * median(gaps))
+        elif self.pauses is not None:
+            paused = self.pauses.judge(gaps, swings, list(self._moves))
+            if paused is None:
+                return None
+            frequency = paused
         else:
-            return None
-        if sum(fast) / len(fast) < max(self.min_half, 1.2 * dt):
             return None
         self.last_seen_s = t_s
         if self._last_report is not None and t_s - self._last_report < self.rearm_s:
             self._last_report = t_s  # still the same episode: keep it quiet
             return None
         self._last_report = t_s
-        return Bounce(t_s, self.angle, round(median(swings) / 2.0, 1),
-                      round(1.0 / (2.0 * median(fast)), 2))
+        return Bounce(t_s, self.angle, round(median(swings) / 2.0, 1), round(frequency, 2))
+
+
+#: On a sine, the share of the half-period that a swing takes to cross the middle of its range,
+#: ``END_SHARE`` to 1 - ``END_SHARE``: (arccos(-0.8) - arccos(0.8)) / pi.
+SINE_MIDDLE = 0.5903
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Fast swings with pauses between them (a ``BounceDetector``'s ``pauses``). Of the swings
+    between ``min_turns`` turning points spanning at most ``max_span_s``: at least ``min_fast``
+    explosive ones, and somewhere a real pause. Explosive: of ``min_swing_deg`` or more,
+    crossing the middle of their range (``SwingTime``) at ``min_speed_deg_s`` or faster (the
+    time allowed half a sampling interval more: the crossings are interpolated), seen on the
+    way (a sample in the middle half, ``SEEN_SHARE``: a landmark jumping from one frame to the
+    next, a left/right label swap, has none at any frame rate; so at 5-10 fps the quickest
+    kicks and burpees are missed) and not faster than a limb moves (``MIN_MOVING_S``). A
+    pause: two turning points
+    ``min_pause_ratio`` times the explosive swings' median moving time apart or more. A
+    steady swinging is bouncing's business: on a sine the middle of a swing takes
+    ``SINE_MIDDLE`` of the half-period, so its turning points lie 1.7 moving times apart.
+
+    ``min_speed_deg_s`` = 400: kicks and a burpee's jumps back and in cross the middle of
+    their 85-110 deg at about 500 deg/s (up in 0.2-0.3 s), jumping jacks' arms at about 600;
+    a brisk squat (down or up in 0.5 s: 270), marching with the knees high (0.4 s: 250), a
+    bird dog (290), toe touches at 0.4 s a way (320) and picking something up (230) stay
+    under it. ``min_pause_ratio`` = 2.5: above a sine's 1.7 with room for a frame's error at
+    5 fps; synthetic kicks read 5-13, burpees 5-10."""
+
+    min_fast: int = 2
+    min_swing_deg: float = 60.0
+    max_span_s: float = 4.0
+    min_speed_deg_s: float = 400.0
+    min_pause_ratio: float = 2.5
+
+    def explosive(self, swing_deg: float, time: SwingTime) -> bool:
+        """Whether a swing of ``swing_deg`` (peak to trough) crossing its middle as ``time``
+        tells is explosive."""
+        max_moving_s = (1.0 - 2.0 * END_SHARE) * swing_deg / self.min_speed_deg_s
+        return (swing_deg >= self.min_swing_deg and time.inside > 0
+                and MIN_MOVING_S <= time.moving_s <= max_moving_s + 0.5 * time.spacing_s)
+
+    def judge(self, gaps: list[float], swings: list[float],
+              times: list[SwingTime]) -> float | None:
+        """The swings' rate (Hz, a sine's whose swings cross their middle as fast as the
+        explosive ones' median) when the run passes, else None. ``gaps`` (s) and ``swings``
+        (deg) between consecutive turning points, ``times`` the same swings' ``SwingTime``."""
+        if sum(gaps) > self.max_span_s or len(times) < len(gaps):
+            return None
+        fast = [t.moving_s for t, s in zip(times[-len(gaps):], swings, strict=True)
+                if self.explosive(s, t)]
+        if len(fast) < self.min_fast or max(gaps) < self.min_pause_ratio * median(fast):
+            return None
+        return SINE_MIDDLE / (2.0 * median(fast))

@@ -65,30 +65,109 @@ def kicks(fps: float, seconds: float = 10.0, per_s: float = 1.5) -> dict[str, np
             "shoulder_flexion_right": np.full_like(t, 20.0)}
 
 
-def burpees(fps: float, seconds: float = 12.0, per_s: float = 0.5) -> dict[str, np.ndarray]:
-    """Burpees, ``per_s`` a second: squat, jump back to a plank, in, up with the arms
-    overhead, and stand a moment; each move a fifth of the cycle."""
+def eased(t: np.ndarray, keys: list[float], values: list[float]) -> np.ndarray:
+    """Through ``values`` at times ``keys`` (s), each move easing in and out (a cosine):
+    a limb speeds up and slows down, its top speed 1.6 times its mean."""
+    i = np.clip(np.searchsorted(keys, t, side="right") - 1, 0, len(keys) - 2)
+    k, v = np.asarray(keys, float), np.asarray(values, float)
+    x = np.clip((t - k[i]) / (k[i + 1] - k[i]), 0.0, 1.0)
+    return v[i] + (v[i + 1] - v[i]) * (0.5 - 0.5 * np.cos(np.pi * x))
+
+
+def burpees(fps: float, seconds: float = 12.0, every_s: float = 2.5) -> dict[str, np.ndarray]:
+    """Burpees, one every ``every_s`` s: squat (0.4 s), jump back to a plank (0.3 s), in
+    (0.3 s), up with the arms overhead (0.5 s), then stand until the next."""
     t = np.arange(0.0, seconds, 1.0 / fps)
-    phase = (t * per_s) % 1.0
-    keys = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
-    hips = np.interp(phase, keys, [5, 120, 10, 120, 5, 5])
-    knees = np.interp(phase, keys, [5, 130, 5, 130, 5, 5])
-    arms = np.interp(phase, keys, [10, 60, 80, 60, 170, 10])
-    return {"trunk_inclination": np.interp(phase, keys, [5, 45, 85, 45, 5, 5]),
+    keys = [0.0, 0.4, 0.7, 1.0, 1.5, every_s]
+    s = t % every_s
+    hips = eased(s, keys, [5, 120, 10, 120, 5, 5])
+    knees = eased(s, keys, [5, 130, 5, 130, 5, 5])
+    arms = eased(s, keys, [10, 60, 80, 60, 170, 10])
+    return {"trunk_inclination": eased(s, keys, [5, 45, 85, 45, 5, 5]),
             "hip_flexion_left": hips, "hip_flexion_right": hips,
             "knee_flexion_left": knees, "knee_flexion_right": knees,
             "shoulder_flexion_left": arms, "shoulder_flexion_right": arms}
 
 
-@pytest.mark.parametrize("fps", [5.0, 10.0, 15.0, 30.0, 60.0])
+def squats(fps: float, seconds: float = 12.0, every_s: float = 1.6) -> dict[str, np.ndarray]:
+    """Brisk bodyweight squats, one every ``every_s`` s: down in 0.5 s, up in 0.5 s, arms
+    raised forward as the hips drop, a short stand between."""
+    t = np.arange(0.0, seconds, 1.0 / fps)
+    keys = [0.0, 0.5, 0.6, 1.1, every_s]
+    s = t % every_s
+    hips = eased(s, keys, [5, 105, 105, 5, 5])
+    knees = eased(s, keys, [5, 115, 115, 5, 5])
+    arms = eased(s, keys, [10, 90, 90, 10, 10])
+    return {"trunk_inclination": eased(s, keys, [4, 40, 40, 4, 4]),
+            "hip_flexion_left": hips, "hip_flexion_right": hips,
+            "knee_flexion_left": knees, "knee_flexion_right": knees,
+            "shoulder_flexion_left": arms, "shoulder_flexion_right": arms}
+
+
+@pytest.mark.parametrize("jitter", [0.0, 2.0])
+@pytest.mark.parametrize("fps", [10.0, 15.0, 30.0, 60.0])
 @pytest.mark.parametrize("moves", [kicks, burpees])
-def test_kicks_and_burpees_rest_between_fast_swings_and_are_ballistic(moves, fps):
-    """Each joint swings fast and pauses (a kick's leg rests while the other kicks; a burpee
-    stands a moment): not every swing is fast as in bouncing, but two of four are, large."""
-    found = run(moves(fps), fps)
+def test_kicks_and_burpees_rest_between_fast_swings_and_are_ballistic(moves, fps, jitter):
+    """Each joint swings explosively and pauses (a kick's leg rests while the other kicks; a
+    burpee stands a moment): not every swing is fast as in bouncing, but two of four are.
+    With landmark noise (``jitter`` deg) too: a rest's lowest sample falls anywhere in it.
+    From 10 fps: at 5 a kick is up in a frame, as a landmark jumps."""
+    streams = moves(fps)
+    rng = np.random.default_rng(int(fps))
+    streams = {k: v + rng.normal(0.0, jitter, v.size) for k, v in streams.items()}
+    found = run(streams, fps)
     assert len(found) == 1
     assert found[0].t_s < 4.0
-    assert "hip_flexion_left" in found[0].joints
+
+
+@pytest.mark.parametrize("jitter", [0.0, 2.0])
+@pytest.mark.parametrize("fps", [5.0, 10.0, 15.0, 30.0, 60.0])
+def test_brisk_squats_are_not_ballistic(fps, jitter):
+    """Down in 0.5 s and up in 0.5 s, 100 deg at the hips: brisk, under the 400 deg/s of
+    ``pose.bounce.Pauses`` (the middle of each move at about 270)."""
+    streams = squats(fps)
+    rng = np.random.default_rng(int(fps))
+    streams = {k: v + rng.normal(0.0, jitter, v.size) for k, v in streams.items()}
+    assert run(streams, fps) == []
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_a_left_right_swap_in_a_held_lunge_is_not_ballistic(fps):
+    """Seen side-on, the model now and then swaps the legs' labels for a moment (0.1-0.5 s,
+    about every 1.2 s): the hips' readings trade places from one frame to the next, faster
+    than a limb moves (``pose.bounce.MIN_MOVING_S``, ``seen_moving``). Before, such swaps were
+    flagged in 3-6 of 10 runs at 30-60 fps. At 20 fps and slower a frame is longer than
+    that: a jump cannot be told from a swing (flagged in 3-7 runs of 10 at 5-15 fps, 4-8
+    before)."""
+    t = np.arange(0.0, 20.0, 1.0 / fps)
+    rng = np.random.default_rng(int(fps))
+    swapped = np.zeros(t.size, bool)
+    start = 1.0
+    while start < t[-1]:
+        swapped |= (t >= start) & (t < start + rng.uniform(0.1, 0.5))
+        start += 1.2 * rng.uniform(0.6, 1.4)
+    front, back = np.where(swapped, -10.0, 95.0), np.where(swapped, 95.0, -10.0)
+    streams = {"hip_flexion_left": front, "hip_flexion_right": back,
+               "knee_flexion_left": np.where(swapped, 5.0, 90.0),
+               "knee_flexion_right": np.where(swapped, 90.0, 5.0),
+               "trunk_inclination": np.full_like(t, 8.0)}
+    streams = {k: v + rng.normal(0.0, 1.5, v.size) for k, v in streams.items()}
+    assert run(streams, fps) == []
+
+
+@pytest.mark.parametrize("fps", [10.0, 30.0, 60.0])
+def test_one_limb_flickering_is_not_a_body_moving(fps):
+    """A far arm's landmarks jumping (the elbow read 90 deg higher for 0.2 s, about every
+    1.7 s) move the shoulder's flexion and abduction together: two angles, one limb. An
+    episode needs two limbs (or the trunk) moving."""
+    t = np.arange(0.0, 20.0, 1.0 / fps)
+    rng = np.random.default_rng(int(fps))
+    jump = 90.0 * ((t % 1.7) < 0.2)
+    streams = {"shoulder_flexion_left": 10 + jump, "shoulder_abduction_left": 8 + jump,
+               "trunk_inclination": np.full_like(t, 4.0),
+               "hip_flexion_left": np.full_like(t, 5.0), "hip_flexion_right": np.full_like(t, 5.0)}
+    streams = {k: v + rng.normal(0.0, 1.5, v.size) for k, v in streams.items()}
+    assert run(streams, fps) == []
 
 
 @pytest.mark.parametrize("fps", [5.0, 10.0, 15.0, 30.0, 60.0])

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pose.bounce import BounceDetector
+from pose.bounce import BounceDetector, Pauses
 from pose.checks import (
     IN_FORM,
     NEARLY,
@@ -256,29 +256,73 @@ def test_a_new_episode_after_a_quiet_spell_is_reported_again():
 
 
 def kicks(fps: float, seconds: float = 8.0, every_s: float = 1.2, up_s: float = 0.25,
-          size: float = 80.0) -> np.ndarray:
+          size: float = 80.0, jitter: float = 0.0) -> np.ndarray:
     """A leg kicked up by ``size`` deg and back down, ``up_s`` each way, then resting, a kick
-    every ``every_s`` s: two fast swings, then a pause."""
+    every ``every_s`` s: two fast swings, then a pause; ``jitter`` deg of landmark noise."""
     t = np.arange(0.0, seconds, 1.0 / fps)
     phase = np.clip((t % every_s) / (2 * up_s), 0.0, 1.0)
-    return 5.0 + size * (0.5 - 0.5 * np.cos(2 * np.pi * phase))
+    noise = np.random.default_rng(int(fps)).normal(0.0, jitter, t.size) if jitter else 0.0
+    return 5.0 + size * (0.5 - 0.5 * np.cos(2 * np.pi * phase)) + noise
 
 
-@pytest.mark.parametrize("fps", [10.0, 30.0, 60.0])
-def test_fast_swings_with_pauses_need_min_fast(fps):
-    """Bouncing is every swing fast; with ``min_fast`` 2 a run of five turning points within
-    ``max_span_s`` with two fast, large swings in it counts too."""
-    values = kicks(fps)
+PAUSES = Pauses(min_fast=2, min_swing_deg=60.0, max_span_s=4.0)
+
+
+@pytest.mark.parametrize("jitter", [0.0, 2.0])
+@pytest.mark.parametrize("fps", [10.0, 15.0, 30.0, 60.0])
+def test_fast_swings_with_pauses(fps, jitter):
+    """Bouncing is every swing fast; with ``pauses`` five turning points within 4 s with two
+    fast, large swings between them and a pause count too. With landmark noise the rest's
+    lowest sample falls anywhere in it: a swing is timed over its middle, not from turning
+    point to turning point. (At 5 fps a kick is up in a frame, unseen on its way.)"""
+    values = kicks(fps, jitter=jitter)
     assert bounces(values, fps, min_swing_deg=20) == []
-    (b,) = bounces(values, fps, min_swing_deg=20, min_fast=2, min_fast_swing_deg=60,
-                   max_span_s=4.0)
-    assert b.frequency_hz == pytest.approx(1 / (2 * 0.25), rel=0.2)  # of the fast swings
-    assert b.t_s < 4.0
-    # Too small to count as fast swings, or too far apart for one run.
-    assert bounces(kicks(fps, size=50.0), fps, min_swing_deg=20, min_fast=2,
-                   min_fast_swing_deg=60, max_span_s=4.0) == []
-    assert bounces(kicks(fps, seconds=16.0, every_s=2.5), fps, min_swing_deg=20, min_fast=2,
-                   min_fast_swing_deg=60, max_span_s=4.0) == []
+    found = bounces(values, fps, min_swing_deg=20, pauses=PAUSES)
+    assert found and found[0].t_s < 4.0
+    # The rate of the swings themselves: up or down in 0.25 s, a sine of 2 Hz.
+    assert found[0].frequency_hz == pytest.approx(2.0, rel=0.25)
+    # Too small to count as fast swings, or too far apart for five turning points in 4 s.
+    assert bounces(kicks(fps, size=50.0, jitter=jitter), fps, min_swing_deg=20,
+                   pauses=PAUSES) == []
+    assert bounces(kicks(fps, seconds=20.0, every_s=5.0, jitter=jitter), fps, min_swing_deg=20,
+                   pauses=PAUSES) == []
+
+
+@pytest.mark.parametrize("fps", [5.0, 10.0, 30.0, 60.0])
+def test_a_steady_swing_is_judged_as_bouncing_even_with_pauses_allowed(fps):
+    """A sine has no pause: its turning points lie 1/0.59 of a swing's middle apart, under
+    ``min_pause_ratio``; it counts only as fast as bouncing (half-period 0.55 s)."""
+    for hz, flagged in ((0.75, False), (1.2, True)):
+        values = wave(fps, hz, amplitude=45.0, seconds=8.0)
+        assert bool(bounces(values, fps, min_swing_deg=20, pauses=PAUSES)) is flagged
+        assert bool(bounces(values, fps, min_swing_deg=20)) is flagged
+
+
+def test_a_swing_is_timed_over_its_middle():
+    """On a sine, the middle 80 % of a swing takes arccos(-0.8)/pi - arccos(0.8)/pi = 0.59 of
+    the half-period, interpolated between frames."""
+    det = BounceDetector("x", min_swing_deg=20, pauses=PAUSES)
+    for fps in (10.0, 30.0):
+        det.reset()
+        for ti, v in zip(np.arange(0, 4, 1 / fps), wave(fps, 0.8, amplitude=40.0, seconds=4.0),
+                         strict=True):
+            det.update(float(ti), float(v))
+        half = 1 / (2 * 0.8)
+        share = (np.arccos(-0.8) - np.arccos(0.8)) / np.pi
+        assert [m.moving_s for m in det._moves] == pytest.approx([share * half] * 4, abs=0.01)
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_a_landmark_jumping_is_not_a_fast_swing(fps):
+    """An angle that jumps 80 deg from one frame to the next and back 0.3 s later, then
+    rests: its middle is crossed in under ``MIN_MOVING_S``, faster than a limb moves. Not a
+    fast swing with pauses; and with ``seen_moving``, a jump every 0.3 s is not bouncing."""
+    t = np.arange(0.0, 8.0, 1.0 / fps)
+    values = np.where((t % 1.2) < 0.3, 85.0, 5.0)
+    assert bounces(values, fps, min_swing_deg=20, pauses=PAUSES) == []
+    flicker = np.where((t % 0.6) < 0.3, 85.0, 5.0)
+    assert bounces(flicker, fps, min_swing_deg=20)
+    assert bounces(flicker, fps, min_swing_deg=20, seen_moving=True) == []
 
 
 @pytest.mark.parametrize("fps", [5.0, 10.0, 30.0, 60.0])
