@@ -194,7 +194,7 @@ _VIEW_AXES: dict[str, tuple[tuple[float, float, float], ...]] = {
 
 @dataclass(frozen=True)
 class Camera:
-    """A level pinhole camera.
+    """A pinhole camera, level unless tilted.
 
     Attributes:
         view: which way the person is seen (see the module docstring).
@@ -202,6 +202,10 @@ class Camera:
         focal: focal length in pixels.
         width, height: image size in pixels; the optical axis hits the image centre.
         target: the point on the optical axis, in world coordinates (metres from mid-hip).
+        tilt_deg: how far the camera looks down at the body (negative: up), degrees: a
+            laptop on a table aimed at a mat. The world landmarks are in the camera's frame,
+            as the model's are (R02's high shot reads a lying trunk at 104-116 deg from
+            vertical), so they tilt with it.
     """
 
     view: View = "front"
@@ -210,6 +214,7 @@ class Camera:
     width: int = 640
     height: int = 480
     target: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    tilt_deg: float = 0.0
 
     def __post_init__(self) -> None:
         if self.view not in _VIEW_AXES:
@@ -218,7 +223,12 @@ class Camera:
     @property
     def axes(self) -> np.ndarray:
         """(3, 3) matrix taking (level left, up, level heading) coordinates to camera axes."""
-        return np.array(_VIEW_AXES[self.view], dtype=float).T
+        level = np.array(_VIEW_AXES[self.view], dtype=float).T
+        if not self.tilt_deg:
+            return level
+        c, s = math.cos(math.radians(self.tilt_deg)), math.sin(math.radians(self.tilt_deg))
+        # Looking down, what is above the target comes nearer and higher in the picture.
+        return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]]) @ level
 
     def project(self, world: np.ndarray) -> np.ndarray:
         """Pixels (..., 2) of world points (..., 3); NaN for points at or behind the camera."""

@@ -8,6 +8,7 @@ noisy sequences smoothed the way the estimator smooths them (One-Euro, default p
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import zlib
 from collections.abc import Callable
@@ -143,6 +144,23 @@ def test_ideal_pose_is_in_form_on_other_bodies(sid, side, body):
     scene = ideal(sid, side)
     image, world, vis = landmarks(scene.pose, scene.placement, scene.camera,
                                   dims=Dimensions(**BODIES[body]),
+                                  far_visibility=SEEN_VISIBILITY)
+    angles = first_frame(joint_angles(image=image, world=world, visibility=vis))
+    pos = judge_frame(STRETCHES[sid], angles, vis)
+    assert (pos.status, pos.side) == (IN_FORM, side), describe(pos)
+
+
+@pytest.mark.parametrize("tilt", [-15.0, 10.0, 20.0])
+@pytest.mark.parametrize(("sid", "side"), CASES, ids=IDS)
+def test_ideal_pose_is_in_form_with_the_camera_tilted(sid, side, tilt):
+    """A laptop on a table looks down at the mat, a phone on the floor up at a standing
+    person: within 20 deg of level every ideal pose is still in form and its side found. The
+    world landmarks tilt with the camera, so steeper the trunk reads the tilt: at 30 deg down
+    the upright and lying gates fail 8 of the 26 poses (the catalogue asks for a level
+    camera)."""
+    scene = ideal(sid, side)
+    camera = dataclasses.replace(scene.camera, tilt_deg=tilt)
+    image, world, vis = landmarks(scene.pose, scene.placement, camera,
                                   far_visibility=SEEN_VISIBILITY)
     angles = first_frame(joint_angles(image=image, world=world, visibility=vis))
     pos = judge_frame(STRETCHES[sid], angles, vis)
