@@ -24,6 +24,10 @@ END_SHARE = 0.1
 #: seen above 20 fps: slower, a frame is longer than this, and a jump reads as a swing.
 MIN_MOVING_S = 0.05
 
+#: Samples kept to time a swing, from its first turning point on: 4 s at 120 fps. A swing
+#: whose start is gone is not timed (``NOT_TIMED``).
+SAMPLES_KEPT = 512
+
 #: A swing is seen on its way when a sample falls in the middle half of its range, this share
 #: of it away from either end: a jump of 70 deg with 3 deg of noise on its frames stays out.
 SEEN_SHARE = 0.25
@@ -90,9 +94,6 @@ class BounceDetector:
         self.pauses = pauses
         self._timed = pauses is not None or seen_moving
         self.seen_moving = seen_moving
-        # Samples are kept for as long as a run of turning points may span (a swing whose
-        # start is gone is not timed: ``NOT_TIMED``).
-        self._keep_s = pauses.max_span_s if pauses is not None else 4.0 * max_half_period_s
         self.reset()
 
     def reset(self) -> None:
@@ -103,7 +104,7 @@ class BounceDetector:
         # With ``pauses`` or ``seen_moving``: each swing's timing (``_swing_time``), the one
         # ending at ``_turns[i + 1]`` at ``_moves[i]``; and the samples it is measured on.
         self._moves: deque[SwingTime] = deque(maxlen=self.min_turns - 1)
-        self._samples: deque[tuple[float, float]] = deque()
+        self._samples: deque[tuple[float, float]] = deque(maxlen=SAMPLES_KEPT)
         self._last_report: float | None = None
         self._last_t: float | None = None
         self._frame_dt = 0.0
@@ -116,8 +117,12 @@ class BounceDetector:
         return self._lo is None
 
     def update(self, t_s: float, value: float) -> Bounce | None:
-        if self._last_t is not None and t_s > self._last_t:
-            self._frame_dt = t_s - self._last_t
+        last = self._last_t
+        if last is not None:
+            if t_s > last:
+                self._frame_dt = t_s - last
+            elif t_s < last and self._timed:
+                self._samples.clear()  # time went back: a new recording
         self._last_t = t_s
         if not math.isfinite(value):
             if self._lo is not None:  # a gap: what came before cannot pair with what follows
@@ -126,12 +131,7 @@ class BounceDetector:
                 self._last_report, self._frame_dt, self.last_seen_s = last, dt, seen
             return None
         if self._timed:
-            samples = self._samples
-            if samples and t_s < samples[-1][0]:
-                samples.clear()  # time went back: a new recording
-            samples.append((t_s, value))
-            while t_s - samples[0][0] > self._keep_s:
-                samples.popleft()
+            self._samples.append((t_s, value))
         if self._lo is None or self._hi is None:
             self._lo = self._hi = (t_s, value)
             return None
@@ -147,8 +147,12 @@ class BounceDetector:
             turned, self._direction = self._lo, +1
         if turned is None:
             return None
-        if self._timed and self._turns:
-            self._moves.append(self._swing_time(self._turns[-1], turned))
+        if self._timed:
+            if self._turns:
+                self._moves.append(self._swing_time(self._turns[-1], turned))
+            samples = self._samples  # the next swing starts here
+            while samples and samples[0][0] < turned[0]:
+                samples.popleft()
         self._turns.append(turned)
         self._lo = self._hi = (t_s, value)
         return self._judge(t_s)
