@@ -181,7 +181,7 @@ class BallisticWatch:
         # walker's swinging shows limb by limb): on every such frame when an episode could
         # start, else every ``TRAVEL_CHECK_S`` (it costs ~0.3 ms).
         if moving or self._travel_checked_at is None \
-                or not 0.0 <= t_s - self._travel_checked_at < TRAVEL_CHECK_S:
+                or t_s - self._travel_checked_at >= TRAVEL_CHECK_S:
             self._travel_checked_at = t_s
             if self.travelled() >= self.min_travel:
                 self._travelled_at = t_s

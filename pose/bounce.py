@@ -222,8 +222,8 @@ class BounceDetector:
 
 
 #: On a sine, the share of the half-period that a swing takes to cross the middle of its range,
-#: ``END_SHARE`` to 1 - ``END_SHARE``: (arccos(-0.8) - arccos(0.8)) / pi.
-SINE_MIDDLE = 0.5903
+#: ``END_SHARE`` to 1 - ``END_SHARE``: 0.59.
+SINE_MIDDLE = (math.acos(2.0 * END_SHARE - 1.0) - math.acos(1.0 - 2.0 * END_SHARE)) / math.pi
 
 
 @dataclass(frozen=True)
@@ -236,10 +236,10 @@ class Pauses:
     way (a sample in the middle half, ``SEEN_SHARE``: a landmark jumping from one frame to the
     next, a left/right label swap, has none at any frame rate; so at 5-10 fps the quickest
     kicks and burpees are missed) and not faster than a limb moves (``MIN_MOVING_S``). A
-    pause: two turning points
-    ``min_pause_ratio`` times the explosive swings' median moving time apart or more. A
-    steady swinging is bouncing's business: on a sine the middle of a swing takes
-    ``SINE_MIDDLE`` of the half-period, so its turning points lie 1.7 moving times apart.
+    pause: two turning points ``min_pause_ratio`` times the explosive swings' median moving
+    time apart or more. A steady swinging is bouncing's business: on a sine the middle of a
+    swing takes ``SINE_MIDDLE`` of the half-period, so its turning points lie 1.7 moving times
+    apart.
 
     ``min_speed_deg_s`` = 400: kicks and a burpee's jumps back and in cross the middle of
     their 85-110 deg at about 500 deg/s (up in 0.2-0.3 s), jumping jacks' arms at about 600;
@@ -266,10 +266,9 @@ class Pauses:
         """The swings' rate (Hz, a sine's whose swings cross their middle as fast as the
         explosive ones' median) when the run passes, else None. ``gaps`` (s) and ``swings``
         (deg) between consecutive turning points, ``times`` the same swings' ``SwingTime``."""
-        if sum(gaps) > self.max_span_s or len(times) < len(gaps):
+        if sum(gaps) > self.max_span_s:
             return None
-        fast = [t.moving_s for t, s in zip(times[-len(gaps):], swings, strict=True)
-                if self.explosive(s, t)]
+        fast = [t.moving_s for t, s in zip(times, swings, strict=True) if self.explosive(s, t)]
         if len(fast) < self.min_fast or max(gaps) < self.min_pause_ratio * median(fast):
             return None
         return SINE_MIDDLE / (2.0 * median(fast))
