@@ -2,13 +2,15 @@
 
 PyAV (FFmpeg) reads whatever FFmpeg decodes: mp4, mov, avi, webm, mkv, gif, and still images.
 Timestamps come from the container, so variable-frame-rate phone clips keep their true timing,
-and rotation metadata is applied so frames come out the way a player shows them.
+and rotation metadata and non-square pixels are applied so frames come out the way a player
+shows them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -42,6 +44,9 @@ class VideoInfo:
     duration_s: float
     rotation: int
     """Clockwise degrees applied to decoded frames to show them upright."""
+    pixel_aspect: Fraction = Fraction(1)
+    """The stored pixels' width over their height (the container's sample aspect ratio): a
+    frame is stretched by it to its displayed size (``width`` x ``height``)."""
 
 
 def iso_file_cut_short(path: str | Path) -> str | None:
@@ -91,6 +96,35 @@ def _rotation_of(frame: av.VideoFrame) -> int:
     return int(round(getattr(frame, "rotation", 0) or 0)) % 360
 
 
+def _pixel_aspect(stream: av.video.stream.VideoStream) -> Fraction:
+    """The stream's sample aspect ratio (1 when unset, unknown or implausible). Anamorphic
+    video - HDV's 1440x1080 shown at 1920x1080, DV's 720x480 - stores non-square pixels; read
+    as stored, a body comes out squeezed and its angles in the picture are wrong."""
+    sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    return Fraction(sar) if sar and Fraction(1, 4) <= sar <= 4 else Fraction(1)
+
+
+def displayed_size(width: int, height: int, pixel_aspect: Fraction) -> tuple[int, int]:
+    """(width, height) in square pixels of a picture stored as ``width`` x ``height`` pixels of
+    aspect ``pixel_aspect``: the longer side grows, as players show it (no detail is lost)."""
+    if pixel_aspect > 1:
+        return max(1, round(width * pixel_aspect)), height
+    if pixel_aspect < 1:
+        return width, max(1, round(height / pixel_aspect))
+    return width, height
+
+
+def _rgb(frame: av.VideoFrame, pixel_aspect: Fraction) -> np.ndarray:
+    """The frame as (H, W, 3) uint8 RGB at its displayed size (FFmpeg's scaler converts and
+    stretches in one pass) and upright."""
+    if pixel_aspect == 1:
+        rgb = frame.to_ndarray(format="rgb24")
+    else:
+        w, h = displayed_size(frame.width, frame.height, pixel_aspect)
+        rgb = frame.to_ndarray(format="rgb24", width=w, height=h)
+    return _upright(rgb, _rotation_of(frame))
+
+
 def _upright(rgb: np.ndarray, rotation_ccw: int) -> np.ndarray:
     k = rotation_ccw // 90
     return np.ascontiguousarray(np.rot90(rgb, k=k)) if k else rgb
@@ -121,6 +155,7 @@ class VideoReader:
             raise VideoError(f"{self.path}: the file has no video stream")
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
+        self._pixel_aspect = _pixel_aspect(self._stream)
         self._first: av.VideoFrame | None = None
         self._frames = self._decode()
         try:
@@ -144,10 +179,11 @@ class VideoReader:
             duration = self._container.duration / av.time_base
         frames = s.frames or (int(round(duration * fps)) if duration and fps else 0)
         rotation = _rotation_of(first)
-        w, h = first.width, first.height
+        w, h = displayed_size(first.width, first.height, self._pixel_aspect)
         if rotation in (90, 270):
             w, h = h, w
-        return VideoInfo(self.path, w, h, fps, frames, duration, (360 - rotation) % 360)
+        return VideoInfo(self.path, w, h, fps, frames, duration, (360 - rotation) % 360,
+                         self._pixel_aspect)
 
     def seek(self, t_s: float) -> None:
         """Go to the key frame at or before timestamp ``t_s`` seconds: iterating then starts
@@ -191,8 +227,7 @@ class VideoReader:
             t = float(frame.time) if frame.time is not None else None
             if t is not None and (latest_t is None or t > latest_t):
                 latest_t = t
-            rgb = _upright(frame.to_ndarray(format="rgb24"), _rotation_of(frame))
-            yield VideoFrame(index, t, rgb)
+            yield VideoFrame(index, t, _rgb(frame, self._pixel_aspect))
             index += 1
         self.ended_early = self.ended_early_after(index, latest_t)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from fractions import Fraction
+from itertools import islice
 
 import cv2
 import numpy as np
@@ -162,6 +164,37 @@ def test_rotation_metadata_is_honoured(tmp_path):
     assert turned.shape == (640, 480, 3)
     # Players show this file turned a quarter: so must we.
     assert np.array_equal(turned, np.rot90(upright, k=1))
+
+
+def test_non_square_pixels_are_shown_at_their_displayed_size(tmp_path):
+    """Anamorphic video (HDV's 1440x1080 shown at 1920x1080, DV) stores non-square pixels: read
+    as stored, the body comes out squeezed and its angles in the picture are wrong."""
+    import subprocess
+
+    src = sample(A03)  # 640x480, square pixels
+    squeezed = tmp_path / "anamorphic.mp4"
+    try:
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(src), "-t", "1",
+                        "-vf", "scale=480:480,setsar=4/3", "-c:v", "libx264", "-crf", "12",
+                        str(squeezed)], check=True)
+    except FileNotFoundError:
+        pytest.skip("ffmpeg is not installed (scripts/test.sh installs it)")
+    with read_video(src) as a, read_video(squeezed) as b:
+        assert (b.info.width, b.info.height) == (640, 480)
+        assert b.info.pixel_aspect == Fraction(4, 3) and a.info.pixel_aspect == 1
+        pairs = list(zip(islice(a, 10), islice(b, 10), strict=True))
+    with PoseEstimator() as est_a, PoseEstimator() as est_b:
+        shifts = []
+        for fa, fb in pairs:
+            assert fb.rgb.shape == fa.rgb.shape == (480, 640, 3)
+            # The same picture, but for a quarter of the columns made up and the encoding.
+            assert np.abs(fb.rgb.astype(int) - fa.rgb).mean() < 6
+            pa, pb = est_a.process(fa.rgb, fa.t_s), est_b.process(fb.rgb, fb.t_s)
+            assert pa is not None and pb is not None
+            seen = (pa.visibility > 0.5) & (pb.visibility > 0.5)
+            shifts.append(np.linalg.norm(pa.image[seen] - pb.image[seen], axis=1).mean())
+    print(f"landmarks from the anamorphic copy: {np.mean(shifts):.2f} px from the original")
+    assert np.mean(shifts) < 6.0, shifts  # pixels, on a body ~250 px long
 
 
 def test_two_people_in_view_are_counted_and_not_coached():
