@@ -24,6 +24,8 @@ from typing import Any
 import av
 import numpy as np
 
+from pose.video import main_video_stream
+
 WARM_FRACTION = 0.1
 """Growth is measured from this fraction of the frames on: model loads and first-use caches
 (allocator arenas, the decoder's buffers) come before it."""
@@ -35,7 +37,9 @@ def looped_clip(clip: Path, seconds: float, out: Path) -> float:
     copied with shifted timestamps (the clip must start on a key frame, as camera files do).
     Returns the length written in seconds."""
     with av.open(str(clip)) as src, av.open(str(out), "w") as dst:
-        s_in = src.streams.video[0]
+        s_in = main_video_stream(src)
+        if s_in is None:
+            raise ValueError(f"{clip}: the file has no video stream")
         s_out = dst.add_stream_from_template(s_in)
         if s_in.time_base is None:
             raise ValueError(f"{clip}: the video has no time base")

@@ -96,6 +96,16 @@ def _rotation_of(frame: av.VideoFrame) -> int:
     return int(round(getattr(frame, "rotation", 0) or 0)) % 360
 
 
+def main_video_stream(container: av.container.InputContainer
+                      ) -> av.video.stream.VideoStream | None:
+    """The video stream a player shows: FFmpeg's choice (``av_find_best_stream``: the one
+    marked default, else the largest; never an attached cover picture), not merely the first
+    (a file may hold a small proxy or a still picture before the real video). None without
+    one."""
+    stream = container.streams.best("video")
+    return stream if isinstance(stream, av.video.stream.VideoStream) else None
+
+
 def _pixel_aspect(stream: av.video.stream.VideoStream) -> Fraction:
     """The stream's sample aspect ratio (1 when unset, unknown or implausible). Anamorphic
     video - HDV's 1440x1080 shown at 1920x1080, DV's 720x480 - stores non-square pixels; read
@@ -150,10 +160,11 @@ class VideoReader:
                              ) from None
         self.ended_early: str | None = None
         """Set after iterating when the frames stopped before the container said they would."""
-        if not self._container.streams.video:
+        stream = main_video_stream(self._container)
+        if stream is None:
             self._container.close()
             raise VideoError(f"{self.path}: the file has no video stream")
-        self._stream = self._container.streams.video[0]
+        self._stream = stream
         self._stream.thread_type = "AUTO"
         self._pixel_aspect = _pixel_aspect(self._stream)
         self._first: av.VideoFrame | None = None
@@ -177,7 +188,13 @@ class VideoReader:
             duration = float(s.duration * s.time_base)
         elif self._container.duration:
             duration = self._container.duration / av.time_base
-        frames = s.frames or (int(round(duration * fps)) if duration and fps else 0)
+        frames = s.frames
+        if duration and fps:
+            # The container counts the frames it stores; an edit list (a trim made without
+            # re-encoding, a negative start) hides some of them, and the declared duration
+            # is what plays: taken alone, the count made every trimmed file "end early".
+            playing = int(round(duration * fps))
+            frames = min(frames, playing) if frames else playing
         rotation = _rotation_of(first)
         w, h = displayed_size(first.width, first.height, self._pixel_aspect)
         if rotation in (90, 270):
@@ -273,7 +290,9 @@ def timestamps_rise(path: str | Path) -> bool:
     False when the file cannot be read (reading it will say why)."""
     try:
         with av.open(str(path)) as container:
-            stream = container.streams.video[0]
+            stream = main_video_stream(container)
+            if stream is None:
+                return False
             base = stream.time_base
             if base is None:
                 return False

@@ -197,6 +197,40 @@ def test_non_square_pixels_are_shown_at_their_displayed_size(tmp_path):
     assert np.mean(shifts) < 6.0, shifts  # pixels, on a body ~250 px long
 
 
+def _ffmpeg(*args: str) -> None:
+    import subprocess
+
+    try:
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", *args], check=True)
+    except FileNotFoundError:
+        pytest.skip("ffmpeg is not installed (scripts/test.sh installs it)")
+
+
+def test_a_trim_made_without_re_encoding_does_not_end_early(tmp_path):
+    """Cutting the start off without re-encoding (phones and editors do) leaves the stored
+    frames in the file behind an edit list: the container counts them, players skip them."""
+    trimmed = tmp_path / "trimmed.mp4"
+    _ffmpeg("-ss", "0.5", "-i", str(sample(A03)), "-t", "2", "-c", "copy", str(trimmed))
+    with read_video(trimmed) as reader:
+        decoded = sum(1 for _ in reader)
+        assert reader.ended_early is None
+        assert abs(reader.info.frames - decoded) <= 1
+
+
+def test_the_main_video_stream_is_read_not_merely_the_first(tmp_path):
+    """A file holding a small proxy before the real video (marked default) is read as a
+    player shows it."""
+    two = tmp_path / "proxy_first.mp4"
+    _ffmpeg("-i", str(sample(A03)), "-t", "1", "-filter_complex", "[0:v]scale=160:120[lo]",
+            "-map", "[lo]", "-map", "0:v", "-disposition:v:0", "0",
+            "-disposition:v:1", "default", "-c:v", "libx264", str(two))
+    with read_video(sample(A03)) as a, read_video(two) as b:
+        assert (b.info.width, b.info.height) == (640, 480)
+        first_a, first_b = next(iter(a)).rgb, next(iter(b)).rgb
+    assert first_b.shape == first_a.shape
+    assert np.abs(first_b.astype(int) - first_a).mean() < 6
+
+
 def test_two_people_in_view_are_counted_and_not_coached():
     from pose.coach import PoseWatch, usable
 
