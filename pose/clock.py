@@ -12,10 +12,17 @@ come, each became held time or froze the session. The clock makes session time o
   frame interval and the source's new timeline is followed from there;
 - a frame without a timestamp takes the frame interval, never the wall clock.
 
+A live source can say more: how long the receiver waited for each frame, ready for it and
+idle (``tick``'s ``waited_s``; time spent busy with the last frame does not count). It is read
+only where the source's own time cannot say how long passed - a frame without a timestamp, a
+step back, a restart, a repeated timestamp - and only to tell a drop-out: a camera that stops
+for 10 s and restarts its timestamps at 0 has not been watched for those 10 s, and they must
+not become held time. Session time still moves by one frame interval there.
+
 The frame interval is the median of the source's last normal steps; before there are any, the
 nominal one (a container's frame rate, which files with gaps misstate) or 1/30 s. The pose model
 receives session time, so its timestamps are strictly increasing and spaced like the frames. No
-wall clock is read here.
+wall clock is read here: waiting times, where given, come from the caller.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 MAX_GAP_S = 1.0
 """A source gap longer than this is a drop-out: the hold's grace (``pose.hold.HoldTimer``'s
@@ -89,17 +96,21 @@ class MediaClock:
         """Session time of the last tick (None before the first)."""
         return self._t
 
-    def tick(self, source_t_s: float | None) -> Tick:
-        """Session time of the next frame, given the timestamp its source gave it."""
+    def tick(self, source_t_s: float | None, waited_s: float | None = None) -> Tick:
+        """Session time of the next frame, given the timestamp its source gave it and, for a
+        live source, how long the receiver waited for it (seconds; see the module
+        docstring)."""
         src = float(source_t_s) if source_t_s is not None and math.isfinite(source_t_s) \
             else None
+        waited = waited_s or 0.0
         if self._t is None or self._source is None:
             self._source = src if src is not None else 0.0
             self._t, self._anchor = 0.0, (0.0, self._source)
             return Tick(0.0, source_t_s)
         step = self.interval_s
         if src is None:  # no timestamp: one frame later, and the source is assumed to agree
-            return self._reanchor(self._source + step, Tick(self._t + step, source_t_s))
+            return self._reanchor(self._source + step,
+                                  self._unwatched(Tick(self._t + step, source_t_s), waited))
         dt = src - self._source
         if dt > self.max_gap_s:
             tick = Tick(self._t + step, source_t_s, dropout_s=dt)
@@ -107,12 +118,21 @@ class MediaClock:
             return self._reanchor(src, tick)
         if dt < MIN_STEP_S:
             self.reanchors += 1
-            return self._reanchor(src, Tick(self._t + step, source_t_s, reanchored=True))
+            tick = Tick(self._t + step, source_t_s, reanchored=True)
+            return self._reanchor(src, self._unwatched(tick, waited))
         self._steps.append(dt)
         self._source = src
         anchor_t, anchor_src = self._anchor
         self._t = anchor_t + (src - anchor_src)
         return Tick(self._t, source_t_s)
+
+    def _unwatched(self, tick: Tick, waited_s: float) -> Tick:
+        """``tick``, a drop-out of ``waited_s`` if the frame came that much longer than the
+        longest gap after the last one (the source's own time being broken here)."""
+        if waited_s <= self.max_gap_s:
+            return tick
+        self.dropouts.append((tick.t_s, waited_s))
+        return replace(tick, dropout_s=waited_s)
 
     def _reanchor(self, source: float, tick: Tick) -> Tick:
         self._source, self._t = source, tick.t_s

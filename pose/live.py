@@ -194,6 +194,7 @@ class LiveSession:
         self._offsets: deque[tuple[float, float]] = deque()
         self._last_t = -np.inf  # camera time of the latest frame
         self._skipping_since: float | None = None  # camera time of the first frame skipped
+        self._ready_at: float | None = None  # time.monotonic() when the last frame was done
         self._last_out: av.VideoFrame | None = None  # the picture last sent on
         self._view = PlayerView()
         self._timecode = timecode.wanted()
@@ -261,27 +262,32 @@ class LiveSession:
         it arrived). A frame that arrives late, ``LATE_S`` behind the camera's own timing
         (frames queued up while an earlier one was processed), is skipped: its timestamp
         reaches the clock, the last picture is shown again, and the page catches up instead of
-        queueing. The overlay goes back as yuv420p, the encoder's own format."""
+        queueing. A frame after a drop-out is never skipped: the checks meet the gap at its
+        time, and the store keeps it with that frame. The overlay goes back as yuv420p, the
+        encoder's own format."""
         with self._busy:
             if self.closed:
                 return frame
-            if self._late(frame.time):
-                self.skip(frame.time)
-                return self._last_out if self._last_out is not None else frame
-            self._skipping_since = None
-            out = self._process_camera(frame)
-            self._last_out = out
+            now = time.monotonic()
+            late = self._late(frame.time, now)
+            tick = self.loop.tick(frame.time, self._waited(now))
+            if late and not tick.dropout_s:
+                self._skipped()
+                out = self._last_out if self._last_out is not None else frame
+            else:
+                self._skipping_since = None
+                out = self._last_out = self._process_camera(frame, tick)
+            self._ready_at = time.monotonic()
             return out
 
-    def _late(self, t_s: float | None) -> bool:
-        """Whether the frame with camera time ``t_s`` is to be skipped: it arrives ``LATE_S`` or
-        more after the camera's timing (the earliest arrival less camera time over the last
-        ``LATE_WINDOW_S``, ``time.monotonic``), unless frames have been skipped for
-        ``MAX_SKIP_S`` already. A camera time going back (a restart, a wrapped timestamp)
-        starts the reckoning afresh."""
+    def _late(self, t_s: float | None, now: float) -> bool:
+        """Whether the frame with camera time ``t_s``, arriving at ``now`` (``time.monotonic``),
+        is to be skipped: it arrives ``LATE_S`` or more after the camera's timing (the earliest
+        arrival less camera time over the last ``LATE_WINDOW_S``), unless frames have been
+        skipped for ``MAX_SKIP_S`` already. A camera time going back (a restart, a wrapped
+        timestamp) starts the reckoning afresh."""
         if t_s is None:
             return False
-        now = time.monotonic()
         offset = now - t_s
         offsets = self._offsets
         if t_s < self._last_t:
@@ -307,53 +313,77 @@ class LiveSession:
     def process_queued(self, frames: list[Any]) -> list[Any]:
         """The ``av.VideoFrame``s that queued up while the last one was processed: the clock
         sees each timestamp; only the newest frame is processed and returned with its overlay,
-        so the picture stays live instead of queueing. The overlay goes back in the encoder's
+        so the picture stays live instead of queueing (a frame after a drop-out is processed
+        too, its picture not shown: see ``on_frame``). The overlay goes back in the encoder's
         own format (yuv420p), so it is not converted from RGB a second time there."""
         if not frames:
             return []
         with self._busy:
-            for skipped in frames[:-1]:
-                self.skip(skipped.time)
-            frame = frames[-1]
             if self.closed:
-                return [frame]
-            return [self._process_camera(frame)]
+                return [frames[-1]]
+            waited = self._waited(time.monotonic())
+            for skipped in frames[:-1]:
+                tick = self.loop.tick(skipped.time, waited)
+                waited = None
+                if tick.dropout_s:
+                    self._step_image(frame_to_rgb(skipped), tick)
+                else:
+                    self._skipped()
+            out = self._process_camera(frames[-1], self.loop.tick(frames[-1].time, waited))
+            self._ready_at = time.monotonic()
+            return [out]
 
     def skip(self, t_s: float | None) -> None:
-        """A camera frame not processed (the page was busy): its timestamp still counts."""
-        if not self.closed:
-            self.loop.tick(t_s)
-            self.dropped += 1
-            self._skips += 1
+        """A camera frame (timestamp ``t_s``) not processed, the page being busy: its timestamp
+        reaches the clock. A drop-out it ends reaches the checks and the store all the same,
+        as a frame in which nothing was looked at (no pose)."""
+        if self.closed:
+            return
+        tick = self.loop.tick(t_s, self._waited(time.monotonic()))
+        if tick.dropout_s:
+            self._step(*(self._size or (0, 0)), tick,
+                       lambda tick: self.loop.step_pose(None, tick=tick))
+        else:
+            self._skipped()
+        self._ready_at = time.monotonic()
+
+    def _skipped(self) -> None:
+        """A camera frame not processed (the page was busy): its timestamp reached the clock."""
+        self.dropped += 1
+        self._skips += 1
+
+    def _waited(self, now: float) -> float | None:
+        """Seconds since the last frame was done with, at ``now`` (``time.monotonic``): how
+        long this one was waited for (``MediaClock.tick``); None before the first."""
+        return None if self._ready_at is None else now - self._ready_at
 
     def process(self, rgb: np.ndarray, t_s: float | None = None) -> np.ndarray:
         """Run one RGB camera frame (timestamp ``t_s`` from the camera, None if it had none)
         through the pipeline; returns a new frame with the overlay."""
         if self.closed:
             return rgb
-        return self._process(rgb, t_s, own=False)
+        tick = self.loop.tick(t_s, self._waited(time.monotonic()))
+        out = self._render(rgb, self._step_image(rgb, tick), own=False)
+        self._ready_at = time.monotonic()
+        return out
 
-    def _process(self, rgb: np.ndarray, t_s: float | None, own: bool) -> np.ndarray:
-        """``process``; with ``own`` the overlay is drawn into ``rgb`` itself (a contiguous
-        array nobody else holds: the model keeps its own copy of the pixels)."""
-        return self._render(rgb, self._step_image(rgb, t_s), own)
-
-    def _step_image(self, rgb: np.ndarray, t_s: float | None) -> FrameResult:
+    def _step_image(self, rgb: np.ndarray, tick: Tick) -> FrameResult:
         if self.loop.estimator is None:
             self.loop.estimator = self._estimator_factory()
-        return self._step(rgb.shape[1], rgb.shape[0], t_s,
+        return self._step(rgb.shape[1], rgb.shape[0], tick,
                           lambda tick: self.loop.step_image(rgb, tick=tick))
 
-    def _process_camera(self, frame: av.VideoFrame) -> av.VideoFrame:
-        """One camera frame through the pipeline, and the picture to send on. A yuv420p frame
-        (the browser's) stays in yuv420p: the model gets an RGB conversion, the overlay is
-        drawn on our copy of the camera's planes (``_render_yuv``), and nothing is converted
-        back. Other formats and odd sizes go through RGB."""
+    def _process_camera(self, frame: av.VideoFrame, tick: Tick) -> av.VideoFrame:
+        """One camera frame, at ``tick``, through the pipeline, and the picture to send on. A
+        yuv420p frame (the browser's) stays in yuv420p: the model gets an RGB conversion, the
+        overlay is drawn on our copy of the camera's planes (``_render_yuv``), and nothing is
+        converted back. Other formats and odd sizes go through RGB."""
         i420 = frame_to_i420(frame)
         if i420 is None:
-            return rgb_to_frame(self._process(frame_to_rgb(frame), frame.time, own=True))
+            rgb = frame_to_rgb(frame)
+            return rgb_to_frame(self._render(rgb, self._step_image(rgb, tick), own=True))
         rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)  # a new contiguous array: the model's
-        return self._render_yuv(i420, self._step_image(rgb, frame.time))
+        return self._render_yuv(i420, self._step_image(rgb, tick))
 
     def process_pose(self, pose: PoseFrame | None, t_s: float | None = None,
                      size: tuple[int, int] = (640, 480)) -> FrameResult | None:
@@ -361,9 +391,12 @@ class LiveSession:
         ``process`` after the model. ``size`` is the (width, height) of the frames."""
         if self.closed:
             return None
-        return self._step(*size, t_s, lambda tick: self.loop.step_pose(pose, tick=tick))
+        tick = self.loop.tick(t_s, self._waited(time.monotonic()))
+        result = self._step(*size, tick, lambda tick: self.loop.step_pose(pose, tick=tick))
+        self._ready_at = time.monotonic()
+        return result
 
-    def _step(self, width: int, height: int, t_s: float | None,
+    def _step(self, width: int, height: int, tick: Tick,
               run: Callable[[Tick], FrameResult]) -> FrameResult:
         if self._wall_start is None:
             self._wall_start = time.monotonic()
@@ -374,7 +407,6 @@ class LiveSession:
                         width, height, self.checker_spec)
                 except (StretchCheckError, OSError) as exc:  # coaching goes on unrecorded
                     self._record_error = str(exc)
-        tick = self.loop.tick(t_s)
         actions, events = self._apply_requests(tick.t_s)
         result = run(tick)
         events += result.events

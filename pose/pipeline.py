@@ -190,9 +190,10 @@ class FrameLoop:
 
     # -- the drivers' entries ------------------------------------------------------------------
 
-    def tick(self, source_t_s: float | None) -> Tick:
-        """Show the clock a frame's timestamp (also for frames not processed)."""
-        return self.clock.tick(source_t_s)
+    def tick(self, source_t_s: float | None, waited_s: float | None = None) -> Tick:
+        """Show the clock a frame's timestamp (also for frames not processed) and, for a live
+        source, how long the receiver waited for it (``MediaClock.tick``)."""
+        return self.clock.tick(source_t_s, waited_s)
 
     def control(self, action: str, t_s: float, value: float | None = None) -> list[Event]:
         """A person's action at session time ``t_s``, before that frame is checked (after

@@ -361,3 +361,18 @@ def test_webm_starting_below_zero(tmp_path):
     assert report.track.t_s[0] == 0.0 and min(e.t_s for e in report.events) >= 0.0
     assert 1.2 <= glute_bridge_held(report) <= 2.5
     assert all(h["start_s"] >= 0 for s in report.to_dict()["stretches"] for h in s["holds"])
+
+
+def test_a_live_sources_wait_tells_a_drop_out_only_where_its_own_time_cannot():
+    """``waited_s`` (how long a live receiver waited for the frame) is read only where the
+    source's timestamps cannot say how long passed: no timestamp, a step back, a repeat."""
+    clock = MediaClock(1 / 30)
+    clock.tick(0.0, None)
+    assert clock.tick(1 / 30, 5.0).dropout_s == 0.0  # its own time says 33 ms: taken as is
+    no_stamp = clock.tick(None, 5.0)
+    assert no_stamp.dropout_s == 5.0 and no_stamp.t_s == pytest.approx(2 / 30)  # one frame on
+    back = clock.tick(0.0, 2.5)
+    assert back.reanchored and back.dropout_s == 2.5
+    assert clock.tick(0.0, 0.5).dropout_s == 0.0  # a repeat, waited for less than the grace
+    assert clock.tick(None, None).dropout_s == 0.0
+    assert [gap for _, gap in clock.dropouts] == [5.0, 2.5]

@@ -20,6 +20,7 @@ from conftest import sample
 from synthetic import EmptyRoom
 
 from pose import live as live_module
+from pose.landmarks import PoseFrame
 from pose.live import (
     BUSY_SKIPPED_SHARE,
     LATE_S,
@@ -448,3 +449,88 @@ def test_a_person_far_in_the_background_is_asked_to_come_closer():
     assert snap.view.cue == TOO_FAR
     assert snap.camera == (TOO_FAR,)
     assert session.loop.last.position is None
+
+
+def _holding_camera(monkeypatch, first_frame_s: float = 0.0):
+    """A live session whose stand-in model sees the routine's first stretch held as defined,
+    fed camera frames through ``on_frame`` with the arrival time under the test's control:
+    ``show(t_s, arrives_s)`` hands over the frame of camera time ``t_s`` (None: no timestamp)
+    at ``arrives_s`` (at the latest when the session is done with the last one) on the
+    session's monotonic clock. The stand-in takes ``first_frame_s`` over its first frame, as
+    the model takes to load."""
+    from scripted_session import Actor
+
+    from pose.figure import target_pose
+
+    now = [0.0]
+    monkeypatch.setattr(live_module.time, "monotonic", lambda: now[0])
+
+    class Loading(Actor):
+        def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame | None:
+            if not hasattr(self, "loaded"):
+                self.loaded = True
+                now[0] += first_frame_s
+            return super().process(rgb, t_s)
+
+    actor = Loading()
+    session = LiveSession(routine(), lambda: actor)
+    figure = target_pose(session.coach.step.stretch, "left")
+    actor.show(figure.pose, figure.placement, figure.view)
+    grey = np.full((480, 640, 3), 90, np.uint8)
+
+    def show(t_s: float | None, arrives_s: float) -> None:
+        now[0] = max(now[0], arrives_s)
+        frame = camera_frame(grey, 0.0 if t_s is None else t_s)
+        if t_s is None:
+            frame.pts = None
+        session.on_frame(frame)
+
+    return session, show
+
+
+def _holds(session: LiveSession) -> list[tuple[float, float]]:
+    return [(h.start_s, h.end_s) for r in session.results() for h in r.record.holds]
+
+
+@pytest.mark.parametrize("late_s", [0.0, LATE_S + 0.03])
+def test_a_gap_in_the_camera_ends_the_hold_even_when_the_frame_after_it_is_late(
+        monkeypatch, late_s):
+    """The first frame after a 1.5 s gap, arriving late (a busy moment as the camera comes
+    back), was skipped, and the drop-out it carried never reached the checks: one hold ran
+    across the gap to "Well done - 30 s held"."""
+    session, show = _holding_camera(monkeypatch)
+    for n in range(600):  # 20 s at 30 fps, no frames from 10.0 to 11.5 s
+        if not 300 <= n < 345:
+            show(n / 30, n / 30 + (late_s if n == 345 else 0.0))
+    assert session.dropped == 0
+    assert session.loop.dropouts == [(pytest.approx(10.0), pytest.approx(1.5333, abs=1e-3))]
+    holds = _holds(session)
+    assert holds[0][1] == pytest.approx(299 / 30, abs=1e-6)  # ends at the last frame before
+    assert all(not (start < 10.0 < end) for start, end in holds)
+
+
+@pytest.mark.parametrize("restart", ["timestamps from 0", "no timestamps"])
+def test_a_camera_that_stops_and_restarts_its_timestamps_ends_the_hold(monkeypatch, restart):
+    """A camera that stops for 10 s and comes back with its timestamps started again (a new
+    stream after the browser renegotiates) or with none: the source's own time cannot say how
+    long it was gone, the session knows how long it waited, and that is not held time."""
+    session, show = _holding_camera(monkeypatch)
+    for n in range(300):  # 10 s held
+        show(n / 30, n / 30)
+    for n in range(300):  # back 10 s later
+        show(n / 30 if restart == "timestamps from 0" else None, 20.0 + n / 30)
+    (when, gap), = session.loop.dropouts
+    assert when == pytest.approx(10.0, abs=0.05) and gap == pytest.approx(10.033, abs=0.01)
+    holds = _holds(session)
+    assert holds[0][1] < 10.0 and all(not (s < 10.0 < e) for s, e in holds)
+
+
+def test_time_the_session_was_busy_is_no_gap(monkeypatch):
+    """Frames queued while the session was busy (2 s: the model loading at the first frame)
+    were not waited for: a camera restarting its timestamps among them is re-anchored, no
+    drop-out, as before."""
+    session, show = _holding_camera(monkeypatch, first_frame_s=2.0)
+    for n in range(60):
+        show(n / 30, n / 30)  # the first takes 2 s: the next ones queue and come at once
+    show(0.0, 2.0)  # the camera restarts (a step back) among them
+    assert session.loop.clock.reanchors == 1 and not session.loop.dropouts
