@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -129,6 +129,39 @@ def with_span(pose: PoseFrame, span: float) -> PoseFrame:
     (``spans``): per frame it cost as much as the rest of a replayed frame's checks."""
     pose.__dict__["span"] = span  # the cached property's own slot
     return pose
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A picture of size ``frame`` (width, height) shown in a frame of size ``into``, scaled
+    alike both ways to fit and centred: pixels map by ``x * scale + offset``. A camera that
+    changes its resolution mid-session (a browser lowers it when the computer is busy) keeps
+    the session's first size for the checks, the track and the store; the same aspect is an
+    exact rescaling, another is letterboxed (angles in the picture stay true)."""
+
+    frame: tuple[int, int]
+    into: tuple[int, int]
+
+    @property
+    def scale(self) -> float:
+        return min(self.into[0] / self.frame[0], self.into[1] / self.frame[1])
+
+    @property
+    def offset(self) -> np.ndarray:
+        """(2,) pixels."""
+        return (np.array(self.into, float) - self.scale * np.array(self.frame, float)) / 2.0
+
+    def placed(self, pose: PoseFrame) -> PoseFrame:
+        """``pose``, in pixels of a ``frame``-sized picture, in pixels of ``into``."""
+        if self.frame == self.into:
+            return pose
+        return replace(pose, image=pose.image * self.scale + self.offset, size=self.into)
+
+    def shown(self, pose: PoseFrame) -> PoseFrame:
+        """``placed`` undone: ``pose``, in pixels of ``into``, in pixels of the picture."""
+        if self.frame == self.into:
+            return pose
+        return replace(pose, image=(pose.image - self.offset) / self.scale, size=self.frame)
 
 
 SPAN_MIN_SEEN = 5

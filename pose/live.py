@@ -38,7 +38,7 @@ from pose.clock import MIN_STEP_S, Tick
 from pose.draw import STATUS_COLOURS
 from pose.errors import StretchCheckError
 from pose.events import Event
-from pose.landmarks import PoseFrame
+from pose.landmarks import Fit, PoseFrame
 from pose.live_picture import Scene
 from pose.phases import (
     AFTER_PAIN_CHOICES,
@@ -368,10 +368,22 @@ class LiveSession:
         return out
 
     def _step_image(self, rgb: np.ndarray, tick: Tick) -> FrameResult:
+        """The model on ``rgb`` and the pose through the loop. A camera whose resolution
+        changes mid-session (a browser lowers it when the computer is busy) has its poses
+        placed in the first frame's size (``Fit``): the checks, the track and the store keep
+        one frame, and a replay checks what was checked live."""
         if self.loop.estimator is None:
             self.loop.estimator = self._estimator_factory()
-        return self._step(rgb.shape[1], rgb.shape[0], tick,
-                          lambda tick: self.loop.step_image(rgb, tick=tick))
+        estimator = self.loop.estimator
+        size = (rgb.shape[1], rgb.shape[0])
+
+        def run(tick: Tick) -> FrameResult:
+            pose = estimator.process(rgb, tick.t_s)
+            if pose is not None and self._size is not None and pose.size != self._size:
+                pose = Fit(pose.size, self._size).placed(pose)
+            return self.loop.step_pose(pose, tick=tick)
+
+        return self._step(*size, tick, run)
 
     def _process_camera(self, frame: av.VideoFrame, tick: Tick) -> av.VideoFrame:
         """One camera frame, at ``tick``, through the pipeline, and the picture to send on. A
@@ -438,9 +450,13 @@ class LiveSession:
             applied.append((action, value))
         return applied, events
 
-    def _scene(self, result: FrameResult) -> Scene:
-        """What the picture of ``result`` shows (the routine player's view as it stands)."""
+    def _scene(self, result: FrameResult, size: tuple[int, int]) -> Scene:
+        """What the picture of ``result``, ``size`` (width, height) pixels, shows (the routine
+        player's view as it stands)."""
         view = self._view
+        pose = result.pose
+        if pose is not None and pose.size != size:  # the camera changed its resolution
+            pose = Fit(size, pose.size).shown(pose)
         coaching = view.phase in (POSITION, HOLD, CYCLES) and not view.paused
         pos = result.position if coaching else None
         status = pos.status if pos is not None else "unknown"
@@ -455,24 +471,26 @@ class LiveSession:
         badge = "paused" if view.paused else view.phase
         t_s = result.t_s if self._timecode else None
         if self.player.finished:
-            return Scene(result.pose, status, highlight, self.routine.name, view.cue, IN_FORM,
+            return Scene(pose, status, highlight, self.routine.name, view.cue, IN_FORM,
                          None, "", badge, t_s)
         fraction = (view.held_s / view.target_s
                     if view.phase == HOLD and view.seconds_left is not None and view.target_s
                     else None)
         label = f"{view.countdown} s" if view.countdown is not None else ""
-        return Scene(result.pose, status, highlight, f"{view.label}  ({view.step}/{view.steps})",
+        return Scene(pose, status, highlight, f"{view.label}  ({view.step}/{view.steps})",
                      view.cue, status, fraction, label, badge, t_s)
 
     def _render(self, rgb: np.ndarray, result: FrameResult, own: bool = False) -> np.ndarray:
         """``live_picture.render`` of ``result``'s scene on the RGB camera picture (with
         ``own``, drawn into ``rgb`` itself)."""
-        return live_picture.render(rgb, self._scene(result), in_place=own)
+        return live_picture.render(rgb, self._scene(result, (rgb.shape[1], rgb.shape[0])),
+                                   in_place=own)
 
     def _render_yuv(self, i420: np.ndarray, result: FrameResult) -> av.VideoFrame:
         """``live_picture.render_yuv`` of ``result``'s scene on the camera's own yuv420p
         picture (drawn on)."""
-        return live_picture.render_yuv(i420, self._scene(result), self._stickers)
+        size = (i420.shape[1], i420.shape[0] * 2 // 3)
+        return live_picture.render_yuv(i420, self._scene(result, size), self._stickers)
 
     def _publish(self, result: FrameResult, events: list[Event], view: PlayerView) -> None:
         coach = self.coach

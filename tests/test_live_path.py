@@ -391,7 +391,8 @@ def test_the_picture_and_the_card_count_down_the_same_seconds(left):
     session._view = PlayerView(phase="hold", stretch_name="Neck side bend", side="left",
                                seconds_left=left, held_s=30.0 - left, target_s=30.0)
     card = re.search(r'data-testid="live-seconds">(\d+)<', coach_card(session._view))
-    assert session._scene(result).hold_label == f"{card.group(1)} s" == f"{math.ceil(left)} s"
+    label = session._scene(result, (640, 480)).hold_label
+    assert label == f"{card.group(1)} s" == f"{math.ceil(left)} s"
 
 
 def test_a_slow_camera_is_not_blamed_on_the_computer():
@@ -451,13 +452,15 @@ def test_a_person_far_in_the_background_is_asked_to_come_closer():
     assert session.loop.last.position is None
 
 
-def _holding_camera(monkeypatch, first_frame_s: float = 0.0):
+def _holding_camera(monkeypatch, first_frame_s: float = 0.0, recorder_factory=None,
+                    shrink: float = 1.0):
     """A live session whose stand-in model sees the routine's first stretch held as defined,
     fed camera frames through ``on_frame`` with the arrival time under the test's control:
     ``show(t_s, arrives_s)`` hands over the frame of camera time ``t_s`` (None: no timestamp)
     at ``arrives_s`` (at the latest when the session is done with the last one) on the
     session's monotonic clock. The stand-in takes ``first_frame_s`` over its first frame, as
-    the model takes to load."""
+    the model takes to load; ``shrink`` makes the figure smaller about its centre (a person
+    further away)."""
     from scripted_session import Actor
 
     from pose.figure import target_pose
@@ -466,21 +469,29 @@ def _holding_camera(monkeypatch, first_frame_s: float = 0.0):
     monkeypatch.setattr(live_module.time, "monotonic", lambda: now[0])
 
     class Loading(Actor):
+        """The figure in pixels of the picture it is shown, whatever its size."""
+
         def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame | None:
             if not hasattr(self, "loaded"):
                 self.loaded = True
                 now[0] += first_frame_s
-            return super().process(rgb, t_s)
+            pose = super().process(rgb, t_s)
+            if pose is None:
+                return None
+            h, w = rgb.shape[:2]
+            centre = pose.image[pose.visibility >= 0.5].mean(axis=0)
+            image = (centre + (pose.image - centre) * shrink) * (w / 640, h / 480)
+            return dataclasses.replace(pose, image=image, size=(w, h))
 
     actor = Loading()
-    session = LiveSession(routine(), lambda: actor)
+    session = LiveSession(routine(), lambda: actor, recorder_factory)
     figure = target_pose(session.coach.step.stretch, "left")
     actor.show(figure.pose, figure.placement, figure.view)
-    grey = np.full((480, 640, 3), 90, np.uint8)
 
-    def show(t_s: float | None, arrives_s: float) -> None:
+    def show(t_s: float | None, arrives_s: float, size: tuple[int, int] = (640, 480)) -> None:
         now[0] = max(now[0], arrives_s)
-        frame = camera_frame(grey, 0.0 if t_s is None else t_s)
+        frame = camera_frame(np.full((size[1], size[0], 3), 90, np.uint8),
+                             0.0 if t_s is None else t_s)
         if t_s is None:
             frame.pts = None
         session.on_frame(frame)
@@ -534,3 +545,57 @@ def test_time_the_session_was_busy_is_no_gap(monkeypatch):
         show(n / 30, n / 30)  # the first takes 2 s: the next ones queue and come at once
     show(0.0, 2.0)  # the camera restarts (a step back) among them
     assert session.loop.clock.reanchors == 1 and not session.loop.dropouts
+
+
+@pytest.mark.parametrize("later", [(320, 240), (1280, 720)])
+def test_a_camera_that_changes_its_resolution_is_stored_and_replayed_as_checked_live(
+        monkeypatch, tmp_path, later):
+    """A browser lowers the resolution it sends when the computer is busy (or a renegotiation
+    changes it): the later poses were stored in their own pixels against the first frame's
+    size, and the replay judged the person too far away, a completed hold gone from Review."""
+    from pose.sessions import replay_session
+    from pose.store import open_store
+
+    url = tmp_path / "sessions.db"
+
+    def recorder_factory(width: int, height: int, checker: dict):
+        store = open_store(url)
+        sid = store.start_session("live", "test", routine().id, "full", 0.0, (width, height),
+                                  checker=checker)
+        return sid, store.recorder(sid, owns_store=True)
+
+    # A person spanning a third of the picture: twice that, or half, reads "too far".
+    session, show = _holding_camera(monkeypatch, recorder_factory=recorder_factory, shrink=0.75)
+    for n in range(1200):  # 1 s at 640x480, then the other size
+        show(n / 30, n / 30, (640, 480) if n < 30 else later)
+    last = session.loop.last
+    assert last.pose.size == (640, 480)  # placed in the session's frame
+    assert 0.25 < last.pose.span < 0.45
+    # The picture's overlay is drawn where the body is in the picture itself.
+    shown = session._scene(last, later).pose
+    assert shown.size == later
+    w, h = later
+    fig = session.loop.estimator.process(np.zeros((h, w, 3), np.uint8), last.t_s)
+    np.testing.assert_allclose(shown.image, fig.image, atol=0.01)
+    session.close()
+    live = [(h.start_s, h.end_s) for r in session.results() for h in r.record.holds]
+    with open_store(url) as store:
+        replayed = replay_session(store, session._session_id, load_catalogue())
+    again = [(h.start_s, h.end_s) for r in replayed.results for h in r.record.holds]
+    assert live and live[0][1] - live[0][0] >= 30.0
+    assert again == live
+
+
+def test_a_fit_places_a_picture_alike_both_ways_and_centred():
+    from pose.landmarks import Fit
+
+    pose = PoseFrame(0.0, np.array([[0.0, 0.0], [1280.0, 720.0], [640.0, 360.0]] * 11),
+                     np.zeros((33, 3)), np.ones(33), (1280, 720))
+    fit = Fit((1280, 720), (640, 480))
+    placed = fit.placed(pose)
+    assert placed.size == (640, 480) and fit.scale == 0.5
+    np.testing.assert_allclose(placed.image[:3], [[0, 60], [640, 420], [320, 240]])
+    back = fit.shown(placed)
+    assert back.size == (1280, 720)
+    np.testing.assert_allclose(back.image, pose.image)
+    assert Fit((640, 480), (640, 480)).placed(pose) is pose
