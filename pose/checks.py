@@ -306,6 +306,8 @@ model reads from a few dozen pixels: a passer-by in the background (samples/A07'
 one of them when no one else was in view)."""
 
 TOO_FAR = "You are far from the camera: come closer so I can see you well"
+NOBODY = "I can't see anyone - step into view"
+TOO_DARK = "It is too dark for me to see you: turn on a light"
 
 
 def too_far(span: float) -> bool:
@@ -317,12 +319,14 @@ def too_far(span: float) -> bool:
 
 def camera_check(stretch: Stretch, side: str, image_px: np.ndarray | None,
                  visibility: np.ndarray | None, people: int = 1,
-                 span: float = 1.0) -> list[str]:
+                 span: float = 1.0, dark: bool = False) -> list[str]:
     """What stops the camera from seeing ``stretch`` on ``side``; empty when all is well.
     ``span``: the share of the picture the person spans (``PoseFrame.span``; NaN: too little
-    seen to size them, and the parts not seen are named instead)."""
+    seen to size them, and the parts not seen are named instead). ``dark``: the picture is
+    too dark to find anyone in (``pose.live.DARK_LUMA``), said instead of "step into view" to
+    a person who is in view."""
     if image_px is None or visibility is None or people == 0:
-        return ["I can't see anyone - step into view"]
+        return [TOO_DARK if dark else NOBODY]
     if too_far(span):
         return [TOO_FAR]
     problems = []

@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 from pose import draw_yuv, live_picture, timecode
-from pose.checks import IN_FORM, camera_check, joints_of
+from pose.checks import IN_FORM, TOO_DARK, camera_check, joints_of
 from pose.clock import MIN_STEP_S, Tick
 from pose.draw import STATUS_COLOURS
 from pose.errors import StretchCheckError
@@ -45,6 +45,7 @@ from pose.phases import (
     CYCLES,
     FEELINGS,
     HOLD,
+    NOT_SEEN,
     POSITION,
     PlayerView,
     RoutinePlayer,
@@ -96,6 +97,13 @@ MAX_SKIP_S = 0.25
 #: Processed frames over which the frame rate and the skipped share are taken (1.5 s at 30 fps):
 #: the rate now, not since START.
 RECENT_FRAMES = 45
+
+
+#: Mean luma (the camera's Y plane, 16 black to 235 white) below which a picture with nobody
+#: found in it is called too dark to find anyone in: a covered lens reads 16, a room lit by a
+#: screen alone ~20-35. Only the words depend on it ("turn on a light" for "step into view"):
+#: the checks are the model's to make.
+DARK_LUMA = 40.0
 
 
 @dataclass(frozen=True)
@@ -195,6 +203,7 @@ class LiveSession:
         self._last_t = -np.inf  # camera time of the latest frame
         self._skipping_since: float | None = None  # camera time of the first frame skipped
         self._ready_at: float | None = None  # time.monotonic() when the last frame was done
+        self._dark = False  # the latest picture is too dark to find anyone in (DARK_LUMA)
         self._last_out: av.VideoFrame | None = None  # the picture last sent on
         self._view = PlayerView()
         self._timecode = timecode.wanted()
@@ -363,6 +372,7 @@ class LiveSession:
         if self.closed:
             return rgb
         tick = self.loop.tick(t_s, self._waited(time.monotonic()))
+        self._dark = too_dark_rgb(rgb)
         out = self._render(rgb, self._step_image(rgb, tick), own=False)
         self._ready_at = time.monotonic()
         return out
@@ -393,8 +403,11 @@ class LiveSession:
         i420 = frame_to_i420(frame)
         if i420 is None:
             rgb = frame_to_rgb(frame)
+            self._dark = too_dark_rgb(rgb)
             return rgb_to_frame(self._render(rgb, self._step_image(rgb, tick), own=True))
         rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)  # a new contiguous array: the model's
+        # A sparse sample of the luma plane is enough to tell a dark room (~10 us).
+        self._dark = float(i420[:frame.height:8, ::8].mean()) < DARK_LUMA
         return self._render_yuv(i420, self._step_image(rgb, tick))
 
     def process_pose(self, pose: PoseFrame | None, t_s: float | None = None,
@@ -433,6 +446,8 @@ class LiveSession:
             for e in events:
                 self._recorder.add_event(e)
         self._view = self.player.view()
+        if result.pose is None and self._dark and self._view.cue == NOT_SEEN:
+            self._view = dataclasses.replace(self._view, cue=TOO_DARK)
         self._publish(result, events, self._view)
         return result
 
@@ -499,7 +514,7 @@ class LiveSession:
         camera_due = None if view.phase not in (POSITION, HOLD, CYCLES) or view.paused else \
             (coach.step.stretch, side, pose.image if pose else None,
              pose.visibility if pose else None, pose.people if pose else 0,
-             pose.span if pose else 0.0)
+             pose.span if pose else 0.0, pose is None and self._dark)
         said = self.voice.update(result.t_s, view, events)
         now = time.monotonic()
         self._recent.append(now)
@@ -620,6 +635,16 @@ def frame_to_rgb(frame: av.VideoFrame) -> np.ndarray:
     if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
         return cv2.cvtColor(frame.to_ndarray(format="yuv420p"), cv2.COLOR_YUV2RGB_I420)
     return frame.to_ndarray(format="rgb24")
+
+
+def too_dark_rgb(rgb: np.ndarray) -> bool:
+    """Whether an (H, W, 3) uint8 RGB picture's mean luma (BT.601 video range, on a sparse
+    sample) is below ``DARK_LUMA``."""
+    sample = rgb[::8, ::8].astype(np.float32)
+    return float((sample @ _LUMA).mean()) + 16.0 < DARK_LUMA
+
+
+_LUMA = np.array([0.257, 0.504, 0.098], np.float32)  # BT.601 RGB -> Y (16-235)
 
 
 def frame_to_i420(frame: av.VideoFrame) -> np.ndarray | None:

@@ -76,6 +76,10 @@ CONTROLS = ("pause", "resume", "skip", "pain", "pain_answer", "after_pain")
 answer to the pain question is "pain_answer:<feeling>" with the rating as the value, the
 choice after it "after_pain:<choice>" (so the controls table keeps them as text and number)."""
 
+#: The cue while nobody is seen in a stretch's position (``pose.live`` words it for a picture
+#: too dark to find anyone in).
+NOT_SEEN = "I can't see you - come into the camera's view"
+
 #: Events that are safety warnings: they replace any cue at once, and the voice says them first.
 SAFETY_EVENTS = {"over_range": 4.0, "bounce": 4.0, "several_people": 3.0}
 
@@ -353,7 +357,7 @@ class RoutinePlayer:
         coach = self.coach
         stretch = coach.step.stretch
         if pose is None:
-            self._camera_problem = "I can't see you - come into the camera's view"
+            self._camera_problem = NOT_SEEN
             return False
         if self._far:
             self._camera_problem = TOO_FAR
@@ -657,7 +661,7 @@ class RoutinePlayer:
             move = f" Then move the camera: {stretch.camera}" if camera_moves else ""
             return f"Rest and relax.{move}", "phase"
         if not self._seen:
-            return "I can't see you - come into the camera's view", "info"
+            return NOT_SEEN, "info"
         if self._crowd:
             return "More than one person in view: I can coach one person at a time", "safety"
         if self._far:

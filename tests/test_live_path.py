@@ -599,3 +599,22 @@ def test_a_fit_places_a_picture_alike_both_ways_and_centred():
     assert back.size == (1280, 720)
     np.testing.assert_allclose(back.image, pose.image)
     assert Fit((640, 480), (640, 480)).placed(pose) is pose
+
+
+@pytest.mark.parametrize("level, dark", [(5, True), (25, True), (90, False)])
+def test_a_picture_too_dark_to_find_anyone_in_says_so(level, dark):
+    """In a dark room the person is in view but not found: "step into view" would send them
+    looking for the camera; the card and the camera note ask for light instead."""
+    from pose.checks import NOBODY, TOO_DARK
+    from pose.phases import NOT_SEEN
+
+    session = LiveSession(routine(), EmptyRoom)
+    picture = np.full((480, 640, 3), level, np.uint8)
+    for i in range(10):
+        session.on_frame(camera_frame(picture, i / 30))
+    snap = session.snapshot()
+    assert snap.view.phase == "position"
+    assert snap.view.cue == (TOO_DARK if dark else NOT_SEEN)
+    assert snap.camera == ((TOO_DARK,) if dark else (NOBODY,))
+    session.process(picture, 11 / 30)  # an RGB picture tells the same
+    assert session.snapshot().view.cue == (TOO_DARK if dark else NOT_SEEN)
