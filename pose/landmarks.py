@@ -147,6 +147,13 @@ class Fit:
         return min(self.into[0] / self.frame[0], self.into[1] / self.frame[1])
 
     @property
+    def same_aspect(self) -> bool:
+        """Whether the two sizes have one aspect, to a pixel: the fit is then exact, edges on
+        edges (a letterbox moves the picture's edges and shrinks its shares)."""
+        w, h = self.frame
+        return abs(w * self.scale - self.into[0]) <= 1 and abs(h * self.scale - self.into[1]) <= 1
+
+    @property
     def offset(self) -> np.ndarray:
         """(2,) pixels."""
         return (np.array(self.into, float) - self.scale * np.array(self.frame, float)) / 2.0

@@ -349,9 +349,8 @@ class LiveSession:
         if self.closed:
             return
         tick = self.loop.tick(t_s, self._waited(time.monotonic()))
-        if tick.dropout_s:
-            self._step(*(self._size or (0, 0)), tick,
-                       lambda tick: self.loop.step_pose(None, tick=tick))
+        if tick.dropout_s and self._wall_start is not None:  # a frame was looked at before
+            self._step(*self._size, tick, lambda tick: self.loop.step_pose(None, tick=tick))
         else:
             self._skipped()
         self._ready_at = time.monotonic()
@@ -379,9 +378,12 @@ class LiveSession:
 
     def _step_image(self, rgb: np.ndarray, tick: Tick) -> FrameResult:
         """The model on ``rgb`` and the pose through the loop. A camera whose resolution
-        changes mid-session (a browser lowers it when the computer is busy) has its poses
-        placed in the first frame's size (``Fit``): the checks, the track and the store keep
-        one frame, and a replay checks what was checked live."""
+        changes mid-session, keeping its aspect (a browser lowers it when the computer is
+        busy), has its poses placed in the first frame's size (``Fit``): the checks, the track
+        and the store keep one frame, and a replay checks what was checked live. Another
+        aspect (a camera switched) keeps its own size: the checks measure shares of the
+        picture and its edges (``PoseFrame.span``, feet cut at the edge), which a letterbox
+        would move."""
         if self.loop.estimator is None:
             self.loop.estimator = self._estimator_factory()
         estimator = self.loop.estimator
@@ -389,8 +391,10 @@ class LiveSession:
 
         def run(tick: Tick) -> FrameResult:
             pose = estimator.process(rgb, tick.t_s)
-            if pose is not None and self._size is not None and pose.size != self._size:
-                pose = Fit(pose.size, self._size).placed(pose)
+            if pose is not None and pose.size != self._size:
+                fit = Fit(pose.size, self._size)
+                if fit.same_aspect:
+                    pose = fit.placed(pose)
             return self.loop.step_pose(pose, tick=tick)
 
         return self._step(*size, tick, run)

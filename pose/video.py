@@ -98,10 +98,10 @@ def _rotation_of(frame: av.VideoFrame) -> int:
 
 def main_video_stream(container: av.container.InputContainer
                       ) -> av.video.stream.VideoStream | None:
-    """The video stream a player shows: FFmpeg's choice (``av_find_best_stream``: the one
-    marked default, else the largest; never an attached cover picture), not merely the first
-    (a file may hold a small proxy or a still picture before the real video). None without
-    one."""
+    """The video stream a player shows: FFmpeg's choice (``av_find_best_stream`` ranks the
+    stream marked default first, then moving pictures above a single still, then the larger),
+    not merely the first (a file may hold a small proxy or a cover picture before the real
+    video). None without one."""
     stream = container.streams.best("video")
     return stream if isinstance(stream, av.video.stream.VideoStream) else None
 

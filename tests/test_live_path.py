@@ -547,7 +547,7 @@ def test_time_the_session_was_busy_is_no_gap(monkeypatch):
     assert session.loop.clock.reanchors == 1 and not session.loop.dropouts
 
 
-@pytest.mark.parametrize("later", [(320, 240), (1280, 720)])
+@pytest.mark.parametrize("later", [(320, 240), (1280, 960)])
 def test_a_camera_that_changes_its_resolution_is_stored_and_replayed_as_checked_live(
         monkeypatch, tmp_path, later):
     """A browser lowers the resolution it sends when the computer is busy (or a renegotiation
@@ -586,6 +586,21 @@ def test_a_camera_that_changes_its_resolution_is_stored_and_replayed_as_checked_
     assert again == live
 
 
+def test_a_camera_switched_to_another_aspect_keeps_its_own_frame(monkeypatch):
+    """A letterbox would shrink the person's share of the picture (a 4:3 session shown a
+    16:9 picture: 0.25 read as 0.19, "too far") and move its edges (a foot cut at the bottom
+    read as inside): a picture of another aspect is checked in its own pixels."""
+    session, show = _holding_camera(monkeypatch, shrink=0.6)
+    for n in range(1200):
+        show(n / 30, n / 30, (640, 480) if n < 30 else (1280, 720))
+    last = session.loop.last
+    assert last.pose.size == (1280, 720) and 0.2 < last.pose.span < 0.35
+    shown = session._scene(last, (1280, 720)).pose
+    np.testing.assert_array_equal(shown.image, last.pose.image)
+    holds = _holds(session)
+    assert holds and holds[0][1] - holds[0][0] >= 30.0
+
+
 def test_a_fit_places_a_picture_alike_both_ways_and_centred():
     from pose.landmarks import Fit
 
@@ -599,6 +614,8 @@ def test_a_fit_places_a_picture_alike_both_ways_and_centred():
     assert back.size == (1280, 720)
     np.testing.assert_allclose(back.image, pose.image)
     assert Fit((640, 480), (640, 480)).placed(pose) is pose
+    assert not fit.same_aspect and Fit((320, 240), (640, 480)).same_aspect
+    assert Fit((854, 480), (1280, 720)).same_aspect  # to a pixel
 
 
 @pytest.mark.parametrize("level, dark", [(5, True), (25, True), (90, False)])
@@ -618,3 +635,14 @@ def test_a_picture_too_dark_to_find_anyone_in_says_so(level, dark):
     assert snap.camera == ((TOO_DARK,) if dark else (NOBODY,))
     session.process(picture, 11 / 30)  # an RGB picture tells the same
     assert session.snapshot().view.cue == (TOO_DARK if dark else NOT_SEEN)
+
+
+def test_frames_skipped_before_the_first_one_processed_set_nothing_up():
+    """A drop-out among frames skipped before any was looked at has no hold to end: the
+    session's size and recording come from the first picture processed."""
+    session = LiveSession(routine(), EmptyRoom)
+    session.skip(0.0)
+    session.skip(2.0)  # a gap, before anything was processed
+    session.process(np.zeros((48, 64, 3), np.uint8), 2.1)
+    assert session._size == (64, 48) and session.snapshot().frames == 1
+    assert session.dropped == 2
