@@ -76,6 +76,10 @@ CONTROLS = ("pause", "resume", "skip", "pain", "pain_answer", "after_pain")
 answer to the pain question is "pain_answer:<feeling>" with the rating as the value, the
 choice after it "after_pain:<choice>" (so the controls table keeps them as text and number)."""
 
+#: Coaching times closer than this are one moment (half the media clock's shortest step,
+#: ``pose.clock.MIN_STEP_S``): the first frame after a resume and the pause it ends.
+_SAME_MOMENT_S = 0.0005
+
 #: The cue while nobody is seen in a stretch's position (``pose.live`` words it for a picture
 #: too dark to find anyone in).
 NOT_SEEN = "I can't see you - come into the camera's view"
@@ -269,6 +273,9 @@ class RoutinePlayer:
     """The person in view spans too little of the picture to be checked (``too_far``)."""
     _pauses: list[tuple[float, float]] = field(init=False, default_factory=list)
     """(coaching time of a pause, its length in s), in order: coaching time -> frame time."""
+    _rest_after_pain: bool = field(init=False, default=False)
+    """Resting after a pain stop ("rest"): the coach still stands on the stretch that hurt,
+    where a rest after a hold stands on the next one."""
     _camera_ok_for: int | None = field(init=False, default=None)
     """The plan position whose camera check has passed."""
     _camera_problem: str = field(init=False, default="")
@@ -288,13 +295,19 @@ class RoutinePlayer:
         return t_s - self._paused_total
 
     def frame_time(self, t: float) -> float:
-        """Frame time of coaching time ``t``: ``t`` plus every pause taken before it."""
-        return t + sum(length for at, length in self._pauses if at < t)
+        """Frame time of coaching time ``t``: ``t`` plus every pause taken up to it. The
+        coaching clock stands still while paused, so the first frame after a resume has the
+        pause's own coaching time (to rounding, ``_SAME_MOMENT_S``); no frame is checked
+        while paused, so that time is always the frame after the pause."""
+        return t + sum(length for at, length in self._pauses if at < t + _SAME_MOMENT_S)
 
     def _frame_time(self, events: list[Event]) -> list[Event]:
-        """Events on frame time (the store's and the review's clock), from coaching time."""
-        shift = self._paused_total
-        return [replace(e, t_s=e.t_s + shift) for e in events] if shift else list(events)
+        """Events on frame time (the store's and the review's clock), from coaching time:
+        each by the pauses up to its own moment (a hold's end told after a resume may lie
+        before the pause)."""
+        if not self._pauses:
+            return list(events)
+        return [replace(e, t_s=self.frame_time(e.t_s)) for e in events]
 
     @property
     def finished(self) -> bool:
@@ -476,6 +489,7 @@ class RoutinePlayer:
 
     def _enter(self, phase: str, t: float) -> None:
         self.phase = phase
+        self._rest_after_pain = False
         self._phase_until = t + {RELEASE: self.release_s, REST: self.rest_s}.get(phase, math.inf)
         self._cue.since = -math.inf  # a new phase speaks at once
 
@@ -511,9 +525,9 @@ class RoutinePlayer:
         self.resume(t_s)
         t = self._clock(t_s)
         coach = self.coach
-        if self.phase == REST and coach.position > 0:
-            # Resting, the coach already stands on the next stretch: the pain belongs to the
-            # one just done, whose hold has ended.
+        if self.phase == REST and not self._rest_after_pain and coach.position > 0:
+            # Resting after a hold, the coach already stands on the next stretch: the pain
+            # belongs to the one just done, whose hold has ended.
             index, side = coach.plan[coach.position - 1]
             done = coach.routine.steps[index].stretch.id
             events = [Event(t_s, "pain_stop", done, side, "Stopped because it hurt. Rest, and "
@@ -567,6 +581,7 @@ class RoutinePlayer:
         t = self._clock(t_s)
         if choice == "rest":
             self._enter(REST, t)
+            self._rest_after_pain = True
             return []
         if choice == "skip":
             # "Skip this stretch": every side of the one that hurt still to come, not only

@@ -374,3 +374,105 @@ def test_results_are_on_frame_time_after_a_pause():
     assert hold.start_s == pytest.approx(6.0, abs=0.15)  # 1 s + 4 s pause + 1 s
     assert hold.duration_s == pytest.approx(player.coach.results()[0].record.holds[0].duration_s)
     assert hold.duration_s >= 5.0
+
+
+# -- found by fuzzing live sessions against their replay (session 2026-12-01) ---------------
+
+def _live_with_actor():
+    from scripted_session import Actor
+
+    from pose.figure import target_pose
+    from pose.live import LiveSession
+
+    actor = Actor()
+    session = LiveSession(load_catalogue().routine("desk-break"), lambda: actor)
+    blank = np.zeros((480, 640, 3), np.uint8)
+
+    def frames(first: int, last: int, fps: float = 10.0) -> None:
+        for n in range(first, last):
+            session.process(blank, n / fps)
+
+    def in_form() -> None:
+        fig = target_pose(session.coach.step.stretch, "left")
+        actor.show(fig.pose, fig.placement, fig.view)
+
+    return session, actor, frames, in_form
+
+
+def _holds_and_events(session):
+    holds = [(round(h.start_s, 3), round(h.end_s, 3)) for r in session.results()
+             for h in r.record.holds]
+    events = [(e.kind, round(e.t_s, 3)) for e in session.loop.events
+              if e.kind in ("hold_started", "hold_ended")]
+    return holds, events
+
+
+def test_a_hold_that_starts_as_a_pause_ends_is_placed_after_the_pause():
+    """The first frame after a resume has the pause's own coaching time: the hold starting
+    there was placed at the pause's start, the paused time shown as held in Review."""
+    session, _, frames, in_form = _live_with_actor()
+    frames(0, 10)  # nobody in view
+    session.request("pause")  # at 1.0 s
+    frames(10, 60)
+    in_form()
+    session.request("resume")  # at 6.0 s, in form from then on
+    frames(60, 160)
+    session.close()
+    holds, events = _holds_and_events(session)
+    assert holds == [(6.0, 15.9)]
+    assert events == [("hold_started", 6.0), ("hold_ended", 15.9)]
+
+
+def test_a_hold_that_ends_before_a_pause_is_told_at_its_end_not_inside_the_pause():
+    """Events about a moment before a pause, told after the resume, were moved by that pause
+    too: "hold ended" at 19.9 s, inside a 10-20 s pause, for a hold that ended at 9.9."""
+    session, actor, frames, in_form = _live_with_actor()
+    in_form()
+    frames(0, 100)
+    session.request("pause")  # at 10.0 s; the person steps away
+    actor.frame = None
+    frames(100, 200)
+    session.request("resume")  # at 20.0 s: nobody in view, the hold ends
+    frames(200, 260)
+    session.close()
+    holds, events = _holds_and_events(session)
+    assert holds == [(0.0, 9.9)]
+    assert events == [("hold_started", 0.0), ("hold_ended", 9.9)]
+
+
+def test_pain_again_in_the_rest_after_a_pain_stop_belongs_to_the_stretch_that_hurt():
+    """After "rest" following a pain stop the coach still stands on the stretch that hurt
+    (after a hold it stands on the next): a second pain stop went to the stretch before, and
+    "skip this stretch" then skipped nothing."""
+    from synthetic import EmptyRoom
+
+    from pose.live import LiveSession
+
+    session = LiveSession(load_catalogue().routine("desk-break"), EmptyRoom)
+    t = [0.0]
+
+    def frames(n: int = 5) -> None:
+        for _ in range(n):
+            session.process_pose(None, t[0])
+            t[0] += 0.1
+
+    frames()
+    for _ in range(2):  # neck side bend, both sides skipped
+        session.request("skip")
+        frames()
+    hurt = (session.coach.step.stretch.id, session.coach.side)
+    assert hurt == ("cross_body_shoulder", "left")
+    for choice in ("rest", "skip"):  # it hurts; a rest; it hurts again while resting
+        session.request("pain")
+        frames()
+        session.request("pain_answer", "discomfort", 3)
+        frames()
+        session.request("after_pain", choice)
+        frames()
+    stops = [(e.stretch, e.side) for e in session.loop.events if e.kind == "pain_stop"]
+    assert stops == [hurt, hurt]
+    assert session.coach.step.stretch.id != "cross_body_shoulder"
+    session.close()
+    pains = {(r.stretch.id, r.side): len(r.record.pain_stops) for r in session.results()
+             if r.record.pain_stops}
+    assert pains == {hurt: 2}
