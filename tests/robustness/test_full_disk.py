@@ -154,8 +154,8 @@ def test_the_live_page_says_recording_stopped_and_why(tmp_path, monkeypatch):
 
     session = LiveSession(catalogue.routines[routine_id], NoOne,
                           lambda w, h, checker: (open_store(folder), None))
-    for i in range(3):
-        session.process(np.zeros((48, 64, 3), np.uint8), i / 10)
+    for i in range(3):  # a lit room with nobody in view (a black picture says "too dark")
+        session.process(np.full((48, 64, 3), 90, np.uint8), i / 10)
     at = AppTest.from_file(str(ROOT / "pose" / "pages" / "live.py"), default_timeout=60)
     at.session_state["live_session"] = session
     at.session_state["live_for"] = ("me", routine_id, "full")
