@@ -134,10 +134,11 @@ def with_span(pose: PoseFrame, span: float) -> PoseFrame:
 @dataclass(frozen=True)
 class Fit:
     """A picture of size ``frame`` (width, height) shown in a frame of size ``into``, scaled
-    alike both ways to fit and centred: pixels map by ``x * scale + offset``. A camera that
-    changes its resolution mid-session (a browser lowers it when the computer is busy) keeps
-    the session's first size for the checks, the track and the store; the same aspect is an
-    exact rescaling, another is letterboxed (angles in the picture stay true)."""
+    alike both ways to fit and centred: pixels map by ``x * scale + offset``. The same aspect
+    (``same_aspect``) is an exact rescaling, edges on edges; another is letterboxed, which
+    keeps angles in the picture but moves its edges and shrinks its shares. The live session
+    places a camera's poses in its first frame's size when the resolution changes with the
+    same aspect (``pose.live.LiveSession``)."""
 
     frame: tuple[int, int]
     into: tuple[int, int]

@@ -371,10 +371,15 @@ class LiveSession:
         if self.closed:
             return rgb
         tick = self.loop.tick(t_s, self._waited(time.monotonic()))
-        self._dark = too_dark_rgb(rgb)
-        out = self._render(rgb, self._step_image(rgb, tick), own=False)
+        out = self._process_rgb(rgb, tick, own=False)
         self._ready_at = time.monotonic()
         return out
+
+    def _process_rgb(self, rgb: np.ndarray, tick: Tick, own: bool) -> np.ndarray:
+        """An (H, W, 3) RGB camera picture, at ``tick``, through the pipeline: the picture with
+        the overlay (with ``own``, drawn into ``rgb`` itself, an array nobody else holds)."""
+        self._dark = too_dark_rgb(rgb)
+        return self._render(rgb, self._step_image(rgb, tick), own)
 
     def _step_image(self, rgb: np.ndarray, tick: Tick) -> FrameResult:
         """The model on ``rgb`` and the pose through the loop. A camera whose resolution
@@ -406,9 +411,7 @@ class LiveSession:
         converted back. Other formats and odd sizes go through RGB."""
         i420 = frame_to_i420(frame)
         if i420 is None:
-            rgb = frame_to_rgb(frame)
-            self._dark = too_dark_rgb(rgb)
-            return rgb_to_frame(self._render(rgb, self._step_image(rgb, tick), own=True))
+            return rgb_to_frame(self._process_rgb(frame_to_rgb(frame), tick, own=True))
         rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)  # a new contiguous array: the model's
         # A sparse sample of the luma plane is enough to tell a dark room (~10 us).
         self._dark = float(i420[:frame.height:8, ::8].mean()) < DARK_LUMA
