@@ -347,3 +347,47 @@ def test_the_nine_with_more_landmark_jitter(ev, tmp_path):
     assert s["false_hold_s"] <= 0.5
     assert s["bounce_recall"] == "2/2"
     assert s["false_bounces"] == 0 and s["false_bounces_moving"] == 0
+
+
+def _rolled(degrees: float):
+    """A trace as a camera rolled by ``degrees`` about its line of sight (a phone propped
+    askew) films it: the image landmarks turned about the picture's centre, the world
+    landmarks about the camera's z axis (the real model's world turns with a rolled picture:
+    on A06 warped by +-10 deg its trunk_lateral_tilt moved 1:1, from -1.0 to -11.0 and 8.9;
+    a pitched picture, by contrast, moved its trunk_inclination only 0.1 deg per deg), and
+    landmarks turned out of the picture not seen."""
+    c, s = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
+
+    def roll(trace):
+        centre = np.array(trace.size, np.float32) / 2
+        image = (trace.image - centre) @ np.array([[c, s], [-s, c]], np.float32) + centre
+        world = trace.world @ np.array([[c, s, 0], [-s, c, 0], [0, 0, 1]], np.float32)
+        inside = ((image >= 0) & (image < np.array(trace.size, np.float32))).all(axis=-1)
+        return dataclasses.replace(trace, image=image.astype(np.float32),
+                                   world=world.astype(np.float32),
+                                   visibility=np.where(inside, trace.visibility, 0.0)
+                                   .astype(np.float32))
+    return roll
+
+
+@pytest.mark.parametrize("degrees", [
+    5.0, -5.0,
+    *(pytest.param(d, marks=pytest.mark.xfail(strict=True, reason=(
+        "Side tilts seen from the front are read against the picture's horizontal "
+        "(pose.angles.image_tilts), so a rolled camera adds its roll to them: at 10 deg "
+        "R08 keeps 4 of its 7 neck side bends (shoulder_tilt, 'keep your shoulders level', "
+        "reads the roll), at 15 deg none, and R06's overhead triceps becomes a 3.2-5.0 s "
+        "standing side bend (false hold). Measured against the pelvis instead (shoulder and "
+        "trunk tilt less the hip line's) all of R08 and R06 stand at +-15 deg, but the "
+        "synthetic body bends sideways as a whole, pelvis included (pose.body), and its "
+        "exact side bends would need a waist first."))) for d in (10.0, -15.0))])
+def test_a_camera_rolled_a_little_keeps_the_targets(tmp_path, degrees):
+    """A camera propped a few degrees askew (measured: coverage 0.818 and 0.811, side 0.858
+    and 0.856, false holds 0.5 and 0.3 s at +5 and -5 deg; at -5 one stretch bounce inside
+    R03's quad hold, the man's sideways sway on one leg read as trunk inclination)."""
+    s = _made_from_the_nine(tmp_path, _rolled(degrees)).summary
+    assert s["hold_coverage"] >= 0.80
+    assert s["false_hold_s"] <= 5.0
+    assert s["bounce_recall"] == "2/2"
+    assert s["false_bounces_moving"] == 0
+    assert s["holds_found"] == "23/27"
