@@ -1,8 +1,9 @@
 // The Live page's browser side (st.components.v2; runs in the page itself, not in an iframe):
 //  * the coach's column, drawn from the HTML Python sends (pose.live_view), its buttons'
 //    clicks handed back like key presses;
-//  * one document-level key handler - space pause/resume, S skip, P pain stop, F full screen -
-//    also listening inside the video's iframe, so a key works wherever the focus is;
+//  * one document-level key handler - Enter START (before it), space pause/resume, S skip,
+//    P pain stop, F full screen - also listening inside the video's iframe, so a key works
+//    wherever the focus is (and Enter never presses the video's STOP by accident);
 //  * the voice: plays the utterances the session decided (pose/voice.py) one at a time,
 //    highest priority first, a safety warning cutting off whatever is being said and a
 //    transition or countdown cutting off a coaching cue (pose/voice.py, cuts_below), only with
@@ -33,12 +34,30 @@ function onKey(event) {
   if (tag === "input" || tag === "textarea" || tag === "select" ||
       (target && target.isContentEditable)) return;  // typing a profile name
   const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+  if (key === "Enter" && document.querySelector('[data-testid="live-start"]')) {
+    event.preventDefault();  // before START: Enter starts the camera
+    event.stopPropagation();
+    startCamera();
+    return;
+  }
+  if (key === "Enter" && tag === "button" && target.ownerDocument !== document) {
+    // After START is clicked the focus stays on the video's STOP, put where START was: Enter,
+    // pressed by someone fumbling for a key (in the pain questions too), ended the session.
+    // The video's buttons answer the mouse only; the coach's own keys are named on its
+    // buttons.
+    event.preventDefault();
+    event.stopPropagation();
+    return;
+  }
   if (key === "f") {
     event.preventDefault();
     toggleFullScreen();
     return;
   }
-  const action = KEYS[key];
+  // A button of the panel that names this key (the pain questions' answers) comes first.
+  const keyed = /^[0-9a-z]$/.test(key) &&
+    document.querySelector(`[data-testid="live-panel"] [data-key="${key}"]`);
+  const action = keyed ? keyed.dataset.action : KEYS[key];
   if (!action || !s.setState) return;
   event.preventDefault();  // space would scroll the page or press a focused button
   press(action);
@@ -59,6 +78,7 @@ function onClick(event) {
   if (!b) return;
   event.preventDefault();
   if (b.dataset.action === "fullscreen") { toggleFullScreen(); return; }
+  if (b.dataset.action === "start") { startCamera(); return; }
   press(b.dataset.action);
 }
 
@@ -74,6 +94,19 @@ function draw(root, parts) {
     part.__markup = markup;
     part.innerHTML = markup;
   });
+}
+
+function startCamera() {
+  // The video's START, pressed for the large one on the start card and for Enter: the same
+  // click, so the camera starts exactly as from its own button.
+  for (const frame of document.querySelectorAll('iframe[title*="streamlit_webrtc"]')) {
+    try {
+      const start = Array.from(frame.contentDocument.querySelectorAll("button"))
+        .find((b) => /^start$/i.test(b.textContent.trim()));
+      if (start) { start.click(); return true; }
+    } catch (e) { /* another origin: not ours */ }
+  }
+  return false;
 }
 
 function toggleFullScreen() {

@@ -17,11 +17,14 @@ from collections.abc import Sequence
 
 from pose.draw import PHASE_STYLE
 from pose.phases import AFTER_PAIN_CHOICES, FEELINGS, PlayerView
-from pose.summary import SessionSummary, sentences, table_rows
+from pose.stretches import Routine
+from pose.summary import SessionSummary, count, plan_of, sentences, table_rows
 
 INK, PAPER = (255, 255, 255), (17, 17, 17)
 #: Dark red of the pain button: white on it is 9.4:1.
 PAIN_RED = (155, 28, 28)
+#: Dark blue of the start card's START: white on it is 7.4:1.
+START_BLUE = (0, 90, 140)
 
 CSS = """
 <style>
@@ -62,6 +65,8 @@ CSS = """
 .sc-btn.sc-pain { background: #9b1c1c; color: #ffffff; border-color: #9b1c1c; }
 .sc-btn.sc-pain:hover { background: #7f1616; }
 .sc-btn.sc-chosen { background: #000000; color: #ffffff; }
+.sc-btn.sc-start { background: #005a8c; color: #ffffff; border-color: #005a8c;  /* 7.4:1 */
+                   margin-top: 0.5rem; }
 .sc-btn.sc-small { min-height: 2.8rem; font-size: max(1.1rem, 2.6vh); width: auto; }
 .sc-alert { border-radius: 0.5rem; padding: 0.6rem 0.9rem; font-size: max(1.1rem, 2.5vh);
             line-height: 1.35; border-left: 0.5rem solid var(--sc-alert); background: #f4f4f4; }
@@ -193,11 +198,42 @@ ALERT_COLOURS = {"error": "#b00020", "warning": "#b45f06", "info": "#0072b2",
                  "success": "#1b7f3b"}
 
 
-def button(label: str, action: str, testid: str, kind: str = "") -> str:
-    """A large button whose click comes back to the page as ``action``."""
+#: Positions done lying, kneeling or on all fours: a routine with one is done on a mat.
+ON_THE_FLOOR = frozenset({"supine", "prone", "all_fours", "kneeling"})
+
+
+def start_card(routine: Routine, voice: bool | None = None) -> str:
+    """The card before START: the routine, its steps counted as the coach card counts them
+    (each side of a stretch is a step of its own: "1 of 5"), where to get ready, the voice
+    promised only where the browser has not said it has none (``voice`` False), and a START
+    as large as the coach's buttons, also the Enter key (the video's own is a small one; the
+    browser side presses it, ``coach_component.js``)."""
     e = html.escape
-    return (f'<button type="button" class="sc-btn {e(kind)}" data-action="{e(action)}" '
-            f'data-testid="{e(testid)}">{e(label)}</button>')
+    stretches, steps = len(routine.steps), len(plan_of(routine))
+    counted = count(steps, "step")
+    if steps != stretches:
+        counted += f" ({count(stretches, 'stretch', 'stretches')}, one side at a time)"
+    floor = any(step.stretch.position in ON_THE_FLOOR for step in routine.steps)
+    where = "get ready on your mat" if floor else "get ready where the camera sees you"
+    told = ("I will tell you each step aloud" if voice is not False
+            else "read each step on this screen: this browser has no voice of its own")
+    first = routine.steps[0].stretch
+    return (f"<div class='sc-card' style='--sc-phase:#0072b2' data-testid='live-start'>"
+            f"<div class='sc-label'>{e(routine.name)}</div><div class='sc-sub'>"
+            f"{e(counted[0].upper() + counted[1:])}. Press START, then {where}: {told}.</div>"
+            f"<div class='sc-note'>First: {e(first.name)}. {e(first.camera)}</div>"
+            + button("START (Enter)", "start", "live-start-button", "sc-start") + "</div>")
+
+
+def button(label: str, action: str, testid: str, kind: str = "", key: str = "") -> str:
+    """A large button whose click comes back to the page as ``action``; with ``key`` (one
+    letter or digit, named in the label unless the label is that key) that key presses it
+    while it is shown (``coach_component.js``)."""
+    e = html.escape
+    shown = label if not key or label.lower() == key else f"{label} ({key.upper()})"
+    data_key = f' data-key="{e(key)}"' if key else ""
+    return (f'<button type="button" class="sc-btn {e(kind)}" data-action="{e(action)}"{data_key} '
+            f'data-testid="{e(testid)}">{e(shown)}</button>')
 
 
 def controls(paused: bool) -> str:
@@ -213,21 +249,26 @@ def controls(paused: bool) -> str:
 
 def pain_questions(view: PlayerView, feeling: str | None) -> str:
     """After the pain stop: what it is (``FEELINGS``), then how bad (0-10) once ``feeling`` is
-    chosen; after the answer, what to do (``AFTER_PAIN_CHOICES``)."""
+    chosen; after the answer, what to do (``AFTER_PAIN_CHOICES``). Every answer is also a key,
+    for a person who pressed P from the floor: the feelings and the choices 1, 2, 3 (the
+    feelings' keys go once one is chosen, the digits then being the rating's), the rating its
+    digit, 10 the T."""
     if view.pain_feeling is None:
         parts = ['<div class="sc-sub">What do you feel?</div>']
         parts += [button(words, f"feel:{key}", f"live-feel-{key}",
-                         "sc-chosen" if key == feeling else "")
-                  for key, words in FEELINGS.items()]
+                         "sc-chosen" if key == feeling else "",
+                         key=str(i) if feeling is None else "")
+                  for i, (key, words) in enumerate(FEELINGS.items(), start=1)]
         if feeling is not None:
             parts.append('<div class="sc-sub">How strong is it? 0 is none, 10 the worst</div>'
                          '<div class="sc-rating">'
-                         + "".join(button(str(n), f"rate:{n}", f"live-rate-{n}")
+                         + "".join(button(str(n), f"rate:{n}", f"live-rate-{n}",
+                                          key=str(n) if n < 10 else "t")
                                    for n in range(11))
                          + "</div>")
     else:
-        parts = [button(AFTER_PAIN_WORDS[c], f"after:{c}", f"live-after-{c}")
-                 for c in AFTER_PAIN_CHOICES]
+        parts = [button(AFTER_PAIN_WORDS[c], f"after:{c}", f"live-after-{c}", key=str(i))
+                 for i, c in enumerate(AFTER_PAIN_CHOICES, start=1)]
     return '<div class="sc-controls">' + "".join(parts) + "</div>"
 
 

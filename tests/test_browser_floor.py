@@ -198,11 +198,18 @@ def panel(page) -> dict:
     return page.evaluate(PANEL_JS)
 
 
-def start(page) -> None:
+def start(page, key: bool = False) -> None:
+    """START the camera: the video's own button, or with ``key`` the Enter key (the person
+    need not find the small button: the start card's large one and Enter press it)."""
     page.wait_for_selector(WEBRTC_IFRAME, timeout=90_000)
     webrtc = page.frame_locator(WEBRTC_IFRAME)
     button = webrtc.get_by_role("button", name=re.compile(r"^start$", re.I))
-    button.click(timeout=20_000)
+    if key:
+        button.wait_for(timeout=20_000)
+        page.wait_for_selector('[data-testid="live-start-button"]', timeout=20_000)
+        page.locator("body").press("Enter")
+    else:
+        button.click(timeout=20_000)
     clicked = time.monotonic()
     while panel(page)["phase"] is None:
         if time.monotonic() - clicked > 8 and button.is_visible():
@@ -461,6 +468,20 @@ def click_and_wait(page, name: str, done, timeout_s: float = 20.0, exact: bool =
         page.wait_for_timeout(200)
 
 
+def press_and_wait(page, key: str, done, timeout_s: float = 20.0,
+                   errors: list[str] | None = None) -> None:
+    """Press ``key`` once and wait until ``done()`` holds (as ``click_and_wait``)."""
+    page.keyboard.press(key)
+    deadline = time.monotonic() + timeout_s * PATIENCE
+    while not done():
+        if time.monotonic() > deadline:
+            shot(page, "failure")
+            pytest.fail(f"pressing {key!r} did nothing the page showed; it shows:\n"
+                        f"{page.evaluate('() => document.body.innerText')[:2000]}\n"
+                        "--- script errors:\n" + "\n".join(errors or []))
+        page.wait_for_timeout(200)
+
+
 def focus_video(page) -> None:
     """Put the keyboard focus inside the video's iframe (a click on the picture would also
     pause the playing video: the browser's own control)."""
@@ -484,7 +505,7 @@ def spoken_page(browser):
 def test_a_routine_coached_from_the_floor(server, browser):
     context, page, errors = spoken_page(browser)
     page.goto(f"{server.url}/?routine=quick-try", timeout=120_000)
-    start(page)
+    start(page, key=True)
     tl = Timeline(page, server)
     tl.errors = errors
     tl.wall0 = time.monotonic() - page.evaluate("() => performance.now()") / 1000
@@ -535,6 +556,14 @@ def test_a_routine_coached_from_the_floor(server, browser):
     page.keyboard.press(" ")
     tl.until("hold again", lambda s: s["phase"] == "hold", 10)
 
+    # Enter with the focus on the video's STOP (where a mouse click on START leaves it) does
+    # not end the session: the person fumbling for a key keeps their session.
+    stop = page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name=re.compile(r"^stop$", re.I))
+    stop.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(1500)
+    assert stop.is_visible() and tl.poll()["phase"] in ("hold", "release", "rest"), tl.poll()
+
     # Release and rest, announced; then the next stretch's position, by itself.
     tl.until("release", lambda s: s["phase"] == "release", 20)
     shot(page, "4_release")
@@ -569,15 +598,15 @@ def test_a_routine_coached_from_the_floor(server, browser):
         assert time.monotonic() < deadline, page.evaluate("() => window.__stretchcheckSpeech")
         page.wait_for_timeout(300)
 
-    # The pain stop: asked at once, answered with large buttons, stored.
+    # The pain stop: asked at once, answered with large buttons, stored. The first answers by
+    # keys (a person who pressed P from the floor), the last with a click.
     page.keyboard.press("p")
     tl.until("pain questions", lambda s: s["phase"] == "pain", 10)
     shot(page, "7_pain_question")
     rating = page.get_by_role("button", name="3", exact=True)
-    click_and_wait(page, "Discomfort or a strong stretch", lambda: rating.count() > 0,
-                errors=errors)
+    press_and_wait(page, "3", lambda: rating.count() > 0, errors=errors)  # discomfort
     skip = page.get_by_role("button", name="Skip this stretch")
-    click_and_wait(page, "3", lambda: skip.count() > 0, exact=True, errors=errors)
+    press_and_wait(page, "3", lambda: skip.count() > 0, errors=errors)  # 3 out of 10
     shot(page, "8_pain_choice")
     click_and_wait(page, "Skip this stretch", lambda: panel(page)["phase"] != "pain",
                 errors=errors)

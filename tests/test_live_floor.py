@@ -12,7 +12,16 @@ from streamlit.testing.v1 import AppTest
 
 from pose.draw import PHASE_STYLE
 from pose.live import LiveSession
-from pose.live_view import CSS, INK, PAIN_RED, PAPER, coach_card, contrast_ratio
+from pose.live_view import (
+    CSS,
+    INK,
+    PAIN_RED,
+    PAPER,
+    START_BLUE,
+    coach_card,
+    contrast_ratio,
+    start_card,
+)
 from pose.phases import PlayerView
 from pose.review import pain_lines
 from pose.routines import load_catalogue
@@ -73,7 +82,10 @@ def test_pain_lines_without_an_answer():
     from pose.coach import Event
 
     events = [Event(3.0, "pain_stop", "knee_to_chest", "left")]
-    assert pain_lines(events) == ["Pain stop at 3 s during knee_to_chest, left side"]
+    assert pain_lines(events, {"knee_to_chest": "Knee to chest"}) == [
+        "Pain stop at 3 s during Knee to chest, left side: the questions after it were not "
+        "answered. If it was sharp pain, tingling or numbness, talk to your doctor or "
+        "physiotherapist before you stretch again"]
 
 
 def _px(css_size: str, viewport_h: float, rem: float = 16.0) -> float:
@@ -93,6 +105,8 @@ def test_cue_and_seconds_are_at_least_five_percent_of_the_viewport(height):
 def test_text_contrast_is_at_least_7_to_1():
     assert contrast_ratio(INK, PAPER) >= 7.0
     assert contrast_ratio((255, 255, 255), PAIN_RED) >= 7.0
+    assert contrast_ratio((255, 255, 255), START_BLUE) >= 7.0
+    assert "background: #{:02x}{:02x}{:02x}".format(*START_BLUE) in CSS
     assert contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
     # Every phase's shape is drawn on the dark card: visible, if not text.
     assert all(contrast_ratio(colour, PAPER) >= 3.0 for colour, _, _ in PHASE_STYLE.values())
@@ -154,6 +168,13 @@ def test_the_pain_questions_ask_what_then_how_bad_then_what_next():
     assert re.search(r'class="sc-btn sc-chosen" data-action="feel:discomfort"', chosen)
     answered = pain_questions(PlayerView(phase="pain", pain_feeling="discomfort"), None)
     assert re.findall(r'data-action="after:(\w+)"', answered) == list(AFTER_PAIN_CHOICES)
+    # Each answer is a key too, named on its button; a digit means one thing at a time.
+    assert re.findall(r'data-key="(\w)"', asked) == ["1", "2", "3"]
+    assert "Sharp pain (1)" in asked
+    assert re.findall(r'data-key="(\w)"', chosen) == [*"0123456789", "t"]
+    assert ">10 (T)<" in chosen and ">3<" in chosen
+    assert re.findall(r'data-key="(\w)"', answered) == ["1", "2", "3"]
+    assert "Skip this stretch (2)" in answered
 
 
 def test_the_summary_as_html_escapes_and_keeps_every_side():
@@ -166,3 +187,21 @@ def test_the_summary_as_html_escapes_and_keeps_every_side():
     assert html.count("<tr>") == 3  # the head and a row per side
     assert "<to>" not in html and "&lt;to&gt;" in html
     assert 'data-testid="live-summary-table"' in html
+
+
+def test_the_start_card_counts_as_the_coach_card_does_and_says_where():
+    """Before START the card counted a routine's stretches (4) where the coach card then
+    counted its steps, each side its own ("1 of 5"), and the summary 5 rows; a seated and
+    standing routine was to be got ready for "on your mat"; and the voice was promised to a
+    browser that had said it has none."""
+    cat = load_catalogue()
+    floor = start_card(cat.routine("floor-flow"))
+    assert "Five steps (four stretches, one side at a time). Press START, then get ready on " \
+           "your mat: I will tell you each step aloud." in floor
+    desk = cat.routine("desk-break")
+    assert all(step.stretch.position in ("seated", "standing") for step in desk.steps)
+    card = start_card(desk, voice=False)
+    assert "get ready where the camera sees you" in card and "mat" not in card
+    assert "read each step on this screen: this browser has no voice of its own" in card
+    assert "aloud" not in card
+    assert "&lt;" not in start_card(cat.routine("lower-back"))  # nothing escaped twice

@@ -5,7 +5,6 @@ stretch and side, the one cue and the hold ring in large type (``pose.live_view`
 everything (space, S, P, F; ``pose.coach_component``); a voice; the pain stop's questions.
 """
 
-import html
 from typing import Any
 
 import streamlit as st
@@ -168,12 +167,7 @@ def coaching_parts(snap) -> list[str]:
         return parts + ended_parts(shown, snap)
     if not snap.frames:
         first = routine.steps[0].stretch
-        e = html.escape
-        return [f"<div class='sc-card' style='--sc-phase:#0072b2'><div class='sc-label'>"
-                f"{e(routine.name)}</div><div class='sc-sub'>{len(routine.steps)} stretches. "
-                f"Press START, then get ready on your mat: I will tell you each step aloud."
-                f"</div><div class='sc-note'>First: {e(first.name)}. {e(first.camera)}</div>"
-                f"</div>",
+        return [view_html.start_card(routine, local_voice()),
                 picture_part(first, None, caption=f"First: {first.name}")]
     view = snap.view
     parts.append(coach_card(view, snap.t_s))
