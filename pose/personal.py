@@ -22,6 +22,13 @@ PROGRESSION_DEG = 10.0
 """How much deeper than last time's comfortable value a session may go."""
 SENSITIVE_START_DEG = 15.0
 """For flexion-sensitive profiles with no history: how far past the in-form threshold."""
+MIN_COMFORTABLE_S = 10.0
+"""Shortest hold whose depth counts as comfortable: a third of the usual 30 s target, long
+enough to say the position was borne, not passed through (a 2 s hold in a 4 s session moved a
+profile's range, and so its next limit, for good)."""
+PAIN_AFTER_S = 2.0
+"""A pain stop up to this long after a hold ended says that hold hurt: releasing, then
+reaching for the key, takes a moment."""
 
 
 def depth_limit(stretch: Stretch) -> Limit | None:
@@ -37,18 +44,23 @@ def comfortable_values(report: Report) -> list[tuple[str, str, float]]:
     """(stretch, angle, depth) of the deepest comfortable value reached during holds.
 
     "Deepest comfortable" is the 90th percentile of the depth angle (in its deepening direction)
-    over the frames of the holds, so a single overshoot does not count as comfortable.
+    over the frames of the holds, so a single overshoot does not count as comfortable. Only
+    holds of ``MIN_COMFORTABLE_S`` or more count, and none that a pain stop ended (during it or
+    up to ``PAIN_AFTER_S`` after): a range that hurt is not comfortable.
     """
     angles = report.track.angles()
     t = report.track.t_s
     out = []
     for r in report.results:
         limit = depth_limit(r.stretch)
-        if limit is None or not r.record.holds:
+        holds = [h for h in r.record.holds if h.duration_s >= MIN_COMFORTABLE_S
+                 and not any(h.start_s <= p <= h.end_s + PAIN_AFTER_S
+                             for p in r.record.pain_stops)]
+        if limit is None or not holds:
             continue
         name = resolve(limit.angle, r.side)
         in_hold = np.zeros(len(t), dtype=bool)
-        for h in r.record.holds:
+        for h in holds:
             in_hold |= (t >= h.start_s) & (t <= h.end_s)
         values = angles[name][in_hold]
         values = values[np.isfinite(values)]

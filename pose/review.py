@@ -238,6 +238,22 @@ def range_chart(history: Sequence[tuple[str, str, str, float]],
         title=alt.TitleParams("Comfortable range over time", fontSize=18, anchor="start"))
 
 
+def range_lines(history: Sequence[tuple[str, str, str, float]],
+                names: Mapping[str, str] | None = None) -> list[str]:
+    """The comfortable ranges of ``history`` (``Store.range_history`` rows) in words, one line
+    per stretch and angle, for when there is one day so far: a chart of one point a series
+    says less than its numbers do. "Knee to chest: left hip bend, comfortable to 115 deg
+    (29 Nov)"."""
+    names = names or {}
+    latest: dict[tuple[str, str], tuple[str, float]] = {}
+    for stretch, angle, day, degrees in history:
+        latest[(stretch, angle)] = (day, degrees)
+    return [f"{names.get(stretch, stretch)}: {words.angle_label(angle, short=True).lower()}, "
+            f"comfortable to {degrees:.0f}\N{DEGREE SIGN} "
+            f"({pd.to_datetime(day).strftime('%d %b')})"
+            for (stretch, angle), (day, degrees) in latest.items()]
+
+
 def events_rows(events: Iterable[Event], names: Mapping[str, str] | None = None
                 ) -> list[dict[str, object]]:
     """The events table; ``names`` maps stretch ids to the names a person reads."""
@@ -250,7 +266,9 @@ def events_rows(events: Iterable[Event], names: Mapping[str, str] | None = None
 
 def pain_lines(events: Sequence[Event], names: Mapping[str, str] | None = None) -> list[str]:
     """One plain line per pain stop of a session, with what the person reported after it
-    (``pain_report`` events: feeling and 0-10 rating) when they answered."""
+    (``pain_report`` events: feeling and 0-10 rating) when they answered, and when they did
+    not, that they did not, with the advice for sharp pain (``pose.phases.STOP_TODAY_ADVICE``).
+    """
     from pose.phases import FEELINGS
 
     names = names or {}
@@ -268,5 +286,10 @@ def pain_lines(events: Sequence[Event], names: Mapping[str, str] | None = None) 
             line += f": {feeling.lower()}, {report.data.get('rating')} out of 10"
             if report.data.get("stop_today") == "yes":
                 line += " - stopped for the day"
+        else:
+            # Unanswered, it could have been sharp: the advice given for a sharp pain stands.
+            line += (": the questions after it were not answered. If it was sharp pain, "
+                     "tingling or numbness, talk to your doctor or physiotherapist before "
+                     "you stretch again")
         lines.append(line)
     return lines

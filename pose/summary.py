@@ -2,8 +2,10 @@
 
 The Live page (after STOP or the last stretch) and the Review page show the same summary,
 built here from a session's results (``StretchResult.to_dict()`` shape, as stored) and, when
-the session followed a routine, its plan, so a stretch never reached reads "skipped" rather
-than "0 s". Pure functions: no Streamlit, no I/O.
+the session followed a routine, its plan. A stretch the session came to but held for no time
+(the person skipped it) reads "skipped" rather than "0 s"; one it ended before reaching reads
+"not reached", never "skipped", which would blame the person for what the routine had not
+asked yet. Pure functions: no Streamlit, no I/O.
 
 A pain stop may carry the pain the person reported, 0-10, as ``level`` in its event's data;
 it is then quoted ("one pain stop, 3/10").
@@ -19,6 +21,7 @@ from pose.events import Event
 from pose.stretches import Routine
 
 DONE, NOT_DONE, SKIPPED, STOPPED = "done", "not done", "skipped", "stopped: pain"
+NOT_REACHED = "not reached"
 
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -53,9 +56,13 @@ class SideSummary:
     pain_stops: int = 0
     pain_levels: tuple[float, ...] = ()
     cycles: int | None = None
+    reached: bool = True
+    """The session came to this stretch and side (a routine's later steps may not be)."""
 
     @property
     def status(self) -> str:
+        if not self.reached:
+            return NOT_REACHED
         if self.held_s >= self.target_s > 0:
             return DONE
         if self.pain_stops:
@@ -119,7 +126,7 @@ def summarise(results: Iterable[Mapping[str, Any]],
     Args:
         results: one mapping per stretch and side, shaped like ``StretchResult.to_dict()``.
         plan: what the routine asked for (``plan_of``), in order; stretches and sides it has
-            and the results lack are "skipped". Results outside the plan follow it. None (a
+            and the results lack are "not reached". Results outside the plan follow it. None (a
             video analysed in auto mode): just the results.
         events: the session's events; pain levels are read from its ``pain_stop`` events
             (``level``) and from the answers after them (``pain_report``, ``rating``).
@@ -138,7 +145,7 @@ def summarise(results: Iterable[Mapping[str, Any]],
     for sid, name, side, target in plan or ():
         r = by_key.get((sid, side))
         rows.append(_row(r, levels) if r is not None
-                    else SideSummary(sid, name, side, target))
+                    else SideSummary(sid, name, side, target, reached=False))
     for key, r in by_key.items():
         if key not in keys:
             rows.append(_row(r, levels))
@@ -159,30 +166,36 @@ def _row(r: Mapping[str, Any], levels: Mapping[tuple[str, str], list[float]]
 
 
 def sentences(summary: SessionSummary) -> list[str]:
-    """One sentence per stretch, its sides together, in the order first met.
+    """One sentence per stretch, its sides together, in the order first met, then one naming
+    the stretches not reached at all.
 
     "Knee to chest: left 32 s, right 18 s of 30 s; no bouncing; one pain stop, 3/10."
+    "Not reached this time: Cobra and Seated forward fold."
     """
     groups: dict[str, list[SideSummary]] = {}
     for row in summary.rows:
         groups.setdefault(row.stretch, []).append(row)
     out = []
+    unreached = []
     for rows in groups.values():
         first = rows[0]
-        held = [r for r in rows if r.status != SKIPPED]
+        if all(r.status == NOT_REACHED for r in rows):
+            unreached.append(first.name)
+            continue
+        held = [r for r in rows if r.status not in (SKIPPED, NOT_REACHED)]
         parts = [seconds(r.held_s) if r.side == "both" else f"{r.side} {seconds(r.held_s)}"
                  for r in held]
         if parts and len({r.target_s for r in held}) == 1:
             parts[-1] += f" of {seconds(held[0].target_s)}"
-        parts += ["skipped" if r.side == "both" else f"{r.side} skipped"
-                  for r in rows if r.status == SKIPPED]
+        parts += [r.status if r.side == "both" else f"{r.side} {r.status}"
+                  for r in rows if r.status in (SKIPPED, NOT_REACHED)]
         text = f"{first.name}: {', '.join(parts) if held else 'skipped'}"
         if all(r.status == DONE for r in rows):
             text += " - done"
         cycles = sum(r.cycles or 0 for r in rows)
         if any(r.cycles is not None for r in rows) and cycles:
             text += f", {count(cycles, 'slow cycle')}"
-        tried = [r for r in rows if r.status != SKIPPED]
+        tried = [r for r in rows if r.status not in (SKIPPED, NOT_REACHED)]
         if tried:
             bounces = sum(r.bounces for r in rows)
             text += "; " + ("no bouncing" if not bounces else count(bounces, "bounce"))
@@ -194,13 +207,18 @@ def sentences(summary: SessionSummary) -> list[str]:
         if stops:
             text += "; " + _pain(stops, [lv for r in rows for lv in r.pain_levels])
         out.append(text + ".")
+    if unreached:
+        names = (unreached[0] if len(unreached) == 1
+                 else f"{', '.join(unreached[:-1])} and {unreached[-1]}")
+        out.append(f"Not reached this time: {names}.")
     return out
 
 
 def table_rows(summary: SessionSummary) -> list[dict[str, str]]:
     """The summary table: four short columns that fit a narrow screen without scrolling."""
     return [{"Stretch": r.label,
-             "Held": "" if r.status == SKIPPED else f"{seconds(r.held_s)} of {seconds(r.target_s)}",
+             "Held": ("" if r.status in (SKIPPED, NOT_REACHED)
+                      else f"{seconds(r.held_s)} of {seconds(r.target_s)}"),
              "Result": r.status,
              "Notes": r.notes()} for r in summary.rows]
 

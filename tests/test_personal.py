@@ -6,7 +6,12 @@ from body import sequence
 from stretch_poses import ideal
 
 from pose.coach import StretchChecker
-from pose.personal import PROGRESSION_DEG, comfortable_values, personal_limits
+from pose.personal import (
+    MIN_COMFORTABLE_S,
+    PROGRESSION_DEG,
+    comfortable_values,
+    personal_limits,
+)
 from pose.pipeline import check_track
 from pose.routines import load_catalogue
 from pose.sessions import limits_for, remember
@@ -16,7 +21,7 @@ from pose.track import Track
 CATALOGUE = load_catalogue()
 
 
-def knee_hug(hip: float, seconds: float = 10.0) -> Track:
+def knee_hug(hip: float, seconds: float = 12.0) -> Track:
     """Lying on the back, the left knee hugged to ``hip`` degrees of flexion for a while."""
     scene = ideal("knee_to_chest", "left", hip=hip)
     t = np.arange(0.0, seconds, 1 / 30)
@@ -30,6 +35,21 @@ def test_comfortable_depth_is_what_was_held():
     values = comfortable_values(report)
     assert [(s, a) for s, a, _ in values] == [("knee_to_chest", "hip_flexion_left")]
     assert values[0][2] == pytest.approx(115.0, abs=1.5)
+
+
+def test_a_short_hold_or_one_that_hurt_is_not_comfortable():
+    """A 4 s session's 2 s hold moved the profile's range (and its next limit) for good; a
+    hold that ended in a pain stop is the opposite of comfortable."""
+    short = check_track(knee_hug(hip=115.0, seconds=6.0), CATALOGUE, stretch="knee_to_chest")
+    left = next(r for r in short.results if r.side == "left")
+    assert 0 < left.record.longest_s < MIN_COMFORTABLE_S
+    assert comfortable_values(short) == []
+
+    report = check_track(knee_hug(hip=115.0), CATALOGUE, stretch="knee_to_chest")
+    left = next(r for r in report.results if r.side == "left")
+    assert left.record.longest_s >= MIN_COMFORTABLE_S and comfortable_values(report)
+    left.record.pain_stops.append(left.record.holds[-1].end_s + 1.0)
+    assert comfortable_values(report) == []
 
 
 def test_next_time_over_range_starts_a_little_deeper():

@@ -17,11 +17,28 @@ from streamlit.testing.v1 import AppTest
 
 from pose.coach import Event
 from pose.live import LiveSession
-from pose.review import angle_charts, completion_note, daily_chart, range_chart, stretch_window
+from pose.review import (
+    angle_charts,
+    completion_note,
+    daily_chart,
+    range_chart,
+    range_lines,
+    stretch_window,
+)
 from pose.routines import load_catalogue
 from pose.sessions import grow_ranges
 from pose.store import open_store
-from pose.summary import DONE, NOT_DONE, SKIPPED, STOPPED, plan_of, sentences, summarise, table_rows
+from pose.summary import (
+    DONE,
+    NOT_DONE,
+    NOT_REACHED,
+    SKIPPED,
+    STOPPED,
+    plan_of,
+    sentences,
+    summarise,
+    table_rows,
+)
 from pose.words import angle_label, cue_text, duration_text, hold_text, routine_seconds
 
 CATALOGUE = load_catalogue()
@@ -87,20 +104,25 @@ def test_sentences_say_what_happened_per_stretch():
     assert sentences(summary) == [
         "Cat-cow: 31 s of 30 s - done, six slow cycles; two bounces; past the safe range once.",
         "Knee to chest: left 32 s, right 18 s of 30 s; no bouncing; one pain stop, 3/10.",
-        "Lying knee drop twist: skipped.",
+        "Not reached this time: Lying knee drop twist.",
     ]
-    assert [r.status for r in summary.rows] == [DONE, DONE, STOPPED, SKIPPED, SKIPPED]
+    assert [r.status for r in summary.rows] == [DONE, DONE, STOPPED, NOT_REACHED, NOT_REACHED]
     rows = table_rows(summary)
     assert list(rows[0]) == ["Stretch", "Held", "Result", "Notes"]
     assert rows[2] == {"Stretch": "Knee to chest, right side", "Held": "18 s of 30 s",
                        "Result": "stopped: pain", "Notes": "one pain stop, 3/10"}
-    assert rows[3]["Held"] == "" and rows[3]["Result"] == "skipped"  # never "0 s"
+    assert rows[3]["Held"] == "" and rows[3]["Result"] == "not reached"  # never "0 s"
 
-    # A side held, the other skipped; a side tried but short of the target.
+    # A side held, the other not reached; a side tried but short of the target.
     partial = summarise([result("knee_to_chest", "Knee to chest", "left", 12.0)],
                         plan[1:3])
-    assert sentences(partial) == ["Knee to chest: left 12 s of 30 s, right skipped; "
+    assert sentences(partial) == ["Knee to chest: left 12 s of 30 s, right not reached; "
                                   "no bouncing."]
+    # Come to and held for no time (the person pressed skip): skipped, never "0 s".
+    skipped = summarise([result("cat_cow", "Cat-cow", "both", 0.0)], plan[:1])
+    assert skipped.rows[0].status == SKIPPED and sentences(skipped) == ["Cat-cow: skipped."]
+    several = summarise([], plan[:1] + plan[3:])
+    assert sentences(several) == ["Not reached this time: Cat-cow and Lying knee drop twist."]
     assert partial.rows[0].status == NOT_DONE and partial.headline == "0 of 2 done"
 
 
@@ -122,7 +144,8 @@ def test_a_scripted_live_session_is_summarised_from_the_store(db):
     assert re.fullmatch(r"Child's pose: 3[2-4] s of 30 s - done; no bouncing\.", lines[1])
     assert re.fullmatch(r"Knee to chest: left 3[2-4] s, right 1[5-7] s of 30 s; "
                         r"(one|two|three) bounces?; one pain stop\.", lines[2]), lines[2]
-    assert lines[3:] == [f"{s.stretch.name}: skipped." for s in LOWER_BACK.steps[3:]]
+    names = [s.stretch.name for s in LOWER_BACK.steps[3:]]
+    assert lines[3:] == [f"Not reached this time: {', '.join(names[:-1])} and {names[-1]}."]
 
 
 def test_review_page_answers_in_sentences_then_the_summary(db):
@@ -136,7 +159,8 @@ def test_review_page_answers_in_sentences_then_the_summary(db):
                      r"one pain stop\.</li>", said), said
     table = at.table[0].value
     assert list(table.columns) == ["Stretch", "Held", "Result", "Notes"]
-    assert len(table) == 16 and list(table["Result"]).count("skipped") == 13
+    assert len(table) == 16 and list(table["Result"]).count("skipped") == 1
+    assert list(table["Result"]).count("not reached") == 12
     row = table[table["Stretch"] == "Knee to chest, right side"].iloc[0]
     assert row["Result"] == "stopped: pain" and "pain stop" in row["Notes"]
     # Labelled as what it was: a live session recorded to its end.
@@ -209,6 +233,26 @@ def test_review_charts_speak_plain_words_and_show_only_the_stretch(db):
     series = {r["series"] for d in ranges["datasets"].values() for r in d}
     assert series == {"Knee to chest: left hip bend"}
     assert ranges["encoding"]["color"]["legend"]["orient"] == "bottom"
+    # One day so far: in words, not a chart of one point.
+    assert range_lines([("knee_to_chest", "hip_flexion_left", "2026-11-29", 118.0),
+                        ("knee_to_chest", "hip_flexion_left", "2026-11-29", 120.4)],
+                       {"knee_to_chest": "Knee to chest"}) == [
+        "Knee to chest: left hip bend, comfortable to 120\N{DEGREE SIGN} (29 Nov)"]
+
+
+def test_progress_with_one_day_of_ranges_is_said_in_words(db):
+    """One day of holds: the comfortable ranges as sentences, not a chart of one point each."""
+    live_session(db)
+    at = AppTest.from_file(str(PAGES / "review.py"), default_timeout=120).run()
+    at.radio(key="review_part").set_value("Progress over days").run()
+    assert not at.exception, at.exception
+    assert [h.value for h in at.subheader] == ["Comfortable range"]
+    said = " ".join(m.value for m in at.markdown)
+    # Child's pose was held 33 s; knee to chest 33 s left, and 16 s right, which hurt.
+    assert re.search(r"Child's pose: [a-z ]+, comfortable to -?\d+\N{DEGREE SIGN} \(\d\d \w+\)",
+                     said), said
+    assert "Knee to chest: left hip bend, comfortable to" in said
+    assert "right hip bend" not in said
 
 
 def test_plain_words_for_the_catalogue():

@@ -7,6 +7,7 @@ import streamlit as st
 
 from pose import show
 from pose.app_state import catalogue, db_url
+from pose.personal import MIN_COMFORTABLE_S
 from pose.review import (
     angle_charts,
     completion_note,
@@ -14,6 +15,7 @@ from pose.review import (
     events_rows,
     pain_lines,
     range_chart,
+    range_lines,
     results_rows,
     session_label,
     stretch_window,
@@ -56,11 +58,18 @@ with open_store(db_url()) as store:
                             height=CHART_PX + 3 * LEGEND_LINE_PX)
         else:
             st.caption("No holds yet.")
-        if history:
-            names = {sid: s.name for sid, s in cat.stretches.items()}
+        names = {sid: s.name for sid, s in cat.stretches.items()}
+        if len({day for _, _, day, _ in history}) > 1:
             lines = len({(stretch, angle) for stretch, angle, _, _ in history})
             st.altair_chart(range_chart(history, names), width="stretch",
                             height=CHART_PX + LEGEND_LINE_PX * (lines + 3))
+        elif history:
+            st.subheader("Comfortable range")
+            st.markdown("\n".join(f"- {line}" for line in range_lines(history, names)))
+            st.caption("A line over the days starts with the second day of holds.")
+        else:
+            st.caption("No comfortable range yet: it comes from holds of "
+                       f"{MIN_COMFORTABLE_S:.0f} s or more that did not hurt.")
 
     else:
         if not sessions:
