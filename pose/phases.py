@@ -507,6 +507,10 @@ class RoutinePlayer:
                 self._pauses.append((at - self._paused_total, length))
             self._paused_total += length
             self.paused, self._paused_at = False, None
+            # Going on speaks at once: the coaching clock stood still while paused, so the
+            # pause's cue would stay its 2 s into the coaching again ("Paused - press the
+            # space bar" seen 2.5 s after the resume).
+            self._cue.since = -math.inf
 
     def skip(self, t_s: float) -> list[Event]:
         """Leave this side or stretch now; the next one starts at its position phase."""

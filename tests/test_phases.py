@@ -135,7 +135,9 @@ def test_pause_freezes_every_timer():
     assert run.view.paused and run.view.seconds_left == pytest.approx(before, abs=1e-6)
     assert run.view.cue.startswith("Paused")
     player.resume(run.t)
-    run.feed(ideal("glute_bridge"), 1.0)
+    run.feed(ideal("glute_bridge"), 1 / FPS)
+    assert not run.view.cue.startswith("Paused")  # at once, not the cue's 2 s later
+    run.feed(ideal("glute_bridge"), 1.0 - 1 / FPS)
     assert run.view.phase == HOLD
     assert run.view.seconds_left == pytest.approx(before - 1.0, abs=0.25)
     # Events are on frame time: the completion comes 5 s later than without the pause.
