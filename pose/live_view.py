@@ -272,11 +272,14 @@ def pain_questions(view: PlayerView, feeling: str | None) -> str:
     return '<div class="sc-controls">' + "".join(parts) + "</div>"
 
 
-def alert(text: str, kind: str = "info") -> str:
-    """A notice (``ALERT_COLOURS`` kinds), read out by screen readers as it appears."""
+def alert(text: str, kind: str = "info", link: tuple[str, str] | None = None) -> str:
+    """A notice (``ALERT_COLOURS`` kinds), read out by screen readers as it appears; ``link``
+    (words, address in the app) follows the text."""
+    after = "" if link is None else (f' <a href="{html.escape(link[1])}" target="_self">'
+                                     f"{html.escape(link[0])}</a>")
     return (f'<div class="sc-alert" role="alert" data-kind="{html.escape(kind)}" '
             f'style="--sc-alert: {ALERT_COLOURS.get(kind, ALERT_COLOURS["info"])}">'
-            f"{html.escape(text)}</div>")
+            f"{html.escape(text)}{after}</div>")
 
 
 def picture(uri: str, caption: str, heading: str = "", width_px: int = 220) -> str:

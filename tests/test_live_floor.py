@@ -205,3 +205,12 @@ def test_the_start_card_counts_as_the_coach_card_does_and_says_where():
     assert "read each step on this screen: this browser has no voice of its own" in card
     assert "aloud" not in card
     assert "&lt;" not in start_card(cat.routine("lower-back"))  # nothing escaped twice
+
+
+def test_a_notice_can_link_to_another_page():
+    from pose.live_view import alert
+
+    saved = alert("Saved as session 7.", "info", link=("See it on Review", "review?session=7"))
+    assert saved.endswith('Saved as session 7. <a href="review?session=7" target="_self">'
+                          "See it on Review</a></div>")
+    assert "<a" not in alert("<a>")  # the text itself is escaped

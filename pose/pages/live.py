@@ -144,8 +144,10 @@ def ended_parts(shown: LiveSession, snap) -> list[str]:
         parts.append(view_html.alert(f"The results could not be saved in the session store: "
                                      f"{shown.save_error}.{where}", "error"))
     elif snap.session_id is not None:
-        parts.append(view_html.alert(f"Saved as session {snap.session_id}: see Review for "
-                                     f"the details.", "info"))
+        # The Review page opens the session its address names.
+        parts.append(view_html.alert(f"Saved as session {snap.session_id}.", "info",
+                                     link=("See it on Review", f"review?session="
+                                           f"{snap.session_id}")))
     if shown.finish_error:
         parts.append(view_html.alert(f"Your comfortable ranges were not updated from this "
                                      f"session: {shown.finish_error}", "warning"))
