@@ -30,9 +30,15 @@ Constants:
   longer than that, and a jump reads as a fast swing.
 - ``MIN_LIMBS`` = 2 of the trunk, the arms and the legs (``limb``) within ``AGREE_S`` = 1 s: a
   body moving, not one limb's landmarks flickering (a far limb in a side view can swing
-  wildly on its own, and a shoulder's flexion and abduction both move with its elbow). One
-  limb swinging fast is enough for the travel below to be noted (a walker's swinging shows
-  limb by limb).
+  wildly on its own, and a shoulder's flexion and abduction both move with its elbow). Or
+  one limb, the hips or shoulders, whose every swing of the run is a whole limb's
+  (``BounceDetector.whole_limb_seen_s``): 60 deg or more and seen on its way, a sample in its
+  middle half, as explosive swings with pauses are (``PAUSES``). One leg kicking with rests or
+  swinging, one arm punching: synthetic kicks at 0.5-1.5 a second and leg swings at 1-1.5 Hz
+  were missed at 10-60 fps (one limb) and are found. A flickering limb jumps from one frame to
+  the next (no sample on its way, ``test_one_limb_flickering_is_not_a_body_moving``); a
+  walker's arms and a walk's hips swing about 40 deg. One limb swinging fast is enough for the
+  travel below to be noted (a walker's swinging shows limb by limb).
 - ``MIN_TRAVEL`` = 0.25 body sizes between the halves of the last ``TRAVEL_S`` = 2 s (the hips'
   mean position over each half): a body that travels across the picture while its legs and
   arms swing is walking (or running) past, not swinging in place, and no episode starts until
@@ -172,7 +178,9 @@ class BallisticWatch:
                   if d.last_seen_s is not None and t_s - d.last_seen_s <= self.agree_s]
         if not active:
             return None
-        moving = len({self._limb[d.angle] for d in active}) >= self.min_limbs
+        moving = len({self._limb[d.angle] for d in active}) >= self.min_limbs or any(
+            d.whole_limb_seen_s is not None and t_s - d.whole_limb_seen_s <= self.agree_s
+            for d in active)
         if self._episode_at is not None and t_s - self._episode_at < self.rearm_s:
             if moving:
                 self._episode_at = t_s  # still the same episode

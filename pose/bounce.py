@@ -110,6 +110,10 @@ class BounceDetector:
         self._frame_dt = 0.0
         self.last_seen_s: float | None = None
         """Last time the turning points looked like bouncing (reported or not)."""
+        self.whole_limb_seen_s: float | None = None
+        """Last time they did with every swing a whole limb's (with ``pauses`` only): the
+        pauses' explosive swings, or a bouncing run whose swings are each
+        ``Pauses.min_swing_deg`` or more and seen on their way (``SwingTime.inside``)."""
 
     @property
     def idle(self) -> bool:
@@ -127,8 +131,10 @@ class BounceDetector:
         if not math.isfinite(value):
             if self._lo is not None:  # a gap: what came before cannot pair with what follows
                 last, dt, seen = self._last_report, self._frame_dt, self.last_seen_s
+                whole = self.whole_limb_seen_s
                 self.reset()
                 self._last_report, self._frame_dt, self.last_seen_s = last, dt, seen
+                self.whole_limb_seen_s = whole
             return None
         if self._timed:
             self._samples.append((t_s, value))
@@ -206,11 +212,16 @@ class BounceDetector:
             if sum(gaps) / len(gaps) < max(self.min_half, 1.2 * dt):
                 return None
             frequency = 1.0 / (2.0 * median(gaps))
+            if self.pauses is not None and all(
+                    swing >= self.pauses.min_swing_deg and time.inside > 0
+                    for swing, time in zip(swings, self._moves, strict=True)):
+                self.whole_limb_seen_s = t_s
         elif self.pauses is not None:
             paused = self.pauses.judge(gaps, swings, list(self._moves))
             if paused is None:
                 return None
             frequency = paused
+            self.whole_limb_seen_s = t_s
         else:
             return None
         self.last_seen_s = t_s

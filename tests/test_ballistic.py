@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from pose.ballistic import MESSAGE, MIN_TRAVEL, Ballistic, BallisticWatch
+from pose.ballistic import BIG_JOINTS, MESSAGE, MIN_TRAVEL, Ballistic, BallisticWatch
 from pose.catalogue_checker import CatalogueChecker
 from pose.landmarks import PoseFrame
 from pose.pipeline import FrameLoop
@@ -168,6 +168,51 @@ def test_one_limb_flickering_is_not_a_body_moving(fps):
                "hip_flexion_left": np.full_like(t, 5.0), "hip_flexion_right": np.full_like(t, 5.0)}
     streams = {k: v + rng.normal(0.0, 1.5, v.size) for k, v in streams.items()}
     assert run(streams, fps) == []
+
+
+def one_limb(fps: float, angle: str, swing: np.ndarray, seconds: float = 12.0,
+             jitter: float = 2.0) -> dict[str, np.ndarray]:
+    """Every big joint still (with landmark jitter) but ``angle``, which adds ``swing``, a
+    function of time (s) in degrees."""
+    t = np.arange(0.0, seconds, 1.0 / fps)
+    rng = np.random.default_rng(int(fps))
+    streams = {name: 5.0 + rng.normal(0.0, jitter, t.size) for name in BIG_JOINTS}
+    streams[angle] = streams[angle] + swing(t)
+    return streams
+
+
+def pulses(per_s: float, width_s: float, start_s: float = 0.3):
+    """0-1 raised-cosine pulses of ``width_s``, ``per_s`` a second, 0 between them."""
+    def at(t: np.ndarray) -> np.ndarray:
+        phase = np.clip(((t - start_s) % (1.0 / per_s)) / width_s, 0.0, 1.0)
+        return 0.5 - 0.5 * np.cos(2 * np.pi * phase)
+    return at
+
+
+@pytest.mark.parametrize("fps", [10.0, 15.0, 30.0, 60.0])
+@pytest.mark.parametrize("angle, swing", [
+    ("hip_flexion_left", lambda t: 85.0 * pulses(0.8, 0.45)(t)),   # one leg kicking, resting
+    ("hip_flexion_left", lambda t: 85.0 * pulses(1.5, 0.45)(t)),   # ... hardly resting
+    ("hip_flexion_right", lambda t: 15.0 + 50.0 * np.sin(2 * np.pi * 1.2 * t)),  # leg swings
+    ("shoulder_flexion_right", lambda t: 80.0 * pulses(1.0, 0.35)(t)),  # one arm punching
+], ids=["kicks", "fast kicks", "leg swings", "punches"])
+def test_one_limb_swinging_whole_is_ballistic(fps, angle, swing):
+    """One leg kicking or swinging, one arm punching: the other limbs still, so two limbs
+    never agree, and these were missed at every rate; each swing is a whole limb's (60 deg or
+    more, seen on its way), which a flickering limb's jumps never are."""
+    found = run(one_limb(fps, angle, swing), fps)
+    assert len(found) == 1 and found[0].joints[0] == angle and found[0].t_s < 6.0
+
+
+@pytest.mark.parametrize("fps", [10.0, 30.0, 60.0])
+def test_one_arm_reaching_up_twice_is_not_ballistic(fps):
+    """Reaching up quickly for something twice, 100 deg in 0.45 s and back (its middle at
+    about 300 deg/s, under the explosive 400), then still. Twice 120 deg in 0.3 s (530 deg/s)
+    would be flagged: as fast as a kick."""
+    reach = pulses(1 / 1.5, 0.9, start_s=1.0)
+    found = run(one_limb(fps, "shoulder_flexion_right",
+                         lambda t: 100.0 * reach(t) * ((t > 0.5) & (t < 3.5))), fps)
+    assert found == []
 
 
 @pytest.mark.parametrize("fps", [5.0, 10.0, 15.0, 30.0, 60.0])
