@@ -112,11 +112,22 @@ def draw_skeleton(
     return out
 
 
+#: Where the text's dark outline is drawn, in steps of the outline's width around the text.
+_AROUND = tuple((dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy)
+
+
 def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, colour: RGB,
           thickness: int) -> None:
-    # A dark outline keeps the text legible on any background.
-    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thickness + 3,
-                cv2.LINE_AA)
+    # A dark outline keeps the text legible on any background: the text itself in black,
+    # shifted all around it. Not the text drawn thicker: OpenCV 5 (mediapipe's) strokes text
+    # alike from 2 px up (2 and 5 give the same pixels), so that outline hid under the text,
+    # and advances it further at 2 px than at 1, so under a 1 px title it drifted off along
+    # the line ("Seated hamstring stretch - either side first" read as two texts).
+    x, y = org
+    width = thickness + 1
+    for dx, dy in _AROUND:
+        cv2.putText(img, text, (x + dx * width, y + dy * width), cv2.FONT_HERSHEY_SIMPLEX,
+                    scale, (0, 0, 0), thickness, cv2.LINE_AA)
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thickness, cv2.LINE_AA)
 
 

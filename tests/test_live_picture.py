@@ -15,7 +15,7 @@ from body import Pose, landmarks
 
 from pose import landmarks as lm
 from pose import timecode
-from pose.draw import STATUS_COLOURS, draw_hold_label
+from pose.draw import STATUS_COLOURS, draw_coaching_text, draw_hold_label
 from pose.draw_yuv import Planes, Sticker, Stickers
 from pose.landmarks import PoseFrame
 from pose.live_picture import Scene, render, render_yuv
@@ -151,3 +151,21 @@ def test_planes_of_an_odd_buffer_are_refused():
     with pytest.raises(ValueError, match="I420"):
         Planes.of(np.zeros((481 * 3 // 2, 640), np.uint8))
     assert Planes.of_frame(av.VideoFrame(640, 480, "rgb24")) is None
+
+
+@pytest.mark.parametrize("width", [640, 1280])
+def test_the_overlay_text_is_outlined_and_the_outline_keeps_to_it(width):
+    """On a bright picture the text needs its dark outline: drawn thicker, it hid under the
+    text (OpenCV 5 strokes text alike from 2 px up) or, under the 1 px title, drifted off it
+    along the line (15 px by the end of a long title: two texts on top of each other)."""
+    title = "Seated hamstring stretch - either side first  (3/5)"
+    rgb = np.full((width * 3 // 4, width, 3), 235, np.uint8)
+    draw_coaching_text(rgb, title, "Sit with your legs straight out in front", "nearly")
+    band = rgb[: width // 8]
+    dark = (band.max(axis=2) < 60).any(axis=0)
+    white = (band.min(axis=2) > 250).any(axis=0)  # the title's own ink
+    cue = (np.abs(band.astype(int) - STATUS_COLOURS["nearly"]).sum(axis=2) < 30).any(axis=0)
+    assert dark.sum() > 0 and white.sum() > 0 and cue.sum() > 0
+    # The outline ends where the title (or the longer cue) ends, give or take its width.
+    last_ink = max(np.flatnonzero(white)[-1], np.flatnonzero(cue)[-1])
+    assert abs(int(np.flatnonzero(dark)[-1]) - int(last_ink)) <= 4 * width // 640
