@@ -631,8 +631,9 @@ class RoutinePlayer:
             cycles = record.cycles if record else 0
             cycles_target = target_cycles(stretch, step.hold_s)
         camera, moves = stretch.camera, False
-        if self.phase == REST and coach.position > 0:
-            # During the rest the coach already stands on the next side or stretch.
+        if self.phase == REST and not self._rest_after_pain and coach.position > 0:
+            # During the rest the coach already stands on the next side or stretch (not after
+            # a pain stop's "rest, then try again": the same one comes again, the camera stays).
             previous = coach.routine.steps[coach.plan[coach.position - 1][0]].stretch
             moves = previous.camera != stretch.camera
         text, kind = self._cue_for(t, pos, stretch, side, moves)

@@ -207,6 +207,24 @@ def test_the_stop_for_today_rule(feeling, rating, today):
     assert (player.phase == STOPPED_TODAY) is today
 
 
+def test_resting_after_a_pain_stop_keeps_the_camera_where_it_is():
+    """"Rest, then try again" on the second stretch: the same stretch comes again, so the
+    rest does not ask to move the camera for it (it did, the step before having another)."""
+    first, second = CAT.stretches["glute_bridge"], CAT.stretches["neck_side_bend"]
+    assert first.camera != second.camera
+    player = RoutinePlayer(routine(("glute_bridge", 30), ("neck_side_bend", 30)), rest_s=4.0)
+    run = Run(player)
+    run.feed(ideal("glute_bridge"), 0.5)
+    player.skip(run.t)
+    run.feed(None, 0.5)
+    player.pain(run.t)
+    player.answer_pain(run.t, "discomfort", 3)
+    player.after_pain(run.t, "rest")
+    run.feed(None, 1.0)
+    assert run.view.phase == REST and run.view.stretch == "neck_side_bend"
+    assert not run.view.camera_moves and "move the camera" not in run.view.cue
+
+
 def test_after_a_mild_pain_rest_then_the_same_stretch_or_skip():
     player = RoutinePlayer(routine(("glute_bridge", 30), ("knee_to_chest", 30)), rest_s=2.0)
     run = Run(player)
