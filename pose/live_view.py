@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pose.draw import PHASE_STYLE
 from pose.phases import AFTER_PAIN_CHOICES, FEELINGS, PlayerView
 from pose.stretches import Routine
-from pose.summary import SessionSummary, count, plan_of, sentences, table_rows
+from pose.summary import SessionSummary, plan_of, sentences, table_rows
 
 INK, PAPER = (255, 255, 255), (17, 17, 17)
 #: Dark red of the pain button: white on it is 9.4:1.
@@ -55,7 +55,7 @@ CSS = """
 .sc-voice { display: flex; gap: 0.6rem; flex-wrap: wrap; align-items: center; }
 .sc-controls { display: flex; flex-direction: column; gap: 0.6rem; }
 .sc-row { display: grid; grid-template-columns: 1fr 1fr; gap: 0.6rem; }
-.sc-rating { display: grid; grid-template-columns: repeat(auto-fit, minmax(3.2rem, 1fr));
+.sc-rating { display: grid; grid-template-columns: repeat(auto-fit, minmax(2.6rem, 1fr));
              gap: 0.4rem; }
 .sc-btn { min-height: max(3.2rem, 8vh); font-size: max(1.3rem, 3.2vh); font-weight: 700;
           font-family: inherit; background: #ffffff; color: #000000; cursor: pointer;
@@ -210,9 +210,9 @@ def start_card(routine: Routine, voice: bool | None = None) -> str:
     browser side presses it, ``coach_component.js``)."""
     e = html.escape
     stretches, steps = len(routine.steps), len(plan_of(routine))
-    counted = count(steps, "step")
+    counted = f"{steps} steps"
     if steps != stretches:
-        counted += f" ({count(stretches, 'stretch', 'stretches')}, one side at a time)"
+        counted += f" ({stretches} stretches, each side its own step)"
     floor = any(step.stretch.position in ON_THE_FLOOR for step in routine.steps)
     where = "get ready on your mat" if floor else "get ready where the camera sees you"
     told = ("I will tell you each step aloud" if voice is not False
@@ -220,7 +220,7 @@ def start_card(routine: Routine, voice: bool | None = None) -> str:
     first = routine.steps[0].stretch
     return (f"<div class='sc-card' style='--sc-phase:#0072b2' data-testid='live-start'>"
             f"<div class='sc-label'>{e(routine.name)}</div><div class='sc-sub'>"
-            f"{e(counted[0].upper() + counted[1:])}. Press START, then {where}: {told}.</div>"
+            f"{e(counted)}. Press START, then {where}: {told}.</div>"
             f"<div class='sc-note'>First: {e(first.name)}. {e(first.camera)}</div>"
             + button("START (Enter)", "start", "live-start-button", "sc-start") + "</div>")
 
@@ -255,10 +255,13 @@ def pain_questions(view: PlayerView, feeling: str | None) -> str:
     digit, 10 the T."""
     if view.pain_feeling is None:
         parts = ['<div class="sc-sub">What do you feel?</div>']
+        # Once one is chosen only it stays, so that the whole 0-10 scale fits below it on a
+        # laptop's screen (8-10, the severe end, fell below the fold).
         parts += [button(words, f"feel:{key}", f"live-feel-{key}",
                          "sc-chosen" if key == feeling else "",
                          key=str(i) if feeling is None else "")
-                  for i, (key, words) in enumerate(FEELINGS.items(), start=1)]
+                  for i, (key, words) in enumerate(FEELINGS.items(), start=1)
+                  if feeling is None or key == feeling]
         if feeling is not None:
             parts.append('<div class="sc-sub">How strong is it? 0 is none, 10 the worst</div>'
                          '<div class="sc-rating">'

@@ -113,9 +113,28 @@ def stretch_window(track: Track, stretch_id: str, side: str, holds: Sequence[Map
 
 
 EVENT_WORDS = {"bounce": "bounce", "over_range": "past the safe range", "pain_stop": "pain stop",
-               "hold_started": "hold started", "hold_completed": "target reached",
-               "hold_ended": "hold ended", "pose_lost": "out of view"}
-"""The events marked on angle charts, in words; the others would only clutter them."""
+               "hold_completed": "target reached", "pose_lost": "out of view"}
+"""The events marked on angle charts, in words; the others would only clutter them. Holds are
+shaded from start to end instead (``held_spans``): a pair of labelled lines each, the 13 short
+holds of a bridge done as reps were 26 labels on top of each other."""
+
+
+def held_spans(events: Sequence[Event], stretch: str, sides: Sequence[str],
+               window: tuple[float, float]) -> list[tuple[float, float]]:
+    """(start, end) seconds of each hold of ``stretch`` on ``sides`` (or "both") within
+    ``window``, from its ``hold_started`` and ``hold_ended`` events; a hold still going at the
+    end runs to the window's end."""
+    t0, t1 = window
+    spans, started = [], {}
+    for e in sorted(events, key=lambda e: e.t_s):
+        if e.stretch != stretch or e.side not in (*sides, "both"):
+            continue
+        if e.kind == "hold_started":
+            started[e.side] = e.t_s
+        elif e.kind == "hold_ended" and e.side in started:
+            spans.append((started.pop(e.side), e.t_s))
+    spans += [(start, t1) for start in started.values()]
+    return sorted((max(a, t0), min(b, t1)) for a, b in spans if b >= t0 and a <= t1)
 
 
 def angle_chart(track: Track, stretch: Stretch, side: str, events: Sequence[Event] = (),
@@ -131,10 +150,10 @@ def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Eve
                  ) -> list[alt.LayerChart | alt.FacetChart]:
     """Each working angle over ``window`` (seconds; default the whole track), one chart each.
 
-    Titled with the angle's name for a person, its target range shaded and labelled, and the
-    stretch's events marked and named on the time axis. None at all when no working angle was
-    measured in the window (the stretch never reached, or its joints never seen): empty charts
-    on an axis of their own read as a broken page.
+    Titled with the angle's name for a person, its target range shaded and labelled, its holds
+    shaded ("held"), and the stretch's other events marked and named on the time axis. None at
+    all when no working angle was measured in the window (the stretch never reached, or its
+    joints never seen): empty charts on an axis of their own read as a broken page.
     """
     names = working_angles(stretch, side)
     data = angle_frame(track, names)
@@ -154,6 +173,8 @@ def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Eve
     marks = pd.DataFrame([{"t_s": e.t_s, "event": EVENT_WORDS[e.kind]} for e in events
                           if e.kind in EVENT_WORDS and e.stretch in (None, stretch.id)
                           and e.side in (None, *sides, "both") and t0 <= e.t_s <= t1])
+    held = pd.DataFrame([{"start": a, "end": b, "label": "held"}
+                         for a, b in held_spans(events, stretch.id, sides, (t0, t1))])
     x = alt.X("t_s:Q", title="seconds into the session", scale=alt.Scale(domain=[t0, t1]),
               axis=alt.Axis(labelFontSize=14, titleFontSize=14))
     rows = []
@@ -179,6 +200,13 @@ def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Eve
                                                               text="label:N"),
             alt.Chart(one).mark_line(color="#0072B2", strokeWidth=3).encode(x=x, y=y),
         ]
+        if len(held):
+            layers.insert(0, alt.Chart(held).mark_rect(opacity=0.14, color="#0072B2").encode(
+                x=alt.X("start:Q", scale=alt.Scale(domain=[t0, t1])), x2="end:Q",
+                tooltip=["label", "start", "end"]))
+            layers.append(alt.Chart(held.head(1)).mark_text(  # at its end: "target" is left
+                align="right", baseline="top", dx=-4, dy=4, fontSize=14,
+                color="#005A8C").encode(x="end:Q", y=alt.value(0), text="label:N"))
         if len(marks):
             layers.append(alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="#555",
                                                      strokeWidth=2).encode(
@@ -262,34 +290,3 @@ def events_rows(events: Iterable[Event], names: Mapping[str, str] | None = None
              "stretch": names.get(e.stretch, e.stretch) if e.stretch else "",
              "side": e.side or "", "message": e.message}
             for e in events]
-
-
-def pain_lines(events: Sequence[Event], names: Mapping[str, str] | None = None) -> list[str]:
-    """One plain line per pain stop of a session, with what the person reported after it
-    (``pain_report`` events: feeling and 0-10 rating) when they answered, and when they did
-    not, that they did not, with the advice for sharp pain (``pose.phases.STOP_TODAY_ADVICE``).
-    """
-    from pose.phases import FEELINGS
-
-    names = names or {}
-    lines = []
-    for i, e in enumerate(events):
-        if e.kind != "pain_stop":
-            continue
-        what = names.get(e.stretch or "", e.stretch or "a stretch")
-        side = f", {e.side} side" if e.side in ("left", "right") else ""
-        line = f"Pain stop at {e.t_s:.0f} s during {what}{side}"
-        report = next((r for r in events[i + 1:] if r.kind == "pain_report"), None)
-        later_stop = next((r for r in events[i + 1:] if r.kind == "pain_stop"), None)
-        if report is not None and (later_stop is None or report.t_s <= later_stop.t_s):
-            feeling = FEELINGS.get(str(report.data.get("feeling")), "pain")
-            line += f": {feeling.lower()}, {report.data.get('rating')} out of 10"
-            if report.data.get("stop_today") == "yes":
-                line += " - stopped for the day"
-        else:
-            # Unanswered, it could have been sharp: the advice given for a sharp pain stands.
-            line += (": the questions after it were not answered. If it was sharp pain, "
-                     "tingling or numbness, talk to your doctor or physiotherapist before "
-                     "you stretch again")
-        lines.append(line)
-    return lines

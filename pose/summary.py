@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pose.events import Event
+from pose.phases import FEELINGS
 from pose.stretches import Routine
 
 DONE, NOT_DONE, SKIPPED, STOPPED = "done", "not done", "skipped", "stopped: pain"
@@ -125,12 +126,16 @@ def summarise(results: Iterable[Mapping[str, Any]],
 
     Args:
         results: one mapping per stretch and side, shaped like ``StretchResult.to_dict()``.
-        plan: what the routine asked for (``plan_of``), in order; stretches and sides it has
-            and the results lack are "not reached". Results outside the plan follow it. None (a
-            video analysed in auto mode): just the results.
+        plan: what the routine asked for (``plan_of``), in order. Steps after the furthest
+            one the session came to are "not reached": the furthest with a ``step_started``
+            event or a result with time, a bounce or a pain stop in it (a result alone says
+            little: a stretch's other side has one as soon as the first side starts). Without
+            such events, the steps the results lack. Results outside the plan follow it. None
+            (a video analysed in auto mode): just the results.
         events: the session's events; pain levels are read from its ``pain_stop`` events
             (``level``) and from the answers after them (``pain_report``, ``rating``).
     """
+    events = list(events)
     levels: dict[tuple[str, str], list[float]] = {}
     for e in events:
         # A pain stop may carry its level; the floor view asks for it after the stop
@@ -141,15 +146,29 @@ def summarise(results: Iterable[Mapping[str, Any]],
             levels.setdefault((e.stretch, e.side), []).append(float(level))
     by_key = {(str(r["stretch"]), str(r["side"])): r for r in results}
     rows = []
-    keys = {(sid, side) for sid, _, side, _ in plan or ()}
-    for sid, name, side, target in plan or ():
+    plan = list(plan or ())
+    keys = {(sid, side) for sid, _, side, _ in plan}
+    started = {(e.stretch, e.side) for e in events if e.kind == "step_started"}
+    came_to = [i for i, (sid, _, side, _) in enumerate(plan)
+               if (sid, side) in started or _acted(by_key.get((sid, side)))]
+    furthest = max(came_to, default=-1)
+    for i, (sid, name, side, target) in enumerate(plan):
         r = by_key.get((sid, side))
-        rows.append(_row(r, levels) if r is not None
-                    else SideSummary(sid, name, side, target, reached=False))
+        if not (i <= furthest if started else r is not None):
+            rows.append(SideSummary(sid, name, side, target, reached=False))
+        else:
+            rows.append(_row(r, levels) if r is not None
+                        else SideSummary(sid, name, side, target))
     for key, r in by_key.items():
         if key not in keys:
             rows.append(_row(r, levels))
     return SessionSummary(tuple(rows))
+
+
+def _acted(r: Mapping[str, Any] | None) -> bool:
+    """Whether a result shows the person at that step: time held, a bounce, a pain stop."""
+    return r is not None and bool(r.get("held_s") or r.get("holds") or r.get("bounces")
+                                  or r.get("pain_stops"))
 
 
 def _row(r: Mapping[str, Any], levels: Mapping[tuple[str, str], list[float]]
@@ -196,7 +215,7 @@ def sentences(summary: SessionSummary) -> list[str]:
         if any(r.cycles is not None for r in rows) and cycles:
             text += f", {count(cycles, 'slow cycle')}"
         tried = [r for r in rows if r.status not in (SKIPPED, NOT_REACHED)]
-        if tried:
+        if any(r.total_s > 0 for r in tried):  # "no bouncing" only of something held
             bounces = sum(r.bounces for r in rows)
             text += "; " + ("no bouncing" if not bounces else count(bounces, "bounce"))
             over = sum(r.over_range for r in rows)
@@ -222,3 +241,31 @@ def table_rows(summary: SessionSummary) -> list[dict[str, str]]:
              "Result": r.status,
              "Notes": r.notes()} for r in summary.rows]
 
+
+def pain_lines(events: Sequence[Event], names: Mapping[str, str] | None = None) -> list[str]:
+    """One plain line per pain stop of a session, with what the person reported after it
+    (``pain_report`` events: feeling and 0-10 rating) when they answered, and when they did
+    not, that they did not, with the advice for sharp pain (``pose.phases.STOP_TODAY_ADVICE``).
+    """
+    names = names or {}
+    lines = []
+    for i, e in enumerate(events):
+        if e.kind != "pain_stop":
+            continue
+        what = names.get(e.stretch or "", e.stretch or "a stretch")
+        side = f", {e.side} side" if e.side in ("left", "right") else ""
+        line = f"Pain stop at {e.t_s:.0f} s during {what}{side}"
+        report = next((r for r in events[i + 1:] if r.kind == "pain_report"), None)
+        later_stop = next((r for r in events[i + 1:] if r.kind == "pain_stop"), None)
+        if report is not None and (later_stop is None or report.t_s <= later_stop.t_s):
+            feeling = FEELINGS.get(str(report.data.get("feeling")), "pain")
+            line += f": {feeling.lower()}, {report.data.get('rating')} out of 10"
+            if report.data.get("stop_today") == "yes":
+                line += " - stopped for the day"
+        else:
+            # Unanswered, it could have been sharp: the advice given for a sharp pain stands.
+            line += (": the questions after it were not answered. If it was sharp pain, "
+                     "tingling or numbness, talk to your doctor or physiotherapist before "
+                     "you stretch again")
+        lines.append(line)
+    return lines

@@ -23,9 +23,9 @@ from pose.live_view import (
     start_card,
 )
 from pose.phases import PlayerView
-from pose.review import pain_lines
 from pose.routines import load_catalogue
 from pose.store import open_store
+from pose.summary import pain_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -166,6 +166,7 @@ def test_the_pain_questions_ask_what_then_how_bad_then_what_next():
     chosen = pain_questions(stopped, "discomfort")
     assert re.findall(r'data-action="rate:(\d+)"', chosen) == [str(n) for n in range(11)]
     assert re.search(r'class="sc-btn sc-chosen" data-action="feel:discomfort"', chosen)
+    assert "feel:sharp" not in chosen  # only the one chosen stays: room for the whole scale
     answered = pain_questions(PlayerView(phase="pain", pain_feeling="discomfort"), None)
     assert re.findall(r'data-action="after:(\w+)"', answered) == list(AFTER_PAIN_CHOICES)
     # Each answer is a key too, named on its button; a digit means one thing at a time.
@@ -196,7 +197,7 @@ def test_the_start_card_counts_as_the_coach_card_does_and_says_where():
     browser that had said it has none."""
     cat = load_catalogue()
     floor = start_card(cat.routine("floor-flow"))
-    assert "Five steps (four stretches, one side at a time). Press START, then get ready on " \
+    assert "5 steps (4 stretches, each side its own step). Press START, then get ready on " \
            "your mat: I will tell you each step aloud." in floor
     desk = cat.routine("desk-break")
     assert all(step.stretch.position in ("seated", "standing") for step in desk.steps)

@@ -123,6 +123,22 @@ def test_sentences_say_what_happened_per_stretch():
     assert skipped.rows[0].status == SKIPPED and sentences(skipped) == ["Cat-cow: skipped."]
     several = summarise([], plan[:1] + plan[3:])
     assert sentences(several) == ["Not reached this time: Cat-cow and Lying knee drop twist."]
+
+    # A stretch's other side has a result as soon as its first side starts: the events say
+    # how far the session came. The left side hurt at once (nothing held: no "no bouncing"),
+    # the person rested, then pressed STOP.
+    sides = [("seated_hamstring", "Seated hamstring stretch", "left", 30.0),
+             ("seated_hamstring", "Seated hamstring stretch", "right", 30.0),
+             ("seated_forward_fold", "Seated forward fold", "both", 30.0)]
+    hurt = summarise([result("seated_hamstring", "Seated hamstring stretch", "left", 0.0,
+                             pains=[6.2]),
+                      result("seated_hamstring", "Seated hamstring stretch", "right", 0.0)],
+                     sides, [Event(0.0, "step_started", "seated_hamstring", "left"),
+                             Event(6.2, "pain_stop", "seated_hamstring", "left")])
+    assert [r.status for r in hurt.rows] == [STOPPED, NOT_REACHED, NOT_REACHED]
+    assert sentences(hurt) == [
+        "Seated hamstring stretch: left 0 s of 30 s, right not reached; one pain stop.",
+        "Not reached this time: Seated forward fold."]
     assert partial.rows[0].status == NOT_DONE and partial.headline == "0 of 2 done"
 
 
@@ -188,6 +204,9 @@ def test_live_page_summary_after_stop(db, monkeypatch):
     assert "How it went: 2 of 16 done" in text
     assert "Stretch Held Result Notes" in text and markup.count("<tr>") == 1 + 16
     assert f"Saved as session {sid}" in text
+    # The pain stop went unanswered: said here too, with the advice for sharp pain.
+    assert re.search(r"Pain stop at \d+ s during Knee to chest, right side: the questions "
+                     r"after it were not answered\. If it was sharp pain", text), text
 
 
 def test_live_page_shows_the_first_stretch_before_start(db, monkeypatch):
@@ -221,8 +240,11 @@ def test_review_charts_speak_plain_words_and_show_only_the_stretch(db):
     assert line["encoding"]["x"]["scale"]["domain"] == list(window)
     assert line["encoding"]["x"]["title"] == "seconds into the session"
     labels = {r.get("label") for d in spec["datasets"].values() for r in d}
-    events_named = {r.get("event") for d in spec["datasets"].values() for r in d}
-    assert "target" in labels and "hold started" in events_named
+    assert "target" in labels and "held" in labels
+    spans = [(r["start"], r["end"]) for d in spec["datasets"].values() for r in d
+             if r.get("label") == "held"]
+    assert spans == [(pytest.approx(hold["start_s"], abs=0.05),
+                      pytest.approx(hold["end_s"], abs=0.05))]
 
     daily = daily_chart([("2026-11-28", 20.0), ("2026-11-29", 75.0)]).to_dict()
     legend_values = {r["total that day"] for d in daily["datasets"].values() for r in d

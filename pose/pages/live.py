@@ -22,7 +22,7 @@ from pose.picture import picture_caption, picture_side, stretch_picture_uri
 from pose.routines import HOLD_RANGE_S
 from pose.sessions import grow_ranges, limits_for
 from pose.store import open_store
-from pose.summary import plan_of, summarise
+from pose.summary import pain_lines, plan_of, summarise
 
 MODELS = {"full": "Accurate", "lite": "Fast (for slower computers)"}
 
@@ -137,8 +137,13 @@ def ended_parts(shown: LiveSession, snap) -> list[str]:
     """The summary once the session has ended (finished, or STOP)."""
     parts = [view_html.alert("Routine finished - here is how it went." if snap.finished
                              else "Session ended - here is how it went.", "success"),
+             # All the session's events (the snapshot keeps the last 50 only).
              view_html.summary(summarise([r.to_dict() for r in shown.results()],
-                                         plan_of(shown.routine), snap.events))]
+                                         plan_of(shown.routine), shown.loop.events))]
+    # Each pain stop with what was answered, or the advice for sharp pain if nothing was.
+    parts += [view_html.alert(line, "warning")
+              for line in pain_lines(shown.loop.events,
+                                     {k: s.name for k, s in cat.stretches.items()})]
     if shown.save_error:
         where = f" They were written to {shown.saved_to} instead." if shown.saved_to else ""
         parts.append(view_html.alert(f"The results could not be saved in the session store: "

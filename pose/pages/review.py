@@ -13,7 +13,6 @@ from pose.review import (
     completion_note,
     daily_chart,
     events_rows,
-    pain_lines,
     range_chart,
     range_lines,
     results_rows,
@@ -22,7 +21,7 @@ from pose.review import (
 )
 from pose.sessions import replay_session
 from pose.store import open_store
-from pose.summary import plan_of, summarise
+from pose.summary import pain_lines, plan_of, summarise
 from pose.track import frames_csv_text
 
 #: Chart heights in pixels; Streamlit squeezes an Altair chart left to size itself here.
@@ -118,8 +117,8 @@ with open_store(db_url()) as store:
             about.markdown(f"**{stretch.name}**" + ("" if r["side"] == "both"
                                                     else f", {r['side']} side"))
             about.caption("Each chart is one angle the coach checks. Green band: its target "
-                          "range. Dashed lines: what happened when. Only this stretch's part "
-                          "of the session is shown.")
+                          "range. Blue shading: held. Dashed lines: what else happened when. "
+                          "Only this stretch's part of the session is shown.")
             window = stretch_window(track, stretch.id, r["side"], r.get("holds", []), events)
             charts = angle_charts(track, stretch, r["side"], events, window)
             for chart in charts:
