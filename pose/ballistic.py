@@ -33,12 +33,16 @@ Constants:
   wildly on its own, and a shoulder's flexion and abduction both move with its elbow). Or
   one limb, the hips or shoulders, whose every swing of the run is a whole limb's
   (``BounceDetector.whole_limb_seen_s``): 60 deg or more and seen on its way, a sample in its
-  middle half, as explosive swings with pauses are (``PAUSES``). One leg kicking with rests or
-  swinging, one arm punching: synthetic kicks at 0.5-1.5 a second and leg swings at 1-1.5 Hz
-  were missed at 10-60 fps (one limb) and are found. A flickering limb jumps from one frame to
-  the next (no sample on its way, ``test_one_limb_flickering_is_not_a_body_moving``); a
-  walker's arms and a walk's hips swing about 40 deg. One limb swinging fast is enough for the
-  travel below to be noted (a walker's swinging shows limb by limb).
+  middle half, as explosive swings with pauses are (``PAUSES``), and whose hand or foot
+  really went that far (``MIN_REACH_M`` = 0.25 m across the last ``TRAVEL_S``, in the world
+  landmarks: a punch goes at the camera, not across the picture). One leg kicking with rests
+  or swinging, one arm punching: synthetic kicks at 0.5-1.5 a second and leg swings at 1-1.5
+  Hz were missed at 10-60 fps (one limb) and are found. A flickering limb jumps from one frame
+  to the next (no sample on its way, ``test_one_limb_flickering_is_not_a_body_moving``); an
+  arm lying out to the side reads a shoulder flexion that swings 90 deg and more with
+  landmark jitter alone (its projection on the sagittal plane is short), with the hand still;
+  a walker's arms and a walk's hips swing about 40 deg. One limb swinging fast is enough for
+  the travel below to be noted (a walker's swinging shows limb by limb).
 - ``MIN_TRAVEL`` = 0.25 body sizes between the halves of the last ``TRAVEL_S`` = 2 s (the hips'
   mean position over each half): a body that travels across the picture while its legs and
   arms swing is walking (or running) past, not swinging in place, and no episode starts until
@@ -87,6 +91,14 @@ episode starts."""
 TRAVEL_CHECK_S = 0.25
 """While one limb alone swings fast, how often travel is measured (s): often enough for a
 latch of ``TRAVEL_S``."""
+
+MIN_REACH_M = 0.25
+"""How far (m) one limb's hand or foot must have gone over the last ``TRAVEL_S`` for that limb
+alone to be ballistic movement: a kick's foot and a punch's hand go 0.4-0.8 m; an angle
+flickering on a still limb moves it by the landmarks' jitter, a few centimetres."""
+#: The landmark at each limb's end, whose reach ``MIN_REACH_M`` is measured on.
+LIMB_END = {"left arm": lm.LEFT_WRIST, "right arm": lm.RIGHT_WRIST,
+        "left leg": lm.LEFT_ANKLE, "right leg": lm.RIGHT_ANKLE}
 
 MESSAGE = "Fast, jerky movement: stretch slowly and hold instead"
 
@@ -180,7 +192,7 @@ class BallisticWatch:
             return None
         moving = len({self._limb[d.angle] for d in active}) >= self.min_limbs or any(
             d.whole_limb_seen_s is not None and t_s - d.whole_limb_seen_s <= self.agree_s
-            for d in active)
+            and self.reach(self._limb[d.angle]) >= MIN_REACH_M for d in active)
         if self._episode_at is not None and t_s - self._episode_at < self.rearm_s:
             if moving:
                 self._episode_at = t_s  # still the same episode
@@ -208,6 +220,18 @@ class BallisticWatch:
                             found[0].frequency_hz)
         self.episodes.append(episode)
         return episode
+
+    def reach(self, limb: str) -> float:
+        """How far (m) ``limb``'s hand or foot went over the last ``travel_s``: the diagonal
+        of the box its world positions fill, where seen (visibility 0.5 or more); 0 for the
+        trunk and with fewer than 4 such poses."""
+        end = LIMB_END.get(limb)
+        if end is None:
+            return 0.0
+        at = [p.world[end] for p in self._recent if p.visibility[end] >= 0.5]
+        if len(at) < 4:
+            return 0.0
+        return float(np.linalg.norm(np.ptp(np.stack(at), axis=0)))
 
     def travelled(self) -> float:
         """How far the body moved across the picture over the last ``travel_s``: the hips'
