@@ -35,10 +35,12 @@ function onKey(event) {
       (target && target.isContentEditable)) return;  // typing a profile name
   const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
   const own = target && target.closest && target.closest('[data-action="start"]');
-  if (key === "Enter" && document.querySelector('[data-testid="live-start"]') &&
+  if (key === "Enter" && document.querySelector(
+        '[data-testid="live-start"], [data-testid="live-again"]') &&
       (own || !["a", "button", "summary"].includes(tag))) {
-    // Before START: Enter starts the camera, unless the focus is on a link or another button
-    // (Tab to "Review" and Enter opens Review; the video's own START starts it anyway).
+    // Before START, or after STOP: Enter starts the camera, unless the focus is on a link or
+    // another button (Tab to "Review" and Enter opens Review; the video's own START starts
+    // it anyway).
     event.preventDefault();
     event.stopPropagation();
     startCamera();

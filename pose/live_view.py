@@ -205,7 +205,8 @@ ON_THE_FLOOR = frozenset({"supine", "prone", "all_fours", "kneeling"})
 def start_card(routine: Routine, voice: bool | None = None) -> str:
     """The card before START: the routine, its steps counted as the coach card counts them
     (each side of a stretch is a step of its own: "1 of 5"), where to get ready, the voice
-    promised only where the browser has not said it has none (``voice`` False), and a START
+    promised only where the browser said it has one (``voice``: True, False, or None before
+    it has said), and a START
     as large as the coach's buttons, also the Enter key (the video's own is a small one; the
     browser side presses it, ``coach_component.js``)."""
     e = html.escape
@@ -215,14 +216,21 @@ def start_card(routine: Routine, voice: bool | None = None) -> str:
         counted += f" ({stretches} stretches, each side its own step)"
     floor = any(step.stretch.position in ON_THE_FLOOR for step in routine.steps)
     where = "get ready on your mat" if floor else "get ready where the camera sees you"
-    told = ("I will tell you each step aloud" if voice is not False
-            else "read each step on this screen: this browser has no voice of its own")
+    told = {True: "I will tell you each step aloud",
+            None: "I will show each step here, and say it aloud if this browser can speak",
+            False: "read each step on this screen: this browser has no voice of its own"}[voice]
     first = routine.steps[0].stretch
     return (f"<div class='sc-card' style='--sc-phase:#0072b2' data-testid='live-start'>"
             f"<div class='sc-label'>{e(routine.name)}</div><div class='sc-sub'>"
             f"{e(counted)}. Press START, then {where}: {told}.</div>"
             f"<div class='sc-note'>First: {e(first.name)}. {e(first.camera)}</div>"
             + button("START (Enter)", "start", "live-start-button", "sc-start") + "</div>")
+
+
+def start_again() -> str:
+    """After STOP (or the routine's end), below the summary: START again, large, also Enter
+    (``coach_component.js``)."""
+    return button("START again (Enter)", "start", "live-again", "sc-start")
 
 
 def button(label: str, action: str, testid: str, kind: str = "", key: str = "") -> str:

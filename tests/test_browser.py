@@ -290,6 +290,10 @@ def test_live_page_coaches_the_webcam(server, page, db):
             pytest.fail(message)
         warnings.warn(message, stacklevel=1)
     _assert_no_exception(page, "Live after STOP")
+    # START again from the summary with Enter: the video's START, pressed, starts the camera.
+    page.locator('[data-testid="live-again"]').first.wait_for(timeout=5_000)
+    page.locator("body").press("Enter")
+    webrtc.get_by_role("button", name=re.compile(r"^stop$", re.I)).wait_for(timeout=10_000)
     assert not page.console.errors, "console errors:\n" + "\n".join(page.console.errors)
     print(f"\nlive session {sid}: {n_after} frames, {n_results} results, ended_at "
           f"{'set' if ended_at is not None else 'unset'}, summary shown: {shown_summary}, "

@@ -198,7 +198,9 @@ def test_the_start_card_counts_as_the_coach_card_does_and_says_where():
     cat = load_catalogue()
     floor = start_card(cat.routine("floor-flow"))
     assert "5 steps (4 stretches, each side its own step). Press START, then get ready on " \
-           "your mat: I will tell you each step aloud." in floor
+           "your mat: I will show each step here, and say it aloud if this browser can " \
+           "speak." in floor
+    assert "I will tell you each step aloud." in start_card(cat.routine("floor-flow"), True)
     desk = cat.routine("desk-break")
     assert all(step.stretch.position in ("seated", "standing") for step in desk.steps)
     card = start_card(desk, voice=False)

@@ -204,6 +204,7 @@ def test_live_page_summary_after_stop(db, monkeypatch):
     assert "How it went: 2 of 16 done" in text
     assert "Stretch Held Result Notes" in text and markup.count("<tr>") == 1 + 16
     assert f"Saved as session {sid}" in text
+    assert 'data-testid="live-again"' in markup and "START again (Enter)" in text
     # The pain stop went unanswered: said here too, with the advice for sharp pain.
     assert re.search(r"Pain stop at \d+ s during Knee to chest, right side: the questions "
                      r"after it were not answered\. If it was sharp pain", text), text

@@ -134,16 +134,11 @@ def picture_part(stretch, side: str | None, caption: str | None = None,
 
 
 def ended_parts(shown: LiveSession, snap) -> list[str]:
-    """The summary once the session has ended (finished, or STOP)."""
+    """The session's end (finished, or STOP): where it was saved, each pain stop (safety
+    first), the summary, then START again. Most important first: at 720 px the end of the
+    summary is below the fold."""
     parts = [view_html.alert("Routine finished - here is how it went." if snap.finished
-                             else "Session ended - here is how it went.", "success"),
-             # All the session's events (the snapshot keeps the last 50 only).
-             view_html.summary(summarise([r.to_dict() for r in shown.results()],
-                                         plan_of(shown.routine), shown.loop.events))]
-    # Each pain stop with what was answered, or the advice for sharp pain if nothing was.
-    parts += [view_html.alert(line, "warning")
-              for line in pain_lines(shown.loop.events,
-                                     {k: s.name for k, s in cat.stretches.items()})]
+                             else "Session ended - here is how it went.", "success")]
     if shown.save_error:
         where = f" They were written to {shown.saved_to} instead." if shown.saved_to else ""
         parts.append(view_html.alert(f"The results could not be saved in the session store: "
@@ -153,9 +148,17 @@ def ended_parts(shown: LiveSession, snap) -> list[str]:
         parts.append(view_html.alert(f"Saved as session {snap.session_id}.", "info",
                                      link=("See it on Review", f"review?session="
                                            f"{snap.session_id}")))
+    # Each pain stop with what was answered, or the advice for sharp pain if nothing was; the
+    # summary from all the session's events (the snapshot keeps the last 50 only).
+    events = shown.loop.events
+    parts += [view_html.alert(line, "warning")
+              for line in pain_lines(events, {k: s.name for k, s in cat.stretches.items()})]
+    parts.append(view_html.summary(summarise([r.to_dict() for r in shown.results()],
+                                             plan_of(shown.routine), events)))
     if shown.finish_error:
         parts.append(view_html.alert(f"Your comfortable ranges were not updated from this "
                                      f"session: {shown.finish_error}", "warning"))
+    parts.append(view_html.start_again())
     return parts
 
 
