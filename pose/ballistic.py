@@ -98,7 +98,7 @@ alone to be ballistic movement: a kick's foot and a punch's hand go 0.4-0.8 m; a
 flickering on a still limb moves it by the landmarks' jitter, a few centimetres."""
 #: The landmark at each limb's end, whose reach ``MIN_REACH_M`` is measured on.
 LIMB_END = {"left arm": lm.LEFT_WRIST, "right arm": lm.RIGHT_WRIST,
-        "left leg": lm.LEFT_ANKLE, "right leg": lm.RIGHT_ANKLE}
+            "left leg": lm.LEFT_ANKLE, "right leg": lm.RIGHT_ANKLE}
 
 MESSAGE = "Fast, jerky movement: stretch slowly and hold instead"
 

@@ -206,9 +206,8 @@ def start_card(routine: Routine, voice: bool | None = None) -> str:
     """The card before START: the routine, its steps counted as the coach card counts them
     (each side of a stretch is a step of its own: "1 of 5"), where to get ready, the voice
     promised only where the browser said it has one (``voice``: True, False, or None before
-    it has said), and a START
-    as large as the coach's buttons, also the Enter key (the video's own is a small one; the
-    browser side presses it, ``coach_component.js``)."""
+    it has said), and a START as large as the coach's buttons, also the Enter key (the
+    video's own is a small one; the browser side presses it, ``coach_component.js``)."""
     e = html.escape
     stretches, steps = len(routine.steps), len(plan_of(routine))
     counted = f"{steps} steps"

@@ -2,7 +2,8 @@
 
 Laid out for a person on a mat 2-3 m away: the mirrored video large, beside it the phase, the
 stretch and side, the one cue and the hold ring in large type (``pose.live_view``); keys for
-everything (space, S, P, F; ``pose.coach_component``); a voice; the pain stop's questions.
+everything (Enter, space, S, P, F and the pain questions' answers;
+``pose.coach_component``); a voice; the pain stop's questions.
 """
 
 from typing import Any
