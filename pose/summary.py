@@ -68,7 +68,9 @@ class SideSummary:
             return DONE
         if self.pain_stops:
             return STOPPED
-        return NOT_DONE if self.total_s > 0 else SKIPPED
+        # Skipped: nothing at all happened there. Gone past the safe range or bounced, the
+        # person was at it.
+        return NOT_DONE if self.total_s > 0 or self.bounces or self.over_range else SKIPPED
 
     @property
     def done(self) -> bool:
@@ -208,20 +210,21 @@ def sentences(summary: SessionSummary) -> list[str]:
             parts[-1] += f" of {seconds(held[0].target_s)}"
         parts += [r.status if r.side == "both" else f"{r.side} {r.status}"
                   for r in rows if r.status in (SKIPPED, NOT_REACHED)]
-        text = f"{first.name}: {', '.join(parts) if held else 'skipped'}"
+        every_side_skipped = not held and all(r.status == SKIPPED for r in rows)
+        text = f"{first.name}: {'skipped' if every_side_skipped else ', '.join(parts)}"
         if all(r.status == DONE for r in rows):
             text += " - done"
         cycles = sum(r.cycles or 0 for r in rows)
         if any(r.cycles is not None for r in rows) and cycles:
             text += f", {count(cycles, 'slow cycle')}"
         tried = [r for r in rows if r.status not in (SKIPPED, NOT_REACHED)]
-        if any(r.total_s > 0 for r in tried):  # "no bouncing" only of something held
-            bounces = sum(r.bounces for r in rows)
+        bounces = sum(r.bounces for r in rows)
+        if bounces or any(r.total_s > 0 for r in tried):  # "no bouncing" of something held
             text += "; " + ("no bouncing" if not bounces else count(bounces, "bounce"))
-            over = sum(r.over_range for r in rows)
-            if over:
-                text += "; past the safe range " + {1: "once", 2: "twice"}.get(
-                    over, f"{over} times")
+        over = sum(r.over_range for r in rows)
+        if over:  # held or not: past the safe range is always said
+            text += "; past the safe range " + {1: "once", 2: "twice"}.get(
+                over, f"{over} times")
         stops = sum(r.pain_stops for r in rows)
         if stops:
             text += "; " + _pain(stops, [lv for r in rows for lv in r.pain_levels])

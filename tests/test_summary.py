@@ -139,6 +139,17 @@ def test_sentences_say_what_happened_per_stretch():
     assert sentences(hurt) == [
         "Seated hamstring stretch: left 0 s of 30 s, right not reached; one pain stop.",
         "Not reached this time: Seated forward fold."]
+    # Past the safe range is said held or not; one side skipped, the other not reached.
+    went_too_far = summarise([result("seated_hamstring", "Seated hamstring stretch", "left",
+                                     0.0, over=1)], sides[:2],
+                             [Event(0.0, "step_started", "seated_hamstring", "left")])
+    assert sentences(went_too_far) == ["Seated hamstring stretch: left 0 s of 30 s, right not "
+                                       "reached; past the safe range once."]
+    skipped_one = summarise([result("seated_hamstring", "Seated hamstring stretch", side, 0.0)
+                             for side in ("left", "right")], sides[:2],
+                            [Event(0.0, "step_started", "seated_hamstring", "left")])
+    assert sentences(skipped_one) == ["Seated hamstring stretch: left skipped, right not "
+                                      "reached."]
     assert partial.rows[0].status == NOT_DONE and partial.headline == "0 of 2 done"
 
 
