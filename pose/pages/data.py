@@ -1,5 +1,7 @@
 """Your data: export a profile's sessions, results and pain notes; delete a session, a profile,
-or everything. Each deletion asks to be confirmed with a tick first."""
+or everything. Each deletion asks to be confirmed with a tick first, a tick for that one
+session or profile only (keyed by it: a tick kept across the rerun after a deletion confirmed
+the next session's, and a second click deleted it unasked), and says what it deleted."""
 
 import streamlit as st
 
@@ -11,6 +13,11 @@ from pose.uploads import remove_kept
 st.title("Your data")
 st.caption("Everything StretchCheck keeps stays on this computer, in one database file. "
            "Take a copy of it, or delete it, here.")
+
+# What the last deletion did: said after the rerun that shows the store without it.
+done = st.session_state.pop("data_deleted", None)
+if done:
+    st.success(done)
 
 with open_store(db_url()) as store:
     st.caption(f"Stored in {store.path}")
@@ -38,20 +45,21 @@ with open_store(db_url()) as store:
                         f"({s.duration_s:.0f} s)" for s in sessions}
         sid = st.selectbox("Session", list(labels), format_func=labels.__getitem__,
                            key="data_session")
-        sure = st.checkbox(f"Yes, delete session {sid} for good", key="sure_session")
+        sure = st.checkbox(f"Yes, delete session {sid} for good", key=f"sure_session_{sid}")
         if st.button("Delete this session", disabled=not sure) and sid is not None:
             remove_kept(store.delete_session(sid), store.path)
-            st.success(f"Session {sid} deleted.")
+            st.session_state.data_deleted = f"Session {labels[sid]} deleted."
             st.rerun()
     sure = st.checkbox(f"Yes, delete profile {profile.name!r} and all {len(sessions)} of its "
-                       "sessions for good", key="sure_profile")
+                       "sessions for good", key=f"sure_profile_{profile.id}")
     if st.button("Delete this profile", disabled=not sure):
         remove_kept(store.delete_profile(profile.id), store.path)
-        st.success(f"Profile {profile.name!r} deleted.")
+        st.session_state.data_deleted = (f"Profile {profile.name!r} and its {len(sessions)} "
+                                         "sessions deleted.")
         st.rerun()
     sure = st.checkbox("Yes, delete every profile and every session for good",
-                       key="sure_everything")
+                       key=f"sure_everything_{len(profiles)}_{sum(1 for _ in sessions)}")
     if st.button("Delete everything", type="primary", disabled=not sure):
         remove_kept(store.delete_everything(), store.path)
-        st.success("Everything deleted.")
+        st.session_state.data_deleted = "Everything deleted."
         st.rerun()

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def seed(db: Path, sessions: dict[str, int] | None = None, video: Path | None = None
          ) -> dict[str, list[int]]:
-    """``{profile: n_sessions}`` saved sessions, each with results, events and a pain note;
+    """``{profile: n_sessions}`` saved sessions, each with results, events and a pain note (the
+    first of each profile answered);
     returns the session ids per profile. ``video`` is recorded as the first one's kept video."""
     ids: dict[str, list[int]] = {}
     with open_store(db) as store:
@@ -28,6 +29,10 @@ def seed(db: Path, sessions: dict[str, int] | None = None, video: Path | None = 
                 report = hand_report(track)
                 report.events.append(Event(2.9, "pain_stop", report.results[0].stretch.id,
                                            "left", f"Stopped: it hurts ({name} {i})"))
+                if i == 0:  # the first one's questions answered, the others' not
+                    report.events.append(Event(
+                        3.4, "pain_report", report.results[0].stretch.id, "left", "answered",
+                        {"feeling": "discomfort", "rating": 4, "stop_today": "no"}))
                 sid = store.save_analysis(track, report, profile_id=profile.id,
                                           video_path=video if video and not ids else None)
                 store.save_results(sid, report)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 import subprocess
 import tempfile
@@ -150,6 +151,14 @@ def test_export_a_profile_from_the_cli(tmp_path):
     assert len(results) == 4  # two sessions, left and right
     assert sorted(p["message"] for p in pains) == ["Stopped: it hurts (ana 0)",
                                                    "Stopped: it hurts (ana 1)"]
+    # Each pain note with its answers, or that it had none; times a spreadsheet reads.
+    answers = {p["message"][-6:-1]: (p["answered"], p["feeling"], p["rating"],
+                                     p["stopped_for_the_day"]) for p in pains}
+    assert answers == {"ana 0": ("True", "Discomfort or a strong stretch", "4", "no"),
+                       "ana 1": ("False", "", "", "")}
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", s["started_at"])
+               for s in sessions)
+    assert isinstance(data["sessions"][0]["started_at"], float)
     assert all("ben" not in json.dumps(s) for s in data["sessions"])
     missing = cli("export", "zed", "--out", str(out), "--db", str(db))
     assert missing.returncode == 2 and "no profile 'zed'" in missing.stderr
@@ -171,10 +180,17 @@ def test_the_data_page_exports_and_deletes(tmp_path, monkeypatch):
     assert at.selectbox(key="data_profile").value == "ana"
     delete = next(b for b in at.button if b.label == "Delete this session")
     assert delete.disabled, "deleting must be confirmed first"
-    at.selectbox(key="data_session").set_value(ids["ana"][0])
-    at.checkbox(key="sure_session").check().run()
+    first = ids["ana"][0]
+    at.selectbox(key="data_session").set_value(first).run()
+    at.checkbox(key=f"sure_session_{first}").check().run()
     next(b for b in at.button if b.label == "Delete this session").click().run()
     assert not at.exception, at.exception
     with open_store(db) as store:
-        assert ids["ana"][0] not in [s.id for s in store.sessions()]
+        assert first not in [s.id for s in store.sessions()]
         assert len(store.sessions()) == 2
+    # Said after the rerun, and the tick was for that session only: the next one shown is not
+    # confirmed, so its button is disabled.
+    assert any(f"#{first} " in m.value and "deleted" in m.value for m in at.success)
+    shown = at.selectbox(key="data_session").value
+    assert shown != first and not at.checkbox(key=f"sure_session_{shown}").value
+    assert next(b for b in at.button if b.label == "Delete this session").disabled
