@@ -14,7 +14,7 @@ it is then quoted ("one pain stop, 3/10").
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pose.events import Event
@@ -59,6 +59,9 @@ class SideSummary:
     cycles: int | None = None
     reached: bool = True
     """The session came to this stretch and side (a routine's later steps may not be)."""
+    ended_here: bool = False
+    """The session ended on this stretch and side, before the routine's end: nothing done
+    there is "not done", not "skipped" (nobody skipped it)."""
 
     @property
     def status(self) -> str:
@@ -68,9 +71,10 @@ class SideSummary:
             return DONE
         if self.pain_stops:
             return STOPPED
-        # Skipped: nothing at all happened there. Gone past the safe range or bounced, the
-        # person was at it.
-        return NOT_DONE if self.total_s > 0 or self.bounces or self.over_range else SKIPPED
+        # Skipped: nothing at all happened there, and the session went on past it. Gone past
+        # the safe range or bounced, the person was at it.
+        at_it = self.total_s > 0 or self.bounces or self.over_range or self.ended_here
+        return NOT_DONE if at_it else SKIPPED
 
     @property
     def done(self) -> bool:
@@ -131,9 +135,12 @@ def summarise(results: Iterable[Mapping[str, Any]],
         plan: what the routine asked for (``plan_of``), in order. Steps after the furthest
             one the session came to are "not reached": the furthest with a ``step_started``
             event or a result with time, a bounce or a pain stop in it (a result alone says
-            little: a stretch's other side has one as soon as the first side starts). Without
-            such events, the steps the results lack. Results outside the plan follow it. None
-            (a video analysed in auto mode): just the results.
+            little: a stretch's other side has one as soon as the first side starts). The
+            session ended on that furthest one unless the routine finished (a
+            ``routine_finished`` event), so nothing done there is "not done". Without
+            ``step_started`` events, the steps the results lack are "not reached". Results
+            outside the plan follow it. None (a video analysed in auto mode): just the
+            results.
         events: the session's events; pain levels are read from its ``pain_stop`` events
             (``level``) and from the answers after them (``pain_report``, ``rating``).
     """
@@ -154,13 +161,15 @@ def summarise(results: Iterable[Mapping[str, Any]],
     came_to = [i for i, (sid, _, side, _) in enumerate(plan)
                if (sid, side) in started or _acted(by_key.get((sid, side)))]
     furthest = max(came_to, default=-1)
+    finished = any(e.kind == "routine_finished" for e in events)
     for i, (sid, name, side, target) in enumerate(plan):
         r = by_key.get((sid, side))
         if not (i <= furthest if started else r is not None):
             rows.append(SideSummary(sid, name, side, target, reached=False))
-        else:
-            rows.append(_row(r, levels) if r is not None
-                        else SideSummary(sid, name, side, target))
+            continue
+        row = _row(r, levels) if r is not None else SideSummary(sid, name, side, target)
+        rows.append(replace(row, ended_here=True) if started and i == furthest
+                    and not finished else row)
     for key, r in by_key.items():
         if key not in keys:
             rows.append(_row(r, levels))
@@ -245,22 +254,32 @@ def table_rows(summary: SessionSummary) -> list[dict[str, str]]:
              "Notes": r.notes()} for r in summary.rows]
 
 
-def pain_lines(events: Sequence[Event], names: Mapping[str, str] | None = None) -> list[str]:
-    """One plain line per pain stop of a session, with what the person reported after it
-    (``pain_report`` events: feeling and 0-10 rating) when they answered, and when they did
-    not, that they did not, with the advice for sharp pain (``pose.phases.STOP_TODAY_ADVICE``).
-    """
-    names = names or {}
-    lines = []
+def pain_answers(events: Sequence[Event]) -> list[tuple[Event, Event | None]]:
+    """Each ``pain_stop`` event of a session, in order, with the ``pain_report`` that answered
+    its questions (feeling, 0-10 rating, whether stretching stopped for the day), or None when
+    they went unanswered (the next stop came first, or none came)."""
+    out = []
     for i, e in enumerate(events):
         if e.kind != "pain_stop":
             continue
+        report = next((r for r in events[i + 1:] if r.kind == "pain_report"), None)
+        later_stop = next((r for r in events[i + 1:] if r.kind == "pain_stop"), None)
+        answered = report is not None and (later_stop is None or report.t_s <= later_stop.t_s)
+        out.append((e, report if answered else None))
+    return out
+
+
+def pain_lines(events: Sequence[Event], names: Mapping[str, str] | None = None) -> list[str]:
+    """One plain line per pain stop of a session, with what the person reported after it
+    (``pain_answers``: feeling and 0-10 rating) when they answered, and when they did not,
+    that they did not, with the advice for sharp pain (``pose.phases.STOP_TODAY_ADVICE``)."""
+    names = names or {}
+    lines = []
+    for e, report in pain_answers(events):
         what = names.get(e.stretch or "", e.stretch or "a stretch")
         side = f", {e.side} side" if e.side in ("left", "right") else ""
         line = f"Pain stop at {e.t_s:.0f} s during {what}{side}"
-        report = next((r for r in events[i + 1:] if r.kind == "pain_report"), None)
-        later_stop = next((r for r in events[i + 1:] if r.kind == "pain_stop"), None)
-        if report is not None and (later_stop is None or report.t_s <= later_stop.t_s):
+        if report is not None:
             feeling = FEELINGS.get(str(report.data.get("feeling")), "pain")
             line += f": {feeling.lower()}, {report.data.get('rating')} out of 10"
             if report.data.get("stop_today") == "yes":

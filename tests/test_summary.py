@@ -145,11 +145,19 @@ def test_sentences_say_what_happened_per_stretch():
                              [Event(0.0, "step_started", "seated_hamstring", "left")])
     assert sentences(went_too_far) == ["Seated hamstring stretch: left 0 s of 30 s, right not "
                                        "reached; past the safe range once."]
+    # STOP on the left side with nothing done there: not skipped (nobody skipped it), not
+    # done; after a skip (the next side started), skipped.
+    stopped = summarise([result("seated_hamstring", "Seated hamstring stretch", side, 0.0)
+                         for side in ("left", "right")], sides,
+                        [Event(0.0, "step_started", "seated_hamstring", "left")])
+    assert [r.status for r in stopped.rows] == [NOT_DONE, NOT_REACHED, NOT_REACHED]
+    assert sentences(stopped)[0] == ("Seated hamstring stretch: left 0 s of 30 s, right not "
+                                     "reached.")
     skipped_one = summarise([result("seated_hamstring", "Seated hamstring stretch", side, 0.0)
-                             for side in ("left", "right")], sides[:2],
-                            [Event(0.0, "step_started", "seated_hamstring", "left")])
-    assert sentences(skipped_one) == ["Seated hamstring stretch: left skipped, right not "
-                                      "reached."]
+                             for side in ("left", "right")], sides,
+                            [Event(0.0, "step_started", "seated_hamstring", "left"),
+                             Event(5.0, "step_started", "seated_hamstring", "right")])
+    assert [r.status for r in skipped_one.rows] == [SKIPPED, NOT_DONE, NOT_REACHED]
     assert partial.rows[0].status == NOT_DONE and partial.headline == "0 of 2 done"
 
 
@@ -230,6 +238,27 @@ def test_live_page_shows_the_first_stretch_before_start(db, monkeypatch):
     markup = "".join(panel_parts(at))
     assert markup.count("<img ") == 1 and 'alt="First: Glute bridge"' in markup
     assert "<figcaption>First: Glute bridge</figcaption>" in markup
+
+
+def test_the_live_settings_are_as_left_when_live_comes_back(db, monkeypatch):
+    """A widget's value lives only while its page shows it: after a look at another page the
+    name and the routine went back to "me" and the first routine, and the next session was
+    recorded under them. Leaving a page drops its widgets' keys, as here."""
+    monkeypatch.setenv("STRETCHCHECK_CAMERA", "off")
+    at = AppTest.from_file(str(PAGES / "live.py"), default_timeout=120).run()
+    at.text_input(key="_profile").set_value("Ann").run()
+    at.selectbox(key="_routine").set_value("lower-back").run()
+    assert "Lower back" in "".join(panel_parts(at))
+    kept = {k: at.session_state[k] for k in ("profile", "routine", "model")}
+    assert kept == {"profile": "Ann", "routine": "lower-back", "model": "full"}
+    back = AppTest.from_file(str(PAGES / "live.py"), default_timeout=120)
+    for key, value in kept.items():  # what Session State keeps once the widgets are gone
+        back.session_state[key] = value
+    back.run()
+    assert not back.exception, back.exception
+    assert back.text_input(key="_profile").value == "Ann"
+    assert back.selectbox(key="_routine").value == "lower-back"
+    assert "Lower back" in "".join(panel_parts(back)) and not back.warning
 
 
 def test_review_charts_speak_plain_words_and_show_only_the_stretch(db):

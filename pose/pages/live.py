@@ -32,19 +32,36 @@ st.set_page_config(initial_sidebar_state="collapsed")
 st.html(CSS)
 cat = catalogue()
 
+routine_ids = list(cat.routines)
+if st.session_state.get("routine") not in routine_ids:  # kept from a catalogue since edited
+    st.session_state.pop("routine", None)
+linked = st.query_params.get("routine")  # a link can pick the routine: ?routine=desk-break
+asked = st.query_params.get("model")  # ?model=lite: the fast model from the link
+st.session_state.setdefault("profile", "me")
+st.session_state.setdefault("routine", linked if linked in routine_ids else routine_ids[0])
+st.session_state.setdefault("model", asked if asked in MODELS else next(iter(MODELS)))
+
+
+def setting(key: str) -> dict[str, Any]:
+    """A sidebar widget's ``key`` and ``on_change`` for the setting ``key``. A widget's value
+    lives only while its page shows it: the settings are kept under keys of their own, copied
+    to the widget at each run and back when it changes, so they are as the person left them
+    when Live comes back (Streamlit's multipage widgets, option 2; the name and the routine
+    went back to "me" and the first routine after a look at Routines, in a review)."""
+    st.session_state[f"_{key}"] = st.session_state[key]
+
+    def keep() -> None:
+        st.session_state[key] = st.session_state[f"_{key}"]
+    return {"key": f"_{key}", "on_change": keep}
+
+
 with st.sidebar:
-    profile_name = st.text_input("Your name", value=st.session_state.get("profile", "me"),
-                                 key="profile").strip() or "me"
-    routine_ids = list(cat.routines)
-    linked = st.query_params.get("routine")  # a link can pick the routine: ?routine=desk-break
-    routine_id = st.selectbox("Routine", routine_ids,
-                              index=routine_ids.index(linked) if linked in routine_ids else 0,
-                              format_func=lambda r: cat.routines[r].name, key="routine")
-    asked = st.query_params.get("model")  # ?model=lite: the fast model from the link
-    model = st.radio("Pose model", list(MODELS), format_func=MODELS.get, key="model",
-                     index=list(MODELS).index(asked) if asked in MODELS else 0,
+    profile_name = st.text_input("Your name", **setting("profile")).strip() or "me"
+    routine_id = st.selectbox("Routine", routine_ids, **setting("routine"),
+                              format_func=lambda r: cat.routines[r].name) or routine_ids[0]
+    model = st.radio("Pose model", list(MODELS), format_func=MODELS.get, **setting("model"),
                      help="The fast model suits slower computers; the accurate one sees joints "
-                          "more precisely.")
+                          "more precisely.") or next(iter(MODELS))
 
 routine = cat.routines[routine_id]
 unusual = [f"{s.stretch.name} {s.hold_s:.0f} s" for s in routine.steps
