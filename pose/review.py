@@ -282,6 +282,14 @@ def range_lines(history: Sequence[tuple[str, str, str, float]],
             for (stretch, angle), (day, degrees) in latest.items()]
 
 
+def event_label(e: Event, names: Mapping[str, str] | None = None) -> str:
+    """One event in a line a person reads: "42.0 s  hold started - Knee to chest, left side"
+    (the stretch's name, not its id; ``names`` maps ids to names)."""
+    what = (names or {}).get(e.stretch or "", e.stretch or "")
+    side = f", {e.side} side" if what and e.side in ("left", "right") else ""
+    return f"{e.t_s:.1f} s  {e.kind.replace('_', ' ')}" + (f" - {what}{side}" if what else "")
+
+
 def events_rows(events: Iterable[Event], names: Mapping[str, str] | None = None
                 ) -> list[dict[str, object]]:
     """The events table; ``names`` maps stretch ids to the names a person reads."""

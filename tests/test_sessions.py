@@ -231,7 +231,15 @@ def test_replay_page_plays_a_stored_session(db, saved_a03):
     assert not at.exception, at.exception
     assert at.subheader[0].value.startswith(f"Session {sid}")
     assert at.dataframe[0].value["stretch"].tolist() == ["Glute bridge"]
-    assert any("Jump to event" == s.label for s in at.selectbox)
+    jump = next(s for s in at.selectbox if s.label == "Jump to event")
+    assert jump.value is None  # from the start
+    # Events in words, the stretch by its name, not its id.
+    labels = list(jump.options)  # as shown
+    assert labels[0] == "From the start"
+    assert any("Glute bridge" in label for label in labels)
+    assert not any("glute_bridge" in label for label in labels)
+    check = next(s for s in at.selectbox if s.label == "Check it")
+    assert "lower-back" not in " ".join(check.options) and check.options[0].startswith("As it")
 
 
 def test_routines_page_lists_the_catalogue():
@@ -250,3 +258,6 @@ def test_live_page_setup_without_a_camera(db, monkeypatch):
     assert not at.exception, at.exception
     assert at.sidebar.selectbox[0].value == "desk-break"
     assert "Desk break" in panel_text(at)
+    # Without a link, a first visit opens on the lower back's routine.
+    first = page("live.py").run()
+    assert first.sidebar.selectbox[0].value == "lower-back" and "Lower back" in panel_text(first)

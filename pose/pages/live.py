@@ -26,6 +26,9 @@ from pose.store import open_store
 from pose.summary import pain_lines, plan_of, summarise
 
 MODELS = {"full": "Accurate", "lite": "Fast (for slower computers)"}
+#: The routine a first visit opens on: the one for the people StretchCheck is for (the
+#: catalogue's first, Desk break, has no stretch for the lower back).
+DEFAULT_ROUTINE = "lower-back"
 
 # The video and the coach need the whole width: the settings wait in the closed sidebar.
 st.set_page_config(initial_sidebar_state="collapsed")
@@ -38,7 +41,9 @@ if st.session_state.get("routine") not in routine_ids:  # kept from a catalogue 
 linked = st.query_params.get("routine")  # a link can pick the routine: ?routine=desk-break
 asked = st.query_params.get("model")  # ?model=lite: the fast model from the link
 st.session_state.setdefault("profile", "me")
-st.session_state.setdefault("routine", linked if linked in routine_ids else routine_ids[0])
+st.session_state.setdefault("routine", linked if linked in routine_ids
+                            else DEFAULT_ROUTINE if DEFAULT_ROUTINE in routine_ids
+                            else routine_ids[0])
 st.session_state.setdefault("model", asked if asked in MODELS else next(iter(MODELS)))
 
 

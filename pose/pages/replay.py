@@ -9,7 +9,7 @@ import streamlit as st
 from pose.app_state import catalogue, db_url
 from pose.errors import StretchCheckError
 from pose.render import render_playback
-from pose.review import events_rows, results_rows
+from pose.review import event_label, events_rows, results_rows
 from pose.sessions import analyse_video, replay_session, save_analysis
 from pose.store import open_store, resolve_db
 from pose.uploads import staged_upload, videos_dir
@@ -96,12 +96,14 @@ else:
 if session_id is None:
     st.stop()
 
-AS_RECORDED = "(as recorded: the same checks, actions and drop-outs)"
-AUTO = "(auto: recognise any stretch)"
+AS_RECORDED = "As it was recorded: the same checks and the same key presses"
+AUTO = "Any stretch it recognises"
 with open_store(url) as store:
     info = store.session(session_id)
     choices = [AS_RECORDED, AUTO] + list(cat.routines)
-    choice = st.selectbox("Check as", choices, index=0)
+    choice = st.selectbox("Check it", choices, index=0,
+                          format_func=lambda c: c if c in (AS_RECORDED, AUTO)
+                          else f"As the routine {cat.routines[c].name!r}")
     if choice == AS_RECORDED:
         report = replay_session(store, session_id, cat)
     elif choice == AUTO:
@@ -132,11 +134,12 @@ if st.session_state.get("playback_for") != key:
 events = [e for e in report.events if e.kind not in ("pose_found",)]
 jump = 0.0
 if events:
-    event_labels = [f"{e.t_s:6.1f} s  {e.kind.replace('_', ' ')}  {e.stretch or ''} {e.side or ''}"
-                    for e in events]
-    pick = st.selectbox("Jump to event", range(len(events)),
-                        format_func=lambda i: event_labels[i])
-    jump = max(0.0, events[pick].t_s - 1.0)
+    names = {sid: s.name for sid, s in cat.stretches.items()}
+    # From the start unless asked: the first event may be half a minute in.
+    pick = st.selectbox("Jump to event", [None, *range(len(events))],
+                        format_func=lambda i: "From the start" if i is None
+                        else event_label(events[i], names))
+    jump = 0.0 if pick is None else max(0.0, events[pick].t_s - 1.0)
 st.video(st.session_state.playback, start_time=int(jump))
 with st.expander("Timeline of events"):
     st.dataframe(pd.DataFrame(events_rows(events)), hide_index=True)
