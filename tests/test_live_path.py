@@ -324,6 +324,7 @@ def test_the_live_page_says_when_the_computer_is_busy(tmp_path, monkeypatch):
         at = AppTest.from_file(str(page), default_timeout=60)
         at.session_state.live_session = session  # as the page left it after those frames
         at.session_state.live_for = ("me", first, "full")
+        at.query_params["routine"] = first  # the session's own (not the page's default)
         at.run()  # the page draws with it (its panel is HTML: the lines come from live_view)
         assert not at.exception, at.exception
         snap = session.snapshot()

@@ -159,6 +159,7 @@ def test_the_live_page_says_recording_stopped_and_why(tmp_path, monkeypatch):
     at = AppTest.from_file(str(ROOT / "pose" / "pages" / "live.py"), default_timeout=60)
     at.session_state["live_session"] = session
     at.session_state["live_for"] = ("me", routine_id, "full")
+    at.query_params["routine"] = routine_id  # the session's own (not the page's default)
     at.run()
     assert not at.exception, at.exception
     # The coach column is one component drawing HTML parts (pose.live_view).
