@@ -452,34 +452,33 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"floor_{name}.png"))
 
 
-def click_and_wait(page, name: str, done, timeout_s: float = 20.0, exact: bool = False,
-                errors: list[str] | None = None) -> None:
-    """Click the button ``name`` once and wait until ``done()`` holds. The panel's buttons hand
-    their clicks back as state (like the keys), so no click may be lost, even while the panel
-    redraws twice a second."""
-    page.get_by_role("button", name=name, exact=exact).click(timeout=30_000)
+def _wait_for(page, done, what: str, timeout_s: float, errors: list[str] | None) -> None:
+    """Wait until ``done()`` holds after ``what`` (a click, a key); fail with what the page
+    shows instead."""
     deadline = time.monotonic() + timeout_s * PATIENCE
     while not done():
         if time.monotonic() > deadline:
             shot(page, "failure")
-            pytest.fail(f"clicking {name!r} did nothing the page showed; it shows:\n"
+            pytest.fail(f"{what} did nothing the page showed; it shows:\n"
                         f"{page.evaluate('() => document.body.innerText')[:2000]}\n"
                         "--- script errors:\n" + "\n".join(errors or []))
         page.wait_for_timeout(200)
+
+
+def click_and_wait(page, name: str, done, timeout_s: float = 20.0, exact: bool = False,
+                   errors: list[str] | None = None) -> None:
+    """Click the button ``name`` once and wait until ``done()`` holds. The panel's buttons hand
+    their clicks back as state (like the keys), so no click may be lost, even while the panel
+    redraws twice a second."""
+    page.get_by_role("button", name=name, exact=exact).click(timeout=30_000)
+    _wait_for(page, done, f"clicking {name!r}", timeout_s, errors)
 
 
 def press_and_wait(page, key: str, done, timeout_s: float = 20.0,
                    errors: list[str] | None = None) -> None:
     """Press ``key`` once and wait until ``done()`` holds (as ``click_and_wait``)."""
     page.keyboard.press(key)
-    deadline = time.monotonic() + timeout_s * PATIENCE
-    while not done():
-        if time.monotonic() > deadline:
-            shot(page, "failure")
-            pytest.fail(f"pressing {key!r} did nothing the page showed; it shows:\n"
-                        f"{page.evaluate('() => document.body.innerText')[:2000]}\n"
-                        "--- script errors:\n" + "\n".join(errors or []))
-        page.wait_for_timeout(200)
+    _wait_for(page, done, f"pressing {key!r}", timeout_s, errors)
 
 
 def focus_video(page) -> None:

@@ -58,7 +58,7 @@ with open_store(db_url()) as store:
                                          "sessions deleted.")
         st.rerun()
     sure = st.checkbox("Yes, delete every profile and every session for good",
-                       key=f"sure_everything_{len(profiles)}_{sum(1 for _ in sessions)}")
+                       key="sure_everything")  # after it nothing is left to confirm
     if st.button("Delete everything", type="primary", disabled=not sure):
         remove_kept(store.delete_everything(), store.path)
         st.session_state.data_deleted = "Everything deleted."
