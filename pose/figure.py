@@ -1,13 +1,16 @@
 """Every stretch's target pose, worked out from its catalogue definition.
 
 A stretch is defined by ranges on named angles (``routines/catalogue.toml``). Its *target* on
-each criterion is the middle of [min, max], or ``ONE_SIDED_INSET`` inside the bound of a
-one-sided range (at least that far inside: see ``targets``); the cycle of a cycling stretch
-(cat-cow) is posed at the middle of its cycle.
+each criterion is the middle of [min, max], or ``INSET`` inside the bound of a one-sided
+range (at least that far inside: see ``targets``); the cycle of a cycling stretch (cat-cow)
+is posed at the middle of its cycle. Coming down onto the floor, the figure may then move
+anywhere ``INSET`` inside each range.
 ``target_pose`` finds the body (``pose.body``) that ``pose.angles`` measures at those targets:
 it starts from the stretch's position (lying, kneeling, ...) and moves the joints by
-least-norm Gauss-Newton steps on the measured angles, while the joints no criterion names stay
-as near that starting posture as the targets allow (the steps' null space pulls them back).
+least-norm Gauss-Newton steps on the measured angles. The freedom the targets leave (the
+steps' null space) first rests the parts the stretch puts on the floor (``rests_on``) on one
+level, then pulls the joints no criterion names back towards that starting posture: a bridge
+stands on its feet, a lunge on its back knee and front foot, cat-cow on hands and knees.
 Nothing is drawn by hand, so a stretch added to the TOML gets its figure for free; a
 definition whose targets no body can reach (or that lands past a safe limit) comes back with
 ``problems``, which ``stretchcheck routines check`` reports.
@@ -25,11 +28,13 @@ from functools import cache
 import numpy as np
 
 from pose import body
+from pose import landmarks as lm
 from pose.angles import UNITS, joint_angles
-from pose.stretches import SIDES, AngleRange, Stretch, resolve
+from pose.stretches import RESTING_BOTH, SIDES, AngleRange, Stretch, resolve
 
-ONE_SIDED_INSET = {"deg": 10.0, "torso": 0.1}
-"""How far inside the bound of a one-sided range its target sits, by unit (issue 12)."""
+INSET = {"deg": 10.0, "torso": 0.1}
+"""How far inside a range's bounds a figure stays, by unit (issue 12): a one-sided range's
+target sits that far inside its bound."""
 
 TOLERANCE = {"deg": 1.0, "torso": 0.01}
 """A target counts as reached when measured this close to it."""
@@ -53,6 +58,26 @@ BOUNDS: dict[str, tuple[float, float]] = {
 STIFFNESS = {"hip_abduction": 4.0, "shoulder_abduction": 2.0, "trunk_lateral_tilt": 4.0,
              "knee_drop": 4.0, "neck_lateral_tilt": 4.0}
 
+#: The landmarks of each resting part (``pose.stretches.RESTING_PARTS``) and how far above
+#: the floor they sit when it rests there (metres: the flesh under a joint's centre, rounded
+#: from an average adult). The body's feet stay square to its shins, so kneeling shins rest
+#: on tucked toes, and a foot flat on the floor tips its shin 2-3 deg (its toes sit 2 cm
+#: below its heel).
+_PART_LANDMARKS = {"hand": (("index",), 0.0), "knee": (("knee",), 0.05),
+                   "toes": (("foot_index",), 0.0), "heel": (("heel",), 0.0),
+                   "foot": (("heel", "foot_index"), 0.0), "hip": (("hip",), 0.1),
+                   "shoulder": (("shoulder",), 0.07)}
+
+HEAD_RADIUS_M = 0.6 * body.Dimensions().head_width
+"""The head drawn round the mid-ear point (``pose.picture``); a head on the floor rests on it."""
+
+_CONTACT_SCALE = 100.0  # 1 cm off the floor weighs like 1 degree off a target
+#: How reluctantly each joint moves to rest the body on the floor in a side view, over
+#: ``STIFFNESS``: a body comes down by tipping as a whole first, the head kept in line, and
+#: never by splaying or twisting, which the picture would not show.
+_RESTING_STIFFNESS = {"pitch": 0.5, "neck_flexion": 4.0, "hip_abduction": 1e3, "knee_drop": 1e3,
+                      "trunk_lateral_tilt": 1e3, "neck_lateral_tilt": 1e3,
+                      "shoulder_abduction": 1e3, "shoulder_horizontal_adduction": 1e3}
 _PRIOR_WEIGHT = 0.3   # null-space pull towards the starting posture, per iteration
 _MAX_STEP_DEG = 15.0  # largest change of one joint in one iteration
 _FD_DEG = 0.5         # finite-difference step
@@ -63,8 +88,9 @@ class Target:
     """One criterion's target as ``pose.angles`` measures it (signs already resolved).
 
     ``low``/``high`` are the criterion's range; a one-sided range also has ``aim_low`` or
-    ``aim_high``, its bound moved ``ONE_SIDED_INSET`` inside. A ``free`` target is only held
-    inside [aim_low, aim_high], not at ``value`` (see ``target_pose``).
+    ``aim_high``, its bound moved ``INSET`` inside. A ``free`` target is only held inside
+    [aim_low, aim_high], not at ``value`` (see ``target_pose``). A target is ``reached``
+    anywhere ``INSET`` inside its range (at its middle if the range is narrower).
     """
 
     angle: str
@@ -76,23 +102,12 @@ class Target:
     aim_high: float | None = None
     free: bool = False
 
-    @property
-    def one_sided(self) -> bool:
-        return self.aim_low is not None or self.aim_high is not None
-
-    @property
-    def inset_value(self) -> float:
-        """The inset bound of a one-sided target (its ``value`` when two-sided)."""
-        return next((v for v in (self.aim_low, self.aim_high) if v is not None), self.value)
-
     def reached(self, value: float) -> bool:
         tol = TOLERANCE[self.unit]
         if not math.isfinite(value):
             return False
-        if self.free:
-            return ((self.aim_low is None or value >= self.aim_low - tol)
-                    and (self.aim_high is None or value <= self.aim_high + tol))
-        return abs(value - self.value) <= tol
+        low, high = _band(self, loose=True)
+        return low - tol <= value <= high + tol
 
 
 @dataclass(frozen=True)
@@ -132,7 +147,7 @@ class Figure:
 def _target_value(r: AngleRange, unit: str) -> float:
     if r.low is not None and r.high is not None:
         return (r.low + r.high) / 2.0
-    inset = ONE_SIDED_INSET[unit]
+    inset = INSET[unit]
     if r.low is not None:
         return r.low + inset
     if r.high is not None:
@@ -146,9 +161,9 @@ def targets(stretch: Stretch, side: str) -> tuple[Target, ...]:
     For "both", a criterion with ``{side}`` has a target on each side. Values are as
     ``pose.angles`` reports them: a ``positive_side`` range read for the other side is mirrored.
 
-    A one-sided range says "at least" or "at most": its target is ``ONE_SIDED_INSET`` inside
-    the bound, and it starts ``free``: the figure only has to be at least that far inside,
-    and is pinned at the inset bound when it is not (see ``target_pose``).
+    A one-sided range says "at least" or "at most": its target is ``INSET`` inside the
+    bound, and it starts ``free``: the figure only has to be at least that far inside, and
+    is pinned at the inset bound when it is not (see ``target_pose``).
     """
     ranges: list[AngleRange] = list(stretch.criteria)
     if stretch.cycle is not None and all(c.angle != stretch.cycle.angle for c in ranges):
@@ -161,7 +176,7 @@ def targets(stretch: Stretch, side: str) -> tuple[Target, ...]:
             unit = UNITS[name]
             value = r.reading(_target_value(r, unit), s)  # reading() is its own inverse
             low, high = r.low, r.high
-            inset = ONE_SIDED_INSET[unit]
+            inset = INSET[unit]
             aim_low = low + inset if low is not None and high is None else None
             aim_high = high - inset if high is not None and low is None else None
             if r.positive_side not in (None, s):  # read mirrored for this side
@@ -207,15 +222,41 @@ def _start(stretch: Stretch, wanted: Sequence[Target]) -> tuple[dict[str, float]
     return x, used
 
 
+def floor_contacts(stretch: Stretch, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """What rests on the floor in the picture of ``stretch`` on ``side``: (M,) landmark indices
+    and (M,) metres each sits above the floor when it rests there."""
+    index: list[int] = []
+    lift: list[float] = []
+    for word in stretch.rests_on:
+        if word == "head":
+            names, above = ["left_ear", "right_ear"], HEAD_RADIUS_M
+        else:
+            part, _, template = word.partition("_")
+            part = RESTING_BOTH.get(word, part)
+            sides = SIDES if word in RESTING_BOTH or side == "both" else (resolve(template, side),)
+            points, above = _PART_LANDMARKS[part]
+            names = [f"{s}_{p}" for s in sides for p in points]
+        index += [lm.INDEX[n] for n in names]
+        lift += [above] * len(names)
+    return np.array(index, int), np.array(lift)
+
+
 def _measure(xs: np.ndarray, variables: Sequence[str], fixed: Mapping[str, float],
-             names: Sequence[str]) -> np.ndarray:
-    """(K, len(names)) angles measured by ``pose.angles`` on K bodies, one per row of ``xs``."""
+             names: Sequence[str], rest: tuple[np.ndarray, np.ndarray] = (np.zeros(0, int),
+                                                                          np.zeros(0))
+             ) -> np.ndarray:
+    """(K, len(names) + M) angles measured by ``pose.angles`` on K bodies, one per row of
+    ``xs``, then the heights (metres, down) of the M floor contacts ``rest`` under each."""
     columns = dict(zip(variables, xs.T, strict=True))
     fields = {f: columns.get(f, fixed.get(f, math.nan)) for f in body.POSE_FIELDS}
     image, world, vis = body.sequence(body.Pose(**fields), np.arange(len(xs), dtype=float),
                                       body.Placement(columns["pitch"]))
     angles = joint_angles(world=world)
-    return np.stack([angles[n] for n in names], axis=1) if names else np.zeros((len(xs), 0))
+    measured = [angles[n] for n in names]
+    index, lift = rest
+    heights = world[:, index, 1] + lift
+    return np.concatenate([np.stack(measured, axis=1) if measured else np.zeros((len(xs), 0)),
+                           heights], axis=1)
 
 
 def _residual(measured: np.ndarray, goal: np.ndarray, degrees: np.ndarray) -> np.ndarray:
@@ -223,58 +264,93 @@ def _residual(measured: np.ndarray, goal: np.ndarray, degrees: np.ndarray) -> np
     return np.where(degrees, (diff + 180.0) % 360.0 - 180.0, diff)
 
 
+def _band(t: Target, loose: bool) -> tuple[float, float]:
+    """Where ``t`` is met: at its value, or (``loose``) anywhere ``INSET`` inside its range."""
+    if not loose:
+        return t.value, t.value
+    inset = INSET[t.unit]
+    low = -math.inf if t.low is None else t.low + inset
+    high = math.inf if t.high is None else t.high - inset
+    return (low, high) if low < high else (t.value, t.value)
+
+
 def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence[str],
              fixed: Mapping[str, float], wanted: Sequence[Target], keep: Mapping[str, float],
-             iterations: int) -> tuple[np.ndarray, float, float]:
-    """Joint angles from ``x0`` that reach ``wanted``; the worst miss left (NaN: unmeasurable)
-    and the worst miss of the ``keep`` angles.
+             rest: tuple[np.ndarray, np.ndarray], side_view: bool, iterations: int
+             ) -> tuple[np.ndarray, float, float, float]:
+    """Joint angles from ``x0`` that reach ``wanted``; the worst miss left (NaN: unmeasurable),
+    the furthest floor contact from the floor (cm) and the worst miss of the ``keep`` angles.
 
     Each step is the least-norm change towards the targets (finite-difference Jacobian, one
     vectorised batch of bodies). The freedom it leaves (the Jacobian's null space) is spent,
-    in this order, on holding the ``keep`` angles (legs that bear the weight stay plumb) and on
-    pulling every other joint back towards ``x0``.
+    in this order, on resting the ``rest`` contacts on one level (``floor_contacts``), on
+    holding the ``keep`` angles (legs that bear the weight stay plumb) and on pulling every
+    other joint back towards ``x0``.
     """
     names = [t.angle for t in wanted]
-    goal = np.array([t.value for t in wanted])
+    n, n_held, n_rest = len(names), len(keep), len(rest[0])
+    # With a floor to rest on, a target is met anywhere INSET inside its range: a child's pose
+    # comes down onto the floor by sinking its hips deeper and its chest lower, cat-cow's trunk
+    # tips as far as its arms are longer than its thighs.
+    band_low, band_high = np.array([_band(t, loose=n_rest > 0) for t in wanted]
+                                   ).reshape(-1, 2).T
     degrees = np.array([t.unit == "deg" for t in wanted])
     scale = np.where(degrees, 1.0, 100.0)  # 0.01 torso lengths weigh like 1 degree
     stiff = np.array([1.0 if v in names else
                       STIFFNESS.get(v.removesuffix("_left").removesuffix("_right"), 1.0)
                       for v in variables])
+    resting = np.array([_RESTING_STIFFNESS.get(v.removesuffix("_left").removesuffix("_right"),
+                                               s) if side_view else s
+                        for v, s in zip(variables, stiff, strict=True)])
     held = list(keep)
-    held_goal = np.array([keep[n] for n in held])
+    held_goal = np.array([keep[h] for h in held])
+    level = np.eye(n_rest) - 1.0 / max(n_rest, 1)  # a height less the contacts' mean height
     eye = np.eye(len(x0))
     x = x0.copy()
+    pinned = band_low == band_high
+    edge = band_low.copy()
     worst = math.nan
+    lifted = kept = 0.0
     for _ in range(iterations):
         probes = np.vstack([x, x + _FD_DEG * eye])
-        m = _measure(probes, variables, fixed, names + held)
-        r = _residual(m[0], np.r_[goal, held_goal], np.r_[degrees, np.ones(len(held), bool)])
-        r[:len(names)] *= scale
+        m = _measure(probes, variables, fixed, names + held, rest)
+        m[:, n + n_held:] = _CONTACT_SCALE * m[:, n + n_held:] @ level
+        # A target once found outside its band is held at the bound it crossed from then on:
+        # let go again, the pull back to the starting posture would swing it out again.
+        outside = (m[0, :n] < band_low) | (m[0, :n] > band_high)
+        pinned |= outside
+        edge = np.where(outside, np.clip(m[0, :n], band_low, band_high), edge)
+        goal = np.where(pinned, edge, m[0, :n])
+        r = np.r_[_residual(m[0, :n + n_held], np.r_[goal, held_goal],
+                            np.r_[degrees, np.ones(n_held, bool)]), m[0, n + n_held:]]
+        r[:n] *= scale
         known = np.isfinite(r)
-        worst = (float(np.abs(r[:len(names)]).max(initial=0.0)) if known[:len(names)].all()
-                 else math.nan)
-        kept = float(np.abs(np.nan_to_num(r[len(names):], nan=180.0)).max(initial=0.0))
+        worst = float(np.abs(r[:n]).max(initial=0.0)) if known[:n].all() else math.nan
+        kept = float(np.abs(np.nan_to_num(r[n:n + n_held], nan=180.0)).max(initial=0.0))
+        lifted = float(np.abs(r[n + n_held:]).max(initial=0.0))
         jac = (m[1:] - m[0]).T / _FD_DEG
-        jac[:len(names)] *= scale[:, None]
+        jac[:n] *= (scale * pinned)[:, None]  # a target inside its band leaves it free
         jac = np.where(np.isfinite(jac) & known[:, None], jac, 0.0)
         r = np.where(known, r, 0.0)
-        j1, r1, j2, r2 = jac[:len(names)], r[:len(names)], jac[len(names):], r[len(names):]
         # Least-norm in joints scaled by their stiffness: a stiff joint moves only when the
         # supple ones cannot reach a target.
-        p1 = np.linalg.pinv(j1 / stiff, rcond=1e-3) / stiff[:, None]
-        step = -p1 @ r1
-        null = eye - p1 @ j1
-        if held:
+        p1 = np.linalg.pinv(jac[:n] / stiff, rcond=1e-3) / stiff[:, None]
+        step = -p1 @ r[:n]
+        null = eye - p1 @ jac[:n]
+        for rows, weight in ((slice(n + n_held, None), resting),
+                             (slice(n, n + n_held), np.ones(len(x0)))):
+            j2, r2 = jac[rows], r[rows]  # the floor first, then the plumb legs
+            if not len(r2):
+                continue
             j2n = j2 @ null
-            p2 = np.linalg.pinv(j2n, rcond=1e-3)
+            p2 = np.linalg.pinv(j2n / weight, rcond=1e-3) / weight[:, None]
             step += null @ p2 @ (-r2 - j2 @ step)
             null = null @ (eye - p2 @ j2n)
         step += _PRIOR_WEIGHT * null @ (x0 - x)
         x = np.clip(x + np.clip(step, -_MAX_STEP_DEG, _MAX_STEP_DEG), lo, hi)
         if worst < 0.05 and np.abs(step).max() < 0.2:
             break
-    return x, worst, kept
+    return x, worst, lifted, kept
 
 
 def _kept(stretch: Stretch, wanted: Sequence[Target]) -> dict[str, float]:
@@ -290,39 +366,59 @@ def _kept(stretch: Stretch, wanted: Sequence[Target]) -> dict[str, float]:
 
 def solve(stretch: Stretch, side: str, wanted: Sequence[Target], iterations: int = 120
           ) -> tuple[body.Pose, body.Placement]:
-    """The body nearest the stretch's position whose measured angles hit ``wanted``.
+    """The body nearest the stretch's position whose measured angles hit ``wanted`` (those
+    not ``free``; the free ones only stay past their inset bounds while it comes down onto
+    the floor, as the one-sided ones may go further past them).
 
     Besides the position itself, the search also starts from it hinged at the hips to each
     trunk inclination a target asks for (the legs kept where they were): a fold is easier to
     reach bent at the hips than through a thigh swung past plumb, where the inclination has a
     kink. The best start wins: the smallest worst miss, then the plumbest weight-bearing legs,
-    then the least change of posture.
+    then the least change of posture. From there the body comes down onto the parts the
+    stretch rests on (``floor_contacts``), if it can without missing a target.
     """
-    start, used = _start(stretch, wanted)
+    held, wanted = [t for t in wanted if not t.free], list(wanted)
+    start, used = _start(stretch, held)
+    rest = floor_contacts(stretch, side)
     variables = _variables(used)
     fixed = {f: v for f, v in start.items() if f not in variables}
     lo, hi = np.array([_bound(v) for v in variables]).T
     x0 = np.array([start[v] for v in variables])
     starts = [x0]
-    keep = _kept(stretch, wanted)
+    keep = _kept(stretch, held)
     hips = [i for i, v in enumerate(variables) if v.startswith("hip_flexion")]
     pitch = variables.index("pitch")
-    for t in wanted:
+    for t in held:
         if t.angle == "trunk_inclination":
             for d in (t.value - abs(start["pitch"]), -t.value - start["pitch"]):
                 hinged = x0.copy()
                 hinged[pitch] += d
                 hinged[hips] += d
                 starts.append(np.clip(hinged, lo, hi))
+    side_view = stretch.view == "side"
+    nowhere = (np.zeros(0, int), np.zeros(0))
     best: tuple[float, float, float, np.ndarray] | None = None
     for x_start in starts:
-        x, worst, kept = _descend(x_start, lo, hi, variables, fixed, wanted, keep, iterations)
+        x, worst, _, kept = _descend(x_start, lo, hi, variables, fixed, held, keep, nowhere,
+                                     side_view, iterations)
         rank = (round(worst, 1) if math.isfinite(worst) else math.inf, round(kept),
                 float(np.abs(x - x_start).sum()))
         if best is None or rank < best[:3]:
             best = (*rank, x)
     assert best is not None  # starts holds x0 at least
-    values = dict(zip(variables, best[3], strict=True))
+    # Then down onto the floor, from that pose and pulled back towards it, the targets held.
+    # Kept only if it reaches them as well (a floor is worth no miss), the weight-bearing
+    # legs stay as plumb, and it rests better.
+    x = best[3]
+    if len(rest[0]):
+        before = np.ptp(_measure(x[None], variables, fixed, [], rest))
+        rested, worst, _, kept = _descend(x, lo, hi, variables, fixed, wanted, keep, rest,
+                                          side_view, iterations)
+        after = np.ptp(_measure(rested[None], variables, fixed, [], rest))
+        if ((round(worst, 1) if math.isfinite(worst) else math.inf) <= best[0]
+                and round(kept) <= best[1] and after < before):
+            x = rested
+    values = dict(zip(variables, x, strict=True))
     fields = {f: float(values.get(f, fixed.get(f, math.nan))) for f in body.POSE_FIELDS}
     return body.Pose(**fields), body.Placement(float(values["pitch"]))
 
@@ -358,7 +454,7 @@ def target_pose(stretch: Stretch, side: str | None = None) -> Figure:
         raise ValueError(f"{stretch.id} is done on {' or '.join(allowed)}, not {side!r}")
     wanted = list(targets(stretch, side))
     while True:
-        pose, placement = solve(stretch, side, [t for t in wanted if not t.free])
+        pose, placement = solve(stretch, side, wanted)
         measured = measure(pose, placement)
         missed = [not t.reached(measured.get(t.angle, math.nan)) for t in wanted]
         # A free (one-sided) target left short of its inset bound is pinned at that bound.

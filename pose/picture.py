@@ -4,7 +4,8 @@ The figure (``pose.figure``) is posed at the stretch's targets, seen from the ca
 stretch asks for, and drawn with the live overlay's skeleton (``pose.draw``): the limbs being
 stretched in the overlay's "in form" colour, the rest of the body in its tracking colour, the
 far side of a side view in light grey behind, a head on a neck, and a floor line under the
-body. Pure drawing into numpy arrays (OpenCV), no windows and no files.
+body (a mat under a body seen lying from above). Pure drawing into numpy arrays (OpenCV), no
+windows and no files.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from pose import body
 from pose import landmarks as lm
 from pose.draw import RGB, STATUS_COLOURS, draw_skeleton
-from pose.figure import Figure, target_pose
+from pose.figure import Figure, floor_contacts, target_pose
 from pose.stretches import SIDES, Stretch
 
 BACKGROUND: RGB = (250, 250, 247)
@@ -25,6 +26,7 @@ BODY: RGB = STATUS_COLOURS["tracking"]
 WORKING: RGB = STATUS_COLOURS["in_form"]
 FAR: RGB = (200, 200, 200)
 FLOOR: RGB = (120, 120, 120)
+MAT: RGB = (222, 228, 236)
 
 #: Positions on the floor, seen from above in a front view (see ``render``).
 LOW_POSITIONS = ("supine", "prone", "all_fours")
@@ -108,12 +110,21 @@ def render(figure: Figure, width: int = 480, height: int = 360) -> np.ndarray:
     px = to_px(pts)
     thickness = max(3, round(min(width, height) / 70))
     img = np.full((height, width, 3), BACKGROUND, np.uint8)
-    floor = pts[:, 1].max()
-    if floor <= hi[1] + 1e-9 and not elevated:  # the feet are in the picture
+    index, lift = floor_contacts(figure.stretch, figure.side)
+    # The floor under what rests on it (a lying hip's centre sits 10 cm above it), else under
+    # the lowest point.
+    floor = (pts[index, 1] + lift).mean() if len(index) else pts[:, 1].max()
+    if floor <= hi[1] + 0.15 and not elevated:  # the feet are in the picture
         floor_y = int(round(to_px(np.array([0.0, floor]))[1])) + thickness
         cv2.line(img, (0, floor_y), (width - 1, floor_y), FLOOR, max(2, thickness // 2),
                  cv2.LINE_AA)
 
+    if elevated:  # seen from above, the body lies on a mat: it is not standing
+        pad = 0.15 * scale
+        corners = np.r_[px.min(axis=0) - pad, px.max(axis=0) + pad].round().astype(int)
+        cv2.rectangle(img, tuple(corners[:2]), tuple(corners[2:]), MAT, -1, cv2.LINE_AA)
+        cv2.rectangle(img, tuple(corners[:2]), tuple(corners[2:]), FLOOR,
+                      max(1, thickness // 3), cv2.LINE_AA)
     near = _near_side(figure.view)
     if not near.all():
         img = draw_skeleton(img, px, np.ones(lm.N_LANDMARKS), FAR, thickness=thickness)

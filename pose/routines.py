@@ -27,6 +27,7 @@ from pose.stretches import (  # noqa: F401 - the stretch model, re-exported for 
     HOLD_RANGE_S,
     KINDS,
     POSITIONS,
+    RESTING_WORDS,
     SIDE_MODES,
     SIDES,
     VIEWS,
@@ -257,7 +258,7 @@ _LIMIT_KEYS = ("angle", "min", "max", "cue", "positive_side")
 _SIDE_KEYS = ("angle", "pick", "positive", "threshold")
 _CYCLE_KEYS = ("angle", "min", "max", "min_period_s")
 _STRETCH_KEYS = ("name", "instructions", "position", "view", "camera", "sides", "kind", "hold_s",
-                 "criteria", "limits", "side_by", "cycle", "forward_bend")
+                 "criteria", "limits", "side_by", "cycle", "forward_bend", "rests_on")
 _STRETCH_REQUIRED = ("name", "instructions", "position", "view", "sides", "kind", "criteria")
 
 
@@ -365,6 +366,12 @@ def _stretch(sid: str, t: Any, problems: _Problems) -> Stretch | None:
                                  f"{w}.min_period_s", problems)
                 if low is not None and high is not None:
                     cycle = Cycle(ct["angle"], low, high, period or 3.0)
+    rests_on = t.get("rests_on", [])
+    if not isinstance(rests_on, list):
+        problems.add(f"{where}: rests_on", f"must be a list of parts, got {_short(rests_on)}")
+        rests_on = []
+    for i, part in enumerate(rests_on):
+        _choice(part, RESTING_WORDS, f"{where}: rests_on[{i}]", problems)
     if len(problems.items) > n_before:
         return None
     return Stretch(
@@ -372,7 +379,7 @@ def _stretch(sid: str, t: Any, problems: _Problems) -> Stretch | None:
         position=position, view=view, sides=sides, kind=kind, hold_s=hold or HOLD_RANGE_S[0],
         criteria=tuple(c for c in criteria if c), limits=tuple(x for x in limits if x),
         side_by=side_by, cycle=cycle, forward_bend=bool(t.get("forward_bend", False)),
-        camera=str(t.get("camera", "")),
+        camera=str(t.get("camera", "")), rests_on=tuple(rests_on),
     )
 
 

@@ -31,6 +31,14 @@ HOLD_RANGE_S = (30.0, 60.0)
 #: for a physiotherapist's programme.
 HOLD_LIMITS_S = (5.0, 120.0)
 
+#: What may rest on the floor (``Stretch.rests_on``): a part of both sides ("knees"), of one
+#: side ("knee_{side}", "foot_{other}") or the head. Only the stretch's picture uses them.
+RESTING_PARTS = ("hand", "knee", "toes", "heel", "foot", "hip", "shoulder")
+RESTING_BOTH = {"hands": "hand", "knees": "knee", "toes": "toes", "heels": "heel",
+                "feet": "foot", "hips": "hip", "shoulders": "shoulder"}
+RESTING_WORDS = (*RESTING_BOTH, *(f"{p}_{{{s}}}" for p in RESTING_PARTS for s in ("side", "other")),
+                 "head")
+
 #: An angle reading: one value, or (N,) values, one per frame.
 _Reading = TypeVar("_Reading", float, "np.ndarray")
 
@@ -118,6 +126,8 @@ class Stretch:
     cycle: Cycle | None = None
     forward_bend: bool = False
     camera: str = ""
+    rests_on: tuple[str, ...] = ()
+    """``RESTING_WORDS``: the parts on the floor in the stretch (its picture puts them there)."""
 
     @property
     def working_angles(self) -> tuple[str, ...]:

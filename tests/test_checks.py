@@ -648,6 +648,17 @@ def test_bad_position_is_named_with_a_suggestion(tmp_path):
                    "seated, standing")
 
 
+def test_a_misspelt_resting_part_is_named_with_a_suggestion(tmp_path):
+    msg = catalogue_error(tmp_path, 'rests_on = ["hands", "knees", "toes"]',
+                          'rests_on = ["hands", "kness", "toes"]')
+    assert msg.startswith("catalogue.toml: stretch cat_cow: rests_on[1]: 'kness' is not "
+                          "allowed (did you mean 'knees'?); allowed: hands, knees, ")
+    msg = catalogue_error(tmp_path, 'rests_on = ["hands", "knees", "toes"]',
+                          'rests_on = "hands"')
+    assert msg == ("catalogue.toml: stretch cat_cow: rests_on: must be a list of parts, got "
+                   "'hands'")
+
+
 @pytest.mark.parametrize("hold", ["4", "121"])
 def test_hold_outside_5_to_120_seconds(tmp_path, hold):
     old = 'kind = "hold"\nhold_s = 30\nforward_bend = true\n\n[[stretch.childs_pose'

@@ -17,9 +17,10 @@ import pytest
 from conftest import ROOT
 
 from pose import body
+from pose import landmarks as lm
 from pose.angles import joint_angles
 from pose.checks import IN_FORM, camera_check, judge_frame
-from pose.figure import TOLERANCE, target_pose, targets
+from pose.figure import TOLERANCE, floor_contacts, target_pose, targets
 from pose.picture import BACKGROUND, WORKING, render, stretch_picture
 from pose.routines import CATALOGUE_FILE, load_catalogue, load_stretches
 
@@ -42,14 +43,12 @@ def test_every_stretch_is_drawn_at_its_targets(stretch_id, side):
     angles = measured(figure)
     for t in figure.targets:
         tol = TOLERANCE[t.unit]
-        if t.low is not None and t.high is not None:  # a range: its middle
+        inset = 10 * tol  # 10 deg or 0.1 torso lengths
+        if t.low is not None and t.high is not None and t.high - t.low <= 2 * inset:
             assert angles[t.angle] == pytest.approx((t.low + t.high) / 2, abs=tol), t
-        elif t.low is not None:  # "at least": 10 deg inside the bound, or further
-            assert angles[t.angle] >= t.low + 10 * tol - tol, t
-        else:  # "at most"
-            assert angles[t.angle] <= t.high - 10 * tol + tol, t
-        if not t.free:
-            assert angles[t.angle] == pytest.approx(t.value, abs=tol), t
+        else:  # 10 deg inside each bound, or further: where the floor left it
+            assert t.low is None or angles[t.angle] >= t.low + inset - tol, t
+            assert t.high is None or angles[t.angle] <= t.high - inset + tol, t
     # Every criterion has its target, and a range's target is its middle.
     assert {t.angle for t in figure.targets} >= {
         c.angle.replace("{side}", side if side != "both" else "left")
@@ -75,6 +74,53 @@ def test_the_coach_sees_the_picture_in_form_on_its_side(stretch_id, side):
     assert camera_check(stretch, side, image, vis) == []
 
 
+#: Figures whose targets leave no body resting as the catalogue says (measured, 2026-12-01).
+RESTING_LEFT = {
+    "childs_pose": "the head 6 cm above the knees: the hips stay over the knees at the targets",
+    "seated_forward_fold": "the hands sink 14 cm: no criterion names the arms, left hanging",
+    "standing_side_bend": "a foot 5-11 cm up: seen from the front, the legs stay plumb",
+}
+
+
+@pytest.mark.parametrize(("stretch_id", "side"), [
+    pytest.param(*case, marks=pytest.mark.xfail(strict=True, reason=RESTING_LEFT[case[0]]))
+    if case[0] in RESTING_LEFT else case for case in CASES])
+def test_the_parts_a_stretch_rests_on_are_on_the_floor(stretch_id, side):
+    """What the catalogue puts on the floor (``rests_on``) rests on one level, within 3 cm,
+    and nothing else sinks 4 cm below it (the body's toes sit 2 cm below its heels)."""
+    stretch = CATALOGUE.stretches[stretch_id]
+    figure = target_pose(stretch, side)
+    index, lift = floor_contacts(stretch, figure.side)
+    assert len(index), f"{stretch_id} has no rests_on"
+    _, world, _ = body.landmarks(figure.pose, figure.placement)
+    heights = world[index, 1] + lift  # metres, down
+    assert np.ptp(heights) < 0.03, dict(zip(index.tolist(), heights.round(3), strict=True))
+    assert world[:, 1].max() < heights.mean() + 0.04
+
+
+def test_a_figure_rests_by_moving_inside_its_ranges():
+    """Cat-cow's arms are longer than its thighs: with hands and knees on the floor its trunk
+    tips head up inside its range (55-125 deg, 90 level, 10 deg kept inside), arms straight;
+    with no floor to rest on, a figure stays at its ranges' middles."""
+    cat_cow = target_pose(CATALOGUE.stretches["cat_cow"], "both")
+    assert 65.0 - 1.0 <= measured(cat_cow)["trunk_inclination"] < 85.0
+    assert cat_cow.pose.elbow_flexion_left < 10.0
+    across = target_pose(CATALOGUE.stretches["cross_body_shoulder"], "left")  # feet already down
+    assert measured(across)["shoulder_flexion_left"] == pytest.approx(90.0, abs=1.0)
+
+
+def test_figures_rest_on_hands_and_knees_and_on_their_feet():
+    """Before ``rests_on``, cat-cow's knees floated 22 cm above its hands and the bridge's
+    feet 14 cm above its shoulders, its head 19 cm under them; the seated hamstring stretch's
+    feet were 48 cm apart."""
+    for sid, parts in (("cat_cow", ("wrist", "knee")), ("glute_bridge", ("shoulder", "heel")),
+                       ("seated_hamstring", ("heel",))):
+        figure = target_pose(CATALOGUE.stretches[sid])
+        _, world, _ = body.landmarks(figure.pose, figure.placement)
+        low = world[[lm.INDEX[f"{s}_{p}"] for s in ("left", "right") for p in parts], 1]
+        assert np.ptp(low) < 0.1, (sid, low)
+
+
 def test_one_sided_ranges_aim_ten_degrees_inside_and_ranges_at_their_middle():
     stretch = CATALOGUE.stretches["knee_to_chest"]
     knee = {t.angle: t for t in targets(stretch, "right")}
@@ -92,8 +138,9 @@ def test_one_sided_ranges_aim_ten_degrees_inside_and_ranges_at_their_middle():
     # (lying flat, the other leg down) and are pinned 10 deg inside the bound otherwise.
     figure = target_pose(stretch, "right")
     angles = measured(figure)
-    assert angles["chest_up"] == pytest.approx(90.0, abs=1.0)
-    assert angles["hip_flexion_left"] == pytest.approx(0.0, abs=2.0)
+    assert angles["chest_up"] == pytest.approx(90.0, abs=5.0)  # the floor may tip it a little
+    # Its heel on the floor, 10 cm below the centre of its hip: the leg slopes 5-6 deg down.
+    assert angles["hip_flexion_left"] == pytest.approx(0.0, abs=7.0)
     assert angles["knee_flexion_right"] == pytest.approx(80.0, abs=1.0)
 
 
@@ -178,7 +225,8 @@ def test_figures_leave_unnamed_joints_at_the_starting_posture():
     plumb (the figure does not reach a target by leaning its whole body)."""
     quad = target_pose(CATALOGUE.stretches["standing_quad"], "left")
     angles = measured(quad)
-    assert angles["thigh_inclination_right"] == pytest.approx(0.0, abs=2.0)
+    # Within 3 deg: the foot flat on the floor (toes 2 cm below the heel) tips the leg 2 deg.
+    assert angles["thigh_inclination_right"] == pytest.approx(0.0, abs=3.0)
     assert quad.pose.shoulder_flexion_left == pytest.approx(0.0, abs=1.0)
     bend = target_pose(CATALOGUE.stretches["standing_side_bend"], "right")
     assert all(measured(bend)[f"thigh_inclination_{s}"] < 5.0 for s in ("left", "right"))

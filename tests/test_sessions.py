@@ -104,7 +104,7 @@ def test_parse_settings_rejects_malformed_items():
     assert parse_settings(["knee_to_chest.hold_s=45"]) == {"knee_to_chest": {"hold_s": "45"}}
     cat = tuned(load_catalogue(), parse_settings(["knee_to_chest.hold_s=45"]))
     assert cat.stretches["knee_to_chest"].hold_s == 45
-    assert cat.routines["lower-back"].steps[2].stretch.hold_s == 45
+    assert cat.routines["lower-back"].steps[3].stretch.hold_s == 45
     with pytest.raises(Exception, match="STRETCH.FIELD=VALUE"):
         parse_settings(["knee_to_chest"])
 

@@ -45,9 +45,11 @@ CATALOGUE = load_catalogue()
 LOWER_BACK = CATALOGUE.routine("lower-back")
 PAGES = ROOT / "pose" / "pages"
 
-#: Cat-cow skipped, child's pose held 33 s, knee to chest held 33 s on the left, then 12 s
-#: still and 4 s bouncing on the right, stopped for pain; the rest of the routine never reached.
+#: Cat-cow skipped, child's pose held 33 s, the lunge skipped on both sides, knee to chest held
+#: 33 s on the left, then 12 s still and 4 s bouncing on the right, stopped for pain; the rest
+#: of the routine never reached.
 SCRIPT = (Act("cat_cow", "both", 0, "skip"), Act("childs_pose", "both", 33),
+          Act("hip_flexor_lunge", "left", 0, "skip"), Act("hip_flexor_lunge", "right", 0, "skip"),
           Act("knee_to_chest", "left", 33), Act("knee_to_chest", "right", 12, "pain", bounce_s=4))
 
 
@@ -177,10 +179,11 @@ def test_a_scripted_live_session_is_summarised_from_the_store(db):
     lines = sentences(summary)
     assert lines[0] == "Cat-cow: skipped."
     assert re.fullmatch(r"Child's pose: 3[2-4] s of 30 s - done; no bouncing\.", lines[1])
+    assert lines[2] == "Kneeling hip flexor stretch: skipped."
     assert re.fullmatch(r"Knee to chest: left 3[2-4] s, right 1[5-7] s of 30 s; "
-                        r"(one|two|three) bounces?; one pain stop\.", lines[2]), lines[2]
-    names = [s.stretch.name for s in LOWER_BACK.steps[3:]]
-    assert lines[3:] == [f"Not reached this time: {', '.join(names[:-1])} and {names[-1]}."]
+                        r"(one|two|three) bounces?; one pain stop\.", lines[3]), lines[3]
+    names = [s.stretch.name for s in LOWER_BACK.steps[4:]]
+    assert lines[4:] == [f"Not reached this time: {', '.join(names[:-1])} and {names[-1]}."]
 
 
 def test_review_page_answers_in_sentences_then_the_summary(db):
@@ -194,8 +197,8 @@ def test_review_page_answers_in_sentences_then_the_summary(db):
                      r"one pain stop\.</li>", said), said
     table = at.table[0].value
     assert list(table.columns) == ["Stretch", "Held", "Result", "Notes"]
-    assert len(table) == 16 and list(table["Result"]).count("skipped") == 1
-    assert list(table["Result"]).count("not reached") == 12
+    assert len(table) == 16 and list(table["Result"]).count("skipped") == 3
+    assert list(table["Result"]).count("not reached") == 10
     row = table[table["Stretch"] == "Knee to chest, right side"].iloc[0]
     assert row["Result"] == "stopped: pain" and "pain stop" in row["Notes"]
     # Labelled as what it was: a live session recorded to its end.
