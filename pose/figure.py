@@ -24,13 +24,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 
 from pose import body
 from pose import landmarks as lm
 from pose.angles import UNITS, joint_angles
-from pose.stretches import RESTING_BOTH, SIDES, AngleRange, Stretch, resolve
+from pose.stretches import HOLDING_BOTH, RESTING_BOTH, SIDES, AngleRange, Stretch, resolve
 
 INSET = {"deg": 10.0, "torso": 0.1}
 """How far inside a range's bounds a figure stays, by unit (issue 12): a one-sided range's
@@ -68,6 +69,11 @@ _PART_LANDMARKS = {"hand": (("index",), 0.0), "knee": (("knee",), 0.05),
                    "foot": (("heel", "foot_index"), 0.0), "hip": (("hip",), 0.1),
                    "shoulder": (("shoulder",), 0.07)}
 
+#: The landmarks whose mean is each holding part's point (``pose.stretches.HOLDING_PARTS``).
+_HOLD_POINTS = {"hand": ("wrist", "index"), "knee": ("knee",), "ankle": ("ankle",),
+                "elbow": ("elbow",), "thigh": ("hip", "knee"), "shin": ("knee", "ankle"),
+                "foot": ("heel", "foot_index"), "shoulder": ("shoulder",)}
+
 HEAD_RADIUS_M = 0.6 * body.Dimensions().head_width
 """The head drawn round the mid-ear point (``pose.picture``); a head on the floor rests on it."""
 
@@ -78,6 +84,7 @@ _CONTACT_SCALE = 100.0  # 1 cm off the floor weighs like 1 degree off a target
 _RESTING_STIFFNESS = {"pitch": 0.5, "neck_flexion": 4.0, "hip_abduction": 1e3, "knee_drop": 1e3,
                       "trunk_lateral_tilt": 1e3, "neck_lateral_tilt": 1e3,
                       "shoulder_abduction": 1e3, "shoulder_horizontal_adduction": 1e3}
+_PLUMB_SLACK_DEG = 2.0  # how far resting may tip a weight-bearing leg off plumb
 _PRIOR_WEIGHT = 0.3   # null-space pull towards the starting posture, per iteration
 _MAX_STEP_DEG = 15.0  # largest change of one joint in one iteration
 _FD_DEG = 0.5         # finite-difference step
@@ -241,22 +248,76 @@ def floor_contacts(stretch: Stretch, side: str) -> tuple[np.ndarray, np.ndarray]
     return np.array(index, int), np.array(lift)
 
 
+def _points(word: str, side: str) -> np.ndarray:
+    """(S, 33) weights averaging a holding part's landmarks, one row per side it names."""
+    part, _, template = word.partition("_")
+    part = HOLDING_BOTH.get(word, part)
+    sides = SIDES if word in HOLDING_BOTH or side == "both" else (resolve(template, side),)
+    rows = np.zeros((len(sides), lm.N_LANDMARKS))
+    for row, s in zip(rows, sides, strict=True):
+        points = [lm.INDEX[f"{s}_{p}"] for p in _HOLD_POINTS[part]]
+        row[points] = 1.0 / len(points)
+    return rows
+
+
+def holds(stretch: Stretch, side: str) -> np.ndarray:
+    """(K, 33) weights whose product with (33, 3) landmarks is each hold's gap (holder less
+    held, metres) in the picture of ``stretch`` on ``side``. Both sides on both sides pair up
+    ("feet on thighs"); one part of each side holds a one-sided part with both ("hands on
+    knee_{side}")."""
+    gaps = []
+    for holder, held in stretch.holds:
+        a, b = _points(holder, side), _points(held, side)
+        if len(a) != len(b):  # one side against both: broadcast the one
+            a, b = np.broadcast_arrays(a, b) if len(a) == 1 or len(b) == 1 else (a, b)
+        gaps.append(a - b)
+    return np.concatenate(gaps) if gaps else np.zeros((0, lm.N_LANDMARKS))
+
+
+class Resting(NamedTuple):
+    """How a figure rests: its floor contacts (``floor_contacts``) and holds (``holds``)."""
+
+    contacts: np.ndarray
+    lift: np.ndarray
+    gaps: np.ndarray
+
+    @property
+    def rows(self) -> int:
+        return len(self.contacts) + 3 * len(self.gaps)
+
+
+NOWHERE = Resting(np.zeros(0, int), np.zeros(0), np.zeros((0, lm.N_LANDMARKS)))
+
+
+def resting(stretch: Stretch, side: str) -> Resting:
+    """Everything ``stretch`` rests on and holds in its picture on ``side``."""
+    return Resting(*floor_contacts(stretch, side), holds(stretch, side))
+
+
 def _measure(xs: np.ndarray, variables: Sequence[str], fixed: Mapping[str, float],
-             names: Sequence[str], rest: tuple[np.ndarray, np.ndarray] = (np.zeros(0, int),
-                                                                          np.zeros(0))
-             ) -> np.ndarray:
-    """(K, len(names) + M) angles measured by ``pose.angles`` on K bodies, one per row of
-    ``xs``, then the heights (metres, down) of the M floor contacts ``rest`` under each."""
+             names: Sequence[str], rest: Resting = NOWHERE) -> np.ndarray:
+    """(K, len(names) + M + 3G) angles measured by ``pose.angles`` on K bodies, one per row
+    of ``xs``, then the heights (metres, down) of the M floor contacts of ``rest`` and the
+    (x, y, z) gaps (metres) of its G holds."""
     columns = dict(zip(variables, xs.T, strict=True))
     fields = {f: columns.get(f, fixed.get(f, math.nan)) for f in body.POSE_FIELDS}
     image, world, vis = body.sequence(body.Pose(**fields), np.arange(len(xs), dtype=float),
                                       body.Placement(columns["pitch"]))
     angles = joint_angles(world=world)
     measured = [angles[n] for n in names]
-    index, lift = rest
-    heights = world[:, index, 1] + lift
+    heights = world[:, rest.contacts, 1] + rest.lift
+    gaps = np.einsum("gl,nlc->ngc", rest.gaps, world).reshape(len(xs), -1)
     return np.concatenate([np.stack(measured, axis=1) if measured else np.zeros((len(xs), 0)),
-                           heights], axis=1)
+                           heights, gaps], axis=1)
+
+
+def _rest_error(measured: np.ndarray, rest: Resting) -> float:
+    """How far from resting a body is (cm): its floor contacts' spread in height, or its
+    widest hold gap. ``measured``: the (M + 3G,) tail of a ``_measure`` row."""
+    m = len(rest.contacts)
+    spread = np.ptp(measured[:m]) if m else 0.0
+    gap = np.linalg.norm(measured[m:].reshape(-1, 3), axis=1).max(initial=0.0)
+    return 100.0 * float(max(spread, gap))
 
 
 def _residual(measured: np.ndarray, goal: np.ndarray, degrees: np.ndarray) -> np.ndarray:
@@ -276,19 +337,19 @@ def _band(t: Target, loose: bool) -> tuple[float, float]:
 
 def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence[str],
              fixed: Mapping[str, float], wanted: Sequence[Target], keep: Mapping[str, float],
-             rest: tuple[np.ndarray, np.ndarray], side_view: bool, iterations: int
+             rest: Resting, side_view: bool, iterations: int
              ) -> tuple[np.ndarray, float, float, float]:
     """Joint angles from ``x0`` that reach ``wanted``; the worst miss left (NaN: unmeasurable),
     the furthest floor contact from the floor (cm) and the worst miss of the ``keep`` angles.
 
     Each step is the least-norm change towards the targets (finite-difference Jacobian, one
     vectorised batch of bodies). The freedom it leaves (the Jacobian's null space) is spent,
-    in this order, on resting the ``rest`` contacts on one level (``floor_contacts``), on
+    in this order, on resting the ``rest`` contacts on the floor and closing its holds, on
     holding the ``keep`` angles (legs that bear the weight stay plumb) and on pulling every
     other joint back towards ``x0``.
     """
     names = [t.angle for t in wanted]
-    n, n_held, n_rest = len(names), len(keep), len(rest[0])
+    n, n_held, n_rest, n_floor = len(names), len(keep), rest.rows, len(rest.contacts)
     # With a floor to rest on, a target is met anywhere INSET inside its range: a child's pose
     # comes down onto the floor by sinking its hips deeper and its chest lower, cat-cow's trunk
     # tips as far as its arms are longer than its thighs.
@@ -299,12 +360,11 @@ def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence
     stiff = np.array([1.0 if v in names else
                       STIFFNESS.get(v.removesuffix("_left").removesuffix("_right"), 1.0)
                       for v in variables])
-    resting = np.array([_RESTING_STIFFNESS.get(v.removesuffix("_left").removesuffix("_right"),
-                                               s) if side_view else s
-                        for v, s in zip(variables, stiff, strict=True)])
+    reluctance = np.array([
+        _RESTING_STIFFNESS.get(v.removesuffix("_left").removesuffix("_right"), s)
+        if side_view else s for v, s in zip(variables, stiff, strict=True)])
     held = list(keep)
     held_goal = np.array([keep[h] for h in held])
-    level = np.eye(n_rest) - 1.0 / max(n_rest, 1)  # a height less the contacts' mean height
     eye = np.eye(len(x0))
     x = x0.copy()
     pinned = band_low == band_high
@@ -314,7 +374,12 @@ def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence
     for _ in range(iterations):
         probes = np.vstack([x, x + _FD_DEG * eye])
         m = _measure(probes, variables, fixed, names + held, rest)
-        m[:, n + n_held:] = _CONTACT_SCALE * m[:, n + n_held:] @ level
+        # Each contact's height over the lowest one, the floor: the body comes down onto its
+        # lowest part, as a weight does, and never lifts that part to meet the others.
+        heights = m[:, n + n_held:n + n_held + n_floor]
+        if n_floor:
+            heights -= heights[:, [heights[0].argmax()]]
+        m[:, n + n_held:] *= _CONTACT_SCALE
         # A target once found outside its band is held at the bound it crossed from then on:
         # let go again, the pull back to the starting posture would swing it out again.
         outside = (m[0, :n] < band_low) | (m[0, :n] > band_high)
@@ -337,7 +402,7 @@ def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence
         p1 = np.linalg.pinv(jac[:n] / stiff, rcond=1e-3) / stiff[:, None]
         step = -p1 @ r[:n]
         null = eye - p1 @ jac[:n]
-        for rows, weight in ((slice(n + n_held, None), resting),
+        for rows, weight in ((slice(n + n_held, None), reluctance),
                              (slice(n, n + n_held), np.ones(len(x0)))):
             j2, r2 = jac[rows], r[rows]  # the floor first, then the plumb legs
             if not len(r2):
@@ -364,6 +429,23 @@ def _kept(stretch: Stretch, wanted: Sequence[Target]) -> dict[str, float]:
             if not any(f"{a}_{s}" in names for a in thigh)}
 
 
+def _deepened(x: np.ndarray, variables: Sequence[str], wanted: Sequence[Target],
+              lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``x`` with each joint a one-sided target names ("at least") moved halfway from that
+    target's inset bound to the joint's own limit: a second place to come down to the floor
+    from, since a fold held at its least (a child's pose kneeling up) cannot sink onto it."""
+    deeper = x.copy()
+    for t in wanted:
+        if t.angle not in variables or (t.aim_low is None) == (t.aim_high is None):
+            continue
+        i = variables.index(t.angle)
+        if t.aim_low is not None:
+            deeper[i] = max(deeper[i], (t.aim_low + hi[i]) / 2.0)
+        else:
+            deeper[i] = min(deeper[i], (t.aim_high + lo[i]) / 2.0)
+    return deeper
+
+
 def solve(stretch: Stretch, side: str, wanted: Sequence[Target], iterations: int = 120
           ) -> tuple[body.Pose, body.Placement]:
     """The body nearest the stretch's position whose measured angles hit ``wanted`` (those
@@ -374,12 +456,13 @@ def solve(stretch: Stretch, side: str, wanted: Sequence[Target], iterations: int
     trunk inclination a target asks for (the legs kept where they were): a fold is easier to
     reach bent at the hips than through a thigh swung past plumb, where the inclination has a
     kink. The best start wins: the smallest worst miss, then the plumbest weight-bearing legs,
-    then the least change of posture. From there the body comes down onto the parts the
-    stretch rests on (``floor_contacts``), if it can without missing a target.
+    then the least change of posture. From there, and from it folded deeper (``_deepened``),
+    the body comes down onto the parts the stretch rests on (``floor_contacts``), if it can
+    without missing a target; the best rested wins.
     """
     held, wanted = [t for t in wanted if not t.free], list(wanted)
     start, used = _start(stretch, held)
-    rest = floor_contacts(stretch, side)
+    rest = resting(stretch, side)
     variables = _variables(used)
     fixed = {f: v for f, v in start.items() if f not in variables}
     lo, hi = np.array([_bound(v) for v in variables]).T
@@ -396,10 +479,9 @@ def solve(stretch: Stretch, side: str, wanted: Sequence[Target], iterations: int
                 hinged[hips] += d
                 starts.append(np.clip(hinged, lo, hi))
     side_view = stretch.view == "side"
-    nowhere = (np.zeros(0, int), np.zeros(0))
     best: tuple[float, float, float, np.ndarray] | None = None
     for x_start in starts:
-        x, worst, _, kept = _descend(x_start, lo, hi, variables, fixed, held, keep, nowhere,
+        x, worst, _, kept = _descend(x_start, lo, hi, variables, fixed, held, keep, NOWHERE,
                                      side_view, iterations)
         rank = (round(worst, 1) if math.isfinite(worst) else math.inf, round(kept),
                 float(np.abs(x - x_start).sum()))
@@ -408,16 +490,21 @@ def solve(stretch: Stretch, side: str, wanted: Sequence[Target], iterations: int
     assert best is not None  # starts holds x0 at least
     # Then down onto the floor, from that pose and pulled back towards it, the targets held.
     # Kept only if it reaches them as well (a floor is worth no miss), the weight-bearing
-    # legs stay as plumb, and it rests better.
+    # legs stay as plumb (within _PLUMB_SLACK_DEG), and it rests better.
     x = best[3]
-    if len(rest[0]):
-        before = np.ptp(_measure(x[None], variables, fixed, [], rest))
-        rested, worst, _, kept = _descend(x, lo, hi, variables, fixed, wanted, keep, rest,
-                                          side_view, iterations)
-        after = np.ptp(_measure(rested[None], variables, fixed, [], rest))
-        if ((round(worst, 1) if math.isfinite(worst) else math.inf) <= best[0]
-                and round(kept) <= best[1] and after < before):
-            x = rested
+    if rest.rows:
+        # Thighs a free target names are its to move (a child's pose folds them under).
+        keep = _kept(stretch, wanted)
+        held_there = _measure(x[None], variables, fixed, list(keep), rest)[0]
+        plumb = float(np.abs(held_there[:len(keep)] - list(keep.values())).max(initial=0.0))
+        spread = _rest_error(held_there[len(keep):], rest)
+        for x_start in (x, _deepened(x, variables, wanted, lo, hi)):
+            rested, worst, _, kept = _descend(x_start, lo, hi, variables, fixed, wanted, keep,
+                                              rest, side_view, iterations)
+            after = _rest_error(_measure(rested[None], variables, fixed, [], rest)[0], rest)
+            if ((round(worst, 1) if math.isfinite(worst) else math.inf) <= best[0]
+                    and kept <= plumb + _PLUMB_SLACK_DEG and after < spread):
+                x, spread = rested, after
     values = dict(zip(variables, x, strict=True))
     fields = {f: float(values.get(f, fixed.get(f, math.nan))) for f in body.POSE_FIELDS}
     return body.Pose(**fields), body.Placement(float(values["pitch"]))

@@ -25,6 +25,7 @@ from pose.errors import RoutineError
 from pose.stretches import (  # noqa: F401 - the stretch model, re-exported for the loader's users
     HOLD_LIMITS_S,
     HOLD_RANGE_S,
+    HOLDING_WORDS,
     KINDS,
     POSITIONS,
     RESTING_WORDS,
@@ -258,7 +259,8 @@ _LIMIT_KEYS = ("angle", "min", "max", "cue", "positive_side")
 _SIDE_KEYS = ("angle", "pick", "positive", "threshold")
 _CYCLE_KEYS = ("angle", "min", "max", "min_period_s")
 _STRETCH_KEYS = ("name", "instructions", "position", "view", "camera", "sides", "kind", "hold_s",
-                 "criteria", "limits", "side_by", "cycle", "forward_bend", "rests_on")
+                 "criteria", "limits", "side_by", "cycle", "forward_bend", "rests_on",
+                 "holds")
 _STRETCH_REQUIRED = ("name", "instructions", "position", "view", "sides", "kind", "criteria")
 
 
@@ -372,6 +374,21 @@ def _stretch(sid: str, t: Any, problems: _Problems) -> Stretch | None:
         rests_on = []
     for i, part in enumerate(rests_on):
         _choice(part, RESTING_WORDS, f"{where}: rests_on[{i}]", problems)
+    holds = t.get("holds", [])
+    if not isinstance(holds, list):
+        problems.add(f"{where}: holds", f"must be a list of \"<part> on <part>\", got "
+                                        f"{_short(holds)}")
+        holds = []
+    pairs = []
+    for i, words in enumerate(holds):
+        pair = words.split(" on ") if isinstance(words, str) else []
+        if len(pair) != 2:
+            problems.add(f"{where}: holds[{i}]", f"must read \"<part> on <part>\" (\"hands on "
+                                                 f"knee_{{side}}\"), got {_short(words)}")
+            continue
+        for part in pair:
+            _choice(part.strip(), HOLDING_WORDS, f"{where}: holds[{i}]", problems)
+        pairs.append((pair[0].strip(), pair[1].strip()))
     if len(problems.items) > n_before:
         return None
     return Stretch(
@@ -379,7 +396,7 @@ def _stretch(sid: str, t: Any, problems: _Problems) -> Stretch | None:
         position=position, view=view, sides=sides, kind=kind, hold_s=hold or HOLD_RANGE_S[0],
         criteria=tuple(c for c in criteria if c), limits=tuple(x for x in limits if x),
         side_by=side_by, cycle=cycle, forward_bend=bool(t.get("forward_bend", False)),
-        camera=str(t.get("camera", "")), rests_on=tuple(rests_on),
+        camera=str(t.get("camera", "")), rests_on=tuple(rests_on), holds=tuple(pairs),
     )
 
 

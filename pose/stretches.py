@@ -36,8 +36,16 @@ HOLD_LIMITS_S = (5.0, 120.0)
 RESTING_PARTS = ("hand", "knee", "toes", "heel", "foot", "hip", "shoulder")
 RESTING_BOTH = {"hands": "hand", "knees": "knee", "toes": "toes", "heels": "heel",
                 "feet": "foot", "hips": "hip", "shoulders": "shoulder"}
-RESTING_WORDS = (*RESTING_BOTH, *(f"{p}_{{{s}}}" for p in RESTING_PARTS for s in ("side", "other")),
-                 "head")
+RESTING_WORDS = (*RESTING_BOTH,
+                 *(f"{p}_{{{s}}}" for p in RESTING_PARTS for s in ("side", "other")), "head")
+
+#: What holds or rests against what in a stretch's picture (``Stretch.holds``): "<part> on
+#: <part>", each a part of both sides ("hands") or of one ("hand_{other}").
+HOLDING_PARTS = ("hand", "knee", "ankle", "elbow", "thigh", "shin", "foot", "shoulder")
+HOLDING_BOTH = {"hands": "hand", "knees": "knee", "ankles": "ankle", "elbows": "elbow",
+                "thighs": "thigh", "shins": "shin", "feet": "foot", "shoulders": "shoulder"}
+HOLDING_WORDS = (*HOLDING_BOTH,
+                 *(f"{p}_{{{s}}}" for p in HOLDING_PARTS for s in ("side", "other")))
 
 #: An angle reading: one value, or (N,) values, one per frame.
 _Reading = TypeVar("_Reading", float, "np.ndarray")
@@ -128,6 +136,8 @@ class Stretch:
     camera: str = ""
     rests_on: tuple[str, ...] = ()
     """``RESTING_WORDS``: the parts on the floor in the stretch (its picture puts them there)."""
+    holds: tuple[tuple[str, str], ...] = ()
+    """(holder, held) ``HOLDING_WORDS``: a hand on a knee, a foot against a thigh (ditto)."""
 
     @property
     def working_angles(self) -> tuple[str, ...]:

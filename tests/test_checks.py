@@ -659,6 +659,15 @@ def test_a_misspelt_resting_part_is_named_with_a_suggestion(tmp_path):
                    "'hands'")
 
 
+def test_a_hold_that_does_not_read_part_on_part_is_named(tmp_path):
+    old = 'holds = ["hand_{side} on knee_{side}"]'
+    msg = catalogue_error(tmp_path, old, 'holds = ["hand_{side} on kne_{side}", "hands"]')
+    assert ("catalogue.toml: stretch knee_to_chest: holds[0]: 'kne_{side}' is not allowed "
+            "(did you mean 'knee_{side}'?)") in msg
+    assert ('catalogue.toml: stretch knee_to_chest: holds[1]: must read "<part> on <part>" '
+            '("hands on knee_{side}"), got \'hands\'') in msg
+
+
 @pytest.mark.parametrize("hold", ["4", "121"])
 def test_hold_outside_5_to_120_seconds(tmp_path, hold):
     old = 'kind = "hold"\nhold_s = 30\nforward_bend = true\n\n[[stretch.childs_pose'

@@ -20,7 +20,7 @@ from pose import body
 from pose import landmarks as lm
 from pose.angles import joint_angles
 from pose.checks import IN_FORM, camera_check, judge_frame
-from pose.figure import TOLERANCE, floor_contacts, target_pose, targets
+from pose.figure import TOLERANCE, floor_contacts, holds, target_pose, targets
 from pose.picture import BACKGROUND, WORKING, render, stretch_picture
 from pose.routines import CATALOGUE_FILE, load_catalogue, load_stretches
 
@@ -76,8 +76,7 @@ def test_the_coach_sees_the_picture_in_form_on_its_side(stretch_id, side):
 
 #: Figures whose targets leave no body resting as the catalogue says (measured, 2026-12-01).
 RESTING_LEFT = {
-    "childs_pose": "the head 6 cm above the knees: the hips stay over the knees at the targets",
-    "seated_forward_fold": "the hands sink 14 cm: no criterion names the arms, left hanging",
+    "seated_forward_fold": "the hands sink 5 cm: no criterion names the arms, left hanging",
     "standing_side_bend": "a foot 5-11 cm up: seen from the front, the legs stay plumb",
 }
 
@@ -98,6 +97,27 @@ def test_the_parts_a_stretch_rests_on_are_on_the_floor(stretch_id, side):
     assert world[:, 1].max() < heights.mean() + 0.04
 
 
+#: Holds a figure cannot close at its targets (measured, 2026-12-01).
+HOLDS_LEFT = {
+    "seated_forward_fold": "the hands stop 27-35 cm short of the shins: the trunk stays at "
+                           "its 25 deg hinge, the least its hip flexion asks for",
+}
+
+
+@pytest.mark.parametrize(("stretch_id", "side"), [
+    pytest.param(*case, marks=pytest.mark.xfail(strict=True, reason=HOLDS_LEFT[case[0]]))
+    if case[0] in HOLDS_LEFT else case
+    for case in CASES if CATALOGUE.stretches[case[0]].holds])
+def test_the_hands_hold_what_the_stretch_says(stretch_id, side):
+    """A knee hugged to the chest is held by the hand, not by muscle alone: every hold the
+    catalogue names is closed to within 10 cm (the arms hung at the sides before)."""
+    stretch = CATALOGUE.stretches[stretch_id]
+    figure = target_pose(stretch, side)
+    _, world, _ = body.landmarks(figure.pose, figure.placement)
+    gaps = np.linalg.norm(holds(stretch, figure.side) @ world, axis=1)
+    assert gaps.max() < 0.10, gaps.round(3)
+
+
 def test_a_figure_rests_by_moving_inside_its_ranges():
     """Cat-cow's arms are longer than its thighs: with hands and knees on the floor its trunk
     tips head up inside its range (55-125 deg, 90 level, 10 deg kept inside), arms straight;
@@ -110,14 +130,15 @@ def test_a_figure_rests_by_moving_inside_its_ranges():
 
 
 def test_figures_rest_on_hands_and_knees_and_on_their_feet():
-    """Before ``rests_on``, cat-cow's knees floated 22 cm above its hands and the bridge's
-    feet 14 cm above its shoulders, its head 19 cm under them; the seated hamstring stretch's
-    feet were 48 cm apart."""
-    for sid, parts in (("cat_cow", ("wrist", "knee")), ("glute_bridge", ("shoulder", "heel")),
-                       ("seated_hamstring", ("heel",))):
+    """Before ``rests_on``, cat-cow's knees floated 17 cm above its hands, the bridge's feet
+    21 cm above its shoulders (its head 16 cm under them), the lunge's back knee 8 cm above
+    its front foot."""
+    for sid, parts in (("cat_cow", ("left_wrist", "left_knee")),
+                       ("glute_bridge", ("left_shoulder", "left_heel")),
+                       ("hip_flexor_lunge", ("left_knee", "right_heel"))):
         figure = target_pose(CATALOGUE.stretches[sid])
         _, world, _ = body.landmarks(figure.pose, figure.placement)
-        low = world[[lm.INDEX[f"{s}_{p}"] for s in ("left", "right") for p in parts], 1]
+        low = world[[lm.INDEX[p] for p in parts], 1]
         assert np.ptp(low) < 0.1, (sid, low)
 
 
@@ -141,7 +162,7 @@ def test_one_sided_ranges_aim_ten_degrees_inside_and_ranges_at_their_middle():
     assert angles["chest_up"] == pytest.approx(90.0, abs=5.0)  # the floor may tip it a little
     # Its heel on the floor, 10 cm below the centre of its hip: the leg slopes 5-6 deg down.
     assert angles["hip_flexion_left"] == pytest.approx(0.0, abs=7.0)
-    assert angles["knee_flexion_right"] == pytest.approx(80.0, abs=1.0)
+    assert angles["knee_flexion_right"] >= 80.0 - 1.0  # as far as the hand on it bends it
 
 
 def test_pictures_use_the_overlay_style_with_the_working_side_highlighted():
