@@ -59,15 +59,13 @@ BOUNDS: dict[str, tuple[float, float]] = {
 STIFFNESS = {"hip_abduction": 4.0, "shoulder_abduction": 2.0, "trunk_lateral_tilt": 4.0,
              "knee_drop": 4.0, "neck_lateral_tilt": 4.0}
 
-#: The landmarks of each resting part (``pose.stretches.RESTING_PARTS``) and how far above
-#: the floor they sit when it rests there (metres: the flesh under a joint's centre, rounded
-#: from an average adult). The body's feet stay square to its shins, so kneeling shins rest
-#: on tucked toes, and a foot flat on the floor tips its shin 2-3 deg (its toes sit 2 cm
-#: below its heel).
-_PART_LANDMARKS = {"hand": (("index",), 0.0), "knee": (("knee",), 0.05),
-                   "toes": (("foot_index",), 0.0), "heel": (("heel",), 0.0),
-                   "foot": (("heel", "foot_index"), 0.0), "hip": (("hip",), 0.1),
-                   "shoulder": (("shoulder",), 0.07)}
+#: The landmarks of each resting part (``pose.stretches.RESTING_PARTS``). A stick figure has
+#: no flesh: its joints rest on the floor line itself. Its feet stay square to its shins, so
+#: kneeling shins rest on tucked toes, and a foot flat on the floor tips its shin 2-3 deg
+#: (its toes sit 2 cm below its heel).
+_PART_LANDMARKS = {"hand": ("index",), "knee": ("knee",), "toes": ("foot_index",),
+                   "heel": ("heel",), "foot": ("heel", "foot_index"), "hip": ("hip",),
+                   "shoulder": ("shoulder",)}
 
 #: The landmarks whose mean is each holding part's point (``pose.stretches.HOLDING_PARTS``).
 _HOLD_POINTS = {"hand": ("wrist", "index"), "knee": ("knee",), "ankle": ("ankle",),
@@ -231,7 +229,8 @@ def _start(stretch: Stretch, wanted: Sequence[Target]) -> tuple[dict[str, float]
 
 def floor_contacts(stretch: Stretch, side: str) -> tuple[np.ndarray, np.ndarray]:
     """What rests on the floor in the picture of ``stretch`` on ``side``: (M,) landmark indices
-    and (M,) metres each sits above the floor when it rests there."""
+    and (M,) metres each sits above the floor when it rests there (the head's radius for the
+    ears, else 0)."""
     index: list[int] = []
     lift: list[float] = []
     for word in stretch.rests_on:
@@ -241,8 +240,7 @@ def floor_contacts(stretch: Stretch, side: str) -> tuple[np.ndarray, np.ndarray]
             part, _, template = word.partition("_")
             part = RESTING_BOTH.get(word, part)
             sides = SIDES if word in RESTING_BOTH or side == "both" else (resolve(template, side),)
-            points, above = _PART_LANDMARKS[part]
-            names = [f"{s}_{p}" for s in sides for p in points]
+            names, above = [f"{s}_{p}" for s in sides for p in _PART_LANDMARKS[part]], 0.0
         index += [lm.INDEX[n] for n in names]
         lift += [above] * len(names)
     return np.array(index, int), np.array(lift)
@@ -503,7 +501,9 @@ def solve(stretch: Stretch, side: str, wanted: Sequence[Target], iterations: int
                                               rest, side_view, iterations)
             after = _rest_error(_measure(rested[None], variables, fixed, [], rest)[0], rest)
             if ((round(worst, 1) if math.isfinite(worst) else math.inf) <= best[0]
-                    and kept <= plumb + _PLUMB_SLACK_DEG and after < spread):
+                    and kept <= plumb + _PLUMB_SLACK_DEG and after < spread - 0.5):
+                # Half a centimetre better at least: a tie keeps the less folded body, so the
+                # left and right figures stay mirror images.
                 x, spread = rested, after
     values = dict(zip(variables, x, strict=True))
     fields = {f: float(values.get(f, fixed.get(f, math.nan))) for f in body.POSE_FIELDS}
