@@ -264,11 +264,8 @@ def holds(stretch: Stretch, side: str) -> np.ndarray:
     ("feet on thighs"); one part of each side holds a one-sided part with both ("hands on
     knee_{side}")."""
     gaps = []
-    for holder, held in stretch.holds:
-        a, b = _points(holder, side), _points(held, side)
-        if len(a) != len(b):  # one side against both: broadcast the one
-            a, b = np.broadcast_arrays(a, b) if len(a) == 1 or len(b) == 1 else (a, b)
-        gaps.append(a - b)
+    for holder, held in stretch.holds:  # one side against both broadcasts
+        gaps.append(_points(holder, side) - _points(held, side))
     return np.concatenate(gaps) if gaps else np.zeros((0, lm.N_LANDMARKS))
 
 
@@ -336,9 +333,9 @@ def _band(t: Target, loose: bool) -> tuple[float, float]:
 def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence[str],
              fixed: Mapping[str, float], wanted: Sequence[Target], keep: Mapping[str, float],
              rest: Resting, side_view: bool, iterations: int
-             ) -> tuple[np.ndarray, float, float, float]:
-    """Joint angles from ``x0`` that reach ``wanted``; the worst miss left (NaN: unmeasurable),
-    the furthest floor contact from the floor (cm) and the worst miss of the ``keep`` angles.
+             ) -> tuple[np.ndarray, float, float]:
+    """Joint angles from ``x0`` that reach ``wanted``; the worst miss left (NaN: unmeasurable)
+    and the worst miss of the ``keep`` angles (``_rest_error`` says how well it rests).
 
     Each step is the least-norm change towards the targets (finite-difference Jacobian, one
     vectorised batch of bodies). The freedom it leaves (the Jacobian's null space) is spent,
@@ -368,7 +365,7 @@ def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence
     pinned = band_low == band_high
     edge = band_low.copy()
     worst = math.nan
-    lifted = kept = 0.0
+    kept = 0.0
     for _ in range(iterations):
         probes = np.vstack([x, x + _FD_DEG * eye])
         m = _measure(probes, variables, fixed, names + held, rest)
@@ -390,7 +387,6 @@ def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence
         known = np.isfinite(r)
         worst = float(np.abs(r[:n]).max(initial=0.0)) if known[:n].all() else math.nan
         kept = float(np.abs(np.nan_to_num(r[n:n + n_held], nan=180.0)).max(initial=0.0))
-        lifted = float(np.abs(r[n + n_held:]).max(initial=0.0))
         jac = (m[1:] - m[0]).T / _FD_DEG
         jac[:n] *= (scale * pinned)[:, None]  # a target inside its band leaves it free
         jac = np.where(np.isfinite(jac) & known[:, None], jac, 0.0)
@@ -413,7 +409,7 @@ def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence
         x = np.clip(x + np.clip(step, -_MAX_STEP_DEG, _MAX_STEP_DEG), lo, hi)
         if worst < 0.05 and np.abs(step).max() < 0.2:
             break
-    return x, worst, lifted, kept
+    return x, worst, kept
 
 
 def _kept(stretch: Stretch, wanted: Sequence[Target]) -> dict[str, float]:
@@ -479,7 +475,7 @@ def solve(stretch: Stretch, side: str, wanted: Sequence[Target], iterations: int
     side_view = stretch.view == "side"
     best: tuple[float, float, float, np.ndarray] | None = None
     for x_start in starts:
-        x, worst, _, kept = _descend(x_start, lo, hi, variables, fixed, held, keep, NOWHERE,
+        x, worst, kept = _descend(x_start, lo, hi, variables, fixed, held, keep, NOWHERE,
                                      side_view, iterations)
         rank = (round(worst, 1) if math.isfinite(worst) else math.inf, round(kept),
                 float(np.abs(x - x_start).sum()))
@@ -497,7 +493,7 @@ def solve(stretch: Stretch, side: str, wanted: Sequence[Target], iterations: int
         plumb = float(np.abs(held_there[:len(keep)] - list(keep.values())).max(initial=0.0))
         spread = _rest_error(held_there[len(keep):], rest)
         for x_start in (x, _deepened(x, variables, wanted, lo, hi)):
-            rested, worst, _, kept = _descend(x_start, lo, hi, variables, fixed, wanted, keep,
+            rested, worst, kept = _descend(x_start, lo, hi, variables, fixed, wanted, keep,
                                               rest, side_view, iterations)
             after = _rest_error(_measure(rested[None], variables, fixed, [], rest)[0], rest)
             if ((round(worst, 1) if math.isfinite(worst) else math.inf) <= best[0]
