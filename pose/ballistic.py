@@ -43,6 +43,16 @@ Constants:
   landmark jitter alone (its projection on the sagittal plane is short), with the hand still;
   a walker's arms and a walk's hips swing about 40 deg. One limb swinging fast is enough for
   the travel below to be noted (a walker's swinging shows limb by limb).
+- The trunk folding and straightening (``FOLDS``): toe touches swing the whole upper body
+  90-110 deg, and at a brisk pace (0.8 Hz, or 0.4 s a way with a pause at the top) their
+  swings are too slow for the bouncing and explosive rules above. The trunk alone is enough
+  here, its every swing ``FOLD_SWING_DEG`` = 60 deg or more and seen on its way (a swing of
+  four landmarks at once, which no single landmark's flicker makes): turning points at most
+  ``FOLD_HALF_PERIOD_S`` = 0.8 s apart five in a row (0.63 Hz and faster), or explosive
+  swings with pauses at ``FOLD_SPEED_DEG_S`` = 280 deg/s or faster. 60 deg leaves out a
+  squat's trunk (30-40 deg) and a walk's; 0.8 s a way and 280 deg/s leave out rolling down
+  and up slowly (1 s a way or slower) and picking something up (down in 0.6 s: about 180
+  deg/s across the middle of the swing; 230 measured on people, see ``Pauses``).
 - ``MIN_TRAVEL`` = 0.25 body sizes between the halves of the last ``TRAVEL_S`` = 2 s (the hips'
   mean position over each half): a body that travels across the picture while its legs and
   arms swing is walking (or running) past, not swinging in place, and no episode starts until
@@ -80,6 +90,11 @@ BIG_JOINTS: tuple[str, ...] = (
 MIN_SWING_DEG = 20.0
 PAUSES = Pauses()
 """Fast swings with pauses: the hips, trunk and shoulders (see the module docstring)."""
+FOLD_SWING_DEG = 60.0
+FOLD_HALF_PERIOD_S = 0.8
+FOLD_SPEED_DEG_S = 280.0
+FOLDS = Pauses(min_swing_deg=FOLD_SWING_DEG, min_speed_deg_s=FOLD_SPEED_DEG_S)
+"""The trunk folding and straightening fast (see the module docstring)."""
 MIN_LIMBS = 2
 AGREE_S = 1.0
 REARM_S = 3.0
@@ -141,16 +156,24 @@ class BallisticWatch:
     def __init__(self, joints: tuple[str, ...] = BIG_JOINTS, min_swing_deg: float = MIN_SWING_DEG,
                  min_limbs: int = MIN_LIMBS, agree_s: float = AGREE_S,
                  rearm_s: float = REARM_S, min_travel: float = MIN_TRAVEL,
-                 travel_s: float = TRAVEL_S, pauses: Pauses | None = PAUSES) -> None:
+                 travel_s: float = TRAVEL_S, pauses: Pauses | None = PAUSES,
+                 folds: Pauses | None = FOLDS) -> None:
         self.detectors = [
             BounceDetector(j, min_swing_deg=min_swing_deg, rearm_s=rearm_s,
                            pauses=None if j.startswith("knee") else pauses, seen_moving=True)
             for j in joints]
-        self._limb = {j: limb(j) for j in joints}
+        # The trunk's wide swings, watched on their own: one is enough (``FOLDS``).
+        self._fold = None if folds is None else BounceDetector(
+            "trunk_inclination", min_swing_deg=folds.min_swing_deg,
+            max_half_period_s=FOLD_HALF_PERIOD_S, rearm_s=rearm_s, pauses=folds,
+            seen_moving=True)
+        if self._fold is not None:
+            self.detectors.append(self._fold)
+        self._limb = {j: limb(j) for j in (*joints, "trunk_inclination")}
         self.min_limbs = min_limbs
         self.agree_s = agree_s
         self.rearm_s = rearm_s
-        self._last: dict[str, Bounce] = {}
+        self._last: dict[BounceDetector, Bounce] = {}
         self._episode_at: float | None = None
         self.episodes: list[Ballistic] = []
         self.min_travel = min_travel
@@ -185,14 +208,15 @@ class BallisticWatch:
         for det in self.detectors:
             bounce = det.update(t_s, angles.get(det.angle, float("nan")))
             if bounce is not None:
-                self._last[det.angle] = bounce
+                self._last[det] = bounce
         active = [d for d in self.detectors
                   if d.last_seen_s is not None and t_s - d.last_seen_s <= self.agree_s]
         if not active:
             return None
         moving = len({self._limb[d.angle] for d in active}) >= self.min_limbs or any(
             d.whole_limb_seen_s is not None and t_s - d.whole_limb_seen_s <= self.agree_s
-            and self.reach(self._limb[d.angle]) >= MIN_REACH_M for d in active)
+            and (d is self._fold or self.reach(self._limb[d.angle]) >= MIN_REACH_M)
+            for d in active)
         if self._episode_at is not None and t_s - self._episode_at < self.rearm_s:
             if moving:
                 self._episode_at = t_s  # still the same episode
@@ -212,11 +236,13 @@ class BallisticWatch:
             # swinging in place that goes on afterwards still starts an episode.
             return None
         self._episode_at = t_s
-        found = [self._last[d.angle] for d in active if d.angle in self._last]
+        found = [self._last[d] for d in active if d in self._last]
         if not found:
             return None
         found.sort(key=lambda b: -b.amplitude_deg)
-        episode = Ballistic(t_s, tuple(b.angle for b in found), found[0].amplitude_deg,
+        # The trunk may show twice (its bouncing and its folding detector): name it once.
+        joints = tuple(dict.fromkeys(b.angle for b in found))
+        episode = Ballistic(t_s, joints, found[0].amplitude_deg,
                             found[0].frequency_hz)
         self.episodes.append(episode)
         return episode

@@ -256,7 +256,8 @@ class Pauses:
     their 85-110 deg at about 500 deg/s (up in 0.2-0.3 s), jumping jacks' arms at about 600;
     a brisk squat (down or up in 0.5 s: 270), marching with the knees high (0.4 s: 250), a
     bird dog (290), toe touches at 0.4 s a way (320) and picking something up (230) stay
-    under it. ``min_pause_ratio`` = 2.5: above a sine's 1.7 with room for a frame's error at
+    under it (toe touches are found by the trunk's own rule, ``pose.ballistic.FOLDS``).
+    ``min_pause_ratio`` = 2.5: above a sine's 1.7 with room for a frame's error at
     5 fps; synthetic kicks read 5-13, burpees 5-10."""
 
     min_fast: int = 2

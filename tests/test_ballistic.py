@@ -139,6 +139,65 @@ def test_brisk_squats_are_not_ballistic(fps, jitter):
     assert run(streams, fps) == []
 
 
+def folds(fps: float, down_s: float, pause_s: float = 0.0, depth: float = 100.0,
+          seconds: float = 12.0) -> dict[str, np.ndarray]:
+    """Standing, folding forward ``depth`` deg (the hips with the trunk, the arms reaching down)
+    in ``down_s`` s and straightening as fast, ``pause_s`` s upright between: toe touches when
+    quick, rolling down and up when slow."""
+    t = np.arange(0.0, seconds, 1.0 / fps)
+    every = 2 * down_s + pause_s
+    keys = [0.0, down_s, 2 * down_s, every]
+    s = t % every
+    hips = eased(s, keys, [3, 3 + 0.95 * depth, 3, 3])
+    arms = eased(s, keys, [10, 80, 10, 10])
+    return {"trunk_inclination": eased(s, keys, [5, 5 + depth, 5, 5]),
+            "hip_flexion_left": hips, "hip_flexion_right": hips,
+            "knee_flexion_left": np.full_like(t, 5.0), "knee_flexion_right": np.full_like(t, 5.0),
+            "shoulder_flexion_left": arms, "shoulder_flexion_right": arms}
+
+
+def pick_ups(fps: float, every_s: float, seconds: float = 12.0) -> dict[str, np.ndarray]:
+    """Picking things up, one every ``every_s`` s: down in 0.6 s, 0.5 s there, up in 0.6 s."""
+    t = np.arange(0.0, seconds, 1.0 / fps)
+    keys = [0.0, 0.6, 1.1, 1.7, every_s]
+    s = t % every_s
+    hips, knees = eased(s, keys, [3, 90, 90, 3, 3]), eased(s, keys, [5, 40, 40, 5, 5])
+    return {"trunk_inclination": eased(s, keys, [5, 85, 85, 5, 5]),
+            "hip_flexion_left": hips, "hip_flexion_right": hips,
+            "knee_flexion_left": knees, "knee_flexion_right": knees}
+
+
+def _jittered(streams: dict[str, np.ndarray], fps: float, jitter: float):
+    rng = np.random.default_rng(int(fps))
+    return {k: v + rng.normal(0.0, jitter, v.size) for k, v in streams.items()}
+
+
+@pytest.mark.parametrize("jitter", [0.0, 2.0])
+@pytest.mark.parametrize("fps", [5.0, 10.0, 15.0, 30.0, 60.0])
+@pytest.mark.parametrize("down_s,pause_s", [(0.625, 0.0), (0.7, 0.0), (0.4, 0.7), (0.4, 1.2)])
+def test_toe_touches_are_ballistic(down_s, pause_s, fps, jitter):
+    """Toe touches on and on at 0.7-0.8 Hz, or 0.4 s a way with a pause upright: the trunk
+    swings 100 deg too slowly for the bouncing rule (0.55 s a way) and the explosive one (400
+    deg/s), but folds fast (``pose.ballistic.FOLDS``): one episode, the trunk named."""
+    found = run(_jittered(folds(fps, down_s, pause_s), fps, jitter), fps)
+    assert len(found) == 1
+    assert found[0].t_s < 5.0
+    assert "trunk" in found[0].detail
+
+
+@pytest.mark.parametrize("jitter", [0.0, 2.0])
+@pytest.mark.parametrize("fps", [5.0, 10.0, 15.0, 30.0, 60.0])
+@pytest.mark.parametrize("moves", [
+    lambda fps: folds(fps, 1.0),             # rolling down and up, a second a way
+    lambda fps: folds(fps, 1.2, 0.5),        # slower, a breath upright
+    lambda fps: pick_ups(fps, 2.0),
+    lambda fps: pick_ups(fps, 3.0),
+    lambda fps: folds(fps, 0.7, depth=50.0),  # a brisk half fold: under 60 deg a way
+], ids=["roll-1.0", "roll-1.2-pause", "pick-ups-2s", "pick-ups-3s", "half-folds"])
+def test_slow_folds_and_picking_things_up_are_not_ballistic(moves, fps, jitter):
+    assert run(_jittered(moves(fps), fps, jitter), fps) == []
+
+
 @pytest.mark.parametrize("fps", [30.0, 60.0])
 def test_a_left_right_swap_in_a_held_lunge_is_not_ballistic(fps):
     """Seen side-on, the model now and then swaps the legs' labels for a moment (0.1-0.5 s,
