@@ -178,7 +178,19 @@ def picture_caption(stretch: Stretch, side: str | None = None) -> str:
     """The words under a stretch's picture: its name, the side, and what the green shows."""
     side = picture_side(side)
     return (stretch.name + ("" if side is None else f", {side} side")
-            + ": green is the part being stretched")
+            + ": green is what the coach checks")
+
+
+def picture_legend(stretch: Stretch) -> str:
+    """The words under a stretch's picture in the catalogue: the side it shows and what each
+    colour means (``render``'s colours)."""
+    words = []
+    if stretch.sides != "both":
+        words.append("Drawn stretching the left side; each side is done in turn.")
+    words.append("Green: the limbs the coach checks. Blue: the rest of the body.")
+    if stretch.view == "side":
+        words.append("Light grey: the side further from the camera.")
+    return " ".join(words)
 
 
 @cache

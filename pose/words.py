@@ -6,6 +6,8 @@ placeholders, ids or raw numbers like "30.0000". Pure functions, no Streamlit.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pose.angles import UNITS
 from pose.stretches import Criterion, Limit, Routine, Stretch
 
@@ -34,6 +36,16 @@ ANGLE_WORDS: dict[str, str] = {
 POSITION_WORDS = {"supine": "lying on your back", "prone": "lying on your front",
                   "all_fours": "on hands and knees", "kneeling": "kneeling",
                   "seated": "sitting", "standing": "standing"}
+
+#: Positions from the floor up: the order the catalogue page lists stretches in, so that a
+#: person reads them as a floor routine moves (down once, then up).
+FLOOR_UP = ("all_fours", "kneeling", "supine", "prone", "seated", "standing")
+
+
+def stretches_by_position(stretches: Iterable[Stretch]) -> list[Stretch]:
+    """``stretches`` from the floor up (``FLOOR_UP``), in their own order within a position."""
+    return sorted(stretches, key=lambda s: FLOOR_UP.index(s.position))
+
 
 SETUP_S = 15.0
 """Seconds a routine allows per side to get into position and rest before the next: the live

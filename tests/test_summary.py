@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from pose.coach import Event
 from pose.live import LiveSession
+from pose.picture import picture_legend
 from pose.review import (
     angle_charts,
     completion_note,
@@ -28,6 +29,7 @@ from pose.review import (
 from pose.routines import load_catalogue
 from pose.sessions import grow_ranges
 from pose.store import open_store
+from pose.stretches import POSITIONS
 from pose.summary import (
     DONE,
     NOT_DONE,
@@ -39,7 +41,14 @@ from pose.summary import (
     summarise,
     table_rows,
 )
-from pose.words import angle_label, cue_text, duration_text, hold_text, routine_seconds
+from pose.words import (
+    FLOOR_UP,
+    angle_label,
+    cue_text,
+    duration_text,
+    hold_text,
+    routine_seconds,
+)
 
 CATALOGUE = load_catalogue()
 LOWER_BACK = CATALOGUE.routine("lower-back")
@@ -333,6 +342,7 @@ def test_plain_words_for_the_catalogue():
     # 9 stretches, 16 sides of 30 s, 15 s each to move: 12 minutes.
     assert routine_seconds(LOWER_BACK) == 16 * 45
     assert duration_text(routine_seconds(LOWER_BACK)) == "about 12 minutes"
+    assert sorted(FLOOR_UP) == sorted(POSITIONS)  # every position has its place in the list
 
 
 def test_routines_page_speaks_to_a_person():
@@ -346,8 +356,20 @@ def test_routines_page_speaks_to_a_person():
     shown = " ".join(str(e.value) for e in (*at.markdown, *at.subheader, *at.caption))
     assert "Hold 30 s on each side" in shown
     assert not re.search(r"\{side\}|\{other\}|knee_to_chest|30\.0|`", shown)
-    # The raw ranges are there, behind an expander, for whoever tunes them.
-    assert any(e.label == "Angle ranges (for whoever tunes them)" for e in at.expander)
+    # Every stretch from the floor up, as a floor routine moves: down once, then up.
+    by_name = {st.name: st for st in CATALOGUE.stretches.values()}
+    listed = [FLOOR_UP.index(by_name[h].position) for h in heads if h in by_name]
+    assert len(listed) == len(by_name) and listed == sorted(listed)
+    assert [h for h in heads if h in by_name][0] == "Cat-cow"
+    # The legend says what the colours mean, and which side a one-sided picture shows.
+    assert picture_legend(CATALOGUE.stretches["knee_to_chest"]).startswith(
+        "Drawn stretching the left side")
+    assert "Green: the limbs the coach checks" in picture_legend(CATALOGUE.stretches["cat_cow"])
+    # The raw ranges are there, behind one switch, for whoever tunes them: off by default.
+    assert not at.dataframe
+    at.toggle[0].set_value(True).run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe) == len(CATALOGUE.stretches)
     ranges = at.dataframe[0].value
     assert {"angle", "from", "to", "cue", "in the TOML"} <= set(ranges.columns)
 
