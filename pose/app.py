@@ -31,6 +31,7 @@ STREAMLIT_FLAGS: dict[str, str] = {
     # A busy computer must not lose the page's connection: a reconnect restarts the camera's
     # WebRTC link and ends the session mid-routine (see .streamlit/config.toml).
     "server.websocketPingInterval": "60",
+    "theme.baseFontSize": "18",  # every page one step larger: read from a mat
 }
 
 
