@@ -499,8 +499,10 @@ class LiveSession:
                     if view.phase == HOLD and view.seconds_left is not None and view.target_s
                     else None)
         label = f"{view.countdown} s" if view.countdown is not None else ""
+        # The cue's colour is the badge's: the status the words were said for (``view``).
         return Scene(pose, status, highlight, f"{view.label}  ({view.step}/{view.steps})",
-                     view.cue, status, fraction, label, badge, t_s)
+                     view.cue, view.status if coaching else status, fraction, label, badge,
+                     t_s)
 
     def _render(self, rgb: np.ndarray, result: FrameResult, own: bool = False) -> np.ndarray:
         """``live_picture.render`` of ``result``'s scene on the RGB camera picture (with

@@ -222,18 +222,22 @@ def step_label_text(name: str, side: str | None) -> str:
 @dataclass
 class _CueHold:
     """The shown cue: a new one replaces it only after ``min_s`` unless it is a safety
-    warning or a phase announcement."""
+    warning or a phase announcement. ``status`` is the form status the cue was said for: the
+    badge beside a form cue shows it, so that "Good" never stands beside "Lift your hips
+    higher" while the cue waits out its minimum."""
 
     min_s: float
     text: str = ""
     kind: str = "info"
     since: float = -math.inf
+    status: str = "unknown"
 
-    def offer(self, t_s: float, text: str, kind: str) -> None:
+    def offer(self, t_s: float, text: str, kind: str, status: str) -> None:
         if text == self.text:
+            self.status = status  # the same words: the badge may follow the form at once
             return
         if kind in ("safety", "phase") or t_s - self.since >= self.min_s:
-            self.text, self.kind, self.since = text, kind, t_s
+            self.text, self.kind, self.since, self.status = text, kind, t_s, status
 
 
 @dataclass
@@ -637,13 +641,15 @@ class RoutinePlayer:
             previous = coach.routine.steps[coach.plan[coach.position - 1][0]].stretch
             moves = previous.camera != stretch.camera
         text, kind = self._cue_for(t, pos, stretch, side, moves)
-        self._cue.offer(t, text, kind)
+        status = (pos.status if pos is not None and self.phase in (POSITION, HOLD, CYCLES)
+                  else "unknown")
+        self._cue.offer(t, text, kind, status)
+        if self._cue.kind == "form":  # the badge agrees with the words beside it
+            status = self._cue.status
         return PlayerView(
             phase=self.phase, paused=self.paused, stretch=stretch.id, stretch_name=stretch.name,
             side=side, step=min(coach.position + 1, len(coach.plan)), steps=len(coach.plan),
-            cue=self._cue.text, cue_kind=self._cue.kind,
-            status=pos.status if pos is not None and self.phase in (POSITION, HOLD, CYCLES)
-            else "unknown",
+            cue=self._cue.text, cue_kind=self._cue.kind, status=status,
             seconds_left=seconds_left, held_s=held if self.phase == HOLD else 0.0,
             target_s=target, cycles=cycles, cycles_target=cycles_target,
             next_label=step_label(stretch.name, self.planned_side())

@@ -8,6 +8,7 @@ from body import landmarks
 from stretch_poses import ideal, mirror
 
 from pose.angles import first_frame, joint_angles
+from pose.checks import IN_FORM, NEARLY, OUT_OF_FORM
 from pose.estimator import PoseFrame
 from pose.phases import (
     CYCLES,
@@ -160,6 +161,28 @@ def test_a_cue_stays_two_seconds_unless_safety():
     run.feed(ideal("knee_to_chest", "left", hip=162.0), 1.0)
     warned = [t for t, v in run.views if v.cue_kind == "safety"]
     assert warned, "no safety warning for knee to chest past its limit"
+
+
+def test_the_form_badge_always_agrees_with_the_cue_beside_it():
+    """The cue stays its 2 s (no flicker), and the badge shows the status its words were said
+    for: never "good" beside "Pull your knee closer", nor the other way round, while the form
+    flips between nearly and in form every 0.3-0.7 s during a hold."""
+    player = RoutinePlayer(routine(("knee_to_chest", 60)))
+    run = Run(player)
+    run.feed(lying_flat(), 1.0)
+    run.feed(ideal("knee_to_chest", "left"), 4.0)
+    assert run.view.phase == HOLD
+    start = len(run.views)
+    for seconds in (0.3, 0.7, 0.4, 0.5, 0.3, 0.6, 0.4):
+        run.feed(ideal("knee_to_chest", "left", hip=95.0), seconds)  # hip bend a little short
+        run.feed(ideal("knee_to_chest", "left"), seconds)
+    views = [v for _, v in run.views[start:] if v.cue_kind == "form"]  # not the warnings
+    corrections = {v.cue for v in views if v.status in (NEARLY, OUT_OF_FORM)}
+    goods = {v.cue for v in views if v.status == IN_FORM}
+    assert corrections and goods, "the form should have shown both ways"
+    assert not corrections & goods
+    assert all(not c.startswith(("Good", "Hold it there")) for c in corrections)
+    assert goods <= {"Hold it there and breathe slowly", "Good - stay there"}
 
 
 def test_cycles_are_coached_as_cycles():
