@@ -230,7 +230,7 @@ def test_replay_page_plays_a_stored_session(db, saved_a03):
     at = page("replay.py").run()
     assert not at.exception, at.exception
     assert at.subheader[0].value.startswith(f"Session {sid}")
-    assert at.dataframe[0].value["stretch"].tolist() == ["Glute bridge"]
+    assert at.table[0].value["stretch"].tolist() == ["Glute bridge"]
     jump = next(s for s in at.selectbox if s.label == "Jump to event")
     assert jump.value is None  # from the start
     # Events in words, the stretch by its name, not its id.
@@ -240,6 +240,21 @@ def test_replay_page_plays_a_stored_session(db, saved_a03):
     assert not any("glute_bridge" in label for label in labels)
     check = next(s for s in at.selectbox if s.label == "Check it")
     assert "lower-back" not in " ".join(check.options) and check.options[0].startswith("As it")
+
+
+@pytest.mark.slow
+def test_replay_page_analyses_a_sample_then_shows_only_its_result(db):
+    """After the analysis the page starts again on the new session: its results and playback,
+    with the warnings kept, and no progress bar or half-finished state left on screen."""
+    at = page("replay.py").run()
+    at.radio[0].set_value("Sample video").run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    sid = at.session_state["replay_session"]
+    assert at.subheader[0].value.startswith(f"Session {sid}: ")
+    assert "replay_warnings" not in at.session_state  # shown once, then gone
+    with open_store(db) as store:
+        assert store.session(sid).source_name == at.selectbox[0].value.name
 
 
 def test_routines_page_lists_the_catalogue():

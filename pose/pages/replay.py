@@ -37,8 +37,9 @@ def analyse(path: Path, name: str, keep_video: bool) -> int:
         st.error(str(exc).replace(str(path), name))
         st.stop()
     report.track.source = name
-    for warning in report.track.warnings:  # e.g. a file that ends early: say where
-        st.warning(warning.replace(str(path), name), icon=":material/warning:")
+    # Shown after the page starts again (``finished``), e.g. a file that ends early: say where.
+    st.session_state.replay_warnings = [w.replace(str(path), name)
+                                        for w in report.track.warnings]
     with open_store(url) as store:
         profile = store.profile(st.session_state.get("profile", "me"))
         sid = save_analysis(store, report, profile.id,
@@ -47,8 +48,17 @@ def analyse(path: Path, name: str, keep_video: bool) -> int:
     return sid
 
 
+def finished(session_id: int) -> None:
+    """Show the analysed session: the page starts again, so the uploader and its button are
+    empty (the file is read and gone) and only the result is on screen."""
+    st.session_state.replay_session = session_id
+    st.rerun()
+
+
 source = st.radio("Source", ["Stored session", "Video file", "Sample video"], horizontal=True)
 session_id = st.session_state.get("replay_session")
+for warning in st.session_state.pop("replay_warnings", []):
+    st.warning(warning, icon=":material/warning:")
 
 if source == "Video file":
     # A new key after each analysis empties the uploader: Streamlit then drops its in-memory
@@ -71,7 +81,7 @@ if source == "Video file":
             st.error(f"Could not store the upload: {exc.strerror or exc} "
                      f"({exc.filename or 'the data folder'})")
             st.stop()
-        st.session_state.replay_session = session_id
+        finished(session_id)
 elif source == "Sample video":
     samples = sorted(p for p in SAMPLES.glob("*") if p.suffix.lstrip(".") in UPLOAD_TYPES)
     if not samples:
@@ -79,8 +89,7 @@ elif source == "Sample video":
         st.stop()
     sample = st.selectbox("Sample", samples, format_func=lambda p: p.name)
     if st.button("Analyse sample", type="primary"):
-        session_id = analyse(sample, sample.name, keep_video=True)
-        st.session_state.replay_session = session_id
+        finished(analyse(sample, sample.name, keep_video=True))
 else:
     with open_store(url) as store:
         sessions = store.sessions()
@@ -115,7 +124,9 @@ track = report.track
 st.subheader(f"Session {session_id}: {Path(info.source_name).name}")
 rows = results_rows(report.results)
 if rows:
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    # Static: long names wrap, none is cut; seconds as a person reads them, not "30.0000".
+    seconds = {"target (s)": "{:.0f}", "longest hold (s)": "{:.1f}", "total held (s)": "{:.1f}"}
+    st.table(pd.DataFrame(rows).style.format(seconds).hide(axis="index"))
 else:
     st.caption("No stretch held.")
 
