@@ -525,9 +525,10 @@ def _limit_problems(stretch: Stretch, side: str, measured: Mapping[str, float]) 
     return out
 
 
-@cache
 def target_pose(stretch: Stretch, side: str | None = None) -> Figure:
     """The figure of ``stretch`` at its targets; ``side`` defaults to "left" (or "both").
+    Cached: worked out once per stretch and side however the side is given (a solve takes
+    0.05-1 s, and a page asks for each stretch's figure more than once).
 
     Raises ValueError for a side the stretch is not done on.
     """
@@ -535,6 +536,11 @@ def target_pose(stretch: Stretch, side: str | None = None) -> Figure:
     allowed = ("both",) if stretch.sides == "both" else SIDES
     if side not in allowed:
         raise ValueError(f"{stretch.id} is done on {' or '.join(allowed)}, not {side!r}")
+    return _target_pose(stretch, side)
+
+
+@cache
+def _target_pose(stretch: Stretch, side: str) -> Figure:
     wanted = list(targets(stretch, side))
     while True:
         pose, placement = solve(stretch, side, wanted)

@@ -38,6 +38,13 @@ _ARM = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")
 _LEG_ANGLES = ("hip_", "knee_", "trunk_thigh", "thigh_inclination", "shank_inclination")
 _ARM_ANGLES = ("shoulder_", "elbow_")
 _HEAD = ("nose", "left_ear", "right_ear")
+#: The hands, wrist to index knuckle: the overlay leaves them out (the model's hand landmarks
+#: are its noisiest), but a picture's hands rest on the floor (``pose.figure``'s hand
+#: contact is the index knuckle) or hold a knee, and a wrist in the air reads as floating.
+_HANDS = ((lm.LEFT_WRIST, lm.INDEX["left_index"]), (lm.RIGHT_WRIST, lm.INDEX["right_index"]))
+#: Twin landmarks closer than this (m, in the picture's plane) draw as one: a side view of a
+#: body doing the same on both sides shows no far side.
+_TWIN_APART_M = 0.03
 
 
 def working_landmarks(figure: Figure) -> tuple[int, ...]:
@@ -131,6 +138,10 @@ def render(figure: Figure, width: int = 480, height: int = 360) -> np.ndarray:
     working = {i: WORKING for i in working_landmarks(figure) if near[i]}
     img = draw_skeleton(img, px, near.astype(float), BODY, joint_colours=working,
                         thickness=thickness)
+    for wrist, knuckle in sorted(_HANDS, key=lambda h: bool(near[h[0]])):  # the far one first
+        colour = FAR if not near[wrist] else working.get(wrist, BODY)
+        cv2.line(img, tuple(int(v) for v in np.round(px[wrist])),
+                 tuple(int(v) for v in np.round(px[knuckle])), colour, thickness, cv2.LINE_AA)
     head_px = tuple(int(v) for v in np.round(to_px(head)))
     neck_px = tuple(int(v) for v in np.round(px[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]]
                                              .mean(axis=0)))
@@ -181,14 +192,26 @@ def picture_caption(stretch: Stretch, side: str | None = None) -> str:
             + ": green is what the coach checks")
 
 
+def far_side_shows(figure: Figure) -> bool:
+    """Whether a side view's far limbs show apart from the near ones (``render`` draws them
+    in light grey behind): not when both sides do the same, as in cat-cow."""
+    if _near_side(figure.view).all():
+        return False
+    pts, _ = _points(figure)
+    left = [lm.INDEX[n] for n in lm.NAMES if n.startswith("left_")]
+    right = [lm.INDEX[n.replace("left_", "right_", 1)] for n in lm.NAMES
+             if n.startswith("left_")]
+    return bool(np.linalg.norm(pts[left] - pts[right], axis=1).max() > _TWIN_APART_M)
+
+
 def picture_legend(stretch: Stretch) -> str:
     """The words under a stretch's picture in the catalogue: the side it shows and what each
-    colour means (``render``'s colours)."""
+    colour means (``render``'s colours; grey only where the far side shows)."""
     words = []
     if stretch.sides != "both":
         words.append("Drawn stretching the left side; each side is done in turn.")
     words.append("Green: the limbs the coach checks. Blue: the rest of the body.")
-    if stretch.view == "side":
+    if far_side_shows(target_pose(stretch)):
         words.append("Light grey: the side further from the camera.")
     return " ".join(words)
 

@@ -104,6 +104,11 @@ def routine_seconds(routine: Routine) -> float:
     return sum((step.hold_s + SETUP_S) * len(step.sides) for step in routine.steps)
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless one: "1 session", "3 sessions"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def duration_text(seconds: float) -> str:
     """"about 9 minutes" (rounded to the minute, at least one)."""
     minutes = max(1, round(seconds / 60.0))

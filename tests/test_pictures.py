@@ -21,7 +21,15 @@ from pose import landmarks as lm
 from pose.angles import joint_angles
 from pose.checks import IN_FORM, camera_check, judge_frame
 from pose.figure import TOLERANCE, floor_contacts, holds, target_pose, targets
-from pose.picture import BACKGROUND, WORKING, render, stretch_picture
+from pose.picture import (
+    BACKGROUND,
+    FAR,
+    WORKING,
+    far_side_shows,
+    picture_legend,
+    render,
+    stretch_picture,
+)
 from pose.routines import CATALOGUE_FILE, load_catalogue, load_stretches
 
 CATALOGUE = load_catalogue()
@@ -262,3 +270,17 @@ def test_a_distance_criterion_and_free_targets_are_posed():
     angles = measured(figure)
     assert angles["knee_to_chest_right"] == pytest.approx(0.5, abs=0.01)
     assert angles["chest_up"] == pytest.approx(90.0, abs=1.0)  # lying flat: already inside
+
+
+@pytest.mark.parametrize("sid,grey", [("cat_cow", False), ("glute_bridge", False),
+                                      ("knee_to_chest", True), ("standing_quad", True)])
+def test_the_legend_names_grey_only_where_the_far_side_shows(sid, grey):
+    """A side view draws the far limbs in light grey behind; where both sides do the same
+    (cat-cow, the bridge) they hide behind the near ones, and the legend must not name a grey
+    the picture does not show."""
+    stretch = CATALOGUE.stretches[sid]
+    picture = stretch_picture(stretch)
+    drawn = bool(np.all(picture == np.array(FAR, np.uint8), axis=-1).any())
+    assert far_side_shows(target_pose(stretch)) is grey
+    assert drawn is grey
+    assert ("Light grey" in picture_legend(stretch)) is grey

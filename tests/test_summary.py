@@ -366,11 +366,11 @@ def test_routines_page_speaks_to_a_person():
         "Drawn stretching the left side")
     assert "Green: the limbs the coach checks" in picture_legend(CATALOGUE.stretches["cat_cow"])
     # The raw ranges are there, behind one switch, for whoever tunes them: off by default.
-    assert not at.dataframe
+    assert not at.table
     at.toggle[0].set_value(True).run()
     assert not at.exception, at.exception
-    assert len(at.dataframe) == len(CATALOGUE.stretches)
-    ranges = at.dataframe[0].value
+    assert len(at.table) == len(CATALOGUE.stretches)
+    ranges = at.table[0].value
     assert {"angle", "from", "to", "cue", "in the TOML"} <= set(ranges.columns)
 
 

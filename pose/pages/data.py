@@ -9,6 +9,7 @@ from pose.app_state import db_url
 from pose.export import export_zip
 from pose.store import open_store
 from pose.uploads import remove_kept
+from pose.words import counted
 
 st.title("Your data")
 st.caption("Everything StretchCheck keeps stays on this computer, in one database file. "
@@ -33,7 +34,8 @@ with open_store(db_url()) as store:
     sessions = store.sessions(profile.id)
 
     st.subheader("Export")
-    st.write(f"**{profile.name}**: {len(sessions)} sessions. The zip holds their details, "
+    st.write(f"**{profile.name}**: {counted(len(sessions), 'session')}. The zip holds their "
+             "details, "
              "results per stretch and side and pain notes, as JSON and as CSV tables.")
     st.download_button("Export my data (zip)", export_zip(store, profile),
                        file_name=f"stretchcheck-{profile.name}.zip", mime="application/zip",
@@ -50,12 +52,13 @@ with open_store(db_url()) as store:
             remove_kept(store.delete_session(sid), store.path)
             st.session_state.data_deleted = f"Session {labels[sid]} deleted."
             st.rerun()
-    sure = st.checkbox(f"Yes, delete profile {profile.name!r} and all {len(sessions)} of its "
-                       "sessions for good", key=f"sure_profile_{profile.id}")
+    sure = st.checkbox(f"Yes, delete profile {profile.name!r} and its "
+                       f"{counted(len(sessions), 'session')} for good",
+                       key=f"sure_profile_{profile.id}")
     if st.button("Delete this profile", disabled=not sure):
         remove_kept(store.delete_profile(profile.id), store.path)
-        st.session_state.data_deleted = (f"Profile {profile.name!r} and its {len(sessions)} "
-                                         "sessions deleted.")
+        st.session_state.data_deleted = (f"Profile {profile.name!r} and its "
+                                         f"{counted(len(sessions), 'session')} deleted.")
         st.rerun()
     sure = st.checkbox("Yes, delete every profile and every session for good",
                        key="sure_everything")  # after it nothing is left to confirm

@@ -5,6 +5,7 @@ import streamlit as st
 from pose.app_state import catalogue
 from pose.figure import target_pose
 from pose.picture import picture_legend, stretch_picture
+from pose.stretches import Catalogue
 from pose.words import (
     POSITION_WORDS,
     duration_text,
@@ -16,11 +17,8 @@ from pose.words import (
 
 PER_ROW = 4  # routine steps per row: names stay whole on a laptop with the sidebar open
 
-st.title("Routines and stretches")
-cat = catalogue()
-routines_tab, stretches_tab = st.tabs(["Routines", "Every stretch"])
 
-with routines_tab:
+def show_routines(cat: Catalogue) -> None:
     for routine in cat.routines.values():
         with st.container(border=True):
             st.subheader(f"{routine.name} - {duration_text(routine_seconds(routine))}")
@@ -34,14 +32,15 @@ with routines_tab:
                     col.markdown(f"**{n}. {step.stretch.name}**  \n"
                                  f"{hold_text(step.stretch, step.hold_s)}")
 
-with stretches_tab:
+
+def show_stretches(cat: Catalogue) -> None:
     st.write("From the floor up: on hands and knees, kneeling, lying, sitting, then standing.")
     ranges = st.toggle("Show the angle ranges (for whoever tunes the checks)", value=False)
     for stretch in stretches_by_position(cat.stretches.values()):
         with st.container(border=True):
             pic, text = st.columns([2, 3])
-            pic.image(stretch_picture(stretch), width="stretch", output_format="PNG",
-                      caption=picture_legend(stretch))
+            pic.image(stretch_picture(stretch), width="stretch", output_format="PNG")
+            pic.write(picture_legend(stretch))  # body text: the caption style is small and faint
             problems = target_pose(stretch).problems
             if problems:  # `stretchcheck routines check` reports these too
                 pic.warning("This picture cannot show the definition exactly: "
@@ -51,11 +50,23 @@ with stretches_tab:
                 st.markdown(f"**{POSITION_WORDS[stretch.position].capitalize()}** · "
                             f"**{hold_text(stretch)}**")
                 st.write(stretch.instructions)
-                camera = stretch.camera or "whole body in view."
-                st.markdown(f":material/photo_camera: **Camera:** {camera}")
+                camera = stretch.camera or "Camera where it sees your whole body."
+                st.markdown(f":material/photo_camera: {camera}")
                 used = [r.name for r in cat.routines.values()
                         if any(s.stretch.id == stretch.id for s in r.steps)]
                 if used:
                     st.caption("In the routines: " + ", ".join(used))
-                if ranges:
-                    st.dataframe(range_rows(stretch), hide_index=True, width="stretch")
+            if ranges:  # under the card's picture and text, full width: every column shows
+                st.table(range_rows(stretch), hide_index=True)
+
+
+st.title("Routines and stretches")
+cat = catalogue()
+routines_tab, stretches_tab = st.tabs(["Routines", "Every stretch"])
+# Each picture is posed by a solver the first time (``pose.figure``, 0.05-1 s a stretch), then
+# cached: say so while the first visit draws them.
+with st.spinner("Drawing the stretch pictures (a few seconds the first time)"):
+    with routines_tab:
+        show_routines(cat)
+    with stretches_tab:
+        show_stretches(cat)
