@@ -20,6 +20,10 @@ from pose.store import SessionInfo
 from pose.track import Track
 
 DAILY_GOAL_S = 60.0
+#: The charts' text (px): axis labels and titles, notes on the charts, legends; and their
+#: titles. Vega-Lite draws its own text, which the page's 18 px base size does not reach.
+CHART_TEXT = 16
+CHART_TITLE = 20
 """Seconds of stretching per day the advice asks for (30-60 s per side)."""
 
 
@@ -142,7 +146,7 @@ def angle_chart(track: Track, stretch: Stretch, side: str, events: Sequence[Even
     """``angle_charts`` stacked into one chart, titled with the stretch and side."""
     title = stretch.name if side == "both" else f"{stretch.name}, {side} side"
     return alt.vconcat(*angle_charts(track, stretch, side, events, window)).properties(
-        title=alt.TitleParams(title, fontSize=22, anchor="start"))
+        title=alt.TitleParams(title, fontSize=CHART_TITLE + 4, anchor="start"))
 
 
 def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Event] = (),
@@ -176,7 +180,7 @@ def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Eve
     held = pd.DataFrame([{"start": a, "end": b, "label": "held"}
                          for a, b in held_spans(events, stretch.id, sides, (t0, t1))])
     x = alt.X("t_s:Q", title="seconds into the session", scale=alt.Scale(domain=[t0, t1]),
-              axis=alt.Axis(labelFontSize=14, titleFontSize=14))
+              axis=alt.Axis(labelFontSize=CHART_TEXT, titleFontSize=CHART_TEXT))
     rows = []
     for name in names:
         one = data[data["angle"] == name]
@@ -189,13 +193,13 @@ def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Eve
         pad = max(5.0, 0.1 * (max(bounds) - min(bounds)))
         lo_y, hi_y = min(bounds) - pad, max(bounds) + pad
         y = alt.Y("degrees:Q", title=words.unit(name), scale=alt.Scale(domain=[lo_y, hi_y]),
-                  axis=alt.Axis(labelFontSize=14, titleFontSize=14))
+                  axis=alt.Axis(labelFontSize=CHART_TEXT, titleFontSize=CHART_TEXT))
         band = pd.DataFrame([{"low": lo_y if low is None else low,
                               "high": hi_y if high is None else high, "label": "target"}])
         layers = [
             alt.Chart(band).mark_rect(opacity=0.18, color="#009E73").encode(y="low:Q",
                                                                             y2="high:Q"),
-            alt.Chart(band).mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=14,
+            alt.Chart(band).mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=CHART_TEXT,
                                       color="#007A59").encode(x=alt.value(0), y="high:Q",
                                                               text="label:N"),
             alt.Chart(one).mark_line(color="#0072B2", strokeWidth=3).encode(x=x, y=y),
@@ -205,17 +209,17 @@ def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Eve
                 x=alt.X("start:Q", scale=alt.Scale(domain=[t0, t1])), x2="end:Q",
                 tooltip=["label", "start", "end"]))
             layers.append(alt.Chart(held.head(1)).mark_text(  # at its end: "target" is left
-                align="right", baseline="top", dx=-4, dy=4, fontSize=14,
+                align="right", baseline="top", dx=-4, dy=4, fontSize=CHART_TEXT,
                 color="#005A8C").encode(x="end:Q", y=alt.value(0), text="label:N"))
         if len(marks):
             layers.append(alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="#555",
                                                      strokeWidth=2).encode(
                 x="t_s:Q", tooltip=["event", "t_s"]))
             layers.append(alt.Chart(marks).mark_text(angle=270, align="right", dx=4, dy=-4,
-                                                     fontSize=13, color="#333").encode(
+                                                     fontSize=CHART_TEXT, color="#333").encode(
                 x="t_s:Q", y=alt.value(4), text="event:N"))
         rows.append(alt.layer(*layers).properties(
-            height=200, title=alt.TitleParams(words.angle_label(name), fontSize=18,
+            height=200, title=alt.TitleParams(words.angle_label(name), fontSize=CHART_TITLE,
                                               anchor="start")))
     return rows
 
@@ -229,12 +233,12 @@ def daily_chart(daily: Sequence[tuple[str, float]],
     df["total that day"] = [met if v >= goal_s else short for v in df["seconds"]]
     bars = alt.Chart(df).mark_bar().encode(
         x=alt.X("date:O", title="day", sort=list(df["date"]),
-                axis=alt.Axis(labelAngle=0, labelFontSize=14, titleFontSize=14)),
+                axis=alt.Axis(labelAngle=0, labelFontSize=CHART_TEXT, titleFontSize=CHART_TEXT)),
         y=alt.Y("seconds:Q", title="seconds held",
-                axis=alt.Axis(labelFontSize=14, titleFontSize=14)),
+                axis=alt.Axis(labelFontSize=CHART_TEXT, titleFontSize=CHART_TEXT)),
         color=alt.Color("total that day:N", scale=alt.Scale(domain=[met, short],
                                                          range=["#009E73", "#E69F00"]),
-                        legend=alt.Legend(orient="bottom", title=None, labelFontSize=14,
+                        legend=alt.Legend(orient="bottom", title=None, labelFontSize=CHART_TEXT,
                                           labelLimit=0)),
         tooltip=["date:O", "seconds:Q"])
     goal = alt.Chart(pd.DataFrame({"goal": [goal_s]})).mark_rule(
@@ -242,7 +246,7 @@ def daily_chart(daily: Sequence[tuple[str, float]],
     return alt.layer(bars, goal).properties(
         height=220,
         title=alt.TitleParams(f"Seconds stretched per day (daily goal {goal_s:.0f} s, dashed)",
-                              fontSize=18, anchor="start"))
+                              fontSize=CHART_TITLE, anchor="start"))
 
 
 def range_chart(history: Sequence[tuple[str, str, str, float]],
@@ -256,14 +260,14 @@ def range_chart(history: Sequence[tuple[str, str, str, float]],
     df["date"] = pd.to_datetime(df["day"]).dt.strftime("%d %b")
     return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=80), strokeWidth=3).encode(
         x=alt.X("date:O", title="day", sort=list(dict.fromkeys(df["date"])),
-                axis=alt.Axis(labelAngle=0, labelFontSize=14, titleFontSize=14)),
+                axis=alt.Axis(labelAngle=0, labelFontSize=CHART_TEXT, titleFontSize=CHART_TEXT)),
         y=alt.Y("degrees:Q", title="comfortable range (degrees)",
-                axis=alt.Axis(labelFontSize=14, titleFontSize=14)),
+                axis=alt.Axis(labelFontSize=CHART_TEXT, titleFontSize=CHART_TEXT)),
         color=alt.Color("series:N", legend=alt.Legend(orient="bottom", title=None, columns=1,
-                                                      labelFontSize=14, labelLimit=0)),
+                                                      labelFontSize=CHART_TEXT, labelLimit=0)),
         tooltip=["series", "date:O", "degrees:Q"]).properties(
         height=220,
-        title=alt.TitleParams("Comfortable range over time", fontSize=18, anchor="start"))
+        title=alt.TitleParams("Comfortable range over time", fontSize=CHART_TITLE, anchor="start"))
 
 
 def range_lines(history: Sequence[tuple[str, str, str, float]],
