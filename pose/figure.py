@@ -149,9 +149,12 @@ class Figure:
         return "side_right" if self.side == "right" else "side_left"
 
 
-def _target_value(r: AngleRange, unit: str) -> float:
+def _target_value(r: AngleRange, unit: str,
+                  joint: tuple[float, float] | None = None) -> float:
     if r.low is not None and r.high is not None:
         return (r.low + r.high) / 2.0
+    if joint is not None and r.low is not None:  # "at least": the joint's reach closes it
+        return (r.low + joint[1]) / 2.0
     inset = INSET[unit]
     if r.low is not None:
         return r.low + inset
@@ -167,9 +170,16 @@ def targets(stretch: Stretch, side: str) -> tuple[Target, ...]:
     ``pose.angles`` reports them: a ``positive_side`` range read for the other side is mirrored.
 
     A one-sided range says "at least" or "at most": its target is ``INSET`` inside the
-    bound, and it starts ``free``: the figure only has to be at least that far inside, and
-    is pinned at the inset bound when it is not (see ``target_pose``).
+    bound, the small range a person starts with, and it starts ``free``: the figure only has
+    to be at least that far inside, and is pinned at the inset bound when it is not (see
+    ``target_pose``). An arm raised "at least" so far with no safe limit on it (``RAISED``)
+    is where the arm is placed, not how deep the stretch goes: the shoulder's own reach
+    (``BOUNDS``) closes its range and the target is the middle, 160 deg for the side bend's
+    "at least 120", not 130, which with the lean pointed the arm away from it. (Tried on every
+    joint: the lying twist's bent knees sank 13 cm through the floor and the quad's standing
+    leg tipped, so only the raised arm.)
     """
+    limited = {lim.angle for lim in stretch.limits}
     ranges: list[AngleRange] = list(stretch.criteria)
     if stretch.cycle is not None and all(c.angle != stretch.cycle.angle for c in ranges):
         ranges.append(AngleRange(stretch.cycle.angle, stretch.cycle.low, stretch.cycle.high))
@@ -179,11 +189,14 @@ def targets(stretch: Stretch, side: str) -> tuple[Target, ...]:
         for s in sides:
             name = resolve(r.angle, s)
             unit = UNITS[name]
-            value = r.reading(_target_value(r, unit), s)  # reading() is its own inverse
+            joint = (BOUNDS[_base(name)] if _base(name) in RAISED and r.high is None
+                     and r.angle not in limited else None)
+            value = r.reading(_target_value(r, unit, joint), s)  # reading() is its own inverse
             low, high = r.low, r.high
             inset = INSET[unit]
-            aim_low = low + inset if low is not None and high is None else None
-            aim_high = high - inset if high is not None and low is None else None
+            one_sided = joint is None and (low is None) != (high is None)
+            aim_low = low + inset if one_sided and low is not None else None
+            aim_high = high - inset if one_sided and high is not None else None
             if r.positive_side not in (None, s):  # read mirrored for this side
                 low, high = (None if high is None else -high), (None if low is None else -low)
                 aim_low, aim_high = (None if aim_high is None else -aim_high,
@@ -203,9 +216,17 @@ def _variables(fields_used: set[str]) -> list[str]:
     return names + ["pitch"]
 
 
+#: The arm's elevations: "at least" so far is how the arm is placed (see ``targets``).
+RAISED = ("shoulder_flexion", "shoulder_abduction")
+
+
+def _base(name: str) -> str:
+    """An angle's name without its side: ``knee_flexion_left`` -> ``knee_flexion``."""
+    return name.removesuffix("_left").removesuffix("_right")
+
+
 def _bound(name: str) -> tuple[float, float]:
-    base = name.removesuffix("_left").removesuffix("_right")
-    return BOUNDS[base]
+    return BOUNDS[_base(name)]
 
 
 def _start(stretch: Stretch, wanted: Sequence[Target]) -> tuple[dict[str, float], set[str]]:

@@ -31,6 +31,7 @@ from pose.picture import (
     stretch_picture,
 )
 from pose.routines import CATALOGUE_FILE, load_catalogue, load_stretches
+from pose.stretches import SIDES
 
 CATALOGUE = load_catalogue()
 CASES = [(sid, side) for sid, s in CATALOGUE.stretches.items()
@@ -164,6 +165,21 @@ def test_one_sided_ranges_aim_ten_degrees_inside_and_ranges_at_their_middle():
     # Its heel on the floor, 10 cm below the centre of its hip: the leg slopes 5-6 deg down.
     assert angles["hip_flexion_left"] == pytest.approx(0.0, abs=7.0)
     assert angles["knee_flexion_right"] >= 80.0 - 1.0  # as far as the hand on it bends it
+
+
+def test_an_arm_raised_at_least_so_far_is_drawn_at_the_middle_of_its_reach():
+    """The side bend's "arm raised at least 120 deg" is where the arm goes, not the stretch's
+    depth (no safe limit names it): drawn at 160, between 120 and the shoulder's 200, it points
+    up over the head; at the inset 130, with the lean, it pointed out away from the lean."""
+    bend = CATALOGUE.stretches["standing_side_bend"]
+    for side in SIDES:
+        arm = {t.angle: t for t in targets(bend, side)}[f"shoulder_abduction_{side}"]
+        assert (arm.value, arm.free) == (160.0, False)
+        figure = target_pose(bend, side)
+        assert measured(figure)[f"shoulder_abduction_{side}"] == pytest.approx(160.0, abs=2.0)
+        _, world, _ = body.landmarks(figure.pose, figure.placement)
+        wrist = lm.LEFT_WRIST if side == "left" else lm.RIGHT_WRIST
+        assert world[wrist, 1] < world[lm.NOSE, 1] - 0.3  # well over the head (y is down)
 
 
 def test_pictures_use_the_overlay_style_with_the_working_side_highlighted():
