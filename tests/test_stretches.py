@@ -330,6 +330,19 @@ def test_hidden_far_leg_of_an_optional_criterion_does_not_block_but_a_bad_one_fa
     assert pos.status == OUT_OF_FORM and pos.cue == "Keep your right foot on the floor"
 
 
+@pytest.mark.parametrize("side", SIDES)
+def test_overhead_triceps_is_not_timed_on_a_raised_arm_whose_hand_is_unseen(side):
+    """From the front the hand reaching down the back can hide behind the head, and an elbow
+    left unjudged then would let an overhead reach whose hand leaves the top of the picture
+    pass for this stretch ("Good - hold it there" on a straight arm). Unseen, the elbow keeps
+    the stretch "unknown"; the coach asks to see the hand. (A review found the reach timed
+    when the elbow was made optional, cd7519b, reverted.)"""
+    stretch = STRETCHES["overhead_triceps"]
+    angles, vis = measure(ideal("overhead_triceps", side, elbow=15.0), hidden=[f"{side}_wrist"])
+    pos = judge_frame(stretch, angles, vis)
+    assert pos.status == UNKNOWN, describe(pos)
+
+
 # ---------------------------------------------------------------------------------------------
 # Through time
 # ---------------------------------------------------------------------------------------------
