@@ -2,10 +2,11 @@
 
 Jumping jacks, fast toe touches, kicks and burpees are what back-pain advice warns against,
 whether or not they look like a catalogue stretch. ``BallisticWatch`` follows the big joints
-(hips, knees, shoulders, trunk) through every frame with one ``BounceDetector`` each, tuned for
-whole-body movement, and reports an episode when joints of at least ``MIN_LIMBS`` parts of the
-body reverse fast together. A stretch's own small bounces (+-5-10 deg) are ``StretchChecker``'s
-business.
+(hips, knees, shoulders, trunk) through every frame with one ``BounceDetector`` each (the trunk
+two: its swings and its folds), tuned for whole-body movement, and reports an episode when
+joints of at least ``MIN_LIMBS`` parts of the body reverse fast together, or one limb or the
+trunk swings whole as told below. A stretch's own small bounces (+-5-10 deg) are
+``StretchChecker``'s business.
 
 Constants:
 - ``MIN_SWING_DEG`` = 20: a swing of the whole limb or trunk, far above landmark jitter
@@ -49,7 +50,10 @@ Constants:
   here, its every swing ``FOLD_SWING_DEG`` = 60 deg or more and seen on its way (a swing of
   four landmarks at once, which no single landmark's flicker makes): turning points at most
   ``FOLD_HALF_PERIOD_S`` = 0.8 s apart five in a row (0.63 Hz and faster), or explosive
-  swings with pauses at ``FOLD_SPEED_DEG_S`` = 280 deg/s or faster. 60 deg leaves out a
+  swings with pauses at ``FOLD_SPEED_DEG_S`` = 280 deg/s or faster; and the shoulders
+  really went up and down the picture, ``FOLD_SHIFT`` = 0.2 body sizes over the last
+  ``TRAVEL_S`` (a toe touch lowers them 0.3-0.5; the model re-reading the trunk's depth
+  moves no point across the picture). 60 deg leaves out a
   squat's trunk (30-40 deg) and a walk's; 0.8 s a way and 280 deg/s leave out rolling down
   and up slowly (1 s a way or slower) and picking something up (down in 0.6 s: about 180
   deg/s across the middle of the swing; 230 measured on people, see ``Pauses``).
@@ -95,6 +99,9 @@ FOLD_HALF_PERIOD_S = 0.8
 FOLD_SPEED_DEG_S = 280.0
 FOLDS = Pauses(min_swing_deg=FOLD_SWING_DEG, min_speed_deg_s=FOLD_SPEED_DEG_S)
 """The trunk folding and straightening fast (see the module docstring)."""
+FOLD_SHIFT = 0.2
+"""How far (body sizes) the shoulders' midpoint must cross the picture for the trunk's folds
+alone to be ballistic movement (see the module docstring)."""
 MIN_LIMBS = 2
 AGREE_S = 1.0
 REARM_S = 3.0
@@ -157,7 +164,8 @@ class BallisticWatch:
                  min_limbs: int = MIN_LIMBS, agree_s: float = AGREE_S,
                  rearm_s: float = REARM_S, min_travel: float = MIN_TRAVEL,
                  travel_s: float = TRAVEL_S, pauses: Pauses | None = PAUSES,
-                 folds: Pauses | None = FOLDS) -> None:
+                 folds: Pauses | None = FOLDS,
+                 fold_half_period_s: float = FOLD_HALF_PERIOD_S) -> None:
         self.detectors = [
             BounceDetector(j, min_swing_deg=min_swing_deg, rearm_s=rearm_s,
                            pauses=None if j.startswith("knee") else pauses, seen_moving=True)
@@ -165,7 +173,7 @@ class BallisticWatch:
         # The trunk's wide swings, watched on their own: one is enough (``FOLDS``).
         self._fold = None if folds is None else BounceDetector(
             "trunk_inclination", min_swing_deg=folds.min_swing_deg,
-            max_half_period_s=FOLD_HALF_PERIOD_S, rearm_s=rearm_s, pauses=folds,
+            max_half_period_s=fold_half_period_s, rearm_s=rearm_s, pauses=folds,
             seen_moving=True)
         if self._fold is not None:
             self.detectors.append(self._fold)
@@ -215,7 +223,8 @@ class BallisticWatch:
             return None
         moving = len({self._limb[d.angle] for d in active}) >= self.min_limbs or any(
             d.whole_limb_seen_s is not None and t_s - d.whole_limb_seen_s <= self.agree_s
-            and (d is self._fold or self.reach(self._limb[d.angle]) >= MIN_REACH_M)
+            and (self.shoulders_moved() >= FOLD_SHIFT if d is self._fold
+                 else self.reach(self._limb[d.angle]) >= MIN_REACH_M)
             for d in active)
         if self._episode_at is not None and t_s - self._episode_at < self.rearm_s:
             if moving:
@@ -258,6 +267,21 @@ class BallisticWatch:
         if len(at) < 4:
             return 0.0
         return float(np.linalg.norm(np.ptp(np.stack(at), axis=0)))
+
+    def shoulders_moved(self) -> float:
+        """How far the shoulders' midpoint went across the picture over the last
+        ``travel_s``: the diagonal of the box it fills, in body sizes (the median of the
+        poses' larger extent); 0 with fewer than 4 poses that show both shoulders and size
+        the body."""
+        poses = [p for p in self._recent
+                 if min(p.visibility[lm.LEFT_SHOULDER], p.visibility[lm.RIGHT_SHOULDER]) >= 0.5
+                 and not math.isnan(p.span)]
+        if len(poses) < 4:
+            return 0.0
+        image = np.stack([p.image for p in poses])  # (N, 33, 2) pixels
+        size = lm.extents(image, np.stack([p.visibility for p in poses])).max(axis=1)  # (N,)
+        mid = image[:, [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(axis=1)  # (N, 2)
+        return float(np.hypot(*np.ptp(mid, axis=0)) / np.median(size))
 
     def travelled(self) -> float:
         """How far the body moved across the picture over the last ``travel_s``: the hips'

@@ -501,8 +501,7 @@ class LiveSession:
         label = f"{view.countdown} s" if view.countdown is not None else ""
         # The cue's colour is the badge's: the status the words were said for (``view``).
         return Scene(pose, status, highlight, f"{view.label}  ({view.step}/{view.steps})",
-                     view.cue, view.status if coaching else status, fraction, label, badge,
-                     t_s)
+                     view.cue, view.status, fraction, label, badge, t_s)
 
     def _render(self, rgb: np.ndarray, result: FrameResult, own: bool = False) -> np.ndarray:
         """``live_picture.render`` of ``result``'s scene on the RGB camera picture (with

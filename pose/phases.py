@@ -37,6 +37,7 @@ from pose.checks import (
     NEARLY,
     OUT_OF_FORM,
     TOO_FAR,
+    UNKNOWN,
     Position,
     camera_check,
     too_far,
@@ -230,7 +231,7 @@ class _CueHold:
     text: str = ""
     kind: str = "info"
     since: float = -math.inf
-    status: str = "unknown"
+    status: str = UNKNOWN
 
     def offer(self, t_s: float, text: str, kind: str, status: str) -> None:
         if text == self.text:

@@ -133,15 +133,22 @@ def render(figure: Figure, width: int = 480, height: int = 360) -> np.ndarray:
         cv2.rectangle(img, tuple(corners[:2]), tuple(corners[2:]), FLOOR,
                       max(1, thickness // 3), cv2.LINE_AA)
     near = _near_side(figure.view)
-    if not near.all():
-        img = draw_skeleton(img, px, np.ones(lm.N_LANDMARKS), FAR, thickness=thickness)
     working = {i: WORKING for i in working_landmarks(figure) if near[i]}
+
+    def hands(is_near: bool) -> None:
+        for wrist, knuckle in _HANDS:
+            if bool(near[wrist]) is is_near:
+                colour = working.get(wrist, BODY) if is_near else FAR
+                cv2.line(img, tuple(int(v) for v in np.round(px[wrist])),
+                         tuple(int(v) for v in np.round(px[knuckle])), colour, thickness,
+                         cv2.LINE_AA)
+
+    if not near.all():  # the far side first, behind
+        img = draw_skeleton(img, px, np.ones(lm.N_LANDMARKS), FAR, thickness=thickness)
+        hands(is_near=False)
     img = draw_skeleton(img, px, near.astype(float), BODY, joint_colours=working,
                         thickness=thickness)
-    for wrist, knuckle in sorted(_HANDS, key=lambda h: bool(near[h[0]])):  # the far one first
-        colour = FAR if not near[wrist] else working.get(wrist, BODY)
-        cv2.line(img, tuple(int(v) for v in np.round(px[wrist])),
-                 tuple(int(v) for v in np.round(px[knuckle])), colour, thickness, cv2.LINE_AA)
+    hands(is_near=True)
     head_px = tuple(int(v) for v in np.round(to_px(head)))
     neck_px = tuple(int(v) for v in np.round(px[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]]
                                              .mean(axis=0)))

@@ -20,11 +20,13 @@ from pose.store import SessionInfo
 from pose.track import Track
 
 DAILY_GOAL_S = 60.0
-#: The charts' text (px): axis labels and titles, notes on the charts, legends; and their
-#: titles. Vega-Lite draws its own text, which the page's 18 px base size does not reach.
+"""Seconds of stretching per day the advice asks for (30-60 s per side)."""
+#: The charts' text (px): axis labels and titles, notes on the charts and legends; each
+#: chart's title; the title over a stretch's charts. Vega-Lite draws its own text, which the
+#: page's 18 px base size does not reach.
 CHART_TEXT = 16
 CHART_TITLE = 20
-"""Seconds of stretching per day the advice asks for (30-60 s per side)."""
+CHARTS_TITLE = 24
 
 
 def result_row(d: Mapping[str, Any]) -> dict[str, Any]:
@@ -146,7 +148,7 @@ def angle_chart(track: Track, stretch: Stretch, side: str, events: Sequence[Even
     """``angle_charts`` stacked into one chart, titled with the stretch and side."""
     title = stretch.name if side == "both" else f"{stretch.name}, {side} side"
     return alt.vconcat(*angle_charts(track, stretch, side, events, window)).properties(
-        title=alt.TitleParams(title, fontSize=CHART_TITLE + 4, anchor="start"))
+        title=alt.TitleParams(title, fontSize=CHARTS_TITLE, anchor="start"))
 
 
 def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Event] = (),

@@ -37,14 +37,15 @@ POSITION_WORDS = {"supine": "lying on your back", "prone": "lying on your front"
                   "all_fours": "on hands and knees", "kneeling": "kneeling",
                   "seated": "sitting", "standing": "standing"}
 
-#: Positions from the floor up: the order the catalogue page lists stretches in, so that a
-#: person reads them as a floor routine moves (down once, then up).
-FLOOR_UP = ("all_fours", "kneeling", "supine", "prone", "seated", "standing")
+#: Positions in the order a floor routine moves through them (the Lower back routine's: on
+#: hands and knees, kneeling, lying, then up to sitting and standing): the order the catalogue
+#: page lists stretches in.
+ROUTINE_ORDER = ("all_fours", "kneeling", "supine", "prone", "seated", "standing")
 
 
 def stretches_by_position(stretches: Iterable[Stretch]) -> list[Stretch]:
-    """``stretches`` from the floor up (``FLOOR_UP``), in their own order within a position."""
-    return sorted(stretches, key=lambda s: FLOOR_UP.index(s.position))
+    """``stretches`` by position (``ROUTINE_ORDER``), in their own order within a position."""
+    return sorted(stretches, key=lambda s: ROUTINE_ORDER.index(s.position))
 
 
 SETUP_S = 15.0

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from pose import landmarks as lm
 from pose.ballistic import (
     BIG_JOINTS,
     LIMB_END,
@@ -172,17 +173,48 @@ def _jittered(streams: dict[str, np.ndarray], fps: float, jitter: float):
     return {k: v + rng.normal(0.0, jitter, v.size) for k, v in streams.items()}
 
 
+def run_folding(streams: dict[str, np.ndarray], fps: float, shift_px: float = 200.0
+                ) -> list[Ballistic]:
+    """``run`` with the body's pose too (400 px tall), its shoulders lowered ``shift_px`` per
+    100 deg of trunk inclination, as a fold lowers them across the picture (0: a trunk whose
+    inclination swings while no point moves, as the model re-reading its depth)."""
+    n = len(next(iter(streams.values())))
+    watch = BallisticWatch()
+    found = []
+    shoulders = [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]
+    for i in range(n):
+        t = i / fps
+        image = BODY_PX.copy()
+        image[shoulders, 1] += shift_px * (streams["trunk_inclination"][i] - 5.0) / 100.0
+        pose = PoseFrame(t, image, np.zeros((33, 3)), np.ones(33), STREET)
+        e = watch.update(t, {k: float(v[i]) for k, v in streams.items()}, pose)
+        if e:
+            found.append(e)
+    return found
+
+
 @pytest.mark.parametrize("jitter", [0.0, 2.0])
 @pytest.mark.parametrize("fps", [5.0, 10.0, 15.0, 30.0, 60.0])
 @pytest.mark.parametrize("down_s,pause_s", [(0.625, 0.0), (0.7, 0.0), (0.4, 0.7), (0.4, 1.2)])
 def test_toe_touches_are_ballistic(down_s, pause_s, fps, jitter):
     """Toe touches on and on at 0.7-0.8 Hz, or 0.4 s a way with a pause upright: the trunk
     swings 100 deg too slowly for the bouncing rule (0.55 s a way) and the explosive one (400
-    deg/s), but folds fast (``pose.ballistic.FOLDS``): one episode, the trunk named."""
-    found = run(_jittered(folds(fps, down_s, pause_s), fps, jitter), fps)
+    deg/s), but folds fast, the shoulders going down and up the picture
+    (``pose.ballistic.FOLDS``): one episode, the trunk named."""
+    found = run_folding(_jittered(folds(fps, down_s, pause_s), fps, jitter), fps)
     assert len(found) == 1
     assert found[0].t_s < 5.0
     assert "trunk" in found[0].detail
+
+
+@pytest.mark.parametrize("fps", [10.0, 30.0])
+def test_the_trunk_alone_folds_toe_touches_but_not_a_reading_that_moves_no_point(fps):
+    """The fold rule needs no other joint: the trunk's inclination alone, its shoulders going
+    down and up the picture, is an episode. The same inclination with the shoulders still in
+    the picture (the model re-reading the trunk's depth) is not."""
+    trunk = {"trunk_inclination": folds(fps, 0.625)["trunk_inclination"]}
+    assert len(run_folding(trunk, fps)) == 1
+    assert run_folding(trunk, fps, shift_px=0.0) == []
 
 
 @pytest.mark.parametrize("jitter", [0.0, 2.0])
@@ -195,7 +227,7 @@ def test_toe_touches_are_ballistic(down_s, pause_s, fps, jitter):
     lambda fps: folds(fps, 0.7, depth=50.0),  # a brisk half fold: under 60 deg a way
 ], ids=["roll-1.0", "roll-1.2-pause", "pick-ups-2s", "pick-ups-3s", "half-folds"])
 def test_slow_folds_and_picking_things_up_are_not_ballistic(moves, fps, jitter):
-    assert run(_jittered(moves(fps), fps, jitter), fps) == []
+    assert run_folding(_jittered(moves(fps), fps, jitter), fps) == []
 
 
 @pytest.mark.parametrize("fps", [30.0, 60.0])

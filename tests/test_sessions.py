@@ -244,8 +244,9 @@ def test_replay_page_plays_a_stored_session(db, saved_a03):
 
 @pytest.mark.slow
 def test_replay_page_analyses_a_sample_then_shows_only_its_result(db):
-    """After the analysis the page starts again on the new session: its results and playback,
-    with the warnings kept, and no progress bar or half-finished state left on screen."""
+    """After the analysis the page starts again (``st.rerun``) on the new session, showing its
+    results; the warnings about the file were handed over to that run and are gone after it
+    (the samples have none to show)."""
     at = page("replay.py").run()
     at.radio[0].set_value("Sample video").run()
     at.button[0].click().run()

@@ -42,7 +42,7 @@ from pose.summary import (
     table_rows,
 )
 from pose.words import (
-    FLOOR_UP,
+    ROUTINE_ORDER,
     angle_label,
     cue_text,
     duration_text,
@@ -342,7 +342,7 @@ def test_plain_words_for_the_catalogue():
     # 9 stretches, 16 sides of 30 s, 15 s each to move: 12 minutes.
     assert routine_seconds(LOWER_BACK) == 16 * 45
     assert duration_text(routine_seconds(LOWER_BACK)) == "about 12 minutes"
-    assert sorted(FLOOR_UP) == sorted(POSITIONS)  # every position has its place in the list
+    assert sorted(ROUTINE_ORDER) == sorted(POSITIONS)  # every position has its place in the list
 
 
 def test_routines_page_speaks_to_a_person():
@@ -356,9 +356,9 @@ def test_routines_page_speaks_to_a_person():
     shown = " ".join(str(e.value) for e in (*at.markdown, *at.subheader, *at.caption))
     assert "Hold 30 s on each side" in shown
     assert not re.search(r"\{side\}|\{other\}|knee_to_chest|30\.0|`", shown)
-    # Every stretch from the floor up, as a floor routine moves: down once, then up.
+    # Every stretch in the order a floor routine moves through the positions.
     by_name = {st.name: st for st in CATALOGUE.stretches.values()}
-    listed = [FLOOR_UP.index(by_name[h].position) for h in heads if h in by_name]
+    listed = [ROUTINE_ORDER.index(by_name[h].position) for h in heads if h in by_name]
     assert len(listed) == len(by_name) and listed == sorted(listed)
     assert [h for h in heads if h in by_name][0] == "Cat-cow"
     # The legend says what the colours mean, and which side a one-sided picture shows.

@@ -22,8 +22,9 @@ cat = catalogue()
 url = db_url()
 
 
-def analyse(path: Path, name: str, keep_video: bool) -> int:
-    """Run a video through the pipeline with a progress bar and store it; returns the session."""
+def analyse(path: Path, name: str, keep_video: bool) -> tuple[int, list[str]]:
+    """Run a video through the pipeline with a progress bar and store it; returns the session
+    and the warnings about the file (e.g. one that ends early), naming it as chosen."""
     bar = st.progress(0.0, text=f"Analysing {name}")
 
     def progress(done: int, total: int) -> None:
@@ -37,21 +38,20 @@ def analyse(path: Path, name: str, keep_video: bool) -> int:
         st.error(str(exc).replace(str(path), name))
         st.stop()
     report.track.source = name
-    # Shown after the page starts again (``finished``), e.g. a file that ends early: say where.
-    st.session_state.replay_warnings = [w.replace(str(path), name)
-                                        for w in report.track.warnings]
+    warnings = [w.replace(str(path), name) for w in report.track.warnings]
     with open_store(url) as store:
         profile = store.profile(st.session_state.get("profile", "me"))
         sid = save_analysis(store, report, profile.id,
                             video_path=str(path) if keep_video else None)
     bar.empty()
-    return sid
+    return sid, warnings
 
 
-def finished(session_id: int) -> None:
-    """Show the analysed session: the page starts again, so the uploader and its button are
-    empty (the file is read and gone) and only the result is on screen."""
-    st.session_state.replay_session = session_id
+def finished(analysed: tuple[int, list[str]]) -> None:
+    """Show the analysed session and the warnings about its file: the page starts again, so the
+    uploader and its button are empty (the file is read and gone) and only the result is on
+    screen."""
+    st.session_state.replay_session, st.session_state.replay_warnings = analysed
     st.rerun()
 
 
@@ -73,7 +73,7 @@ if source == "Video file":
         try:
             keep_in = videos_dir(resolve_db(url)) if keep else None
             with staged_upload(upload.name, upload.getvalue(), keep_in) as path:
-                session_id = analyse(path, upload.name, keep)
+                analysed = analyse(path, upload.name, keep)
         except StretchCheckError as exc:
             st.error(str(exc))
             st.stop()
@@ -81,7 +81,7 @@ if source == "Video file":
             st.error(f"Could not store the upload: {exc.strerror or exc} "
                      f"({exc.filename or 'the data folder'})")
             st.stop()
-        finished(session_id)
+        finished(analysed)
 elif source == "Sample video":
     samples = sorted(p for p in SAMPLES.glob("*") if p.suffix.lstrip(".") in UPLOAD_TYPES)
     if not samples:
@@ -126,7 +126,7 @@ rows = results_rows(report.results)
 if rows:
     # Static: long names wrap, none is cut; seconds as a person reads them, not "30.0000".
     seconds = {"target (s)": "{:.0f}", "longest hold (s)": "{:.1f}", "total held (s)": "{:.1f}"}
-    st.table(pd.DataFrame(rows).style.format(seconds).hide(axis="index"))
+    st.table(pd.DataFrame(rows).style.format(seconds), hide_index=True)
 else:
     st.caption("No stretch held.")
 

@@ -34,7 +34,8 @@ def show_routines(cat: Catalogue) -> None:
 
 
 def show_stretches(cat: Catalogue) -> None:
-    st.write("From the floor up: on hands and knees, kneeling, lying, sitting, then standing.")
+    st.write("In the order a floor routine goes: on hands and knees, kneeling, lying, then "
+             "sitting and standing.")
     ranges = st.toggle("Show the angle ranges (for whoever tunes the checks)", value=False)
     for stretch in stretches_by_position(cat.stretches.values()):
         with st.container(border=True):
