@@ -128,8 +128,8 @@ class StretchChecker:
 
     def _steady(self, side: str) -> list[str]:
         """Angles that must be steady for a hold: the required criteria's joints, in every
-        plane (an optional criterion is the far limb of a side view, too unreliable to time a
-        hold by)."""
+        plane (an optional criterion is a part the view may not show well, the far limb of a
+        side view or a trunk behind a desk: too unreliable to time a hold by)."""
         required = [c.angle for c in self.stretch.criteria if not c.optional]
         return list(joint_measures(_resolved(required, side)))
 
