@@ -172,9 +172,10 @@ def judge_blocks(checks: Sequence[tuple[Stretch, Sequence[Limit]]],
     pairs = [(stretch, tuple(limits)) for stretch, limits in checks]
     in_view = _Seen(visibility >= MIN_VISIBILITY)
     clear = _Seen(visibility >= CLEAR_VISIBILITY)
+    placed = _Seen(visibility > 0.0)  # inside the picture, seen or not (``checks.covered``)
     sides_of = [("both",) if s.sides == "both" else SIDES for s, _ in pairs]
     groups = [(k, side) for k, sides in enumerate(sides_of) for side in sides]
-    code, met, over, blocked = _evaluate(pairs, groups, angles, in_view, n)
+    code, met, over, blocked = _evaluate(pairs, groups, angles, in_view, placed, n)
     # judge_frame's side: per stretch, the index into its sides (its groups, in order).
     first = np.cumsum([0] + [len(sides) for sides in sides_of])[:-1]
     second = first + np.array([len(sides) - 1 for sides in sides_of], dtype=np.intp)
@@ -239,7 +240,8 @@ def _per_segment(ufunc: np.ufunc, x: np.ndarray, bounds: np.ndarray) -> np.ndarr
 
 def _evaluate(checks: Sequence[tuple[Stretch, tuple[Limit, ...]]],
               groups: Sequence[tuple[int, str]], angles: Mapping[str, np.ndarray],
-              in_view: _Seen, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+              in_view: _Seen, placed: _Seen, n: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``pose.checks.evaluate`` for each group (check index, side) on N frames: (status codes,
     criteria met, a limit passed, ``blocked_by_view``), each (groups, N).
 
@@ -291,6 +293,12 @@ def _evaluate(checks: Sequence[tuple[Stretch, tuple[Limit, ...]]],
         highs = np.array([[np.inf if criteria[c].high is None else criteria[c].high]
                           for c in c_of])
         seen = np.isfinite(values)
+        # Whether each row counts as required (``pose.checks.skipped``): not an optional
+        # criterion, nor a ``when_covered`` one unseen while its part is in the picture.
+        required = np.stack([
+            np.full(n, not criteria[c].optional)
+            & ~(placed[name] & ~seen[r] if criteria[c].when_covered else no)
+            for r, (c, name, _) in enumerate(rows)]) if rows else np.zeros((0, n), dtype=bool)
         low = seen & (values < lows)
         high = seen & ~low & (values > highs)
         miss = np.where(low, lows - values, np.where(high, values - highs, 0.0))
@@ -309,10 +317,10 @@ def _evaluate(checks: Sequence[tuple[Stretch, tuple[Limit, ...]]],
         # neither is seen (``argmax`` keeps the first of equals, as ``max`` does).
         ranked = np.where(seen, miss, -np.inf)
         worse = ranked[lasts] > ranked[firsts]
-        seen, low, high, miss, past, view = (np.where(worse, a[lasts], a[firsts])
-                                             for a in (seen, low, high, miss, past, view))
+        seen, low, high, miss, past, view, required = (
+            np.where(worse, a[lasts], a[firsts])
+            for a in (seen, low, high, miss, past, view, required))
     nearly = np.array([[c.nearly_deg] for c in criteria]).reshape(-1, 1)
-    required = np.array([[not c.optional] for c in criteria], dtype=bool).reshape(-1, 1)
     failing = low | high
     close = miss <= nearly
     met_each = seen & ~failing

@@ -79,6 +79,22 @@ def blocked_by_view(stretch: Stretch, pos: Position) -> bool:
     return required_met and bool(unknown) and all(c.part == VIEW_PART for c in unknown)
 
 
+def covered(angle: str, visibility: Sequence[float] | np.ndarray | None) -> bool:
+    """Whether every landmark group ``angle`` is measured on has a member the model placed
+    inside the picture (visibility above 0; ``pose.estimator`` gives 0 outside it), seen or
+    not: a part covered in the picture, not one out of it (``Criterion.when_covered``)."""
+    if visibility is None:
+        return False
+    return all(any(visibility[i] > 0.0 for i in group) for group in REQUIRED_LANDMARKS[angle])
+
+
+def skipped(spec: Criterion, angle: str,
+            visibility: Sequence[float] | np.ndarray | None) -> bool:
+    """Whether criterion ``spec``, unseen on ``angle``, is left out of the verdict: an
+    optional one always, a ``when_covered`` one while its part is ``covered``."""
+    return spec.optional or (spec.when_covered and covered(angle, visibility))
+
+
 def unseen_part(angle: str, visibility: Sequence[float] | np.ndarray | None,
                 min_visibility: float = 0.5) -> str:
     """The body part to bring into view for ``angle`` to be measured ("left knee")."""
@@ -187,7 +203,7 @@ def evaluate(stretch: Stretch, side: str, angles: Mapping[str, float],
     for c, spec in zip(criteria, stretch.criteria, strict=True):
         if c.state == "low" or c.state == "high":
             failing.append((c, spec))
-        elif c.state == "unknown" and not spec.optional:
+        elif c.state == "unknown" and not skipped(spec, c.angle, vis):
             unknown.append(c)
     # Over-range means "in this stretch, too far": the criteria on the angles past their limit
     # fail of course, but every other criterion must be (nearly) met.
@@ -334,10 +350,10 @@ def camera_check(stretch: Stretch, side: str, image_px: np.ndarray | None,
         problems.append("More than one person in view: I can coach one person at a time")
     missing: list[str] = []
     for c in stretch.criteria:
-        if c.optional:
-            continue  # skipped by the checks while unseen: no reason to move for it
         # Both-sides-at-once criteria are judged on the sides in view: one is enough.
         sides = SIDES if (side == "both" and "{side}" in c.angle) else (side,)
+        if any(skipped(c, c.resolve(s), visibility) for s in sides):
+            continue  # skipped by the checks while unseen: no reason to move for it
         parts = [unseen_part(c.resolve(s), visibility) for s in sides]
         if all(p != "body" for p in parts) and parts[0] not in missing:
             missing.append(parts[0])

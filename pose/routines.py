@@ -32,6 +32,7 @@ from pose.stretches import (  # noqa: F401 - the stretch model, re-exported for 
     SIDE_MODES,
     SIDES,
     VIEWS,
+    WHEN_COVERED,
     AngleRange,
     Catalogue,
     Criterion,
@@ -279,10 +280,12 @@ def _criterion(t: dict[str, Any], where: str, problems: _Problems) -> Criterion 
                      NEARLY_RANGE_DEG, "degrees", f"{where}.nearly_deg", problems)
     positive = _positive_side(t, where, problems)
     optional = t.get("optional", False)
-    if not isinstance(optional, bool):
-        problems.add(f"{where}.optional", f"must be true or false, got {_short(optional)}")
+    if not isinstance(optional, bool) and optional != WHEN_COVERED:
+        problems.add(f"{where}.optional", f"must be true, false or {WHEN_COVERED!r}, got "
+                     f"{_short(optional)}")
     return Criterion(t["angle"], low, high, positive, low_cue=low_cue, high_cue=high_cue,
-                     nearly_deg=nearly if nearly is not None else 10.0, optional=optional is True)
+                     nearly_deg=nearly if nearly is not None else 10.0, optional=optional is True,
+                     when_covered=optional == WHEN_COVERED)
 
 
 def _positive_side(t: dict[str, Any], where: str, problems: _Problems) -> str | None:

@@ -74,6 +74,11 @@ class AngleRange:
         return -value if self.mirrored(side) else value
 
 
+WHEN_COVERED = "when covered"
+"""A criterion's ``optional`` value for one left out only while its part is covered in the
+picture (``Criterion.when_covered``)."""
+
+
 @dataclass(frozen=True)
 class Criterion(AngleRange):
     """The working angle must lie in [low, high]; a cue for each way of missing it."""
@@ -84,6 +89,10 @@ class Criterion(AngleRange):
     optional: bool = False
     """An optional criterion that cannot be seen (the far leg in a side view) does not hold the
     position back; when it is seen it must be met like any other."""
+    when_covered: bool = False
+    """Optional only while its part is covered inside the picture (the model places it there
+    but cannot see it: a hand behind the head); a part out of the picture (visibility 0, as
+    ``pose.estimator`` gives it) still holds the position back (``pose.checks.covered``)."""
 
 
 @dataclass(frozen=True)

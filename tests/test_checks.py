@@ -627,6 +627,15 @@ def test_unknown_field_in_a_criterion(tmp_path):
             "(did you mean 'min'?)") in msg
 
 
+def test_optional_is_true_false_or_when_covered(tmp_path):
+    triceps = load_catalogue().stretch("overhead_triceps")
+    elbow = next(c for c in triceps.criteria if c.angle == "elbow_flexion_{side}")
+    assert (elbow.optional, elbow.when_covered) == (False, True)
+    msg = catalogue_error(tmp_path, 'optional = "when covered"', 'optional = "when hidden"')
+    assert ("catalogue.toml: stretch overhead_triceps: criteria[2].optional: must be true, "
+            "false or 'when covered', got 'when hidden'") in msg
+
+
 def test_unknown_angle_is_named_with_a_suggestion(tmp_path):
     msg = catalogue_error(tmp_path, 'angle = "knee_drop"\npositive_side = "right"\nmin = 30',
                           'angle = "knee_dorp"\npositive_side = "right"\nmin = 30')

@@ -35,7 +35,10 @@ MUST_REACH = {
     "R03_standing_quad_four_shots": (24.6, 4, 13.8, 0.3, False),
     "R04_cat_cow_side": (5.1, 3, 0.0, 0.0, False),
     "R05_seated_forward_fold_side": (5.9, 1, 0.0, 0.0, False),
-    "R06_shoulder_neck_triceps_front": (5.6, 3, 5.6, 0.0, False),
+    # The right overhead triceps counts while its hand is covered behind the head (the elbow
+    # is optional "when covered": catalogue.toml); where the model places the hidden wrist at
+    # the elbow's height, the elbow reads 45-60 deg and fails.
+    "R06_shoulder_neck_triceps_front": (7.4, 3, 5.6, 0.0, False),
     "R07_jumping_jacks_fast_front": (0.0, 0, 0.0, 0.0, True),
     "R08_seated_neck_side_bend_front": (7.4, 7, 7.4, 0.0, False),
     "R09_fast_walkouts_side": (0.0, 0, 0.0, 0.0, True),
@@ -133,13 +136,15 @@ def test_ballistic_movement_at_low_frame_rates(clip, fps):
 
 
 def test_coverage_target(ev):
-    """The issue's target on these nine: 0.812 (92.19 of 113.58 s). Restoring the leg bones the
+    """The issue's target on these nine: 0.828 (94.0 of 113.58 s). Restoring the leg bones the
     world landmarks shorten (``pose.angles.restored_knee_flexion``) gave R03's knee held near
     140 deg its reading back (+7.8 s); not trusting an ankle whose heel the frame cuts
     (``pose.frame_edge``) let the man's hold on R03 go on in partial view (0.775 -> 0.812).
-    Still lost: R06's overhead-triceps elbows from the front (6.8 s: no anatomical rule tells
-    which way an elbow's forearm goes in depth), R02's side-view shot with the legs dropping
-    towards the camera (5.8 s)."""
+    Leaving out an elbow whose hand is covered behind the head (not one out of the picture)
+    gave R06's right overhead triceps 1.4 s (0.812 -> 0.828). Still lost: R06's
+    overhead-triceps elbows the model does place (5.4 s: in front of the head, at the
+    elbow's height: 45-60 deg where the arm folds past 100), R02's side-view shot with the
+    legs dropping towards the camera (5.8 s)."""
     assert ev.summary["hold_coverage"] >= 0.80
 
 

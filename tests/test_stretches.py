@@ -46,6 +46,7 @@ from pose.checks import (
     OUT_OF_FORM,
     OVER_RANGE,
     UNKNOWN,
+    camera_check,
     judge_frame,
     side_candidates,
 )
@@ -331,16 +332,32 @@ def test_hidden_far_leg_of_an_optional_criterion_does_not_block_but_a_bad_one_fa
 
 
 @pytest.mark.parametrize("side", SIDES)
-def test_overhead_triceps_is_not_timed_on_a_raised_arm_whose_hand_is_unseen(side):
-    """From the front the hand reaching down the back can hide behind the head, and an elbow
-    left unjudged then would let an overhead reach whose hand leaves the top of the picture
-    pass for this stretch ("Good - hold it there" on a straight arm). Unseen, the elbow keeps
-    the stretch "unknown"; the coach asks to see the hand. (A review found the reach timed
-    when the elbow was made optional, cd7519b, reverted.)"""
+def test_overhead_triceps_hand_covered_behind_the_head_does_not_block_but_out_of_view_does(side):
+    """From the front the hand reaching down the back hides behind the head: covered in the
+    picture (the model places it there, visibility above 0), the elbow is left out. A hand
+    out of the picture (visibility 0, as the estimator gives it outside the frame: an arm
+    raised straight whose hand leaves the top of the frame) keeps the stretch "unknown", and
+    a seen straight arm fails. (A review found the reach timed when the elbow was plainly
+    optional, cd7519b, reverted; ``optional = "when covered"`` since.)"""
     stretch = STRETCHES["overhead_triceps"]
+    wrist = INDEX[f"{side}_wrist"]
+    angles, vis = measure(ideal("overhead_triceps", side), hidden=[f"{side}_wrist"])
+    assert 0.0 < vis[wrist] < 0.5  # covered, in the picture
+    assert judge_frame(stretch, angles, vis).status == IN_FORM
+    assert judge_frame(stretch, angles, vis, side=side).status == IN_FORM
+    scene = ideal("overhead_triceps", side)
+    image, _, seen = landmarks(scene.pose, scene.placement, scene.camera,
+                               far_visibility=SEEN_VISIBILITY, hidden=[f"{side}_wrist"])
+    assert camera_check(stretch, side, image, seen) == []  # nothing to move for
     angles, vis = measure(ideal("overhead_triceps", side, elbow=15.0), hidden=[f"{side}_wrist"])
+    vis = vis.copy()
+    vis[wrist] = 0.0  # out of the picture
     pos = judge_frame(stretch, angles, vis)
     assert pos.status == UNKNOWN, describe(pos)
+    angles, vis = measure(ideal("overhead_triceps", side, elbow=15.0))
+    pos = judge_frame(stretch, angles, vis)
+    assert pos.status == OUT_OF_FORM, describe(pos)
+    assert pos.cue == f"Bend your {side} elbow more: reach down your back"
 
 
 # ---------------------------------------------------------------------------------------------
