@@ -268,19 +268,29 @@ class BallisticWatch:
             return 0.0
         return float(np.linalg.norm(np.ptp(np.stack(at), axis=0)))
 
+    def _midpoints(self, left: int, right: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Over the recent poses that show both ``left`` and ``right`` (visibility 0.5 or
+        more) and size the body (``PoseFrame.span``; NaN: too few landmarks seen): their
+        times (N,), the pair's midpoint (N, 2) pixels and the body's size (N,) pixels, its
+        larger extent; None with fewer than 4 such poses."""
+        poses = [p for p in self._recent
+                 if min(p.visibility[left], p.visibility[right]) >= 0.5 and not math.isnan(p.span)]
+        if len(poses) < 4:
+            return None
+        image = np.stack([p.image for p in poses])  # (N, 33, 2) pixels
+        size = lm.extents(image, np.stack([p.visibility for p in poses])).max(axis=1)
+        return (np.array([p.t_s for p in poses]), image[:, [left, right]].mean(axis=1), size)
+
     def shoulders_moved(self) -> float:
         """How far the shoulders' midpoint went across the picture over the last
         ``travel_s``: the diagonal of the box it fills, in body sizes (the median of the
         poses' larger extent); 0 with fewer than 4 poses that show both shoulders and size
         the body."""
-        poses = [p for p in self._recent
-                 if min(p.visibility[lm.LEFT_SHOULDER], p.visibility[lm.RIGHT_SHOULDER]) >= 0.5
-                 and not math.isnan(p.span)]
-        if len(poses) < 4:
+        seen = self._midpoints(lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER)
+        if seen is None:
             return 0.0
-        image = np.stack([p.image for p in poses])  # (N, 33, 2) pixels
-        size = lm.extents(image, np.stack([p.visibility for p in poses])).max(axis=1)  # (N,)
-        mid = image[:, [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(axis=1)  # (N, 2)
+        _, mid, size = seen
         return float(np.hypot(*np.ptp(mid, axis=0)) / np.median(size))
 
     def travelled(self) -> float:
@@ -291,18 +301,13 @@ class BallisticWatch:
         first and the last pose: a swing in place mostly averages out over each half (exactly
         at whole cycles a second; at other rates the halves differ by up to about 0.4 of the
         hips' own swing), where a walker's halves lie apart by the distance walked in 1 s."""
-        poses = [p for p in self._recent
-                 if min(p.visibility[lm.LEFT_HIP], p.visibility[lm.RIGHT_HIP]) >= 0.5
-                 and not math.isnan(p.span)]  # NaN: too few landmarks seen to size the body
-        if len(poses) < 4:
+        seen = self._midpoints(lm.LEFT_HIP, lm.RIGHT_HIP)
+        if seen is None:
             return 0.0
-        t = np.array([p.t_s for p in poses])
+        t, hips, size = seen
         second = t >= (t[0] + t[-1]) / 2
-        if not 2 <= second.sum() <= len(poses) - 2:
+        if not 2 <= second.sum() <= len(t) - 2:
             return 0.0
-        image = np.stack([p.image for p in poses])  # (N, 33, 2) pixels
-        size = lm.extents(image, np.stack([p.visibility for p in poses])).max(axis=1)  # (N,)
-        hips = image[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1)  # (N, 2)
         moved = hips[second].mean(axis=0) - hips[~second].mean(axis=0)
         return float(np.hypot(*moved) / np.median(size))
 

@@ -248,6 +248,16 @@ def _start(stretch: Stretch, wanted: Sequence[Target]) -> tuple[dict[str, float]
     return x, used
 
 
+def _part_sides(word: str, side: str, both: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
+    """A part word's part and the sides it names in the picture on ``side``: a plural in
+    ``both`` ("hands") both sides, "<part>_{side}" / "<part>_{other}" one, and every part of a
+    stretch done on both sides both."""
+    part, _, template = word.partition("_")
+    if word in both or side == "both":
+        return both.get(word, part), SIDES
+    return part, (resolve(template, side),)
+
+
 def floor_contacts(stretch: Stretch, side: str) -> tuple[np.ndarray, np.ndarray]:
     """What rests on the floor in the picture of ``stretch`` on ``side``: (M,) landmark indices
     and (M,) metres each sits above the floor when it rests there (the head's radius for the
@@ -258,9 +268,7 @@ def floor_contacts(stretch: Stretch, side: str) -> tuple[np.ndarray, np.ndarray]
         if word == "head":
             names, above = ["left_ear", "right_ear"], HEAD_RADIUS_M
         else:
-            part, _, template = word.partition("_")
-            part = RESTING_BOTH.get(word, part)
-            sides = SIDES if word in RESTING_BOTH or side == "both" else (resolve(template, side),)
+            part, sides = _part_sides(word, side, RESTING_BOTH)
             names, above = [f"{s}_{p}" for s in sides for p in _PART_LANDMARKS[part]], 0.0
         index += [lm.INDEX[n] for n in names]
         lift += [above] * len(names)
@@ -269,9 +277,7 @@ def floor_contacts(stretch: Stretch, side: str) -> tuple[np.ndarray, np.ndarray]
 
 def _points(word: str, side: str) -> np.ndarray:
     """(S, 33) weights averaging a holding part's landmarks, one row per side it names."""
-    part, _, template = word.partition("_")
-    part = HOLDING_BOTH.get(word, part)
-    sides = SIDES if word in HOLDING_BOTH or side == "both" else (resolve(template, side),)
+    part, sides = _part_sides(word, side, HOLDING_BOTH)
     rows = np.zeros((len(sides), lm.N_LANDMARKS))
     for row, s in zip(rows, sides, strict=True):
         points = [lm.INDEX[f"{s}_{p}"] for p in _HOLD_POINTS[part]]
@@ -373,12 +379,9 @@ def _descend(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, variables: Sequence
                                    ).reshape(-1, 2).T
     degrees = np.array([t.unit == "deg" for t in wanted])
     scale = np.where(degrees, 1.0, 100.0)  # 0.01 torso lengths weigh like 1 degree
-    stiff = np.array([1.0 if v in names else
-                      STIFFNESS.get(v.removesuffix("_left").removesuffix("_right"), 1.0)
-                      for v in variables])
-    reluctance = np.array([
-        _RESTING_STIFFNESS.get(v.removesuffix("_left").removesuffix("_right"), s)
-        if side_view else s for v, s in zip(variables, stiff, strict=True)])
+    stiff = np.array([1.0 if v in names else STIFFNESS.get(_base(v), 1.0) for v in variables])
+    reluctance = np.array([_RESTING_STIFFNESS.get(_base(v), s) if side_view else s
+                           for v, s in zip(variables, stiff, strict=True)])
     held = list(keep)
     held_goal = np.array([keep[h] for h in held])
     eye = np.eye(len(x0))

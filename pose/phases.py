@@ -643,7 +643,7 @@ class RoutinePlayer:
             moves = previous.camera != stretch.camera
         text, kind = self._cue_for(t, pos, stretch, side, moves)
         status = (pos.status if pos is not None and self.phase in (POSITION, HOLD, CYCLES)
-                  else "unknown")
+                  else UNKNOWN)
         self._cue.offer(t, text, kind, status)
         if self._cue.kind == "form":  # the badge agrees with the words beside it
             status = self._cue.status

@@ -160,6 +160,15 @@ def _table(value: Any, where: str, problems: _Problems, what: str) -> dict[str, 
     return None
 
 
+def _list(t: dict[str, Any], key: str, where: str, problems: _Problems, what: str) -> list[Any]:
+    """``t[key]`` (default empty) if it is a list, else empty, with the problem noted."""
+    value = t.get(key, [])
+    if isinstance(value, list):
+        return value
+    problems.add(f"{where}: {key}", f"must be a list of {what}, got {_short(value)}")
+    return []
+
+
 def _tables(value: Any, where: str, problems: _Problems, what: str) -> list[dict[str, Any]]:
     """``value`` if it is an array of tables (``[[...]]``), else a problem and []."""
     if isinstance(value, list) and all(isinstance(v, dict) for v in value):
@@ -371,19 +380,11 @@ def _stretch(sid: str, t: Any, problems: _Problems) -> Stretch | None:
                                  f"{w}.min_period_s", problems)
                 if low is not None and high is not None:
                     cycle = Cycle(ct["angle"], low, high, period or 3.0)
-    rests_on = t.get("rests_on", [])
-    if not isinstance(rests_on, list):
-        problems.add(f"{where}: rests_on", f"must be a list of parts, got {_short(rests_on)}")
-        rests_on = []
+    rests_on = _list(t, "rests_on", where, problems, "parts")
     for i, part in enumerate(rests_on):
         _choice(part, RESTING_WORDS, f"{where}: rests_on[{i}]", problems)
-    holds = t.get("holds", [])
-    if not isinstance(holds, list):
-        problems.add(f"{where}: holds", f"must be a list of \"<part> on <part>\", got "
-                                        f"{_short(holds)}")
-        holds = []
     pairs = []
-    for i, words in enumerate(holds):
+    for i, words in enumerate(_list(t, "holds", where, problems, '"<part> on <part>"')):
         pair = words.split(" on ") if isinstance(words, str) else []
         if len(pair) != 2:
             problems.add(f"{where}: holds[{i}]", f"must read \"<part> on <part>\" (\"hands on "
