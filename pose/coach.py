@@ -46,6 +46,16 @@ from pose.stretches import SIDES, Limit, Routine, Stretch, resolve
 DECLINED_MIN_S = 2.0
 """A stretch taken this long (seconds) without a judgeable view is reported as declined."""
 
+OVER_RANGE_CONFIRM_S = 0.15
+"""How long (s) an angle stays past its safe limit, frame after frame, before the over-range
+warning: an over-stretch is a position pushed into and kept, where the model's reading of a
+landmark can jump for a frame or two (the real clips of ``../shared/realclips``: R06's
+shoulder flexion read 173, 251, -18 deg on three frames at a jump cut, and R02's title card
+put the knees 2-18 deg past the twist's limit for its first 80 ms; each raised a spoken
+"too far" for 4 s). A jerk past the limit and straight back inside this time is not warned
+of; repeated, it is bouncing (``pose.bounce``). At 5 fps the warning comes on the second frame
+past the limit, at 30 fps on the sixth."""
+
 _FORM = {IN_FORM: Form.GOOD, NEARLY: Form.CLOSE, UNKNOWN: Form.PARTIAL}
 
 _Judged = TypeVar("_Judged", Position, Verdict)
@@ -109,6 +119,8 @@ class StretchChecker:
                        for k in keys}
         self._completed: set[int] = set()
         self._over_since: dict[str, float] = {}
+        # When each angle past its limit went past it, in the run of frames still going on.
+        self._past_since: dict[str, float] = {}
         self._cycles = {k: [CycleCounter(replace(stretch.cycle, angle=name))
                             for name in self._cycle_angles(k)]
                         for k in keys} if stretch.cycle else {}
@@ -196,6 +208,8 @@ class StretchChecker:
             if self._in_or_entering(active, pos):
                 events.extend(self._watch_range(t_s, active, pos))
                 events.extend(self._watch_cycles(t_s, active, angles))
+                return events
+        self._past_since.clear()
         return events
 
     def _count_declined(self, t_s: float, pos: Position | Verdict | None,
@@ -251,7 +265,13 @@ class StretchChecker:
         """Nothing under way: no hold, no position being entered, no motion being watched."""
         return all(t.current is None and not t.entering for t in self.timers.values()) and \
             all(d.idle for dets in self._detectors.values() for d in dets) and \
-            not self._over_since
+            not self._over_since and not self._past_since
+
+    @property
+    def warned_over_range(self) -> bool:
+        """An angle went past its safe limit for ``OVER_RANGE_CONFIRM_S`` and was warned of,
+        within the last second (the warning's episode, ``_watch_range``)."""
+        return bool(self._over_since)
 
     def out_of_position(self, t_s: float) -> None:
         """Same as ``update``, when the checker is ``idle``, for a frame without a usable pose
@@ -262,6 +282,7 @@ class StretchChecker:
         for gate in self._still.values():
             gate.reset()
         self._blocked_at = None
+        self._past_since.clear()
         for dets in self._detectors.values():
             for d in dets:
                 d.update(t_s, math.nan)
@@ -277,6 +298,7 @@ class StretchChecker:
         for gate in self._still.values():
             gate.reset()  # speed measured across the gap would be a guess
         self._blocked_at = None
+        self._past_since.clear()  # nor is a run past a limit one across it
         for dets in self._detectors.values():
             for d in dets:
                 d.update(t_s, math.nan)
@@ -376,7 +398,12 @@ class StretchChecker:
     def _watch_range(self, t_s: float, side: str, pos: Position | Verdict) -> list[Event]:
         events = []
         now = {o.angle for o in pos.over_range}
+        past = self._past_since
+        for angle in [a for a in past if a not in now]:
+            del past[angle]  # back inside its limit: a new run starts afresh
         for o in pos.over_range:
+            if t_s - past.setdefault(o.angle, t_s) < OVER_RANGE_CONFIRM_S:
+                continue  # not yet an over-stretch: a reading may jump for a frame
             if o.angle not in self._over_since:
                 record: dict[str, float | str] = {"t_s": round(t_s, 3), "angle": o.angle,
                                                   "value_deg": round(o.value, 1),

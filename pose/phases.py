@@ -36,6 +36,7 @@ from pose.checks import (
     IN_FORM,
     NEARLY,
     OUT_OF_FORM,
+    OVER_RANGE,
     TOO_FAR,
     UNKNOWN,
     Position,
@@ -644,6 +645,11 @@ class RoutinePlayer:
         text, kind = self._cue_for(t, pos, stretch, side, moves)
         status = (pos.status if pos is not None and self.phase in (POSITION, HOLD, CYCLES)
                   else UNKNOWN)
+        if kind == "form" and status == OVER_RANGE and not coach.checker.warned_over_range \
+                and self._cue.text:
+            # A moment past a limit, not yet an over-stretch (``pose.coach``'s
+            # ``OVER_RANGE_CONFIRM_S``): the words and the badge shown stand.
+            text, kind, status = self._cue.text, self._cue.kind, self._cue.status
         self._cue.offer(t, text, kind, status)
         if self._cue.kind == "form":  # the badge agrees with the words beside it
             status = self._cue.status

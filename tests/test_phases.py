@@ -9,6 +9,7 @@ from stretch_poses import ideal, mirror
 
 from pose.angles import first_frame, joint_angles
 from pose.checks import IN_FORM, NEARLY, OUT_OF_FORM
+from pose.coach import OVER_RANGE_CONFIRM_S
 from pose.estimator import PoseFrame
 from pose.phases import (
     CYCLES,
@@ -161,6 +162,31 @@ def test_a_cue_stays_two_seconds_unless_safety():
     run.feed(ideal("knee_to_chest", "left", hip=162.0), 1.0)
     warned = [t for t, v in run.views if v.cue_kind == "safety"]
     assert warned, "no safety warning for knee to chest past its limit"
+
+
+def test_a_moment_past_a_limit_is_not_warned_of_and_a_held_one_is():
+    """A reading past the safe limit for one frame (a landmark jumping, a cut) leaves the
+    cue, the badge and the voice as they were; kept past it for ``OVER_RANGE_CONFIRM_S`` it
+    is an over-stretch: one warning, at once. At 10 fps that is the third frame past it."""
+    player = RoutinePlayer(routine(("knee_to_chest", 60)))
+    run = Run(player)
+    run.feed(lying_flat(), 1.0)
+    run.feed(ideal("knee_to_chest", "left"), 4.0)
+    assert run.view.phase == HOLD
+    start = len(run.views)
+    for _ in range(3):
+        run.feed(ideal("knee_to_chest", "left", hip=162.0), 0.1)  # one frame past the limit
+        run.feed(ideal("knee_to_chest", "left"), 1.5)
+    assert not [e for e in run.events if e.kind == "over_range"]
+    views = [v for _, v in run.views[start:]]
+    assert {(v.cue, v.status) for v in views} == {("Hold it there and breathe slowly", IN_FORM)}
+    assert run.view.phase == HOLD  # the hold went on
+    past = run.t
+    run.feed(ideal("knee_to_chest", "left", hip=162.0), 0.5)
+    over = [e for e in run.events if e.kind == "over_range"]
+    assert [e.t_s for e in over] == [pytest.approx(past + 0.2)]
+    assert past + OVER_RANGE_CONFIRM_S <= over[0].t_s
+    assert run.view.cue_kind == "safety" and run.view.cue == over[0].message
 
 
 def test_the_form_badge_always_agrees_with_the_cue_beside_it():
