@@ -8,8 +8,13 @@ come, each became held time or froze the session. The clock makes session time o
 - a forward step longer than ``max_gap_s`` (the hold's grace) is a *drop-out*: session time
   moves on by one frame interval and the tick says so, so the checks end any hold there
   instead of counting the gap as held (``Tick.dropout_s``);
-- a step back, a restart or a repeated timestamp *re-anchors*: session time moves on by one
-  frame interval and the source's new timeline is followed from there;
+- a step back or a restart *re-anchors*: session time moves on by one frame interval and the
+  source's new timeline is followed from there;
+- a repeated timestamp (within ``MIN_STEP_S`` of the last) adds no time: the frame is placed
+  ``MIN_STEP_S`` after the last one and the source's timeline goes on as it was, so the next
+  step takes that millisecond back. A coarse time base stamps 30 fps frames in pairs (1/15 s
+  apart), and a source may hand the same frame twice: adding a frame interval for each
+  repeat made an 11 s hold 22 s;
 - a frame without a timestamp takes the frame interval, never the wall clock.
 
 A live source can say more: how long the receiver waited for each frame, ready for it and
@@ -116,15 +121,20 @@ class MediaClock:
             tick = Tick(self._t + step, source_t_s, dropout_s=dt)
             self.dropouts.append((tick.t_s, dt))
             return self._reanchor(src, tick)
-        if dt < MIN_STEP_S:
+        if abs(dt) < MIN_STEP_S:  # a repeat: no time passed by the source's own clock
+            self._t += MIN_STEP_S
+            return self._unwatched(Tick(self._t, source_t_s, reanchored=True), waited)
+        if dt < 0.0:
             self.reanchors += 1
             tick = Tick(self._t + step, source_t_s, reanchored=True)
             return self._reanchor(src, self._unwatched(tick, waited))
         self._steps.append(dt)
-        self._source = src
         anchor_t, anchor_src = self._anchor
-        self._t = anchor_t + (src - anchor_src)
-        return Tick(self._t, source_t_s)
+        t = anchor_t + (src - anchor_src)
+        if t < self._t + MIN_STEP_S:  # after repeats, a step no longer than they took
+            return self._reanchor(src, Tick(self._t + MIN_STEP_S, source_t_s))
+        self._source, self._t = src, t
+        return Tick(t, source_t_s)
 
     def _unwatched(self, tick: Tick, waited_s: float) -> Tick:
         """``tick``, a drop-out of ``waited_s`` if the frame came that much longer than the

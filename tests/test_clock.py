@@ -64,6 +64,16 @@ def test_a_missing_timestamp_takes_the_frame_interval():
     assert t == pytest.approx([0.0, 0.04, 0.08, 0.12, 0.16, 0.2])
 
 
+def test_a_repeated_timestamp_adds_no_time():
+    """A coarse time base stamps 30 fps frames in pairs: the repeats take a millisecond each,
+    which the next step gives back, so the source's own spacing stands."""
+    clock = MediaClock()
+    t = times(clock, [k // 2 / 15 for k in range(8)])
+    assert t == pytest.approx([0.0, 0.001, 1 / 15, 1 / 15 + 0.001, 2 / 15, 2 / 15 + 0.001,
+                               3 / 15, 3 / 15 + 0.001])
+    assert times(MediaClock(), [2.0] * 4) == pytest.approx([0.0, 0.001, 0.002, 0.003])
+
+
 def test_a_negative_start_is_time_zero():
     t = times(MediaClock(), [-0.5 + i / 30 for i in range(5)])
     assert t[0] == 0.0 and t == pytest.approx([i / 30 for i in range(5)])
@@ -140,7 +150,8 @@ def hold_stream(faults: random.Random, track) -> tuple[list[float | None], int]:
 def test_property_no_timestamp_fault_becomes_held_time(seed):
     """Whatever the faults, session time starts at 0 and only moves forward by at most the
     hold's grace, the model is fed strictly increasing timestamps at least a millisecond
-    apart, and no more time is held than the person held (6 s)."""
+    apart, and no more time is held than the person held (6 s; a repeated timestamp's frame
+    takes 1 ms, a restart's or a step back's one frame interval)."""
     track = SYNTHETIC_HOLD()
     rng = random.Random(seed)
     src, duplicates = hold_stream(rng, track)
@@ -154,12 +165,20 @@ def test_property_no_timestamp_fault_becomes_held_time(seed):
     frame = 1 / 30
     truth = 6.0
     total = held(report, "knee_to_chest")
-    assert total <= truth + (duplicates + 2) * frame
-    assert all(h.duration_s <= truth + (duplicates + 2) * frame
+    assert total <= truth + 2 * frame + duplicates * MIN_STEP_S
+    assert all(h.duration_s <= truth + 2 * frame + duplicates * MIN_STEP_S
                for r in report.results for h in r.record.holds)
     assert not any(e.kind == "hold_completed" for e in report.events)  # 30 s target
     if not loop.dropouts:  # restarts, missing and repeated timestamps lose no held time
         assert total >= truth - 3 * frame
+
+
+def test_timestamps_in_pairs_do_not_double_a_hold():
+    """Every timestamp given twice, as a 1/15 s time base stamps a 30 fps source: the hold is
+    as long as it was held (6 s), not twice as long."""
+    track = SYNTHETIC_HOLD()
+    _, report = run_stream(track, [np.floor(t * 15 + 1e-9) / 15 for t in track.t_s])
+    assert held(report, "knee_to_chest") == pytest.approx(6.0, abs=3 / 30)
 
 
 @cache
