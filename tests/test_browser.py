@@ -323,3 +323,27 @@ def test_other_pages_render(server, page, db, work):
         _assert_no_exception(page, path)
         page.screenshot(path=str(SCREENSHOTS / f"{path}.png"))
     assert not page.console.errors, "console errors:\n" + "\n".join(page.console.errors)
+
+
+def test_replay_takes_the_next_file_after_a_bad_one(server, page, work):
+    """A file that is no video gets one line, and the next file picked is analysed: the
+    uploader that failed had spent its key, so the page kept an uploader that dropped the
+    next pick (a new user's first try found it)."""
+    bad = work / "bad.mp4"
+    bad.write_bytes(np.random.default_rng(0).integers(0, 256, 2048, np.uint8).tobytes())
+    page.goto(f"{server.url}/replay")
+    page.get_by_role("heading", name="Replay").first.wait_for(timeout=30_000)
+    _wait_script_done(page)
+    page.get_by_text("Video file", exact=True).click()
+    page.locator("input[type=file]").set_input_files(str(bad))
+    page.get_by_role("button", name="Analyse").click(timeout=30_000)
+    error = page.locator('[data-testid="stAlert"]').filter(has_text="bad.mp4")
+    error.wait_for(timeout=60_000)
+    words = error.locator('[data-testid="stMarkdownContainer"]').inner_text().strip()
+    assert len(words.splitlines()) == 1, words  # (the icon is a word of its own font)
+    page.locator("input[type=file]").set_input_files(str(_clip()))
+    page.get_by_role("button", name="Analyse").click(timeout=30_000)
+    page.get_by_role("heading", name=re.compile(r"^Session \d+: ")).wait_for(
+        timeout=int(120_000 * PATIENCE))
+    _assert_no_exception(page, "replay")
+    assert not page.console.errors, "console errors:\n" + "\n".join(page.console.errors)

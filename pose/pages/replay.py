@@ -2,6 +2,7 @@
 
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
@@ -34,9 +35,7 @@ def analyse(path: Path, name: str, keep_video: bool) -> tuple[int, list[str]]:
     try:
         report = analyse_video(path, cat, progress=progress)
     except StretchCheckError as exc:  # a damaged video: one line, naming the file as chosen
-        bar.empty()
-        st.error(str(exc).replace(str(path), name))
-        st.stop()
+        failed(str(exc).replace(str(path), name))
     report.track.source = name
     warnings = [w.replace(str(path), name) for w in report.track.warnings]
     with open_store(url) as store:
@@ -45,6 +44,14 @@ def analyse(path: Path, name: str, keep_video: bool) -> tuple[int, list[str]]:
                             video_path=str(path) if keep_video else None)
     bar.empty()
     return sid, warnings
+
+
+def failed(message: str) -> NoReturn:
+    """An analysis that could not be done: the page starts again with the one-line error
+    above an empty uploader. Stopped where it stood, the page kept the uploader of the file
+    that failed, whose key was already spent: the next file picked there was dropped."""
+    st.session_state.replay_error = message
+    st.rerun()
 
 
 def finished(analysed: tuple[int, list[str]]) -> None:
@@ -59,6 +66,8 @@ source = st.radio("Source", ["Stored session", "Video file", "Sample video"], ho
 session_id = st.session_state.get("replay_session")
 for warning in st.session_state.pop("replay_warnings", []):
     st.warning(warning, icon=":material/warning:")
+if "replay_error" in st.session_state:
+    st.error(st.session_state.pop("replay_error"), icon=":material/error:")
 
 if source == "Video file":
     # A new key after each analysis empties the uploader: Streamlit then drops its in-memory
@@ -75,13 +84,13 @@ if source == "Video file":
             with staged_upload(upload.name, upload.getvalue(), keep_in) as path:
                 analysed = analyse(path, upload.name, keep)
         except StretchCheckError as exc:
-            st.error(str(exc))
-            st.stop()
+            failed(str(exc))
         except OSError as exc:
-            st.error(f"Could not store the upload: {exc.strerror or exc} "
-                     f"({exc.filename or 'the data folder'})")
-            st.stop()
+            failed(f"Could not store the upload: {exc.strerror or exc} "
+                   f"({exc.filename or 'the data folder'})")
         finished(analysed)
+    if upload is not None:
+        st.stop()  # a new file waits for Analyse: the last one's result is not shown under it
 elif source == "Sample video":
     samples = sorted(p for p in SAMPLES.glob("*") if p.suffix.lstrip(".") in UPLOAD_TYPES)
     if not samples:
