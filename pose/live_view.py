@@ -226,6 +226,16 @@ def start_card(routine: Routine, voice: bool | None = None) -> str:
             + button("START (Enter)", "start", "live-start-button", "sc-start") + "</div>")
 
 
+def ended_notice(finished: bool, stopped_today: bool) -> str:
+    """The first line after a session: stopped for today after a pain stop (a warning, not a
+    green "finished": the person is in pain), the routine finished, or STOP pressed."""
+    if stopped_today:
+        return alert("Stopped for today because of the pain - here is what you did before it.",
+                     "warning")
+    return alert("Routine finished - here is how it went." if finished
+                 else "Session ended - here is how it went.", "success")
+
+
 def start_again() -> str:
     """After STOP (or the routine's end), below the summary: START again, large, also Enter
     (``coach_component.js``)."""

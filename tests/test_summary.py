@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 
+import numpy as np
 import pytest
 from conftest import ROOT
 from panel import panel_parts, panel_text
@@ -62,7 +63,9 @@ SCRIPT = (Act("cat_cow", "both", 0, "skip"), Act("childs_pose", "both", 33),
           Act("knee_to_chest", "left", 33), Act("knee_to_chest", "right", 12, "pain", bounce_s=4))
 
 
-def live_session(db, script=SCRIPT) -> tuple[LiveSession, int]:
+def live_session(db, script=SCRIPT, then=()) -> tuple[LiveSession, int]:
+    """A real live session of ``script``, then the ``then`` requests (a frame after each),
+    closed: (the session, its id)."""
     with open_store(db) as store:
         profile = store.profile("me")
 
@@ -79,7 +82,11 @@ def live_session(db, script=SCRIPT) -> tuple[LiveSession, int]:
 
     actor = Actor()
     session = LiveSession(LOWER_BACK, lambda: actor, recorder_factory, on_finish=on_finish)
-    run_script(session, actor, script)
+    t = run_script(session, actor, script)
+    for request in then:
+        session.request(*request)
+        t += 0.1
+        session.process(np.zeros((480, 640, 3), np.uint8), t)
     return session, session.close()
 
 
@@ -239,6 +246,25 @@ def test_live_page_summary_after_stop(db, monkeypatch):
     # The pain stop went unanswered: said here too, with the advice for sharp pain.
     assert re.search(r"Pain stop at \d+ s during Knee to chest, right side: the questions "
                      r"after it were not answered\. If it was sharp pain", text), text
+
+
+def test_after_a_stop_for_today_the_live_page_offers_no_start_again(db, monkeypatch):
+    """Sharp pain ends the day: the end says so as a warning, not a green "Routine finished",
+    and no START again (nor its Enter) invites the routine again; the advice stands."""
+    monkeypatch.setenv("STRETCHCHECK_CAMERA", "off")
+    session, _ = live_session(db, SCRIPT[:4] + (Act("knee_to_chest", "left", 10, "pain"),),
+                              then=[("pain_answer", "sharp", 8)])
+    assert session.snapshot().view.phase == "stopped_today"
+    at = AppTest.from_file(str(PAGES / "live.py"), default_timeout=120)
+    at.query_params["routine"] = "lower-back"
+    at.session_state["live_session"] = session
+    at.session_state["live_for"] = ("me", "lower-back", "full")
+    at.run()
+    assert not at.exception, at.exception
+    text, markup = panel_text(at), "".join(panel_parts(at))
+    assert "Stopped for today because of the pain" in text
+    assert "physiotherapist" in text
+    assert "Routine finished" not in text and "live-again" not in markup
 
 
 def test_live_page_shows_the_first_stretch_before_start(db, monkeypatch):

@@ -157,11 +157,11 @@ def picture_part(stretch, side: str | None, caption: str | None = None,
 
 
 def ended_parts(shown: LiveSession, snap) -> list[str]:
-    """The session's end (finished, or STOP): where it was saved, each pain stop (safety
-    first), the summary, then START again. Most important first: at 720 px the end of the
-    summary is below the fold."""
-    parts = [view_html.alert("Routine finished - here is how it went." if snap.finished
-                             else "Session ended - here is how it went.", "success")]
+    """The session's end (finished, stopped for today, or STOP): where it was saved, each
+    pain stop (safety first), the summary, then START again (not after a stop for today).
+    Most important first: at 720 px the end of the summary is below the fold."""
+    stopped_today = snap.view.phase == "stopped_today"
+    parts = [view_html.ended_notice(snap.finished, stopped_today)]
     if shown.save_error:
         where = f" They were written to {shown.saved_to} instead." if shown.saved_to else ""
         parts.append(view_html.alert(f"The results could not be saved in the session store: "
@@ -181,7 +181,8 @@ def ended_parts(shown: LiveSession, snap) -> list[str]:
     if shown.finish_error:
         parts.append(view_html.alert(f"Your comfortable ranges were not updated from this "
                                      f"session: {shown.finish_error}", "warning"))
-    parts.append(view_html.start_again())
+    if not stopped_today:  # after sharp pain, nothing invites the routine again (nor Enter)
+        parts.append(view_html.start_again())
     return parts
 
 
