@@ -83,6 +83,10 @@ RecorderFactory = Callable[[int, int, dict[str, Any]], tuple[int, SessionRecorde
 #: at or above which the page says the computer is busy: the checks then see fewer than three
 #: frames in four, and the hold timing and bounce checks start to miss movement.
 BUSY_SKIPPED_SHARE = 0.25
+#: Once said, the busy line stays until fewer than this share of the recent frames were
+#: skipped: a share wavering around a quarter made the line come and go every few seconds,
+#: moving everything below it (seen in Chromium on a loaded computer).
+BUSY_CLEAR_SHARE = 0.10
 #: A camera frame that reaches the page this long after the camera's own timing is skipped
 #: (``LiveSession.on_frame``): frames that queued up while an earlier one was processed. 50 ms
 #: is a frame and a half at 30 fps: network jitter passes, a queue does not build up.
@@ -120,7 +124,7 @@ class LiveSnapshot:
     timestamps still reach the clock)."""
     busy: bool = False
     """The computer cannot keep up now: at least ``BUSY_SKIPPED_SHARE`` of the recent camera
-    frames were skipped."""
+    frames were skipped (and, once so, until fewer than ``BUSY_CLEAR_SHARE`` were)."""
     fps: float = 0.0
     """Frames processed a second, over the last ``RECENT_FRAMES``."""
     instructions: str = ""
@@ -197,6 +201,7 @@ class LiveSession:
         self._recent: deque[float] = deque(maxlen=RECENT_FRAMES)
         self._recent_skips: deque[int] = deque(maxlen=RECENT_FRAMES)
         self._skips = 0  # skipped since the last processed frame
+        self._busy_said = False  # the busy line is on the page (``BUSY_CLEAR_SHARE``)
         # (arrival, arrival less camera time) over LATE_WINDOW_S, offsets increasing: the
         # earliest is first (a monotonic queue).
         self._offsets: deque[tuple[float, float]] = deque()
@@ -531,13 +536,15 @@ class LiveSession:
         span = now - self._recent[0]
         fps = (len(self._recent) - 1) / span if span > 0 else 0.0
         skipped = sum(self._recent_skips)
+        share = skipped / (skipped + len(self._recent_skips))
+        self._busy_said = share >= (BUSY_CLEAR_SHARE if self._busy_said else BUSY_SKIPPED_SHARE)
         with self._lock:
             previous = self._snapshot
             self._snapshot = LiveSnapshot(
                 view=view,
                 frames=self._frames,
                 dropped=self.dropped,
-                busy=skipped >= BUSY_SKIPPED_SHARE * (skipped + len(self._recent_skips)),
+                busy=self._busy_said,
                 fps=fps,
                 instructions=coach.step.stretch.instructions,
                 side=side,
