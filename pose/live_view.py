@@ -311,11 +311,14 @@ def picture(uri: str, caption: str, heading: str = "", width_px: int = 220) -> s
             f"<figcaption>{e(caption)}</figcaption></figure>")
 
 
-def voice_row(voice_on: bool) -> str:
-    """The voice switch and full screen (also keys: F)."""
-    return ('<div class="sc-voice">'
-            + button("Voice: on - turn it off" if voice_on else "Voice: off - turn it on",
-                     "voice", "live-voice", "sc-small")
+def voice_row(voice_on: bool, voice: bool | None = None) -> str:
+    """The voice switch and full screen (also keys: F). No switch where the browser said it
+    has no voice of its own (``voice`` False): "Voice: on" stood beside the note that the
+    coach stays silent."""
+    switch = "" if voice is False else button(
+        "Voice: on - turn it off" if voice_on else "Voice: off - turn it on", "voice",
+        "live-voice", "sc-small")
+    return ('<div class="sc-voice">' + switch
             + button("Full screen (F)", "fullscreen", "live-fullscreen", "sc-small")
             + "</div>")
 

@@ -217,3 +217,14 @@ def test_a_notice_can_link_to_another_page():
     assert saved.endswith('Saved as session 7. <a href="review?session=7" target="_self">'
                           "See it on Review</a></div>")
     assert "<a" not in alert("<a>")  # the text itself is escaped
+
+
+def test_no_voice_switch_where_the_browser_has_no_voice():
+    """Where the browser said it has no local voice, no "Voice: on" stands beside the note
+    that the coach stays silent; until it has said, and with a voice, the switch is there."""
+    from pose.live_view import voice_row
+
+    assert "Voice:" not in voice_row(True, voice=False)
+    assert "Full screen (F)" in voice_row(True, voice=False)
+    assert "Voice: on - turn it off" in voice_row(True, voice=None)
+    assert "Voice: off - turn it on" in voice_row(False, voice=True)

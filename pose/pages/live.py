@@ -270,12 +270,12 @@ def apply(actions: list[str], snap) -> bool:
 def live_panel() -> None:
     snap = session.snapshot()
     parts = coaching_parts(snap)
-    voice_on = st.session_state.voice_on
-    if voice_on and local_voice() is False:  # as the browser said at the last run
+    voice_on, voice = st.session_state.voice_on, local_voice()  # as the browser said last
+    if voice is False:
         parts.append(view_html.alert(
             "This browser has no voice of its own on this computer, so the coach stays silent: "
             "other voices would send the words to a server.", "info"))
-    parts.append(view_html.voice_row(voice_on))
+    parts.append(view_html.voice_row(voice_on, voice))
     actions = browser_coach(parts, snap.utterances, voice_on)
     if apply(actions, snap):
         st.rerun(scope="fragment")  # show what the press changed at once
