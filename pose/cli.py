@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from pose.errors import StretchCheckError
+
+if TYPE_CHECKING:
+    from pose.store import Store
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -65,11 +71,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     finally:
         close()
     track = report.track
-    write_frames_csv(track, out / "frames.csv")
-    (out / "report.json").write_text(json.dumps(report.to_dict(), indent=1) + "\n")
     for warning in track.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if args.save:
+    kept = ""
+    if args.save:  # first: the files below may not fit on the disk, the store's copy is kept
         from pose.sessions import save_analysis
         from pose.store import open_store
 
@@ -77,6 +82,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             profile = store.profile(args.profile)
             session_id = save_analysis(store, report, profile.id)
         print(f"saved as session {session_id} in {store.url}")
+        kept = f"; the analysis is saved as session {session_id}"
+    with _writing(out / "frames.csv", kept):
+        write_frames_csv(track, out / "frames.csv")
+    with _writing(out / "report.json", kept):
+        (out / "report.json").write_text(json.dumps(report.to_dict(), indent=1) + "\n")
     print(report.summary())
     print(f"wrote {out / 'frames.csv'}, {out / 'report.json'}"
           + (f" and {out / 'annotated.mp4'}" if args.annotate else ""))
@@ -88,7 +98,6 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     from pose.routines import load_catalogue
     from pose.sessions import remember, replay_session
-    from pose.store import open_store
     from pose.tuning import parse_settings, tuned
 
     settings = parse_settings(args.set)
@@ -97,7 +106,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if out is not None:
         _writable(out / "report.json")
     session_id = _session_id(args.session)
-    with open_store(args.db) as store:
+    with _stored(args.db) as store:
+        if args.save:  # as analyze --save: a damaged file is not written to
+            store.check_integrity()
         info = store.session(session_id)
         t0 = time.perf_counter()
         report = replay_session(store, session_id, catalogue, args.routine, args.stretch)
@@ -115,7 +126,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
             remember(store, session_id, report, info.profile_id)
             saved = f"saved as the results of session {session_id} (re-checked as recorded)"
     if out is not None:
-        (out / "report.json").write_text(json.dumps(report.to_dict(), indent=1) + "\n")
+        with _writing(out / "report.json", "; the store is unchanged" if not saved else
+                      f"; {saved}"):
+            (out / "report.json").write_text(json.dumps(report.to_dict(), indent=1) + "\n")
     print(report.summary())
     if saved:
         print(saved)
@@ -128,10 +141,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     import csv
 
     from pose.review import events_rows, results_rows
-    from pose.store import open_store
 
     session_id = _session_id(args.session)
-    with open_store(args.db) as store:
+    with _stored(args.db) as store:
         info = store.session(session_id)
         results = store.results(session_id)
         events = store.events(session_id)
@@ -170,9 +182,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    from pose.store import open_store
 
-    with open_store(args.db) as store:
+    with _stored(args.db) as store:
         sessions = store.sessions()
     for s in sessions:
         print(f"{s.id:5d}  {s.started:%Y-%m-%d %H:%M}  {s.source:5s}  {s.duration_s:6.0f} s  "
@@ -184,9 +195,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from pose.export import write_export
-    from pose.store import open_store
 
-    with open_store(args.db) as store:
+    with _stored(args.db) as store:
         profile = store.profile(args.profile, create=False)
         out = write_export(store, profile, Path(args.out))
     print(f"wrote {out}: profile {profile.name!r}, its sessions, results and pain notes "
@@ -195,7 +205,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    from pose.store import open_store
     from pose.uploads import remove_kept
 
     what = {"session": f"session {args.target}", "profile": f"profile {args.target!r} and all "
@@ -209,7 +218,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("nothing deleted")
             return 1
-    with open_store(args.db) as store:
+    with _stored(args.db) as store:
         if args.kind == "session":
             videos = store.delete_session(_session_id(args.target))
         elif args.kind == "profile":
@@ -219,6 +228,17 @@ def cmd_delete(args: argparse.Namespace) -> int:
         removed = remove_kept(videos, store.path)
     print(f"deleted {what}" + (f" and {removed} kept video(s)" if removed else ""))
     return 0
+
+
+def _stored(db: str | None) -> Store:
+    """The session store of a command that only reads or changes what is stored (replay,
+    report, sessions, export, delete): a ``--db`` naming no file is a mistyped path, not a
+    new empty store (one was made, and the command said the profile did not exist)."""
+    from pose.store import open_store, resolve_db
+
+    if db is not None and not resolve_db(db).exists():
+        raise StretchCheckError(f"--db {db}: no session store there; check the path")
+    return open_store(db)
 
 
 def _writable(*files: Path) -> None:
@@ -236,6 +256,18 @@ def _writable(*files: Path) -> None:
                                     "choose another --out") from None
         if not existed:
             path.unlink(missing_ok=True)
+
+
+@contextmanager
+def _writing(path: Path, kept: str = "") -> Iterator[None]:
+    """Write one output file: if it fails (a full disk, a file size limit), no partial file
+    is left and the one-line error names the file and what was kept (``kept``, "; ...")."""
+    try:
+        yield
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise StretchCheckError(f"{path}: could not be written ({exc.strerror or exc}), "
+                                f"so it was removed{kept}") from None
 
 
 def _output_folder(folder: str) -> Path:
@@ -270,6 +302,30 @@ def _jobs(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
     return n
+
+
+def _frames(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of frames (1 or more)")
+    return n
+
+
+def _amount(least: float, what: str) -> Callable[[str], float]:
+    """An argument type: a finite number of ``what``, ``least`` or more."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value >= least):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {what} "
+                                             f"({least:g} or more)")
+        return value
+    return parse
 
 
 def _session_id(text: str) -> int:
@@ -327,17 +383,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_routines_check(args: argparse.Namespace) -> int:
-    import tomllib
-
     from pose.errors import RoutineError
     from pose.figure import drawing_problems
-    from pose.routines import check_file, load_stretches
+    from pose.routines import check_file, is_catalogue, load_stretches
 
     path = Path(args.file)
     summary = check_file(path)
-    with open(path, "rb") as f:
-        is_catalogue = "stretch" in tomllib.load(f)  # valid TOML: check_file read it
-    if is_catalogue:
+    if is_catalogue(path):
         # Every stretch gets a picture posed at its targets: a definition no body can pose
         # (targets that contradict each other, or past a safe limit) is a mistake too.
         problems = drawing_problems(load_stretches(path))
@@ -413,8 +465,16 @@ def cmd_models_build(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments are one line, as every other bad input is: the usage block argparse
+    prints above it is what ``--help`` is for."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="stretchcheck",
         description="StretchCheck: a webcam coach for back-pain stretches.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -485,17 +545,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure decode, model and pipeline speed on one clip")
     p.add_argument("--clip", help="video to measure (default: a sample clip)")
     p.add_argument("--model", choices=("full", "lite"), default="full")
-    p.add_argument("--frames", type=int, default=300,
+    p.add_argument("--frames", type=_frames, default=300,
                    help="time each step over at most this many frames (analyze, replay and "
                    "evaluate run whole)")
     p.add_argument("--realclips", metavar="DIR", help="pose traces to time evaluate on "
                    "(default: ../shared/realclips if it is there)")
-    p.add_argument("--soak-file", type=float, metavar="SECONDS", help="instead: a memory "
-                   "soak of a file analysis, the clip looped to SECONDS of video (several "
-                   "minutes for 600; RSS growth per frame against the landmarks kept)")
-    p.add_argument("--live-seconds", type=float, default=20.0, metavar="S",
+    p.add_argument("--soak-file", type=_amount(1.0, "seconds"), metavar="SECONDS",
+                   help="instead: a memory soak of a file analysis, the clip looped to SECONDS "
+                   "of video (several minutes for 600; RSS growth per frame against the "
+                   "landmarks kept)")
+    p.add_argument("--live-seconds", type=_amount(0.0, "seconds"), default=20.0, metavar="S",
                    help="seconds of a simulated 30 fps camera through the live path (0: none)")
-    p.add_argument("--soak", type=float, metavar="MINUTES",
+    p.add_argument("--soak", type=_amount(0.1, "minutes"), metavar="MINUTES",
                    help="instead, a live session of this many minutes from a simulated 30 fps "
                    "camera: memory growth per frame (10 minutes for the issue 14 figure)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from pose.errors import StretchCheckError
 from pose.events import Event
 from pose.phases import FEELINGS
 from pose.review import results_rows
@@ -109,5 +110,10 @@ def write_export(store: Store, profile: Profile, out: Path) -> Path:
     if out.is_dir():
         out = out / f"stretchcheck-{profile.name}.zip"
     data = export_zip(store, profile)
-    out.write_bytes(data)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:  # a full disk: no partial zip left to be mistaken for the export
+        out.unlink(missing_ok=True)
+        raise StretchCheckError(f"{out}: could not be written ({exc.strerror or exc}), so it "
+                                "was removed; the store is unchanged") from None
     return out

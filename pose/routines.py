@@ -470,6 +470,12 @@ def load_catalogue(folder: Path | None = None) -> Catalogue:
     return Catalogue(stretches, routines)
 
 
+def is_catalogue(path: Path) -> bool:
+    """Whether the file defines stretches (a catalogue) rather than a routine; read as every
+    routine file is read (UTF-8 with or without a byte-order mark). Raises ``RoutineError``."""
+    return "stretch" in _read_toml(Path(path))
+
+
 def check_file(path: Path, folder: Path | None = None) -> str:
     """Validate one catalogue or routine file; returns a short summary or raises."""
     path = Path(path)

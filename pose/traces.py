@@ -75,18 +75,28 @@ def load_trace(path: str | Path) -> PoseTrace:
         raise TraceError(f"{path}: no such file") from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise TraceError(f"{path}: not a readable pose trace ({exc})") from None
-    n = len(arrays["t_s"])
-    shapes = {"found": (n,), "image": (n, lm.N_LANDMARKS, 2), "world": (n, lm.N_LANDMARKS, 3),
-              "visibility": (n, lm.N_LANDMARKS), "people": (n,), "size": (2,)}
+    for name, a in arrays.items():
+        if a.dtype.kind not in "biuf":  # bool, integers, floats: complex numbers are no time
+            raise TraceError(f"{path}: {name} holds {a.dtype} values, expected numbers")
+    t_s = arrays["t_s"]
+    n = len(t_s) if t_s.ndim == 1 else -1
+    shapes = {"t_s": (n,), "found": (n,), "image": (n, lm.N_LANDMARKS, 2),
+              "world": (n, lm.N_LANDMARKS, 3), "visibility": (n, lm.N_LANDMARKS),
+              "people": (n,), "size": (2,)}
     for name, shape in shapes.items():
         if arrays[name].shape != shape:
-            raise TraceError(f"{path}: {name} is shaped {arrays[name].shape}, expected {shape}")
+            expected = str(shape).replace("-1", "N")
+            raise TraceError(f"{path}: {name} is shaped {arrays[name].shape}, expected "
+                             f"{expected}")
+    # The model never gives an infinite coordinate: one is a broken value, not a place.
+    image, world = (np.where(np.isfinite(a), a, np.nan).astype(np.float64)
+                    for a in (arrays["image"], arrays["world"]))
     return PoseTrace(
         clip=path.stem,
-        t_s=arrays["t_s"].astype(np.float64),
+        t_s=t_s.astype(np.float64),
         found=arrays["found"].astype(bool),
-        image=arrays["image"].astype(np.float64),
-        world=arrays["world"].astype(np.float64),
+        image=image,
+        world=world,
         visibility=arrays["visibility"].astype(np.float64),
         people=arrays["people"].astype(np.int64),
         size=(int(arrays["size"][0]), int(arrays["size"][1])),

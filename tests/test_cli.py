@@ -94,6 +94,40 @@ def test_routine_with_a_typo_fails_before_the_video_is_read(tmp_path):
     assert "did you mean 'view'" in lines[0]
 
 
+@pytest.mark.slow
+def test_an_output_that_does_not_fit_is_named_and_not_left_half_written(tmp_path):
+    """A full disk (here a 40 KB file size limit) while writing frames.csv: one line naming
+    the file, exit 2, and no truncated file left to be taken for the table (it said only
+    "File too large" and left 40 KB of it)."""
+    import resource
+
+    out = tmp_path / "out"
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+
+    result = subprocess.run([sys.executable, "-m", "pose", "analyze", str(sample(A03)),
+                             "--out", str(out)], capture_output=True, text=True, cwd=ROOT,
+                            timeout=300, preexec_fn=small_files)
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert f"{out / 'frames.csv'}: could not be written" in line
+    assert not (out / "frames.csv").exists()
+
+
+@pytest.mark.parametrize("args", [("sessions",), ("report", "1"), ("replay", "1"),
+                                  ("export", "me", "--out", "x.zip")])
+def test_a_mistyped_store_path_is_not_made_into_a_new_store(tmp_path, args):
+    """Commands that read the store say there is none at a ``--db`` naming no file (export
+    made an empty 86 KB store there and said the profile did not exist)."""
+    db = tmp_path / "sesions.db"
+    result = run(*args, "--db", str(db))
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert f"--db {db}: no session store there" in line
+    assert not db.exists()
+
+
 def test_routines_check_lists_every_mistake(tmp_path):
     text = (ROOT / "routines" / "catalogue.toml").read_text()
     text = text.replace('position = "all_fours"', 'position = "all-fours"', 1)
@@ -105,6 +139,27 @@ def test_routines_check_lists_every_mistake(tmp_path):
     assert any("position" in line and "did you mean 'all_fours'" in line for line in lines)
     assert any("knee_flexon_{side}" in line and "knee_flexion_{side}" in line for line in lines)
     assert run("routines", "check", str(ROOT / "routines" / "lower-back.toml")).returncode == 0
+
+
+@pytest.mark.parametrize("args", [("bench", "--frames", "0"), ("bench", "--live-seconds", "-1"),
+                                  ("analyze", "--jobs", "0", "x.mp4", "--out", "o"),
+                                  ("analyze",)])
+def test_a_bad_argument_is_one_line(args):
+    """Bad arguments are one line and exit 2 (bench --frames 0 ran 21 s, then a traceback;
+    argparse's own errors came under a usage block)."""
+    result = run(*args)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "error:" in line and "--help" in line
+
+
+def test_routines_check_reads_a_file_saved_with_a_byte_order_mark(tmp_path):
+    """Windows editors save UTF-8 with a byte-order mark: analyze and replay read it, and so
+    does the check (it was a traceback, found by a robustness probe)."""
+    text = (ROOT / "routines" / "lower-back.toml").read_bytes()
+    result = run("routines", "check", str(_write(tmp_path / "bom.toml", b"\xef\xbb\xbf" + text)))
+    assert result.returncode == 0, result.stderr
+    assert "all valid" in result.stdout and "Traceback" not in result.stderr
 
 
 def test_bench_prints_the_figures_as_json():

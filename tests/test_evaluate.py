@@ -275,6 +275,22 @@ def test_trace_format_errors(tmp_path):
     np.savez(tmp_path / "bad.npz", t_s=np.zeros(3))
     with pytest.raises(TraceError, match="not a pose trace"):
         load_trace(tmp_path / "bad.npz")
+    n = 4
+    good = {"t_s": np.arange(n) / 30, "found": np.ones(n, bool),
+            "image": np.zeros((n, 33, 2)), "world": np.zeros((n, 33, 3)),
+            "visibility": np.ones((n, 33)), "people": np.ones(n, int), "size": np.array([64, 48])}
+    # Found by a robustness probe: each was a traceback (or a warning per frame, for inf).
+    for name, value, match in (("t_s", np.float64(0.0), r"t_s is shaped \(\), expected \(N,\)"),
+                               ("t_s", np.zeros((n, 1)), r"t_s is shaped \(4, 1\)"),
+                               ("image", np.zeros((n, 33, 2), np.complex64), "holds complex64")):
+        np.savez(tmp_path / "odd.npz", **{**good, name: value})
+        with pytest.raises(TraceError, match=match):
+            load_trace(tmp_path / "odd.npz")
+    world = good["world"].copy()
+    world[1, 5] = np.inf
+    np.savez(tmp_path / "inf.npz", **{**good, "world": world})
+    trace = load_trace(tmp_path / "inf.npz")
+    assert np.isnan(trace.world[1, 5]).all() and np.isfinite(trace.world[0]).all()
 
 
 def test_trace_frames_are_raw_and_the_loop_smooths_them_as_it_smooths_the_model(realclips):

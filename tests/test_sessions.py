@@ -84,6 +84,23 @@ def test_replay_cli_applies_a_changed_range(db, saved_a03):
 
 
 @pytest.mark.slow
+def test_replay_save_writes_nothing_to_a_damaged_store(db, saved_a03):
+    """As analyze --save does: a store with a damaged page is checked before anything is
+    written (replay --save wrote its results into one, a robustness probe found)."""
+    sid, _ = saved_a03
+    raw = bytearray(db.read_bytes())
+    middle = len(raw) // 4096 // 2 * 4096
+    raw[middle:middle + 2048] = b"\xde\xad\xbe\xef" * 512
+    db.write_bytes(bytes(raw))
+    result = subprocess.run([sys.executable, "-m", "pose", "replay", str(sid), "--db", str(db),
+                             "--save"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "is damaged" in line and "nothing was written" in line
+    assert db.read_bytes() == bytes(raw)
+
+
+@pytest.mark.slow
 def test_report_cli_formats(db, saved_a03):
     sid, _ = saved_a03
     base = [sys.executable, "-m", "pose", "report", str(sid), "--db", str(db)]
