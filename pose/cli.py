@@ -612,6 +612,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"stretchcheck: error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        # An object the interrupt left half-built complains when it is collected (MediaPipe's
+        # Image: "Exception ignored in ... __del__", 'no attribute _image_ptr', after a Ctrl-C
+        # in bench): noise under the one line that says what happened.
+        sys.unraisablehook = lambda unraisable: None
         print("stretchcheck: interrupted", file=sys.stderr)
         return 130
     except OSError as exc:

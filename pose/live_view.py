@@ -3,10 +3,10 @@
 Pure functions of a ``pose.live.LiveSnapshot``: the page only places what they return, so
 the tests check sizes, words and contrast without a browser.
 
-Type sizes follow the viewport's height (``vh``): the cue and the seconds left are at least
-5 % of it (36 px on a 720 px-high window), with a floor in ``rem`` so zooming in makes them
-larger still. Text is white on near-black (contrast 18:1, well over the 7:1 of WCAG AAA); the
-phase is told by colour, by shape and by a word (``pose.draw.PHASE_STYLE``).
+Type sizes follow the viewport's height (``vh``): the stretch, the cue and the seconds left
+are at least 5 % of it (36 px on a 720 px-high window), with a floor in ``rem`` so zooming in
+makes them larger still. Text is white on near-black (contrast 18:1, well over the 7:1 of
+WCAG AAA); the phase is told by colour, by shape and by a word (``pose.draw.PHASE_STYLE``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ CSS = """
 .sc-top svg { width: 1.3em; height: 1.3em; flex: none; }
 .sc-step { margin-left: auto; font-weight: 400; }
 .sc-form { border: 2px solid #ffffff; border-radius: 0.4rem; padding: 0 0.4rem; }
-.sc-label { font-size: max(1.75rem, 4.6vh); font-weight: 700; line-height: 1.15;
+.sc-label { font-size: max(1.75rem, 5vh); font-weight: 700; line-height: 1.15;
             margin: 0.2rem 0 0.3rem 0; }
 .sc-cue { font-size: max(2.25rem, 6vh); font-weight: 800; line-height: 1.12; margin: 0.2rem 0; }
 .sc-cue[data-kind="safety"] { background: #ffffff; color: #000000; padding: 0.2rem 0.5rem;

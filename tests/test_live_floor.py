@@ -95,8 +95,9 @@ def _px(css_size: str, viewport_h: float, rem: float = 16.0) -> float:
 
 
 @pytest.mark.parametrize("height", [360, 720, 1080])
-def test_cue_and_seconds_are_at_least_five_percent_of_the_viewport(height):
-    for selector in (".sc-cue", ".sc-seconds"):
+def test_stretch_cue_and_seconds_are_at_least_five_percent_of_the_viewport(height):
+    """As the README says (the stretch's name was 4.6 %, a new user measured)."""
+    for selector in (".sc-label", ".sc-cue", ".sc-seconds"):
         size = re.search(re.escape(selector) + r" \{[^}]*?font-size: (max\([^)]*\))", CSS)
         assert size, selector
         assert _px(size.group(1), height) >= 0.05 * height, (selector, height)
