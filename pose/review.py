@@ -119,8 +119,9 @@ def stretch_window(track: Track, stretch_id: str, side: str, holds: Sequence[Map
 
 
 EVENT_WORDS = {"bounce": "bounce", "over_range": "past the safe range", "pain_stop": "pain stop",
-               "hold_completed": "target reached", "pose_lost": "out of view"}
-"""The events marked on angle charts, in words; the others would only clutter them. Holds are
+               "hold_completed": "hold done", "pose_lost": "out of view"}
+"""The events marked on angle charts, in words; the others would only clutter them ("hold
+done", not "target reached": the band of the angle's target range is "target range"). Holds are
 shaded from start to end instead (``held_spans``): a pair of labelled lines each, the 13 short
 holds of a bridge done as reps were 26 labels on top of each other."""
 
@@ -197,7 +198,7 @@ def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Eve
         y = alt.Y("degrees:Q", title=words.unit(name), scale=alt.Scale(domain=[lo_y, hi_y]),
                   axis=alt.Axis(labelFontSize=CHART_TEXT, titleFontSize=CHART_TEXT))
         band = pd.DataFrame([{"low": lo_y if low is None else low,
-                              "high": hi_y if high is None else high, "label": "target"}])
+                              "high": hi_y if high is None else high, "label": "target range"}])
         layers = [
             alt.Chart(band).mark_rect(opacity=0.18, color="#009E73").encode(y="low:Q",
                                                                             y2="high:Q"),
@@ -210,7 +211,7 @@ def angle_charts(track: Track, stretch: Stretch, side: str, events: Sequence[Eve
             layers.insert(0, alt.Chart(held).mark_rect(opacity=0.14, color="#0072B2").encode(
                 x=alt.X("start:Q", scale=alt.Scale(domain=[t0, t1])), x2="end:Q",
                 tooltip=["label", "start", "end"]))
-            layers.append(alt.Chart(held.head(1)).mark_text(  # at its end: "target" is left
+            layers.append(alt.Chart(held.head(1)).mark_text(  # at its end: the band's label is left
                 align="right", baseline="top", dx=-4, dy=4, fontSize=CHART_TEXT,
                 color="#005A8C").encode(x="end:Q", y=alt.value(0), text="label:N"))
         if len(marks):

@@ -319,7 +319,10 @@ def test_review_charts_speak_plain_words_and_show_only_the_stretch(db):
     assert line["encoding"]["x"]["scale"]["domain"] == list(window)
     assert line["encoding"]["x"]["title"] == "seconds into the session"
     labels = {r.get("label") for d in spec["datasets"].values() for r in d}
-    assert "target" in labels and "held" in labels
+    assert "target range" in labels and "held" in labels
+    # The hold's end is "hold done", never a second "target" (a new user read the two as one).
+    assert not any("target" in str(r.get("event", "")) for d in spec["datasets"].values()
+                   for r in d)
     spans = [(r["start"], r["end"]) for d in spec["datasets"].values() for r in d
              if r.get("label") == "held"]
     assert spans == [(pytest.approx(hold["start_s"], abs=0.05),

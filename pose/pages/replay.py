@@ -23,9 +23,11 @@ cat = catalogue()
 url = db_url()
 
 
-def analyse(path: Path, name: str, keep_video: bool) -> tuple[int, list[str]]:
+def analyse(path: Path, name: str, keep_video: bool, own: bool = True) -> tuple[int, list[str]]:
     """Run a video through the pipeline with a progress bar and store it; returns the session
-    and the warnings about the file (e.g. one that ends early), naming it as chosen."""
+    and the warnings about the file (e.g. one that ends early), naming it as chosen. Not
+    ``own`` (a sample: someone else's body), it is stored under no profile: it neither counts
+    in the person's progress nor moves their comfortable ranges."""
     bar = st.progress(0.0, text=f"Analysing {name}")
 
     def progress(done: int, total: int) -> None:
@@ -39,9 +41,8 @@ def analyse(path: Path, name: str, keep_video: bool) -> tuple[int, list[str]]:
     report.track.source = name
     warnings = [w.replace(str(path), name) for w in report.track.warnings]
     with open_store(url) as store:
-        profile = store.profile(st.session_state.get("profile", "me"))
-        sid = save_analysis(store, report, profile.id,
-                            video_path=str(path) if keep_video else None)
+        profile = store.profile(st.session_state.get("profile", "me")).id if own else None
+        sid = save_analysis(store, report, profile, video_path=str(path) if keep_video else None)
     bar.empty()
     return sid, warnings
 
@@ -98,7 +99,7 @@ elif source == "Sample video":
         st.stop()
     sample = st.selectbox("Sample", samples, format_func=lambda p: p.name)
     if st.button("Analyse sample", type="primary"):
-        finished(analyse(sample, sample.name, keep_video=True))
+        finished(analyse(sample, sample.name, keep_video=True, own=False))
 else:
     with open_store(url) as store:
         sessions = store.sessions()
