@@ -253,14 +253,15 @@ def button(label: str, action: str, testid: str, kind: str = "", key: str = "") 
             f'data-testid="{e(testid)}">{e(shown)}</button>')
 
 
-def controls(paused: bool) -> str:
-    """Stop - it hurts, pause (or go on) and skip; each is also a key (P, space, S)."""
+def controls(paused: bool, resting: bool = False) -> str:
+    """Stop - it hurts, pause (or go on) and skip (while ``resting``, the rest:
+    ``RoutinePlayer.skip``); each is also a key (P, space, S)."""
     return ('<div class="sc-controls">'
             + button("Stop - it hurts (P)", "pain", "live-pain", "sc-pain")
             + '<div class="sc-row">'
             + button("Go on (space)" if paused else "Pause (space)", "toggle_pause",
                      "live-pause")
-            + button("Skip (S)", "skip", "live-skip")
+            + button("Skip rest (S)" if resting else "Skip (S)", "skip", "live-skip")
             + "</div></div>")
 
 

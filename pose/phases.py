@@ -519,11 +519,17 @@ class RoutinePlayer:
             self._cue.since = -math.inf
 
     def skip(self, t_s: float) -> list[Event]:
-        """Leave this side or stretch now; the next one starts at its position phase."""
+        """Leave this side or stretch now; the next one starts at its position phase.
+        Resting, the rest ends instead and the side or stretch it announced starts now: a new
+        user's S there skipped that stretch unseen, which cannot be undone, where a second S
+        skips it once shown."""
         if self.finished:
             return []
         self.resume(t_s)
         t = self._clock(t_s)
+        if self.phase == REST:
+            self._enter(POSITION, t)
+            return []
         events = self._frame_time(self.coach.next_step(t))
         self._enter(FINISHED if self.coach.finished else POSITION, t)
         return events

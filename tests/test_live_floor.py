@@ -154,6 +154,7 @@ def test_the_panel_buttons_hand_back_their_actions():
     assert re.findall(r'data-action="([^"]+)"', html) == ["pain", "toggle_pause", "skip"]
     assert "Stop - it hurts (P)" in html and "Pause (space)" in html
     assert "Go on (space)" in controls(paused=True)
+    assert "Skip (S)" in html and "Skip rest (S)" in controls(paused=False, resting=True)
 
 
 def test_the_pain_questions_ask_what_then_how_bad_then_what_next():

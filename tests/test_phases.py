@@ -100,6 +100,25 @@ def test_phases_in_order_with_the_posture_first():
     assert kinds.index("hold_completed") < kinds.index("step_started", 2)
 
 
+def test_skip_in_a_rest_starts_what_it_announced_and_skips_nothing():
+    """S during the rest ends the rest: the side it announced starts now (it was skipped
+    unseen, which a new user did not mean and could not undo); S again skips it."""
+    player = RoutinePlayer(routine(("knee_to_chest", 5), ("glute_bridge", 5)), rest_s=8.0,
+                           release_s=1.0)
+    run = Run(player)
+    run.feed(lying_flat(), 1.0)
+    run.feed(ideal("knee_to_chest", "left"), 6.0)
+    run.feed(lying_flat(), 1.5)
+    assert run.view.phase == REST and run.view.next_label == "Knee to chest, right side"
+    player.skip(run.t)
+    run.feed(lying_flat(), 0.2)
+    assert (run.view.phase, run.view.stretch, run.view.side) == (POSITION, "knee_to_chest",
+                                                                "right")
+    player.skip(run.t)
+    run.feed(lying_flat(), 0.2)
+    assert (run.view.phase, run.view.stretch) == (POSITION, "glute_bridge")
+
+
 def test_either_side_first_gets_the_credit():
     player = RoutinePlayer(routine(("knee_to_chest", 5)), rest_s=2.0, release_s=1.0)
     run = Run(player)
