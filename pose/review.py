@@ -59,13 +59,15 @@ def _duration(seconds: float) -> str:
 
 
 def session_label(info: SessionInfo, catalogue: Catalogue | None = None) -> str:
-    """A session as a person picks it from a list: when, what, how long."""
+    """A session as a person picks it from a list, on every page alike: its number (the Live
+    page's "Saved as session 3"), when, what, how long."""
     routines = catalogue.routines if catalogue is not None else {}
     what = (routines[info.routine].name if info.routine in routines
             else info.routine or "stretches found automatically")
     source = ("live" if info.source == "live"
               else f"video {Path(info.source_name).name}")
-    return f"{info.started:%d %b %Y %H:%M} - {source}, {what} ({_duration(info.duration_s)})"
+    return (f"Session {info.id}: {info.started:%d %b %Y %H:%M} - {source}, {what} "
+            f"({_duration(info.duration_s)})")
 
 
 def completion_note(info: SessionInfo, n_frames: int) -> str:

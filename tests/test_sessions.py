@@ -260,6 +260,22 @@ def test_replay_page_plays_a_stored_session(db, saved_a03):
 
 
 @pytest.mark.slow
+def test_every_page_names_a_session_alike(db, saved_a03):
+    """Review, Replay and Your data list a session by the same words, its number first (the
+    Live page says "Saved as session 3"): they read "02 Dec 2026 02:56 - video ..." on one
+    page and "#3 2026-12-02 02:56 video ..." on another."""
+    sid, _ = saved_a03
+    shown = {}
+    for name in ("review.py", "replay.py", "data.py"):
+        at = page(name).run()
+        assert not at.exception, at.exception
+        picker = next(s for s in at.selectbox if s.label == "Session")
+        shown[name] = picker.format_func(sid)
+    assert len(set(shown.values())) == 1, shown
+    assert shown["review.py"].startswith(f"Session {sid}: ")
+
+
+@pytest.mark.slow
 def test_replay_page_analyses_a_sample_then_shows_only_its_result(db):
     """After the analysis the page starts again (``st.rerun``) on the new session, showing its
     results; the warnings about the file were handed over to that run and are gone after it

@@ -5,8 +5,9 @@ the next session's, and a second click deleted it unasked), and says what it del
 
 import streamlit as st
 
-from pose.app_state import db_url
+from pose.app_state import catalogue, db_url
 from pose.export import export_zip
+from pose.review import session_label
 from pose.store import open_store
 from pose.uploads import remove_kept
 from pose.words import counted
@@ -43,14 +44,13 @@ with open_store(db_url()) as store:
 
     st.subheader("Delete")
     if sessions:
-        labels = {s.id: f"#{s.id} {s.started:%Y-%m-%d %H:%M} {s.source} {s.source_name} "
-                        f"({s.duration_s:.0f} s)" for s in sessions}
+        labels = {s.id: session_label(s, catalogue()) for s in sessions}
         sid = st.selectbox("Session", list(labels), format_func=labels.__getitem__,
                            key="data_session")
         sure = st.checkbox(f"Yes, delete session {sid} for good", key=f"sure_session_{sid}")
         if st.button("Delete this session", disabled=not sure) and sid is not None:
             remove_kept(store.delete_session(sid), store.path)
-            st.session_state.data_deleted = f"Session {labels[sid]} deleted."
+            st.session_state.data_deleted = f"{labels[sid]} deleted."
             st.rerun()
     sure = st.checkbox(f"Yes, delete profile {profile.name!r} and its "
                        f"{counted(len(sessions), 'session')} for good",

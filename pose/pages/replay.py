@@ -10,7 +10,7 @@ import streamlit as st
 from pose.app_state import catalogue, db_url
 from pose.errors import StretchCheckError
 from pose.render import render_playback
-from pose.review import event_label, events_rows, results_rows
+from pose.review import event_label, events_rows, results_rows, session_label
 from pose.sessions import analyse_video, replay_session, save_analysis
 from pose.store import open_store, resolve_db
 from pose.uploads import staged_upload, videos_dir
@@ -106,8 +106,7 @@ else:
     if not sessions:
         st.info("No stored sessions yet: analyse a video or a sample.")
         st.stop()
-    labels = {s.id: f"#{s.id} {s.started:%Y-%m-%d %H:%M} {s.source} {s.source_name} "
-                    f"({s.duration_s:.0f} s)" for s in sessions}
+    labels = {s.id: session_label(s, cat) for s in sessions}
     ids = list(labels)
     session_id = st.selectbox("Session", ids, format_func=labels.__getitem__,
                               index=ids.index(session_id) if session_id in ids else 0)
@@ -162,5 +161,8 @@ if events:
                         else event_label(events[i], names))
     jump = 0.0 if pick is None else max(0.0, events[pick].t_s - 1.0)
 st.video(st.session_state.playback, start_time=int(jump))
-with st.expander("Timeline of events"):
-    st.dataframe(pd.DataFrame(events_rows(events)), hide_index=True)
+if events:
+    with st.expander("Timeline of events"):
+        st.dataframe(pd.DataFrame(events_rows(events)), hide_index=True)
+else:  # an expander over an empty table read "empty"
+    st.caption("Nothing happened to note: no hold, bounce or warning.")
