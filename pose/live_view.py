@@ -371,7 +371,9 @@ def howto(camera: str, instructions: str, phase: str) -> str:
     position, how to do the stretch (folded)."""
     parts = []
     if phase in ("position", "rest") and camera:
-        parts.append(f'<div class="sc-howto"><b>Camera:</b> {html.escape(camera)}</div>')
+        # The catalogue's advice starts "Camera at ...": "Camera: Camera at" said it twice.
+        label = "" if camera.lower().startswith("camera") else "<b>Camera:</b> "
+        parts.append(f'<div class="sc-howto">{label}{html.escape(camera)}</div>')
     if phase == "position" and instructions:
         parts.append(f'<details class="sc-howto"><summary>How to do it</summary>'
                      f"{html.escape(instructions)}</details>")

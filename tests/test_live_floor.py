@@ -230,3 +230,13 @@ def test_no_voice_switch_where_the_browser_has_no_voice():
     assert "Full screen (F)" in voice_row(True, voice=False)
     assert "Voice: on - turn it off" in voice_row(True, voice=None)
     assert "Voice: off - turn it on" in voice_row(False, voice=True)
+
+
+def test_the_camera_advice_is_not_labelled_camera_twice():
+    from pose.live_view import howto
+
+    said = re.sub(r"<[^>]+>", "", howto("Camera at floor level, level with your side.", "",
+                                        "position"))
+    assert said == "Camera at floor level, level with your side."
+    assert re.sub(r"<[^>]+>", "", howto("Put the laptop on a chair.", "", "rest")) == \
+        "Camera: Put the laptop on a chair."
