@@ -47,14 +47,19 @@ DECLINED_MIN_S = 2.0
 """A stretch taken this long (seconds) without a judgeable view is reported as declined."""
 
 OVER_RANGE_CONFIRM_S = 0.15
-"""How long (s) an angle stays past its safe limit, frame after frame, before the over-range
-warning: an over-stretch is a position pushed into and kept, where the model's reading of a
-landmark can jump for a frame or two (the real clips of ``../shared/realclips``: R06's
-shoulder flexion read 173, 251, -18 deg on three frames at a jump cut, and R02's title card
-put the knees 2-18 deg past the twist's limit for its first 80 ms; each raised a spoken
-"too far" for 4 s). A jerk past the limit and straight back inside this time is not warned
-of; repeated, it is bouncing (``pose.bounce``). At 5 fps the warning comes on the second frame
-past the limit, at 30 fps on the sixth."""
+"""How long (s) an angle stays past its safe limit before the over-range warning: an
+over-stretch is a position pushed into and kept, where the model's reading of a landmark can
+jump for a frame or two (the real clips of ``../shared/realclips``: R06's shoulder flexion read
+173, 251, -18 deg on three frames at a jump cut, and R02's title card put the knees 2-18 deg
+past the twist's limit for its first 80 ms; each raised a spoken "too far" for 4 s). The run
+past the limit goes on through frames that do not read the angle (no pose for a moment) for
+up to ``OVER_RANGE_GAP_S``, and through readings back inside it shorter than this time (an
+angle jittering about its limit is at it); it ends once the angle has read inside for this
+long. A single jerk past the limit and straight back is not warned of; repeated, it is
+bouncing (``pose.bounce``). Held past the limit, the warning comes at 5 fps on the second
+frame, at 30 fps on the sixth."""
+OVER_RANGE_GAP_S = 0.5
+"""How long (s) frames that do not read an angle may interrupt its run past the limit."""
 
 _FORM = {IN_FORM: Form.GOOD, NEARLY: Form.CLOSE, UNKNOWN: Form.PARTIAL}
 
@@ -119,8 +124,8 @@ class StretchChecker:
                        for k in keys}
         self._completed: set[int] = set()
         self._over_since: dict[str, float] = {}
-        # When each angle past its limit went past it, in the run of frames still going on.
-        self._past_since: dict[str, float] = {}
+        # Each angle's run past its safe limit: (first, last) frame time read past it.
+        self._past: dict[str, tuple[float, float]] = {}
         self._cycles = {k: [CycleCounter(replace(stretch.cycle, angle=name))
                             for name in self._cycle_angles(k)]
                         for k in keys} if stretch.cycle else {}
@@ -203,14 +208,29 @@ class StretchChecker:
                 events.extend(self._hold_event(t_s, key, what, hold))
             if timer.current is not None:
                 events.extend(self._completion(t_s, key, timer.current))
+        self._follow_past(t_s, pos, angles)
         if pos is not None and active is not None:
             events.extend(self._watch_bounce(t_s, active, pos, angles, visibility))
             if self._in_or_entering(active, pos):
                 events.extend(self._watch_range(t_s, active, pos))
                 events.extend(self._watch_cycles(t_s, active, angles))
-                return events
-        self._past_since.clear()
         return events
+
+    def _follow_past(self, t_s: float, pos: Position | Verdict | None,
+                     angles: Mapping[str, float]) -> None:
+        """Each angle's run past its safe limit (``OVER_RANGE_CONFIRM_S``), on a frame's
+        verdict (None: nothing read)."""
+        over = {o.angle for o in pos.over_range} if pos is not None else set()
+        past = self._past
+        for angle, (_, last) in list(past.items()):
+            if angle in over:
+                continue
+            quiet = t_s - last
+            back = pos is not None and math.isfinite(angles.get(angle, math.nan))
+            if quiet > OVER_RANGE_GAP_S or (back and quiet >= OVER_RANGE_CONFIRM_S):
+                del past[angle]
+        for angle in over:
+            past[angle] = (past[angle][0] if angle in past else t_s, t_s)
 
     def _count_declined(self, t_s: float, pos: Position | Verdict | None,
                         active: str | None) -> None:
@@ -265,13 +285,14 @@ class StretchChecker:
         """Nothing under way: no hold, no position being entered, no motion being watched."""
         return all(t.current is None and not t.entering for t in self.timers.values()) and \
             all(d.idle for dets in self._detectors.values() for d in dets) and \
-            not self._over_since and not self._past_since
+            not self._over_since and not self._past
 
     @property
-    def warned_over_range(self) -> bool:
-        """An angle went past its safe limit for ``OVER_RANGE_CONFIRM_S`` and was warned of,
-        within the last second (the warning's episode, ``_watch_range``)."""
-        return bool(self._over_since)
+    def over_range_fleeting(self) -> bool:
+        """An angle has gone past its safe limit too briefly yet to be warned of
+        (``OVER_RANGE_CONFIRM_S``), and no warning's episode is under way."""
+        return not self._over_since and any(last - first < OVER_RANGE_CONFIRM_S
+                                            for first, last in self._past.values())
 
     def out_of_position(self, t_s: float) -> None:
         """Same as ``update``, when the checker is ``idle``, for a frame without a usable pose
@@ -282,7 +303,7 @@ class StretchChecker:
         for gate in self._still.values():
             gate.reset()
         self._blocked_at = None
-        self._past_since.clear()
+        self._follow_past(t_s, None, {})
         for dets in self._detectors.values():
             for d in dets:
                 d.update(t_s, math.nan)
@@ -298,7 +319,7 @@ class StretchChecker:
         for gate in self._still.values():
             gate.reset()  # speed measured across the gap would be a guess
         self._blocked_at = None
-        self._past_since.clear()  # nor is a run past a limit one across it
+        self._past.clear()  # nor is a run past a limit one across it
         for dets in self._detectors.values():
             for d in dets:
                 d.update(t_s, math.nan)
@@ -398,11 +419,8 @@ class StretchChecker:
     def _watch_range(self, t_s: float, side: str, pos: Position | Verdict) -> list[Event]:
         events = []
         now = {o.angle for o in pos.over_range}
-        past = self._past_since
-        for angle in [a for a in past if a not in now]:
-            del past[angle]  # back inside its limit: a new run starts afresh
         for o in pos.over_range:
-            if t_s - past.setdefault(o.angle, t_s) < OVER_RANGE_CONFIRM_S:
+            if t_s - self._past[o.angle][0] < OVER_RANGE_CONFIRM_S:
                 continue  # not yet an over-stretch: a reading may jump for a frame
             if o.angle not in self._over_since:
                 record: dict[str, float | str] = {"t_s": round(t_s, 3), "angle": o.angle,

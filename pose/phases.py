@@ -651,7 +651,7 @@ class RoutinePlayer:
         text, kind = self._cue_for(t, pos, stretch, side, moves)
         status = (pos.status if pos is not None and self.phase in (POSITION, HOLD, CYCLES)
                   else UNKNOWN)
-        if kind == "form" and status == OVER_RANGE and not coach.checker.warned_over_range \
+        if kind == "form" and status == OVER_RANGE and coach.checker.over_range_fleeting \
                 and self._cue.text:
             # A moment past a limit, not yet an over-stretch (``pose.coach``'s
             # ``OVER_RANGE_CONFIRM_S``): the words and the badge shown stand.

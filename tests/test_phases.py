@@ -208,6 +208,36 @@ def test_a_moment_past_a_limit_is_not_warned_of_and_a_held_one_is():
     assert run.view.cue_kind == "safety" and run.view.cue == over[0].message
 
 
+@pytest.mark.parametrize(("fps", "pattern"), [
+    (30, "no pose 1 in 4"), (15, "no pose 1 in 3"), (5, "no pose 1 in 2"),
+    (10, "inside 1 in 2")])
+def test_an_over_stretch_seen_with_gaps_is_warned_of(fps, pattern):
+    """Held past the limit for 3 s while the pose drops out now and then (a flickering
+    detection), or while the reading jitters back inside its limit every other frame (at the
+    limit): one warning, within half a second. Frames without a reading ended the run before
+    it could be confirmed (a reviewer's probe): no warning at all, "good" shown throughout."""
+    player = RoutinePlayer(routine(("knee_to_chest", 60)))
+    t, events = 0.0, []
+
+    def feed(scene, frames: int) -> None:
+        nonlocal t
+        for _ in range(frames):
+            pose, angles = (None, {}) if scene is None else frame(scene, t)
+            events.extend(player.update(t, pose, angles)[1])
+            player.view()
+            t = round(t + 1 / fps, 6)
+
+    feed(lying_flat(), fps)
+    feed(ideal("knee_to_chest", "left"), 4 * fps)
+    start = t
+    every = int(pattern.split()[-1])
+    other = None if pattern.startswith("no pose") else ideal("knee_to_chest", "left")
+    for i in range(3 * fps):
+        feed(other if i % every == every - 1 else ideal("knee_to_chest", "left", hip=162.0), 1)
+    over = [e for e in events if e.kind == "over_range"]
+    assert len(over) == 1 and start + OVER_RANGE_CONFIRM_S <= over[0].t_s <= start + 0.5
+
+
 def test_the_form_badge_always_agrees_with_the_cue_beside_it():
     """The cue stays its 2 s (no flicker), and the badge shows the status its words were said
     for: never "good" beside "Pull your knee closer", nor the other way round, while the form

@@ -80,7 +80,11 @@ def test_a_read_only_folder(tmp_path):
     db = tmp_path / "s.db"
     seed(db, {"ana": 1})
     ro = f'mount --bind "{tmp_path}" "{tmp_path}" && mount -o remount,ro,bind "{tmp_path}"'
-    new = one_line(in_namespace(ro, "sessions", "--db", str(tmp_path / "new.db")))
+    # A new store (analyze --save makes one, checked before the clip is analysed; the reading
+    # commands refuse a --db naming no file).
+    out = tmp_path.parent / f"{tmp_path.name}-out"
+    new = one_line(in_namespace(ro, "analyze", str(CLIP), "--out", str(out), "--save", "--db",
+                                str(tmp_path / "new.db")))
     assert str(tmp_path / "new.db") in new and "cannot be written" in new
     assert "permissions" in new and "--db" in new
     old = in_namespace(ro, "delete", "everything", "--yes", "--db", str(db))
@@ -94,7 +98,8 @@ def test_a_full_disk(tmp_path):
     disk.mkdir()
     fill = (f'mount -t tmpfs -o size=256k tmpfs "{disk}" && '
             f'(head -c 10000000 /dev/zero > "{disk}/filler" 2>/dev/null; true)')
-    line = one_line(in_namespace(fill, "sessions", "--db", str(disk / "s.db")))
+    line = one_line(in_namespace(fill, "analyze", str(CLIP), "--out", str(tmp_path / "out"),
+                                 "--save", "--db", str(disk / "s.db")))
     assert str(disk / "s.db") in line and "is full" in line and "free some space" in line
 
 
