@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -73,20 +74,28 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     track = report.track
     for warning in track.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    kept = ""
-    if args.save:  # first: the files below may not fit on the disk, the store's copy is kept
+    kept, unsaved = "", None
+    if args.save:  # first, and whatever the files do: one copy of the analysis is kept
         from pose.sessions import save_analysis
         from pose.store import open_store
 
-        with open_store(args.db) as store:
-            profile = store.profile(args.profile)
-            session_id = save_analysis(store, report, profile.id)
-        print(f"saved as session {session_id} in {store.url}")
-        kept = f"; the analysis is saved as session {session_id}"
-    with _writing(out / "frames.csv", kept):
-        write_frames_csv(track, out / "frames.csv")
-    with _writing(out / "report.json", kept):
-        (out / "report.json").write_text(json.dumps(report.to_dict(), indent=1) + "\n")
+        try:
+            with open_store(args.db) as store:
+                profile = store.profile(args.profile)
+                session_id = save_analysis(store, report, profile.id)
+        except StretchCheckError as exc:  # a store locked or full: the files still come
+            unsaved = exc
+            kept = f"; nor could it be saved: {exc}"
+        else:
+            print(f"saved as session {session_id} in {store.url}")
+            kept = f"; the analysis is saved as session {session_id}"
+    with _written(out / "frames.csv", kept) as part:
+        write_frames_csv(track, part)
+    with _written(out / "report.json", kept) as part:
+        part.write_text(json.dumps(report.to_dict(), indent=1) + "\n")
+    if unsaved is not None:
+        raise StretchCheckError(f"{unsaved} (the analysis is in {out / 'frames.csv'} and "
+                                f"{out / 'report.json'})")
     print(report.summary())
     print(f"wrote {out / 'frames.csv'}, {out / 'report.json'}"
           + (f" and {out / 'annotated.mp4'}" if args.annotate else ""))
@@ -126,9 +135,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
             remember(store, session_id, report, info.profile_id)
             saved = f"saved as the results of session {session_id} (re-checked as recorded)"
     if out is not None:
-        with _writing(out / "report.json", "; the store is unchanged" if not saved else
-                      f"; {saved}"):
-            (out / "report.json").write_text(json.dumps(report.to_dict(), indent=1) + "\n")
+        with _written(out / "report.json", f"; {saved}" if saved else "") as part:
+            part.write_text(json.dumps(report.to_dict(), indent=1) + "\n")
     print(report.summary())
     if saved:
         print(saved)
@@ -259,15 +267,18 @@ def _writable(*files: Path) -> None:
 
 
 @contextmanager
-def _writing(path: Path, kept: str = "") -> Iterator[None]:
-    """Write one output file: if it fails (a full disk, a file size limit), no partial file
-    is left and the one-line error names the file and what was kept (``kept``, "; ...")."""
+def _written(path: Path, kept: str = "") -> Iterator[Path]:
+    """A file beside ``path`` to write, which becomes ``path`` once whole: a write that fails
+    (a full disk, a file size limit) leaves ``path`` as it was and nothing half-written, and
+    the one-line error names the file and what was kept (``kept``, "; ...")."""
+    part = path.with_name(f".{path.name}.part")
     try:
-        yield
+        yield part
+        os.replace(part, path)
     except OSError as exc:
-        path.unlink(missing_ok=True)
-        raise StretchCheckError(f"{path}: could not be written ({exc.strerror or exc}), "
-                                f"so it was removed{kept}") from None
+        part.unlink(missing_ok=True)
+        raise StretchCheckError(f"{path}: could not be written ({exc.strerror or exc})"
+                                f"{kept}") from None
 
 
 def _output_folder(folder: str) -> Path:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import time
 import zipfile
 from pathlib import Path
@@ -110,10 +111,14 @@ def write_export(store: Store, profile: Profile, out: Path) -> Path:
     if out.is_dir():
         out = out / f"stretchcheck-{profile.name}.zip"
     data = export_zip(store, profile)
+    # Written beside it, then put in its place whole: a full disk leaves no half zip to be
+    # taken for the export, and an older export where it goes stays as it was.
+    part = out.with_name(f".{out.name}.part")
     try:
-        out.write_bytes(data)
-    except OSError as exc:  # a full disk: no partial zip left to be mistaken for the export
-        out.unlink(missing_ok=True)
-        raise StretchCheckError(f"{out}: could not be written ({exc.strerror or exc}), so it "
-                                "was removed; the store is unchanged") from None
+        part.write_bytes(data)
+        os.replace(part, out)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise StretchCheckError(f"{out}: could not be written ({exc.strerror or exc}); the "
+                                "store is unchanged") from None
     return out

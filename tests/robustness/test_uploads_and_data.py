@@ -190,7 +190,8 @@ def test_the_data_page_exports_and_deletes(tmp_path, monkeypatch):
         assert len(store.sessions()) == 2
     # Said after the rerun, and the tick was for that session only: the next one shown is not
     # confirmed, so its button is disabled.
-    assert any(f"#{first} " in m.value and "deleted" in m.value for m in at.success)
+    assert any(m.value.startswith(f"Session {first}: ") and m.value.endswith(" deleted.")
+               for m in at.success)
     shown = at.selectbox(key="data_session").value
     assert shown != first and not at.checkbox(key=f"sure_session_{shown}").value
     assert next(b for b in at.button if b.label == "Delete this session").disabled
