@@ -254,8 +254,8 @@ def button(label: str, action: str, testid: str, kind: str = "", key: str = "") 
 
 
 def controls(paused: bool, resting: bool = False) -> str:
-    """Stop - it hurts, pause (or go on) and skip (while ``resting``, the rest:
-    ``RoutinePlayer.skip``); each is also a key (P, space, S)."""
+    """Stop - it hurts, pause (or go on) and skip (the rest, when ``resting``:
+    ``PlayerView.skip_ends_rest``); each is also a key (P, space, S)."""
     return ('<div class="sc-controls">'
             + button("Stop - it hurts (P)", "pain", "live-pain", "sc-pain")
             + '<div class="sc-row">'

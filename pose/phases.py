@@ -198,6 +198,8 @@ class PlayerView:
     """Waiting for the camera to be right for a new position: no hold starts before."""
     pain_feeling: str | None = None
     advice: str = ""
+    skip_ends_rest: bool = False
+    """Skip (S) ends the rest now (``RoutinePlayer.skip``) rather than skipping a stretch."""
 
     @property
     def label(self) -> str:
@@ -520,19 +522,23 @@ class RoutinePlayer:
 
     def skip(self, t_s: float) -> list[Event]:
         """Leave this side or stretch now; the next one starts at its position phase.
-        Resting, the rest ends instead and the side or stretch it announced starts now: a new
-        user's S there skipped that stretch unseen, which cannot be undone, where a second S
-        skips it once shown."""
+        Resting after a hold, the rest ends instead and the side or stretch it announced starts
+        now: a new user's S there skipped that stretch unseen, which cannot be undone, where a
+        second S skips it once shown. Resting after a pain stop ("rest, then try again"), S
+        still skips the stretch that hurt: the rest is not what the person would cut short."""
         if self.finished:
             return []
         self.resume(t_s)
         t = self._clock(t_s)
-        if self.phase == REST:
+        if self._skip_ends_rest():
             self._enter(POSITION, t)
             return []
         events = self._frame_time(self.coach.next_step(t))
         self._enter(FINISHED if self.coach.finished else POSITION, t)
         return events
+
+    def _skip_ends_rest(self) -> bool:
+        return self.phase == REST and not self._rest_after_pain
 
     def pain(self, t_s: float) -> list[Event]:
         """The pain stop: the hold ends now and the person is asked what it is."""
@@ -669,7 +675,7 @@ class RoutinePlayer:
             if self.phase == REST else "",
             camera=camera, camera_moves=moves,
             camera_check=self.phase == POSITION and self._needs_camera_check(),
-            pain_feeling=self._pain_feeling,
+            pain_feeling=self._pain_feeling, skip_ends_rest=self._skip_ends_rest(),
             advice=self._advice)
 
     def planned_side(self) -> str | None:

@@ -110,6 +110,7 @@ def test_skip_in_a_rest_starts_what_it_announced_and_skips_nothing():
     run.feed(ideal("knee_to_chest", "left"), 6.0)
     run.feed(lying_flat(), 1.5)
     assert run.view.phase == REST and run.view.next_label == "Knee to chest, right side"
+    assert run.view.skip_ends_rest
     player.skip(run.t)
     run.feed(lying_flat(), 0.2)
     assert (run.view.phase, run.view.stretch, run.view.side) == (POSITION, "knee_to_chest",
@@ -117,6 +118,26 @@ def test_skip_in_a_rest_starts_what_it_announced_and_skips_nothing():
     player.skip(run.t)
     run.feed(lying_flat(), 0.2)
     assert (run.view.phase, run.view.stretch) == (POSITION, "glute_bridge")
+
+
+def test_skip_in_the_rest_after_a_pain_stop_still_skips_what_hurt():
+    """"Rest, then try again": the rest stands on the stretch that hurt, and S there skips it
+    (the button says "Skip", not "Skip rest"), as it did; it does not send the person
+    straight back into it (a reviewer found it did)."""
+    player = RoutinePlayer(routine(("glute_bridge", 30), ("neck_side_bend", 30)), rest_s=4.0)
+    run = Run(player)
+    run.feed(ideal("glute_bridge"), 0.5)
+    player.skip(run.t)
+    run.feed(None, 0.5)
+    before = run.view.step
+    player.pain(run.t)
+    player.answer_pain(run.t, "discomfort", 3)
+    player.after_pain(run.t, "rest")
+    run.feed(None, 1.0)
+    assert run.view.phase == REST and not run.view.skip_ends_rest
+    player.skip(run.t)
+    run.feed(None, 0.2)
+    assert run.view.phase == POSITION and run.view.step == before + 1
 
 
 def test_either_side_first_gets_the_credit():
