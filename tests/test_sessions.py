@@ -289,8 +289,9 @@ def test_replay_page_analyses_a_sample_then_shows_only_its_result(db):
     assert "replay_warnings" not in at.session_state  # shown once, then gone
     with open_store(db) as store:
         assert store.session(sid).source_name == at.selectbox[0].value.name
-        # Someone else's body: not in the person's progress, nor in their comfortable ranges.
-        assert store.session(sid).profile_id is None
+        # Someone else's body: not in the person's progress, nor in their comfortable ranges,
+        # but on a profile of its own, so that Review shows it and Your data deletes it.
+        assert store.session(sid).profile == "samples"
         me = store.profile("me")
         assert store.sessions(me.id) == [] and store.range_history(me.id) == []
 

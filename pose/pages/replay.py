@@ -17,6 +17,8 @@ from pose.uploads import staged_upload, videos_dir
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_videos"
 UPLOAD_TYPES = ["mp4", "mov", "avi", "webm", "mkv", "gif"]
+#: The profile the sample videos' analyses are kept under, apart from the person's own.
+SAMPLES_PROFILE = "samples"
 
 st.title("Replay")
 cat = catalogue()
@@ -26,8 +28,9 @@ url = db_url()
 def analyse(path: Path, name: str, keep_video: bool, own: bool = True) -> tuple[int, list[str]]:
     """Run a video through the pipeline with a progress bar and store it; returns the session
     and the warnings about the file (e.g. one that ends early), naming it as chosen. Not
-    ``own`` (a sample: someone else's body), it is stored under no profile: it neither counts
-    in the person's progress nor moves their comfortable ranges."""
+    ``own`` (a sample: someone else's body), it is stored under ``SAMPLES_PROFILE``: it
+    neither counts in the person's progress nor moves their comfortable ranges, and Review
+    and Your data still show it (and delete it)."""
     bar = st.progress(0.0, text=f"Analysing {name}")
 
     def progress(done: int, total: int) -> None:
@@ -41,8 +44,10 @@ def analyse(path: Path, name: str, keep_video: bool, own: bool = True) -> tuple[
     report.track.source = name
     warnings = [w.replace(str(path), name) for w in report.track.warnings]
     with open_store(url) as store:
-        profile = store.profile(st.session_state.get("profile", "me")).id if own else None
-        sid = save_analysis(store, report, profile, video_path=str(path) if keep_video else None)
+        profile = store.profile(st.session_state.get("profile", "me") if own
+                                else SAMPLES_PROFILE)
+        sid = save_analysis(store, report, profile.id,
+                            video_path=str(path) if keep_video else None)
     bar.empty()
     return sid, warnings
 
