@@ -254,6 +254,8 @@ class RoutinePlayer:
         rest_s: rest between sides and stretches (s).
         release_s: time to come out of a completed hold before the rest (s).
         cue_min_s: least time a cue stays (s), unless a safety warning replaces it.
+        skip_ends_rest: skip during a rest after a hold ends the rest (``skip``); False for
+            sessions recorded before it did, so that their replay skips what they skipped.
     """
 
     routine: Routine
@@ -261,6 +263,7 @@ class RoutinePlayer:
     rest_s: float = 8.0
     release_s: float = 3.0
     cue_min_s: float = 2.0
+    skip_ends_rest: bool = True
     coach: Coach = field(init=False)
     phase: str = field(init=False, default=POSITION)
     paused: bool = field(init=False, default=False)
@@ -538,7 +541,7 @@ class RoutinePlayer:
         return events
 
     def _skip_ends_rest(self) -> bool:
-        return self.phase == REST and not self._rest_after_pain
+        return self.skip_ends_rest and self.phase == REST and not self._rest_after_pain
 
     def pain(self, t_s: float) -> list[Event]:
         """The pain stop: the hold ends now and the person is asked what it is."""

@@ -54,6 +54,7 @@ def checker_spec(checker: Checker, smoothing: OneEuroParams | None) -> dict[str,
     if isinstance(checker, RoutinePlayer):
         spec = {"kind": "player", "routine": checker.routine.id, "rest_s": checker.rest_s,
                 "release_s": checker.release_s, "cue_min_s": checker.cue_min_s,
+                "skip_ends_rest": checker.skip_ends_rest,
                 "personal_limits": _limits_json(checker.personal_limits or {})}
     elif isinstance(checker, Coach):
         spec = {"kind": "coach", "routine": checker.routine.id, "rest_s": checker.rest_s,
@@ -77,9 +78,11 @@ def checker_from_spec(spec: Mapping[str, Any], catalogue: Catalogue) -> Checker:
     limits = {sid: tuple(Limit(**x) for x in items)
               for sid, items in (spec.get("personal_limits") or {}).items()}
     if spec["kind"] == "player":
+        # A session recorded before skip ended a rest has no such key: its skips skipped.
         return RoutinePlayer(catalogue.routine(spec["routine"]), limits,
                              rest_s=float(spec["rest_s"]), release_s=float(spec["release_s"]),
-                             cue_min_s=float(spec["cue_min_s"]))
+                             cue_min_s=float(spec["cue_min_s"]),
+                             skip_ends_rest=bool(spec.get("skip_ends_rest", False)))
     if spec["kind"] == "coach":
         return Coach(catalogue.routine(spec["routine"]), limits, rest_s=float(spec["rest_s"]))
     mode = spec["mode"]

@@ -17,10 +17,11 @@ from pose.catalogue_checker import CatalogueChecker, ScreenedFrame
 from pose.coach import usable
 from pose.landmarks import PoseFrame
 from pose.live import LiveSession
+from pose.phases import RoutinePlayer
 from pose.pipeline import FrameLoop, check_track, run_poses, run_track
 from pose.report import SCHEMA
 from pose.routines import load_catalogue
-from pose.sessions import replay_session
+from pose.sessions import checker_from_spec, checker_spec, replay_session
 from pose.store import open_store
 from pose.stretches import Routine, Step
 from pose.traces import load_trace, pose_frames
@@ -404,3 +405,15 @@ def _state(checker) -> list:
     own = {k: v for k, v in vars(checker).items()
            if k not in ("timers", "_still", "_detectors", "_cycles", "stretch")}
     return [own] + [vars(p) for p in parts]
+
+
+def test_a_session_recorded_before_skip_ended_a_rest_replays_its_skips_as_skips():
+    """S in a rest skipped the next stretch until 5cecd41 and ends the rest since: a session
+    stored before (its checker has no ``skip_ends_rest``) replays with its S meaning what it
+    meant, so that its replay skips what the person skipped."""
+    catalogue = load_catalogue()
+    spec = checker_spec(RoutinePlayer(catalogue.routine("lower-back")), None)
+    assert spec["skip_ends_rest"] is True
+    assert checker_from_spec(spec, catalogue).skip_ends_rest is True
+    old = {k: v for k, v in spec.items() if k != "skip_ends_rest"}
+    assert checker_from_spec(old, catalogue).skip_ends_rest is False
