@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from pose.angles import REQUIRED_LANDMARKS
 from pose.report import Report
-from pose.stretches import Catalogue, Limit, Stretch, resolve
+from pose.stretches import SIDES, Catalogue, Limit, Stretch, resolve
 
 PROGRESSION_DEG = 10.0
 """How much deeper than last time's comfortable value a session may go."""
@@ -58,10 +59,10 @@ def comfortable_values(report: Report) -> list[tuple[str, str, float]]:
                              for p in r.record.pain_stops)]
         if limit is None or not holds:
             continue
-        name = resolve(limit.angle, r.side)
         in_hold = np.zeros(len(t), dtype=bool)
         for h in holds:
             in_hold |= (t >= h.start_s) & (t <= h.end_s)
+        name = _depth_angle(limit, r.side, report.track.visibility[in_hold])
         values = angles[name][in_hold]
         values = values[np.isfinite(values)]
         if not len(values):
@@ -69,6 +70,21 @@ def comfortable_values(report: Report) -> list[tuple[str, str, float]]:
         sign = _deeper(limit)
         out.append((r.stretch.id, name, float(np.percentile(sign * values, 90))))
     return out
+
+
+def _depth_angle(limit: Limit, side: str, visibility: np.ndarray) -> str:
+    """The angle a stretch's depth is read on for ``side``. Done on both sides at once (a
+    bridge, a forward fold), the side better seen in the hold's frames (``visibility`` (N,
+    33): the mean of the landmarks the angle needs): seen side-on, the far hip is the model's
+    guess, and the depth read there became the profile's range and its next limit."""
+    if side != "both" or "{side}" not in limit.angle:
+        return resolve(limit.angle, side)
+
+    def seen(name: str) -> float:
+        needed = sorted({i for group in REQUIRED_LANDMARKS[name] for i in group})
+        return float(visibility[:, needed].mean()) if len(visibility) else 0.0
+
+    return max((resolve(limit.angle, s) for s in SIDES), key=seen)
 
 
 def personal_limits(catalogue: Catalogue, comfortable: Mapping[str, Mapping[str, float]],

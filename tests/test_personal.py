@@ -102,3 +102,22 @@ def test_sessions_grow_the_profile_range(tmp_path):
     checker = StretchChecker(CATALOGUE.stretch("knee_to_chest"),
                              extra_limits=limits["knee_to_chest"])
     assert checker.extra_limits[0].high == pytest.approx(125.0, abs=1.5)
+
+
+def test_a_stretch_on_both_sides_at_once_reads_its_depth_on_the_side_seen():
+    """A bridge seen from its right: the far (left) hip is the model's guess, so the depth
+    that becomes the profile's range, and its next limit, is read on the right hip (the left
+    one was read, whichever side the camera saw)."""
+    import dataclasses
+
+    from body import Camera
+
+    for view, near in (("side_right", "right"), ("side_left", "left")):
+        scene = dataclasses.replace(ideal("glute_bridge"), camera=Camera(view))
+        t = np.arange(0.0, 12.0, 1 / 30)
+        image, world, vis = sequence(scene.pose, t, scene.placement, scene.camera, rng=3,
+                                     noise_m=0.001)
+        report = check_track(Track(t, image, world, vis, np.ones(len(t), int), (640, 480),
+                                   30.0), CATALOGUE, stretch="glute_bridge")
+        values = comfortable_values(report)
+        assert [(s, a) for s, a, _ in values] == [("glute_bridge", f"hip_flexion_{near}")]
