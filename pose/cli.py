@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from pose.errors import StretchCheckError
+from pose.outputs import written
 
 if TYPE_CHECKING:
     from pose.store import Store
@@ -89,9 +88,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         else:
             print(f"saved as session {session_id} in {store.url}")
             kept = f"; the analysis is saved as session {session_id}"
-    with _written(out / "frames.csv", kept) as part:
+    with written(out / "frames.csv", kept) as part:
         write_frames_csv(track, part)
-    with _written(out / "report.json", kept) as part:
+    with written(out / "report.json", kept) as part:
         part.write_text(json.dumps(report.to_dict(), indent=1) + "\n")
     if unsaved is not None:
         raise StretchCheckError(f"{unsaved} (the analysis is in {out / 'frames.csv'} and "
@@ -135,7 +134,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             remember(store, session_id, report, info.profile_id)
             saved = f"saved as the results of session {session_id} (re-checked as recorded)"
     if out is not None:
-        with _written(out / "report.json", f"; {saved}" if saved else "") as part:
+        with written(out / "report.json", f"; {saved}" if saved else "") as part:
             part.write_text(json.dumps(report.to_dict(), indent=1) + "\n")
     print(report.summary())
     if saved:
@@ -266,21 +265,6 @@ def _writable(*files: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-@contextmanager
-def _written(path: Path, kept: str = "") -> Iterator[Path]:
-    """A file beside ``path`` to write, which becomes ``path`` once whole: a write that fails
-    (a full disk, a file size limit) leaves ``path`` as it was and nothing half-written, and
-    the one-line error names the file and what was kept (``kept``, "; ...")."""
-    part = path.with_name(f".{path.name}.part")
-    try:
-        yield part
-        os.replace(part, path)
-    except OSError as exc:
-        part.unlink(missing_ok=True)
-        raise StretchCheckError(f"{path}: could not be written ({exc.strerror or exc})"
-                                f"{kept}") from None
-
-
 def _output_folder(folder: str) -> Path:
     """Make ``folder`` and check a file can be written in it, before any long work."""
     out = Path(folder)
@@ -305,24 +289,17 @@ def _output_folder(folder: str) -> Path:
 _MAX_ID = 2**63 - 1
 
 
-def _jobs(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
-    return n
-
-
-def _frames(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of frames (1 or more)")
-    return n
+def _count(what: str) -> Callable[[str], int]:
+    """An argument type: a whole number of ``what``, 1 or more."""
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {what} (1 or more)")
+        return n
+    return parse
 
 
 def _amount(least: float, what: str) -> Callable[[str], float]:
@@ -500,7 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for frames.csv (and the other outputs)")
     p.add_argument("--model", choices=("full", "lite"), default="full")
     p.add_argument("--annotate", action="store_true", help="also write annotated.mp4")
-    p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+    p.add_argument("--jobs", type=_count("processes"), default=None, metavar="N",
                    help="threads running the pose model in parallel, over parts of the video "
                    "(default: one per core, at most 4; 1: sequential)")
     p.add_argument("--routine", help="check this routine's stretches (a name or a .toml file)")
@@ -556,7 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure decode, model and pipeline speed on one clip")
     p.add_argument("--clip", help="video to measure (default: a sample clip)")
     p.add_argument("--model", choices=("full", "lite"), default="full")
-    p.add_argument("--frames", type=_frames, default=300,
+    p.add_argument("--frames", type=_count("frames"), default=300,
                    help="time each step over at most this many frames (analyze, replay and "
                    "evaluate run whole)")
     p.add_argument("--realclips", metavar="DIR", help="pose traces to time evaluate on "
@@ -583,7 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stretch", default="auto",
                    help="'auto' (default: recognise any catalogue stretch) or one stretch id")
     p.add_argument("--out", help="write each clip's report here as <id>.json")
-    p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+    p.add_argument("--jobs", type=_count("processes"), default=None, metavar="N",
                    help="processes checking the traces in parallel, a clip each (default: one "
                    "per core, at most 4; 1: sequential)")
     p.add_argument("--json", action="store_true",

@@ -15,14 +15,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from pose.errors import StretchCheckError
 from pose.events import Event
+from pose.outputs import written
 from pose.phases import FEELINGS
 from pose.review import results_rows
 from pose.store import Profile, Store
@@ -111,14 +110,6 @@ def write_export(store: Store, profile: Profile, out: Path) -> Path:
     if out.is_dir():
         out = out / f"stretchcheck-{profile.name}.zip"
     data = export_zip(store, profile)
-    # Written beside it, then put in its place whole: a full disk leaves no half zip to be
-    # taken for the export, and an older export where it goes stays as it was.
-    part = out.with_name(f".{out.name}.part")
-    try:
+    with written(out, "; the store is unchanged") as part:  # no half zip, no older one lost
         part.write_bytes(data)
-        os.replace(part, out)
-    except OSError as exc:
-        part.unlink(missing_ok=True)
-        raise StretchCheckError(f"{out}: could not be written ({exc.strerror or exc}); the "
-                                "store is unchanged") from None
     return out
