@@ -44,13 +44,13 @@ def routine(*steps: tuple[str, float]) -> Routine:
 
 
 class Run:
-    """Feeds a player frames at FPS and remembers each frame's view and events."""
+    """Feeds a player frames at ``fps`` and remembers each frame's view and events."""
 
-    def __init__(self, player: RoutinePlayer) -> None:
-        self.player, self.t, self.views, self.events = player, 0.0, [], []
+    def __init__(self, player: RoutinePlayer, fps: float = FPS) -> None:
+        self.player, self.fps, self.t, self.views, self.events = player, fps, 0.0, [], []
 
     def feed(self, scene, seconds: float) -> None:
-        for _ in range(round(seconds * FPS)):
+        for _ in range(round(seconds * self.fps)):
             if scene is None:
                 pose, angles = None, {}
             else:
@@ -58,7 +58,7 @@ class Run:
             _, events = self.player.update(self.t, pose, angles)
             self.events += events
             self.views.append((self.t, self.player.view()))
-            self.t = round(self.t + 1 / FPS, 6)
+            self.t = round(self.t + 1 / self.fps, 6)
 
     @property
     def view(self):
@@ -70,6 +70,16 @@ class Run:
             if not out or out[-1] != v.phase:
                 out.append(v.phase)
         return out
+
+
+def holding_knee_to_chest(fps: float = FPS) -> Run:
+    """A 60 s knee to chest, its left side held for 3 s after a second lying flat: a hold
+    under way."""
+    run = Run(RoutinePlayer(routine(("knee_to_chest", 60))), fps)
+    run.feed(lying_flat(), 1.0)
+    run.feed(ideal("knee_to_chest", "left"), 4.0)
+    assert run.view.phase == HOLD
+    return run
 
 
 def lying_flat():
@@ -208,11 +218,7 @@ def test_a_moment_past_a_limit_is_not_warned_of_and_a_held_one_is():
     """A reading past the safe limit for one frame (a landmark jumping, a cut) leaves the
     cue, the badge and the voice as they were; kept past it for ``OVER_RANGE_CONFIRM_S`` it
     is an over-stretch: one warning, at once. At 10 fps that is the third frame past it."""
-    player = RoutinePlayer(routine(("knee_to_chest", 60)))
-    run = Run(player)
-    run.feed(lying_flat(), 1.0)
-    run.feed(ideal("knee_to_chest", "left"), 4.0)
-    assert run.view.phase == HOLD
+    run = holding_knee_to_chest()
     start = len(run.views)
     for _ in range(3):
         run.feed(ideal("knee_to_chest", "left", hip=162.0), 0.1)  # one frame past the limit
@@ -237,25 +243,14 @@ def test_an_over_stretch_seen_with_gaps_is_warned_of(fps, pattern):
     detection), or while the reading jitters back inside its limit every other frame (at the
     limit): one warning, within half a second. Frames without a reading ended the run before
     it could be confirmed (a reviewer's probe): no warning at all, "good" shown throughout."""
-    player = RoutinePlayer(routine(("knee_to_chest", 60)))
-    t, events = 0.0, []
-
-    def feed(scene, frames: int) -> None:
-        nonlocal t
-        for _ in range(frames):
-            pose, angles = (None, {}) if scene is None else frame(scene, t)
-            events.extend(player.update(t, pose, angles)[1])
-            player.view()
-            t = round(t + 1 / fps, 6)
-
-    feed(lying_flat(), fps)
-    feed(ideal("knee_to_chest", "left"), 4 * fps)
-    start = t
+    run = holding_knee_to_chest(fps)
+    start = run.t
     every = int(pattern.split()[-1])
     other = None if pattern.startswith("no pose") else ideal("knee_to_chest", "left")
     for i in range(3 * fps):
-        feed(other if i % every == every - 1 else ideal("knee_to_chest", "left", hip=162.0), 1)
-    over = [e for e in events if e.kind == "over_range"]
+        run.feed(other if i % every == every - 1 else ideal("knee_to_chest", "left", hip=162.0),
+                 1 / fps)
+    over = [e for e in run.events if e.kind == "over_range"]
     assert len(over) == 1 and start + OVER_RANGE_CONFIRM_S <= over[0].t_s <= start + 0.5
 
 
@@ -263,11 +258,7 @@ def test_the_form_badge_always_agrees_with_the_cue_beside_it():
     """The cue stays its 2 s (no flicker), and the badge shows the status its words were said
     for: never "good" beside "Pull your knee closer", nor the other way round, while the form
     flips between nearly and in form every 0.3-0.7 s during a hold."""
-    player = RoutinePlayer(routine(("knee_to_chest", 60)))
-    run = Run(player)
-    run.feed(lying_flat(), 1.0)
-    run.feed(ideal("knee_to_chest", "left"), 4.0)
-    assert run.view.phase == HOLD
+    run = holding_knee_to_chest()
     start = len(run.views)
     for seconds in (0.3, 0.7, 0.4, 0.5, 0.3, 0.6, 0.4):
         run.feed(ideal("knee_to_chest", "left", hip=95.0), seconds)  # hip bend a little short

@@ -90,6 +90,18 @@ def live_session(db, script=SCRIPT, then=()) -> tuple[LiveSession, int]:
     return session, session.close()
 
 
+def live_page_after(session: LiveSession) -> tuple[str, str]:
+    """The Live page rerun with ``session`` of Lower back ended, as STOP or the routine's end
+    leaves it: the coach column's words and its markup."""
+    at = AppTest.from_file(str(PAGES / "live.py"), default_timeout=120)
+    at.query_params["routine"] = "lower-back"
+    at.session_state["live_session"] = session
+    at.session_state["live_for"] = ("me", "lower-back", "full")
+    at.run()
+    assert not at.exception, at.exception
+    return panel_text(at), "".join(panel_parts(at))
+
+
 @pytest.fixture()
 def db(tmp_path, monkeypatch):
     path = tmp_path / "sessions.db"
@@ -231,13 +243,7 @@ def test_live_page_summary_after_stop(db, monkeypatch):
     """STOP reruns the Live page with the closed session: it shows the same summary."""
     monkeypatch.setenv("STRETCHCHECK_CAMERA", "off")
     session, sid = live_session(db)
-    at = AppTest.from_file(str(PAGES / "live.py"), default_timeout=120)
-    at.query_params["routine"] = "lower-back"
-    at.session_state["live_session"] = session
-    at.session_state["live_for"] = ("me", "lower-back", "full")
-    at.run()
-    assert not at.exception, at.exception
-    text, markup = panel_text(at), "".join(panel_parts(at))
+    text, markup = live_page_after(session)
     assert "Session ended - here is how it went." in text
     assert "How it went: 2 of 16 done" in text
     assert "Stretch Held Result Notes" in text and markup.count("<tr>") == 1 + 16
@@ -255,13 +261,7 @@ def test_after_a_stop_for_today_the_live_page_offers_no_start_again(db, monkeypa
     session, _ = live_session(db, SCRIPT[:4] + (Act("knee_to_chest", "left", 10, "pain"),),
                               then=[("pain_answer", "sharp", 8)])
     assert session.snapshot().view.phase == "stopped_today"
-    at = AppTest.from_file(str(PAGES / "live.py"), default_timeout=120)
-    at.query_params["routine"] = "lower-back"
-    at.session_state["live_session"] = session
-    at.session_state["live_for"] = ("me", "lower-back", "full")
-    at.run()
-    assert not at.exception, at.exception
-    text, markup = panel_text(at), "".join(panel_parts(at))
+    text, markup = live_page_after(session)
     assert "Stopped for today because of the pain" in text
     assert "physiotherapist" in text
     assert "Routine finished" not in text and "live-again" not in markup
