@@ -14,12 +14,14 @@ Figures (all from one run, so their ratios are fair on a shared machine):
 
 - ``live_ms``: CPU time of our code per processed frame, all threads of the process (the
   model's own, the people count's, the recorder's): the run's process CPU less what the same
-  harness costs a second with a callback that hands frames straight back (measured before and
-  after, averaged), over the frames processed.
+  harness costs a second with a callback that hands frames straight back (measured just
+  before), over the frames processed.
 - ``live_ratio``: ``live_ms`` over the raw model's CPU mean (a bare landmarker, video mode) on
   the very frames that were processed, with their timestamps, handed over at the camera's pace
-  (``raw_model_cpu_ms``), measured right after. The same model back to back, which costs
-  0.2-2.1 ms a frame less, is shown beside it (``raw_model_back_to_back_ms``).
+  (``RawModel``). The run is cut into ``ROUNDS`` rounds, each followed by the raw model on its
+  own frames, so that both meet the machine at the same moments (``round_ratios`` shows each
+  round's). The same model back to back, which costs 0.2-2.1 ms a frame less, is shown beside
+  it (``raw_model_back_to_back_ms``).
 - ``live_lag_ms``: median time from a frame leaving the camera to its processed picture
   leaving the track (frames shown more than once count once, at their first showing).
 - ``dropped_frames``: camera frames the session skipped because it was still busy
@@ -78,10 +80,11 @@ def camera_pictures(clip: Path, frames: int = 120,
     return out + out[-2:0:-1]
 
 
-def _camera_track(pictures: list[np.ndarray], fps: float, duration_s: float):
+def _camera_track(pictures: list[np.ndarray], fps: float, duration_s: float, first: int = 0):
     """A ``MediaStreamTrack`` that hands ``pictures`` in turn as yuv420p ``av.VideoFrame``s, one
     every 1/``fps`` s of real time for ``duration_s``, then ends; ``sent`` maps each frame's
-    pts to the ``time.perf_counter()`` at which the camera took it."""
+    pts to the ``time.perf_counter()`` at which the camera took it. Frames are numbered (pts,
+    picture) from ``first``: a camera that goes on where an earlier one stopped."""
     from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
     class SimulatedCamera(MediaStreamTrack):
@@ -103,8 +106,9 @@ def _camera_track(pictures: list[np.ndarray], fps: float, duration_s: float):
             n = self._n
             self._n += 1
             await asyncio.sleep(max(0.0, self._start + n / fps - time.perf_counter()))
-            frame = av.VideoFrame.from_ndarray(pictures[n % len(pictures)], format="yuv420p")
-            frame.pts = int(round(n * VIDEO_CLOCK / fps))
+            frame = av.VideoFrame.from_ndarray(pictures[(first + n) % len(pictures)],
+                                               format="yuv420p")
+            frame.pts = int(round((first + n) * VIDEO_CLOCK / fps))
             frame.time_base = Fraction(1, VIDEO_CLOCK)
             # Taken when the camera took it, even if the event loop hands it on late.
             self.sent[frame.pts] = self._start + n / fps
@@ -136,14 +140,16 @@ class _Run:
 def run_through_track(callback: Callable[[Any], Any], pictures: list[np.ndarray],
                       duration_s: float, fps: float = LIVE_FPS, queued: bool = False,
                       ended: Callable[[], Any] | None = None, warmup_s: float = 0.0,
-                      sample: Callable[[float], None] | None = None) -> _Run:
+                      sample: Callable[[float], None] | None = None,
+                      first_frame: int = 0) -> _Run:
     """Play ``pictures`` as a camera for ``duration_s`` through streamlit-webrtc's processing
     track and pull the track like the sender does. ``callback`` is the page's per-frame
     callback (``video_frame_callback``, ``async_processing=False``: ``VideoProcessTrack``), or
     with ``queued`` its queued-frames coroutine (``queued_video_frames_callback``,
     ``async_processing=True``: ``AsyncVideoProcessTrack``, which hands back the last picture
     finished); ``ended`` is the ended callback. Figures count from ``warmup_s`` on. ``sample``,
-    if given, is called about once a second with the seconds since the start."""
+    if given, is called about once a second with the seconds since the start. The camera's
+    frames are numbered from ``first_frame`` (``_camera_track``)."""
     from aiortc.contrib.media import MediaRelay
     from aiortc.mediastreams import MediaStreamError
     from streamlit_webrtc.models import CallbackAttachableProcessor
@@ -176,7 +182,7 @@ def run_through_track(callback: Callable[[Any], Any], pictures: list[np.ndarray]
     marks: dict[str, tuple[float, float]] = {}
 
     async def pull() -> None:
-        camera = _camera_track(pictures, fps, duration_s)
+        camera = _camera_track(pictures, fps, duration_s, first_frame)
         relay = MediaRelay()
         if queued:
             processor = CallbackAttachableProcessor(None, queued_callback, ended)
@@ -239,40 +245,60 @@ def _session(model: str, store_dir: Path):
                        recorder_factory)
 
 
-def raw_model_cpu_ms(pictures: list[np.ndarray], pts: list[int], model: str,
-                     paced: bool = True) -> np.ndarray:
-    """CPU ms (the whole process) of a bare landmarker on each of the processed frames, in
-    order, at their timestamps: the model and nothing of ours. ``paced``: each frame is handed
-    over at its camera time (relative to the first), as the camera handed it to the page;
-    otherwise back to back. The model takes 0.2-2.1 ms more CPU a frame at a camera's pace
-    than back to back (A06 at 640x480, twelve runs on this 2-core machine; in one loop with
-    nothing else, 11.4-12.2 -> 13.1-13.8 ms, its graph threads 11.0-11.1 -> 12.5-12.6: they
-    wait for each frame instead of finding it queued). The page meets frames at the camera's
-    pace, so the paced run is its reference. (Frames behind their time after a hiccup are
-    handed over at once until the run is on time again.)"""
-    from pose.bench import _raw_model
+class RawModel:
+    """A bare landmarker (video mode: the model and nothing of ours) handed the camera's
+    ``pictures`` by frame timestamp, kept open across calls so that its timestamps go on and
+    its first frames' start-up is paid once. Use as a context manager."""
 
-    landmarker, detect = _raw_model(model)
-    step = VIDEO_CLOCK / LIVE_FPS
-    rgbs = {}
-    out = []
-    try:
-        last_ms = -1
+    def __init__(self, pictures: list[np.ndarray], model: str) -> None:
+        from pose.bench import _raw_model
+
+        self._pictures = pictures
+        self._landmarker, self._detect = _raw_model(model)
+        self._rgbs: dict[int, np.ndarray] = {}
+        self._last_ms = -1
+
+    def cpu_ms(self, pts: list[int], paced: bool = True) -> np.ndarray:
+        """CPU ms (the whole process) of the model on each frame of ``pts`` (camera
+        timestamps in 1/``VIDEO_CLOCK`` s), in order. ``paced``: each frame is handed over at
+        its camera time (relative to the first), as the camera handed it to the page;
+        otherwise back to back. The model takes 0.2-2.1 ms more CPU a frame at a camera's pace
+        than back to back (A06 at 640x480, twelve runs on this 2-core machine; in one loop
+        with nothing else, 11.4-12.2 -> 13.1-13.8 ms, its graph threads 11.0-11.1 -> 12.5-12.6:
+        they wait for each frame instead of finding it queued). The page meets frames at the
+        camera's pace, so the paced run is its reference. (Frames behind their time after a
+        hiccup are handed over at once until the run is on time again.)"""
+        step = VIDEO_CLOCK / LIVE_FPS
+        out = []
         start = time.perf_counter()
         for p in pts:
-            i = int(round(p / step)) % len(pictures)
-            if i not in rgbs:
-                rgbs[i] = cv2.cvtColor(pictures[i], cv2.COLOR_YUV2RGB_I420)
+            i = int(round(p / step)) % len(self._pictures)
+            if i not in self._rgbs:
+                self._rgbs[i] = cv2.cvtColor(self._pictures[i], cv2.COLOR_YUV2RGB_I420)
             if paced:
                 due = start + (p - pts[0]) / VIDEO_CLOCK
                 time.sleep(max(0.0, due - time.perf_counter()))
-            last_ms = max(int(round(p * 1000 / VIDEO_CLOCK)), last_ms + 1)
+            self._last_ms = max(int(round(p * 1000 / VIDEO_CLOCK)), self._last_ms + 1)
             c0 = time.process_time()
-            detect(rgbs[i], last_ms)
+            self._detect(self._rgbs[i], self._last_ms)
             out.append(time.process_time() - c0)
-    finally:
-        landmarker.close()
-    return np.asarray(out) * 1000.0
+        return np.asarray(out) * 1000.0
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+    def __enter__(self) -> RawModel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def raw_model_cpu_ms(pictures: list[np.ndarray], pts: list[int], model: str,
+                     paced: bool = True) -> np.ndarray:
+    """``RawModel.cpu_ms`` of a landmarker opened for these frames alone."""
+    with RawModel(pictures, model) as raw:
+        return raw.cpu_ms(pts, paced)
 
 
 def _pass_through(frame: Any) -> Any:
@@ -286,44 +312,65 @@ def _pass_through_queued(frames: list[Any]) -> Any:
     return back()
 
 
+#: The live run is cut into this many rounds, each followed by the raw model on its frames, so
+#: that both meet the same moments of a shared machine (its speed drifts by a tenth over a
+#: minute: one run of each, one after the other, put the ratio anywhere in 1.09-1.19).
+ROUNDS = 4
+#: Seconds of the harness alone before each round.
+HARNESS_S = 2.0
+
+
 def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: bool = False,
                say: Callable[[str], None] = print) -> dict[str, Any]:
     """The live figures (see the module's docstring) over ``seconds`` of a simulated 30 fps
-    camera showing ``clip``, the first ``WARMUP_S`` left out (the model loads at the first
-    frame), through the page's track (``queued``: through the queued-frames track instead):
-    a JSON-able dict."""
+    camera showing ``clip`` through the page's track (``queued``: through the queued-frames
+    track instead): a JSON-able dict. One live session is run in ``ROUNDS`` rounds, the
+    camera going on where it stopped (the session sees each pause as a drop-out, as it would
+    a stalled camera); before each, the harness alone for ``HARNESS_S``, after each, the raw
+    model on that round's processed frames. The first ``WARMUP_S`` are left out (the model
+    loads at the first frame)."""
     from pose import privacy
 
     pictures = camera_pictures(clip)
     pass_through = _pass_through_queued if queued else _pass_through
-    say(f"live: the harness alone ({LIVE_FPS:.0f} fps camera, 5 s)")
-    harness = [run_through_track(pass_through, pictures, 5.0, queued=queued)]
-    say(f"live: {seconds:.0f} s of a {LIVE_FPS:.0f} fps camera through streamlit-webrtc's "
-        f"{'queued-frames' if queued else 'per-frame'} processing track")
-    with privacy.native_offline(), tempfile.TemporaryDirectory() as tmp:
+    track = "queued-frames" if queued else "per-frame"
+    rounds: list[tuple[_Run, _Run, np.ndarray]] = []  # (harness, session, raw model ms)
+    with privacy.native_offline(), tempfile.TemporaryDirectory() as tmp, \
+            RawModel(pictures, model) as raw:
         session = _session(model, Path(tmp))
-        run = run_through_track(session.on_frames if queued else session.on_frame, pictures,
-                                seconds + WARMUP_S, queued=queued, ended=session.close,
-                                warmup_s=WARMUP_S)
+        callback = session.on_frames if queued else session.on_frame
+        first = 0
+        for k in range(ROUNDS):
+            warmup = WARMUP_S if k == 0 else 0.0
+            say(f"live: round {k + 1} of {ROUNDS}: the harness alone ({HARNESS_S:g} s), "
+                f"{seconds / ROUNDS + warmup:g} s of a {LIVE_FPS:.0f} fps camera through "
+                f"streamlit-webrtc's {track} processing track, the raw model on its frames")
+            harness = run_through_track(pass_through, pictures, HARNESS_S, queued=queued)
+            run = run_through_track(callback, pictures, seconds / ROUNDS + warmup,
+                                    queued=queued, warmup_s=warmup, first_frame=first,
+                                    ended=session.close if k == ROUNDS - 1 else None)
+            first += run.camera_frames
+            rounds.append((harness, run, raw.cpu_ms(run.processed_pts)[run.warm_from:]))
         session.close()
-        say("live: the raw model on the same frames, at the camera's pace, then back to back")
-        raw_ms = raw_model_cpu_ms(pictures, run.processed_pts, model)[run.warm_from:]
-        raw_b2b_ms = raw_model_cpu_ms(pictures, run.processed_pts, model,
-                                      paced=False)[run.warm_from:]
-    # The harness's own cost moves between runs on a shared machine (9.4-19.4 ms a second,
-    # 0.3-0.65 ms a frame): taken before and after the session's run, and averaged.
-    say("live: the harness alone again")
-    harness.append(run_through_track(pass_through, pictures, 5.0, queued=queued))
-    harness_cpu_per_s = sum(h.cpu_s for h in harness) / sum(h.wall_s for h in harness)
-    processed = run.processed
-    ours_ms = (run.cpu_s - harness_cpu_per_s * run.wall_s) * 1000.0 / max(processed, 1)
-    lags = np.asarray(run.lags_s) * 1000.0
-    callback = np.asarray(run.callback_wall_s) * 1000.0
+        processed_pts = [p for _, run, _ in rounds for p in run.processed_pts[run.warm_from:]]
+        say("live: the raw model on the same frames back to back")
+        raw_b2b_ms = raw.cpu_ms(processed_pts, paced=False)
+
+    def ours_ms(harness: _Run, run: _Run) -> float:  # CPU ms, less the harness's, over frames
+        return (run.cpu_s - harness.cpu_s / harness.wall_s * run.wall_s) * 1000.0
+
+    processed = sum(run.processed for _, run, _ in rounds)
+    live_ms = sum(ours_ms(h, run) for h, run, _ in rounds) / max(processed, 1)
+    raw_ms = np.concatenate([r for _, _, r in rounds])
     raw_mean = float(raw_ms.mean()) if raw_ms.size else float("nan")
+    lags = np.concatenate([run.lags_s for _, run, _ in rounds]) * 1000.0
+    callback_ms = np.concatenate([run.callback_wall_s[run.warm_from:]
+                                  for _, run, _ in rounds]) * 1000.0
+    wall = sum(run.wall_s for _, run, _ in rounds)
     interval_ms = 1000.0 / LIVE_FPS
     return {
-        "live_ms": round(ours_ms, 3),
-        "live_ratio": round(ours_ms / raw_mean, 3),
+        "live_ms": round(live_ms, 3),
+        "live_ratio": round(live_ms / raw_mean, 3),
         "live_lag_ms": round(float(np.median(lags)), 1) if lags.size else None,
         "dropped_frames": session.dropped,
         "live": {
@@ -332,22 +379,29 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
             "camera_fps": LIVE_FPS,
             "seconds": seconds,
             "warmup_s": WARMUP_S,
-            "camera_frames": run.camera_frames,
-            "processed_frames": len(run.processed_pts),
-            "processed_fps": round(processed / run.wall_s, 2),
+            "rounds": ROUNDS,
+            "round_ratios": [round(ours_ms(h, run) / max(run.processed, 1) / float(r.mean()), 3)
+                             if r.size else None for h, run, r in rounds],
+            "camera_frames": first,
+            "processed_frames": sum(len(run.processed_pts) for _, run, _ in rounds),
+            "processed_fps": round(processed / wall, 2) if wall > 0 else None,
             "raw_model_ms": round(raw_mean, 3),
             "raw_model_p95_ms": round(float(np.percentile(raw_ms, 95)), 3) if raw_ms.size
             else None,
             "raw_model_back_to_back_ms": round(float(raw_b2b_ms.mean()), 3)
             if raw_b2b_ms.size else None,
-            "callback_wall_mean_ms": round(float(callback.mean()), 3),
-            "callback_wall_p95_ms": round(float(np.percentile(callback, 95)), 3),
-            "callback_wall_max_after_warmup_ms": round(float(callback[run.warm_from:].max()), 3)
-            if callback.size > run.warm_from else None,
+            "callback_wall_mean_ms": round(float(callback_ms.mean()), 3)
+            if callback_ms.size else None,
+            "callback_wall_p95_ms": round(float(np.percentile(callback_ms, 95)), 3)
+            if callback_ms.size else None,
+            "callback_wall_max_after_warmup_ms": round(float(callback_ms.max()), 3)
+            if callback_ms.size else None,
             "lag_p95_ms": round(float(np.percentile(lags, 95)), 1) if lags.size else None,
             "lag_target_ms": round(interval_ms + raw_mean + 10.0, 1),
-            "harness_cpu_ms_per_s": round(harness_cpu_per_s * 1000.0, 2),
+            "harness_cpu_ms_per_s": round(sum(h.cpu_s for h, _, _ in rounds)
+                                          / sum(h.wall_s for h, _, _ in rounds) * 1000.0, 2),
             "people_counts": len(getattr(session.loop.estimator, "people_counts", [])),
+            "people_counts_skipped": getattr(session.loop.estimator, "counts_skipped", 0),
         },
     }
 

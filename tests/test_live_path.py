@@ -286,6 +286,7 @@ def test_live_bench_figures_through_the_track(tmp_path):
     assert live["raw_model_back_to_back_ms"] > 0
     assert live["processed_frames"] + r["dropped_frames"] == live["camera_frames"]
     assert r["live_lag_ms"] > 0
+    assert len(live["round_ratios"]) == live["rounds"] > 1
 
 
 def test_the_raw_model_reference_is_handed_frames_at_the_camera_pace():
