@@ -23,7 +23,7 @@ from pose import privacy
 from pose.errors import ModelError
 from pose.landmarks import PoseFrame
 from pose.model import verified_bundle
-from pose.scene import Scene
+from pose.scene import CountGate, Scene
 
 #: Modules ``import mediapipe`` executes that StretchCheck never calls: its drawing helpers
 #: (which import matplotlib.pyplot) and its audio tasks (sounddevice). ``python -X importtime``:
@@ -130,18 +130,18 @@ class PoseEstimator:
 
     Other people in view are counted every ``count_people_every_s`` seconds of session time
     (None: never; ``CALM_COUNT_FACTOR`` times less often while the last count saw one person)
-    by a second landmarker in image mode. While the last count saw no one else, a count falls
-    due only if the picture around the tracked person has changed since (``pose.scene``):
-    alone in a still room, the answer cannot have changed either. With
-    ``count_in_background`` (live) that count runs on a thread of its own, so the frame that
-    falls due does not wait for it (it cost 28 ms, a dropped frame and a lag spike once a
-    second, issue 14): its result counts from the first frame after it finished. Without it
-    (files) the count runs in line, so the same video always gives the same counts.
+    by a second landmarker in image mode. With ``count_in_background`` (live) that count runs
+    on a thread of its own, so the frame that falls due does not wait for it (it cost 28 ms,
+    a dropped frame and a lag spike once a second, issue 14): its result counts from the first
+    frame after it finished. Without it (files) the count runs in line, so the same video
+    always gives the same counts. With ``watch_scene`` (live), counts that fall due while
+    the picture around the person stays as it was are left out once a few in a row found
+    one person (``pose.scene.CountGate``): alone in a still room, the answer is the same.
     """
 
     def __init__(self, model: str = "full", min_confidence: float = 0.5,
                  count_people_every_s: float | None = 1.0,
-                 count_in_background: bool = False) -> None:
+                 count_in_background: bool = False, watch_scene: bool = False) -> None:
         _import_mediapipe()
         from mediapipe.tasks.python import vision
 
@@ -163,9 +163,7 @@ class PoseEstimator:
         self._count_every_s = count_people_every_s or 0.0
         self._counted_at = -np.inf
         self._crowd_checks = 0
-        self._scene: Scene | None = None  # the picture at the last count
-        self.counts_skipped = 0
-        """Counts that fell due with the picture around the person unchanged, not run."""
+        self._gate = CountGate() if watch_scene else None
         self._counting: Future[int] | None = None  # the count under way in the background
         self._count_thread = (ThreadPoolExecutor(1, thread_name_prefix="people-count")
                               if count_in_background and self._counter is not None else None)
@@ -224,28 +222,33 @@ class PoseEstimator:
         # detector works on its own small input). Once a count saw several, the next follows
         # at the full rate, so several people are flagged 2-3 s after the second one walks in
         # (the first count within 2 s, the confirming one a second later) and cleared within
-        # a second of them leaving. Alone in a still room, most counts are not run at all
-        # (``pose.scene``).
+        # a second of them leaving: when the counter sees them (it misses a person now and
+        # then), and, live, when the picture around the person shows the change or
+        # ``pose.scene.MAX_UNCOUNTED_S`` has passed since the last count (``pose.scene``).
         every = self._count_every_s * (1 if self._crowd_checks else CALM_COUNT_FACTOR)
         if (self._counter is not None and self._counting is None
                 and t_s - self._counted_at >= every):
             self._counted_at = t_s
-            scene = Scene.of(rgb, image_px, t_s)
-            if self._crowd_checks or self._scene is None or self._scene.changed(scene):
-                self._scene = scene
+            gate = self._gate
+            if gate is None or gate.wanted(Scene.of(rgb, image_px, t_s), self._crowd_checks > 0):
                 if self._count_thread is not None:  # mp.Image holds its own copy of the pixels
                     self._counting = self._count_thread.submit(self._count, image)
                 else:
                     self._tally(self._count(image))
-            else:  # alone at the last count, and nothing new around the person since
-                self.counts_skipped += 1
         return 2 if self._crowd_checks >= 2 else 1
 
     def _count(self, image) -> int:
         counter = self._counter
         return len(counter.detect(image).pose_landmarks) if counter is not None else 0
 
+    @property
+    def counts_skipped(self) -> int:
+        """Counts that fell due and were left out, the picture being still (``watch_scene``)."""
+        return self._gate.skipped if self._gate is not None else 0
+
     def _tally(self, found: int) -> None:
+        if self._gate is not None:
+            self._gate.counted(found)
         self.people_counts.append(found)
         self._crowd_checks = self._crowd_checks + 1 if found > 1 else 0
 

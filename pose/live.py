@@ -37,6 +37,7 @@ from pose.checks import IN_FORM, TOO_DARK, camera_check, joints_of
 from pose.clock import MIN_STEP_S, Tick
 from pose.draw import STATUS_COLOURS
 from pose.errors import StretchCheckError
+from pose.estimator import PoseEstimator
 from pose.events import Event
 from pose.landmarks import Fit, PoseFrame
 from pose.live_picture import Scene
@@ -70,6 +71,8 @@ class SessionRecorder(Protocol):
     def add_event(self, event: Event) -> None: ...
 
     def add_control(self, t_s: float, action: str, value: float | None = None) -> None: ...
+
+    def flush(self) -> None: ...
 
     def close(self, ended_at: float | None = None, results: Report | None = None) -> None: ...
 
@@ -570,6 +573,17 @@ class LiveSession:
         """The session's report, from memory (after ``close``: complete)."""
         model = getattr(self.loop.estimator, "model", "")
         return self.loop.report(self.loop.track(self._size, 0.0, "webcam", model))
+
+    def settle(self) -> None:
+        """Wait for the work the frames so far left running: a people count under way and the
+        recorder's queue (between two stretches of frames that are measured apart:
+        ``pose.live_bench``)."""
+        with self._busy:
+            estimator = self.loop.estimator
+            if isinstance(estimator, PoseEstimator):
+                estimator.wait_for_count()
+            if self._recorder is not None:
+                self._recorder.flush()
 
     def close(self) -> int | None:
         """Finish the session: close open holds, then write the results with the recording's

@@ -10,7 +10,8 @@ queued-frames track the page used before, ``LiveSession.on_frames``), and are pu
 sender does, with the encoder's first step (aiortc's VP8 and H.264 encoders convert any frame
 that is not yuv420p).
 
-Figures (all from one run, so their ratios are fair on a shared machine):
+Figures (from one run, the session and its references interleaved, so that their ratios are
+fair on a shared machine):
 
 - ``live_ms``: CPU time of our code per processed frame, all threads of the process (the
   model's own, the people count's, the recorder's): the run's process CPU less what the same
@@ -127,7 +128,8 @@ class _Run:
         self.camera_frames = 0
         self.processed_pts: list[int] = []  # the frames the callback processed, in order
         self.warm_from = 0  # index in processed_pts of the first frame after the warm-up
-        self.callback_wall_s: list[float] = []
+        self.callback_wall_s: list[float] = []  # each call, skipped frames' too
+        self.warm_calls_from = 0  # index in callback_wall_s of the first call after it
         self.lags_s: list[float] = []
         self.shown = 0  # frames that left the track (processed pictures or repeats)
 
@@ -209,6 +211,7 @@ def run_through_track(callback: Callable[[Any], Any], pictures: list[np.ndarray]
                 if "warm" not in marks and now - start >= warmup_s:
                     marks["warm"] = (time.process_time(), now)
                     run.warm_from = len(run.processed_pts)
+                    run.warm_calls_from = len(run.callback_wall_s)
                 if sample is not None and now - start >= next_sample:
                     sample(now - start)
                     next_sample += 1.0
@@ -241,8 +244,10 @@ def _session(model: str, store_dir: Path):
                                   checker=checker)
         return sid, store.recorder(sid, owns_store=True)
 
-    return LiveSession(routine, lambda: PoseEstimator(model, count_in_background=True),
-                       recorder_factory)
+    def estimator() -> PoseEstimator:  # the people count off the frame's thread, gated
+        return PoseEstimator(model, count_in_background=True, watch_scene=True)
+
+    return LiveSession(routine, estimator, recorder_factory)
 
 
 class RawModel:
@@ -316,8 +321,8 @@ def _pass_through_queued(frames: list[Any]) -> Any:
 #: that both meet the same moments of a shared machine (its speed drifts by a tenth over a
 #: minute: one run of each, one after the other, put the ratio anywhere in 1.09-1.19).
 ROUNDS = 4
-#: Seconds of the harness alone before each round.
-HARNESS_S = 2.0
+#: Seconds of the harness alone before each round (its cost a second moves between runs).
+HARNESS_S = 3.0
 
 
 def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: bool = False,
@@ -325,10 +330,13 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
     """The live figures (see the module's docstring) over ``seconds`` of a simulated 30 fps
     camera showing ``clip`` through the page's track (``queued``: through the queued-frames
     track instead): a JSON-able dict. One live session is run in ``ROUNDS`` rounds, the
-    camera going on where it stopped (the session sees each pause as a drop-out, as it would
-    a stalled camera); before each, the harness alone for ``HARNESS_S``, after each, the raw
-    model on that round's processed frames. The first ``WARMUP_S`` are left out (the model
-    loads at the first frame)."""
+    camera numbering its frames on where it stopped, so the session's clock sees one stream
+    (a pause longer than ``pose.live.LATE_WINDOW_S`` lets its lateness reckoning start afresh:
+    no frame after it is skipped as late). Before each round, the harness alone for
+    ``HARNESS_S``; after it, the session's background work is waited for
+    (``LiveSession.settle``: a people count under way, the recorder's queue) so that it is
+    counted in the round, and the raw model runs on that round's processed frames. The first
+    ``WARMUP_S`` are left out (the model loads at the first frame)."""
     from pose import privacy
 
     pictures = camera_pictures(clip)
@@ -347,24 +355,27 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
                 f"streamlit-webrtc's {track} processing track, the raw model on its frames")
             harness = run_through_track(pass_through, pictures, HARNESS_S, queued=queued)
             run = run_through_track(callback, pictures, seconds / ROUNDS + warmup,
-                                    queued=queued, warmup_s=warmup, first_frame=first,
-                                    ended=session.close if k == ROUNDS - 1 else None)
+                                    queued=queued, warmup_s=warmup, first_frame=first)
             first += run.camera_frames
+            c0 = time.process_time()
+            session.settle()
+            run.cpu_s += time.process_time() - c0
             rounds.append((harness, run, raw.cpu_ms(run.processed_pts)[run.warm_from:]))
         session.close()
-        processed_pts = [p for _, run, _ in rounds for p in run.processed_pts[run.warm_from:]]
-        say("live: the raw model on the same frames back to back")
-        raw_b2b_ms = raw.cpu_ms(processed_pts, paced=False)
+    processed_pts = [p for _, run, _ in rounds for p in run.processed_pts[run.warm_from:]]
+    say("live: the raw model on the same frames back to back")
+    with privacy.native_offline():  # a landmarker of its own: timestamps from the start
+        raw_b2b_ms = raw_model_cpu_ms(pictures, processed_pts, model, paced=False)
 
-    def ours_ms(harness: _Run, run: _Run) -> float:  # CPU ms, less the harness's, over frames
+    def ours_cpu_ms(harness: _Run, run: _Run) -> float:  # the round's, less the harness's
         return (run.cpu_s - harness.cpu_s / harness.wall_s * run.wall_s) * 1000.0
 
     processed = sum(run.processed for _, run, _ in rounds)
-    live_ms = sum(ours_ms(h, run) for h, run, _ in rounds) / max(processed, 1)
+    live_ms = sum(ours_cpu_ms(h, run) for h, run, _ in rounds) / max(processed, 1)
     raw_ms = np.concatenate([r for _, _, r in rounds])
     raw_mean = float(raw_ms.mean()) if raw_ms.size else float("nan")
     lags = np.concatenate([run.lags_s for _, run, _ in rounds]) * 1000.0
-    callback_ms = np.concatenate([run.callback_wall_s[run.warm_from:]
+    callback_ms = np.concatenate([run.callback_wall_s[run.warm_calls_from:]
                                   for _, run, _ in rounds]) * 1000.0
     wall = sum(run.wall_s for _, run, _ in rounds)
     interval_ms = 1000.0 / LIVE_FPS
@@ -380,7 +391,8 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
             "seconds": seconds,
             "warmup_s": WARMUP_S,
             "rounds": ROUNDS,
-            "round_ratios": [round(ours_ms(h, run) / max(run.processed, 1) / float(r.mean()), 3)
+            "round_ratios": [round(ours_cpu_ms(h, run) / max(run.processed, 1)
+                                   / float(r.mean()), 3)
                              if r.size else None for h, run, r in rounds],
             "camera_frames": first,
             "processed_frames": sum(len(run.processed_pts) for _, run, _ in rounds),

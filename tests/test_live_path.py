@@ -188,9 +188,8 @@ def test_people_counted_off_the_models_thread_give_the_same_counts():
     assert background[1:] == inline[:-1] and 2 in background
 
 
-def test_people_are_counted_half_as_often_alone_and_not_at_all_in_a_still_picture():
+def test_people_are_counted_half_as_often_while_one_person_is_in_view():
     from pose.estimator import CALM_COUNT_FACTOR, PoseEstimator
-    from pose.scene import MAX_UNCOUNTED_S
     from pose.video import read_video
 
     assert CALM_COUNT_FACTOR == 2
@@ -200,26 +199,18 @@ def test_people_are_counted_half_as_often_alone_and_not_at_all_in_a_still_pictur
     alone = np.ascontiguousarray(two[:, : person.shape[1]])
     people = []
     with PoseEstimator(count_people_every_s=0.5) as est:
-        for i in range(6):  # alone, a frame every 0.6 s: due every 1.0 s, at 0, 1.2, 2.4
+        for i in range(6):  # alone, a frame every 0.6 s: counted every 1.0 s, at 0, 1.2, 2.4
             est.process(alone, i * 0.6)
-        # The same picture: counted once; at 1.2 and 2.4 nothing around the person changed.
-        assert est.people_counts == [1] and est.counts_skipped == 2
+        assert est.people_counts == [1, 1, 1]
         for i in range(6, 11):  # a second person walks in at 3.6 s
             pose = est.process(two, i * 0.6)
             people.append(pose.people if pose is not None else None)
         # The model re-finds its person the frame after the picture changes; the first count
         # with several comes at 4.2 s, and from then on every frame is counted (0.6 s >= 0.5 s).
         assert people[0] is None
-        assert est.people_counts == [1, 2, 2, 2, 2] and est.counts_skipped == 2, people
-        # Flagged at the second count in a row that saw several.
-        assert people[1:] == [1, 2, 2, 2]
-
-    with PoseEstimator(count_people_every_s=0.5) as est:
-        t = np.arange(0.0, MAX_UNCOUNTED_S + 1.5, 0.6)
-        for t_s in t:
-            est.process(alone, float(t_s))
-        # Still alone in a still picture: counted again once MAX_UNCOUNTED_S have passed.
-        assert est.people_counts == [1, 1] and est.counts_skipped == 8
+        assert est.people_counts == [1, 1, 1, 2, 2, 2, 2], people
+    # Flagged at the second count in a row that saw several.
+    assert people[1:] == [1, 2, 2, 2]
 
 
 def test_overlay_handed_as_yuv_matches_the_rgb_path(monkeypatch):
