@@ -48,14 +48,15 @@ MIN_AROUND = 0.25
 say anything: a person close to the camera leaves a strip at the edges where a visitor could
 stand unseen behind them, so the count is always run then."""
 
-CONFIRM_COUNTS = 3
+CONFIRM_COUNTS = 5
 """Counts in a row that must find one person (or none) in an unchanged picture before counts
-are left out: the counter misses a person standing in view now and then, and a missed
-visitor's picture must not become the still room the gate compares with."""
+are left out: the counter misses a person standing in view now and then (a visitor pasted
+still into A06 was missed in 7 counts in a row), and a missed visitor's picture must not
+become the still room the gate compares with."""
 
-MAX_UNCOUNTED_S = 6.0
+MAX_UNCOUNTED_S = 4.0
 """Seconds after which people are counted even if nothing seemed to change: a visitor the
-gate cannot see is still counted this often (against every 2 s without the gate)."""
+gate cannot see is still counted half as often as without the gate (every 2 s alone)."""
 
 
 def signature(rgb: np.ndarray) -> np.ndarray:

@@ -120,28 +120,29 @@ def _run(gate: CountGate, scenes: list[Scene], found: int = 1, crowd: bool = Fal
 
 
 def test_still_counts_are_left_out_once_confirmed_and_run_every_max_uncounted_s():
-    assert (CONFIRM_COUNTS, MAX_UNCOUNTED_S) == (3, 6.0)
+    assert (CONFIRM_COUNTS, MAX_UNCOUNTED_S) == (5, 4.0)
     gate = CountGate()
-    ran = _run(gate, [_still(2.0 * i) for i in range(10)])  # a count due every 2 s for 18 s
-    # Run at 0, 2, 4 (confirming); then at 10 and 16, 6 s after the last one run.
-    assert ran == [True, True, True, False, False, True, False, False, True, False]
-    assert gate.skipped == 5
+    ran = _run(gate, [_still(2.0 * i) for i in range(12)])  # a count due every 2 s for 22 s
+    # Run at 0, 2, 4, 6, 8 (confirming); then at 12, 16 and 20, 4 s after the last one run.
+    assert ran == [True] * 5 + [False, True, False, True, False, True, False]
+    assert gate.skipped == 4
 
 
 def test_a_visitor_the_counter_misses_is_counted_again_and_again_until_confirmed():
+    assert (CONFIRM_COUNTS, MAX_UNCOUNTED_S) == (5, 4.0)
     gate = CountGate()
-    _run(gate, [_still(2.0 * i) for i in range(CONFIRM_COUNTS + 1)])
-    # The visitor walks in at 8 s and stands still; the counter misses them every time.
-    ran = _run(gate, [_visited(8.0 + 2.0 * i) for i in range(CONFIRM_COUNTS + 2)])
-    # Their picture is the new reference only through CONFIRM_COUNTS counts that all missed.
-    assert ran == [True] * CONFIRM_COUNTS + [False, False]
-    # One count that sees them resets the confirmation: every due count runs again.
+    _run(gate, [_still(2.0 * i) for i in range(6)])  # confirmed alone at 0-8, 10 left out
+    # The visitor walks in at 12 s and stands still; the counter misses them every time.
+    ran = _run(gate, [_visited(12.0 + 2.0 * i) for i in range(7)])
+    # Their picture becomes the still room only through five counts that all missed them;
+    # even then they are counted every 4 s.
+    assert ran == [True] * 5 + [False, True]
+    # One count that sees them starts the confirmation again.
     gate = CountGate()
     ran = [gate.wanted(_visited(2.0 * i), False) for i in range(4)]
-    for found in (1, 2, 1):
+    for found in (1, 1, 2, 1):
         gate.counted(found)
-    assert ran[:3] == [True, True, True]
-    assert gate.wanted(_visited(8.0), False)
+    assert ran == [True] * 4 and gate.wanted(_visited(8.0), False)
 
 
 def test_every_count_runs_while_several_people_are_in_view():
@@ -153,7 +154,7 @@ def test_every_count_runs_while_several_people_are_in_view():
 def test_time_going_back_counts():
     gate = CountGate()
     _run(gate, [_still(10.0 + 2.0 * i) for i in range(CONFIRM_COUNTS)])
-    assert not gate.wanted(_still(16.0), False)
+    assert not gate.wanted(_still(10.0 + 2.0 * CONFIRM_COUNTS), False)
     assert gate.wanted(_still(1.0), False)  # a new recording
 
 
@@ -203,8 +204,8 @@ def test_a_live_estimator_in_a_still_room_counts_until_confirmed_then_every_few_
         # Alone, a frame every 0.6 s: due every 1.0 s (0, 1.2, 2.4, ... 9.6).
         for i in range(17):
             est.process(alone, i * 0.6)
-        # Counted at 0, 1.2, 2.4 (confirming), then left out until 6 s after: 8.4.
-        assert est.people_counts == [1] * (CONFIRM_COUNTS + 1) and est.counts_skipped == 5
+        # Counted at 0, 1.2, 2.4, 3.6, 4.8 (confirming), then left out until 4 s after: 9.6.
+        assert est.people_counts == [1] * (CONFIRM_COUNTS + 1) and est.counts_skipped == 3
         for i in range(17, 22):  # a second person walks in at 10.2 s
             pose = est.process(two, i * 0.6)
             people.append(pose.people if pose is not None else None)
