@@ -23,7 +23,6 @@ from pose import privacy
 from pose.errors import ModelError
 from pose.landmarks import PoseFrame
 from pose.model import verified_bundle
-from pose.scene import CountGate, Scene
 
 #: Modules ``import mediapipe`` executes that StretchCheck never calls: its drawing helpers
 #: (which import matplotlib.pyplot) and its audio tasks (sounddevice). ``python -X importtime``:
@@ -130,18 +129,16 @@ class PoseEstimator:
 
     Other people in view are counted every ``count_people_every_s`` seconds of session time
     (None: never; ``CALM_COUNT_FACTOR`` times less often while the last count saw one person)
-    by a second landmarker in image mode. With ``count_in_background`` (live) that count runs
-    on a thread of its own, so the frame that falls due does not wait for it (it cost 28 ms,
-    a dropped frame and a lag spike once a second, issue 14): its result counts from the first
-    frame after it finished. Without it (files) the count runs in line, so the same video
-    always gives the same counts. With ``watch_scene`` (live), counts that fall due while
-    the picture around the person stays as it was are left out once a few in a row found
-    one person (``pose.scene.CountGate``): alone in a still room, the answer is the same.
+    by a second landmarker in image mode. With ``count_in_background`` (live)
+    that count runs on a thread of its own, so the frame that falls due does not wait for it
+    (it cost 28 ms, a dropped frame and a lag spike once a second, issue 14): its result
+    counts from the first frame after it finished. Without it (files) the count runs in
+    line, so the same video always gives the same counts.
     """
 
     def __init__(self, model: str = "full", min_confidence: float = 0.5,
                  count_people_every_s: float | None = 1.0,
-                 count_in_background: bool = False, watch_scene: bool = False) -> None:
+                 count_in_background: bool = False) -> None:
         _import_mediapipe()
         from mediapipe.tasks.python import vision
 
@@ -163,7 +160,6 @@ class PoseEstimator:
         self._count_every_s = count_people_every_s or 0.0
         self._counted_at = -np.inf
         self._crowd_checks = 0
-        self._gate = CountGate() if watch_scene else None
         self._counting: Future[int] | None = None  # the count under way in the background
         self._count_thread = (ThreadPoolExecutor(1, thread_name_prefix="people-count")
                               if count_in_background and self._counter is not None else None)
@@ -207,12 +203,10 @@ class PoseEstimator:
         inside = ((image_px[:, 0] >= 0) & (image_px[:, 0] < w)
                   & (image_px[:, 1] >= 0) & (image_px[:, 1] < h))
         visibility = np.where(inside, visibility, 0.0)
-        return PoseFrame(t_s, image_px, world, visibility, (w, h),
-                         self._people(image, rgb, image_px, t_s))
+        return PoseFrame(t_s, image_px, world, visibility, (w, h), self._people(image, t_s))
 
-    def _people(self, image, rgb: np.ndarray, image_px: np.ndarray, t_s: float) -> int:
-        """How many people are in view: 1, or more once two counts in a row saw several.
-        ``image`` is ``rgb`` as the model's ``mp.Image``, ``image_px`` the tracked pose."""
+    def _people(self, image, t_s: float) -> int:
+        """How many people are in view: 1, or more once two counts in a row saw several."""
         if self._counting is not None and self._counting.done():
             self._tally(self._counting.result())
             self._counting = None
@@ -222,33 +216,22 @@ class PoseEstimator:
         # detector works on its own small input). Once a count saw several, the next follows
         # at the full rate, so several people are flagged 2-3 s after the second one walks in
         # (the first count within 2 s, the confirming one a second later) and cleared within
-        # a second of them leaving: when the counter sees them (it misses a person now and
-        # then), and, live, when the picture around the person shows the change or
-        # ``pose.scene.MAX_UNCOUNTED_S`` has passed since the last count (``pose.scene``).
+        # a second of them leaving.
         every = self._count_every_s * (1 if self._crowd_checks else CALM_COUNT_FACTOR)
         if (self._counter is not None and self._counting is None
                 and t_s - self._counted_at >= every):
             self._counted_at = t_s
-            gate = self._gate
-            if gate is None or gate.wanted(Scene.of(rgb, image_px, t_s), self._crowd_checks > 0):
-                if self._count_thread is not None:  # mp.Image holds its own copy of the pixels
-                    self._counting = self._count_thread.submit(self._count, image)
-                else:
-                    self._tally(self._count(image))
+            if self._count_thread is not None:  # mp.Image holds its own copy of the pixels
+                self._counting = self._count_thread.submit(self._count, image)
+            else:
+                self._tally(self._count(image))
         return 2 if self._crowd_checks >= 2 else 1
 
     def _count(self, image) -> int:
         counter = self._counter
         return len(counter.detect(image).pose_landmarks) if counter is not None else 0
 
-    @property
-    def counts_skipped(self) -> int:
-        """Counts that fell due and were left out, the picture being still (``watch_scene``)."""
-        return self._gate.skipped if self._gate is not None else 0
-
     def _tally(self, found: int) -> None:
-        if self._gate is not None:
-            self._gate.counted(found)
         self.people_counts.append(found)
         self._crowd_checks = self._crowd_checks + 1 if found > 1 else 0
 

@@ -244,10 +244,8 @@ def _session(model: str, store_dir: Path):
                                   checker=checker)
         return sid, store.recorder(sid, owns_store=True)
 
-    def estimator() -> PoseEstimator:  # the people count off the frame's thread, gated
-        return PoseEstimator(model, count_in_background=True, watch_scene=True)
-
-    return LiveSession(routine, estimator, recorder_factory)
+    return LiveSession(routine, lambda: PoseEstimator(model, count_in_background=True),
+                       recorder_factory)
 
 
 class RawModel:
@@ -413,7 +411,6 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
             "harness_cpu_ms_per_s": round(sum(h.cpu_s for h, _, _ in rounds)
                                           / sum(h.wall_s for h, _, _ in rounds) * 1000.0, 2),
             "people_counts": len(getattr(session.loop.estimator, "people_counts", [])),
-            "people_counts_skipped": getattr(session.loop.estimator, "counts_skipped", 0),
         },
     }
 

@@ -103,10 +103,8 @@ def new_session() -> LiveSession:
         with open_store(url) as store:
             grow_ranges(store, session_id, report, profile.id if profile else None)
 
-    def estimator() -> PoseEstimator:  # the people count off the frame's thread, gated
-        return PoseEstimator(model, count_in_background=True, watch_scene=True)
-
-    return LiveSession(routine, estimator, recorder_factory, limits, on_finish)
+    return LiveSession(routine, lambda: PoseEstimator(model, count_in_background=True),
+                       recorder_factory, limits, on_finish)
 
 
 wanted = (profile_name, routine_id, model)
