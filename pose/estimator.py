@@ -218,7 +218,7 @@ class PoseEstimator:
         # (the first count within 2 s, the confirming one a second later) and cleared within
         # a second of them leaving, when the counter sees them at once. Through Chromium's
         # video coding it often misses a visitor the first time: the Live page flagged one
-        # pasted into the picture after 4.9-5.5 s and one walking in after 7.0-7.6 s (3
+        # pasted into the picture after 5.1-5.5 s and one walking in after 7.0-7.6 s (3
         # trials each with a fake camera, 2026-12-02). Counting less often alone in a still
         # picture was tried and dropped: it delayed a small visitor the counter finds only
         # now and then by more than it saved (issue 14, 623471d).
