@@ -678,3 +678,31 @@ def test_frames_skipped_before_the_first_one_processed_set_nothing_up():
     session.process(np.zeros((48, 64, 3), np.uint8), 2.1)
     assert session._size == (64, 48) and session.snapshot().frames == 1
     assert session.dropped == 2
+
+
+def test_settle_waits_for_the_people_count_and_the_recorders_queue(tmp_path):
+    """``bench`` measures a live session in rounds: what a round's frames left running is
+    finished (and counted) before the next measurement starts."""
+    from pose.estimator import PoseEstimator
+    from pose.store import open_store
+    from pose.video import read_video
+
+    url = tmp_path / "sessions.db"
+
+    def recorder_factory(width: int, height: int, checker: dict):
+        store = open_store(url)
+        sid = store.start_session("live", "test", routine().id, "full", 0.0, (width, height),
+                                  checker=checker)
+        return sid, store.recorder(sid, batch_s=60.0, owns_store=True)  # writes on flush
+
+    with read_video(sample("tfjs_pose.jpg")) as reader:
+        person = np.ascontiguousarray(next(iter(reader)).rgb)
+    session = LiveSession(routine(), lambda: PoseEstimator(count_in_background=True),
+                          recorder_factory)
+    for n in range(5):
+        session.process(person, n / 30)
+    session.settle()
+    assert session.loop.estimator.people_counts == [1]  # the count of the first frame, done
+    with open_store(url) as store:
+        assert len(store.load_track(session._session_id)) == 5
+    session.close()
