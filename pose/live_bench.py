@@ -462,6 +462,7 @@ def soak_live(clip: Path, model: str = "full", minutes: float = 10.0, settle_s: 
 def format_live(r: dict[str, Any]) -> str:
     """The live figures as a few lines of text."""
     live = r["live"]
+    rounds = ", ".join(f"{x:.3f}" if x is not None else "-" for x in live["round_ratios"])
     return "\n".join([
         f"live       {live['size'][0]}x{live['size'][1]} at {live['camera_fps']:.0f} fps through "
         f"{live['track']}, {live['seconds']:g} s: {live['processed_frames']} frames processed, "
@@ -470,6 +471,7 @@ def format_live(r: dict[str, Any]) -> str:
         f"{r['live_ratio']:.3f} x the raw model ({live['raw_model_ms']:.2f} ms) on the same frames "
         f"at the camera's pace ({live['raw_model_back_to_back_ms'] or float('nan'):.2f} ms back "
         f"to back)",
+        f"rounds     {rounds} x the raw model, each round against the model on its own frames",
         f"live lag   {r['live_lag_ms']} ms median, {live['lag_p95_ms']} ms p95, camera to "
         f"picture out (target {live['lag_target_ms']} ms: a frame interval + the model + 10 ms)",
     ])
