@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from pose.angles import REQUIRED_LANDMARKS
+from pose.checks import joints_of
 from pose.report import Report
 from pose.stretches import SIDES, Catalogue, Limit, Stretch, resolve
 
@@ -81,7 +81,7 @@ def _depth_angle(limit: Limit, side: str, visibility: np.ndarray) -> str:
         return resolve(limit.angle, side)
 
     def seen(name: str) -> float:
-        needed = sorted({i for group in REQUIRED_LANDMARKS[name] for i in group})
+        needed = sorted(set(joints_of(name)))
         return float(visibility[:, needed].mean()) if len(visibility) else 0.0
 
     return max((resolve(limit.angle, s) for s in SIDES), key=seen)
