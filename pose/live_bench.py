@@ -365,11 +365,10 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
     with privacy.native_offline():  # a landmarker of its own: timestamps from the start
         raw_b2b_ms = raw_model_cpu_ms(pictures, processed_pts, model, paced=False)
 
-    def ours_cpu_ms(harness: _Run, run: _Run) -> float:  # the round's, less the harness's
-        return (run.cpu_s - harness.cpu_s / harness.wall_s * run.wall_s) * 1000.0
-
+    # Each round's CPU ms, less what the harness alone costs for as long.
+    ours = [(run.cpu_s - h.cpu_s / h.wall_s * run.wall_s) * 1000.0 for h, run, _ in rounds]
     processed = sum(run.processed for _, run, _ in rounds)
-    live_ms = sum(ours_cpu_ms(h, run) for h, run, _ in rounds) / max(processed, 1)
+    live_ms = sum(ours) / max(processed, 1)
     raw_ms = np.concatenate([r for _, _, r in rounds])
     raw_mean = float(raw_ms.mean()) if raw_ms.size else float("nan")
     lags = np.concatenate([run.lags_s for _, run, _ in rounds]) * 1000.0
@@ -389,9 +388,9 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
             "seconds": seconds,
             "warmup_s": WARMUP_S,
             "rounds": ROUNDS,
-            "round_ratios": [round(ours_cpu_ms(h, run) / max(run.processed, 1)
-                                   / float(r.mean()), 3)
-                             if r.size else None for h, run, r in rounds],
+            "round_ratios": [round(cpu / max(run.processed, 1) / float(r.mean()), 3)
+                             if r.size else None
+                             for cpu, (_, run, r) in zip(ours, rounds, strict=True)],
             "camera_frames": first,
             "processed_frames": sum(len(run.processed_pts) for _, run, _ in rounds),
             "processed_fps": round(processed / wall, 2) if wall > 0 else None,
