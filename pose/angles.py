@@ -77,6 +77,7 @@ from functools import cached_property
 import numpy as np
 
 from pose import landmarks as lm
+from pose import one_frame
 from pose.view import BACK, SIDE, camera_views, facing
 
 SIDES = ("left", "right")
@@ -330,23 +331,39 @@ class LazyAngles(Mapping[str, np.ndarray]):
 
     def __init__(self, image: np.ndarray | None = None, world: np.ndarray | None = None,
                  visibility: np.ndarray | None = None, min_visibility: float = 0.5) -> None:
-        self._body = _Body(_as_frames(image, 2), _as_frames(world, 3), visibility,
-                           min_visibility)
-        self._visible = _visible_mask(self._body.vis, min_visibility)  # (measures, N)
+        image, world = _as_frames(image, 2), _as_frames(world, 3)
+        if image is None and world is None:
+            raise ValueError("need image or world landmarks")
+        n = len(world) if world is not None else len(image)  # type: ignore[arg-type]
+        vis = np.ones((n, lm.N_LANDMARKS)) if visibility is None \
+            else np.asarray(visibility, float).reshape(n, lm.N_LANDMARKS)
+        self._args = (image, world, vis, min_visibility)
+        self._visible = _visible_mask(vis, min_visibility)  # (measures, N)
         # One frame (live): each measure is seen or not as a whole, so the reading is kept
-        # or replaced by NaN without an ``np.where`` per measure (the same values).
-        self._one = self._visible[:, 0].tolist() if self._visible.shape[1] == 1 else None
+        # or replaced by NaN without an ``np.where`` per measure (the same values); and the
+        # big joints are measured in plain floats (``pose.one_frame``, the same numbers).
+        self._one = self._visible[:, 0].tolist() if n == 1 else None
+        self._floats = one_frame.OneFrame.of(world, vis, min_visibility) if n == 1 else None
         self._values: dict[str, np.ndarray] = {}
+
+    @cached_property
+    def _body(self) -> _Body:
+        return _Body(*self._args)
 
     def __getitem__(self, name: str) -> np.ndarray:
         value = self._values.get(name)
         if value is None:
             one = self._one
-            for measured, raw in _MEASURES[name](self._body).items():
-                if one is None:
+            if one is None:
+                for measured, raw in _MEASURES[name](self._body).items():
                     self._values[measured] = np.where(self._visible[_ROW[measured]], raw, np.nan)
-                else:
-                    self._values[measured] = raw if one[_ROW[measured]] else np.full(1, np.nan)
+            else:
+                floats = _IN_FLOATS.get(name) if self._floats is not None else None
+                measures = (getattr(self._floats, floats)() if floats is not None
+                            else _MEASURES[name](self._body))
+                for measured, raw in measures.items():
+                    self._values[measured] = ((np.array([raw]) if floats else raw)
+                                              if one[_ROW[measured]] else np.full(1, np.nan))
             value = self._values[name]
         return value
 
@@ -827,3 +844,12 @@ def first_frame(angles: Mapping[str, np.ndarray]) -> dict[str, float]:
 
 _MEASURES = _measures()
 _ROW = {name: i for i, name in enumerate(ANGLE_NAMES)}
+#: The measures ``pose.one_frame.OneFrame`` works out for one frame, by its method's name.
+_IN_FLOATS = {name: method for method, names in (
+    ("flexions", _FLEXIONS),
+    ("hip_abduction", [f"hip_abduction_{side}" for side in SIDES]),
+    ("knee_flexion", [f"knee_flexion_{side}" for side in SIDES]),
+    ("from_vertical", ["trunk_inclination", "chest_up", "chest_up_shoulders"]),
+    ("inclinations", [f"{kind}_inclination_{side}" for kind in ("thigh", "shank")
+                      for side in SIDES]),
+) for name in names}
