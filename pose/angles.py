@@ -77,7 +77,7 @@ from functools import cached_property
 import numpy as np
 
 from pose import landmarks as lm
-from pose import one_frame
+from pose import one_frame  # which reads this module's names when called, not when imported
 from pose.view import BACK, SIDE, camera_views, facing
 
 SIDES = ("left", "right")
@@ -343,7 +343,7 @@ class LazyAngles(Mapping[str, np.ndarray]):
         # or replaced by NaN without an ``np.where`` per measure (the same values); and the
         # big joints are measured in plain floats (``pose.one_frame``, the same numbers).
         self._one = self._visible[:, 0].tolist() if n == 1 else None
-        self._floats = one_frame.OneFrame.of(world, vis, min_visibility) if n == 1 else None
+        self._frame = one_frame.OneFrame.of(world, vis, min_visibility) if n == 1 else None
         self._values: dict[str, np.ndarray] = {}
 
     @cached_property
@@ -353,17 +353,18 @@ class LazyAngles(Mapping[str, np.ndarray]):
     def __getitem__(self, name: str) -> np.ndarray:
         value = self._values.get(name)
         if value is None:
-            one = self._one
+            group, one = _MEASURES[name], self._one
             if one is None:
-                for measured, raw in _MEASURES[name](self._body).items():
+                for measured, raw in group(self._body).items():
                     self._values[measured] = np.where(self._visible[_ROW[measured]], raw, np.nan)
+                return self._values[name]
+            method = _IN_FLOATS.get(group) if self._frame is not None else None
+            if method is None:
+                readings = group(self._body)
             else:
-                floats = _IN_FLOATS.get(name) if self._floats is not None else None
-                measures = (getattr(self._floats, floats)() if floats is not None
-                            else _MEASURES[name](self._body))
-                for measured, raw in measures.items():
-                    self._values[measured] = ((np.array([raw]) if floats else raw)
-                                              if one[_ROW[measured]] else np.full(1, np.nan))
+                readings = {m: np.array([v]) for m, v in getattr(self._frame, method)().items()}
+            for measured, raw in readings.items():
+                self._values[measured] = raw if one[_ROW[measured]] else np.full(1, np.nan)
             value = self._values[name]
         return value
 
@@ -844,12 +845,7 @@ def first_frame(angles: Mapping[str, np.ndarray]) -> dict[str, float]:
 
 _MEASURES = _measures()
 _ROW = {name: i for i, name in enumerate(ANGLE_NAMES)}
-#: The measures ``pose.one_frame.OneFrame`` works out for one frame, by its method's name.
-_IN_FLOATS = {name: method for method, names in (
-    ("flexions", _FLEXIONS),
-    ("hip_abduction", [f"hip_abduction_{side}" for side in SIDES]),
-    ("knee_flexion", [f"knee_flexion_{side}" for side in SIDES]),
-    ("from_vertical", ["trunk_inclination", "chest_up", "chest_up_shoulders"]),
-    ("inclinations", [f"{kind}_inclination_{side}" for kind in ("thigh", "shank")
-                      for side in SIDES]),
-) for name in names}
+#: The measure groups ``pose.one_frame.OneFrame`` works out for one frame: its method for each.
+_IN_FLOATS = {_m_flexions: "flexions", _m_hip_abduction: "hip_abduction",
+              _m_knee_flexion: "knee_flexion", _m_from_vertical: "from_vertical",
+              _m_inclinations: "inclinations"}

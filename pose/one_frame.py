@@ -1,22 +1,24 @@
 """The angles every live frame reads (the big joints, the trunk's and the legs'
 inclinations) in plain Python floats: what ``pose.angles`` works out for them, operation for
 operation in numpy's own order, so the same numbers to the bit (``tests/test_angles_speed.py``:
-every measure of every frame of the real clips; ``tests/test_one_frame.py``: awkward frames),
-without numpy's cost per call.
+every measure of every other frame of the real clips; ``tests/test_one_frame.py``: awkward
+frames), without numpy's cost per call.
 
 Live, each frame is one pose, and the ballistic watch reads the 11 big joints of every frame
 (``pose.ballistic.BIG_JOINTS``), the checks a few more: through numpy that is a few hundred
 calls on (1, ...) arrays for a few hundred floating-point operations. The 11 big joints took
-314 us a frame through numpy and take 60 us here; the live callback without the model, 1.42-1.51
--> 1.20-1.21 ms a frame (A06 at 640x480; issue 14). Here the arithmetic is Python's (IEEE
-doubles, rounded as numpy's elementwise operations round), and what numpy does its own way is
-taken from numpy:
+314 us a frame through numpy and take 60 us here (A06 at 640x480, 2026-12-02; issue 14).
+Here the arithmetic is Python's (IEEE doubles, rounded as numpy's elementwise operations
+round), and what numpy does its own way is taken from numpy:
 
 * its arccos, arcsin and arctan2, called on floats (numpy's vectorised ones differ from the C
-  library's ``math.acos`` and kin in the last bit for 7-9 % of arguments on this machine; on a
-  float numpy runs the same loop as on an array);
+  library's ``math.acos`` and kin in the last bit for 7-10 % of arguments on this machine; on
+  a float numpy runs the same loop as on an array);
 * the order of a 3-vector dot product's sum: ``np.einsum`` adds the x and z products first,
-  then y (``_dot``); sums of squares (``np.add.reduce``) go x, y, z.
+  then y (``_dot``); sums of squares (``np.add.reduce``) go x, y, z. That order is numpy's
+  build's (its vector lanes, no fused multiply-add): a numpy that sums otherwise, as one for
+  another processor may, is found out at the first frame (``agrees_with_numpy``) and every
+  frame is then measured through numpy.
 
 A frame without world landmarks (the image-only fallback) is not measured here:
 ``OneFrame.of`` gives None and ``pose.angles`` works it out as for any block.
@@ -24,6 +26,7 @@ A frame without world landmarks (the image-only fallback) is not measured here:
 
 from __future__ import annotations
 
+import functools
 import math
 from functools import cached_property
 
@@ -38,6 +41,22 @@ _NAN = float("nan")
 _NAN3: Vec = (_NAN, _NAN, _NAN)
 _DEG = 180.0 / math.pi  # numpy's ``degrees`` multiplies by this, as ``math.degrees`` does
 _arccos, _arcsin, _arctan2 = np.arccos, np.arcsin, np.arctan2
+
+
+@functools.cache
+def agrees_with_numpy() -> bool:
+    """Whether ``_dot`` sums as this numpy's ``pose.angles._dot`` does, checked once on
+    products whose rounding tells the orders apart (x + y first loses the 1 in 1e16 + 1 - 1e16;
+    a fused multiply-add keeps what a product rounds away; three -0.0 products sum to +0.0)
+    and on random vectors."""
+    rng = np.random.default_rng(0)
+    a = np.concatenate([[[1e16, 1.0, -1e16], [0.0, 0.0, 0.0], [1.0 + 2**-30, 1.0, -1.0]],
+                        rng.normal(size=(64, 3))])
+    b = np.concatenate([[[1.0, 1.0, 1.0], [-1.0, -1.0, -1.0], [1.0 - 2**-30, -1.0, 1.0]],
+                        rng.normal(size=(64, 3))])
+    want = angles._dot(a, b)
+    got = np.array([_dot(u, v) for u, v in zip(a.tolist(), b.tolist(), strict=True)])
+    return got.tobytes() == want.tobytes()
 
 
 def _sub(a: Vec, b: Vec) -> Vec:
@@ -115,9 +134,13 @@ class OneFrame:
     def of(cls, world: np.ndarray | None, visibility: np.ndarray, min_visibility: float
            ) -> OneFrame | None:
         """From a (1, 33, 3) block of world landmarks and its (1, 33) visibility; None without
-        world landmarks, or with any not finite (the image-only fallback)."""
-        if world is None or not np.isfinite(world).all():
+        world landmarks, with any not finite (the image-only fallback), or where this numpy's
+        arithmetic is not ``_dot``'s (``agrees_with_numpy``). Raises ``ValueError`` on a block
+        of another shape."""
+        if world is None or not np.isfinite(world).all() or not agrees_with_numpy():
             return None
+        if world.shape != (1, lm.N_LANDMARKS, 3):
+            raise ValueError(f"expected one frame's world landmarks (1, 33, 3), got {world.shape}")
         return cls(world[0].tolist(), (visibility[0] >= min_visibility).tolist())
 
     def _point(self, i: int) -> Vec:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pose import angles
+from pose import angles, one_frame
 from pose import landmarks as lm
 from pose.ballistic import BIG_JOINTS
 
@@ -70,3 +70,25 @@ def test_a_frame_without_world_landmarks_is_measured_on_the_image():
         one = angles.LazyAngles(image[i], world[i], vis[i])
         for name in BIG_JOINTS:
             assert same(one[name], whole[name][i:i + 1]), (i, name)
+
+
+def test_a_numpy_that_sums_otherwise_measures_every_frame_itself(monkeypatch):
+    """Where this numpy's dot product is not ``_dot``'s (another build, another processor),
+    the floats are not used: every measure goes through numpy, the same as the block."""
+    monkeypatch.setattr(one_frame, "_dot", lambda a, b: (a[0] * b[0] + a[1] * b[1]) + a[2] * b[2])
+    one_frame.agrees_with_numpy.cache_clear()
+    try:
+        assert not one_frame.agrees_with_numpy()
+        image, world, vis = awkward_frames(30)
+        whole = angles.joint_angles(image, world, vis)
+        for i in range(len(world)):
+            one = angles.LazyAngles(image[i], world[i], vis[i])
+            for name in angles.ANGLE_NAMES:
+                assert same(one[name], whole[name][i:i + 1]), (i, name)
+    finally:
+        one_frame.agrees_with_numpy.cache_clear()
+
+
+def test_one_frame_takes_one_frame():
+    with pytest.raises(ValueError, match="one frame"):
+        one_frame.OneFrame.of(np.zeros((2, lm.N_LANDMARKS, 3)), np.ones((2, lm.N_LANDMARKS)), 0.5)
