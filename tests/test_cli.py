@@ -131,8 +131,9 @@ def test_an_analysis_the_store_cannot_take_is_still_written(tmp_path):
                      "BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END")
     result = run("analyze", str(sample(A03)), "--out", str(out), "--save", "--db", str(db))
     assert result.returncode == 2, result.stdout + result.stderr
-    (line,) = result.stderr.strip().splitlines()
-    assert str(db) in line and str(out / "frames.csv") in line
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr  # seen once with more (CI, 2026-12-02): show them
+    assert str(db) in lines[0] and str(out / "frames.csv") in lines[0]
     assert (out / "frames.csv").stat().st_size > 0 and (out / "report.json").is_file()
 
 
