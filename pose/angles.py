@@ -402,13 +402,11 @@ class _Body:
     several measures share, each worked out once when first needed."""
 
     def __init__(self, image: np.ndarray | None, world: np.ndarray | None,
-                 visibility: np.ndarray | None, min_visibility: float) -> None:
+                 visibility: np.ndarray, min_visibility: float) -> None:
+        """``visibility`` (N, 33), as ``LazyAngles`` shapes it."""
         self.image = image
         self.p, self.flat = p, flat = _points(image, world)
-        n = len(p)
-        vis = np.ones((n, lm.N_LANDMARKS)) if visibility is None \
-            else np.asarray(visibility, float)
-        self.vis = vis.reshape(n, lm.N_LANDMARKS)
+        self.vis = visibility
         self.min_visibility = min_visibility
         self.hip_mid, self.sh_mid = _mid(p, _HIPS), _mid(p, _SHOULDERS)
         self.up, self.left, self.forward = _body_axes(p, flat, self.hip_mid, self.sh_mid)

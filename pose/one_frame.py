@@ -70,9 +70,18 @@ def _dot(a: Vec, b: Vec) -> float:
     return ((a[0] * b[0] + a[2] * b[2]) + a[1] * b[1]) + 0.0
 
 
+def _neg(v: Vec) -> Vec:
+    return (-v[0], -v[1], -v[2])
+
+
+def _norm(v: Vec) -> float:
+    """``pose.angles._norm``: the squares summed x, y, z (``np.add.reduce``)."""
+    return math.sqrt((v[0] * v[0] + v[1] * v[1]) + v[2] * v[2])
+
+
 def _unit(v: Vec) -> Vec:
     """``pose.angles._unit``: NaN where the length is 1e-9 or less (or NaN)."""
-    norm = math.sqrt((v[0] * v[0] + v[1] * v[1]) + v[2] * v[2])
+    norm = _norm(v)
     return (v[0] / norm, v[1] / norm, v[2] / norm) if norm > 1e-9 else _NAN3
 
 
@@ -167,7 +176,7 @@ class OneFrame:
     @cached_property
     def _outward(self) -> tuple[Vec, Vec]:
         left = self.axes[1]
-        return left, (-left[0], -left[1], -left[2])
+        return left, _neg(left)
 
     def _bone(self, start: int, end: int) -> Vec:
         return _sub(self._point(end), self._point(start))
@@ -178,11 +187,11 @@ class OneFrame:
     def flexions(self) -> dict[str, float]:
         """``pose.angles._m_flexions``: hip flexion, shoulder flexion and abduction."""
         up, _, forward = self.axes
-        down = (-up[0], -up[1], -up[2])
+        down = _neg(up)
         thighs = [self._bone(hip, knee) for hip, knee, *_ in self._SIDES]
         arms = [self._bone(sh, el) for *_, sh, el in self._SIDES]
         out = {}
-        for s, side in enumerate(("left", "right")):
+        for s, side in enumerate(angles.SIDES):
             out[f"hip_flexion_{side}"] = _in_plane(thighs[s], down, forward, -180.0)
             out[f"shoulder_flexion_{side}"] = _in_plane(arms[s], down, forward, -90.0)
             out[f"shoulder_abduction_{side}"] = _in_plane(arms[s], down, self._outward[s],
@@ -192,7 +201,7 @@ class OneFrame:
     def hip_abduction(self) -> dict[str, float]:
         """``pose.angles._m_hip_abduction``."""
         out = {}
-        for s, side in enumerate(("left", "right")):
+        for s, side in enumerate(angles.SIDES):
             hip, knee = self._SIDES[s][:2]
             sine = _clip(_dot(_unit(self._bone(hip, knee)), self._outward[s]), -1.0, 1.0)
             out[f"hip_abduction_{side}"] = float(_arcsin(sine)) * _DEG
@@ -211,7 +220,7 @@ class OneFrame:
     def inclinations(self) -> dict[str, float]:
         """``pose.angles._m_inclinations``: thighs and shanks against straight down."""
         out = {}
-        for s, side in enumerate(("left", "right")):
+        for s, side in enumerate(angles.SIDES):
             hip, knee, ankle = self._SIDES[s][:3]
             out[f"thigh_inclination_{side}"] = _degrees_acos(_unit(self._bone(hip, knee))[1])
             out[f"shank_inclination_{side}"] = _degrees_acos(_unit(self._bone(knee, ankle))[1])
@@ -221,7 +230,7 @@ class OneFrame:
         """``pose.angles._m_knee_flexion``, with ``restored_knee_flexion``'s shortened bones."""
         legs = [(self._point(h), self._point(k), self._point(a)) for h, k, a, *_ in self._SIDES]
         out = {f"knee_flexion_{side}": 180.0 - _between(_sub(hip, knee), _sub(ankle, knee))
-               for side, (hip, knee, ankle) in zip(("left", "right"), legs, strict=True)}
+               for side, (hip, knee, ankle) in zip(angles.SIDES, legs, strict=True)}
         for side, (knee, weight) in self._restored_knees(legs).items():
             name = f"knee_flexion_{side}"
             out[name] = out[name] + weight * (knee - out[name])
@@ -232,18 +241,15 @@ class OneFrame:
         {side: (flexion, weight)}. Empty when no leg bone is shortened (nearly always)."""
         upper = [_sub(knee, hip) for hip, knee, _ in legs]
         lower = [_sub(ankle, knee) for _, knee, ankle in legs]
-        lengths = [[math.sqrt((b[0] * b[0] + b[1] * b[1]) + b[2] * b[2]) for b in bones]
-                   for bones in (upper, lower)]
-        if not all(0.0 < x < math.inf for x in lengths[0] + lengths[1]):
+        u, v = [_norm(b) for b in upper], [_norm(b) for b in lower]
+        if not all(0.0 < x < math.inf for x in u + v):
             return self._restored_knees_by_numpy()
         seen = self.seen
         limb_seen = [seen[h] and seen[k] and seen[a] for h, k, a, *_ in self._SIDES]
         first, full = angles.SHORTENED
         out: dict[str, tuple[float, float]] = {}
-        forward = self.axes[2]
-        back = (-forward[0], -forward[1], -forward[2])
-        for s, side in enumerate(("left", "right")):
-            u, v = lengths[0], lengths[1]
+        back = _neg(self.axes[2])
+        for s, side in enumerate(angles.SIDES):
             ratio = min(u[s] / u[1 - s], v[s] / v[1 - s])
             weight = _clip((first - ratio) / (first - full), 0.0, 1.0)
             if not limb_seen[1 - s] or weight == 0.0:
@@ -257,8 +263,7 @@ class OneFrame:
             pick = 0 if folds[0] >= folds[1] else 1
             best, other = folds[pick], folds[1 - pick]
             if best >= angles.FOLDS_BACK and other <= 0.0:
-                below = (-up[0], -up[1], -up[2])
-                out[side] = (180.0 - _between(below, lows[pick]), weight)
+                out[side] = (180.0 - _between(_neg(up), lows[pick]), weight)
         return out
 
     def _restored_knees_by_numpy(self) -> dict[str, tuple[float, float]]:
