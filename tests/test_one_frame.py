@@ -1,5 +1,5 @@
 """One live frame's big joints in plain floats (``pose.one_frame``) are ``pose.angles``' own
-numbers to the bit: on awkward frames here, and on every frame of the real clips in
+numbers to the bit: on awkward frames here, and on every other frame of the real clips in
 ``tests/test_angles_speed.py``."""
 
 from __future__ import annotations
