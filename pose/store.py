@@ -971,6 +971,9 @@ class Recorder:
         self.batch_s = float(batch_s)
         self._idx = itertools.count(first_idx)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        # Set by ``flush`` and ``close``: the writer waits out a batch on this, not on the
+        # queue, so the frames queued meanwhile (30 a second) wake no thread.
+        self._hurry = threading.Event()
         self._errors: list[str] = []
         self.error: str | None = None
         """Why recording stopped (one line naming the file and the fix); None while it runs."""
@@ -1008,6 +1011,7 @@ class Recorder:
         if self._thread.is_alive():
             done = threading.Event()
             self._queue.put(done)
+            self._hurry.set()
             done.wait()
         self._raise_errors()
 
@@ -1023,6 +1027,7 @@ class Recorder:
             return
         self._closed = True
         self._queue.put(_Ending(time.time() if ended_at is None else float(ended_at), results))
+        self._hurry.set()
         self._thread.join()
         self._conn.close()
         self.store.recorder_closed(self)
@@ -1059,22 +1064,24 @@ class Recorder:
                 return
 
     def _collect(self) -> tuple[list[Any], list[threading.Event], _Ending | None]:
-        """Block for the first item, then gather more until ``batch_s`` after it has passed,
-        a flush is asked for, or the recorder is closing."""
+        """Block for the first item, then gather what arrives until ``batch_s`` after it has
+        passed, a flush is asked for, or the recorder is closing. Within a batch the writer
+        sleeps rather than waiting on the queue, so a frame's put wakes no thread: waking the
+        writer at every frame cost the live callback 0.1 ms of CPU a frame and the writer
+        0.025 (the callback without the model, 1.07 -> 0.92 ms a frame, on this 2-core
+        machine; issue 14)."""
         items: list[Any] = []
         item = self._queue.get()
-        deadline = time.monotonic() + self.batch_s
+        self._hurry.wait(self.batch_s)
+        self._hurry.clear()
         while True:
             if isinstance(item, threading.Event):
                 return items, [item], None
             if isinstance(item, _Ending):
                 return items, [], item
             items.append(item)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return items, [], None
             try:
-                item = self._queue.get(timeout=remaining)
+                item = self._queue.get_nowait()
             except queue.Empty:
                 return items, [], None
 
