@@ -48,8 +48,10 @@ def skeleton_strokes(image_px: np.ndarray, visibility: np.ndarray,
     last. Landmarks the model only guessed are left out. The one description behind the RGB
     overlay and the live page's yuv420p one (``pose.draw_yuv``)."""
     seen = np.asarray(visibility) >= min_visibility
-    pts = np.round(np.nan_to_num(image_px, nan=-1)).astype(np.int32)
-    ends = _BONE_ENDS[seen[_BONE_ENDS].all(axis=1)]
+    pts = np.rint(image_px)
+    pts[np.isnan(pts)] = -1  # a guess the model left out (no warning from the cast)
+    pts = pts.astype(np.int32)
+    ends = _BONE_ENDS[seen[_BONE_FROM] & seen[_BONE_TO]]
     joints = _PART_INDEX[seen[_PART_INDEX]]
     if not joint_colours:
         return Strokes(pts[ends], [colour] * len(ends), pts[joints], [colour] * len(joints))
@@ -75,6 +77,7 @@ def _highlighted_last(items: np.ndarray, colours: list[RGB],
 
 
 _BONE_ENDS = np.array(lm.SKELETON, dtype=np.intp)  # (bones, 2) landmark indices
+_BONE_FROM, _BONE_TO = _BONE_ENDS.T.copy()  # (bones,) each: the two ends' indices
 _PART_INDEX = np.array(sorted(lm.PART), dtype=np.intp)  # the named joints, dotted
 
 

@@ -98,9 +98,14 @@ class PoseFrame:
         larger of their extent across and down, as a share of the frame's width and height;
         NaN (unknown) with fewer than ``SPAN_MIN_SEEN`` seen, too little of a body to size it.
         Worked out once a frame (every stretch's check asks); a block of frames has it from
-        ``spans``, the same numbers at once."""
-        return float(spans(self.image[None], self.visibility[None],
-                           np.array([self.size]))[0])
+        ``spans``, the same numbers at once. Here, ``spans``'s arithmetic on the seen
+        landmarks alone: half its numpy calls, which are what one frame's span costs."""
+        seen = self.visibility >= 0.5
+        if np.count_nonzero(seen) < SPAN_MIN_SEEN:
+            return float("nan")
+        seen_px = self.image[seen]
+        share = (seen_px.max(axis=0) - seen_px.min(axis=0)) / np.maximum(self.size, 1)
+        return float(share.max())
 
 
 def extents(image: np.ndarray, visibility: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import threading
 import time
 from collections import deque
@@ -211,7 +212,9 @@ class LiveSession:
         self._last_t = -np.inf  # camera time of the latest frame
         self._skipping_since: float | None = None  # camera time of the first frame skipped
         self._ready_at: float | None = None  # time.monotonic() when the last frame was done
-        self._dark = False  # the latest picture is too dark to find anyone in (DARK_LUMA)
+        # Whether the latest picture is too dark to find anyone in (DARK_LUMA): asked only
+        # when no one was found, so worked out only then.
+        self._dark: Callable[[], bool] = lambda: False
         self._last_out: av.VideoFrame | None = None  # the picture last sent on
         self._view = PlayerView()
         self._timecode = timecode.wanted()
@@ -386,7 +389,7 @@ class LiveSession:
     def _process_rgb(self, rgb: np.ndarray, tick: Tick, own: bool) -> np.ndarray:
         """An (H, W, 3) RGB camera picture, at ``tick``, through the pipeline: the picture with
         the overlay (with ``own``, drawn into ``rgb`` itself, an array nobody else holds)."""
-        self._dark = too_dark_rgb(rgb)
+        self._dark = functools.partial(too_dark_rgb, rgb)
         return self._render(rgb, self._step_image(rgb, tick), own)
 
     def _step_image(self, rgb: np.ndarray, tick: Tick) -> FrameResult:
@@ -421,8 +424,7 @@ class LiveSession:
         if i420 is None:
             return rgb_to_frame(self._process_rgb(frame_to_rgb(frame), tick, own=True))
         rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)  # a new contiguous array: the model's
-        # A sparse sample of the luma plane is enough to tell a dark room (~10 us).
-        self._dark = float(i420[:frame.height:8, ::8].mean()) < DARK_LUMA
+        self._dark = functools.partial(too_dark_i420, i420)
         return self._render_yuv(i420, self._step_image(rgb, tick))
 
     def process_pose(self, pose: PoseFrame | None, t_s: float | None = None,
@@ -461,7 +463,7 @@ class LiveSession:
             for e in events:
                 self._recorder.add_event(e)
         self._view = self.player.view()
-        if result.pose is None and self._dark and self._view.cue == NOT_SEEN:
+        if result.pose is None and self._view.cue == NOT_SEEN and self._dark():
             self._view = dataclasses.replace(self._view, cue=TOO_DARK)
         self._publish(result, events, self._view)
         return result
@@ -530,7 +532,7 @@ class LiveSession:
         camera_due = None if view.phase not in (POSITION, HOLD, CYCLES) or view.paused else \
             (coach.step.stretch, side, pose.image if pose else None,
              pose.visibility if pose else None, pose.people if pose else 0,
-             pose.span if pose else 0.0, pose is None and self._dark)
+             pose.span if pose else 0.0, pose is None and self._dark())
         said = self.voice.update(result.t_s, view, events)
         now = time.monotonic()
         self._recent.append(now)
@@ -674,6 +676,12 @@ def too_dark_rgb(rgb: np.ndarray) -> bool:
 
 
 _LUMA = np.array([0.257, 0.504, 0.098], np.float32)  # BT.601 RGB -> Y (16-235)
+
+
+def too_dark_i420(i420: np.ndarray) -> bool:
+    """Whether a (H * 3 / 2, W) uint8 I420 picture's mean luma, on a sparse sample (enough to
+    tell a dark room), is below ``DARK_LUMA``."""
+    return float(i420[:i420.shape[0] * 2 // 3:8, ::8].mean()) < DARK_LUMA
 
 
 def frame_to_i420(frame: av.VideoFrame) -> np.ndarray | None:
