@@ -269,7 +269,7 @@ def test_rgb_to_frame_keeps_odd_sizes_as_rgb():
 def test_live_bench_figures_through_the_track(tmp_path):
     from pose.live_bench import bench_live
 
-    r = bench_live(sample(A03), model="lite", seconds=1.0, say=lambda _: None)
+    r = bench_live(sample(A03), model="lite", seconds=1.0, say=lambda _: None, raw_warmup_s=0.5)
     live = r["live"]
     for key in ("live_ms", "live_ratio", "live_lag_ms", "dropped_frames"):
         assert r[key] is not None
@@ -294,6 +294,22 @@ def test_the_raw_model_reference_is_handed_frames_at_the_camera_pace():
     back_to_back = raw_model_cpu_ms(pictures, eight_seconds, "lite", paced=False)
     assert time.perf_counter() - w0 < 6.0  # as soon as the model is free
     assert len(paced) == 20 and len(back_to_back) == 81 and (paced > 0).all()
+
+
+def test_the_raw_model_warms_up_and_the_frames_after_keep_their_spacing():
+    from pose.live_bench import VIDEO_CLOCK, RawModel
+
+    pictures = camera_pictures(sample(A03), frames=4, size=(160, 120))
+    with RawModel(pictures, "lite") as raw:
+        w0 = time.perf_counter()
+        raw.warm_up(0.5)
+        assert time.perf_counter() - w0 >= 14 / 30  # 15 frames at the camera's pace
+        warmed = raw.last_timestamp_ms
+        assert warmed == 467  # the 15th frame, 14 / 30 s
+        # The measured frames, numbered from 0 again, follow a second later, 100 ms apart
+        # (not squeezed 1 ms apart behind the warm-up's timestamps).
+        assert len(raw.cpu_ms([0, VIDEO_CLOCK // 10])) == 2
+        assert raw.last_timestamp_ms == warmed + 1000 + 100
 
 
 def test_camera_pictures_play_back_and_forth():
