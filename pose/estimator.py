@@ -17,12 +17,13 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
+import cv2
 import numpy as np
 
 from pose import privacy
 from pose.errors import ModelError
 from pose.landmarks import PoseFrame
-from pose.model import verified_bundle
+from pose.model import verified_bundle, verified_person_detector
 
 #: Modules ``import mediapipe`` executes that StretchCheck never calls: its drawing helpers
 #: (which import matplotlib.pyplot) and its audio tasks (sounddevice). ``python -X importtime``:
@@ -35,6 +36,14 @@ UNUSED_MODULES = frozenset({"mediapipe.tasks.python.vision.drawing_utils",
 
 #: Alone in view, the people count runs this many times less often than its set rate.
 CALM_COUNT_FACTOR = 2
+#: The people count's first look: the person detector alone finds people at or above this score,
+#: and only when it finds two or more does the whole landmarker count them. The landmarker counts
+#: a person only from a detection of this same detector scoring at least its own 0.6, so 0.5
+#: leaves room for the two pictures' small resampling differences: on 400 pictures with a second
+#: person pasted in at 25-100 % of the height (A01-A03, A06, tfjs_pose.jpg), the second best
+#: detection scored >= 0.62 wherever the landmarker counted two (33 pictures), and the detector
+#: alone found two at 0.6 exactly where the landmarker did (2026-12-02).
+FIRST_LOOK_SCORE = 0.5
 
 
 class _LazyFinder(importlib.abc.MetaPathFinder):
@@ -120,6 +129,31 @@ def _landmarker(model: str, mode, num_poses: int, min_confidence: float):
         raise ModelError(f"the pose model {model} could not be loaded: {exc}") from None
 
 
+def _person_detector(min_score: float):
+    """MediaPipe's ``ObjectDetector`` on the packaged person detector (image mode)."""
+    _import_mediapipe()
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    options = vision.ObjectDetectorOptions(
+        base_options=BaseOptions(model_asset_buffer=verified_person_detector()),
+        running_mode=vision.RunningMode.IMAGE, score_threshold=min_score, max_results=4)
+    try:
+        with _quiet_native_stderr():
+            return vision.ObjectDetector.create_from_options(options)
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(f"the person detector could not be loaded: {exc}") from None
+
+
+def letterboxed(rgb: np.ndarray) -> np.ndarray:
+    """An (H, W, 3) picture centred on a black square (S, S, 3), S = max(H, W): what the pose
+    model's own detector sees (it letterboxes with zeros), for a detector that stretches its
+    input to its square instead."""
+    h, w = rgb.shape[:2]
+    top, left = (max(h, w) - h) // 2, (max(h, w) - w) // 2
+    return cv2.copyMakeBorder(rgb, top, max(h, w) - h - top, left, max(h, w) - w - left,
+                              cv2.BORDER_CONSTANT, value=0)
+
+
 class PoseEstimator:
     """Runs the pose model on RGB frames in video mode.
 
@@ -128,8 +162,9 @@ class PoseEstimator:
     tracking expects strictly increasing timestamps spaced like the frames.
 
     Other people in view are counted every ``count_people_every_s`` seconds of session time
-    (None: never; ``CALM_COUNT_FACTOR`` times less often while the last count saw one person)
-    by a second landmarker in image mode. With ``count_in_background`` (live)
+    (None: never; ``CALM_COUNT_FACTOR`` times less often while the last count saw one person):
+    the person detector alone first, and a second landmarker in image mode only when it finds
+    two or more (``FIRST_LOOK_SCORE``). With ``count_in_background`` (live)
     that count runs on a thread of its own, so the frame that falls due does not wait for it
     (it cost 28 ms, a dropped frame and a lag spike once a second, issue 14): its result
     counts from the first frame after it finished. Without it (files) the count runs in
@@ -149,11 +184,12 @@ class PoseEstimator:
         # One tracked person: tracking from frame to frame is what makes the landmarks accurate
         # (asking video mode for two people re-detects every frame and raised A01's error from
         # 5.9 to 7.3 px). Other people are counted apart, once a second, in image mode.
-        self._landmarker = self._counter = None
+        self._landmarker = self._counter = self._first_look = None
         try:
             self._landmarker = _landmarker(model, vision.RunningMode.VIDEO, 1, min_confidence)
-            self._counter = (_landmarker(model, vision.RunningMode.IMAGE, 4, 0.6)
-                             if count_people_every_s else None)
+            if count_people_every_s:
+                self._counter = _landmarker(model, vision.RunningMode.IMAGE, 4, 0.6)
+                self._first_look = _person_detector(FIRST_LOOK_SCORE)
         except BaseException:
             self.close()
             raise
@@ -210,10 +246,10 @@ class PoseEstimator:
         if self._counting is not None and self._counting.done():
             self._tally(self._counting.result())
             self._counting = None
-        # Alone in view, count half as often: one person is the usual answer, and the count
-        # costs as much as the model (17-20 ms a count at 640x480, ~0.6 ms a frame at once a
-        # second, more than any step of ours; downscaling the picture saves nothing, the
-        # detector works on its own small input). Once a count saw several, the next follows
+        # Alone in view, count half as often: one person is the usual answer, and a count
+        # costs most of a model's frame (the detector's ~14 ms at 640x480, ~0.25 ms a frame at
+        # once every 2 s; downscaling the picture saves nothing, the detector works on its own
+        # small input). Once a count saw several, the next follows
         # at the full rate, so several people are flagged 2-3 s after the second one walks in
         # (the first count within 2 s, the confirming one a second later) and cleared within
         # a second of them leaving, when the counter sees them at once. Through Chromium's
@@ -233,8 +269,19 @@ class PoseEstimator:
         return 2 if self._crowd_checks >= 2 else 1
 
     def _count(self, image) -> int:
-        counter = self._counter
-        return len(counter.detect(image).pose_landmarks) if counter is not None else 0
+        """People in ``image`` (an ``mp.Image``). The person detector alone costs ~14 ms where
+        the landmarker in image mode costs ~32 (its detector, then the landmarks of each person
+        found: A06 at 640x480, 2026-12-02), so it looks first; where it finds fewer than two
+        the landmarker could not count two either (``FIRST_LOOK_SCORE``), and where it finds
+        two or more the landmarker's count is the answer."""
+        counter, first_look = self._counter, self._first_look
+        if counter is None or first_look is None:
+            return 0
+        mp = _import_mediapipe()
+        square = mp.Image(image_format=mp.ImageFormat.SRGB,
+                          data=letterboxed(image.numpy_view()))
+        found = len(first_look.detect(square).detections)
+        return found if found < 2 else len(counter.detect(image).pose_landmarks)
 
     def _tally(self, found: int) -> None:
         self.people_counts.append(found)
@@ -253,7 +300,7 @@ class PoseEstimator:
             if thread is not None:
                 self._count_thread = None
                 thread.shutdown(wait=True)  # a count under way ends before its counter closes
-            for name in ("_landmarker", "_counter"):
+            for name in ("_landmarker", "_counter", "_first_look"):
                 task = getattr(self, name, None)
                 if task is not None:
                     setattr(self, name, None)

@@ -1,7 +1,8 @@
 """The packaged pose models: where they are, and proof they are the right bytes.
 
-Both bundles ship inside the package (``pose/models/``) so nothing is fetched at run time.
-``stretchcheck models build`` rebuilds them from registry packages (see ``pose.model_build``).
+Both bundles and the people count's person detector ship inside the package (``pose/models/``)
+so nothing is fetched at run time. ``stretchcheck models build`` rebuilds them from registry
+packages (see ``pose.model_build``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ SHA256 = {
     "full": "a052fb5f648d2082c6bd3db6592e837f9b1931fab45390a23d7a8fd6e531a805",
     "lite": "a8f0e0265de9666022b5336ba18dd257b9ff176c152175bdcd5409dbe0e91ee1",
 }
+
+#: The bundles' person detector alone, with the metadata MediaPipe's ``ObjectDetector`` needs
+#: (``pose.model_build.build_person_detector``): the people count's first look.
+PERSON_DETECTOR = "person_detector.tflite"
+PERSON_DETECTOR_SHA256 = "81c1ed93744a655807ff52fdfb17a45b773cd949623211f4a15703ac3fb34dba"
 
 _FIX = "reinstall StretchCheck (pip install -e .) or rebuild it with `stretchcheck models build`"
 
@@ -44,10 +50,19 @@ def verified_bundle(variant: str) -> bytes:
 
     Raises ``ModelError`` naming the fix when the file is missing or altered.
     """
-    path = bundle_path(variant)
+    return _verified(bundle_path(variant), SHA256[variant], f"pose model {variant}")
+
+
+@cache
+def verified_person_detector() -> bytes:
+    """``PERSON_DETECTOR``'s bytes, checked like ``verified_bundle`` (same errors)."""
+    return _verified(MODELS_DIR / PERSON_DETECTOR, PERSON_DETECTOR_SHA256, "the person detector")
+
+
+def _verified(path: Path, sha256: str, what: str) -> bytes:
     if not path.is_file():
-        raise ModelError(f"pose model {variant} is missing ({path}): {_FIX}")
+        raise ModelError(f"{what} is missing ({path}): {_FIX}")
     data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != SHA256[variant]:
-        raise ModelError(f"pose model {variant} is damaged (sha256 differs): {_FIX}")
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ModelError(f"{what} is damaged (sha256 differs): {_FIX}")
     return data

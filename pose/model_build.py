@@ -1,4 +1,5 @@
-"""Rebuild the pose bundles (``pose_landmarker_{full,lite}.task``) byte for byte from registries.
+"""Rebuild the pose bundles (``pose_landmarker_{full,lite}.task``) and the people count's person
+detector (``person_detector.tflite``) byte for byte from registries.
 
 A MediaPipe Tasks pose bundle is a zip of two stored members, each starting on a 64-byte boundary:
 
@@ -14,6 +15,11 @@ fetched with pip like the wheel, and the writer runs in an isolated CPython 3.11
 (``-I -S``: no site-packages) whose import path holds only those three packages. That keeps the
 result independent of whatever is installed in the running environment, and keeps the old
 writer (which belongs with protobuf < 5) out of this process.
+
+The person detector is the bundles' detector with the metadata MediaPipe's ``ObjectDetector``
+needs for a model that leaves its boxes undecoded (SSD anchors, how to decode its tensors), written
+by the same writer: ``pose.estimator`` runs it alone to count people for a fraction of a whole
+landmarker's cost.
 
 Every input model and the finished bundle are checked against pinned sha256 values, so a build
 either reproduces the released bundle exactly or raises :class:`ModelBuildError`.
@@ -46,6 +52,9 @@ EXPECTED_SHA256 = {
     "lite": "a8f0e0265de9666022b5336ba18dd257b9ff176c152175bdcd5409dbe0e91ee1",
 }
 VARIANTS = tuple(EXPECTED_SHA256)
+#: sha256 of the person detector a build must reproduce (the released
+#: ``pose/models/person_detector.tflite``).
+PERSON_DETECTOR_SHA256 = "81c1ed93744a655807ff52fdfb17a45b773cd949623211f4a15703ac3fb34dba"
 
 # --- Registry inputs -------------------------------------------------------------------------
 
@@ -132,6 +141,68 @@ with open(job["model_out"], "wb") as f:
     f.write(model)
 """
 
+# --- Person-detector metadata (for MediaPipe's ObjectDetector) ---------------------------------
+
+# The BlazePose detector's decoding, as MediaPipe's pose detector graph configures it
+# (mediapipe/tasks/cc/vision/pose_detector/pose_detector_graph.cc, from
+# mediapipe/modules/pose_detection/pose_detection_cpu.pbtxt): a 224x224 input in -1..1, 2254
+# anchors from 5 layers of strides 8, 16, 32, 32, 32 (scales 0.1484375-0.75, two anchors a cell,
+# fixed size), 12 values a box (centre, size, 4 keypoints) and one sigmoid score.
+_DETECTOR_INPUT = 224
+_DETECTOR_STRIDES = (8, 16, 32, 32, 32)
+_DETECTOR_DECODING = {
+    "num_classes": 1, "num_boxes": 2254, "num_coords": 12, "keypoint_coord_offset": 4,
+    "num_keypoints": 4, "num_values_per_keypoint": 2, "x_scale": 224.0, "y_scale": 224.0,
+    "w_scale": 224.0, "h_scale": 224.0, "apply_exponential_on_box_size": False,
+    "sigmoid_score": True,
+}
+# Input 0..255 RGB -> -1..1, as the pose detector graph feeds it.
+_DETECTOR_NORM_MEAN = [127.5]
+_DETECTOR_NORM_STD = [127.5]
+
+
+def detector_anchors() -> list[tuple[float, float]]:
+    """The pose detector's 2254 SSD anchor centres (x, y) in 0..1 of its input, in the order of
+    its output rows: MediaPipe's ``SsdAnchorsCalculator`` with the options above (layers of one
+    stride share a grid, each layer adding two anchors a cell; fixed-size anchors)."""
+    anchors: list[tuple[float, float]] = []
+    layer = 0
+    while layer < len(_DETECTOR_STRIDES):
+        same = layer
+        while same < len(_DETECTOR_STRIDES) and _DETECTOR_STRIDES[same] == _DETECTOR_STRIDES[layer]:
+            same += 1
+        cells = -(-_DETECTOR_INPUT // _DETECTOR_STRIDES[layer])
+        per_cell = 2 * (same - layer)
+        anchors += [((x + 0.5) / cells, (y + 0.5) / cells)
+                    for y in range(cells) for x in range(cells) for _ in range(per_cell)]
+        layer = same
+    return anchors
+
+
+#: Runs in the isolated child interpreter; argv[1] is a JSON job (see `_add_detector_metadata`).
+#: The Tasks decoder reads a box as (y, x, h, w) while this detector writes (x, y, w, h), so the
+#: anchors go in transposed: every box then comes out transposed, which leaves the scores and
+#: the overlaps that non-maximum suppression compares as they are (the count is what is used).
+_DETECTOR_WRITER_SCRIPT = """\
+import json, sys
+job = json.loads(sys.argv[1])
+sys.path[:0] = job["path"]
+from mediapipe.tasks.python.metadata.metadata_writers import metadata_info
+from mediapipe.tasks.python.metadata.metadata_writers import object_detector as od
+with open(job["model_in"], "rb") as f:
+    model = bytearray(f.read())
+anchors = [od.FixedAnchor(x_center=y, y_center=x, width=1.0, height=1.0)
+           for x, y in job["anchors"]]
+writer = od.MetadataWriter.create_for_models_without_nms(
+    model, job["norm_mean"], job["norm_std"], None,
+    od.SsdAnchorsOptions(fixed_anchors_schema=od.FixedAnchorsSchema(anchors=anchors)),
+    od.TensorsDecodingOptions(**job["decoding"]),
+    metadata_info.RawDetectionOutputTensorsOrder.LOCATION_SCORE)
+model, _ = writer.populate()
+with open(job["model_out"], "wb") as f:
+    f.write(model)
+"""
+
 # --- Bundle zip layout ------------------------------------------------------------------------
 
 DETECTOR_MEMBER = "pose_detector.tflite"
@@ -194,6 +265,35 @@ def build_bundle(
         reason = exc.strerror or exc
         raise ModelBuildError(f"building the {variant} model failed: {reason}{where}") from exc
     progress(f"Built {out} ({out.stat().st_size:,} bytes), sha256 {EXPECTED_SHA256[variant]}"
+             " matches the reference.")
+    return out
+
+
+def build_person_detector(
+    out: Path,
+    cache_dir: Path | None = None,
+    progress: Callable[[str], None] = print,
+) -> Path:
+    """Rebuild ``person_detector.tflite`` (the bundles' detector with ObjectDetector metadata)
+    at ``out`` and return ``out``; replaced only once its sha256 equals
+    ``PERSON_DETECTOR_SHA256``. Downloads and errors as ``build_bundle``."""
+    out = Path(out)
+    python = _find_python311()
+    try:
+        with tempfile.TemporaryDirectory(prefix="stretchcheck-model-") as tmp:
+            work = Path(tmp)
+            cache = Path(cache_dir) if cache_dir is not None else work / "downloads"
+            cache.mkdir(parents=True, exist_ok=True)
+            wheels = _fetch_wheels(cache, progress)
+            detector = _read_model_file(DETECTOR, {"wheel": wheels["mediapipe"]}, cache_dir)
+            progress("Writing ObjectDetector metadata into the person detector...")
+            detector = _add_detector_metadata(detector, python, wheels, work)
+            _write_verified_bytes(detector, out, PERSON_DETECTOR_SHA256)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        reason = exc.strerror or exc
+        raise ModelBuildError(f"building the person detector failed: {reason}{where}") from exc
+    progress(f"Built {out} ({out.stat().st_size:,} bytes), sha256 {PERSON_DETECTOR_SHA256}"
              " matches the reference.")
     return out
 
@@ -325,6 +425,27 @@ def _add_landmark_metadata(
     return model_out.read_bytes()
 
 
+def _add_detector_metadata(model: bytes, python: str, wheels: dict[str, Path],
+                           work: Path) -> bytes:
+    """Return the detector ``model`` with ObjectDetector metadata (``_DETECTOR_WRITER_SCRIPT``),
+    written by mediapipe 0.10.14's writer in the isolated child, like the landmark metadata."""
+    path = _unpack_writer(wheels, work / "writer")
+    model_in, model_out = work / "detector.tflite", work / "detector_with_metadata.tflite"
+    model_in.write_bytes(model)
+    job = {
+        "path": [str(path)],
+        "model_in": str(model_in),
+        "model_out": str(model_out),
+        "norm_mean": _DETECTOR_NORM_MEAN,
+        "norm_std": _DETECTOR_NORM_STD,
+        "anchors": detector_anchors(),
+        "decoding": _DETECTOR_DECODING,
+    }
+    _run([python, "-I", "-S", "-c", _DETECTOR_WRITER_SCRIPT, json.dumps(job)],
+         "writing the detector's TFLite metadata", cwd=work)
+    return model_out.read_bytes()
+
+
 def _unpack_writer(wheels: dict[str, Path], dest: Path) -> Path:
     """Unpack the writer's part of the mediapipe wheel, numpy and flatbuffers into ``dest``."""
     try:
@@ -395,12 +516,21 @@ def _padding(data_offset: int) -> bytes:
 
 def _write_verified(members: Sequence[tuple[str, bytes]], out: Path, expected_sha256: str) -> None:
     """Write the bundle beside ``out`` and move it into place only if its sha256 is expected."""
+    _write_checked(lambda tmp: write_task_zip(members, tmp), out, expected_sha256)
+
+
+def _write_verified_bytes(data: bytes, out: Path, expected_sha256: str) -> None:
+    """Write ``data`` beside ``out`` and move it into place only if its sha256 is expected."""
+    _write_checked(lambda tmp: tmp.write_bytes(data), out, expected_sha256)
+
+
+def _write_checked(write: Callable[[Path], object], out: Path, expected_sha256: str) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        write_task_zip(members, tmp)
+        write(tmp)
         actual = hashlib.sha256(tmp.read_bytes()).hexdigest()
         if actual != expected_sha256:
             raise ModelBuildError(f"the rebuilt {out.name} differs from the reference "

@@ -13,14 +13,22 @@ from pose.errors import ModelError
 def models_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(model, "MODELS_DIR", tmp_path)
     model.verified_bundle.cache_clear()
+    model.verified_person_detector.cache_clear()
     yield tmp_path
     model.verified_bundle.cache_clear()
+    model.verified_person_detector.cache_clear()
 
 
 def test_the_packaged_models_are_the_released_ones():
     model.verified_bundle.cache_clear()
     for variant in model.VARIANTS:
         assert model.sha256_of(model.bundle_path(variant)) == model.SHA256[variant]
+    assert (model.sha256_of(model.MODELS_DIR / model.PERSON_DETECTOR)
+            == model.PERSON_DETECTOR_SHA256)
+    sums = (model.MODELS_DIR / "SHA256SUMS").read_text().split()
+    assert dict(zip(sums[1::2], sums[::2], strict=True)) == {
+        **{model.bundle_path(v).name: model.SHA256[v] for v in model.VARIANTS},
+        model.PERSON_DETECTOR: model.PERSON_DETECTOR_SHA256}
 
 
 def test_missing_model_names_the_fix(models_dir):
@@ -32,6 +40,14 @@ def test_damaged_model_names_the_fix(models_dir):
     (models_dir / "pose_landmarker_full.task").write_bytes(b"PK\x03\x04 not really a model")
     with pytest.raises(ModelError, match="damaged.*stretchcheck models build"):
         model.verified_bundle("full")
+
+
+def test_a_missing_or_damaged_person_detector_names_the_fix(models_dir):
+    with pytest.raises(ModelError, match="the person detector is missing.*models build"):
+        model.verified_person_detector()
+    (models_dir / model.PERSON_DETECTOR).write_bytes(b"TFL3 not really a model")
+    with pytest.raises(ModelError, match="the person detector is damaged.*models build"):
+        model.verified_person_detector()
 
 
 def test_unknown_model_variant():

@@ -6,14 +6,18 @@ import hashlib
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pose.model_build import (
     DETECTOR_MEMBER,
     EXPECTED_SHA256,
     LANDMARKS_MEMBER,
+    PERSON_DETECTOR_SHA256,
     ModelBuildError,
     build_bundle,
+    build_person_detector,
+    detector_anchors,
     write_task_zip,
 )
 
@@ -57,6 +61,29 @@ def test_rebuild_matches_reference(variant: str, tmp_path: Path, download_cache:
     packaged = PACKAGED_MODELS / bundle_name(variant)
     if (PACKAGED_MODELS / bundle_name("full")).exists():
         assert built == sha256(packaged)
+
+
+@pytest.mark.network
+def test_rebuild_person_detector_matches_the_packaged_one(tmp_path: Path,
+                                                          download_cache: Path) -> None:
+    messages: list[str] = []
+    out = build_person_detector(tmp_path / "person_detector.tflite", cache_dir=download_cache,
+                                progress=messages.append)
+    assert messages
+    assert sha256(out) == PERSON_DETECTOR_SHA256 == sha256(PACKAGED_MODELS / out.name)
+
+
+def test_the_person_detectors_anchors_are_the_pose_detector_graphs() -> None:
+    """2254 anchors (the model's output rows): a 28x28 grid at stride 8, 14x14 at 16, 7x7 at
+    32 (three layers sharing it), two anchors a cell per layer, centred in their cells."""
+    anchors = np.array(detector_anchors())
+    assert anchors.shape == (2254, 2)
+    assert len(anchors[:1568]) == 28 * 28 * 2 and len(anchors[1568:1960]) == 14 * 14 * 2
+    assert (anchors[0] == anchors[1]).all() and anchors[0] == pytest.approx([0.5 / 28] * 2)
+    assert anchors[2] == pytest.approx([1.5 / 28, 0.5 / 28])  # x first along a row
+    assert anchors[1568] == pytest.approx([0.5 / 14] * 2)
+    assert (anchors[1960:1966] == anchors[1960]).all()  # six at stride 32
+    assert anchors[-1] == pytest.approx([6.5 / 7] * 2)
 
 
 @needs_shared

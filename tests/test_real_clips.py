@@ -231,6 +231,80 @@ def test_the_main_video_stream_is_read_not_merely_the_first(tmp_path):
     assert np.abs(first_b.astype(int) - first_a).mean() < 6
 
 
+def _visitor_pictures(est: PoseEstimator) -> list[np.ndarray]:
+    """640x480 pictures with one person (A03 on the floor, A06 standing, tfjs_pose.jpg) in the
+    left half and another (tfjs_pose.jpg or A06, cut out around the pose, mirrored or not) in
+    the right half at 100 % down to 20 % of the height, and each alone: the people count's
+    hard and easy cases."""
+    import mediapipe as mp
+
+    def person(name: str) -> np.ndarray:
+        with read_video(sample(name)) as reader:
+            rgb = np.ascontiguousarray(next(iter(reader)).rgb)
+        found = est._counter.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+        h, w = rgb.shape[:2]
+        xy = np.array([(p.x * w, p.y * h) for p in found.pose_landmarks[0]])
+        (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+        mx, my = 0.2 * (x1 - x0) + 10, 0.12 * (y1 - y0) + 10
+        return rgb[int(max(0, y0 - my)):int(min(h, y1 + my)),
+                   int(max(0, x0 - mx)):int(min(w, x1 + mx))]
+
+    def placed(picture: np.ndarray, rgb: np.ndarray, x: int, share: float) -> None:
+        scale = min(480 * share / rgb.shape[0], 320 / rgb.shape[1])
+        h, w = int(rgb.shape[0] * scale), int(rgb.shape[1] * scale)
+        picture[480 - h:, x + (320 - w) // 2:][:, :w] = cv2.resize(rgb, (w, h),
+                                                                   interpolation=cv2.INTER_AREA)
+
+    floor, standing, photo = person(A03), person(A06), person("tfjs_pose.jpg")
+    out = []
+    for left, right in ((floor, photo), (standing, photo[:, ::-1]), (photo, standing)):
+        alone = np.full((480, 640, 3), 128, np.uint8)
+        placed(alone, left, 0, 1.0)
+        out.append(alone)
+        for share in (1.0, 0.7, 0.5, 0.35, 0.2):
+            picture = alone.copy()
+            placed(picture, right, 320, share)
+            out.append(picture)
+    return out
+
+
+def test_the_people_counts_first_look_misses_no_one_the_landmarker_counts():
+    """The person detector alone decides when the landmarker counts (``FIRST_LOOK_SCORE``):
+    wherever the landmarker in image mode counts two or more, the detector alone finds two or
+    more too, and the count says several exactly where the landmarker alone would."""
+    import mediapipe as mp
+
+    from pose.estimator import FIRST_LOOK_SCORE, letterboxed
+
+    with PoseEstimator() as est:
+        pictures = _visitor_pictures(est)
+        several = 0
+        for rgb in pictures:
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+            landmarker = len(est._counter.detect(image).pose_landmarks)
+            square = mp.Image(image_format=mp.ImageFormat.SRGB, data=letterboxed(rgb))
+            scores = [d.categories[0].score for d in est._first_look.detect(square).detections]
+            assert all(score >= FIRST_LOOK_SCORE for score in scores)
+            if landmarker >= 2:
+                assert len(scores) >= 2
+            assert (est._count(image) >= 2) == (landmarker >= 2)
+            several += landmarker >= 2
+        assert est._count(mp.Image(image_format=mp.ImageFormat.SRGB,
+                                   data=np.zeros((480, 640, 3), np.uint8))) == 0
+    assert 2 <= several < len(pictures) - 2  # both answers were put to the test
+
+
+def test_a_picture_is_letterboxed_as_the_pose_models_detector_sees_it():
+    from pose.estimator import letterboxed
+
+    wide = np.full((3, 6, 3), 9, np.uint8)
+    square = letterboxed(wide)
+    assert square.shape == (6, 6, 3)
+    assert (square[1:4] == 9).all() and not square[[0, 4, 5]].any()
+    tall = letterboxed(np.full((5, 2, 3), 9, np.uint8))
+    assert tall.shape == (5, 5, 3) and (tall[:, 1:3] == 9).all() and not tall[:, [0, 3, 4]].any()
+
+
 def test_two_people_in_view_are_counted_and_not_coached():
     from pose.coach import PoseWatch, usable
 
