@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -449,15 +450,16 @@ def cmd_models_build(args: argparse.Namespace) -> int:
         print(msg, file=sys.stderr)
 
     variants = ("full", "lite", "detector") if args.variant == "all" else (args.variant,)
-    for variant in variants:
-        path = MODELS_DIR / PERSON_DETECTOR if variant == "detector" else bundle_path(variant)
-        out = Path(args.out) / path.name if args.out else path
-        if variant == "detector":
-            build_person_detector(out, progress=progress)
-        else:
-            build_bundle(variant, out, progress=progress)
-        sha = PERSON_DETECTOR_SHA256 if variant == "detector" else SHA256[variant]
-        print(f"{out}: sha256 {sha} (matches the release)")
+    with tempfile.TemporaryDirectory(prefix="stretchcheck-downloads-") as downloads:
+        for variant in variants:  # one download of the wheel for all of them
+            path = MODELS_DIR / PERSON_DETECTOR if variant == "detector" else bundle_path(variant)
+            out = Path(args.out) / path.name if args.out else path
+            if variant == "detector":
+                build_person_detector(out, Path(downloads), progress=progress)
+            else:
+                build_bundle(variant, out, Path(downloads), progress=progress)
+            sha = PERSON_DETECTOR_SHA256 if variant == "detector" else SHA256[variant]
+            print(f"{out}: sha256 {sha} (matches the release)")
     return 0
 
 

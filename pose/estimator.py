@@ -39,10 +39,11 @@ CALM_COUNT_FACTOR = 2
 #: The people count's first look: the person detector alone finds people at or above this score,
 #: and only when it finds two or more does the whole landmarker count them. The landmarker counts
 #: a person only from a detection of this same detector scoring at least its own 0.6, so 0.5
-#: leaves room for the two pictures' small resampling differences: on 400 pictures with a second
-#: person pasted in at 25-100 % of the height (A01-A03, A06, tfjs_pose.jpg), the second best
-#: detection scored >= 0.62 wherever the landmarker counted two (33 pictures), and the detector
-#: alone found two at 0.6 exactly where the landmarker did (2026-12-02).
+#: leaves room for the two pictures' small resampling differences (one letterboxed by the graph,
+#: one by ``letterboxed``): on 347 frames of A01-A03 and A06 with a second person pasted in at
+#: random, 25-100 % of the height, the second best detection scored >= 0.62 wherever the
+#: landmarker counted two (33 frames), and the detector alone found two at 0.6 exactly where the
+#: landmarker did (2026-12-02; ``tests/test_real_clips.py`` holds the rule on 18 pictures).
 FIRST_LOOK_SCORE = 0.5
 
 
@@ -248,8 +249,8 @@ class PoseEstimator:
             self._counting = None
         # Alone in view, count half as often: one person is the usual answer, and a count
         # costs most of a model's frame (the detector's ~14 ms at 640x480, ~0.25 ms a frame at
-        # once every 2 s; downscaling the picture saves nothing, the detector works on its own
-        # small input). Once a count saw several, the next follows
+        # once every 2 s; the detector works on its own 224x224 input, so a smaller picture
+        # would save only the copies). Once a count saw several, the next follows
         # at the full rate, so several people are flagged 2-3 s after the second one walks in
         # (the first count within 2 s, the confirming one a second later) and cleared within
         # a second of them leaving, when the counter sees them at once. Through Chromium's
@@ -271,9 +272,10 @@ class PoseEstimator:
     def _count(self, image) -> int:
         """People in ``image`` (an ``mp.Image``). The person detector alone costs ~14 ms where
         the landmarker in image mode costs ~32 (its detector, then the landmarks of each person
-        found: A06 at 640x480, 2026-12-02), so it looks first; where it finds fewer than two
-        the landmarker could not count two either (``FIRST_LOOK_SCORE``), and where it finds
-        two or more the landmarker's count is the answer."""
+        found: A06 at 640x480, 2026-12-02), so it looks first. Where it finds two or more the
+        landmarker's count is the answer; where it finds fewer, its own count is (0 or 1): the
+        landmarker counts only from this detector's detections scoring 0.6 or more, so it
+        would not have counted two either (measured: ``FIRST_LOOK_SCORE``)."""
         counter, first_look = self._counter, self._first_look
         if counter is None or first_look is None:
             return 0

@@ -27,7 +27,9 @@ SHA256 = {
 PERSON_DETECTOR = "person_detector.tflite"
 PERSON_DETECTOR_SHA256 = "81c1ed93744a655807ff52fdfb17a45b773cd949623211f4a15703ac3fb34dba"
 
-_FIX = "reinstall StretchCheck (pip install -e .) or rebuild it with `stretchcheck models build`"
+def _fix(variant: str) -> str:
+    return ("reinstall StretchCheck (pip install -e .) or rebuild it with "
+            f"`stretchcheck models build --variant {variant}`")
 
 
 def bundle_path(variant: str) -> Path:
@@ -50,19 +52,20 @@ def verified_bundle(variant: str) -> bytes:
 
     Raises ``ModelError`` naming the fix when the file is missing or altered.
     """
-    return _verified(bundle_path(variant), SHA256[variant], f"pose model {variant}")
+    return _verified(bundle_path(variant), SHA256[variant], f"pose model {variant}", variant)
 
 
 @cache
 def verified_person_detector() -> bytes:
     """``PERSON_DETECTOR``'s bytes, checked like ``verified_bundle`` (same errors)."""
-    return _verified(MODELS_DIR / PERSON_DETECTOR, PERSON_DETECTOR_SHA256, "the person detector")
+    return _verified(MODELS_DIR / PERSON_DETECTOR, PERSON_DETECTOR_SHA256,
+                     "the person detector", "detector")
 
 
-def _verified(path: Path, sha256: str, what: str) -> bytes:
+def _verified(path: Path, sha256: str, what: str, variant: str) -> bytes:
     if not path.is_file():
-        raise ModelError(f"{what} is missing ({path}): {_FIX}")
+        raise ModelError(f"{what} is missing ({path}): {_fix(variant)}")
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
-        raise ModelError(f"{what} is damaged (sha256 differs): {_FIX}")
+        raise ModelError(f"{what} is damaged (sha256 differs): {_fix(variant)}")
     return data

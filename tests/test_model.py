@@ -32,7 +32,7 @@ def test_the_packaged_models_are_the_released_ones():
 
 
 def test_missing_model_names_the_fix(models_dir):
-    with pytest.raises(ModelError, match="missing.*stretchcheck models build"):
+    with pytest.raises(ModelError, match="missing.*stretchcheck models build --variant full`"):
         model.verified_bundle("full")
 
 
@@ -43,10 +43,12 @@ def test_damaged_model_names_the_fix(models_dir):
 
 
 def test_a_missing_or_damaged_person_detector_names_the_fix(models_dir):
-    with pytest.raises(ModelError, match="the person detector is missing.*models build"):
+    with pytest.raises(ModelError,
+                       match="the person detector is missing.*models build --variant detector`"):
         model.verified_person_detector()
     (models_dir / model.PERSON_DETECTOR).write_bytes(b"TFL3 not really a model")
-    with pytest.raises(ModelError, match="the person detector is damaged.*models build"):
+    with pytest.raises(ModelError,
+                       match="the person detector is damaged.*models build --variant detector`"):
         model.verified_person_detector()
 
 
