@@ -189,7 +189,8 @@ class PoseEstimator:
         try:
             self._landmarker = _landmarker(model, vision.RunningMode.VIDEO, 1, min_confidence)
             if count_people_every_s:
-                self._counter = _landmarker(model, vision.RunningMode.IMAGE, 4, 0.6)
+                # The landmarker that counts is made when the first look first finds two
+                # people (``_landmarker_count``): alone in view it would hold ~90 MB for nothing.
                 self._first_look = _person_detector(FIRST_LOOK_SCORE)
         except BaseException:
             self.close()
@@ -199,7 +200,7 @@ class PoseEstimator:
         self._crowd_checks = 0
         self._counting: Future[int] | None = None  # the count under way in the background
         self._count_thread = (ThreadPoolExecutor(1, thread_name_prefix="people-count")
-                              if count_in_background and self._counter is not None else None)
+                              if count_in_background and self._first_look is not None else None)
         self.people_counts: list[int] = []
         """Every count's result (people found), in the order they were taken."""
         self.model = model
@@ -260,7 +261,7 @@ class PoseEstimator:
         # picture was tried and dropped: it delayed a small visitor the counter finds only
         # now and then by more than it saved (issue 14, 623471d).
         every = self._count_every_s * (1 if self._crowd_checks else CALM_COUNT_FACTOR)
-        if (self._counter is not None and self._counting is None
+        if (self._first_look is not None and self._counting is None
                 and t_s - self._counted_at >= every):
             self._counted_at = t_s
             if self._count_thread is not None:  # mp.Image holds its own copy of the pixels
@@ -276,14 +277,25 @@ class PoseEstimator:
         landmarker's count is the answer; where it finds fewer, its own count is (0 or 1): the
         landmarker counts only from this detector's detections scoring 0.6 or more, so it
         would not have counted two either (measured: ``FIRST_LOOK_SCORE``)."""
-        counter, first_look = self._counter, self._first_look
-        if counter is None or first_look is None:
+        first_look = self._first_look
+        if first_look is None:
             return 0
         mp = _import_mediapipe()
         square = mp.Image(image_format=mp.ImageFormat.SRGB,
                           data=letterboxed(image.numpy_view()))
         found = len(first_look.detect(square).detections)
-        return found if found < 2 else len(counter.detect(image).pose_landmarks)
+        return found if found < 2 else self._landmarker_count(image)
+
+    def _landmarker_count(self, image) -> int:
+        """People the landmarker finds in ``image`` (image mode, up to 4, confidence 0.6),
+        made at its first use (on the count's own thread when counting in the background; from
+        the bundle already checked and held in memory)."""
+        counter = self._counter
+        if counter is None:
+            from mediapipe.tasks.python import vision
+
+            counter = self._counter = _landmarker(self.model, vision.RunningMode.IMAGE, 4, 0.6)
+        return len(counter.detect(image).pose_landmarks)
 
     def _tally(self, found: int) -> None:
         self.people_counts.append(found)

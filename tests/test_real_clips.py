@@ -241,7 +241,9 @@ def _visitor_pictures(est: PoseEstimator) -> list[np.ndarray]:
     def person(name: str) -> np.ndarray:
         with read_video(sample(name)) as reader:
             rgb = np.ascontiguousarray(next(iter(reader)).rgb)
-        found = est._counter.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        est._landmarker_count(image)  # makes the counting landmarker
+        found = est._counter.detect(image)
         h, w = rgb.shape[:2]
         xy = np.array([(p.x * w, p.y * h) for p in found.pose_landmarks[0]])
         (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
@@ -281,7 +283,7 @@ def test_the_people_counts_first_look_misses_no_one_the_landmarker_counts():
         several = 0
         for rgb in pictures:
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-            landmarker = len(est._counter.detect(image).pose_landmarks)
+            landmarker = est._landmarker_count(image)
             square = mp.Image(image_format=mp.ImageFormat.SRGB, data=letterboxed(rgb))
             scores = [d.categories[0].score for d in est._first_look.detect(square).detections]
             assert all(score >= FIRST_LOOK_SCORE for score in scores)
@@ -292,6 +294,25 @@ def test_the_people_counts_first_look_misses_no_one_the_landmarker_counts():
         assert est._count(mp.Image(image_format=mp.ImageFormat.SRGB,
                                    data=np.zeros((480, 640, 3), np.uint8))) == 0
     assert 2 <= several < len(pictures) - 2  # both answers were put to the test
+
+
+def test_the_counting_landmarker_is_made_only_once_two_people_are_seen():
+    """Alone in view the count needs only the person detector: the landmarker that counts
+    (~90 MB) is made at the first look that finds two, and closed with the estimator."""
+    import mediapipe as mp
+
+    with read_video(sample("tfjs_pose.jpg")) as reader:
+        person = np.ascontiguousarray(next(iter(reader)).rgb)
+    two = np.ascontiguousarray(np.concatenate([person, person[:, ::-1]], axis=1))
+    est = PoseEstimator()
+    try:
+        assert est._count(mp.Image(image_format=mp.ImageFormat.SRGB, data=person)) == 1
+        assert est._counter is None
+        assert est._count(mp.Image(image_format=mp.ImageFormat.SRGB, data=two)) == 2
+        assert est._counter is not None
+    finally:
+        est.close()
+    assert est._counter is None and est._first_look is None
 
 
 def test_a_picture_is_letterboxed_as_the_pose_models_detector_sees_it():
