@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import sys
@@ -452,13 +453,14 @@ def cmd_models_build(args: argparse.Namespace) -> int:
     variants = ("full", "lite", "detector") if args.variant == "all" else (args.variant,)
     with tempfile.TemporaryDirectory(prefix="stretchcheck-downloads-") as downloads:
         for variant in variants:  # one download of the wheel for all of them
-            path = MODELS_DIR / PERSON_DETECTOR if variant == "detector" else bundle_path(variant)
-            out = Path(args.out) / path.name if args.out else path
             if variant == "detector":
-                build_person_detector(out, Path(downloads), progress=progress)
+                path, sha, build = MODELS_DIR / PERSON_DETECTOR, PERSON_DETECTOR_SHA256, \
+                    build_person_detector
             else:
-                build_bundle(variant, out, Path(downloads), progress=progress)
-            sha = PERSON_DETECTOR_SHA256 if variant == "detector" else SHA256[variant]
+                path, sha = bundle_path(variant), SHA256[variant]
+                build = functools.partial(build_bundle, variant)
+            out = Path(args.out) / path.name if args.out else path
+            build(out, Path(downloads), progress=progress)
             print(f"{out}: sha256 {sha} (matches the release)")
     return 0
 

