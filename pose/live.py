@@ -686,11 +686,24 @@ def too_dark_i420(i420: np.ndarray) -> bool:
 
 def frame_to_i420(frame: av.VideoFrame) -> np.ndarray | None:
     """A new contiguous (H * 3 / 2, W) uint8 I420 array of a yuv420p camera frame of even
-    size (the browser's), or None for other formats and odd sizes."""
-    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
-        i420: np.ndarray = frame.to_ndarray(format="yuv420p")
-        return i420
-    return None
+    size (the browser's), or None for other formats and odd sizes. Planes without padded
+    rows (the browser's, at the usual sizes) are copied straight in: 0.09 ms a live frame
+    less than PyAV's ``to_ndarray``, which joins them with ``np.hstack`` (A06 at 640x480,
+    thread CPU with 20 ms between frames, 2026-12-02)."""
+    w, h = frame.width, frame.height
+    if frame.format.name != "yuv420p" or w % 2 or h % 2:
+        return None
+    planes = frame.planes  # made anew at each reading
+    widths = (w, w // 2, w // 2)
+    if any(plane.line_size != width for plane, width in zip(planes, widths, strict=True)):
+        padded: np.ndarray = frame.to_ndarray(format="yuv420p")  # drops the rows' padding
+        return padded
+    i420 = np.empty((h * 3 // 2, w), np.uint8)
+    flat, start = i420.reshape(-1), 0
+    for plane, size in zip(planes, (w * h, w * h // 4, w * h // 4), strict=True):
+        flat[start:start + size] = np.frombuffer(memoryview(plane), np.uint8, size)
+        start += size
+    return i420
 
 
 def rgb_to_frame(rgb: np.ndarray) -> av.VideoFrame:

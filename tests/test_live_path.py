@@ -28,6 +28,7 @@ from pose.live import (
     LATE_WINDOW_S,
     MAX_SKIP_S,
     LiveSession,
+    frame_to_i420,
     frame_to_rgb,
     rgb_to_frame,
 )
@@ -256,6 +257,19 @@ def test_overlay_handed_as_yuv_matches_the_rgb_path(monkeypatch):
     finally:
         rgb_path.close()
         yuv_path.close()
+
+
+@pytest.mark.parametrize("size", [(640, 480), (1280, 720), (642, 480), (200, 100)])
+def test_a_cameras_yuv_frame_is_copied_whole_with_or_without_padded_rows(size):
+    w, h = size  # 642 and 200: PyAV pads the rows of such frames
+    i420 = np.random.default_rng(0).integers(0, 256, (h * 3 // 2, w), dtype=np.uint8)
+    frame = av.VideoFrame.from_ndarray(i420, format="yuv420p")
+    got = frame_to_i420(frame)
+    assert got is not None and got.flags.c_contiguous and np.array_equal(got, i420)
+    got[:] = 0  # a copy: the frame's own memory is untouched
+    assert np.array_equal(frame.to_ndarray(format="yuv420p"), i420)
+    assert frame_to_i420(av.VideoFrame.from_ndarray(np.zeros((h, w, 3), np.uint8),
+                                                    format="rgb24")) is None
 
 
 def test_rgb_to_frame_keeps_odd_sizes_as_rgb():
