@@ -56,16 +56,13 @@ class Planes:
     @classmethod
     def of_frame(cls, frame: av.VideoFrame) -> Planes | None:
         """The planes of a yuv420p ``frame``'s own memory (writing to them changes the frame),
-        or None when its rows are padded (line size over width) or its size is odd."""
+        or None where ``frame_planes`` gives None."""
+        flat = frame_planes(frame)
+        if flat is None:
+            return None
         w, h = frame.width, frame.height
-        if frame.format.name != "yuv420p" or w % 2 or h % 2:
-            return None
-        sizes = ((h, w), (h // 2, w // 2), (h // 2, w // 2))
-        planes = frame.planes  # made anew at each reading
-        if any(plane.line_size != s[1] for plane, s in zip(planes, sizes, strict=True)):
-            return None
-        return cls(*(np.frombuffer(memoryview(plane), np.uint8).reshape(s)
-                     for plane, s in zip(planes, sizes, strict=True)))
+        return cls(flat[0].reshape(h, w), flat[1].reshape(h // 2, w // 2),
+                   flat[2].reshape(h // 2, w // 2))
 
     @property
     def size(self) -> tuple[int, int]:
@@ -78,6 +75,23 @@ class Planes:
         for src, dst in zip((self.y, self.u, self.v), (out.y, out.u, out.v), strict=True):
             cv2.flip(src, 1, dst=dst)
         return out
+
+
+def frame_planes(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The Y, U and V planes of a yuv420p ``frame`` of even size as flat uint8 views of its own
+    memory, (H * W,), (H * W / 4,) and (H * W / 4,); None for another format, an odd size, or
+    rows padded past the width (a line size over it: PyAV pads some widths, 642 or 200 px;
+    the browser's 640x480 frames are not)."""
+    w, h = frame.width, frame.height
+    if frame.format.name != "yuv420p" or w % 2 or h % 2:
+        return None
+    planes = frame.planes  # made anew at each reading
+    widths = (w, w // 2, w // 2)
+    if any(plane.line_size != width for plane, width in zip(planes, widths, strict=True)):
+        return None
+    y, u, v = (np.frombuffer(memoryview(plane), np.uint8, width * height)
+               for plane, width, height in zip(planes, widths, (h, h // 2, h // 2), strict=True))
+    return y, u, v
 
 
 @functools.lru_cache(maxsize=64)
