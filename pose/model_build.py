@@ -45,13 +45,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pose.errors import StretchCheckError
-from pose.model import PERSON_DETECTOR_SHA256  # the released one: a build reproduces it
+from pose.model import PERSON_DETECTOR_SHA256, SHA256
 
-#: sha256 of the bundles a build must reproduce (the released ``pose/models/*.task``).
-EXPECTED_SHA256 = {
-    "full": "a052fb5f648d2082c6bd3db6592e837f9b1931fab45390a23d7a8fd6e531a805",
-    "lite": "a8f0e0265de9666022b5336ba18dd257b9ff176c152175bdcd5409dbe0e91ee1",
-}
+#: sha256 of the bundles a build must reproduce: the released ``pose/models/*.task``, whose
+#: values have one home, ``pose.model.SHA256`` (as the person detector's has).
+EXPECTED_SHA256 = SHA256
 VARIANTS = tuple(EXPECTED_SHA256)
 
 # --- Registry inputs -------------------------------------------------------------------------
