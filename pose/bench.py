@@ -69,12 +69,21 @@ class _Clocks:
 
 def _raw_model(model: str):
     """A bare MediaPipe landmarker, one person, video mode: the model and nothing of ours."""
-    from pose.estimator import _import_mediapipe, _landmarker, _quiet_native_stderr
+    from pose.estimator import _import_mediapipe, _landmarker
 
-    mp = _import_mediapipe()
+    _import_mediapipe()
     from mediapipe.tasks.python import vision
 
     landmarker = _landmarker(model, vision.RunningMode.VIDEO, 1, 0.5)
+    return landmarker, raw_detect(landmarker)
+
+
+def raw_detect(landmarker):
+    """``detect(rgb, ts_ms)``: ``landmarker`` (video mode) on an (H, W, 3) uint8 RGB frame, as
+    the bare model is called: the frame wrapped in an ``mp.Image`` and nothing else."""
+    from pose.estimator import _import_mediapipe, _quiet_native_stderr
+
+    mp = _import_mediapipe()
     calls = [0]
 
     def detect(rgb: np.ndarray, ts_ms: int):
@@ -86,7 +95,7 @@ def _raw_model(model: str):
         with _quiet_native_stderr():  # the graph's first-frames log lines
             return landmarker.detect_for_video(image, ts_ms)
 
-    return landmarker, detect
+    return detect
 
 
 def _timed_checks(clocks: _Clocks, loop: FrameLoop, chunk: list) -> int:

@@ -243,6 +243,18 @@ class PoseEstimator:
         visibility = np.where(inside, visibility, 0.0)
         return PoseFrame(t_s, image_px, world, visibility, (w, h), self._people(image, t_s))
 
+    @property
+    def landmarker(self):
+        """The MediaPipe pose landmarker (video mode) this estimator runs, None once closed:
+        for ``pose.live_bench``'s reference on the very model instance a session used."""
+        return self._landmarker
+
+    @property
+    def last_timestamp_ms(self) -> int:
+        """The timestamp (ms) the landmarker was last handed, -1 before the first frame: the
+        model takes only later ones."""
+        return self._last_ms
+
     def _people(self, image, t_s: float) -> int:
         """How many people are in view: 1, or more once two counts in a row saw several."""
         if self._counting is not None and self._counting.done():

@@ -23,6 +23,11 @@ fair on a shared machine):
   each followed by the raw model on its own frames, so that both meet the machine at the same
   moments (``round_ratios`` shows each round's). The same model back to back, which costs
   0.2-2.1 ms a frame less, is shown beside it (``raw_model_back_to_back_ms``).
+- ``live_ratio_own_model``: the same against the session's own landmarker. The raw reference
+  is another landmarker of the same model, and two of them cost different CPU on the same
+  frames for as long as they live (``TURNS``): after the rounds the session's, called bare, and
+  the raw one take turns on the same frames (``own_model_factor``, each turn's in
+  ``own_model_turns``), and the raw mean is scaled by that factor.
 - ``live_lag_ms``: median time from a frame leaving the camera to its processed picture
   leaving the track (frames shown more than once count once, at their first showing).
 - ``dropped_frames``: camera frames the session skipped because it was still busy
@@ -257,16 +262,27 @@ def _session(model: str, store_dir: Path):
 class RawModel:
     """A bare landmarker (video mode: the model and nothing of ours) handed the camera's
     ``pictures`` by frame timestamp, kept open across calls so that its timestamps go on and
-    its first frames' start-up is paid once. Use as a context manager."""
+    its first frames' start-up is paid once. Use as a context manager.
 
-    def __init__(self, pictures: list[np.ndarray], model: str) -> None:
-        from pose.bench import _raw_model
+    With ``landmarker`` (and the timestamp it was last handed, ``after_ms``), that landmarker
+    is called bare instead of a new one: a live session's own, once the session is done with
+    it (``landmarker_factor``); it is not closed here."""
+
+    def __init__(self, pictures: list[np.ndarray], model: str, landmarker: Any = None,
+                 after_ms: int = -1) -> None:
+        from pose.bench import _raw_model, raw_detect
 
         self._pictures = pictures
-        self._landmarker, self._detect = _raw_model(model)
+        self._owned = landmarker is None
+        if landmarker is None:
+            self._landmarker, self._detect = _raw_model(model)
+        else:
+            self._landmarker, self._detect = landmarker, raw_detect(landmarker)
         self._rgbs: dict[int, np.ndarray] = {}
-        self._last_ms = -1
-        self._origin_ms = 0  # added to the frames' own times: after ``warm_up``, they follow on
+        self._last_ms = after_ms
+        # Added to the frames' own times: after ``warm_up``, or after ``after_ms``, they follow
+        # on a second later.
+        self._origin_ms = after_ms + 1000 if after_ms >= 0 else 0
 
     def cpu_ms(self, pts: list[int], paced: bool = True) -> np.ndarray:
         """CPU ms (the whole process) of the model on each frame of ``pts`` (camera
@@ -309,7 +325,8 @@ class RawModel:
         return self._last_ms
 
     def close(self) -> None:
-        self._landmarker.close()
+        if self._owned:
+            self._landmarker.close()
 
     def __enter__(self) -> RawModel:
         return self
@@ -342,11 +359,42 @@ def _pass_through_queued(frames: list[Any]) -> Any:
 ROUNDS = 4
 #: Seconds of the harness alone before each round (its cost a second moves between runs).
 HARNESS_S = 3.0
+#: After the rounds, the session's own landmarker and the raw reference's take turns on the same
+#: frames, this many turns of ``TURN_S`` each, after ``TURN_WARMUP_S`` each unmeasured. Two
+#: landmarkers of one model do not cost the same CPU on the same frames, each for as long as it
+#: lives: four raw ones in one process, taking six turns, came out at 0.97-1.06 of the first,
+#: while one turn's ratio moves by +-0.05 (A06 at 640x480, three processes, 2026-12-02).
+#: Warmed up 2 s, the session's first two turns read 1.06-1.14 in three runs of three, the
+#: later ones 0.92-1.07; warmed 6 s, 0.98-1.10.
+TURNS = 6
+TURN_S = 5.0
+TURN_WARMUP_S = 6.0
+
+
+def landmarker_factor(own: RawModel, raw: RawModel, turns: int = TURNS, turn_s: float = TURN_S,
+                      first_frame: int = 0) -> tuple[float, list[float]]:
+    """How much CPU ``own`` (a session's landmarker, called bare) costs against ``raw`` on the
+    same frames: the two take ``turns`` turns of ``turn_s`` of the camera's frames each at its
+    pace (numbered from ``first_frame``, so that ``raw``'s timestamps go on), which one goes
+    first alternating. Returns the sum of ``own``'s per-frame means over ``raw``'s, and each
+    turn's ratio."""
+    step = VIDEO_CLOCK / LIVE_FPS
+    n = max(1, int(round(turn_s * LIVE_FPS)))
+    ours: list[float] = []
+    theirs: list[float] = []
+    for k in range(turns):
+        pts = [int(round((first_frame + k * n + i) * step)) for i in range(n)]
+        first, second = (own, raw) if k % 2 == 0 else (raw, own)
+        a, b = float(first.cpu_ms(pts).mean()), float(second.cpu_ms(pts).mean())
+        ours.append(a if first is own else b)
+        theirs.append(b if first is own else a)
+    return sum(ours) / sum(theirs), [round(a / b, 3) for a, b in zip(ours, theirs, strict=True)]
 
 
 def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: bool = False,
                say: Callable[[str], None] = print,
-               raw_warmup_s: float = RAW_WARMUP_S) -> dict[str, Any]:
+               raw_warmup_s: float = RAW_WARMUP_S, turns: int = TURNS,
+               turn_s: float | None = None) -> dict[str, Any]:
     """The live figures (see the module's docstring) over ``seconds`` of a simulated 30 fps
     camera showing ``clip`` through the page's track (``queued``: through the queued-frames
     track instead): a JSON-able dict. One live session is run in ``ROUNDS`` rounds, the
@@ -357,7 +405,12 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
     (``LiveSession.settle``: a people count under way, the recorder's queue) so that it is
     counted in the round, and the raw model runs on that round's processed frames. The first
     ``WARMUP_S`` are left out (the model loads at the first frame); the raw model has
-    ``raw_warmup_s`` of its own first (``RAW_WARMUP_S``)."""
+    ``raw_warmup_s`` of its own first (``RAW_WARMUP_S``). Then the session's own landmarker,
+    called bare, and the raw one take ``turns`` turns of ``turn_s`` on the same frames
+    (``landmarker_factor``; by default a round's length, at most ``TURN_S``, each warmed up
+    for at most ``TURN_WARMUP_S``, no longer than the live part): ``live_ratio_own_model`` is
+    ``live_ms`` over the raw mean times that factor, the session's cost against its own
+    model's (see ``TURNS``)."""
     from pose import privacy
 
     pictures = camera_pictures(clip)
@@ -384,6 +437,17 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
             session.settle()
             run.cpu_s += time.process_time() - c0
             rounds.append((harness, run, raw.cpu_ms(run.processed_pts)[run.warm_from:]))
+        factor, turn_factors = float("nan"), list[float]()
+        estimator = session.loop.estimator
+        if turns > 0 and estimator is not None and estimator.landmarker is not None:
+            turn = turn_s if turn_s is not None else min(TURN_S, seconds / ROUNDS)
+            say(f"live: the session's own landmarker, called bare, and the raw one take "
+                f"{turns} turns of {turn:g} s on the same frames")
+            with RawModel(pictures, model, estimator.landmarker,
+                          estimator.last_timestamp_ms) as own:
+                for landmarker in (own, raw):
+                    landmarker.warm_up(min(TURN_WARMUP_S, seconds))
+                factor, turn_factors = landmarker_factor(own, raw, turns, turn, first)
         session.close()
     processed_pts = [p for _, run, _ in rounds for p in run.processed_pts[run.warm_from:]]
     say("live: the raw model on the same frames back to back")
@@ -404,6 +468,8 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
     return {
         "live_ms": round(live_ms, 3),
         "live_ratio": round(live_ms / raw_mean, 3),
+        "live_ratio_own_model": round(live_ms / (raw_mean * factor), 3)
+        if turn_factors else None,
         "live_lag_ms": round(float(np.median(lags)), 1) if lags.size else None,
         "dropped_frames": session.dropped,
         "live": {
@@ -420,6 +486,8 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
             "processed_frames": sum(len(run.processed_pts) for _, run, _ in rounds),
             "processed_fps": round(processed / wall, 2) if wall > 0 else None,
             "raw_model_ms": round(raw_mean, 3),
+            "own_model_factor": round(factor, 3) if turn_factors else None,
+            "own_model_turns": turn_factors,
             "raw_model_p95_ms": round(float(np.percentile(raw_ms, 95)), 3) if raw_ms.size
             else None,
             "raw_model_back_to_back_ms": round(float(raw_b2b_ms.mean()), 3)
@@ -496,9 +564,16 @@ def format_live(r: dict[str, Any]) -> str:
         f"at the camera's pace ({live['raw_model_back_to_back_ms'] or float('nan'):.2f} ms back "
         f"to back)",
         f"rounds     {rounds} x the raw model, each round against the model on its own frames",
+        f"own model  {_figure(r.get('live_ratio_own_model'))} x the session's own landmarker, "
+        f"which costs {_figure(live.get('own_model_factor'))} x the raw one on the same frames "
+        f"(turns: {', '.join(f'{x:.3f}' for x in live.get('own_model_turns') or []) or '-'})",
         f"live lag   {r['live_lag_ms']} ms median, {live['lag_p95_ms']} ms p95, camera to "
         f"picture out (target {live['lag_target_ms']} ms: a frame interval + the model + 10 ms)",
     ])
+
+
+def _figure(x: float | None) -> str:
+    return f"{x:.3f}" if x is not None else "-"
 
 
 def format_soak(r: dict[str, Any]) -> str:

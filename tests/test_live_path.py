@@ -283,10 +283,16 @@ def test_rgb_to_frame_keeps_odd_sizes_as_rgb():
 def test_live_bench_figures_through_the_track(tmp_path):
     from pose.live_bench import bench_live
 
-    r = bench_live(sample(A03), model="lite", seconds=1.0, say=lambda _: None, raw_warmup_s=0.5)
+    r = bench_live(sample(A03), model="lite", seconds=1.0, say=lambda _: None, raw_warmup_s=0.5,
+                   turns=2, turn_s=0.3)
     live = r["live"]
-    for key in ("live_ms", "live_ratio", "live_lag_ms", "dropped_frames"):
+    for key in ("live_ms", "live_ratio", "live_ratio_own_model", "live_lag_ms", "dropped_frames"):
         assert r[key] is not None
+    # The session's own landmarker, called bare once the session is done with it, against the
+    # raw one: a turn each way, and the ratio against it is the raw one's scaled by the factor.
+    assert len(live["own_model_turns"]) == 2 and live["own_model_factor"] > 0
+    assert r["live_ratio_own_model"] == pytest.approx(
+        r["live_ratio"] / live["own_model_factor"], rel=0.01)
     assert live["track"] == "VideoProcessTrack" and live["raw_model_ms"] > 0
     assert live["raw_model_back_to_back_ms"] > 0
     assert live["processed_frames"] + r["dropped_frames"] == live["camera_frames"]
