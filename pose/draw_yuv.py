@@ -77,14 +77,20 @@ class Planes:
         return out
 
 
+def is_i420(frame: av.VideoFrame) -> bool:
+    """Whether ``frame`` is yuv420p of even width and height: a picture 4:2:0 holds whole, as
+    an I420 array or its three planes (the browser's frames are)."""
+    return frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0
+
+
 def frame_planes(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The Y, U and V planes of a yuv420p ``frame`` of even size as flat uint8 views of its own
     memory, (H * W,), (H * W / 4,) and (H * W / 4,); None for another format, an odd size, or
     rows padded past the width (a line size over it: PyAV pads some widths, 642 or 200 px;
     the browser's 640x480 frames are not)."""
-    w, h = frame.width, frame.height
-    if frame.format.name != "yuv420p" or w % 2 or h % 2:
+    if not is_i420(frame):
         return None
+    w, h = frame.width, frame.height
     planes = frame.planes  # made anew at each reading
     widths = (w, w // 2, w // 2)
     if any(plane.line_size != width for plane, width in zip(planes, widths, strict=True)):

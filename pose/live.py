@@ -663,7 +663,7 @@ def frame_to_rgb(frame: av.VideoFrame) -> np.ndarray:
     """A new contiguous (H, W, 3) uint8 RGB array of a camera frame. The browser's frames come
     decoded as yuv420p: OpenCV converts those (0.44 ms CPU at 640x480 against 0.54 ms for
     PyAV's own conversion); other formats go through PyAV."""
-    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
+    if draw_yuv.is_i420(frame):
         return cv2.cvtColor(frame.to_ndarray(format="yuv420p"), cv2.COLOR_YUV2RGB_I420)
     return frame.to_ndarray(format="rgb24")
 
@@ -689,7 +689,7 @@ def frame_to_i420(frame: av.VideoFrame) -> np.ndarray | None:
     size (the browser's), or None for other formats and odd sizes. Planes whose rows are not
     padded (the browser's) are joined straight into it: 0.05-0.10 ms a live frame less than
     PyAV's ``to_ndarray`` (A06 at 640x480, thread CPU with the model, 2026-12-02)."""
-    if frame.format.name != "yuv420p" or frame.width % 2 or frame.height % 2:
+    if not draw_yuv.is_i420(frame):
         return None
     planes = draw_yuv.frame_planes(frame)
     if planes is None:  # rows padded: PyAV's own copy leaves the padding out

@@ -384,10 +384,10 @@ def landmarker_factor(own: RawModel, raw: RawModel, turns: int = TURNS, turn_s: 
     theirs: list[float] = []
     for k in range(turns):
         pts = [int(round((first_frame + k * n + i) * step)) for i in range(n)]
-        first, second = (own, raw) if k % 2 == 0 else (raw, own)
-        a, b = float(first.cpu_ms(pts).mean()), float(second.cpu_ms(pts).mean())
-        ours.append(a if first is own else b)
-        theirs.append(b if first is own else a)
+        order = (own, raw) if k % 2 == 0 else (raw, own)
+        means = {model: float(model.cpu_ms(pts).mean()) for model in order}  # in that order
+        ours.append(means[own])
+        theirs.append(means[raw])
     return sum(ours) / sum(theirs), [round(a / b, 3) for a, b in zip(ours, theirs, strict=True)]
 
 
@@ -554,7 +554,7 @@ def soak_live(clip: Path, model: str = "full", minutes: float = 10.0, settle_s: 
 def format_live(r: dict[str, Any]) -> str:
     """The live figures as a few lines of text."""
     live = r["live"]
-    rounds = ", ".join(f"{x:.3f}" if x is not None else "-" for x in live["round_ratios"])
+    rounds = ", ".join(_figure(x) for x in live["round_ratios"])
     return "\n".join([
         f"live       {live['size'][0]}x{live['size'][1]} at {live['camera_fps']:.0f} fps through "
         f"{live['track']}, {live['seconds']:g} s: {live['processed_frames']} frames processed, "
@@ -566,13 +566,14 @@ def format_live(r: dict[str, Any]) -> str:
         f"rounds     {rounds} x the raw model, each round against the model on its own frames",
         f"own model  {_figure(r.get('live_ratio_own_model'))} x the session's own landmarker, "
         f"which costs {_figure(live.get('own_model_factor'))} x the raw one on the same frames "
-        f"(turns: {', '.join(f'{x:.3f}' for x in live.get('own_model_turns') or []) or '-'})",
+        f"(turns: {', '.join(_figure(x) for x in live.get('own_model_turns') or []) or '-'})",
         f"live lag   {r['live_lag_ms']} ms median, {live['lag_p95_ms']} ms p95, camera to "
         f"picture out (target {live['lag_target_ms']} ms: a frame interval + the model + 10 ms)",
     ])
 
 
 def _figure(x: float | None) -> str:
+    """A ratio as printed: three decimals, or "-" where there is none."""
     return f"{x:.3f}" if x is not None else "-"
 
 
