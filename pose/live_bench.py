@@ -371,23 +371,29 @@ TURN_S = 5.0
 TURN_WARMUP_S = 6.0
 
 
+def turn_means(models: list[RawModel], turns: int = TURNS, turn_s: float = TURN_S,
+               first_frame: int = 0) -> list[list[float]]:
+    """``models`` take ``turns`` turns of ``turn_s`` of the camera's frames each at its pace, on
+    the same frames (numbered from ``first_frame``, so that their timestamps go on), the order
+    rotating by one each turn so that none always goes first. Returns each model's CPU ms a
+    frame (mean) in each turn, in ``models``' order."""
+    step = VIDEO_CLOCK / LIVE_FPS
+    n = max(1, int(round(turn_s * LIVE_FPS)))
+    means: list[list[float]] = [[] for _ in models]
+    for k in range(turns):
+        pts = [int(round((first_frame + k * n + i) * step)) for i in range(n)]
+        for j in range(len(models)):
+            m = (j + k) % len(models)
+            means[m].append(float(models[m].cpu_ms(pts).mean()))
+    return means
+
+
 def landmarker_factor(own: RawModel, raw: RawModel, turns: int = TURNS, turn_s: float = TURN_S,
                       first_frame: int = 0) -> tuple[float, list[float]]:
     """How much CPU ``own`` (a session's landmarker, called bare) costs against ``raw`` on the
-    same frames: the two take ``turns`` turns of ``turn_s`` of the camera's frames each at its
-    pace (numbered from ``first_frame``, so that ``raw``'s timestamps go on), which one goes
-    first alternating. Returns the sum of ``own``'s per-frame means over ``raw``'s, and each
-    turn's ratio."""
-    step = VIDEO_CLOCK / LIVE_FPS
-    n = max(1, int(round(turn_s * LIVE_FPS)))
-    ours: list[float] = []
-    theirs: list[float] = []
-    for k in range(turns):
-        pts = [int(round((first_frame + k * n + i) * step)) for i in range(n)]
-        order = (own, raw) if k % 2 == 0 else (raw, own)
-        means = {model: float(model.cpu_ms(pts).mean()) for model in order}  # in that order
-        ours.append(means[own])
-        theirs.append(means[raw])
+    same frames, over ``turn_means`` (which one goes first alternating). Returns the sum of
+    ``own``'s per-frame means over ``raw``'s, and each turn's ratio."""
+    ours, theirs = turn_means([own, raw], turns, turn_s, first_frame)
     return sum(ours) / sum(theirs), [round(a / b, 3) for a, b in zip(ours, theirs, strict=True)]
 
 

@@ -4,7 +4,8 @@ In one process, as ``stretchcheck bench`` does: a raw landmarker R1 made first a
 live session through streamlit-webrtc's track (four rounds of 5 s, the raw model on each
 round's frames after it), then a second raw landmarker R2 made after the session. R2 is never
 touched by our code. Then the session's own landmarker S (called bare), R1 and R2 take six turns
-of 5 s on the same frames, the order rotating, and the means are compared:
+of 5 s on the same frames, the order rotating (``live_bench.turn_means``), and the means
+are compared:
 
     S/R1 is ``bench``'s own_model_factor; R2/R1 is what a landmarker made later costs against
     the first one with no code of ours in between.
@@ -21,9 +22,10 @@ from pathlib import Path
 
 from pose import live_bench, privacy
 from pose.cli import _default_clip
-from pose.live_bench import LIVE_FPS, VIDEO_CLOCK, RawModel
+from pose.live_bench import RawModel
 
-ROUNDS, ROUND_S, TURNS, TURN_FRAMES = 4, 5.0, 6, 150
+ROUNDS, ROUND_S = 4, 5.0
+NAMES = ("S", "R1", "R2")
 
 
 def one_run(pictures: list) -> dict[str, float]:
@@ -45,17 +47,9 @@ def one_run(pictures: list) -> dict[str, float]:
                 RawModel(pictures, "full") as r2:
             for model in (s, r2):
                 model.warm_up(live_bench.TURN_WARMUP_S)
-            models = {"S": s, "R1": r1, "R2": r2}
-            means: dict[str, list[float]] = {name: [] for name in models}
-            orders = (("S", "R1", "R2"), ("R1", "R2", "S"), ("R2", "S", "R1"))
-            step = VIDEO_CLOCK / LIVE_FPS
-            for t in range(TURNS):
-                pts = [int(round((first + t * TURN_FRAMES + i) * step))
-                       for i in range(TURN_FRAMES)]
-                for name in orders[t % len(orders)]:
-                    means[name].append(float(models[name].cpu_ms(pts).mean()))
+            means = live_bench.turn_means([s, r1, r2], first_frame=first)  # bench's turns
         session.close()
-    return {name: statistics.mean(values) for name, values in means.items()}
+    return {name: statistics.mean(values) for name, values in zip(NAMES, means, strict=True)}
 
 
 def main() -> None:
