@@ -287,13 +287,45 @@ def _requirement_tables() -> tuple[np.ndarray, np.ndarray]:
 _GROUPS, _GROUP_STARTS = _requirement_tables()
 
 
+def _gather_tables() -> tuple[np.ndarray, np.ndarray]:
+    """``_GROUPS`` as two index tables for ``_visible_mask``'s blocks of frames: each group's
+    landmarks, a (groups + 1, k) table into the landmarks' seen rows and two more, one never
+    seen (``N_LANDMARKS``, which pads a smaller group) and one always seen (the extra group's
+    landmarks); each measure's groups, a (measures, m) table padded with that extra group."""
+    members = [np.flatnonzero(column) for column in _GROUPS.T]
+    groups = np.full((len(members) + 1, max(map(len, members))), lm.N_LANDMARKS)
+    for g, landmarks in enumerate(members):
+        groups[g, :len(landmarks)] = landmarks
+    groups[-1] = lm.N_LANDMARKS + 1
+    bounds = [*_GROUP_STARTS.tolist(), len(members)]
+    needs = [range(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+    measures = np.full((len(needs), max(map(len, needs))), len(members))
+    for m, need in enumerate(needs):
+        measures[m, :len(need)] = need
+    return groups, measures
+
+
+_GROUP_LANDMARKS, _MEASURE_GROUPS = _gather_tables()
+
+#: Up to this many frames ``_visible_mask`` takes the matrix product, fewer numpy calls; for
+#: more, the gathers: numpy multiplies integer matrices in a plain loop, 25 times slower than
+#: they are on 540 frames (issue 14).
+_FEW_FRAMES = 8
+
+
 def _visible_mask(visibility: np.ndarray, min_visibility: float) -> np.ndarray:
     """(measures, N): True where every landmark group a measure needs has one landmark seen
     (measures in ``ANGLE_NAMES`` order). One matrix product rather than a fancy index per
     group: a call per live frame costs a few numpy calls, not a hundred (issue 14)."""
-    seen = (visibility >= min_visibility).astype(np.int64)
-    group_seen = (seen @ _GROUPS) > 0  # (N, groups)
-    return np.logical_and.reduceat(group_seen, _GROUP_STARTS, axis=1).T
+    n = len(visibility)
+    if n <= _FEW_FRAMES:
+        seen = (visibility >= min_visibility).astype(np.int64)
+        group_seen = (seen @ _GROUPS) > 0  # (N, groups)
+        return np.logical_and.reduceat(group_seen, _GROUP_STARTS, axis=1).T
+    rows = np.empty((lm.N_LANDMARKS + 2, n), dtype=bool)  # the landmarks, never, always
+    np.greater_equal(visibility.T, min_visibility, out=rows[:-2])
+    rows[-2], rows[-1] = False, True
+    return rows[_GROUP_LANDMARKS].any(axis=1)[_MEASURE_GROUPS].all(axis=1)
 
 
 def joint_angles(

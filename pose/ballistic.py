@@ -213,12 +213,14 @@ class BallisticWatch:
             recent.append(pose)
         while recent and t_s - recent[0].t_s > self.travel_s:
             recent.popleft()
+        value = angles.get
         for det in self.detectors:
-            bounce = det.update(t_s, angles.get(det.angle, float("nan")))
+            bounce = det.update(t_s, value(det.angle, math.nan))
             if bounce is not None:
                 self._last[det] = bounce
+        agree = self.agree_s
         active = [d for d in self.detectors
-                  if d.last_seen_s is not None and t_s - d.last_seen_s <= self.agree_s]
+                  if d.last_seen_s is not None and t_s - d.last_seen_s <= agree]
         if not active:
             return None
         moving = len({self._limb[d.angle] for d in active}) >= self.min_limbs or any(

@@ -128,8 +128,9 @@ class BounceDetector:
             elif t_s < last and self._timed:
                 self._samples.clear()  # time went back: a new recording
         self._last_t = t_s
+        lo, hi = self._lo, self._hi
         if not math.isfinite(value):
-            if self._lo is not None:  # a gap: what came before cannot pair with what follows
+            if lo is not None:  # a gap: what came before cannot pair with what follows
                 last, dt, seen = self._last_report, self._frame_dt, self.last_seen_s
                 whole = self.whole_limb_seen_s
                 self.reset()
@@ -138,20 +139,21 @@ class BounceDetector:
             return None
         if self._timed:
             self._samples.append((t_s, value))
-        if self._lo is None or self._hi is None:
+        if lo is None or hi is None:
             self._lo = self._hi = (t_s, value)
             return None
-        if value <= self._lo[1]:
-            self._lo = (t_s, value)
-        if value >= self._hi[1]:
-            self._hi = (t_s, value)
-
-        turned = None
-        if self._direction >= 0 and self._hi[1] - value >= self.min_swing:
-            turned, self._direction = self._hi, -1
-        elif self._direction <= 0 and value - self._lo[1] >= self.min_swing:
-            turned, self._direction = self._lo, +1
-        if turned is None:
+        # (Every frame of every watched angle comes here: the common case, no turn, reads
+        # the state once and leaves.)
+        if value <= lo[1]:
+            lo = self._lo = (t_s, value)
+        if value >= hi[1]:
+            hi = self._hi = (t_s, value)
+        direction = self._direction
+        if direction >= 0 and hi[1] - value >= self.min_swing:
+            turned, self._direction = hi, -1
+        elif direction <= 0 and value - lo[1] >= self.min_swing:
+            turned, self._direction = lo, +1
+        else:
             return None
         if self._timed:
             if self._turns:

@@ -112,13 +112,14 @@ class MediaClock:
             self._source = src if src is not None else 0.0
             self._t, self._anchor = 0.0, (0.0, self._source)
             return Tick(0.0, source_t_s)
-        step = self.interval_s
+        # (The measured interval, a median, only where the source's own time is broken.)
         if src is None:  # no timestamp: one frame later, and the source is assumed to agree
+            step = self.interval_s
             return self._reanchor(self._source + step,
                                   self._unwatched(Tick(self._t + step, source_t_s), waited))
         dt = src - self._source
         if dt > self.max_gap_s:
-            tick = Tick(self._t + step, source_t_s, dropout_s=dt)
+            tick = Tick(self._t + self.interval_s, source_t_s, dropout_s=dt)
             self.dropouts.append((tick.t_s, dt))
             return self._reanchor(src, tick)
         if abs(dt) < MIN_STEP_S:  # a repeat: no time passed by the source's own clock
@@ -126,7 +127,7 @@ class MediaClock:
             return self._unwatched(Tick(self._t, source_t_s, reanchored=True), waited)
         if dt < 0.0:
             self.reanchors += 1
-            tick = Tick(self._t + step, source_t_s, reanchored=True)
+            tick = Tick(self._t + self.interval_s, source_t_s, reanchored=True)
             return self._reanchor(src, self._unwatched(tick, waited))
         self._steps.append(dt)
         anchor_t, anchor_src = self._anchor

@@ -112,9 +112,12 @@ def extents(image: np.ndarray, visibility: np.ndarray) -> np.ndarray:
     """How far the seen landmarks (visibility 0.5 or more) of N frames reach across and down:
     ``image`` (N, 33, 2) pixels, ``visibility`` (N, 33). Returns (N, 2) pixels (NaN with
     nothing seen)."""
-    seen = (visibility >= 0.5)[..., None]
-    hi = np.where(seen, image, -np.inf).max(axis=1)
-    lo = np.where(seen, image, np.inf).min(axis=1)
+    seen = (visibility >= 0.5)[:, None, :]
+    # Each frame's x and then y in a row of their own: numpy reduces a contiguous last axis
+    # 3-6 times faster than the landmarks' axis with x and y interleaved (issue 14).
+    across_down = np.ascontiguousarray(image.transpose(0, 2, 1))  # (N, 2, 33)
+    hi = np.where(seen, across_down, -np.inf).max(axis=2)
+    lo = np.where(seen, across_down, np.inf).min(axis=2)
     with np.errstate(invalid="ignore"):  # nothing seen: inf - inf
         reach: np.ndarray = hi - lo
     return reach

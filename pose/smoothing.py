@@ -50,6 +50,7 @@ class OneEuroFilter:
         self._x: np.ndarray | None = None
         self._dx: np.ndarray | None = None
         self._t: float | None = None
+        self._finite = False  # ``_x`` holds no NaN: the step needs no masks
 
     def reset(self) -> None:
         self._x = self._dx = self._t = None
@@ -57,28 +58,8 @@ class OneEuroFilter:
     def __call__(self, x: np.ndarray, t_s: float) -> np.ndarray:
         """Filter one sample ``x`` taken at ``t_s`` seconds; returns the smoothed array."""
         x = np.asarray(x, dtype=np.float64)
-        p = self.params
-        if self._x is None or self._dx is None or self._t is None or self._x.shape != x.shape \
-                or not (0.0 < t_s - self._t <= p.max_gap_s):
-            self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t_s
-            return x.copy()
-        dt = t_s - self._t
-        a_d = _alpha(p.d_cutoff_hz, dt)
-        previous = self._x
-        if np.isfinite(previous).all():  # the common case: the same arithmetic, no masks
-            dx_hat = a_d * ((x - previous) / dt) + (1.0 - a_d) * self._dx
-            a = _alpha(p.min_cutoff_hz + p.beta * np.abs(dx_hat), dt)
-            x_hat = a * x + (1.0 - a) * previous
-        else:
-            fresh = ~np.isfinite(previous)
-            dx = np.where(fresh, 0.0, (x - previous) / dt)
-            dx_hat = a_d * dx + (1.0 - a_d) * self._dx
-            a = _alpha(p.min_cutoff_hz + p.beta * np.abs(dx_hat), dt)
-            x_hat = np.where(fresh, x, a * x + (1.0 - a) * previous)
-        self._x = x_hat
-        self._dx = dx_hat if np.isfinite(dx_hat).all() else \
-            np.where(np.isfinite(dx_hat), dx_hat, 0.0)
-        self._t = t_s
+        x_hat, dx_hat = np.empty_like(x), np.empty_like(x)
+        self._step(x, t_s, bool(np.isfinite(x).all()), x_hat, dx_hat, np.empty_like(x))
         return x_hat.copy()
 
     def run(self, values: np.ndarray, t_s: np.ndarray) -> np.ndarray:
@@ -86,9 +67,62 @@ class OneEuroFilter:
         continuing from (and leaving) this filter's state; the same as N calls, element for
         element."""
         out = np.empty(values.shape, dtype=np.float64)
+        if not len(out):
+            return out
+        x = values.astype(np.float64, copy=False)
+        finite: list[bool] = np.all(np.isfinite(x.reshape(len(x), -1)), axis=1).tolist()
+        # One pair of speed buffers taking turns and one scratch row for the whole block:
+        # a step's arithmetic is a dozen operations on a few hundred numbers, so it is the
+        # allocations that would cost.
+        speeds = (np.empty_like(x[0]), np.empty_like(x[0]))
+        scratch = np.empty_like(x[0])
         for i, t in enumerate(t_s.tolist()):
-            out[i] = self(values[i], t)
+            self._step(x[i], t, finite[i], out[i], speeds[i % 2], scratch)
+        self._x = out[-1].copy()  # the state must not be a row the caller holds
         return out
+
+    def _step(self, x: np.ndarray, t_s: float, finite: bool, x_hat: np.ndarray,
+              dx_hat: np.ndarray, scratch: np.ndarray) -> None:
+        """One sample ``x`` (``finite``: it holds no NaN) into ``x_hat`` (and the filtered
+        speed into ``dx_hat``), which become the state; ``scratch`` is working space. None of
+        them may be the state's own arrays."""
+        p = self.params
+        previous, speed = self._x, self._dx
+        if previous is None or speed is None or self._t is None \
+                or previous.shape != x.shape or not (0.0 < t_s - self._t <= p.max_gap_s):
+            x_hat[...] = x
+            dx_hat[...] = 0.0
+        else:
+            dt = t_s - self._t
+            a_d = _alpha(p.d_cutoff_hz, dt)
+            # Without NaN in the state (the common case) the same arithmetic needs no masks.
+            fresh = None if self._finite else ~np.isfinite(previous)
+            np.subtract(x, previous, out=dx_hat)
+            dx_hat /= dt
+            if fresh is not None:
+                dx_hat[fresh] = 0.0
+            # dx_hat = a_d * dx + (1 - a_d) * speed, a = _alpha(min_cutoff + beta |dx_hat|),
+            # x_hat = a * x + (1 - a) * previous: in place, in the same order of operations.
+            dx_hat *= a_d
+            np.multiply(speed, 1.0 - a_d, out=scratch)
+            dx_hat += scratch
+            np.abs(dx_hat, out=scratch)
+            scratch *= p.beta
+            scratch += p.min_cutoff_hz
+            scratch *= 2.0 * np.pi
+            np.divide(1.0, scratch, out=scratch)
+            scratch /= dt
+            scratch += 1.0
+            np.divide(1.0, scratch, out=scratch)  # a
+            np.multiply(scratch, x, out=x_hat)
+            np.subtract(1.0, scratch, out=scratch)
+            scratch *= previous
+            x_hat += scratch
+            if fresh is not None:
+                x_hat[fresh] = x[fresh]
+            if not finite:
+                dx_hat[~np.isfinite(dx_hat)] = 0.0
+        self._x, self._dx, self._t, self._finite = x_hat, dx_hat, t_s, finite
 
 
 def smooth_track(values: np.ndarray, t_s: np.ndarray,

@@ -155,3 +155,19 @@ def test_one_frame_equals_the_block_on_every_real_clip(clip):
         one = frame_angles(pose)
         for name in angles.ANGLE_NAMES:
             assert one[name].tobytes() == whole[name][i:i + 1].tobytes(), (i, name)
+
+
+@pytest.mark.parametrize("min_visibility", [0.3, 0.5, 0.9])
+def test_a_blocks_visible_mask_is_the_matrix_products(min_visibility):
+    """``_visible_mask`` gathers for a block what it multiplies out for a few frames: the same
+    mask, landmarks just at the threshold included, for every measure's groups."""
+    rng = np.random.default_rng(7)
+    vis = rng.random((600, 33))
+    vis[rng.random(vis.shape) < 0.3] = 0.0
+    vis[rng.random(vis.shape) < 0.1] = min_visibility
+    block = angles._visible_mask(vis, min_visibility)
+    assert len(vis) > angles._FEW_FRAMES and block.shape == (len(angles.ANGLE_NAMES), len(vis))
+    few = np.concatenate([angles._visible_mask(vis[i:i + angles._FEW_FRAMES], min_visibility)
+                          for i in range(0, len(vis), angles._FEW_FRAMES)], axis=1)
+    assert np.array_equal(block, few)
+    assert block.any() and not block.all()
