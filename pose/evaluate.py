@@ -188,10 +188,12 @@ class _Workers:
             # A forked child must not free what it inherited: an object of a library whose
             # threads stayed behind (a video decoder's) can hang in its destructor there
             # (seen: a PyAV codec context freed by a child's garbage collector, after the
-            # parent had decoded a video). So the parent's garbage is collected here, where
-            # its threads live, and what is left is frozen out of the children's cycle
-            # collections. The workers are forked by the first submission, inside ``map``.
-            gc.collect()
+            # parent had decoded a video). So everything the parent holds, its garbage too,
+            # is frozen out of the children's cycle collections; the parent collects that
+            # garbage itself once the workers are done. Not collected first: in ``bench``'s
+            # process, after the model and an analysis, a full collection took 14-37 ms of an
+            # evaluation's 0.4-0.5 s (issue 14). The workers are forked by the first
+            # submission, inside ``map``.
             gc.freeze()
             self._results = self._pool.map(_checked_in_worker, clips)
         except BaseException:

@@ -187,8 +187,8 @@ def test_corrupt_traces_among_good_ones_in_parallel_first_one_first(realclips, t
 
 
 #: A parent that decoded a video and left the decoder in garbage only a full collection frees
-#: (a reference cycle), with every allocation allowed to collect: without the parent collecting
-#: and freezing before it forks, a child's collector freed the codec context, whose threads
+#: (a reference cycle), with every allocation allowed to collect: without the parent freezing
+#: its objects before it forks, a child's collector freed the codec context, whose threads
 #: stayed behind in the parent, and hung in it for good.
 _GARBAGE_BEFORE_FORK = """
 import gc, sys
@@ -234,8 +234,9 @@ def _run_guarded(code: str, *args: object, timeout_s: float = 60.0) -> tuple[int
 
 
 def test_workers_forked_beside_a_decoders_garbage_do_not_hang(realclips):
-    """Guards the pair ``gc.collect``, ``gc.freeze`` before the fork: without both it hung;
-    either alone passes this case (each a guard of its own, see ``_Workers``)."""
+    """Guards ``gc.freeze`` before the fork (``_Workers``): without it this hung. The
+    parent's garbage, frozen with the rest, is left to the parent: a ``gc.collect`` before
+    the fork passed this case too, and cost 14-37 ms an evaluation."""
     from conftest import sample
     video = sample("A06_sports2d_lateral_raise_reps_front.mp4")
     code, out, err = _run_guarded(_GARBAGE_BEFORE_FORK, video, realclips)  # ~3 s
