@@ -234,7 +234,7 @@ def evaluate(labels: Path, recordings: Iterable[Path], stretch: str | None = "au
         jobs: processes checking the traces, a clip each at a time (None: one per core, at
             most 4 and at most one per trace; 1: all in this process). The workers are forked
             (``_Workers``): the command forks from a fresh process, ``bench`` after running
-            the model, with the garbage collected and frozen first; a caller with threads of
+            the model, with the parent's objects frozen first; a caller with threads of
             its own should weigh that. Videos are analysed one after the other, each with
             ``pose.extraction``'s threads.
 
