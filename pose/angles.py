@@ -288,10 +288,12 @@ _GROUPS, _GROUP_STARTS = _requirement_tables()
 
 
 def _gather_tables() -> tuple[np.ndarray, np.ndarray]:
-    """``_GROUPS`` as two index tables for ``_visible_mask``'s blocks of frames: each group's
-    landmarks, a (groups + 1, k) table into the landmarks' seen rows and two more, one never
-    seen (``N_LANDMARKS``, which pads a smaller group) and one always seen (the extra group's
-    landmarks); each measure's groups, a (measures, m) table padded with that extra group."""
+    """``_GROUPS`` as index tables for ``_visible_mask`` on a block of frames, whose rows of
+    seen flags are the 33 landmarks', then one never seen, then one always seen.
+
+    Returns ``groups`` (groups + 1, k): each group's landmarks, a smaller group padded with
+    the never-seen row, and an extra last group of the always-seen row; and ``measures``
+    (measures, m): each measure's groups, a measure of fewer padded with that extra group."""
     members = [np.flatnonzero(column) for column in _GROUPS.T]
     groups = np.full((len(members) + 1, max(map(len, members))), lm.N_LANDMARKS)
     for g, landmarks in enumerate(members):
@@ -307,16 +309,17 @@ def _gather_tables() -> tuple[np.ndarray, np.ndarray]:
 
 _GROUP_LANDMARKS, _MEASURE_GROUPS = _gather_tables()
 
-#: Up to this many frames ``_visible_mask`` takes the matrix product, fewer numpy calls; for
-#: more, the gathers: numpy multiplies integer matrices in a plain loop, 25 times slower than
-#: they are on 540 frames (issue 14).
+#: Up to this many frames ``_visible_mask`` takes the matrix product (fewer numpy calls), and
+#: for more the gathers: numpy multiplies integer matrices in a plain loop, 25 times slower
+#: than the gathers on 540 frames (issue 14).
 _FEW_FRAMES = 8
 
 
 def _visible_mask(visibility: np.ndarray, min_visibility: float) -> np.ndarray:
     """(measures, N): True where every landmark group a measure needs has one landmark seen
-    (measures in ``ANGLE_NAMES`` order). One matrix product rather than a fancy index per
-    group: a call per live frame costs a few numpy calls, not a hundred (issue 14)."""
+    (measures in ``ANGLE_NAMES`` order). For a few frames (live: one) one matrix product, a
+    few numpy calls rather than a fancy index per group; for a block, two gathers
+    (``_gather_tables``). The same mask either way (``tests/test_angles_speed.py``)."""
     n = len(visibility)
     if n <= _FEW_FRAMES:
         seen = (visibility >= min_visibility).astype(np.int64)

@@ -213,9 +213,9 @@ class BallisticWatch:
             recent.append(pose)
         while recent and t_s - recent[0].t_s > self.travel_s:
             recent.popleft()
-        value = angles.get
+        read = angles.get
         for det in self.detectors:
-            bounce = det.update(t_s, value(det.angle, math.nan))
+            bounce = det.update(t_s, read(det.angle, math.nan))
             if bounce is not None:
                 self._last[det] = bounce
         agree = self.agree_s
