@@ -24,7 +24,8 @@ from pose import live_bench, privacy
 from pose.cli import _default_clip
 from pose.live_bench import RawModel
 
-ROUNDS, ROUND_S = 4, 5.0
+ROUNDS = live_bench.ROUNDS
+ROUND_S = 20.0 / ROUNDS  # ``bench_live``'s default 20 s, cut into its rounds
 NAMES = ("S", "R1", "R2")
 
 
