@@ -34,6 +34,7 @@ from pose.checks import (
     Position,
     criterion_plan,
     evaluate,
+    over_range,
 )
 from pose.stretches import SIDES, Criterion, Limit, Stretch, resolve
 
@@ -52,13 +53,15 @@ class Verdict:
 
     ``side``, ``status`` and ``met`` are those of ``judge_frame``'s ``Position``; ``over`` says
     whether an over-range limit is passed (``Position.over_range`` not empty) and ``blocked``
-    is ``pose.checks.blocked_by_view`` of it. ``position`` (and ``criteria``, ``over_range``,
-    ``cue``, ``unseen`` like a ``Position``'s) is built on first use by ``evaluate`` on the
-    frame's own angles: the very function the per-frame path calls.
+    is ``pose.checks.blocked_by_view`` of it. ``position`` (and ``criteria``, ``cue``,
+    ``unseen`` like a ``Position``'s) is built on first use by ``evaluate`` on the frame's own
+    angles: the very function the per-frame path calls. ``over_range``, read on every frame a
+    limit is passed, is worked out alone by ``pose.checks.over_range``, which ``evaluate``
+    calls for it.
     """
 
     __slots__ = ("side", "status", "met", "over", "blocked", "_block", "_i", "_frame",
-                 "_position")
+                 "_position", "_over_range")
 
     def __init__(self, block: BlockJudgement, i: int, k: int, angles: Mapping[str, float],
                  visibility: np.ndarray | None) -> None:
@@ -70,6 +73,7 @@ class Verdict:
         self._block, self._i = block, i
         self._frame = (angles, visibility)
         self._position: Position | None = None
+        self._over_range: tuple[OverRange, ...] | None = None
 
     def seen_clearly(self, angle: str) -> bool:
         """``pose.checks.seen_clearly`` of one of the stretch's working angles here."""
@@ -93,7 +97,14 @@ class Verdict:
 
     @property
     def over_range(self) -> tuple[OverRange, ...]:
-        return self.position.over_range if self.over else ()
+        # Read every frame a limit is passed: worked out alone, not with the whole position.
+        if not self.over:
+            return ()
+        if self._over_range is None:
+            self._over_range = self._position.over_range if self._position is not None \
+                else over_range(self._block.stretch, self.side, self._frame[0],
+                                self._block.extra_limits)
+        return self._over_range
 
     @property
     def cue(self) -> str:

@@ -186,6 +186,13 @@ def _over_range(limits: Sequence[Limit], side: str,
     return tuple(out)
 
 
+def over_range(stretch: Stretch, side: str, angles: Mapping[str, float],
+               extra_limits: Sequence[Limit] = ()) -> tuple[OverRange, ...]:
+    """The safe limits of ``stretch`` (and ``extra_limits``) passed in one frame done on
+    ``side``: ``evaluate``'s ``Position.over_range``, without judging the criteria."""
+    return _over_range(tuple(stretch.limits) + tuple(extra_limits), side, angles)
+
+
 def _in_stretch(failing: Sequence[tuple[CriterionResult, Criterion]], past: set[str]) -> bool:
     return all(c.miss_deg <= spec.nearly_deg for c, spec in failing if c.angle not in past)
 
@@ -197,7 +204,7 @@ def evaluate(stretch: Stretch, side: str, angles: Mapping[str, float],
     # The visibilities as Python floats: read one by one when a criterion is unknown.
     vis = visibility.tolist() if isinstance(visibility, np.ndarray) else visibility
     criteria = tuple(_judge(c, side, angles, vis) for c in stretch.criteria)
-    over = _over_range(tuple(stretch.limits) + tuple(extra_limits), side, angles)
+    over = over_range(stretch, side, angles, extra_limits)
     failing: list[tuple[CriterionResult, Criterion]] = []
     unknown: list[CriterionResult] = []
     for c, spec in zip(criteria, stretch.criteria, strict=True):

@@ -46,6 +46,17 @@ def joint_measures(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+class _Window:
+    """One angle's samples of the last window, and their range as it stands."""
+
+    __slots__ = ("times", "values", "high", "low")
+
+    def __init__(self) -> None:
+        self.times: deque[float] = deque()
+        self.values: deque[float] = deque()
+        self.high = self.low = math.nan
+
+
 class SpeedGate:
     """Tracks the recent values of some angles and says how fast the fastest one moves.
 
@@ -59,29 +70,27 @@ class SpeedGate:
         self.names = tuple(names)
         self.window_s = window_s
         self.max_deg_s = max_deg_s
-        # Per angle, the times and values in the window (two deques: max/min run over the
-        # values as they are, with no list built per frame).
-        self._history: dict[str, tuple[deque[float], deque[float]]] = {
-            n: (deque(), deque()) for n in self.names}
+        self._history: dict[str, _Window] = {n: _Window() for n in self.names}
         self.speed = 0.0
         self._empty = True
 
     def reset(self) -> None:
         if self._empty:
             return  # the common case, every frame out of position: keep it cheap
-        for times, values in self._history.values():
-            times.clear()
-            values.clear()
+        for window in self._history.values():
+            window.times.clear()
+            window.values.clear()
         self.speed = 0.0
         self._empty = True
 
     def update(self, t_s: float, angles: Mapping[str, float]) -> float:
         self._empty = False
         fastest = 0.0
-        window = self.window_s
-        oldest = t_s - window - 1e-9
-        for name, (times, values) in self._history.items():
+        window_s = self.window_s
+        oldest = t_s - window_s - 1e-9
+        for name, window in self._history.items():
             v = angles.get(name, math.nan)
+            times, values = window.times, window.values
             if (times and t_s < times[-1]) or not math.isfinite(v):
                 # Time went backwards (a new recording), or out of view: what came before
                 # cannot pair with what follows.
@@ -89,14 +98,31 @@ class SpeedGate:
                 values.clear()
                 if not math.isfinite(v):
                     continue
+            # The range is kept as samples come and go, and worked out afresh only when one
+            # of its ends leaves the window: a max and min over the window every frame were
+            # a tenth of the checks' time (issue 14).
+            if not times:
+                high = low = v
+            else:
+                high, low = window.high, window.low
+                if v > high:
+                    high = v
+                elif v < low:
+                    low = v
             times.append(t_s)
             values.append(v)
-            while times and times[0] < oldest:
+            stale = False
+            while times[0] < oldest:  # never empties: the sample just added is in the window
                 times.popleft()
-                values.popleft()
+                gone = values.popleft()
+                if gone == high or gone == low:
+                    stale = True
+            if stale:
+                high, low = max(values), min(values)
+            window.high, window.low = high, low
             # Over at least half a window: two frames right after a gap are no speed.
-            if len(times) >= 2 and times[-1] - times[0] >= 0.5 * window:
-                speed = (max(values) - min(values)) / window
+            if len(times) >= 2 and times[-1] - times[0] >= 0.5 * window_s:
+                speed = (high - low) / window_s
                 if speed > fastest:
                     fastest = speed
         self.speed = fastest

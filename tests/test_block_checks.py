@@ -74,6 +74,8 @@ def test_block_verdicts_are_judge_frames_on_real_traces(name, limits):
             assert (got.side, got.status, got.met, got.over, got.blocked) == (
                 want.side, want.status, want.met, bool(want.over_range),
                 blocked_by_view(stretch, want)), (stretch.id, i)
+            # Read first, the limits passed are worked out alone, not from the position.
+            assert got.over_range == want.over_range, (stretch.id, i)
             assert got.position == want, (stretch.id, i)
             assert block.moves[i] == (want.status != OUT_OF_FORM and not (
                 want.status == UNKNOWN and want.met == 0)), (stretch.id, i)
