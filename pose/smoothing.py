@@ -95,31 +95,24 @@ class OneEuroFilter:
         else:
             dt = t_s - self._t
             a_d = _alpha(p.d_cutoff_hz, dt)
-            # Without NaN in the state (the common case) the same arithmetic needs no masks.
-            fresh = None if self._finite else ~np.isfinite(previous)
-            np.subtract(x, previous, out=dx_hat)
-            dx_hat /= dt
-            if fresh is not None:
-                dx_hat[fresh] = 0.0
-            # dx_hat = a_d * dx + (1 - a_d) * speed, a = _alpha(min_cutoff + beta |dx_hat|),
-            # x_hat = a * x + (1 - a) * previous: in place, in the same order of operations.
-            dx_hat *= a_d
+            # The filter, with r = 2 pi dt (min_cutoff + beta |dx_hat|) and so a = r / (1 + r):
+            #   dx_hat = a_d (x - previous) / dt + (1 - a_d) speed
+            #   x_hat = a x + (1 - a) previous = x - (x - previous) / (1 + r)
+            # nine operations on the whole row, in place: a step is a few hundred numbers, so
+            # the calls are what costs (it was seventeen, issue 14).
+            diff = x_hat  # x_hat holds x - previous until the last operation
+            np.subtract(x, previous, out=diff)
+            if not self._finite:  # an element seen again restarts: no speed, x as it is
+                diff[~np.isfinite(previous)] = 0.0
+            np.multiply(diff, a_d / dt, out=dx_hat)
             np.multiply(speed, 1.0 - a_d, out=scratch)
             dx_hat += scratch
             np.abs(dx_hat, out=scratch)
-            scratch *= p.beta
-            scratch += p.min_cutoff_hz
-            scratch *= 2.0 * np.pi
-            np.divide(1.0, scratch, out=scratch)
-            scratch /= dt
-            scratch += 1.0
-            np.divide(1.0, scratch, out=scratch)  # a
-            np.multiply(scratch, x, out=x_hat)
-            np.subtract(1.0, scratch, out=scratch)
-            scratch *= previous
-            x_hat += scratch
-            if fresh is not None:
-                x_hat[fresh] = x[fresh]
+            scale = 2.0 * np.pi * dt
+            scratch *= scale * p.beta
+            scratch += 1.0 + scale * p.min_cutoff_hz  # 1 + r
+            np.divide(diff, scratch, out=scratch)
+            np.subtract(x, scratch, out=x_hat)
             if not finite:
                 dx_hat[~np.isfinite(dx_hat)] = 0.0
         self._x, self._dx, self._t, self._finite = x_hat, dx_hat, t_s, finite
