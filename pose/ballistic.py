@@ -268,7 +268,7 @@ class BallisticWatch:
         at = [p.world[end] for p in self._recent if p.visibility[end] >= 0.5]
         if len(at) < 4:
             return 0.0
-        return float(np.linalg.norm(np.ptp(np.stack(at), axis=0)))
+        return float(np.linalg.norm(np.ptp(lm.stack_rows(at), axis=0)))
 
     def _midpoints(self, left: int, right: int
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -280,8 +280,8 @@ class BallisticWatch:
                  if min(p.visibility[left], p.visibility[right]) >= 0.5 and not math.isnan(p.span)]
         if len(poses) < 4:
             return None
-        image = np.stack([p.image for p in poses])  # (N, 33, 2) pixels
-        size = lm.extents(image, np.stack([p.visibility for p in poses])).max(axis=1)
+        image = lm.stack_rows([p.image for p in poses])  # (N, 33, 2) pixels
+        size = lm.extents(image, lm.stack_rows([p.visibility for p in poses])).max(axis=1)
         return (np.array([p.t_s for p in poses]), image[:, [left, right]].mean(axis=1), size)
 
     def shoulders_moved(self) -> float:

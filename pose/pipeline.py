@@ -35,7 +35,7 @@ from pose.coach import PoseWatch, watch_ballistic
 from pose.collapse import CollapseFilter
 from pose.events import Event
 from pose.frame_edge import CutFootFilter
-from pose.landmarks import N_LANDMARKS, PoseFrame, spans, with_span
+from pose.landmarks import N_LANDMARKS, PoseFrame, spans, stack_rows, with_span
 from pose.report import Report, StretchResult
 from pose.smoothing import OneEuroParams, PoseSmoother
 from pose.stretches import Catalogue, Limit, Routine
@@ -332,9 +332,9 @@ class FrameLoop:
             return list(pending), None
         posed: list[PoseFrame] = [pending[i][1] for i in rows]  # type: ignore[misc]
         t = np.array([pending[i][0].t_s for i in rows], dtype=np.float64)
-        image = np.stack([p.image for p in posed])
-        world = np.stack([p.world for p in posed])
-        visibility = np.stack([p.visibility for p in posed])
+        image = stack_rows([p.image for p in posed])
+        world = stack_rows([p.world for p in posed])
+        visibility = stack_rows([p.visibility for p in posed])
         if self._collapse is not None and self._cut_feet is not None:
             size = np.array([p.size for p in posed])
             visibility = self._collapse(t, image, self._cut_feet(t, image, visibility, size))
