@@ -104,7 +104,10 @@ class BounceDetector:
         # With ``pauses`` or ``seen_moving``: each swing's timing (``_swing_time``), the one
         # ending at ``_turns[i + 1]`` at ``_moves[i]``; and the samples it is measured on.
         self._moves: deque[SwingTime] = deque(maxlen=self.min_turns - 1)
-        self._samples: deque[tuple[float, float]] = deque(maxlen=SAMPLES_KEPT)
+        # (Times and values side by side: a pair made every frame of every watched angle
+        # cost more than keeping it.)
+        self._times: deque[float] = deque(maxlen=SAMPLES_KEPT)
+        self._values: deque[float] = deque(maxlen=SAMPLES_KEPT)
         self._last_report: float | None = None
         self._last_t: float | None = None
         self._frame_dt = 0.0
@@ -126,7 +129,8 @@ class BounceDetector:
             if t_s > last:
                 self._frame_dt = t_s - last
             elif t_s < last and self._timed:
-                self._samples.clear()  # time went back: a new recording
+                self._times.clear()  # time went back: a new recording
+                self._values.clear()
         self._last_t = t_s
         lo, hi = self._lo, self._hi
         if not math.isfinite(value):
@@ -138,7 +142,8 @@ class BounceDetector:
                 self.whole_limb_seen_s = whole
             return None
         if self._timed:
-            self._samples.append((t_s, value))
+            self._times.append(t_s)
+            self._values.append(value)
         if lo is None or hi is None:
             self._lo = self._hi = (t_s, value)
             return None
@@ -158,9 +163,10 @@ class BounceDetector:
         if self._timed:
             if self._turns:
                 self._moves.append(self._swing_time(self._turns[-1], turned))
-            samples = self._samples  # the next swing starts here
-            while samples and samples[0][0] < turned[0]:
-                samples.popleft()
+            times, values = self._times, self._values  # the next swing starts here
+            while times and times[0] < turned[0]:
+                times.popleft()
+                values.popleft()
         self._turns.append(turned)
         self._lo = self._hi = (t_s, value)
         return self._judge(t_s)
@@ -171,14 +177,14 @@ class BounceDetector:
         end as moving: a rest's lowest sample falls anywhere in it. ``NOT_TIMED`` when the
         samples kept no longer reach back to ``start``."""
         (t0, v0), v1 = start, end[1]
-        samples = self._samples
-        if not samples or samples[0][0] > t0 or v1 == v0:
+        times = self._times
+        if not times or times[0] > t0 or v1 == v0:
             return NOT_TIMED
         lo, hi = END_SHARE, 1.0 - END_SHARE
         span = v1 - v0
         left, left_gap, inside = t0, 0.0, 0  # the last crossing of ``lo``: time, interval
         prev: tuple[float, float] | None = None  # the sample before: (t, share)
-        for t, v in samples:
+        for t, v in zip(times, self._values, strict=True):
             if t < t0:
                 continue
             share = (v - v0) / span

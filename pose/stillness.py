@@ -119,14 +119,17 @@ class SpeedGate:
                     low = v
             times.append(t_s)
             values.append(v)
-            stale = False
+            stale_high = stale_low = False
             while times[0] < oldest:  # never empties: the sample just added is in the window
                 times.popleft()
                 gone = values.popleft()
-                if gone == high or gone == low:
-                    stale = True
-            if stale:
-                high, low = max(values), min(values)
+                stale_high |= gone == high
+                stale_low |= gone == low
+            # (Drifting, as a slow deepening does, the oldest sample is always one end.)
+            if stale_high:
+                high = max(values)
+            if stale_low:
+                low = min(values)
             window.high, window.low = high, low
             # Over at least half a window: two frames right after a gap are no speed.
             if len(times) >= 2 and times[-1] - times[0] >= 0.5 * window_s:
