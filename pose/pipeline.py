@@ -344,11 +344,11 @@ class FrameLoop:
         block = _Block(rows, _f32(image), _f32(world), _f32(visibility))
         span = spans(block.image, block.visibility, np.array([p.size for p in posed])).tolist()
         out: list[tuple[Tick, PoseFrame | None]] = list(pending)
-        for r, (i, p) in enumerate(zip(rows, posed, strict=True)):
+        # Each frame's rows as views made in one go (``list``), not indexed one by one.
+        for i, p, im, wo, vi, sp in zip(rows, posed, list(block.image), list(block.world),
+                                        list(block.visibility), span, strict=True):
             tick = pending[i][0]
-            out[i] = (tick, with_span(PoseFrame(tick.t_s, block.image[r], block.world[r],
-                                                block.visibility[r], p.size, p.people),
-                                      span[r]))
+            out[i] = (tick, with_span(PoseFrame(tick.t_s, im, wo, vi, p.size, p.people), sp))
         return out, block
 
     def _judge_all(self, checked: Sequence[tuple[Tick, PoseFrame | None]],

@@ -107,10 +107,12 @@ def pose_frames(trace: PoseTrace) -> Iterator[tuple[float, PoseFrame | None]]:
     """The trace as the estimator's raw output stream: ``(source t_s, PoseFrame or None)`` per
     frame, unsmoothed (the loop smooths, as it smooths the model's output)."""
     width, height = trace.size
-    for i in range(len(trace)):
-        t = float(trace.t_s[i])
-        if not trace.found[i]:
+    size = (width, height)
+    # The rows as views and the scalars as Python numbers, each made in one go.
+    for t, found, image, world, visibility, people in zip(
+            trace.t_s.tolist(), trace.found.tolist(), list(trace.image), list(trace.world),
+            list(trace.visibility), trace.people.tolist(), strict=True):
+        if not found:
             yield t, None
             continue
-        yield t, PoseFrame(t, trace.image[i], trace.world[i], trace.visibility[i],
-                           (width, height), max(1, int(trace.people[i])))
+        yield t, PoseFrame(t, image, world, visibility, size, max(1, int(people)))
