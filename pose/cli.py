@@ -604,6 +604,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
+        if args.run in (cmd_analyze, cmd_bench, cmd_evaluate):  # the commands that run the model
+            from pose.estimator import native_log_lines_off
+
+            with native_log_lines_off():
+                return args.run(args)
         return args.run(args)
     except StretchCheckError as exc:
         lines = str(exc).splitlines() or [type(exc).__name__]

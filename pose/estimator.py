@@ -111,6 +111,37 @@ def _quiet_native_stderr() -> Iterator[None]:
                 _quiet.clear()
 
 
+@contextlib.contextmanager
+def native_log_lines_off() -> Iterator[None]:
+    """For a command's length, the model runtime's C-level log lines (descriptor 2) go to a
+    sink while Python's own stderr (the one-line errors, warnings, progress) still reaches
+    the terminal: it is moved to a copy of descriptor 2 when it writes there.
+
+    The quiet start-up (``_quiet_native_stderr`` around loading a model and its first
+    detection) cannot catch a line the runtime logs later, at a moment of its choosing:
+    MediaPipe's LiteRT runner logs "Input tensor memory is not aligned ..." once per process
+    (``ABSL_LOG_FIRST_N``) on the first frame whose input tensor happens to be misaligned,
+    and that line broke ``analyze``'s one-line error (CI, 2026-12-02 and 2026-12-03)."""
+    original = sys.stderr
+    terminal = -1
+    try:
+        if original is not None and original.fileno() == 2:
+            original.flush()
+            terminal = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no descriptor (captured), or none open
+        terminal = -1
+    if terminal >= 0:
+        sys.stderr = open(terminal, "w", buffering=1, encoding=original.encoding,
+                          errors=original.errors)
+    try:
+        with _quiet_native_stderr():
+            yield
+    finally:
+        if terminal >= 0:
+            sys.stderr.close()
+            sys.stderr = original
+
+
 def _landmarker(model: str, mode, num_poses: int, min_confidence: float):
     _import_mediapipe()
     from mediapipe.tasks.python import BaseOptions, vision

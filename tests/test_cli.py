@@ -137,6 +137,30 @@ def test_an_analysis_the_store_cannot_take_is_still_written(tmp_path):
     assert (out / "frames.csv").stat().st_size > 0 and (out / "report.json").is_file()
 
 
+def test_the_runtime_s_own_log_lines_stay_off_the_terminal_ours_do_not():
+    """While a command runs the model, a line the runtime writes on descriptor 2 at any moment
+    (as MediaPipe's LiteRT runner does once per process, on the first misaligned input
+    tensor) goes nowhere, while Python's stderr, the one-line error included, still reaches
+    the terminal; afterwards descriptor 2 is the terminal again."""
+    code = (
+        "import os, sys\n"
+        "from pose.estimator import native_log_lines_off\n"
+        "with native_log_lines_off():\n"
+        "    os.write(2, b'W0000 00:00:1 1 inference_runner_litert.cc:1433] not aligned\\n')\n"
+        "    print('progress 50%', file=sys.stderr)\n"
+        "    import warnings; warnings.warn('a Python warning')\n"
+        "    os.write(2, b'I0000 native chatter\\n')\n"
+        "print('stretchcheck: error: the one line', file=sys.stderr)\n"
+        "os.write(2, b'after\\n')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == "progress 50%" and "a Python warning" in result.stderr
+    assert lines[-2:] == ["stretchcheck: error: the one line", "after"]
+    assert "W0000" not in result.stderr and "I0000" not in result.stderr
+
+
 @pytest.mark.parametrize("args", [("sessions",), ("report", "1"), ("replay", "1"),
                                   ("export", "me", "--out", "x.zip")])
 def test_a_mistyped_store_path_is_not_made_into_a_new_store(tmp_path, args):
