@@ -341,3 +341,38 @@ def test_two_people_in_view_are_counted_and_not_coached():
     events = [e.kind for p in poses for e in watch.update(p.t_s, p)]
     assert "several_people" in events
     assert alone[-1].people == 1 and usable(alone[-1])
+
+
+def test_the_landmarker_called_directly_gives_what_mediapipes_method_gives():
+    """``video_detector`` calls the landmarker's C functions from the calling thread instead of
+    through MediaPipe's dispatcher thread: the same landmarks to the bit, frame by frame, and
+    the same error for a timestamp that goes back."""
+    import mediapipe as mp
+
+    from pose.bench import _raw_model
+    from pose.estimator import video_detector
+
+    with read_video(sample(A06)) as reader:
+        frames = [np.ascontiguousarray(f.rgb) for f in islice(reader, 20)]
+    ours, _ = _raw_model("full")
+    theirs, _ = _raw_model("full")
+    try:
+        detect = video_detector(ours)
+        assert detect != ours.detect_for_video  # this MediaPipe's internals are as expected
+        for i, rgb in enumerate(frames):
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+            a, b = detect(image, 33 * i), theirs.detect_for_video(image, 33 * i)
+            assert len(a.pose_landmarks) == len(b.pose_landmarks) == 1
+            for got, want in ((a.pose_landmarks[0], b.pose_landmarks[0]),
+                              (a.pose_world_landmarks[0], b.pose_world_landmarks[0])):
+                assert [(p.x, p.y, p.z, p.visibility, p.presence) for p in got] == \
+                    [(p.x, p.y, p.z, p.visibility, p.presence) for p in want]
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frames[0])
+        with pytest.raises(ValueError) as direct:
+            detect(image, 0)
+        with pytest.raises(ValueError) as method:
+            theirs.detect_for_video(image, 0)
+        assert str(direct.value) == str(method.value)
+    finally:
+        ours.close()
+        theirs.close()
