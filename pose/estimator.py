@@ -163,35 +163,109 @@ def _landmarker(model: str, mode, num_poses: int, min_confidence: float):
         raise ModelError(f"the pose model {model} could not be loaded: {exc}") from None
 
 
-def video_detector(landmarker) -> Callable[[Any, int], Any]:
-    """``landmarker.detect_for_video`` (a MediaPipe ``PoseLandmarker`` in video mode) called
-    from the calling thread: ``detect(image, timestamp_ms) -> PoseLandmarkerResult``, the same
-    C functions, result and errors (``ValueError``, ``RuntimeError``) as the method.
+#: A pose as the landmarker gives it: (33, 4) float64 normalised x, y (shares of the frame's
+#: width and height), visibility and presence (0 where the model gives none); and (33, 3)
+#: float64 world landmarks in metres.
+ModelPose = tuple[np.ndarray, np.ndarray]
+
+
+def _pose_of(result) -> ModelPose | None:
+    """The first pose of a MediaPipe ``PoseLandmarkerResult``, None if it has none."""
+    if not result.pose_landmarks:
+        return None
+    return (np.array([(p.x, p.y, p.visibility or 0.0, p.presence or 0.0)
+                      for p in result.pose_landmarks[0]]),
+            np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]]))
+
+
+def image_maker() -> Callable[[np.ndarray], Any]:
+    """``make(rgb) -> mp.Image``: an SRGB ``mp.Image`` of a contiguous (H, W, 3) uint8 array
+    (its own copy of the pixels), made as its constructor makes it, minus the constructor's
+    registering of the image library's 25 C signatures again at every call
+    (``load_raw_library``): 254 against 327 us of CPU a 640x480 frame, the copy included
+    (cold, as between live frames; 2026-12-03). MediaPipe's constructor where its internals
+    differ. Raises ``ValueError`` for an array the constructor refuses too."""
+    mp = _import_mediapipe()
+    try:
+        from mediapipe.tasks.python.core import mediapipe_c_bindings, mediapipe_c_utils
+        from mediapipe.tasks.python.vision.core import image as image_module
+
+        c_lib = mediapipe_c_bindings.load_raw_library(image_module._CTYPES_SIGNATURES)
+        create, free_error = c_lib.MpImageCreateFromUint8Data, c_lib.MpErrorFree
+        handle_status, image_type = mediapipe_c_utils.handle_status, image_module.Image
+        srgb, to_bytes = mp.ImageFormat.SRGB, ctypes.POINTER(ctypes.c_uint8)
+    except (AttributeError, ImportError):
+        return lambda rgb: mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+
+    def make(rgb: np.ndarray):
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8 \
+                or not rgb.flags.c_contiguous:
+            raise ValueError(f"an SRGB image is a contiguous (H, W, 3) uint8 array, not "
+                             f"{rgb.shape} {rgb.dtype}")
+        pointer, error = ctypes.c_void_p(), ctypes.c_char_p()
+        status = create(srgb, rgb.shape[1], rgb.shape[0], rgb.ctypes.data_as(to_bytes),
+                        rgb.size, ctypes.byref(pointer), ctypes.byref(error))
+        try:
+            handle_status(status, error)
+        finally:
+            if error.value is not None:
+                free_error(error)
+        image = image_type.__new__(image_type)  # as ``Image.create_from_file`` does
+        image._lib, image._image_ptr = c_lib, pointer
+        return image
+
+    return make
+
+
+def video_detector(landmarker) -> Callable[[Any, int], ModelPose | None]:
+    """``detect(image, timestamp_ms) -> ModelPose | None``: ``landmarker.detect_for_video``
+    (a MediaPipe ``PoseLandmarker`` in video mode, one pose) called from the calling thread,
+    its first pose read straight from the C result: the same C functions, numbers and errors
+    (``ValueError``, ``RuntimeError``) as the method.
 
     MediaPipe's Python tasks hand every C call to a worker thread of the task's own and wait
     for it (``mediapipe/tasks/python/core/serial_dispatcher.py``: one thread per task, so that
     a task's calls never overlap). A frame makes two such calls, and the hand-offs cost 0.32 ms
     of CPU a frame, 1.5 % of the model (A06 at 640x480, paced at 30 fps, 40 blocks of 90
-    frames alternated, 2026-12-03). An estimator's landmarker is called by one thread at a time
-    (the estimator is not shared between threads), which is all the dispatcher ensures, so
-    its two per-frame calls are made here directly; opening and closing it still go through
-    MediaPipe. Where this MediaPipe's internals differ, the method itself is returned.
+    frames alternated; 0.29 ms in a live session's 24 alternated blocks, 2026-12-03). An
+    estimator's landmarker is called by one thread at a time (the estimator is not shared
+    between threads), which is all the dispatcher ensures, so its two per-frame calls are made
+    here directly; opening and closing it still go through MediaPipe. The C result's
+    landmarks are read as one array each (236 against 350 us of CPU a frame for MediaPipe's
+    objects and the arrays made from them, cold). Where this MediaPipe's internals differ,
+    the method is called and its objects read.
     """
     try:
+        from mediapipe.tasks.python.components.containers import landmark_c
         from mediapipe.tasks.python.core import mediapipe_c_utils
         from mediapipe.tasks.python.vision import pose_landmarker as task
 
         c_lib = landmarker._lib._lib  # the ctypes library behind the task's dispatcher
         detect, close_result = (c_lib.MpPoseLandmarkerDetectForVideo,
                                 c_lib.MpPoseLandmarkerCloseResult)
-        free_error = c_lib.MpErrorFree
+        free_error, handle_status = c_lib.MpErrorFree, mediapipe_c_utils.handle_status
         handle, result_c_type = landmarker._handle, task.MpPoseLandmarkerResultC
-        from_c, handle_status = task.PoseLandmarkerResult.from_ctypes, \
-            mediapipe_c_utils.handle_status
+        norm, world = landmark_c.MpNormalizedLandmarkC, landmark_c.MpLandmarkC
+        size = ctypes.sizeof(norm)
+        # Each landmark read as float32 slots: x, y (z) first, the scores where they lie, and
+        # the bytes that say whether the model gave them.
+        if not (size == ctypes.sizeof(world) and size % 4 == 0
+                and [norm.x.offset, norm.y.offset] == [world.x.offset, world.y.offset] == [0, 4]
+                and world.z.offset == 8 and norm.visibility.offset % 4 == 0
+                and norm.presence.offset % 4 == 0):
+            raise AttributeError("another landmark layout")
+        scores = [norm.visibility.offset // 4, norm.presence.offset // 4]
+        given = [norm.has_visibility.offset, norm.has_presence.offset]
     except (AttributeError, ImportError):
-        return landmarker.detect_for_video
+        return lambda image, timestamp_ms: _pose_of(
+            landmarker.detect_for_video(image, timestamp_ms))
 
-    def detect_for_video(image, timestamp_ms: int):
+    def read(landmarks, n: int) -> tuple[np.ndarray, np.ndarray]:
+        raw = ctypes.string_at(landmarks, n * size)
+        return (np.frombuffer(raw, np.float32).reshape(n, size // 4),
+                np.frombuffer(raw, np.uint8).reshape(n, size))
+
+    def detect_for_video(image, timestamp_ms: int) -> ModelPose | None:
         result_c = result_c_type()
         error = ctypes.c_char_p()
         status = detect(handle, image._image_ptr, None, timestamp_ms, ctypes.byref(result_c),
@@ -202,7 +276,15 @@ def video_detector(landmarker) -> Callable[[Any, int], Any]:
             if error.value is not None:
                 free_error(error)
         try:
-            return from_c(result_c)
+            if not result_c.pose_landmarks_count:
+                return None
+            first, first_world = result_c.pose_landmarks[0], result_c.pose_world_landmarks[0]
+            slots, raw_bytes = read(first.landmarks, first.landmarks_count)
+            points = np.empty((first.landmarks_count, 4))
+            points[:, :2] = slots[:, :2]
+            points[:, 2:] = np.where(raw_bytes[:, given], slots[:, scores], 0.0)
+            world_slots, _ = read(first_world.landmarks, first_world.landmarks_count)
+            return points, world_slots[:, :3].astype(float)
         finally:
             close_result(ctypes.byref(result_c))
 
@@ -268,6 +350,7 @@ class PoseEstimator:
         try:
             self._landmarker = _landmarker(model, vision.RunningMode.VIDEO, 1, min_confidence)
             self._detect = video_detector(self._landmarker)
+            self._image = image_maker()
             if count_people_every_s:
                 # The landmarker that counts is made when the first look first finds two
                 # people (``_landmarker_count``): alone in view it would hold ~90 MB for nothing.
@@ -290,7 +373,6 @@ class PoseEstimator:
     def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame | None:
         """The pose in one (H, W, 3) uint8 RGB frame at session time ``t_s`` seconds; None if no
         one is seen. Landmarks as the model gives them (not smoothed)."""
-        mp = _import_mediapipe()
         h, w = rgb.shape[:2]
         ts_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ts_ms
@@ -299,24 +381,22 @@ class PoseEstimator:
         # for the same landmarks (A01: 5.98 px from the reference native, 5.85 px padded, issue
         # 14). The contiguous copy is needed: fed a decoder's row-padded array directly, the
         # model found a pose in 0 of 120 frames.
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        image = self._image(np.ascontiguousarray(rgb))
         landmarker = self._landmarker
         if landmarker is None:
             raise RuntimeError("the pose estimator is closed")
         if self._warm:
-            result = self._detect(image, ts_ms)
+            found = self._detect(image, ts_ms)
         else:
             # The graph logs a warning the first time it finds a person: keep it quiet too.
             with _quiet_native_stderr():
-                result = self._detect(image, ts_ms)
-        if not result.pose_landmarks:
+                found = self._detect(image, ts_ms)
+        if found is None:
             return None
         self._warm = True
 
-        raw = np.array([(p.x, p.y, p.visibility or 0.0, p.presence or 0.0)
-                        for p in result.pose_landmarks[0]])
+        raw, world = found
         image_px = raw[:, :2] * (w, h)  # normalised to the frame's own width and height
-        world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]])
         visibility = np.minimum(raw[:, 2], raw[:, 3])
         inside = ((image_px[:, 0] >= 0) & (image_px[:, 0] < w)
                   & (image_px[:, 1] >= 0) & (image_px[:, 1] < h))

@@ -72,7 +72,7 @@ class OneEuroFilter:
         x = values.astype(np.float64, copy=False)
         finite: list[bool] = np.all(np.isfinite(x.reshape(len(x), -1)), axis=1).tolist()
         # One pair of speed buffers taking turns and one scratch row for the whole block:
-        # a step's arithmetic is a dozen operations on a few hundred numbers, so it is the
+        # a step's arithmetic is nine operations on a few hundred numbers, so it is the
         # allocations that would cost.
         speeds = (np.empty_like(x[0]), np.empty_like(x[0]))
         scratch = np.empty_like(x[0])

@@ -345,34 +345,41 @@ def test_two_people_in_view_are_counted_and_not_coached():
 
 def test_the_landmarker_called_directly_gives_what_mediapipes_method_gives():
     """``video_detector`` calls the landmarker's C functions from the calling thread instead of
-    through MediaPipe's dispatcher thread: the same landmarks to the bit, frame by frame, and
-    the same error for a timestamp that goes back."""
+    through MediaPipe's dispatcher thread and reads the C result as arrays, on images made by
+    ``image_maker``: the same pixels, the same landmarks to the bit frame by frame as the
+    method's objects give, and the same error for a timestamp that goes back."""
     import mediapipe as mp
 
     from pose.bench import _raw_model
-    from pose.estimator import video_detector
+    from pose.estimator import _pose_of, image_maker, video_detector
 
     with read_video(sample(A06)) as reader:
         frames = [np.ascontiguousarray(f.rgb) for f in islice(reader, 20)]
+    make = image_maker()
     ours, _ = _raw_model("full")
     theirs, _ = _raw_model("full")
     try:
         detect = video_detector(ours)
-        assert detect != ours.detect_for_video  # this MediaPipe's internals are as expected
+        assert detect.__name__ == "detect_for_video"  # this MediaPipe's internals as expected
         for i, rgb in enumerate(frames):
-            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-            a, b = detect(image, 33 * i), theirs.detect_for_video(image, 33 * i)
-            assert len(a.pose_landmarks) == len(b.pose_landmarks) == 1
-            for got, want in ((a.pose_landmarks[0], b.pose_landmarks[0]),
-                              (a.pose_world_landmarks[0], b.pose_world_landmarks[0])):
-                assert [(p.x, p.y, p.z, p.visibility, p.presence) for p in got] == \
-                    [(p.x, p.y, p.z, p.visibility, p.presence) for p in want]
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frames[0])
+            image = make(rgb)
+            assert np.array_equal(image.numpy_view(), rgb)
+            got = detect(image, 33 * i)
+            want = _pose_of(theirs.detect_for_video(
+                mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), 33 * i))
+            assert got is not None and want is not None
+            for a, b in zip(got, want, strict=True):
+                assert a.dtype == b.dtype == np.float64 and a.shape == b.shape
+                assert np.array_equal(a, b)
+        assert detect(make(np.zeros((240, 320, 3), np.uint8)), 33 * 20) is None
+        image = make(frames[0])
         with pytest.raises(ValueError) as direct:
             detect(image, 0)
         with pytest.raises(ValueError) as method:
             theirs.detect_for_video(image, 0)
         assert str(direct.value) == str(method.value)
+        with pytest.raises(ValueError, match="uint8"):
+            make(frames[0][:, ::2])
     finally:
         ours.close()
         theirs.close()
