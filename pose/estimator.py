@@ -373,6 +373,8 @@ class PoseEstimator:
     def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame | None:
         """The pose in one (H, W, 3) uint8 RGB frame at session time ``t_s`` seconds; None if no
         one is seen. Landmarks as the model gives them (not smoothed)."""
+        if self._landmarker is None:
+            raise RuntimeError("the pose estimator is closed")
         h, w = rgb.shape[:2]
         ts_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ts_ms
@@ -382,9 +384,6 @@ class PoseEstimator:
         # 14). The contiguous copy is needed: fed a decoder's row-padded array directly, the
         # model found a pose in 0 of 120 frames.
         image = self._image(np.ascontiguousarray(rgb))
-        landmarker = self._landmarker
-        if landmarker is None:
-            raise RuntimeError("the pose estimator is closed")
         if self._warm:
             found = self._detect(image, ts_ms)
         else:
