@@ -178,6 +178,27 @@ def _pose_of(result) -> ModelPose | None:
             np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]]))
 
 
+def _status_caller(c_lib: ctypes.CDLL) -> Callable[..., None]:
+    """``call(function, *args)``: a status-returning MediaPipe C ``function`` of ``c_lib``
+    called with ``args`` and its error message argument last, raising what MediaPipe's own
+    wrappers raise for its status (``mediapipe_c_utils.handle_status``: ``ValueError``,
+    ``RuntimeError``...) and freeing the message, as they do."""
+    from mediapipe.tasks.python.core import mediapipe_c_utils
+
+    handle_status, free_error = mediapipe_c_utils.handle_status, c_lib.MpErrorFree
+
+    def call(function, *args: Any) -> None:
+        error = ctypes.c_char_p()
+        status = function(*args, ctypes.byref(error))
+        try:
+            handle_status(status, error)
+        finally:
+            if error.value is not None:
+                free_error(error)
+
+    return call
+
+
 def image_maker() -> Callable[[np.ndarray], Any]:
     """``make(rgb) -> mp.Image``: an SRGB ``mp.Image`` of a contiguous (H, W, 3) uint8 array
     (its own copy of the pixels), made as its constructor makes it, minus the constructor's
@@ -187,12 +208,12 @@ def image_maker() -> Callable[[np.ndarray], Any]:
     differ. Raises ``ValueError`` for an array the constructor refuses too."""
     mp = _import_mediapipe()
     try:
-        from mediapipe.tasks.python.core import mediapipe_c_bindings, mediapipe_c_utils
+        from mediapipe.tasks.python.core import mediapipe_c_bindings
         from mediapipe.tasks.python.vision.core import image as image_module
 
         c_lib = mediapipe_c_bindings.load_raw_library(image_module._CTYPES_SIGNATURES)
-        create, free_error = c_lib.MpImageCreateFromUint8Data, c_lib.MpErrorFree
-        handle_status, image_type = mediapipe_c_utils.handle_status, image_module.Image
+        create, call = c_lib.MpImageCreateFromUint8Data, _status_caller(c_lib)
+        image_type = image_module.Image
         srgb, to_bytes = mp.ImageFormat.SRGB, ctypes.POINTER(ctypes.c_uint8)
     except (AttributeError, ImportError):
         return lambda rgb: mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
@@ -202,14 +223,9 @@ def image_maker() -> Callable[[np.ndarray], Any]:
                 or not rgb.flags.c_contiguous:
             raise ValueError(f"an SRGB image is a contiguous (H, W, 3) uint8 array, not "
                              f"{rgb.shape} {rgb.dtype}")
-        pointer, error = ctypes.c_void_p(), ctypes.c_char_p()
-        status = create(srgb, rgb.shape[1], rgb.shape[0], rgb.ctypes.data_as(to_bytes),
-                        rgb.size, ctypes.byref(pointer), ctypes.byref(error))
-        try:
-            handle_status(status, error)
-        finally:
-            if error.value is not None:
-                free_error(error)
+        pointer = ctypes.c_void_p()
+        call(create, srgb, rgb.shape[1], rgb.shape[0], rgb.ctypes.data_as(to_bytes), rgb.size,
+             ctypes.byref(pointer))
         image = image_type.__new__(image_type)  # as ``Image.create_from_file`` does
         image._lib, image._image_ptr = c_lib, pointer
         return image
@@ -237,13 +253,12 @@ def video_detector(landmarker) -> Callable[[Any, int], ModelPose | None]:
     """
     try:
         from mediapipe.tasks.python.components.containers import landmark_c
-        from mediapipe.tasks.python.core import mediapipe_c_utils
         from mediapipe.tasks.python.vision import pose_landmarker as task
 
         c_lib = landmarker._lib._lib  # the ctypes library behind the task's dispatcher
         detect, close_result = (c_lib.MpPoseLandmarkerDetectForVideo,
                                 c_lib.MpPoseLandmarkerCloseResult)
-        free_error, handle_status = c_lib.MpErrorFree, mediapipe_c_utils.handle_status
+        call = _status_caller(c_lib)
         handle, result_c_type = landmarker._handle, task.MpPoseLandmarkerResultC
         norm, world = landmark_c.MpNormalizedLandmarkC, landmark_c.MpLandmarkC
         size = ctypes.sizeof(norm)
@@ -260,30 +275,23 @@ def video_detector(landmarker) -> Callable[[Any, int], ModelPose | None]:
         return lambda image, timestamp_ms: _pose_of(
             landmarker.detect_for_video(image, timestamp_ms))
 
-    def read(landmarks, n: int) -> tuple[np.ndarray, np.ndarray]:
-        raw = ctypes.string_at(landmarks, n * size)
-        return (np.frombuffer(raw, np.float32).reshape(n, size // 4),
-                np.frombuffer(raw, np.uint8).reshape(n, size))
-
     def detect_for_video(image, timestamp_ms: int) -> ModelPose | None:
         result_c = result_c_type()
-        error = ctypes.c_char_p()
-        status = detect(handle, image._image_ptr, None, timestamp_ms, ctypes.byref(result_c),
-                        ctypes.byref(error))
-        try:
-            handle_status(status, error)
-        finally:
-            if error.value is not None:
-                free_error(error)
+        call(detect, handle, image._image_ptr, None, timestamp_ms, ctypes.byref(result_c))
         try:
             if not result_c.pose_landmarks_count:
                 return None
             first, first_world = result_c.pose_landmarks[0], result_c.pose_world_landmarks[0]
-            slots, raw_bytes = read(first.landmarks, first.landmarks_count)
-            points = np.empty((first.landmarks_count, 4))
+            n = first.landmarks_count
+            raw = ctypes.string_at(first.landmarks, n * size)
+            slots = np.frombuffer(raw, np.float32).reshape(n, size // 4)
+            flags = np.frombuffer(raw, np.uint8).reshape(n, size)[:, given]
+            points = np.empty((n, 4))
             points[:, :2] = slots[:, :2]
-            points[:, 2:] = np.where(raw_bytes[:, given], slots[:, scores], 0.0)
-            world_slots, _ = read(first_world.landmarks, first_world.landmarks_count)
+            points[:, 2:] = np.where(flags, slots[:, scores], 0.0)
+            m = first_world.landmarks_count
+            world_slots = np.frombuffer(ctypes.string_at(first_world.landmarks, m * size),
+                                        np.float32).reshape(m, size // 4)
             return points, world_slots[:, :3].astype(float)
         finally:
             close_result(ctypes.byref(result_c))
@@ -451,9 +459,7 @@ class PoseEstimator:
         first_look = self._first_look
         if first_look is None:
             return 0
-        mp = _import_mediapipe()
-        square = mp.Image(image_format=mp.ImageFormat.SRGB,
-                          data=letterboxed(image.numpy_view()))
+        square = self._image(letterboxed(image.numpy_view()))
         found = len(first_look.detect(square).detections)
         return found if found < 2 else self._landmarker_count(image)
 
