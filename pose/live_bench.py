@@ -32,13 +32,23 @@ fair on a shared machine):
   leaving the track (frames shown more than once count once, at their first showing).
 - ``dropped_frames``: camera frames the session skipped because it was still busy
   (``LiveSession.dropped``; their timestamps still reach the clock).
+- ``threads_ms`` (in ``live``): where the CPU goes, in ms a processed frame over the rounds
+  after the first, thread by thread (``thread_cpu_s``): the session's callback (its own thread
+  CPU: our code, and the model's calls from it), MediaPipe's threads (the model's graph and
+  inference, and the people count's detector) and the other threads (the recorder's, the
+  people count's); beside them the raw model's, on the same frames, split into MediaPipe's
+  threads and the rest (its calls from Python). The model's threads in the session against the
+  raw model's show the spread between two landmarkers (``TURNS``) and the people count; the
+  callback against the raw model's calls shows our code.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from fractions import Fraction
@@ -129,6 +139,55 @@ def _camera_track(pictures: list[np.ndarray], fps: float, duration_s: float, fir
     return SimulatedCamera()
 
 
+def _thread_clock(tid: int) -> int:
+    """Linux's CPU clock of thread ``tid`` of this process, for ``time.clock_gettime``:
+    ``(~tid << 3) | 6``, the per-thread flag (4) and the scheduler's clock (2), as glibc's
+    ``pthread_getcpuclockid`` builds it (include/linux/posix-timers.h). It counts
+    nanoseconds, where /proc's stat counts 10 ms ticks."""
+    return (~tid << 3) | 6
+
+
+def thread_cpu_s() -> dict[int, tuple[str, float]]:
+    """Each live thread of this process by its id: (its name, CPU seconds so far). Python's
+    threads go by their Python name, native ones by the kernel's (MediaPipe's graph and
+    inference threads are "drishti"). Empty where there is no /proc/self/task (not Linux)."""
+    try:
+        tids = [int(t) for t in os.listdir("/proc/self/task")]
+    except OSError:
+        return {}
+    python_names = {t.native_id: t.name for t in threading.enumerate()}
+    out = {}
+    for tid in tids:
+        try:
+            cpu = time.clock_gettime(_thread_clock(tid))
+            name = python_names.get(tid) or open(f"/proc/self/task/{tid}/comm").read().strip()
+        except OSError:  # it ended meanwhile
+            continue
+        out[tid] = (name, cpu)
+    return out
+
+
+#: The kernel's name of MediaPipe's native threads (its graph's and its inference's).
+MEDIAPIPE_THREAD = "drishti"
+
+
+def _threads_spent(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]],
+                   skip: int) -> tuple[float, float]:
+    """CPU seconds spent between two ``thread_cpu_s`` by MediaPipe's threads and by the
+    others, leaving out thread ``skip``'s (the one the frames' callback runs on, counted
+    apart); a thread that started meanwhile counts from 0."""
+    mediapipe = others = 0.0
+    for tid, (name, cpu) in after.items():
+        if tid == skip:
+            continue
+        spent = cpu - before.get(tid, (name, 0.0))[1]
+        if name == MEDIAPIPE_THREAD:
+            mediapipe += spent
+        else:
+            others += spent
+    return mediapipe, others
+
+
 class _Run:
     """What one pass of the camera through the processing track gave; CPU, wall and the
     frames processed are counted from the end of the warm-up on."""
@@ -140,6 +199,7 @@ class _Run:
         self.processed_pts: list[int] = []  # the frames the callback processed, in order
         self.warm_from = 0  # index in processed_pts of the first frame after the warm-up
         self.callback_wall_s: list[float] = []  # each call, skipped frames' too
+        self.callback_cpu_s = 0.0  # thread CPU inside the callback, all calls
         self.warm_calls_from = 0  # index in callback_wall_s of the first call after it
         self.lags_s: list[float] = []
         self.shown = 0  # frames that left the track (processed pictures or repeats)
@@ -172,7 +232,8 @@ def run_through_track(callback: Callable[[Any], Any], pictures: list[np.ndarray]
     made: dict[int, tuple[Any, int]] = {}  # id(picture) -> (picture, its camera frame's pts)
     last: list[Any] = [None]
 
-    def made_from(out: Any, pts: int, w0: float) -> None:
+    def made_from(out: Any, pts: int, w0: float, c0: float) -> None:
+        run.callback_cpu_s += time.thread_time() - c0
         run.callback_wall_s.append(time.perf_counter() - w0)
         if out is not last[0]:  # a new picture, not the last one shown again
             last[0] = out
@@ -180,16 +241,17 @@ def run_through_track(callback: Callable[[Any], Any], pictures: list[np.ndarray]
             made[id(out)] = (out, pts)
 
     def frame_callback(frame: Any) -> Any:
-        w0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.thread_time()
         out = callback(frame)
-        made_from(out, frame.pts, w0)
+        made_from(out, frame.pts, w0, c0)
         return out
 
     async def queued_callback(frames: list[Any]) -> list[Any]:
-        w0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.thread_time()
         out = await callback(frames)
         for picture in out:
-            made_from(picture, frames[-1].pts, w0)
+            made_from(picture, frames[-1].pts, w0, c0)
+            c0 = time.thread_time()
         return out
 
     marks: dict[str, tuple[float, float]] = {}
@@ -397,6 +459,49 @@ def landmarker_factor(own: RawModel, raw: RawModel, turns: int = TURNS, turn_s: 
     return sum(ours) / sum(theirs), [round(a / b, 3) for a, b in zip(ours, theirs, strict=True)]
 
 
+class _ThreadShares:
+    """Where a live run's CPU goes, thread by thread, against the raw model's on the same
+    frames (``threads_ms`` in ``bench_live``'s figures): summed over rounds, then per frame."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.callback = self.mediapipe = self.others = 0.0  # the session's, s
+        self.raw_total = self.raw_mediapipe = 0.0  # the raw model's, s
+
+    def add(self, run: _Run, raw_ms: np.ndarray, before: dict[int, tuple[str, float]],
+            after_run: dict[int, tuple[str, float]],
+            after_raw: dict[int, tuple[str, float]]) -> None:
+        """A round without warm-up: the session's ``run`` between ``before`` and
+        ``after_run`` (``thread_cpu_s``), then the raw model's ``raw_ms`` (CPU ms a frame, the
+        whole process) on its frames, until ``after_raw``."""
+        main = threading.main_thread().native_id or -1  # the callback's, and the harness's
+        mediapipe, others = _threads_spent(before, after_run, main)
+        self.frames += run.processed
+        self.callback += run.callback_cpu_s
+        self.mediapipe += mediapipe
+        self.others += others
+        self.raw_total += float(raw_ms.sum()) / 1000.0
+        self.raw_mediapipe += _threads_spent(after_run, after_raw, main)[0]
+
+    def per_frame(self) -> dict[str, float] | None:
+        """CPU ms a processed frame: the session's ``callback`` (its thread: our code and the
+        model's calls), ``mediapipe`` (MediaPipe's threads: the model's graph, the people
+        count's detector) and ``other_threads`` (the recorder's, the people count's own...);
+        the raw model's ``raw_mediapipe`` (its graph's threads) and ``raw_calling_thread``
+        (the rest of its CPU: its calls from Python). None without a round to count (or
+        without /proc)."""
+        if not self.frames or self.mediapipe <= 0:
+            return None
+        n = self.frames / 1000.0
+        return {
+            "callback": round(self.callback / n, 3),
+            "mediapipe": round(self.mediapipe / n, 3),
+            "other_threads": round(self.others / n, 3),
+            "raw_mediapipe": round(self.raw_mediapipe / n, 3),
+            "raw_calling_thread": round((self.raw_total - self.raw_mediapipe) / n, 3),
+        }
+
+
 def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: bool = False,
                say: Callable[[str], None] = print,
                raw_warmup_s: float = RAW_WARMUP_S, turns: int = TURNS,
@@ -423,6 +528,7 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
     pass_through = _pass_through_queued if queued else _pass_through
     track = "queued-frames" if queued else "per-frame"
     rounds: list[tuple[_Run, _Run, np.ndarray]] = []  # (harness, session, raw model ms)
+    spent = _ThreadShares()
     with privacy.native_offline(), tempfile.TemporaryDirectory() as tmp, \
             RawModel(pictures, model) as raw:
         say(f"live: the raw model warms up ({raw_warmup_s:g} s of the camera's frames)")
@@ -436,13 +542,18 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
                 f"{seconds / ROUNDS + warmup:g} s of a {LIVE_FPS:.0f} fps camera through "
                 f"streamlit-webrtc's {track} processing track, the raw model on its frames")
             harness = run_through_track(pass_through, pictures, HARNESS_S, queued=queued)
+            threads = thread_cpu_s()
             run = run_through_track(callback, pictures, seconds / ROUNDS + warmup,
                                     queued=queued, warmup_s=warmup, first_frame=first)
             first += run.camera_frames
             c0 = time.process_time()
             session.settle()
             run.cpu_s += time.process_time() - c0
-            rounds.append((harness, run, raw.cpu_ms(run.processed_pts)[run.warm_from:]))
+            after_run = thread_cpu_s()
+            raw_ms = raw.cpu_ms(run.processed_pts)
+            if k > 0:  # the first round's figures include the model's loading
+                spent.add(run, raw_ms, threads, after_run, thread_cpu_s())
+            rounds.append((harness, run, raw_ms[run.warm_from:]))
         factor, turn_factors = float("nan"), list[float]()
         estimator = session.loop.estimator
         if turns > 0 and estimator is not None and estimator.landmarker is not None:
@@ -509,6 +620,7 @@ def bench_live(clip: Path, model: str = "full", seconds: float = 20.0, queued: b
             "harness_cpu_ms_per_s": round(sum(h.cpu_s for h, _, _ in rounds)
                                           / sum(h.wall_s for h, _, _ in rounds) * 1000.0, 2),
             "people_counts": len(getattr(session.loop.estimator, "people_counts", [])),
+            "threads_ms": spent.per_frame(),
         },
     }
 
@@ -575,7 +687,18 @@ def format_live(r: dict[str, Any]) -> str:
         f"(turns: {', '.join(_figure(x) for x in live.get('own_model_turns') or []) or '-'})",
         f"live lag   {r['live_lag_ms']} ms median, {live['lag_p95_ms']} ms p95, camera to "
         f"picture out (target {live['lag_target_ms']} ms: a frame interval + the model + 10 ms)",
+        *_threads_line(live.get("threads_ms")),
     ])
+
+
+def _threads_line(t: dict[str, float] | None) -> list[str]:
+    """``threads_ms`` as one line of text (none without it)."""
+    if not t:
+        return []
+    return [f"threads    ms a frame: the callback {t['callback']:.2f} (our code and the model's "
+            f"calls), MediaPipe's threads {t['mediapipe']:.2f}, other threads "
+            f"{t['other_threads']:.2f}; the raw model: MediaPipe's threads "
+            f"{t['raw_mediapipe']:.2f}, its calls {t['raw_calling_thread']:.2f}"]
 
 
 def _figure(x: float | None) -> str:

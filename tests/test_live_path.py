@@ -298,6 +298,14 @@ def test_live_bench_figures_through_the_track(tmp_path):
     assert live["processed_frames"] + r["dropped_frames"] == live["camera_frames"]
     assert r["live_lag_ms"] > 0
     assert len(live["round_ratios"]) == live["rounds"] > 1
+    # Where the CPU went, thread by thread: the model on MediaPipe's threads, in the session as
+    # bare, and our code on the callback's.
+    threads = live["threads_ms"]
+    assert set(threads) == {"callback", "mediapipe", "other_threads", "raw_mediapipe",
+                            "raw_calling_thread"}
+    assert min(threads.values()) >= 0
+    assert threads["mediapipe"] > threads["other_threads"]
+    assert threads["raw_mediapipe"] > 0 and threads["callback"] > 0
 
 
 def test_the_raw_model_reference_is_handed_frames_at_the_camera_pace():
@@ -742,3 +750,33 @@ def test_settle_waits_for_the_people_count_and_the_recorders_queue(tmp_path):
     with open_store(url) as store:
         assert len(store.load_track(session._session_id)) == 5
     session.close()
+
+
+def test_thread_cpu_counts_each_thread_apart():
+    import threading as th
+
+    from pose.live_bench import thread_cpu_s
+
+    spun, release = th.Event(), th.Event()
+
+    def spin(seconds: float) -> None:
+        end = time.thread_time() + seconds
+        while time.thread_time() < end:
+            pass
+        spun.set()
+        release.wait()  # alive until read: an ended thread is no longer listed
+
+    worker = th.Thread(target=spin, args=(0.15,), name="spinner")
+    before = thread_cpu_s()
+    mine = time.thread_time()
+    worker.start()
+    spun.wait()
+    after = thread_cpu_s()
+    mine = time.thread_time() - mine
+    release.set()
+    worker.join()
+    me = th.get_native_id()
+    # This thread's clock as Python's own reads it; the worker's by its name, its own CPU only.
+    assert after[me][1] - before[me][1] == pytest.approx(mine, abs=0.01)
+    worker_cpu = [cpu for name, cpu in after.values() if name == "spinner"]
+    assert len(worker_cpu) == 1 and 0.15 <= worker_cpu[0] <= 0.2
