@@ -232,8 +232,7 @@ def run_through_track(callback: Callable[[Any], Any], pictures: list[np.ndarray]
     made: dict[int, tuple[Any, int]] = {}  # id(picture) -> (picture, its camera frame's pts)
     last: list[Any] = [None]
 
-    def made_from(out: Any, pts: int, w0: float, c0: float) -> None:
-        run.callback_cpu_s += time.thread_time() - c0
+    def made_from(out: Any, pts: int, w0: float) -> None:
         run.callback_wall_s.append(time.perf_counter() - w0)
         if out is not last[0]:  # a new picture, not the last one shown again
             last[0] = out
@@ -243,15 +242,16 @@ def run_through_track(callback: Callable[[Any], Any], pictures: list[np.ndarray]
     def frame_callback(frame: Any) -> Any:
         w0, c0 = time.perf_counter(), time.thread_time()
         out = callback(frame)
-        made_from(out, frame.pts, w0, c0)
+        run.callback_cpu_s += time.thread_time() - c0
+        made_from(out, frame.pts, w0)
         return out
 
     async def queued_callback(frames: list[Any]) -> list[Any]:
         w0, c0 = time.perf_counter(), time.thread_time()
         out = await callback(frames)
+        run.callback_cpu_s += time.thread_time() - c0  # with whatever ran while it awaited
         for picture in out:
-            made_from(picture, frames[-1].pts, w0, c0)
-            c0 = time.thread_time()
+            made_from(picture, frames[-1].pts, w0)
         return out
 
     marks: dict[str, tuple[float, float]] = {}
