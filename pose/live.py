@@ -400,9 +400,7 @@ class LiveSession:
         aspect (a camera switched) keeps its own size: the checks measure shares of the
         picture and its edges (``PoseFrame.span``, feet cut at the edge), which a letterbox
         would move."""
-        if self.loop.estimator is None:
-            self.loop.estimator = self._estimator_factory()
-        estimator = self.loop.estimator
+        estimator = self._estimator()
         size = (rgb.shape[1], rgb.shape[0])
 
         def run(tick: Tick) -> FrameResult:
@@ -415,15 +413,24 @@ class LiveSession:
 
         return self._step(*size, tick, run)
 
+    def _estimator(self) -> Estimator:
+        if self.loop.estimator is None:
+            self.loop.estimator = self._estimator_factory()
+        return self.loop.estimator
+
     def _process_camera(self, frame: av.VideoFrame, tick: Tick) -> av.VideoFrame:
         """One camera frame, at ``tick``, through the pipeline, and the picture to send on. A
-        yuv420p frame (the browser's) stays in yuv420p: the model gets an RGB conversion, the
-        overlay is drawn on our copy of the camera's planes (``_render_yuv``), and nothing is
-        converted back. Other formats and odd sizes go through RGB."""
+        yuv420p frame (the browser's) stays in yuv420p: the model gets an RGB conversion,
+        written straight into its input image (``PoseEstimator.frame_buffer``), the overlay is
+        drawn on our copy of the camera's planes (``_render_yuv``), and nothing is converted
+        back. Other formats and odd sizes go through RGB."""
         i420 = frame_to_i420(frame)
         if i420 is None:
             return rgb_to_frame(self._process_rgb(frame_to_rgb(frame), tick, own=True))
-        rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)  # a new contiguous array: the model's
+        # An estimator with no buffer of its own (a test's) gets a new array.
+        buffer = getattr(self._estimator(), "frame_buffer", None)
+        rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420,
+                           dst=buffer(frame.width, frame.height) if buffer else None)
         self._dark = functools.partial(too_dark_i420, i420)
         return self._render_yuv(i420, self._step_image(rgb, tick))
 

@@ -173,16 +173,24 @@ def test_people_counted_off_the_models_thread_give_the_same_counts():
     two = np.concatenate([person, person[:, ::-1]], axis=1)
     frames = [two] * 5 + [np.ascontiguousarray(two[:, : person.shape[1]])] * 5
     seen = {}
-    for background in (False, True):
+    for way in ("inline", "background", "frame buffer"):
         people = []
-        with PoseEstimator(count_people_every_s=0.5, count_in_background=background) as est:
+        with PoseEstimator(count_people_every_s=0.5,
+                           count_in_background=way != "inline") as est:
             for i, rgb in enumerate(frames):
-                pose = est.process(rgb, i * 0.6)
+                if way == "frame buffer":  # as the live camera's frames reach the model
+                    buffer = est.frame_buffer(rgb.shape[1], rgb.shape[0])
+                    np.copyto(buffer, rgb)
+                    pose = est.process(buffer, i * 0.6)
+                    buffer[:] = 0  # the next frame, written while the count may still run
+                else:
+                    pose = est.process(rgb, i * 0.6)
                 people.append(pose.people if pose is not None else None)
                 est.wait_for_count()  # so that the test does not depend on the thread's speed
-            seen[background] = (est.people_counts, people)
-    (counts, inline), (counts_bg, background) = seen[False], seen[True]
+            seen[way] = (est.people_counts, people)
+    (counts, inline), (counts_bg, background) = seen["inline"], seen["background"]
     assert counts == counts_bg and max(counts) == 2 and counts[-1] == 1
+    assert seen["frame buffer"] == seen["background"]  # the count looked at its own copy
     assert [p is None for p in inline] == [p is None for p in background]
     # A count made off the thread counts from the next frame with a pose on.
     inline, background = ([p for p in people if p is not None] for people in (inline, background))
@@ -233,6 +241,12 @@ def test_overlay_handed_as_yuv_matches_the_rgb_path(monkeypatch):
             now[0] = 100.0 + f.t_s
             got = yuv_path.on_frame(camera)
         assert rgb_path.snapshot().frames == yuv_path.snapshot().frames == 20
+        # The page's conversion went straight into its model's own input image (no copy), and
+        # its poses are the RGB path's to the bit.
+        last = frame_to_rgb(camera)
+        assert np.array_equal(yuv_path.loop.estimator.frame_buffer(last.shape[1], last.shape[0]),
+                              last)
+        assert np.array_equal(yuv_path.loop.last.pose.image, rgb_path.loop.last.pose.image)
         # What the encoder would have made of the RGB overlay, plane by plane, against ours.
         encoded = av.VideoFrame.from_ndarray(expected, format="rgb24").reformat(
             format="yuv420p").to_ndarray()

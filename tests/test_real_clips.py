@@ -343,6 +343,39 @@ def test_two_people_in_view_are_counted_and_not_coached():
     assert alone[-1].people == 1 and usable(alone[-1])
 
 
+def test_frames_written_into_the_models_own_image_give_what_copied_frames_give():
+    """``PoseEstimator.frame_buffer``: frames written straight into the model's input image
+    give the same poses, to the bit, as the same frames handed over as arrays of their own
+    (copied into new images), though each frame overwrites the last; the buffer is the image's
+    own pixels, kept while the size stays and new for a new size."""
+    from pose.estimator import writable_image
+
+    with read_video(sample(A06)) as reader:
+        frames = [np.ascontiguousarray(f.rgb) for f in islice(reader, 30)]
+    h, w = frames[0].shape[:2]
+    made = writable_image(w, h)
+    assert made is not None  # this MediaPipe's internals as expected
+    image, pixels = made
+    pixels[:] = frames[3]
+    assert np.array_equal(image.numpy_view(), frames[3])  # written into the image itself
+    del image
+    pixels[:] = frames[4]  # the array keeps the image's pixels alive
+    assert np.array_equal(pixels, frames[4])
+    with PoseEstimator(count_people_every_s=None) as ours, \
+            PoseEstimator(count_people_every_s=None) as theirs:
+        buffer = ours.frame_buffer(w, h)
+        for i, rgb in enumerate(frames):
+            assert ours.frame_buffer(w, h) is buffer
+            cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR, dst=buffer)
+            cv2.cvtColor(buffer, cv2.COLOR_BGR2RGB, dst=buffer)
+            got, want = ours.process(buffer, i / 30), theirs.process(rgb, i / 30)
+            assert got is not None and want is not None
+            for field in ("image", "world", "visibility"):
+                assert np.array_equal(getattr(got, field), getattr(want, field)), (i, field)
+        small = ours.frame_buffer(w // 2, h // 2)
+        assert small.shape == (h // 2, w // 2, 3) and small.flags.writeable
+
+
 def test_the_landmarker_called_directly_gives_what_mediapipes_method_gives():
     """``video_detector`` calls the landmarker's C functions from the calling thread instead of
     through MediaPipe's dispatcher thread and reads the C result as arrays, on images made by
