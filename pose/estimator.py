@@ -411,10 +411,10 @@ class PoseEstimator:
         """A writable (height, width, 3) uint8 array for the next frame's RGB pixels: written
         into (OpenCV's ``dst=``) and handed to ``process``, the frame reaches the model with no
         copy, where any other array is copied into an image of the model's own. The live
-        camera's conversion writes here: 0.3 ms of CPU a 640x480 frame less, the copy and a
-        new 921 KB array each frame (A06 at 640x480 through streamlit-webrtc's track, two
-        alternated runs each, 2026-12-03). The same array comes back while the size stays, so
-        each frame overwrites the last."""
+        camera's conversion writes here: 0.36 ms of the callback's CPU a 640x480 frame less,
+        the copy and a new 921 KB array each frame (2.76 -> 2.40 ms; A06 through
+        streamlit-webrtc's track, four alternated pairs, 2026-12-03). The same array comes
+        back while the size stays, so each frame overwrites the last."""
         held = self._input
         if held is None or held[1].shape != (height, width, 3):
             held = self._input = (writable_image(width, height)
