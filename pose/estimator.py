@@ -238,25 +238,15 @@ def writable_image(width: int, height: int) -> tuple[Any, np.ndarray] | None:
     (height, width, 3) uint8 array on the image's own pixels (which it keeps alive), so that a
     frame converted straight into ``pixels`` (OpenCV's ``dst=``) reaches the model with no copy
     of its own. None where this MediaPipe's internals differ or its pixels are not one
-    contiguous block (its rows padded)."""
-    make = image_maker()
+    contiguous block (its rows padded: ``numpy_view`` would then show a realigned copy)."""
     try:
-        from mediapipe.tasks.python.core import mediapipe_c_bindings
-        from mediapipe.tasks.python.vision.core import image as image_module
-
-        c_lib = mediapipe_c_bindings.load_raw_library(image_module._CTYPES_SIGNATURES)
-        image = make(np.zeros((height, width, 3), np.uint8))
-        if not c_lib.MpImageIsContiguous(image._image_ptr):
+        image = image_maker()(np.zeros((height, width, 3), np.uint8))
+        if not image._lib.MpImageIsContiguous(image._image_ptr):
             return None
-        data = ctypes.POINTER(ctypes.c_uint8)()
-        _status_caller(c_lib)(c_lib.MpImageDataUint8, image._image_ptr, ctypes.byref(data))
-        address = ctypes.cast(data, ctypes.c_void_p).value
-        view = image.numpy_view()
-        if not address or view.ctypes.data != address or view.shape != (height, width, 3):
-            return None  # a copy of the pixels, not the image's own
-    except (AttributeError, ImportError, ValueError, RuntimeError):
+        view = image.numpy_view()  # read-only, on the image's own pixels
+    except (AttributeError, ValueError, RuntimeError):
         return None
-    block = (ctypes.c_uint8 * view.nbytes).from_address(address)
+    block = (ctypes.c_uint8 * view.nbytes).from_address(view.ctypes.data)
     block.image = image  # the pixels live as long as any array on them
     return image, np.frombuffer(block, np.uint8).reshape(height, width, 3)
 
