@@ -33,8 +33,7 @@ YUV = tuple[int, int, int]
 @dataclass(frozen=True)
 class Planes:
     """The three planes of one I420 picture: ``y`` (H, W), ``u`` and ``v`` (H / 2, W / 2), each
-    a contiguous uint8 array (views of one buffer, or of an ``av.VideoFrame``'s own memory), so
-    OpenCV draws into them in place."""
+    a contiguous uint8 array (views of one buffer), so OpenCV draws into them in place."""
 
     y: np.ndarray
     u: np.ndarray
@@ -52,17 +51,6 @@ class Planes:
         flat, n = buffer.reshape(-1), h * w // 4  # chroma may share a row of the buffer
         return cls(buffer[:h], flat[4 * n:5 * n].reshape(h // 2, w // 2),
                    flat[5 * n:].reshape(h // 2, w // 2))
-
-    @classmethod
-    def of_frame(cls, frame: av.VideoFrame) -> Planes | None:
-        """The planes of a yuv420p ``frame``'s own memory (writing to them changes the frame),
-        or None where ``frame_planes`` gives None."""
-        flat = frame_planes(frame)
-        if flat is None:
-            return None
-        w, h = frame.width, frame.height
-        return cls(flat[0].reshape(h, w), flat[1].reshape(h // 2, w // 2),
-                   flat[2].reshape(h // 2, w // 2))
 
     @property
     def size(self) -> tuple[int, int]:

@@ -431,7 +431,9 @@ class LiveSession:
         buffer = getattr(self._estimator(), "frame_buffer", None)
         rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420,
                            dst=buffer(frame.width, frame.height) if buffer else None)
-        self._dark = functools.partial(too_dark_i420, i420)
+        # The model's picture, which the overlay never touches: ``i420`` is drawn on, mirrored
+        # and handed on (``live_picture.render_yuv``), so it is a new array each frame.
+        self._dark = functools.partial(too_dark_rgb, rgb)
         return self._render_yuv(i420, self._step_image(rgb, tick))
 
     def process_pose(self, pose: PoseFrame | None, t_s: float | None = None,
@@ -683,12 +685,6 @@ def too_dark_rgb(rgb: np.ndarray) -> bool:
 
 
 _LUMA = np.array([0.257, 0.504, 0.098], np.float32)  # BT.601 RGB -> Y (16-235)
-
-
-def too_dark_i420(i420: np.ndarray) -> bool:
-    """Whether a (H * 3 / 2, W) uint8 I420 picture's mean luma, on a sparse sample (enough to
-    tell a dark room), is below ``DARK_LUMA``."""
-    return float(i420[:i420.shape[0] * 2 // 3:8, ::8].mean()) < DARK_LUMA
 
 
 def frame_to_i420(frame: av.VideoFrame) -> np.ndarray | None:
