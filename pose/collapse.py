@@ -33,6 +33,7 @@ the image), so the thresholds hold for any camera distance and resolution. Pure 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -317,24 +318,103 @@ def mark_duplicates(visibility: np.ndarray, marks: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Frames that cannot be marked (``CollapseFilter``) wait, up to this many, to be worked into
+#: the state in one block: ~8.5 s at 30 fps, one block path of ~150 numpy calls where each frame
+#: alone would make a few dozen.
+WAIT_MAX = 256
+#: A frame cannot be marked where each pair is further apart than ``COLLAPSE`` by this factor,
+#: measured the quick way (``CollapseFilter._cannot_mark``): room for that way's rounding,
+#: parts in 1e15 of a torso length, against the exact test's.
+QUICK_MARGIN = 1.01
+#: Up to this many waiting frames are worked into the state one by one (``_one_frame``): the
+#: block path's fixed cost is that of about 4-8 single frames (side views, where pairs often
+#: lie near each other, wait a few frames at a time).
+ONE_BY_ONE = 8
+#: After a frame found a pair near one point, this many frames go the exact way without the
+#: quick look first: seen side-on, limbs overlap for seconds at a time (R01: a pair near on
+#: 97 % of frames), and the look would only add its cost.
+RECHECK_AFTER = 15
+_QUICK_POINTS = np.array([lm.LEFT_HIP, lm.RIGHT_HIP, lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER,
+                          *_SIDES[:, 0], *_SIDES[:, 1]])
+
+
 class CollapseFilter:
     """The duplicate finder over a stream of raw poses, in the frame loop before smoothing
     (``pose.pipeline.FrameLoop``). Feed frames in time order, one or many at a time: the
-    marks are the same either way (``CollapseState`` carries what it looks back for)."""
+    marks are the same either way (``CollapseState`` carries what it looks back for).
+
+    Fed one frame at a time (live), a frame with nothing marked before it and every pair
+    clearly apart cannot be marked (a mark is decided only on a pair within ``COLLAPSE`` and
+    kept only from the frame before): it only moves the state on, so it waits, and the
+    waiting frames are worked into the state at once when a frame needs the state or
+    ``WAIT_MAX`` have waited. The same marks and state (``tests/test_collapse.py``, every real
+    clip), with a few float operations for such a frame instead of a few dozen numpy calls.
+    Seen from the front most frames wait (R06-R08: 88-100 %), side-on fewer (R01: 3 %, R03:
+    62 %, where limbs overlap); the filter's CPU a frame went 27 -> 8 us on R07 and R08, 42 ->
+    31 on R03, and stayed within 2 us elsewhere (warm, the nine real clips, 2026-12-03; in a
+    live session, after the model's frame, 110-120 -> 35 us on A06; issue 14)."""
 
     def __init__(self) -> None:
-        self.state = CollapseState()
+        self._state = CollapseState()
+        self._marked = False  # whether the last frame worked through had a mark
+        self._unchecked = 0  # frames still to go through the exact path without a quick look
+        self._waiting: list[tuple[float, np.ndarray, np.ndarray]] = []
+
+    @property
+    def state(self) -> CollapseState:
+        """What the frames fed so far leave (``CollapseState``)."""
+        self._catch_up()
+        return self._state
 
     def reset(self) -> None:
         """Forget the past (a drop-out: what follows it is not continuous with before)."""
-        self.state = CollapseState()
+        self._state, self._marked, self._unchecked = CollapseState(), False, 0
+        self._waiting.clear()
 
     def __call__(self, t: np.ndarray, image: np.ndarray, visibility: np.ndarray) -> np.ndarray:
         """The visibility (N, 33) of N raw poses with duplicates marked not seen.
 
         ``t`` (N,) s, increasing and after every frame fed before; ``image`` (N, 33, 2) px;
-        ``visibility`` (N, 33). Frames without a person are not fed.
+        ``visibility`` (N, 33). Frames without a person are not fed. The arrays may be kept
+        until a later call: the caller does not change them.
         """
-        marks, self.state = duplicate_sides(t, np.asarray(image, float),
-                                            np.asarray(visibility, float), self.state)
+        if len(t) == 1 and not self._marked:
+            if self._unchecked:  # a pair lay near lately: it most likely still does
+                self._unchecked -= 1
+            elif self._cannot_mark(image[0]):
+                self._waiting.append((float(t[0]), image[0], visibility[0]))
+                if len(self._waiting) >= WAIT_MAX:
+                    self._catch_up()
+                return np.array(visibility, dtype=float, copy=True)
+            else:
+                self._unchecked = RECHECK_AFTER
+        self._catch_up()
+        marks, self._state = duplicate_sides(t, np.asarray(image, float),
+                                             np.asarray(visibility, float), self._state)
+        self._marked = bool((self._state.mark >= 0).any())
         return mark_duplicates(visibility, marks)
+
+    def _catch_up(self) -> None:
+        """Work the waiting frames into the state (they hold no mark: see the class)."""
+        waiting, self._waiting = self._waiting, []
+        if len(waiting) > ONE_BY_ONE:
+            t, image, visibility = zip(*waiting, strict=True)
+            _, self._state = duplicate_sides(np.array(t), np.asarray(image, float),
+                                             np.asarray(visibility, float), self._state)
+            return
+        for t_s, one_image, one_visibility in waiting:
+            _, self._state = _one_frame(t_s, np.asarray(one_image, float),
+                                        np.asarray(one_visibility, float), self._state)
+
+    @staticmethod
+    def _cannot_mark(image: np.ndarray) -> bool:
+        """Whether every pair of ``image`` (33, 2) px lies further apart than ``COLLAPSE``
+        torso lengths, with ``QUICK_MARGIN`` to spare: the pair's own distance over the torso
+        (in floats), where ``duplicate_sides`` measures each label from mid-hip first. False
+        where anything is not a number."""
+        (hx, hy), (hx1, hy1), (sx, sy), (sx1, sy1), *sides = image[_QUICK_POINTS].tolist()
+        torso = math.hypot((sx + sx1) / 2 - (hx + hx1) / 2, (sy + sy1) / 2 - (hy + hy1) / 2)
+        apart = COLLAPSE * QUICK_MARGIN * torso
+        return torso > 1e-6 and all(
+            math.hypot(lx - rx, ly - ry) > apart
+            for (lx, ly), (rx, ry) in zip(sides[:_P], sides[_P:], strict=True))

@@ -24,6 +24,7 @@ from pose.collapse import (
     DUPLICATE_VISIBILITY,
     PAIRS,
     SEEN_VISIBILITY,
+    WAIT_MAX,
     CollapseFilter,
     CollapseState,
     duplicate_sides,
@@ -280,6 +281,18 @@ def test_one_frame_at_a_time_equals_the_block_path_on_the_real_clips(clip):
             assert _same_state(state, states[i + 1]), f"state after {t[i]:.3f} s"
     if clip.startswith("R03"):
         assert (whole >= 0).any()  # the new marks' path was taken, not only the quiet one
+    # The filter as the live loop feeds it, one frame at a time, most of them waiting to be
+    # worked into the state in blocks: the same visibility on every frame, the same state.
+    live = CollapseFilter()
+    waited = 0
+    for i in range(len(t)):
+        out = live(t[i:i + 1], image[i:i + 1], vis[i:i + 1])
+        waited += bool(live._waiting)
+        assert np.array_equal(out, mark_duplicates(vis[i:i + 1], whole[i:i + 1])), f"{t[i]:.3f} s"
+    assert _same_state(live.state, states[len(t)])
+    if clip.startswith(("R06", "R07", "R08")):  # seen from the front: pairs lie apart
+        assert waited > 0.8 * len(t)
+        assert clip.startswith("R07") or len(t) > WAIT_MAX  # a full wait was worked in too
 
 
 def test_one_frame_at_a_time_equals_the_block_path_through_a_mark_and_a_cut():
