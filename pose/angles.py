@@ -70,6 +70,7 @@ Angles (``side`` is ``left`` or ``right``):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -380,6 +381,7 @@ class LazyAngles(Mapping[str, np.ndarray]):
         self._one = self._visible[:, 0].tolist() if n == 1 else None
         self._frame = one_frame.OneFrame.of(world, vis, min_visibility) if n == 1 else None
         self._values: dict[str, np.ndarray] = {}
+        self._floats: dict[str, float] = {}  # the measures worked out in floats (``value``)
 
     @cached_property
     def _body(self) -> _Body:
@@ -393,15 +395,28 @@ class LazyAngles(Mapping[str, np.ndarray]):
                 for measured, raw in group(self._body).items():
                     self._values[measured] = np.where(self._visible[_ROW[measured]], raw, np.nan)
                 return self._values[name]
-            method = _IN_FLOATS.get(group) if self._frame is not None else None
-            if method is None:
-                readings = group(self._body)
-            else:
-                readings = {m: np.array([v]) for m, v in getattr(self._frame, method)().items()}
-            for measured, raw in readings.items():
+            if self._frame is not None and group in _IN_FLOATS:
+                value = self._values[name] = np.array([self.value(name)])
+                return value
+            for measured, raw in group(self._body).items():
                 self._values[measured] = raw if one[_ROW[measured]] else np.full(1, np.nan)
             value = self._values[name]
         return value
+
+    def value(self, name: str, i: int = 0) -> float:
+        """``float(self[name][i])``, degrees (NaN: unknown). A measure of one frame that
+        ``pose.one_frame`` works out in floats is read as the float itself, with no array
+        made of it and read back (the checks read 10-18 such measures a live frame)."""
+        value = self._floats.get(name)
+        if value is not None:
+            return value
+        method = _IN_FLOATS.get(_MEASURES[name]) if self._frame is not None else None
+        if method is None:
+            return float(self[name][i])
+        seen = self._one
+        for measured, raw in getattr(self._frame, method)().items():
+            self._floats[measured] = float(raw) if seen[_ROW[measured]] else math.nan  # type: ignore[index]
+        return self._floats[name]
 
     def __iter__(self):
         return iter(ANGLE_NAMES)
@@ -422,7 +437,7 @@ class FrameAngles(Mapping[str, float]):
     def __getitem__(self, name: str) -> float:
         value = self._floats.get(name)
         if value is None:
-            value = self._floats[name] = float(self._angles[name][self._i])
+            value = self._floats[name] = self._angles.value(name, self._i)
         return value
 
     def __iter__(self):

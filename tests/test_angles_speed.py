@@ -153,8 +153,11 @@ def test_one_frame_equals_the_block_on_every_real_clip(clip):
     whole = angles.joint_angles(image, world, vis)
     for i, pose in enumerate(poses):
         one = frame_angles(pose)
+        floats = angles.FrameAngles(frame_angles(pose))  # read as the checks read: floats
         for name in angles.ANGLE_NAMES:
             assert one[name].tobytes() == whole[name][i:i + 1].tobytes(), (i, name)
+            assert type(floats[name]) is float, name
+            assert np.float64(floats[name]).tobytes() == whole[name][i].tobytes(), (i, name)
 
 
 @pytest.mark.parametrize("min_visibility", [0.3, 0.5, 0.9])
