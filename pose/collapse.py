@@ -352,7 +352,7 @@ class CollapseFilter:
     Seen from the front most frames wait (R06-R08: 88-100 %), side-on fewer (R01: 3 %, R03:
     62 %, where limbs overlap); the filter's CPU a frame went 27 -> 8 us on R07 and R08, 42 ->
     31 on R03, and stayed within 2 us elsewhere (warm, the nine real clips, 2026-12-03; in a
-    live session, after the model's frame, 110-120 -> 35 us on A06; issue 14)."""
+    live session, after the model's frame, 93-118 -> 30-37 us on A06; issue 14)."""
 
     def __init__(self) -> None:
         self._state = CollapseState()
@@ -396,6 +396,8 @@ class CollapseFilter:
 
     def _catch_up(self) -> None:
         """Work the waiting frames into the state (they hold no mark: see the class)."""
+        if not self._waiting:
+            return
         waiting, self._waiting = self._waiting, []
         if len(waiting) > ONE_BY_ONE:
             t, image, visibility = zip(*waiting, strict=True)

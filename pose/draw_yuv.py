@@ -57,12 +57,10 @@ class Planes:
         """(width, height) of the picture, pixels."""
         return self.y.shape[1], self.y.shape[0]
 
-    def mirror_into(self, out: Planes) -> Planes:
-        """Write the picture flipped left-right into ``out`` (of the same size; may be
-        ``self``). Returns ``out``."""
-        for src, dst in zip((self.y, self.u, self.v), (out.y, out.u, out.v), strict=True):
-            cv2.flip(src, 1, dst=dst)
-        return out
+    def mirror(self) -> None:
+        """Flip the picture left-right, in place."""
+        for plane in (self.y, self.u, self.v):
+            cv2.flip(plane, 1, dst=plane)
 
 
 def is_i420(frame: av.VideoFrame) -> bool:

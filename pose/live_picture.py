@@ -73,17 +73,17 @@ def render_yuv(i420: np.ndarray, scene: Scene, stickers: Stickers) -> av.VideoFr
 
     The picture is drawn and mirrored in ``i420`` itself, and the frame returned is a view of
     it (``av.VideoFrame.from_numpy_buffer``, which keeps it alive): the caller hands over a
-    buffer of its own and never writes to it again. A new frame mirrored into instead cost
-    0.10-0.15 ms more of the callback a 640x480 frame (its allocation, and the mirror writing
-    memory not in the cache; A06 in three alternated pairs, 2026-12-03; issue 14)."""
-    camera = Planes.of(i420)
-    w, h = camera.size
+    buffer of its own and never writes to it again. Against a new frame mirrored into, the
+    callback read 0.1-0.2 ms less a 640x480 frame in three alternated pairs, then moved within
+    the host's noise in four later ones (A06, 2026-12-03; issue 14)."""
+    planes = Planes.of(i420)
+    w, h = planes.size
     if scene.pose is not None:
         colour = STATUS_COLOURS.get(scene.status, STATUS_COLOURS["tracking"])
         strokes = skeleton_strokes(scene.pose.image, scene.pose.visibility, colour,
                                    scene.highlight)
-        draw_yuv.draw_skeleton(camera, strokes, skeleton_thickness(w, h))
-    planes = camera.mirror_into(camera)
+        draw_yuv.draw_skeleton(planes, strokes, skeleton_thickness(w, h))
+    planes.mirror()
     if scene.hold_fraction is not None:
         colour = STATUS_COLOURS.get(scene.text_status, STATUS_COLOURS["unknown"])
         for box, c in hold_bar(w, h, scene.hold_fraction, colour):
